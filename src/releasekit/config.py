@@ -96,7 +96,7 @@ class Config:
     """The validated ``[tool.releasekit]`` table of one project."""
 
     root: Path
-    version_files: tuple[CarrierSpec, ...] = (CarrierSpec("pyproject.toml"),)
+    version_files: tuple[CarrierSpec, ...] = ()  # empty: not configured
     tag_prefix: str | None = None  # None: an optional "v"
     changelog: str | None = None  # None: CHANGELOG.md when present
     pre_release: str = "both"
@@ -113,6 +113,10 @@ class Config:
     @property
     def prod_index(self) -> IndexConfig:
         return self.indexes["prod"]
+
+    def carrier_specs(self) -> tuple[CarrierSpec, ...]:
+        """``version-files``, or pyproject.toml's static version when none are configured."""
+        return self.version_files or (CarrierSpec("pyproject.toml"),)
 
     def changelog_path(self) -> Path | None:
         """The changelog to check, or ``None`` when there is none to check."""
@@ -204,7 +208,7 @@ def _str_list(value: object, where: str) -> tuple[str, ...]:
 
 def _version_files(value: object, where: str) -> tuple[CarrierSpec, ...]:
     if value is None:
-        return (CarrierSpec("pyproject.toml"),)
+        return ()
     if not isinstance(value, list) or not value:
         raise ConfigError(
             f"{where} version-files must be a non-empty list, not {value!r}",

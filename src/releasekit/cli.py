@@ -1,0 +1,177 @@
+"""The ``releasekit`` command: ``version``, ``bump PART`` and ``init``.
+
+A thin front end: it parses arguments, calls the core and prints the result. An expected
+failure is printed as ``releasekit: <what is wrong>`` plus a hint line, with exit status 1
+and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from releasekit import __version__, carriers, git
+from releasekit.config import Config, load_config, load_pyproject
+from releasekit.errors import CarrierError, ReleasekitError
+from releasekit.version import BUMP_PARTS, bump, channel, tag_for, try_normalize
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args))
+    except ReleasekitError as exc:
+        print(f"releasekit: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"  hint: {exc.hint}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("releasekit: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="releasekit",
+        description="Release a Python package whose tag, version and files agree.",
+    )
+    parser.add_argument("--version", action="version", version=f"releasekit {__version__}")
+    parser.add_argument("-C", "--root", type=Path, default=Path("."),
+                        help="the project directory (default: the current one)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    version = sub.add_parser(
+        "version", help="show the version, its release tag and channel, and files that disagree"
+    )
+    version.set_defaults(func=_cmd_version)
+
+    bump_cmd = sub.add_parser(
+        "bump", help="write the next version into every version file",
+        description="Write the next version into every file of [tool.releasekit] version-files.",
+    )
+    bump_cmd.add_argument(
+        "part",
+        help=f"one of {', '.join(BUMP_PARTS)}, several joined by commas (minor,rc), "
+        "or an explicit version",
+    )
+    bump_cmd.add_argument("--force", action="store_true",
+                          help="allow a version that does not move forward")
+    bump_cmd.add_argument("--dry-run", action="store_true", help="show, write nothing")
+    bump_cmd.set_defaults(func=_cmd_bump)
+
+    init = sub.add_parser(
+        "init", help="write noxfile.py and the build hook into this project",
+        description="Write noxfile.py from releasekit's template and enable the build hook "
+        "in pyproject.toml. Running it twice changes nothing.",
+    )
+    init.add_argument("--force", action="store_true", help="overwrite an existing noxfile.py")
+    init.set_defaults(func=_cmd_init)
+    return parser
+
+
+def _project_name(root: Path) -> str:
+    name = load_pyproject(root).get("project", {}).get("name")
+    return str(name) if name else root.resolve().name
+
+
+def _current_version(config: Config) -> tuple[str, list[carriers.Reading]]:
+    """The version and every carrier's reading; a dynamic version falls back to hatchling."""
+    try:
+        readings = carriers.read_all(config.carrier_specs(), config.root)
+    except CarrierError:
+        if config.version_files:
+            raise
+        return _hatchling_version(config.root), []
+    return readings[0].version, readings
+
+
+def _hatchling_version(root: Path) -> str:
+    """Ask hatchling for a dynamic version (hatch-vcs, regex source) when it is installed."""
+    try:
+        from hatchling.metadata.core import ProjectMetadata
+        from hatchling.plugin.manager import PluginManager
+    except ImportError:
+        raise CarrierError(
+            "pyproject.toml has no static [project].version and hatchling is not installed "
+            "to compute the dynamic one",
+            "set [tool.releasekit] version-files, or install hatchling (and your version "
+            "source plugin) next to releasekit",
+        ) from None
+    try:
+        return str(ProjectMetadata(str(root), PluginManager()).version)
+    except Exception as exc:  # the plugin's own error, whatever its type
+        raise CarrierError(
+            f"hatchling could not compute the version: {exc}",
+            "check [tool.hatch.version], or set [tool.releasekit] version-files",
+        ) from None
+
+
+def _cmd_version(args: argparse.Namespace) -> int:
+    config = load_config(args.root)
+    version, readings = _current_version(config)
+    print(f"{_project_name(config.root)} {version}")
+    print(f"  channel: {channel(version).value}")
+    tag = git.release_tag(config.root, config.tag_prefix)
+    expected = tag_for(version, config.tag_prefix)
+    if tag is None:
+        print(f"  tag:     {expected} (not created yet)")
+    elif tag.version == version:
+        print(f"  tag:     {tag.name} (from {tag.source}) matches")
+    else:
+        print(f"  tag:     {tag.name} (from {tag.source}) is {tag.version}: DISAGREES, "
+              f"expected {expected}")
+    for reading in readings:
+        print(f"  file:    {_rel(reading.carrier.path, config.root)} = {reading.raw}")
+    bad = carriers.disagreements(readings)
+    if bad:
+        listed = ", ".join(f"{_rel(r.carrier.path, config.root)} has {r.raw}" for r in bad)
+        print(f"releasekit: version files disagree with {version}: {listed}", file=sys.stderr)
+        print(f"  hint: `releasekit bump {version}` writes {version} into every file",
+              file=sys.stderr)
+        return 1
+    if tag is not None and tag.version != version:
+        return 1
+    return 0
+
+
+def _cmd_bump(args: argparse.Namespace) -> int:
+    config = load_config(args.root)
+    specs = config.carrier_specs()
+    readings = carriers.read_all(specs, config.root)
+    current = readings[0].version
+    if try_normalize(args.part) == current and carriers.disagreements(readings):
+        new = current  # bringing the other files in line with the first
+    else:
+        new = bump(current, args.part, force=args.force)
+    if args.dry_run:
+        print(f"{current} -> {new} (dry run: nothing written)")
+        return 0
+    written = carriers.write_all(specs, config.root, new)
+    print(f"{current} -> {new}")
+    for path in written:
+        print(f"  wrote {_rel(path, config.root)}")
+    print(f"  next: commit, then `git tag {tag_for(new, config.tag_prefix)}`")
+    return 0
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from releasekit import init
+
+    for line in init.init_project(args.root, force=args.force):
+        print(line)
+    return 0
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

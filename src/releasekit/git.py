@@ -1,0 +1,263 @@
+"""The adapter around the ``git`` command: the only place releasekit runs git.
+
+It answers the questions a release asks of the checkout: which release tag this build is
+for (an explicit ``RELEASEKIT_TAG``, the CI's tag variable, or a tag at HEAD), whether
+tracked files changed, whether the clone is shallow, when HEAD was committed (for
+``SOURCE_DATE_EPOCH``), and a clean export of HEAD.
+
+Builds also run where git is absent or the tree is not a repository (``python -m build``
+builds the wheel from an unpacked sdist). There "no tag here" is an answer, not a crash: the
+query helpers return ``None``/``False`` instead of raising.
+
+Imported by the hatch plugin: standard library only, besides releasekit's own pure modules.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import tarfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from releasekit.errors import BuildError, TagError
+from releasekit.version import parse_release_tag, version_from_tag
+
+__all__ = [
+    "ReleaseTag",
+    "ci_tag",
+    "commit_timestamp",
+    "dirty_files",
+    "export_head",
+    "head_commit",
+    "is_dirty",
+    "is_repository",
+    "is_shallow",
+    "release_tag",
+]
+
+# Variables that would point git at another repository than ``root`` (a git hook exports
+# GIT_DIR and GIT_INDEX_FILE to its children, e.g. a pre-commit hook that builds).
+_REPO_LOCATING_VARS = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_PREFIX",
+)
+
+# (variable, how its value names a tag), checked in this order after GitHub's pair.
+_CI_TAG_VARS = ("CI_COMMIT_TAG", "CIRCLE_TAG", "BUILDKITE_TAG")
+
+
+@dataclass(frozen=True)
+class ReleaseTag:
+    """The release tag a build is for, and where releasekit found it (for messages)."""
+
+    name: str  # the tag as written, e.g. "api-v1.2.0"
+    version: str  # the normalized version it releases, e.g. "1.2.0"
+    source: str  # "RELEASEKIT_TAG", "GITHUB_REF_NAME", ..., or "git tag at HEAD"
+
+
+def _git_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _REPO_LOCATING_VARS}
+    env["GIT_TERMINAL_PROMPT"] = "0"  # never wait for a password nobody will type
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # `git status` must not take index.lock from a user
+    env["LC_ALL"] = "C"  # output releasekit parses does not change with the locale
+    return env
+
+
+def _run(root: Path | str, args: tuple[str, ...], *, text: bool) -> Any | None:
+    """Run ``git args`` in ``root``: its stdout, or ``None`` for any failure.
+
+    Missing git, a missing ``root`` and a non-zero exit all mean "git cannot tell".
+    """
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=root,
+            env=_git_env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=text,
+            check=False,
+        )
+    except OSError:  # FileNotFoundError: no git on PATH, or root does not exist
+        return None
+    if proc.returncode != 0:
+        return None
+    return proc.stdout
+
+
+def _git(root: Path | str, *args: str) -> str | None:
+    """Text stdout of ``git args`` run in ``root``, or ``None`` on any failure."""
+    out: str | None = _run(root, args, text=True)
+    return out
+
+
+def ci_tag(env: Mapping[str, str]) -> tuple[str, str] | None:
+    """The tag the CI is building, and the variable it came from; ``None`` if not a tag build.
+
+    GitHub first (``GITHUB_REF_TYPE=tag`` with ``GITHUB_REF_NAME``, or a ``refs/tags/`` ref),
+    then GitLab, CircleCI, Buildkite. Empty values count as unset: CI systems export the
+    variable empty on branch builds.
+    """
+    if env.get("GITHUB_REF_TYPE") == "tag" and env.get("GITHUB_REF_NAME"):
+        return env["GITHUB_REF_NAME"], "GITHUB_REF_NAME"
+    ref = env.get("GITHUB_REF", "")
+    if ref.startswith("refs/tags/") and len(ref) > len("refs/tags/"):
+        return ref[len("refs/tags/") :], "GITHUB_REF"
+    for var in _CI_TAG_VARS:
+        value = env.get(var)
+        if value:
+            return value, var
+    return None
+
+
+def _tags_at_head(root: Path | str, prefix: str | None) -> ReleaseTag | None:
+    out = _git(root, "tag", "--points-at", "HEAD")
+    if out is None:
+        return None
+    found: list[ReleaseTag] = []
+    for name in out.splitlines():
+        version = version_from_tag(name, prefix)
+        if version is not None:
+            found.append(ReleaseTag(name, version, "git tag at HEAD"))
+    if not found:
+        return None
+    first = found[0]
+    for other in found[1:]:
+        if other.version != first.version:
+            raise TagError(
+                f"HEAD has two release tags for different versions: {first.name} "
+                f"({first.version}) and {other.name} ({other.version})",
+                f"delete the wrong one: git tag -d {other.name} (or git tag -d {first.name})",
+            )
+    return first
+
+
+def release_tag(
+    root: Path | str, prefix: str | None, env: Mapping[str, str] | None = None
+) -> ReleaseTag | None:
+    """The release tag this build is for, or ``None`` when it is not a tagged build.
+
+    First found wins: ``RELEASEKIT_TAG`` (must be a release tag, else :class:`TagError`,
+    because the user asked for it by name), then the CI's tag variable (ignored when it is not
+    a release tag of this ``prefix``: another package's tag in a monorepo, or ``latest``),
+    then release tags pointing at HEAD (two with different versions is a :class:`TagError`).
+    ``env`` defaults to ``os.environ``.
+    """
+    if env is None:
+        env = os.environ
+    explicit = env.get("RELEASEKIT_TAG", "")
+    if explicit.strip():
+        return ReleaseTag(explicit, parse_release_tag(explicit, prefix), "RELEASEKIT_TAG")
+    from_ci = ci_tag(env)
+    if from_ci is not None:
+        name, var = from_ci
+        version = version_from_tag(name, prefix)
+        if version is not None:
+            return ReleaseTag(name, version, var)
+    return _tags_at_head(root, prefix)
+
+
+def is_repository(root: Path | str) -> bool:
+    """Whether ``root`` is inside a git work tree (a monorepo package's directory counts)."""
+    return (_git(root, "rev-parse", "--is-inside-work-tree") or "").strip() == "true"
+
+
+def _dirty(root: Path | str) -> list[str] | None:
+    """Changed tracked paths under ``root`` (relative to the repository's top), or ``None``.
+
+    Scoped to ``root`` so that in a monorepo an edit in another package does not block this
+    one. ``-z`` keeps names with spaces or quotes intact.
+    """
+    out = _git(root, "status", "--porcelain", "-z", "--untracked-files=no", "--", ".")
+    if out is None:
+        return None
+    paths: list[str] = []
+    entries = iter(out.split("\0"))
+    for entry in entries:
+        if len(entry) < 4:
+            continue
+        status, path = entry[:2], entry[3:]
+        paths.append(path)
+        if "R" in status or "C" in status:
+            next(entries, None)  # the rename's source path follows; the new path is enough
+    return paths
+
+
+def is_dirty(root: Path | str) -> bool | None:
+    """Whether tracked files changed since HEAD; ``None`` when not a repository or no git.
+
+    Untracked files do not count: they do not change what a clean checkout would build.
+    """
+    paths = _dirty(root)
+    return None if paths is None else bool(paths)
+
+
+def dirty_files(root: Path | str) -> list[str]:
+    """The changed tracked paths, for messages; empty when clean or not a repository."""
+    return _dirty(root) or []
+
+
+def is_shallow(root: Path | str) -> bool:
+    """Whether the clone is shallow (CI default), where tags and history may be missing."""
+    return (_git(root, "rev-parse", "--is-shallow-repository") or "").strip() == "true"
+
+
+def head_commit(root: Path | str) -> str | None:
+    """The full hash of HEAD, or ``None`` (no repository, no git, or no commit yet)."""
+    out = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    return out.strip() if out else None
+
+
+def commit_timestamp(root: Path | str, ref: str = "HEAD") -> int | None:
+    """The committer time of ``ref`` in Unix seconds, the natural ``SOURCE_DATE_EPOCH``."""
+    if not ref or ref.startswith("-"):  # never let a ref be read as an option
+        return None
+    out = _git(root, "show", "--no-patch", "--format=%ct", f"{ref}^{{commit}}", "--")
+    if not out:
+        return None
+    try:
+        return int(out.strip().splitlines()[-1])
+    except ValueError:
+        return None
+
+
+def export_head(root: Path | str, dest: Path) -> None:
+    """Extract the tracked files of HEAD under ``root`` into ``dest``.
+
+    A clean export (``git archive``): untracked files and uncommitted edits cannot leak into
+    a build made from it. Run in a monorepo package directory it exports that directory.
+    Raises :class:`BuildError` when there is nothing to export.
+    """
+    if shutil.which("git", path=_git_env().get("PATH")) is None:
+        raise BuildError(
+            f"cannot export {root}: git is not installed", "install git, or build in place"
+        )
+    if not is_repository(root):
+        raise BuildError(
+            f"cannot export {root}: not a git repository",
+            "run from a git checkout, or build in place",
+        )
+    if head_commit(root) is None:
+        raise BuildError(
+            f"cannot export {root}: the repository has no commit yet", "commit your files first"
+        )
+    data: bytes | None = _run(root, ("archive", "--format=tar", "HEAD"), text=False)
+    if data is None:
+        raise BuildError(f"git archive HEAD failed in {root}", "run `git archive HEAD` to see why")
+    dest.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
+        if hasattr(tarfile, "tar_filter"):  # Python with extraction filters (3.12, backports)
+            archive.extractall(dest, filter="tar")
+        else:  # pragma: no cover - older Pythons; git archive output is trusted
+            archive.extractall(dest)

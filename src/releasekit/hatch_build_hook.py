@@ -1,0 +1,121 @@
+"""The ``releasekit`` hatch build hook: no release build whose tag and version disagree.
+
+Enabled with ``[tool.hatch.build.hooks.releasekit]``. It runs in every build of the user's
+project, so it costs one git call on an untagged build (two on a tag build, to see whether
+the tree is dirty) and imports nothing beyond the standard library and ``packaging``.
+
+``python -m build`` builds the wheel from the unpacked sdist, where there is no ``.git`` and
+hatchling reads the version from PKG-INFO. So on a tag build the sdist carries a small stamp
+(``.releasekit-tag.json``: the tag it was checked against) and the wheel step checks the
+PKG-INFO version against the stamp, or against the tag a CI variable names: a mismatched
+release cannot slip through the wheel step, and ``require-tag`` still holds there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+from releasekit import git, guard
+from releasekit.config import parse_config
+from releasekit.errors import ConfigError
+from releasekit.git import ReleaseTag
+
+STAMP_NAME = ".releasekit-tag.json"
+_HOOK_KEYS = ("require-tag", "allow-dirty")
+# hatchling's own keys for every build hook table
+_HATCH_KEYS = ("dependencies", "require-runtime-dependencies", "require-runtime-features",
+               "enable-by-default")
+_TRUE = ("1", "true", "yes", "on")
+
+
+class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
+    """Refuses a release build whose release tag and package version disagree."""
+
+    PLUGIN_NAME = "releasekit"
+
+    def initialize(self, version: str, build_data: dict[str, Any]) -> None:
+        if version == "editable":  # pip install -e . is development, never a release
+            return
+        config = parse_config(self.metadata.config, self.root)
+        require_tag, allow_dirty = self._options()
+        root = Path(self.root)
+        package_version = self.metadata.version
+        from_sdist = (root / "PKG-INFO").is_file()
+
+        if from_sdist:
+            tag = git.release_tag_from_env(config.tag_prefix) or _read_stamp(root)
+        else:
+            tag = git.release_tag(root, config.tag_prefix)
+
+        if tag is None:
+            if require_tag:
+                why = "RELEASEKIT_REQUIRE_TAG is set" if _env_requires() else "require-tag = true"
+                where = "no CI tag variable, no tag stamp in the sdist" if from_sdist else (
+                    "no RELEASEKIT_TAG, no CI tag variable, no release tag at HEAD")
+                raise guard.missing_tag_error(
+                    package_version,
+                    config.tag_prefix,
+                    shallow=not from_sdist and git.is_shallow(root),
+                    why=f"{why}; {where}",
+                )
+            return
+
+        dirty = [] if from_sdist else git.dirty_files(root)
+        guard.check_release_build(package_version, tag, dirty_files=dirty,
+                                  allow_dirty=allow_dirty)
+        if not from_sdist and config.version_files:
+            from releasekit import carriers
+
+            carriers.check_consistent(config.version_files, root)
+        if self.target_name == "sdist":
+            build_data["force_include"][self._write_stamp(tag)] = STAMP_NAME
+
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        stamp_dir = getattr(self, "_stamp_dir", None)
+        if stamp_dir is not None:
+            stamp_dir.cleanup()
+
+    def _options(self) -> tuple[bool, bool]:
+        where = "[tool.hatch.build.hooks.releasekit]"
+        for key in self.config:
+            if key not in _HOOK_KEYS and key not in _HATCH_KEYS:
+                import difflib
+
+                close = difflib.get_close_matches(key, _HOOK_KEYS, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else "known: require-tag, allow-dirty"
+                raise ConfigError(f"unknown key {key!r} in {where}", hint)
+        values = []
+        for key in _HOOK_KEYS:
+            value = self.config.get(key, False)
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where} {key} must be true or false, not {value!r}",
+                                  f"write {key} = true")
+            values.append(value)
+        require_tag, allow_dirty = values
+        return require_tag or _env_requires(), allow_dirty
+
+    def _write_stamp(self, tag: ReleaseTag) -> str:
+        self._stamp_dir = tempfile.TemporaryDirectory(prefix="releasekit-")
+        path = os.path.join(self._stamp_dir.name, STAMP_NAME)
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump({"tag": tag.name, "version": tag.version}, handle)
+        return path
+
+
+def _env_requires() -> bool:
+    return os.environ.get("RELEASEKIT_REQUIRE_TAG", "").strip().lower() in _TRUE
+
+
+def _read_stamp(root: Path) -> ReleaseTag | None:
+    try:
+        data = json.loads((root / STAMP_NAME).read_text(encoding="utf-8"))
+        return ReleaseTag(name=data["tag"], version=data["version"],
+                          source=f"{STAMP_NAME} in the sdist")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

@@ -1,0 +1,286 @@
+"""Version arithmetic: PEP 440 normalization, release tags, channels and bumps.
+
+Everything here is pure (values in, values out, no git, no files), so the rules that decide
+whether a release may happen are tested without any I/O. The one rule that matters most:
+versions are compared as *normalized strings*, never with ``Version ==``, because
+``Version("1.2") == Version("1.2.0")`` is true while an index treats ``1.2`` and ``1.2.0`` as
+two different releases with different files.
+
+Imported by the hatch plugin: standard library and ``packaging`` only.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from packaging.version import InvalidVersion, Version
+
+from releasekit.errors import TagError, VersionError
+
+__all__ = [
+    "BUMP_PARTS",
+    "Channel",
+    "bump",
+    "channel",
+    "from_semver",
+    "normalize",
+    "parse_release_tag",
+    "same_version",
+    "tag_for",
+    "to_semver",
+    "try_normalize",
+    "version_from_tag",
+]
+
+
+class Channel(str, enum.Enum):
+    """What kind of release a version is; the release policy differs per channel."""
+
+    FINAL = "final"
+    PRE = "pre-release"
+    DEV = "dev"
+    LOCAL = "local"
+
+    def __str__(self) -> str:  # messages show "pre-release", not "Channel.PRE"
+        return self.value
+
+
+BUMP_PARTS: tuple[str, ...] = ("major", "minor", "patch", "a", "b", "rc", "post", "dev", "release")
+"""The parts :func:`bump` knows; ``alpha`` and ``beta`` are accepted for ``a`` and ``b``."""
+
+_PART_ALIASES = {"alpha": "a", "beta": "b"}
+_PRE_ORDER = {"a": 0, "b": 1, "rc": 2}
+_RELEASE_INDEX = {"major": 0, "minor": 1, "patch": 2}
+_SEMVER_PRE = {"a": "alpha", "b": "beta", "rc": "rc"}
+_VERSION_HINT = "use a PEP 440 version such as 1.2.3, 1.2.3rc1, 1.2.3.post1 or 1.2.3.dev1"
+
+
+def _parse(text: str, what: str = "version") -> Version:
+    """Parse or raise the one :class:`VersionError` every function here uses for bad input."""
+    try:
+        return Version(text)
+    except (InvalidVersion, TypeError):
+        raise VersionError(f"{what} {text!r} is not a PEP 440 version", _VERSION_HINT) from None
+
+
+def normalize(text: str) -> str:
+    """Return the PEP 440 normalized form of ``text`` (``str(Version(text))``).
+
+    The semver spellings people tag with (``1.0.0-beta.1``, ``1.0.0-rc.2``, ``1.0.0-alpha``,
+    ``1.0.0+build.5``) are accepted too: PEP 440's normalization rules already map their
+    separators away, so ``1.0.0-beta.1`` becomes ``1.0.0b1``.
+    """
+    return str(_parse(text))
+
+
+def try_normalize(text: str) -> str | None:
+    """Like :func:`normalize`, but ``None`` for text that is not a version."""
+    try:
+        return normalize(text)
+    except VersionError:
+        return None
+
+
+def same_version(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` name the same release *on an index*.
+
+    Compares normalized strings: ``1.2`` and ``1.2.0`` are equal as ``Version`` objects but
+    are different file names, so a tag ``v1.2`` does not release a package at ``1.2.0``.
+    """
+    return normalize(a) == normalize(b)
+
+
+def _tag_rest(tag: str, prefix: str | None) -> str | None:
+    """The part of ``tag`` after its prefix, or ``None`` when the prefix does not match."""
+    if prefix is None:
+        return tag[1:] if tag.startswith("v") else tag
+    if not tag.startswith(prefix):
+        return None
+    return tag[len(prefix) :]
+
+
+def version_from_tag(tag: str, prefix: str | None) -> str | None:
+    """The normalized version a tag releases, or ``None`` when it is not a release tag.
+
+    ``prefix`` ``None`` means an optional ``v`` (``v1.2.3`` and ``1.2.3``). A configured
+    prefix such as ``api-v`` is required exactly, so in a monorepo ``web-v1.2.0`` is not a
+    tag of the ``api`` package. What follows the prefix must start with a digit: ``packaging``
+    would otherwise accept a second ``v`` or surrounding whitespace (``vv1.2``).
+    """
+    rest = _tag_rest(tag, prefix)
+    if not rest or not ("0" <= rest[0] <= "9") or rest != rest.strip():
+        return None
+    return try_normalize(rest)
+
+
+def _tag_form_hint(prefix: str | None) -> str:
+    if prefix is None:
+        return "tags look like v1.2.3 (or 1.2.3)"
+    return f'this project\'s tags start with "{prefix}", e.g. {prefix}1.2.3'
+
+
+def parse_release_tag(tag: str, prefix: str | None) -> str:
+    """Like :func:`version_from_tag`, but a tag that is not a release tag is an error.
+
+    Used when the user named the tag explicitly (``RELEASEKIT_TAG``): there, a typo must
+    stop the build rather than silently fall back to "no tag".
+    """
+    version = version_from_tag(tag, prefix)
+    if version is not None:
+        return version
+    expected = "v<version>" if prefix is None else f"{prefix}<version>"
+    if prefix is not None and not tag.startswith(prefix):
+        raise TagError(
+            f"tag {tag!r} does not start with the tag prefix {prefix!r} (expected {expected})",
+            _tag_form_hint(prefix),
+        )
+    raise TagError(
+        f"tag {tag!r} is not a release tag (expected {expected}, a PEP 440 version)",
+        _tag_form_hint(prefix),
+    )
+
+
+def tag_for(version: str, prefix: str | None) -> str:
+    """The tag that releases ``version``: ``v`` + version by default, else prefix + version."""
+    return ("v" if prefix is None else prefix) + normalize(version)
+
+
+def channel(version: str) -> Channel:
+    """Classify a version. Local wins over dev wins over pre (``1.0.0rc1.dev2`` is DEV)."""
+    parsed = _parse(version)
+    if parsed.local is not None:
+        return Channel.LOCAL
+    if parsed.dev is not None:
+        return Channel.DEV
+    if parsed.pre is not None:
+        return Channel.PRE
+    return Channel.FINAL
+
+
+def _render(
+    epoch: int,
+    release: tuple[int, ...],
+    pre: tuple[str, int] | None = None,
+    post: int | None = None,
+    dev: int | None = None,
+) -> Version:
+    text = f"{epoch}!" if epoch else ""
+    text += ".".join(str(n) for n in release)
+    if pre is not None:
+        text += f"{pre[0]}{pre[1]}"
+    if post is not None:
+        text += f".post{post}"
+    if dev is not None:
+        text += f".dev{dev}"
+    return Version(text)
+
+
+def _bump_one(current: Version, part: str) -> Version | None:
+    """Apply one named part to ``current`` (local part dropped); ``None`` if not a part name."""
+    epoch, release = current.epoch, current.release
+    if part in _RELEASE_INDEX:
+        index = _RELEASE_INDEX[part]
+        padded = release + (0,) * (index + 1 - len(release))
+        bumped = (*padded[:index], padded[index] + 1) + (0,) * (len(padded) - index - 1)
+        return _render(epoch, bumped)
+    if part in _PRE_ORDER:
+        number = 1
+        if current.pre is not None and current.pre[0] == part:
+            number = current.pre[1] + 1
+        return _render(epoch, release, (part, number))
+    if part == "post":
+        post = 1 if current.post is None else current.post + 1
+        return _render(epoch, release, current.pre, post)
+    if part == "dev":
+        dev = 1 if current.dev is None else current.dev + 1
+        return _render(epoch, release, current.pre, current.post, dev)
+    if part == "release":
+        return _render(epoch, release, None, current.post)
+    return None
+
+
+def bump(current: str, part: str, *, force: bool = False) -> str:
+    """The version after bumping ``part`` of ``current``; the result is normalized.
+
+    ``part`` is one of :data:`BUMP_PARTS` (``alpha``/``beta`` accepted), an explicit version,
+    or a comma-separated list applied left to right (``minor,rc``: 1.2.3 -> 1.3.0rc1). Only
+    the final result is checked: it must be later than ``current`` (a release that moves back
+    would be hidden behind the one already published), unless ``force``. A local part on
+    ``current`` is dropped; the comparison uses its public version.
+    """
+    start = _parse(current, "current version")
+    base = Version(start.public)
+    pieces = [piece.strip() for piece in part.split(",")]
+    result = base
+    explicit_only = True
+    for piece in pieces:
+        name = _PART_ALIASES.get(piece.lower(), piece.lower())
+        bumped = _bump_one(Version(result.public), name)
+        if bumped is not None:
+            explicit_only = False
+            result = bumped
+            continue
+        explicit = try_normalize(piece) if piece else None
+        if explicit is None:
+            raise VersionError(
+                f"unknown bump part {piece!r} in {part!r}: not a part name and not a version",
+                f"use one of {', '.join(BUMP_PARTS)} (comma-separated, e.g. 'minor,rc') "
+                "or an explicit version such as 1.2.3",
+            )
+        result = Version(explicit)
+    new = str(result)
+    shown = part.strip()
+    if not force and result == base:
+        raise VersionError(
+            f"already at {normalize(current)}: bump {shown} gives {new}, the same version",
+            "name a later part or version (e.g. 'patch'), or pass --force to write it anyway",
+        )
+    if not force and result < base:
+        hint = (
+            f"give a version later than {base}, or pass --force"
+            if explicit_only
+            else "bump a release part first, e.g. 'minor,rc', or pass --force"
+        )
+        raise VersionError(f"bump {shown} would move {normalize(current)} back to {new}", hint)
+    return new
+
+
+def to_semver(version: str) -> str:
+    """The semver spelling of a PEP 440 version, for carriers such as ``package.json``.
+
+    ``1.0.0rc1`` -> ``1.0.0-rc.1``, ``1.0.0a0`` -> ``1.0.0-alpha.0``, ``1.2`` -> ``1.2.0``,
+    ``1.0.0.dev3`` -> ``1.0.0-dev.3``, ``1.0.0.post1`` -> ``1.0.0-post.1``, local ``+abc``
+    -> build metadata ``+abc``. :func:`from_semver` reads every result back to ``version``'s
+    normalized form (up to the release padding). Epochs and more than three release segments
+    have no semver spelling and raise :class:`VersionError`.
+    """
+    parsed = _parse(version)
+    if parsed.epoch:
+        raise VersionError(
+            f"version {parsed} has an epoch, which semver cannot express",
+            "drop the epoch, or carry this version only in files that take PEP 440",
+        )
+    if len(parsed.release) > 3:
+        raise VersionError(
+            f"version {parsed} has more than three release numbers, which semver cannot express",
+            "use MAJOR.MINOR.PATCH, or carry this version only in files that take PEP 440",
+        )
+    release = parsed.release + (0,) * (3 - len(parsed.release))
+    text = ".".join(str(n) for n in release)
+    identifiers: list[str] = []
+    if parsed.pre is not None:
+        identifiers += [_SEMVER_PRE[parsed.pre[0]], str(parsed.pre[1])]
+    if parsed.post is not None:
+        identifiers += ["post", str(parsed.post)]
+    if parsed.dev is not None:
+        identifiers += ["dev", str(parsed.dev)]
+    if identifiers:
+        text += "-" + ".".join(identifiers)
+    if parsed.local is not None:
+        text += "+" + parsed.local
+    return text
+
+
+def from_semver(text: str) -> str:
+    """The normalized PEP 440 version of a semver string (``1.0.0-rc.1`` -> ``1.0.0rc1``)."""
+    return normalize(text)
