@@ -46,6 +46,7 @@ __all__ = [
     "write_all",
 ]
 
+
 class Carrier(abc.ABC):
     """One file that carries the version.
 
@@ -206,7 +207,8 @@ class PyprojectCarrier(Carrier):
         old = project["version"]
         if isinstance(old, String):
             # Same quote style and the same comment after it: only the value changes.
-            new = String.from_raw(version, old.type)
+            quotes = getattr(old, "type", None) or old._t  # tomlkit < 0.12 has only _t
+            new = String.from_raw(version, quotes)
             for name in ("indent", "comment_ws", "comment", "trail"):
                 setattr(new.trivia, name, getattr(old.trivia, name))
             project["version"] = new
@@ -221,11 +223,11 @@ _PYTHON_RE = re.compile(
     r"""(?P<quote>["'])(?P<version>(?:(?!(?P=quote))[^\\\r\n])*)(?P=quote)""",
     re.MULTILINE,
 )
-_PYTHON_FORMS = "__version__ = \"...\", __version__: str = \"...\" or VERSION = \"...\""
+_PYTHON_FORMS = '__version__ = "...", __version__: str = "..." or VERSION = "..."'
 
 
 class PythonCarrier(Carrier):
-    """A Python module's ``__version__`` (or ``VERSION``) string literal, the first at line start."""
+    """The first ``__version__`` (or ``VERSION``) string literal at line start in a module."""
 
     kind = "Python file"
 
@@ -273,7 +275,7 @@ class PackageJsonCarrier(Carrier):
         if not isinstance(doc, dict):
             raise CarrierError(
                 f"{self.display_path} is not a JSON object (it is a {type(doc).__name__})",
-                "a package.json is an object with a top-level \"version\" key",
+                'a package.json is an object with a top-level "version" key',
             )
         return doc
 
@@ -282,8 +284,7 @@ class PackageJsonCarrier(Carrier):
         if "version" not in doc:
             raise CarrierError(
                 f'{self.display_path} has no top-level "version"',
-                f'add "version": "1.2.0" to {self.display_path}, or remove it from '
-                "version-files",
+                f'add "version": "1.2.0" to {self.display_path}, or remove it from version-files',
             )
         value = doc["version"]
         if not isinstance(value, str):
@@ -311,6 +312,15 @@ class PackageJsonCarrier(Carrier):
                 f"choose a version semver can express, or remove {self.display_path} from "
                 "version-files",
             ) from None
+        if _version.try_normalize(_version.from_semver(semver)) != version:
+            # semver pads 1.2 to 1.2.0: a different release on an index, so the files would
+            # disagree right after the bump.
+            raise CarrierError(
+                f"{self.display_path} cannot carry {version}: semver spells it {semver}, "
+                "which is a different version",
+                f"use a three-part version such as {_version.normalize(semver)}, or remove "
+                f"{self.display_path} from version-files",
+            )
         start, end = _top_level_value_span(text, "version")
         return text[:start] + json.dumps(semver) + text[end:]
 
@@ -377,8 +387,7 @@ class RegexCarrier(Carrier):
             raise CarrierError(
                 f"version-files pattern {pattern!r} for {self.display_path} has no group "
                 "named version",
-                "wrap the version in (?P<version>...), e.g. "
-                "'release = \"(?P<version>[^\"]+)\"'",
+                'wrap the version in (?P<version>...), e.g. \'release = "(?P<version>[^"]+)"\'',
             )
 
     def _match(self, text: str) -> re.Match[str]:
@@ -399,10 +408,7 @@ class RegexCarrier(Carrier):
         return text[:start] + version + text[end:]
 
     def _readback_hint(self) -> str:
-        return (
-            "make the pattern's version group match the whole version, "
-            "e.g. (?P<version>[^\"']+)"
-        )
+        return "make the pattern's version group match the whole version, e.g. (?P<version>[^\"']+)"
 
 
 def carrier_for(spec: CarrierSpec, root: Path) -> Carrier:
@@ -484,7 +490,7 @@ def check_consistent(specs: Sequence[CarrierSpec], root: Path) -> str:
     if not readings:
         raise CarrierError(
             "no version files to read",
-            'list the files that carry the version in [tool.releasekit] version-files',
+            "list the files that carry the version in [tool.releasekit] version-files",
         )
     first = readings[0]
     others = disagreements(readings)
@@ -511,7 +517,19 @@ def write_all(specs: Sequence[CarrierSpec], root: Path, version: str) -> list[Pa
         carrier = carrier_for(spec, root)
         text = pending[carrier.path] if carrier.path in pending else carrier._load()
         pending[carrier.path] = carrier._render_text(text, wanted)
+    written: list[Path] = []
     for path, text in pending.items():
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-    return list(pending)
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        except OSError as exc:
+            root_path = Path(os.path.abspath(root))
+            done = ", ".join(_display(root_path, p) for p in written) or "none"
+            raise CarrierError(
+                f"cannot write version file {_display(root_path, path)}: "
+                f"{exc.strerror or exc} (already written: {done})",
+                "make the file writable and run the bump again, or restore the written files "
+                "with `git checkout -- <file>`",
+            ) from None
+        written.append(path)
+    return written

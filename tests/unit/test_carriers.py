@@ -1,0 +1,604 @@
+"""Carriers: find, read and rewrite the version in each kind of file, touching nothing else."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from releasekit.carriers import (
+    PackageJsonCarrier,
+    PyprojectCarrier,
+    PythonCarrier,
+    Reading,
+    RegexCarrier,
+    carrier_for,
+    check_consistent,
+    disagreements,
+    read_all,
+    write_all,
+)
+from releasekit.config import CarrierSpec
+from releasekit.errors import CarrierError
+
+
+def write(root: Path, rel: str, text: str) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def text_of(path: Path) -> str:
+    return path.read_bytes().decode("utf-8")
+
+
+def error(excinfo: pytest.ExceptionInfo[CarrierError]) -> CarrierError:
+    """The error, after checking it has the shape every CarrierError must have."""
+    exc = excinfo.value
+    assert "\n" not in exc.message
+    assert exc.hint.strip()
+    return exc
+
+
+# -- pyproject.toml ----------------------------------------------------------------------
+
+PYPROJECT = """\
+# The demo project.
+[build-system]
+requires = ["hatchling"]  # keep
+build-backend = "hatchling.build"
+
+[project]
+name   =   "demo"
+version = '1.2.0'   # bumped by releasekit
+dependencies = [
+    "packaging",  # why not
+]
+
+[tool.releasekit]
+version-files = ["pyproject.toml", "src/demo/__init__.py"]
+"""
+
+
+def test_pyproject_round_trip_keeps_every_other_byte(tmp_path: Path) -> None:
+    path = write(tmp_path, "pyproject.toml", PYPROJECT)
+    carrier = carrier_for(CarrierSpec("pyproject.toml"), tmp_path)
+    assert isinstance(carrier, PyprojectCarrier)
+    assert carrier.path == path
+    assert carrier.read() == "1.2.0"
+    assert carrier.raw() == "1.2.0"
+    assert type(carrier.raw()) is str
+
+    rendered = carrier.render("1.3.0-rc.1")
+    assert rendered == PYPROJECT.replace("'1.2.0'", "'1.3.0rc1'")
+    assert text_of(path) == PYPROJECT  # render writes nothing
+
+    assert write_all([CarrierSpec("pyproject.toml")], tmp_path, "1.3.0rc1") == [path]
+    assert text_of(path) == PYPROJECT.replace("'1.2.0'", "'1.3.0rc1'")
+    assert carrier.read() == "1.3.0rc1"
+
+
+def test_pyproject_keeps_crlf_line_endings(tmp_path: Path) -> None:
+    original = PYPROJECT.replace("\n", "\r\n")
+    path = write(tmp_path, "pyproject.toml", original)
+    write_all([CarrierSpec("pyproject.toml")], tmp_path, "2.0.0")
+    assert text_of(path) == original.replace("'1.2.0'", "'2.0.0'")
+
+
+def test_pyproject_normalizes_what_it_reads(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", '[project]\nname = "demo"\nversion = "1.0.0-RC1"\n')
+    carrier = carrier_for(CarrierSpec("pyproject.toml"), tmp_path)
+    assert carrier.raw() == "1.0.0-RC1"
+    assert carrier.read() == "1.0.0rc1"
+
+
+def test_pyproject_in_a_subdirectory(tmp_path: Path) -> None:
+    write(tmp_path, "api/pyproject.toml", '[project]\nname = "api"\nversion = "0.1.0"\n')
+    carrier = carrier_for(CarrierSpec("api/pyproject.toml"), tmp_path)
+    assert isinstance(carrier, PyprojectCarrier)
+    assert carrier.display_path == "api/pyproject.toml"
+    assert carrier.read() == "0.1.0"
+
+
+def test_pyproject_dynamic_version_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", '[project]\nname = "demo"\ndynamic = ["version"]\n')
+    with pytest.raises(CarrierError) as excinfo:
+        carrier_for(CarrierSpec("pyproject.toml"), tmp_path).read()
+    exc = error(excinfo)
+    assert exc.message == "pyproject.toml has no static [project].version (it is in dynamic)"
+    assert "remove pyproject.toml from version-files" in exc.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ('[project]\nname = "demo"\n', "there is no version key"),
+        ('[tool.x]\nversion = "1.0"\n', "there is no [project] table"),
+    ],
+)
+def test_pyproject_without_version_is_refused(tmp_path: Path, text: str, why: str) -> None:
+    write(tmp_path, "pyproject.toml", text)
+    with pytest.raises(CarrierError) as excinfo:
+        carrier_for(CarrierSpec("pyproject.toml"), tmp_path).render("1.0.0")
+    assert error(excinfo).message == f"pyproject.toml has no static [project].version ({why})"
+
+
+def test_pyproject_version_that_is_not_a_string(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", '[project]\nname = "demo"\nversion = 1.2\n')
+    with pytest.raises(CarrierError) as excinfo:
+        carrier_for(CarrierSpec("pyproject.toml"), tmp_path).read()
+    assert "must be a string, not 1.2" in error(excinfo).message
+
+
+def test_pyproject_invalid_toml(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", "[project\nversion = '1.0'\n")
+    with pytest.raises(CarrierError) as excinfo:
+        carrier_for(CarrierSpec("pyproject.toml"), tmp_path).read()
+    assert error(excinfo).message.startswith("pyproject.toml is not valid TOML")
+
+
+def test_pyproject_version_not_pep440_names_the_value(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", '[project]\nname = "demo"\nversion = "one.two"\n')
+    carrier = carrier_for(CarrierSpec("pyproject.toml"), tmp_path)
+    assert carrier.raw() == "one.two"
+    with pytest.raises(CarrierError) as excinfo:
+        carrier.read()
+    exc = error(excinfo)
+    assert "pyproject.toml" in exc.message
+    assert "'one.two'" in exc.message
+
+
+# -- Python files ------------------------------------------------------------------------
+
+INIT = '''\
+"""The demo package."""
+
+from __future__ import annotations
+
+# Keep in sync with pyproject.toml.
+__version__ = "1.2.0"  # do not edit by hand
+
+def version() -> str:
+    return __version__
+'''
+
+
+def test_python_round_trip(tmp_path: Path) -> None:
+    path = write(tmp_path, "src/demo/__init__.py", INIT)
+    carrier = carrier_for(CarrierSpec("src/demo/__init__.py"), tmp_path)
+    assert isinstance(carrier, PythonCarrier)
+    assert carrier.read() == "1.2.0"
+    assert carrier.raw() == "1.2.0"
+    assert write_all([CarrierSpec("src/demo/__init__.py")], tmp_path, "1.3.0.dev2") == [path]
+    assert text_of(path) == INIT.replace('"1.2.0"', '"1.3.0.dev2"')
+
+
+@pytest.mark.parametrize(
+    ("line", "raw"),
+    [
+        ("__version__ = '2.0.0'", "2.0.0"),
+        ('__version__: str = "2.0.0b3"', "2.0.0b3"),
+        ("__version__: str='2.0'", "2.0"),
+        ('__version__: Final[str] = "2.0.0"', "2.0.0"),
+        ('VERSION = "2.0.0.post1"', "2.0.0.post1"),
+        ("VERSION='2.0.0'", "2.0.0"),
+    ],
+)
+def test_python_forms(tmp_path: Path, line: str, raw: str) -> None:
+    text = f'"""doc."""\nimport os\n{line}\nOTHER = "9.9.9"\n'
+    path = write(tmp_path, "demo/_version.py", text)
+    carrier = carrier_for(CarrierSpec("demo/_version.py"), tmp_path)
+    assert carrier.raw() == raw
+    write_all([CarrierSpec("demo/_version.py")], tmp_path, "3.0.0rc1")
+    quote = "'" if "'" in line else '"'
+    assert text_of(path) == text.replace(f"{quote}{raw}{quote}", f"{quote}3.0.0rc1{quote}")
+
+
+def test_python_first_match_at_line_start_wins(tmp_path: Path) -> None:
+    text = (
+        'def f():\n    __version__ = "0.0.1"\n'  # indented: not the module's version
+        '# __version__ = "0.0.2"\n'
+        'VERSION = "1.0.0"\n'
+        '__version__ = "1.0.1"\n'
+    )
+    path = write(tmp_path, "m.py", text)
+    carrier = carrier_for(CarrierSpec("m.py"), tmp_path)
+    assert carrier.raw() == "1.0.0"
+    write_all([CarrierSpec("m.py")], tmp_path, "1.1.0")
+    assert text_of(path) == text.replace('VERSION = "1.0.0"', 'VERSION = "1.1.0"')
+
+
+def test_python_without_version_names_the_forms(tmp_path: Path) -> None:
+    write(tmp_path, "src/demo/__init__.py", 'version = "1.0"\n    __version__ = "1.0"\n')
+    with pytest.raises(CarrierError) as excinfo:
+        carrier_for(CarrierSpec("src/demo/__init__.py"), tmp_path).read()
+    exc = error(excinfo)
+    assert "src/demo/__init__.py" in exc.message
+    assert "__version__ = " in exc.message
+    assert "VERSION = " in exc.message
+    assert '__version__ = "X"' in exc.hint
+    assert "pattern" in exc.hint
+
+
+def test_python_value_not_pep440(tmp_path: Path) -> None:
+    write(tmp_path, "demo.py", '__version__ = "dev"\n')
+    with pytest.raises(CarrierError) as excinfo:
+        carrier_for(CarrierSpec("demo.py"), tmp_path).read()
+    exc = error(excinfo)
+    assert "demo.py" in exc.message
+    assert "'dev'" in exc.message
+
+
+# -- package.json ------------------------------------------------------------------------
+
+
+def package_json(indent: int | str, *, newline: bool = True) -> str:
+    doc = {
+        "name": "demo",
+        "engines": {"node": ">=18", "version": "9.9.9"},
+        "version": "1.0.0-rc.1",
+        "dependencies": {"left-pad": {"version": "1.3.0"}},
+        "scripts": {"build": 'echo "version": {}'},
+        "private": True,
+    }
+    text = json.dumps(doc, indent=indent)
+    return text + "\n" if newline else text
+
+
+@pytest.mark.parametrize("indent", [2, 4, "\t"])
+@pytest.mark.parametrize("newline", [True, False])
+def test_package_json_replaces_only_the_top_level_value(
+    tmp_path: Path, indent: int | str, newline: bool
+) -> None:
+    original = package_json(indent, newline=newline)
+    path = write(tmp_path, "web/package.json", original)
+    carrier = carrier_for(CarrierSpec("web/package.json"), tmp_path)
+    assert isinstance(carrier, PackageJsonCarrier)
+    assert carrier.raw() == "1.0.0-rc.1"
+    assert carrier.read() == "1.0.0rc1"
+
+    assert write_all([CarrierSpec("web/package.json")], tmp_path, "1.0.0rc2") == [path]
+    expected = original.replace('"version": "1.0.0-rc.1"', '"version": "1.0.0-rc.2"')
+    assert expected != original
+    assert text_of(path) == expected
+    doc = json.loads(text_of(path))
+    assert list(doc) == ["name", "engines", "version", "dependencies", "scripts", "private"]
+    assert doc["engines"]["version"] == "9.9.9"
+    assert doc["dependencies"]["left-pad"]["version"] == "1.3.0"
+
+
+def test_package_json_semver_both_ways(tmp_path: Path) -> None:
+    path = write(tmp_path, "package.json", '{"name": "demo", "version": "1.0.0"}')
+    carrier = carrier_for(CarrierSpec("package.json"), tmp_path)
+    assert carrier.read() == "1.0.0"
+    assert carrier.render("1.0.0rc1") == '{"name": "demo", "version": "1.0.0-rc.1"}'
+    write_all([CarrierSpec("package.json")], tmp_path, "1.0.0-rc.1")
+    assert text_of(path) == '{"name": "demo", "version": "1.0.0-rc.1"}'
+    assert carrier.raw() == "1.0.0-rc.1"
+    assert carrier.read() == "1.0.0rc1"
+
+
+def test_package_json_top_level_key_after_nested_ones(tmp_path: Path) -> None:
+    text = (
+        '{"a": {"version": "0.0.1", "b": ["{", "version"]},\n'
+        ' "x\\"version": "0.0.2",\n'
+        ' "version" : "2.0.0",\n'
+        ' "z": {"version": "0.0.3"}}\n'
+    )
+    path = write(tmp_path, "package.json", text)
+    assert carrier_for(CarrierSpec("package.json"), tmp_path).raw() == "2.0.0"
+    write_all([CarrierSpec("package.json")], tmp_path, "2.1.0")
+    assert text_of(path) == text.replace('"2.0.0"', '"2.1.0"')
+
+
+def test_package_json_without_version(tmp_path: Path) -> None:
+    write(tmp_path, "package.json", '{"name": "demo", "engines": {"version": "1.0.0"}}\n')
+    with pytest.raises(CarrierError) as excinfo:
+        carrier_for(CarrierSpec("package.json"), tmp_path).read()
+    assert error(excinfo).message == 'package.json has no top-level "version"'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"version": 1}', 'package.json top-level "version" must be a string, not 1'),
+        ('["version", "1.0.0"]', "package.json is not a JSON object (it is a list)"),
+        ('{"version": "1.0.0",}', "package.json is not valid JSON"),
+        ('{"version": "latest"}', "package.json has version 'latest'"),
+    ],
+)
+def test_package_json_bad_content(tmp_path: Path, text: str, message: str) -> None:
+    write(tmp_path, "package.json", text)
+    with pytest.raises(CarrierError) as excinfo:
+        carrier_for(CarrierSpec("package.json"), tmp_path).read()
+    assert error(excinfo).message.startswith(message)
+
+
+# -- patterns ----------------------------------------------------------------------------
+
+CONF = """\
+project = "demo"
+release = "1.2.0"
+version = "1.2"
+"""
+
+
+def test_regex_round_trip(tmp_path: Path) -> None:
+    path = write(tmp_path, "docs/conf.txt", CONF)
+    spec = CarrierSpec("docs/conf.txt", r'^release = "(?P<version>[^"]+)"')
+    carrier = carrier_for(spec, tmp_path)
+    assert isinstance(carrier, RegexCarrier)
+    assert carrier.read() == "1.2.0"
+    assert write_all([spec], tmp_path, "1.3.0b1") == [path]
+    assert text_of(path) == CONF.replace('release = "1.2.0"', 'release = "1.3.0b1"')
+
+
+def test_regex_overrides_the_default_for_py_and_toml(tmp_path: Path) -> None:
+    write(tmp_path, "demo.py", '__version__ = "0.0.0"\nRELEASE = "1.0.0"\n')
+    write(tmp_path, "pyproject.toml", '[tool.demo]\nrelease = "1.0.0"\n')
+    specs = [
+        CarrierSpec("demo.py", r'^RELEASE = "(?P<version>[^"]+)"'),
+        CarrierSpec("pyproject.toml", r'^release = "(?P<version>[^"]+)"'),
+    ]
+    assert all(isinstance(carrier_for(spec, tmp_path), RegexCarrier) for spec in specs)
+    assert check_consistent(specs, tmp_path) == "1.0.0"
+    write_all(specs, tmp_path, "1.1")
+    assert text_of(tmp_path / "demo.py") == '__version__ = "0.0.0"\nRELEASE = "1.1"\n'
+    assert text_of(tmp_path / "pyproject.toml") == '[tool.demo]\nrelease = "1.1"\n'
+
+
+def test_regex_without_version_group(tmp_path: Path) -> None:
+    with pytest.raises(CarrierError) as excinfo:
+        carrier_for(CarrierSpec("docs/conf.txt", r'release = "([^"]+)"'), tmp_path)
+    exc = error(excinfo)
+    assert '\'release = "([^"]+)"\'' in exc.message
+    assert "docs/conf.txt" in exc.message
+    assert "(?P<version>...)" in exc.hint
+
+
+def test_regex_that_does_not_compile(tmp_path: Path) -> None:
+    with pytest.raises(CarrierError) as excinfo:
+        carrier_for(CarrierSpec("docs/conf.txt", r"release = (?P<version>[0-9"), tmp_path)
+    exc = error(excinfo)
+    assert "'release = (?P<version>[0-9'" in exc.message
+    assert "not a valid regex" in exc.message
+
+
+def test_regex_without_match(tmp_path: Path) -> None:
+    write(tmp_path, "docs/conf.txt", CONF)
+    spec = CarrierSpec("docs/conf.txt", r"^__release__ = (?P<version>\S+)")
+    with pytest.raises(CarrierError) as excinfo:
+        carrier_for(spec, tmp_path).read()
+    exc = error(excinfo)
+    assert "docs/conf.txt" in exc.message
+    assert "'^__release__ = (?P<version>\\\\S+)'" in exc.message
+
+
+def test_regex_too_narrow_to_read_back_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "docs/conf.txt", CONF)
+    spec = CarrierSpec("docs/conf.txt", r"^release = \"(?P<version>[0-9.]+)")
+    assert carrier_for(spec, tmp_path).read() == "1.2.0"
+    with pytest.raises(CarrierError) as excinfo:
+        write_all([spec], tmp_path, "1.3.0rc1")
+    exc = error(excinfo)
+    assert "1.3.0rc1" in exc.message
+    assert "'1.3.0'" in exc.message
+    assert text_of(path) == CONF
+
+
+def test_unknown_file_without_pattern(tmp_path: Path) -> None:
+    with pytest.raises(CarrierError) as excinfo:
+        carrier_for(CarrierSpec("docs/conf.txt"), tmp_path)
+    exc = error(excinfo)
+    assert exc.message == "don't know how to find the version in docs/conf.txt"
+    assert 'path = "docs/conf.txt"' in exc.hint
+    assert "(?P<version>" in exc.hint
+
+
+# -- missing files -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        CarrierSpec("src/demo/__init__.py"),
+        CarrierSpec("pyproject.toml"),
+        CarrierSpec("package.json"),
+        CarrierSpec("src/demo/__init__.py", r"(?P<version>.+)"),
+    ],
+)
+def test_missing_file(tmp_path: Path, spec: CarrierSpec) -> None:
+    carrier = carrier_for(spec, tmp_path)
+    for action in (carrier.read, carrier.raw, lambda: carrier.render("1.0")):
+        with pytest.raises(CarrierError) as excinfo:
+            action()
+        exc = error(excinfo)
+        assert exc.message == f"version file {spec.path} does not exist"
+        assert "version-files" in exc.hint
+
+
+def test_paths_shown_relative_to_a_relative_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CarrierError) as excinfo:
+        carrier_for(CarrierSpec("./src//demo/__init__.py"), Path("proj")).read()
+    assert error(excinfo).message == "version file src/demo/__init__.py does not exist"
+
+
+# -- all carriers together ---------------------------------------------------------------
+
+
+def project(root: Path, pyproject: str, init: str, package: str) -> list[CarrierSpec]:
+    write(root, "pyproject.toml", f'[project]\nname = "demo"\nversion = "{pyproject}"\n')
+    write(root, "src/demo/__init__.py", f'__version__ = "{init}"\n')
+    write(root, "package.json", json.dumps({"name": "demo", "version": package}, indent=2))
+    return [
+        CarrierSpec("pyproject.toml"),
+        CarrierSpec("src/demo/__init__.py"),
+        CarrierSpec("package.json"),
+    ]
+
+
+def test_read_all_in_order(tmp_path: Path) -> None:
+    specs = project(tmp_path, "1.0.0rc1", "1.0.0rc1", "1.0.0-rc.1")
+    readings = read_all(specs, tmp_path)
+    assert [r.carrier.display_path for r in readings] == [s.path for s in specs]
+    assert [r.version for r in readings] == ["1.0.0rc1"] * 3
+    assert [r.raw for r in readings] == ["1.0.0rc1", "1.0.0rc1", "1.0.0-rc.1"]
+    assert disagreements(readings) == []
+    assert check_consistent(specs, tmp_path) == "1.0.0rc1"
+
+
+def test_check_consistent_names_every_disagreeing_file(tmp_path: Path) -> None:
+    specs = project(tmp_path, "1.2.0", "1.1.0", "1.1.9")
+    with pytest.raises(CarrierError) as excinfo:
+        check_consistent(specs, tmp_path)
+    exc = error(excinfo)
+    assert exc.message == (
+        "version files disagree: pyproject.toml has 1.2.0, but src/demo/__init__.py has "
+        "1.1.0, package.json has 1.1.9"
+    )
+    assert exc.hint == (
+        "run `releasekit bump 1.2.0` (or `hatch version 1.2.0`) to write one version into "
+        "every file"
+    )
+
+
+def test_check_consistent_leaves_out_the_files_that_agree(tmp_path: Path) -> None:
+    specs = project(tmp_path, "2.0.0rc1", "2.0.0rc1", "2.0.0-rc.2")
+    with pytest.raises(CarrierError) as excinfo:
+        check_consistent(specs, tmp_path)
+    assert error(excinfo).message == (
+        "version files disagree: pyproject.toml has 2.0.0rc1, but package.json has "
+        "2.0.0-rc.2 (2.0.0rc2)"
+    )
+
+
+def test_equal_versions_spelled_differently_disagree(tmp_path: Path) -> None:
+    specs = project(tmp_path, "1.2", "1.2.0", "1.2.0")
+    readings = read_all(specs, tmp_path)
+    assert disagreements(readings) == readings[1:]
+    with pytest.raises(CarrierError) as excinfo:
+        check_consistent(specs, tmp_path)
+    exc = error(excinfo)
+    assert "pyproject.toml has 1.2, but src/demo/__init__.py has 1.2.0" in exc.message
+    assert "bump 1.2`" in exc.hint
+
+
+def test_disagreements_compares_with_the_first(tmp_path: Path) -> None:
+    specs = project(tmp_path, "1.0.0", "1.0.0", "1.0.1")
+    readings = read_all(specs, tmp_path)
+    assert disagreements(readings) == [readings[2]]
+    assert disagreements(readings[2:]) == []
+    assert disagreements([]) == []
+    assert isinstance(readings[0], Reading)
+
+
+def test_check_consistent_without_specs(tmp_path: Path) -> None:
+    with pytest.raises(CarrierError) as excinfo:
+        check_consistent([], tmp_path)
+    error(excinfo)
+
+
+def test_write_all_writes_every_file(tmp_path: Path) -> None:
+    specs = project(tmp_path, "1.1.0", "1.0.0", "0.9.0")
+    package_before = text_of(tmp_path / "package.json")
+    written = write_all(specs, tmp_path, "2.0.0-rc.1")
+    assert written == [tmp_path / s.path for s in specs]
+    assert check_consistent(specs, tmp_path) == "2.0.0rc1"
+    assert text_of(tmp_path / "src/demo/__init__.py") == '__version__ = "2.0.0rc1"\n'
+    assert text_of(tmp_path / "package.json") == package_before.replace('"0.9.0"', '"2.0.0-rc.1"')
+
+
+def test_write_all_writes_nothing_when_a_file_is_missing(tmp_path: Path) -> None:
+    specs = project(tmp_path, "1.0.0", "1.0.0", "1.0.0")
+    (tmp_path / "src/demo/__init__.py").unlink()
+    before = text_of(tmp_path / "pyproject.toml"), text_of(tmp_path / "package.json")
+    with pytest.raises(CarrierError) as excinfo:
+        write_all(specs, tmp_path, "1.1.0")
+    assert error(excinfo).message == "version file src/demo/__init__.py does not exist"
+    assert (text_of(tmp_path / "pyproject.toml"), text_of(tmp_path / "package.json")) == before
+
+
+def test_write_all_writes_nothing_when_a_later_carrier_fails(tmp_path: Path) -> None:
+    specs = project(tmp_path, "1.0.0", "1.0.0", "1.0.0")
+    write(tmp_path, "docs/conf.txt", "no version here\n")
+    before = {p: text_of(p) for p in tmp_path.rglob("*") if p.is_file()}
+    for bad in (CarrierSpec("docs/conf.txt"), CarrierSpec("docs/conf.txt", r"v(?P<version>\d)")):
+        with pytest.raises(CarrierError) as excinfo:
+            write_all([*specs, bad], tmp_path, "1.1.0")
+        assert "docs/conf.txt" in error(excinfo).message
+    assert {p: text_of(p) for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_write_all_applies_two_entries_for_one_file_in_turn(tmp_path: Path) -> None:
+    path = write(tmp_path, "docs/conf.txt", CONF)
+    specs = [
+        CarrierSpec("docs/conf.txt", r'^release = "(?P<version>[^"]+)"'),
+        CarrierSpec("docs/conf.txt", r'^version = "(?P<version>[^"]+)"'),
+    ]
+    assert write_all(specs, tmp_path, "1.3.0") == [path]
+    assert text_of(path) == 'project = "demo"\nrelease = "1.3.0"\nversion = "1.3.0"\n'
+
+
+def test_write_all_normalizes_the_version(tmp_path: Path) -> None:
+    specs = project(tmp_path, "1.0.0", "1.0.0", "1.0.0")
+    write_all(specs, tmp_path, "v1.1.0-RC.1")
+    readings = read_all(specs, tmp_path)
+    assert [r.raw for r in readings] == ["1.1.0rc1", "1.1.0rc1", "1.1.0-rc.1"]
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        ("1.2", "package.json cannot carry 1.2: semver spells it 1.2.0"),
+        ("1!1.0.0", "package.json cannot carry 1!1.0.0"),
+        ("1.0.0.1", "package.json cannot carry 1.0.0.1"),
+    ],
+)
+def test_package_json_refuses_versions_semver_cannot_spell(
+    tmp_path: Path, version: str, message: str
+) -> None:
+    specs = project(tmp_path, "1.0.0", "1.0.0", "1.0.0")
+    before = {p: text_of(p) for p in tmp_path.rglob("*") if p.is_file()}
+    with pytest.raises(CarrierError) as excinfo:
+        write_all(specs, tmp_path, version)
+    assert error(excinfo).message.startswith(message)
+    assert {p: text_of(p) for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    (tmp_path / "demo.py").write_bytes(b'__version__ = "1.0"  # \xff\n')
+    with pytest.raises(CarrierError) as excinfo:
+        carrier_for(CarrierSpec("demo.py"), tmp_path).read()
+    assert error(excinfo).message.startswith("version file demo.py is not UTF-8 text")
+
+
+def test_a_directory_is_not_a_version_file(tmp_path: Path) -> None:
+    (tmp_path / "demo.py").mkdir()
+    with pytest.raises(CarrierError) as excinfo:
+        carrier_for(CarrierSpec("demo.py"), tmp_path).read()
+    assert error(excinfo).message.startswith("cannot read version file demo.py")
+
+
+def test_write_failure_names_the_file_and_what_was_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    specs = project(tmp_path, "1.0.0", "1.0.0", "1.0.0")
+    real_open = open
+
+    def refuse_package_json(path: Path, mode: str = "r", **kwargs: object) -> object:
+        if "w" in mode and Path(path).name == "package.json":
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, mode, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr("releasekit.carriers.open", refuse_package_json, raising=False)
+    with pytest.raises(CarrierError) as excinfo:
+        write_all(specs, tmp_path, "1.1.0")
+    assert error(excinfo).message == (
+        "cannot write version file package.json: Permission denied "
+        "(already written: pyproject.toml, src/demo/__init__.py)"
+    )
