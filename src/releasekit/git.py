@@ -53,7 +53,7 @@ _REPO_LOCATING_VARS = (
     "GIT_PREFIX",
 )
 
-# (variable, how its value names a tag), checked in this order after GitHub's pair.
+# Tag variables of GitLab, CircleCI and Buildkite, checked in this order after GitHub's.
 _CI_TAG_VARS = ("CI_COMMIT_TAG", "CIRCLE_TAG", "BUILDKITE_TAG")
 
 

@@ -229,7 +229,7 @@ def bump(current: str, part: str, *, force: bool = False) -> str:
             )
         result = Version(explicit)
     new = str(result)
-    shown = part.strip()
+    shown = ",".join(pieces)  # one line, whatever whitespace the user typed
     if not force and result == base:
         raise VersionError(
             f"already at {normalize(current)}: bump {shown} gives {new}, the same version",
