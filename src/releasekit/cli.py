@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from releasekit import __version__, carriers, git
-from releasekit.config import Config, load_config, load_pyproject
-from releasekit.errors import CarrierError, ReleasekitError
+from releasekit.config import load_config
+from releasekit.errors import ReleasekitError
+from releasekit.project import project_name, project_version
 from releasekit.version import BUMP_PARTS, bump, channel, tag_for, try_normalize
 
 __all__ = ["main"]
@@ -77,47 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _project_name(root: Path) -> str:
-    name = load_pyproject(root).get("project", {}).get("name")
-    return str(name) if name else root.resolve().name
-
-
-def _current_version(config: Config) -> tuple[str, list[carriers.Reading]]:
-    """The version and every carrier's reading; a dynamic version falls back to hatchling."""
-    try:
-        readings = carriers.read_all(config.carrier_specs(), config.root)
-    except CarrierError:
-        if config.version_files:
-            raise
-        return _hatchling_version(config.root), []
-    return readings[0].version, readings
-
-
-def _hatchling_version(root: Path) -> str:
-    """Ask hatchling for a dynamic version (hatch-vcs, regex source) when it is installed."""
-    try:
-        from hatchling.metadata.core import ProjectMetadata
-        from hatchling.plugin.manager import PluginManager
-    except ImportError:
-        raise CarrierError(
-            "pyproject.toml has no static [project].version and hatchling is not installed "
-            "to compute the dynamic one",
-            "set [tool.releasekit] version-files, or install hatchling (and your version "
-            "source plugin) next to releasekit",
-        ) from None
-    try:
-        return str(ProjectMetadata(str(root), PluginManager()).version)
-    except Exception as exc:  # the plugin's own error, whatever its type
-        raise CarrierError(
-            f"hatchling could not compute the version: {exc}",
-            "check [tool.hatch.version], or set [tool.releasekit] version-files",
-        ) from None
-
-
 def _cmd_version(args: argparse.Namespace) -> int:
     config = load_config(args.root)
-    version, readings = _current_version(config)
-    print(f"{_project_name(config.root)} {version}")
+    version, readings = project_version(config)
+    print(f"{project_name(config.root)} {version}")
     print(f"  channel: {channel(version).value}")
     tag = git.release_tag(config.root, config.tag_prefix)
     expected = tag_for(version, config.tag_prefix)

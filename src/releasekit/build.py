@@ -1,0 +1,134 @@
+"""Build once, from a clean export of HEAD, and record exactly what was built.
+
+The sdist is built first and the wheel from the unpacked sdist (what ``python -m build``
+does), so a file missing from the sdist shows up as a broken wheel now rather than as a
+broken install from PyPI later. ``SOURCE_DATE_EPOCH`` is the commit's time, so building
+the same commit again gives the same bytes, and a rerun of the release can prove that
+what an index serves is what this commit builds.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from releasekit import artifacts, git, proc
+from releasekit.config import Config
+from releasekit.errors import BuildError
+from releasekit.git import ReleaseTag
+from releasekit.guard import check_tag_matches
+from releasekit.manifest import MANIFEST_NAME, Manifest, describe
+from releasekit.venvs import find_uv
+
+__all__ = ["adopt_prebuilt", "build_release", "reusable_manifest"]
+
+
+def reusable_manifest(root: Path, dist_dir: Path) -> Manifest | None:
+    """The manifest in ``dist_dir`` when it was built from HEAD and its files are intact.
+
+    A rerun of the release then uploads the very bytes the first run built and checked.
+    """
+    try:
+        manifest = Manifest.load(dist_dir)
+        manifest.verified_paths(dist_dir)
+    except BuildError:
+        return None
+    head = git.head_commit(root)
+    if head is None or manifest.commit != head:
+        return None
+    return manifest
+
+
+def build_release(
+    config: Config,
+    dist_dir: Path,
+    *,
+    tools: Sequence[str],
+    name: str,
+    tag: ReleaseTag | None,
+    log: proc.Log,
+) -> Manifest:
+    """Build sdist and wheel from ``git archive HEAD`` into ``dist_dir`` and check them.
+
+    ``tools`` is an interpreter with ``build`` and ``twine`` installed (the session's).
+    """
+    root = config.root
+    commit = git.head_commit(root)
+    if commit is None:
+        raise BuildError(f"{root} is not a git repository with a commit",
+                         "releasekit builds from a commit: `git init` and commit first")
+    epoch = git.commit_timestamp(root)
+    env = {"SOURCE_DATE_EPOCH": str(epoch)} if epoch is not None else {}
+    if tag is not None:  # the export has no .git: hand the hook the tag this build is for
+        env["RELEASEKIT_TAG"] = tag.name
+    with tempfile.TemporaryDirectory(prefix="releasekit-build-") as tmp:
+        export, out = Path(tmp) / "src", Path(tmp) / "dist"
+        git.export_head(root, export)
+        argv = [*tools, "-m", "build", "--outdir", str(out)]
+        if find_uv():
+            argv += ["--installer", "uv"]
+        proc.run([*argv, str(export)], what="python -m build (sdist, then wheel from sdist)",
+                 error=BuildError, env=env, log=log,
+                 hint="read the build output above; the same command fails locally too")
+        built = artifacts.find_dists(out)
+        _replace_dist(dist_dir, built)
+    return check_and_record(config, dist_dir, tools=tools, name=name, tag=tag, commit=commit,
+                            epoch=epoch, log=log)
+
+
+def adopt_prebuilt(
+    config: Config, dist_dir: Path, *, tools: Sequence[str], name: str,
+    tag: ReleaseTag | None, log: proc.Log,
+) -> Manifest:
+    """Check files built elsewhere (a CI matrix, cibuildwheel) and record them for publishing."""
+    return check_and_record(config, dist_dir, tools=tools, name=name, tag=tag,
+                            commit=git.head_commit(config.root),
+                            epoch=git.commit_timestamp(config.root), log=log)
+
+
+def check_and_record(
+    config: Config, dist_dir: Path, *, tools: Sequence[str], name: str,
+    tag: ReleaseTag | None, commit: str | None, epoch: int | None, log: proc.Log,
+) -> Manifest:
+    """twine check, version and content checks, then the manifest: the build's record."""
+    files = artifacts.find_dists(dist_dir)
+    if not files:
+        raise BuildError(f"no .whl or .tar.gz files in {dist_dir}",
+                         "build first (`nox -s build`) or point --dist at the built files")
+    proc.run([*tools, "-m", "twine", "check", "--strict", *map(str, files)],
+             what="twine check --strict", error=BuildError, log=log,
+             hint="fix the package metadata (often the README's markup or a missing field)")
+    sdists = [f for f in files if f.name.endswith(".tar.gz")]
+    wheels = [artifacts.inspect_wheel(f) for f in files if f.name.endswith(".whl")]
+    if not wheels:
+        raise BuildError(f"no wheel in {dist_dir}", "build a wheel as well as the sdist")
+    version = wheels[0].version
+    artifacts.check_versions(files, name, version)
+    if tag is not None:
+        check_tag_matches(version, tag)
+    problems = [f"{w.filename} {p}" for w in wheels for p in artifacts.check_wheel_contents(w)]
+    if problems:
+        raise BuildError("wheel contents: " + "; ".join(problems),
+                         "exclude them in [tool.hatch.build.targets.wheel] (e.g. packages = "
+                         "[\"src/pkg\"])")
+    if not sdists:
+        log(f"note: no sdist in {dist_dir}; only wheels will be published")
+    manifest = Manifest(
+        name=wheels[0].name, version=version, tag=tag.name if tag else None, commit=commit,
+        source_date_epoch=epoch, files=tuple(describe(f) for f in files),
+    )
+    manifest.save(dist_dir)
+    return manifest
+
+
+def _replace_dist(dist_dir: Path, built: list[Path]) -> None:
+    """Make ``dist_dir`` hold exactly the new build: old files would be published too."""
+    dist_dir.mkdir(parents=True, exist_ok=True)
+    for old in artifacts.find_dists(dist_dir):
+        old.unlink()
+    for record in [dist_dir / MANIFEST_NAME, *dist_dir.glob("releasekit-publish-*.json")]:
+        record.unlink(missing_ok=True)
+    for path in built:
+        shutil.move(str(path), dist_dir / path.name)

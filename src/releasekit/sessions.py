@@ -1,0 +1,426 @@
+"""The release as nox sessions: check, build, smoke-install, publish-test, publish, release.
+
+A project's noxfile calls :func:`register`. Sessions are not registered by decorators at
+import time: nox's registry is global and a noxfile loaded twice in one process would lose
+them (see DESIGN.md). Each session is a thin front end: it parses the options after
+``--``, calls the core, and turns a :class:`ReleasekitError` into ``session.error`` (never
+``session.skip``: nox counts a skipped prerequisite as a success).
+
+Sessions hand over through files under ``dist/``: the build manifest, one record per
+publish, and the time each step took, because nox may run them in separate processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shlex
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import nox
+
+from releasekit import carriers, git, guard
+from releasekit.config import Config, IndexConfig, load_config
+from releasekit.errors import PublishError, ReleasekitError
+from releasekit.manifest import Manifest
+from releasekit.project import project_name, project_version
+from releasekit.version import Channel, channel, tag_for
+from releasekit.venvs import find_uv
+
+__all__ = ["SESSIONS", "register"]
+
+SESSIONS = ("check", "build", "smoke-install", "publish-test", "publish", "release")
+STEPS_FILE = "releasekit-steps.json"
+TOOLS = ("twine>=7",)
+
+
+def register(*, python: str | Sequence[str] | None = None, venv_backend: str | None = None) -> None:
+    """Register the release sessions in the calling noxfile.
+
+    ``python`` is the interpreter of the tool virtualenvs (build, twine); the Pythons that
+    smoke-install tries are ``[tool.releasekit.smoke] pythons``. ``venv_backend`` defaults
+    to uv when it is available, else virtualenv.
+    """
+    backend = venv_backend or ("uv" if find_uv() else "virtualenv")
+
+    def add(name: str, func: Callable[[Any], None], *, tools: bool,
+            requires: Sequence[str] | None = None) -> None:
+        nox.session(
+            name=name,
+            python=python if tools else None,
+            venv_backend=backend if tools else "none",
+            reuse_venv=True,
+            requires=list(requires) if requires else None,
+        )(func)
+
+    add("check", check, tools=False)
+    add("build", build, tools=True)
+    add("smoke-install", smoke_install, tools=False)
+    add("publish-test", publish_test, tools=True)
+    add("publish", publish, tools=True)
+    add("release", release, tools=False, requires=SESSIONS[:-1])
+
+
+# --- options and context -------------------------------------------------------------------
+
+
+@dataclass
+class Options:
+    rehearse: bool = False
+    dry_run: bool = False
+    yes: bool = False
+    dist: Path | None = None
+
+
+def _options(posargs: Sequence[str]) -> Options:
+    parser = argparse.ArgumentParser(prog="nox -s <session> --", add_help=False,
+                                     exit_on_error=False)
+    parser.add_argument("--rehearse", action="store_true")
+    parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--yes", "-y", action="store_true")
+    parser.add_argument("--dist", type=Path)
+    try:
+        namespace, unknown = parser.parse_known_args(list(posargs))
+    except argparse.ArgumentError as exc:
+        raise ReleasekitError(f"bad session option: {exc}", _OPTIONS_HINT) from None
+    if unknown:
+        raise ReleasekitError(f"unknown session option {unknown[0]!r}", _OPTIONS_HINT)
+    return Options(**vars(namespace))
+
+
+_OPTIONS_HINT = "options after --: --rehearse, --dry-run, --yes, --dist DIR"
+
+
+@dataclass
+class Context:
+    """What every session works from: the project, its settings and the options."""
+
+    session: Any
+    options: Options
+    config: Config
+    name: str
+    dist_dir: Path
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+    def log(self, message: str) -> None:
+        self.session.log(message)
+
+    def warn(self, message: str) -> None:
+        self.session.warn(message)
+
+    @property
+    def state_dir(self) -> Path:
+        """Where releasekit keeps what it reuses between runs (rehearsal index, smoke venvs)."""
+        return self.root / ".nox" / "releasekit"
+
+    def tools(self) -> list[str]:
+        """Install build and twine into the session's venv; the interpreter that runs them."""
+        build_req = "build[uv]>=1.2" if find_uv() else "build>=1.2"
+        self.session.install(build_req, *TOOLS)
+        return [str(Path(self.session.bin) / "python")]
+
+    def record_step(self, step: str) -> None:
+        path = self.dist_dir / STEPS_FILE
+        steps: dict[str, float] = {}
+        if step != "check":  # check starts a release: earlier timings are stale
+            with contextlib.suppress(OSError, ValueError):
+                steps = json.loads(path.read_text())
+        steps[step] = round(time.monotonic() - self.started, 2)
+        self.dist_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(steps, indent=2))
+
+
+@contextlib.contextmanager
+def _session(session: Any, step: str) -> Iterator[Context]:
+    """Build the context and turn every releasekit failure into ``session.error``."""
+    try:
+        options = _options(session.posargs)
+        config = load_config(Path.cwd())
+        dist_dir = (options.dist or config.root / "dist").resolve()
+        ctx = Context(session, options, config, project_name(config.root), dist_dir)
+        yield ctx
+        ctx.record_step(step)
+    except ReleasekitError as exc:
+        session.error(str(exc))
+
+
+@contextlib.contextmanager
+def _targets(ctx: Context) -> Iterator[tuple[Mapping[str, IndexConfig], Mapping[str, str]]]:
+    """The indexes to talk to and the environment with their credentials."""
+    if not ctx.options.rehearse:
+        yield ctx.config.indexes, os.environ
+        return
+    from releasekit.rehearsal import local_indexes
+
+    key = git.head_commit(ctx.root) or "no-commit"
+    with local_indexes(ctx.state_dir / "rehearsal", key, log=ctx.log) as rehearsal:
+        yield rehearsal.indexes, rehearsal.environ
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+def check(session: Any) -> None:
+    """Check config, clean tree, tag == version, changelog, and what the indexes already have."""
+    with _session(session, "check") as ctx:
+        version, _ = project_version(ctx.config)
+        if ctx.config.version_files:
+            carriers.check_consistent(ctx.config.version_files, ctx.root)
+        tag = git.release_tag(ctx.root, ctx.config.tag_prefix)
+        dirty = git.dirty_files(ctx.root)
+        if dirty and ctx.options.rehearse:
+            ctx.warn(f"uncommitted changes ({', '.join(dirty[:5])}) are not in the rehearsal: "
+                     "it builds HEAD")
+            dirty = []
+        if tag is not None:
+            guard.check_release_build(version, tag, dirty_files=dirty)
+            ctx.log(f"tag {tag.name} (from {tag.source}) matches version {version}")
+        else:
+            if dirty:
+                guard.check_release_build(version, _would_be_tag(ctx, version), dirty_files=dirty)
+            ctx.log(f"untagged: {version} would be released by tag "
+                    f"{tag_for(version, ctx.config.tag_prefix)} (not created)")
+        changelog_path = ctx.config.changelog_path()
+        if changelog_path is not None:
+            from releasekit.changelog import check_changelog
+
+            check_changelog(changelog_path, version)
+            ctx.log(f"{changelog_path.name} has a section for {version}")
+        else:
+            ctx.log("no changelog (set [tool.releasekit] changelog to check one)")
+        with _targets(ctx) as (indexes, _):
+            for index in _indexes_for(ctx.config, version, indexes):
+                ctx.log(_index_state(index, ctx.name, version))
+        for command in ctx.config.check_commands:
+            session.run(*shlex.split(command), external=True)
+
+
+def build(session: Any) -> None:
+    """Build sdist, then wheel from it, from a clean export of HEAD; check them; write a manifest."""
+    from releasekit import build as core
+
+    with _session(session, "build") as ctx:
+        tag = git.release_tag(ctx.root, ctx.config.tag_prefix)
+        if ctx.options.dist is not None:
+            manifest = core.adopt_prebuilt(ctx.config, ctx.dist_dir, tools=ctx.tools(),
+                                           name=ctx.name, tag=tag, log=ctx.log)
+            ctx.log(f"checked prebuilt files in {ctx.dist_dir}")
+        else:
+            reused = core.reusable_manifest(ctx.root, ctx.dist_dir)
+            if reused is not None and reused.tag == (tag.name if tag else None):
+                manifest = reused
+                ctx.log(f"reusing {ctx.dist_dir.name}/: built from {(reused.commit or '')[:12]}, "
+                        "files unchanged")
+            else:
+                if git.dirty_files(ctx.root):
+                    ctx.warn("building HEAD: uncommitted changes are not in the build")
+                manifest = core.build_release(ctx.config, ctx.dist_dir, tools=ctx.tools(),
+                                              name=ctx.name, tag=tag, log=ctx.log)
+        for item in manifest.files:
+            ctx.log(f"{item.filename}  sha256={item.sha256}  {item.size} bytes")
+
+
+def smoke_install(session: Any) -> None:
+    """Install the wheel and the sdist into fresh venvs; import, load entry points, run commands."""
+    from releasekit import smoke
+
+    with _session(session, "smoke-install") as ctx:
+        manifest = Manifest.load(ctx.dist_dir)
+        manifest.verified_paths(ctx.dist_dir)
+        pythons: Sequence[str | None] = ctx.config.smoke.pythons or (None,)
+        workdir = ctx.state_dir / "smoke"
+        for python in pythons:
+            label = python or f"{sys.version_info[0]}.{sys.version_info[1]} (current)"
+            for wheel in manifest.wheels[:1]:
+                smoke.smoke_wheel(ctx.dist_dir / wheel.filename, sha256=wheel.sha256,
+                                  name=manifest.name, version=manifest.version, python=python,
+                                  workdir=workdir, config=ctx.config.smoke,
+                                  install_index=ctx.config.install_index, log=ctx.log)
+                ctx.log(f"Python {label}: {wheel.filename} installs, imports and runs")
+            for sdist in manifest.sdists:
+                smoke.smoke_sdist(ctx.dist_dir / sdist.filename, sha256=sdist.sha256,
+                                  name=manifest.name, version=manifest.version, python=python,
+                                  workdir=workdir, install_index=ctx.config.install_index,
+                                  log=ctx.log)
+                ctx.log(f"Python {label}: {sdist.filename} builds and installs")
+
+
+def publish_test(session: Any) -> None:
+    """Upload the built files to the test index, verify its hashes, install from it."""
+    with _session(session, "publish-test") as ctx:
+        _publish(ctx, "test")
+
+
+def publish(session: Any) -> None:
+    """Upload the same files to the real index, verify its hashes, install from it."""
+    with _session(session, "publish") as ctx:
+        _publish(ctx, "prod")
+
+
+def release(session: Any) -> None:
+    """check -> build -> smoke-install -> publish-test -> publish, then a summary table."""
+    from releasekit.summary import render_summary
+
+    with _session(session, "release") as ctx:
+        manifest = Manifest.load(ctx.dist_dir)
+        records = {}
+        for name in ("test", "prod"):
+            path = ctx.dist_dir / f"releasekit-publish-{name}.json"
+            with contextlib.suppress(OSError, ValueError):
+                records[name] = json.loads(path.read_text())
+        steps = {}
+        with contextlib.suppress(OSError, ValueError):
+            steps = json.loads((ctx.dist_dir / STEPS_FILE).read_text())
+        for line in render_summary(manifest, records, steps,
+                                   rehearsal=ctx.options.rehearse,
+                                   dry_run=ctx.options.dry_run).splitlines():
+            ctx.log(line)
+
+
+# --- publishing -------------------------------------------------------------------------------
+
+
+def _publish(ctx: Context, target: str) -> None:
+    from releasekit import index as index_api
+    from releasekit import publish as core
+    from releasekit import smoke
+
+    manifest = Manifest.load(ctx.dist_dir)
+    manifest.verified_paths(ctx.dist_dir)
+    refusal = _refusal(ctx, manifest, target)
+    if refusal is not None:
+        raise refusal
+    if target == "prod" and _test_only(ctx.config, manifest.version):
+        ctx.log(f"{manifest.version} is a pre-release and [tool.releasekit] pre-release = "
+                f"\"test-only\": it goes to the test index only; nothing published to prod")
+        _write_record(ctx, target, {"index": "prod", "result": "not published: pre-release "
+                                    "policy is test-only", "files": []})
+        return
+    with _targets(ctx) as (indexes, environ):
+        index = indexes[target]
+        remote = index_api.project_files(index.url, manifest.name)
+        plan = core.plan_upload(manifest.files, remote, index)
+        for item in plan.identical:
+            ctx.log(f"{index.name}: {item.filename} already on the index with identical bytes")
+        if ctx.options.dry_run:
+            for item in plan.upload:
+                ctx.log(f"dry run: would upload {item.filename} to {index.publish_url}")
+            return
+        if plan.upload and target == "prod" and not ctx.options.rehearse:
+            _confirm(ctx, manifest, index, len(plan.upload))
+        result = core.publish(manifest, ctx.dist_dir, index, twine=[*ctx.tools(), "-m", "twine"],
+                              environ=environ, log=ctx.log,
+                              verify_timeout=ctx.config.propagation_timeout)
+        ctx.log(f"{index.name} ({index.url}): {result.summary}; serves the built sha256 of "
+                f"every file")
+        with tempfile.TemporaryDirectory(prefix="releasekit-fetch-") as tmp:
+            served = index_api.project_files(index.url, manifest.name)
+            for wheel in manifest.wheels[:1]:
+                local = index_api.download(served[wheel.filename], Path(tmp),
+                                           expected_sha256=wheel.sha256)
+                smoke.smoke_wheel(local, sha256=wheel.sha256, name=manifest.name,
+                                  version=manifest.version, python=None,
+                                  workdir=ctx.state_dir / f"smoke-{target}",
+                                  config=ctx.config.smoke,
+                                  install_index=ctx.config.install_index, log=ctx.log)
+                ctx.log(f"{index.name}: {wheel.filename} from the index installs and imports")
+        _write_record(ctx, target, {
+            "index": index.name, "url": index.url, "result": result.summary,
+            "files": [{"filename": f.filename, "sha256": f.sha256, "outcome": f.outcome.value}
+                      for f in result.files],
+        })
+
+
+def _refusal(ctx: Context, manifest: Manifest, target: str) -> ReleasekitError | None:
+    kind = channel(manifest.version)
+    if kind is Channel.LOCAL:
+        return PublishError(f"refusing to publish {manifest.version}: a local version (+...) "
+                            "is rejected by every public index",
+                            "build from a clean checkout of the release tag")
+    if target != "prod" or ctx.options.rehearse:
+        return None
+    if manifest.tag is None:
+        expected = tag_for(manifest.version, ctx.config.tag_prefix)
+        return PublishError(f"refusing to publish {manifest.name} {manifest.version} to prod: "
+                            "the build has no release tag",
+                            f"tag the commit (`git tag {expected}`), rebuild, and publish; "
+                            "or try the whole flow with `-- --rehearse`")
+    if kind is Channel.DEV:
+        return PublishError(f"refusing to publish the dev version {manifest.version} to prod",
+                            "release a final or pre-release version; dev builds belong on "
+                            "the test index")
+    return None
+
+
+def _test_only(config: Config, version: str) -> bool:
+    return config.pre_release == "test-only" and channel(version) is Channel.PRE
+
+
+def _confirm(ctx: Context, manifest: Manifest, index: IndexConfig, count: int) -> None:
+    """Ask before a real upload when someone is at a terminal; ``--yes`` or no terminal: go."""
+    if ctx.options.yes or not sys.stdin.isatty():
+        return
+    answer = input(f"Publish {manifest.name} {manifest.version} ({count} file(s)) to "
+                   f"{index.publish_url}? [y/N] ")
+    if answer.strip().lower() not in ("y", "yes"):
+        raise PublishError("publish cancelled at the prompt; nothing uploaded to prod",
+                           "run again and answer y, or pass -- --yes")
+
+
+def _write_record(ctx: Context, target: str, data: dict[str, Any]) -> None:
+    path = ctx.dist_dir / f"releasekit-publish-{target}.json"
+    path.write_text(json.dumps(data, indent=2))
+
+
+def _would_be_tag(ctx: Context, version: str) -> git.ReleaseTag:
+    return git.ReleaseTag(name=tag_for(version, ctx.config.tag_prefix), version=version,
+                          source="the tag that would be made")
+
+
+def _indexes_for(config: Config, version: str,
+                 indexes: Mapping[str, IndexConfig]) -> list[IndexConfig]:
+    targets = [indexes["test"]]
+    if not _test_only(config, version):
+        targets.append(indexes["prod"])
+    return targets
+
+
+def _index_state(index: IndexConfig, name: str, version: str) -> str:
+    from releasekit import index as index_api
+
+    files = index_api.project_files(index.url, name)
+    mine = sorted(f for f in files if _file_version(f, name) == version)
+    if not mine:
+        return f"{index.name} ({index.url}): {version} not published yet"
+    return (f"{index.name} ({index.url}): {version} already has {len(mine)} file(s): "
+            f"{', '.join(mine)} (publishing skips identical files and refuses different ones)")
+
+
+def _file_version(filename: str, name: str) -> str | None:
+    """The version in a wheel or sdist file name, for this project's files only."""
+    from packaging.utils import (
+        InvalidSdistFilename, InvalidWheelFilename, canonicalize_name,
+        parse_sdist_filename, parse_wheel_filename,
+    )
+
+    try:
+        if filename.endswith(".whl"):
+            dist, version, *_ = parse_wheel_filename(filename)
+        else:
+            dist, version = parse_sdist_filename(filename)
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+    return str(version) if dist == canonicalize_name(name) else None
+

@@ -1,0 +1,43 @@
+"""The table ``nox -s release`` ends with: what was released, where, and how long it took."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from releasekit.manifest import Manifest
+
+__all__ = ["render_summary"]
+
+_STEPS = ("check", "build", "smoke-install", "publish-test", "publish")
+
+
+def render_summary(
+    manifest: Manifest,
+    records: Mapping[str, Mapping[str, Any]],
+    steps: Mapping[str, float],
+    *,
+    rehearsal: bool = False,
+    dry_run: bool = False,
+) -> str:
+    """A plain-text table; pure, so it is tested without running a release."""
+    mode = " (rehearsal: local indexes, nothing left the machine)" if rehearsal else ""
+    mode += " (dry run: nothing uploaded)" if dry_run else ""
+    lines = [f"release summary{mode}",
+             f"  version  {manifest.name} {manifest.version}",
+             f"  tag      {manifest.tag or '(none: untagged build)'}",
+             f"  commit   {manifest.commit or '(unknown)'}"]
+    for item in manifest.files:
+        lines.append(f"  file     {item.filename}  sha256={item.sha256}")
+    for name in ("test", "prod"):
+        record = records.get(name)
+        if record is None:
+            result = "not run" if not dry_run else "dry run"
+            lines.append(f"  index    {name}: {result}")
+        else:
+            where = f" {record['url']}" if record.get("url") else ""
+            lines.append(f"  index    {name}{where}: {record.get('result', '?')}")
+    timed = [f"{step} {steps[step]:.1f}s" for step in _STEPS if step in steps]
+    if timed:
+        lines.append(f"  time     {', '.join(timed)}")
+    return "\n".join(lines)

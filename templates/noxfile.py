@@ -1,0 +1,1 @@
+# releasekit noxfile template (being written)

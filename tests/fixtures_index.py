@@ -1,0 +1,101 @@
+"""Fixtures for publishing for real: a pypiserver per test, and one small built project.
+
+``local_index`` is a started :class:`~releasekit.localindex.LocalIndex` (fresh, empty, its own
+port and password) running on the interpreter that runs the tests. ``sample_dists`` is a
+``demo 1.0.0`` sdist and wheel with their build manifest, built once per session: tests that
+need to change files copy them first (see :func:`copy_dists`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from releasekit.localindex import LocalIndex
+from releasekit.manifest import Manifest, describe
+
+SOURCE_DATE_EPOCH = "1700000000"
+
+
+@dataclass(frozen=True)
+class SampleDists:
+    """A built project: ``dist_dir`` holds its files and the saved manifest. Do not modify."""
+
+    dist_dir: Path
+    manifest: Manifest
+
+
+def build_demo(
+    workdir: Path, *, name: str = "demo", version: str = "1.0.0", body: str = "ANSWER = 42\n"
+) -> SampleDists:
+    """Write a one-module project under ``workdir`` and build its sdist and wheel.
+
+    ``uv build`` is used when available (sdist, then the wheel from the sdist, like a real
+    release); without build isolation, so no index is needed and it takes well under a second.
+    """
+    project = workdir / "project"
+    dist_dir = workdir / "dist"
+    module = name.replace("-", "_")
+    (project / "src" / module).mkdir(parents=True, exist_ok=True)
+    (project / "pyproject.toml").write_text(
+        textwrap.dedent(f"""\
+            [build-system]
+            requires = ["hatchling"]
+            build-backend = "hatchling.build"
+
+            [project]
+            name = "{name}"
+            version = "{version}"
+            requires-python = ">=3.9"
+
+            [tool.hatch.build.targets.wheel]
+            packages = ["src/{module}"]
+            """),
+        encoding="utf-8",
+    )
+    (project / "src" / module / "__init__.py").write_text(body, encoding="utf-8")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "UV_NO_CONFIG": "1"}
+    uv = shutil.which("uv")
+    if uv:
+        argv = [uv, "build", "--quiet", "--no-build-isolation", "--python", sys.executable,
+                "--out-dir", str(dist_dir), str(project)]  # fmt: skip
+    else:
+        argv = [sys.executable, "-m", "build", "--sdist", "--wheel", "--no-isolation",
+                "--outdir", str(dist_dir), str(project)]  # fmt: skip
+    done = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, check=False)  # fmt: skip
+    if done.returncode != 0:
+        raise AssertionError(f"building the sample project failed:\n{done.stdout}")
+    files = tuple(describe(path) for path in sorted(dist_dir.iterdir()))
+    assert {f.kind for f in files} == {"sdist", "wheel"}, files
+    manifest = Manifest(name=name, version=version, files=files)
+    manifest.save(dist_dir)
+    return SampleDists(dist_dir, manifest)
+
+
+def copy_dists(sample: SampleDists, dest: Path) -> SampleDists:
+    """A private copy of a build, for tests that change or delete files."""
+    shutil.copytree(sample.dist_dir, dest)
+    return SampleDists(dest, sample.manifest)
+
+
+@pytest.fixture(scope="session")
+def sample_dists(tmp_path_factory: pytest.TempPathFactory) -> SampleDists:
+    """``demo 1.0.0`` (sdist + wheel + manifest), built once per test session."""
+    return build_demo(tmp_path_factory.mktemp("sample-dists"))
+
+
+@pytest.fixture
+def local_index(tmp_path: Path) -> Iterator[LocalIndex]:
+    """A fresh pypiserver on a loopback port, stopped after the test."""
+    server = LocalIndex(tmp_path / "index-packages", server_python=Path(sys.executable))
+    with server:
+        yield server
