@@ -154,6 +154,17 @@ def release_tag(
     then release tags pointing at HEAD (two with different versions is a :class:`TagError`).
     ``env`` defaults to ``os.environ``.
     """
+    return release_tag_from_env(prefix, env) or _tags_at_head(root, prefix)
+
+
+def release_tag_from_env(
+    prefix: str | None, env: Mapping[str, str] | None = None
+) -> ReleaseTag | None:
+    """The release tag named by ``RELEASEKIT_TAG`` or a CI variable; no git call.
+
+    This is all there is to go on where there is no repository: a wheel built from an
+    unpacked sdist.
+    """
     if env is None:
         env = os.environ
     explicit = env.get("RELEASEKIT_TAG", "")
@@ -165,7 +176,7 @@ def release_tag(
         version = version_from_tag(name, prefix)
         if version is not None:
             return ReleaseTag(name, version, var)
-    return _tags_at_head(root, prefix)
+    return None
 
 
 def is_repository(root: Path | str) -> bool:
