@@ -65,16 +65,37 @@ def build_demo(
     env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "UV_NO_CONFIG": "1"}
     uv = shutil.which("uv")
     if uv:
-        argv = [uv, "build", "--quiet", "--no-build-isolation", "--python", sys.executable,
-                "--out-dir", str(dist_dir), str(project)]  # fmt: skip
+        argv = [
+            uv,
+            "build",
+            "--quiet",
+            "--no-build-isolation",
+            "--python",
+            sys.executable,
+            "--out-dir",
+            str(dist_dir),
+            str(project),
+        ]
     else:
-        argv = [sys.executable, "-m", "build", "--sdist", "--wheel", "--no-isolation",
-                "--outdir", str(dist_dir), str(project)]  # fmt: skip
-    done = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, check=False)  # fmt: skip
+        argv = [
+            sys.executable,
+            "-m",
+            "build",
+            "--sdist",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(dist_dir),
+            str(project),
+        ]
+    done = subprocess.run(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False
+    )
     if done.returncode != 0:
         raise AssertionError(f"building the sample project failed:\n{done.stdout}")
-    files = tuple(describe(path) for path in sorted(dist_dir.iterdir()))
+    # uv also writes a .gitignore into the out dir: only distributions go in the manifest.
+    built = [*dist_dir.glob("*.whl"), *dist_dir.glob("*.tar.gz")]
+    files = tuple(describe(path) for path in sorted(built))
     assert {f.kind for f in files} == {"sdist", "wheel"}, files
     manifest = Manifest(name=name, version=version, files=files)
     manifest.save(dist_dir)

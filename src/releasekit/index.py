@@ -85,7 +85,9 @@ def project_files(index_url: str, project: str, *, timeout: float = 30.0) -> dic
     except urllib.error.URLError as exc:
         raise PublishError(f"reading {page_url} failed: {exc.reason}", hint) from None
     except (socket.timeout, TimeoutError):
-        raise PublishError(f"reading {page_url} failed: no answer within {timeout:g}s", hint) from None
+        raise PublishError(
+            f"reading {page_url} failed: no answer within {timeout:g}s", hint
+        ) from None
     except OSError as exc:
         raise PublishError(f"reading {page_url} failed: {exc}", hint) from None
 

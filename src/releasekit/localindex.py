@@ -42,13 +42,13 @@ PYPISERVER_REQUIREMENTS = ("pypiserver[passlib]>=2.3",)
 _START_TIMEOUT = 20.0
 _STOP_TIMEOUT = 5.0
 
-_WRITE_HTPASSWD = """\
-import os, sys
-from passlib.apache import HtpasswdFile
-ht = HtpasswdFile(sys.argv[1], new=True)
-ht.set_password(os.environ["RELEASEKIT_HTPASSWD_USER"], os.environ["RELEASEKIT_HTPASSWD_PASSWORD"])
-ht.save()
-"""
+# One line, so the logged command stays readable; the values come from the environment.
+_WRITE_HTPASSWD = (
+    "import os, sys; from passlib.apache import HtpasswdFile; "
+    "ht = HtpasswdFile(sys.argv[1], new=True); "
+    "ht.set_password(os.environ['RELEASEKIT_HTPASSWD_USER'], "
+    "os.environ['RELEASEKIT_HTPASSWD_PASSWORD']); ht.save()"
+)
 
 
 def _no_log(_: str) -> None:
@@ -81,7 +81,7 @@ class LocalIndex:
         self._username = ""
         self._password = ""
         self._private_dir: Path | None = None
-        self._finalizer: weakref.finalize | None = None
+        self._finalizer: weakref.finalize[[subprocess.Popen[bytes]], LocalIndex] | None = None
 
     # -- what a publisher needs ------------------------------------------------------------
 

@@ -159,17 +159,23 @@ def upload(
     creds = credentials_env(index, environ)
     secrets = [s for s in (creds.get("TWINE_PASSWORD"), environ.get("TWINE_PASSWORD")) if s]
     argv = [
-        *twine, "upload", "--non-interactive", "--disable-progress-bar",
-        "--repository-url", index.publish_url,
+        *twine,
+        "--no-color",
+        "upload",
+        "--non-interactive",
+        "--disable-progress-bar",
+        "--repository-url",
+        index.publish_url,
         *(os.fspath(p) for p in paths),
-    ]  # fmt: skip
-    # Wide, colourless output, so twine's error line stays one line we can quote.
+    ]
+    # Wide output, so twine's error line stays one line we can quote.
     env = {**creds, "NO_COLOR": "1", "COLUMNS": "200"}
     captured: list[str] = []
 
-    def tee(line: str) -> None:
-        captured.append(line)
-        log(line)
+    def tee(text: str) -> None:
+        text = "\n".join(line.rstrip() for line in _ANSI.sub("", text).splitlines())
+        captured.append(text)
+        log(text)
 
     try:
         proc.run(
@@ -181,9 +187,9 @@ def upload(
             secrets=secrets,
         )
     except PublishError as exc:
-        output = proc.redact(_ANSI.sub("", "\n".join(captured[1:])), secrets)
+        output = "\n".join(captured[1:])  # [0] is the command line
         detail = _twine_error(output) or proc.redact(exc.message, secrets)
-        if re.search(r"\b40[13]\b", output):
+        if re.search(r"\b40[13]\b", detail):
             hint = (
                 f"check {index.env_prefix}_PASSWORD (and _USERNAME); "
                 "for PyPI use an API token or trusted publishing"
@@ -250,8 +256,9 @@ def publish(
                 "every file with the built sha256: a retried request whose first try had "
                 "landed; counting it as uploaded"
             )
-    wait_until_served(index, manifest.name, manifest.files, timeout=verify_timeout, log=log,
-                      sleep=sleep)
+    wait_until_served(
+        index, manifest.name, manifest.files, timeout=verify_timeout, log=log, sleep=sleep
+    )
     uploaded = {f.filename for f in plan.upload}
     results = tuple(
         FileResult(

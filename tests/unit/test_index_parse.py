@@ -89,7 +89,9 @@ def test_html_base_href_and_entities_and_empty_text() -> None:
     assert files["demo-1.0+local.tar.gz"].url == (
         "https://mirror.example.com/files/demo-1.0%2Blocal.tar.gz"
     )
-    assert files["demo-2.0.tar.gz"].url == "https://mirror.example.com/files/demo-2.0.tar.gz?x=1&y=2"
+    assert (
+        files["demo-2.0.tar.gz"].url == "https://mirror.example.com/files/demo-2.0.tar.gz?x=1&y=2"
+    )
     assert files["demo-2.0.tar.gz"].sha256 == SHA_B
 
 
