@@ -98,7 +98,7 @@ def check_and_record(
         raise BuildError(f"no .whl or .tar.gz files in {dist_dir}",
                          "build first (`nox -s build`) or point --dist at the built files")
     proc.run([*tools, "-m", "twine", "check", "--strict", *map(str, files)],
-             what="twine check --strict", error=BuildError, log=log,
+             what="twine check --strict", error=BuildError, log=log, env={"NO_COLOR": "1"},
              hint="fix the package metadata (often the README's markup or a missing field)")
     sdists = [f for f in files if f.name.endswith(".tar.gz")]
     wheels = [artifacts.inspect_wheel(f) for f in files if f.name.endswith(".whl")]

@@ -61,12 +61,16 @@ def register(*, python: str | Sequence[str] | None = None, venv_backend: str | N
             requires=list(requires) if requires else None,
         )(func)
 
+    # Each step requires the one before it, so a failure stops everything after it (nox
+    # would otherwise go on to the next session), and `nox -s publish` alone still goes
+    # through check, build, smoke-install and publish-test (cheap on a rerun: the build is
+    # reused and identical uploads are skipped).
     add("check", check, tools=False)
-    add("build", build, tools=True)
-    add("smoke-install", smoke_install, tools=False)
-    add("publish-test", publish_test, tools=True)
-    add("publish", publish, tools=True)
-    add("release", release, tools=False, requires=SESSIONS[:-1])
+    add("build", build, tools=True, requires=["check"])
+    add("smoke-install", smoke_install, tools=False, requires=["build"])
+    add("publish-test", publish_test, tools=True, requires=["smoke-install"])
+    add("publish", publish, tools=True, requires=["publish-test"])
+    add("release", release, tools=False, requires=["publish"])
 
 
 # --- options and context -------------------------------------------------------------------

@@ -1,0 +1,272 @@
+"""The release sessions end to end: real nox, real builds, real pypiservers, real twine.
+
+Each test makes a sample project in a real git repository, with the noxfile that
+``releasekit init`` writes and ``[tool.releasekit.indexes]`` pointing at two pypiservers
+on loopback ports (a "test" and a "prod" index), then runs ``python -m nox`` on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from releasekit.init import template_text
+from releasekit.localindex import LocalIndex
+from tests.fixtures_projects import Project, run, write_project
+
+pytestmark = pytest.mark.slow
+
+CHANGELOG = """# Changelog
+
+## [{version}] - 2026-11-21
+
+- Something new.
+
+## [1.1.0] - 2026-01-02
+
+- Something old.
+"""
+
+
+@pytest.fixture
+def indexes(tmp_path: Path) -> Iterator[dict[str, LocalIndex]]:
+    """A test and a prod pypiserver, each with its own storage and password."""
+    servers = {
+        name: LocalIndex(tmp_path / f"{name}-index", server_python=Path(sys.executable))
+        for name in ("test", "prod")
+    }
+    for server in servers.values():
+        server.start()
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def nox_envdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One envdir for every nox run: the tool venvs (build, twine) are made once."""
+    return tmp_path_factory.mktemp("nox-envs")
+
+
+def release_project(
+    root: Path, indexes: dict[str, LocalIndex], *, version: str = "1.2.0",
+    policy: str = "both", tag: str | None = "v1.2.0", changelog_version: str | None = None,
+) -> Project:
+    tables = "\n".join(
+        f'[tool.releasekit.indexes.{name}]\nurl = "{server.url}"\n'
+        f'publish-url = "{server.publish_url}"\n'
+        for name, server in indexes.items()
+    )
+    project = write_project(
+        root / "demo", version=version,
+        releasekit_table=(
+            f'[tool.releasekit]\npre-release = "{policy}"\npropagation-timeout = 10\n\n'
+            f'[tool.releasekit.smoke]\ncommands = ["demo --version"]\n\n{tables}'
+        ),
+        git=False,
+    )
+    pyproject = project.path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace(
+        'description = "A sample project"',
+        'description = "A sample project"\nreadme = "README.md"'))
+    project.write("README.md", "# demo\n\nA sample project.\n")
+    project.write("noxfile.py", template_text())
+    project.write("CHANGELOG.md", CHANGELOG.format(version=changelog_version or version))
+    project.write(".gitignore", "dist/\n.nox/\n")
+    project.git("init", "-q", "-b", "main")
+    project.commit("initial")
+    if tag:
+        project.tag(tag)
+    return project
+
+
+def nox(project: Project, envdir: Path, build_env: dict[str, str], *args: str,
+        env: dict[str, str] | None = None) -> tuple[int, str]:
+    proc = run(sys.executable, "-m", "nox", "--envdir", envdir, "--no-color", *args,
+               cwd=project.path, env={**build_env, **(env or {})}, check=False)
+    return proc.returncode, proc.stdout
+
+
+def served(server: LocalIndex) -> dict[str, str]:
+    """filename -> sha256 of what the index holds on disk."""
+    root = server.packages_dir
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in root.iterdir() if p.suffix in (".whl", ".gz")}
+
+
+def built(project: Project) -> dict[str, str]:
+    dist = project.path / "dist"
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in dist.iterdir() if p.suffix in (".whl", ".gz")}
+
+
+def creds(indexes: dict[str, LocalIndex], **override: str) -> dict[str, str]:
+    env = {}
+    for name, server in indexes.items():
+        env[f"RELEASEKIT_{name.upper()}_USERNAME"] = server.username
+        env[f"RELEASEKIT_{name.upper()}_PASSWORD"] = override.get(name, server.password)
+    return env
+
+
+def test_release_publishes_the_built_bytes_then_rerun_is_a_noop_and_changes_are_refused(
+    tmp_path: Path, indexes: dict[str, LocalIndex], nox_envdir: Path, build_env: dict[str, str],
+) -> None:
+    project = release_project(tmp_path, indexes)
+    env = creds(indexes)
+
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=env)
+    assert code == 0, out
+    files = built(project)
+    assert sorted(files) == ["demo-1.2.0-py3-none-any.whl", "demo-1.2.0.tar.gz"]
+    assert served(indexes["test"]) == files
+    assert served(indexes["prod"]) == files
+    assert "release summary" in out and "tag      v1.2.0" in out
+    assert "test" in out and "2 uploaded" in out
+    for server in indexes.values():
+        assert server.password not in out
+
+    mtimes = {p: p.stat().st_mtime_ns for s in indexes.values() for p in s.packages_dir.iterdir()}
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=env)
+    assert code == 0, out
+    assert out.count("2 already identical") >= 2, out
+    assert "uploading" not in out
+    assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes
+
+    # Same version, different bytes: the tag moves to a commit with other code.
+    project.write("src/demo/__init__.py", '"""demo."""\n\n__version__ = "1.2.0"\nX = 1\n')
+    project.commit("sneaky change")
+    project.git("tag", "-f", "v1.2.0")
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=env)
+    assert code != 0
+    assert "demo-1.2.0" in out and "already" in out and "different" in out.lower(), out
+    assert served(indexes["test"]) == files
+    assert served(indexes["prod"]) == files
+    assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes
+
+
+def test_wrong_password_names_the_index_hides_it_and_the_next_run_finishes(
+    tmp_path: Path, indexes: dict[str, LocalIndex], nox_envdir: Path, build_env: dict[str, str],
+) -> None:
+    project = release_project(tmp_path, indexes)
+    wrong = "wrong-s3cret-Zq9"
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes",
+                    env=creds(indexes, prod=wrong))
+    assert code != 0
+    assert "prod" in out and "RELEASEKIT_PROD_PASSWORD" in out, out
+    assert wrong not in out
+    files = built(project)
+    assert served(indexes["test"]) == files
+    assert served(indexes["prod"]) == {}
+
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes",
+                    env=creds(indexes))
+    assert code == 0, out
+    assert "test http" in out and "2 already identical" in out
+    assert served(indexes["prod"]) == files
+    assert wrong not in out and indexes["prod"].password not in out
+
+
+def test_rehearsal_of_an_untagged_repository_needs_no_credentials_and_makes_no_tag(
+    tmp_path: Path, indexes: dict[str, LocalIndex], nox_envdir: Path, build_env: dict[str, str],
+) -> None:
+    project = release_project(tmp_path, indexes, tag=None)
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--rehearse")
+    assert code == 0, out
+    assert "would be released by tag v1.2.0" in out
+    assert "rehearsal: local test index at http://127.0.0.1:" in out
+    assert "rehearsal: local indexes" in out
+    assert project.git("tag", "--list") == ""
+    assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
+
+
+def test_untagged_build_is_not_published_for_real(
+    tmp_path: Path, indexes: dict[str, LocalIndex], nox_envdir: Path, build_env: dict[str, str],
+) -> None:
+    project = release_project(tmp_path, indexes, tag=None)
+    code, out = nox(project, nox_envdir, build_env, "-s", "build", "publish", "--", "--yes",
+                    env=creds(indexes))
+    assert code != 0
+    assert "no release tag" in out and "git tag v1.2.0" in out, out
+    assert served(indexes["prod"]) == {}
+
+
+def test_dry_run_uploads_nothing(
+    tmp_path: Path, indexes: dict[str, LocalIndex], nox_envdir: Path, build_env: dict[str, str],
+) -> None:
+    project = release_project(tmp_path, indexes)
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--dry-run",
+                    env=creds(indexes))
+    assert code == 0, out
+    assert "dry run: would upload demo-1.2.0-py3-none-any.whl" in out
+    assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
+
+
+def test_pre_release_goes_to_the_test_index_only_when_policy_says_so(
+    tmp_path: Path, indexes: dict[str, LocalIndex], nox_envdir: Path, build_env: dict[str, str],
+) -> None:
+    project = release_project(tmp_path, indexes, version="1.3.0rc1", policy="test-only",
+                              tag="v1.3.0-rc.1")
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes",
+                    env=creds(indexes))
+    assert code == 0, out
+    assert sorted(served(indexes["test"])) == ["demo-1.3.0rc1-py3-none-any.whl",
+                                               "demo-1.3.0rc1.tar.gz"]
+    assert served(indexes["prod"]) == {}
+    assert "test-only" in out
+
+
+def test_smoke_install_catches_a_wheel_that_imports_a_module_it_does_not_ship(
+    tmp_path: Path, indexes: dict[str, LocalIndex], nox_envdir: Path, build_env: dict[str, str],
+) -> None:
+    project = release_project(tmp_path, indexes)
+    project.write("src/demo/__init__.py",
+                  '"""demo."""\n\nimport demo_helpers  # lives next to src/, not in it\n\n'
+                  '__version__ = "1.2.0"\n')
+    project.write("demo_helpers.py", "")
+    project.commit("import a helper the wheel does not ship")
+    project.git("tag", "-f", "v1.2.0")
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes",
+                    env=creds(indexes))
+    assert code != 0
+    assert "demo_helpers" in out and "smoke-install" in out, out
+    assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
+
+
+def test_missing_changelog_section_stops_check_before_anything_is_built(
+    tmp_path: Path, indexes: dict[str, LocalIndex], nox_envdir: Path, build_env: dict[str, str],
+) -> None:
+    project = release_project(tmp_path, indexes, changelog_version="1.1.9")
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes",
+                    env=creds(indexes))
+    assert code != 0
+    assert "CHANGELOG.md" in out and "1.2.0" in out, out
+    assert not (project.path / "dist").exists()
+    assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
+
+
+def test_init_writes_noxfile_and_hook_once(tmp_path: Path) -> None:
+    from releasekit.cli import main
+
+    project = write_project(tmp_path / "p", hook=False, build_requires=("hatchling",))
+    before = (project.path / "pyproject.toml").read_text()
+    assert main(["-C", str(project.path), "init"]) == 0
+    pyproject = (project.path / "pyproject.toml").read_text()
+    assert '"hatchling", "releasekit"' in pyproject
+    assert "[tool.hatch.build.hooks.releasekit]" in pyproject
+    assert "# version-files" in pyproject
+    assert before.splitlines()[4:12] == pyproject.splitlines()[4:12]  # layout kept
+    assert (project.path / "noxfile.py").read_text() == template_text()
+    assert main(["-C", str(project.path), "init"]) == 0
+    assert (project.path / "pyproject.toml").read_text() == pyproject
+
+    (project.path / "noxfile.py").write_text("# mine\n")
+    assert main(["-C", str(project.path), "init"]) == 1
+    assert (project.path / "noxfile.py").read_text() == "# mine\n"
+    assert main(["-C", str(project.path), "init", "--force"]) == 0
+    assert (project.path / "noxfile.py").read_text() == template_text()
+    assert os.environ.get("RELEASEKIT_TAG") is None
