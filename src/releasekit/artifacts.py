@@ -39,8 +39,9 @@ __all__ = [
 ]
 
 # Top-level names that are never meant to be installed into site-packages: they clash with
-# every other project that ships the same mistake. ``src`` is a src-layout misconfiguration.
-_MISPLACED = ("tests", "test", "docs", "src")
+# every other project that ships the same mistake. ``src`` is a src-layout misconfiguration;
+# ``conftest``, ``setup`` and ``noxfile`` are project files swept in by a too-wide include.
+_MISPLACED = ("tests", "test", "docs", "src", "conftest", "setup", "noxfile")
 # Extension modules carry an ABI tag: demo.cpython-312-x86_64-linux-gnu.so, demo.abi3.so,
 # demo.cp312-win_amd64.pyd. The module name is everything before the first dot.
 _MODULE_SUFFIXES = (".py", ".so", ".pyd")
@@ -286,8 +287,7 @@ def _compare(filename: str, where: str, name: str, version: str, want: tuple[str
     if canonicalize_name(name) != canonicalize_name(want_name):
         raise BuildError(
             f"{filename} carries name {name or '(none)'!s} in {where}, expected {want_name}",
-            "check [project] name in pyproject.toml, and remove other projects' files "
-            "from dist/",
+            "check [project] name in pyproject.toml, and remove other projects' files from dist/",
         )
     try:
         carried = str(Version(version))

@@ -1,0 +1,556 @@
+"""Prove that a built distribution installs, imports and runs, before anyone else tries.
+
+``twine check`` reads metadata; it cannot tell that a wheel imports a module it forgot to
+ship, that a console script names a function that was renamed, or that the sdist does not
+build. The only proof is to do what a user will do: install *these exact bytes* into a fresh
+environment of the target Python and use them. So this module
+
+- hashes the file again and refuses to touch it if it is not the one the build recorded;
+- installs the wheel itself with ``--no-deps``, then its dependencies (as the *target*
+  interpreter's markers select them) from the configured index, so the wheel can never be
+  swapped for a same-named file from an index;
+- runs a standard-library-only check script inside the venv (data passed as a JSON file,
+  never formatted into code), isolated (``-I``) and from an empty directory so the project's
+  source tree can never be imported instead of the installed package;
+- runs the project's own smoke commands with the venv's executables first on PATH.
+
+Every failure is a :class:`SmokeError` naming the Python, the step and the last line of the
+error, which is nearly always the line that says what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from releasekit import proc, venvs
+from releasekit.artifacts import inspect_wheel
+from releasekit.config import SmokeConfig
+from releasekit.errors import ReleasekitError, SmokeError, VersionError
+from releasekit.manifest import sha256_file
+
+__all__ = ["dependencies", "marker_environment", "smoke_sdist", "smoke_wheel"]
+
+# Runs on the *target* interpreter (any Python >= 3.9), so it mirrors
+# packaging.markers.default_environment() with the standard library only.
+_MARKER_SCRIPT = """\
+import json, os, platform, sys
+
+def full_version(info):
+    version = "{0.major}.{0.minor}.{0.micro}".format(info)
+    if info.releaselevel != "final":
+        version += info.releaselevel[0] + str(info.serial)
+    return version
+
+print(json.dumps({
+    "implementation_name": sys.implementation.name,
+    "implementation_version": full_version(sys.implementation.version),
+    "os_name": os.name,
+    "platform_machine": platform.machine(),
+    "platform_release": platform.release(),
+    "platform_system": platform.system(),
+    "platform_version": platform.version(),
+    "python_full_version": platform.python_version(),
+    "platform_python_implementation": platform.python_implementation(),
+    "python_version": ".".join(platform.python_version_tuple()[:2]),
+    "sys_platform": sys.platform,
+}))
+"""
+
+# Runs inside the smoke venv: argv[1] is a JSON file with what to check, argv[2] where to
+# write the failures. Standard library only, Python >= 3.9. It never stops at the first
+# failure, so one run reports every broken import and entry point.
+_CHECK_SCRIPT = '''\
+"""releasekit smoke check: is the installed distribution the one built, and does it import?"""
+import importlib
+import json
+import re
+import sys
+import traceback
+from importlib import metadata
+
+
+def canonical(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def last_line(exc):
+    return traceback.format_exception_only(type(exc), exc)[-1].strip()
+
+
+def main():
+    with open(sys.argv[1], encoding="utf-8") as handle:
+        data = json.load(handle)
+    failures = []
+    wanted = canonical(data["name"])
+    found = None
+    for dist in metadata.distributions():
+        try:
+            name = dist.metadata["Name"] or ""
+        except Exception:
+            continue
+        if canonical(name) == wanted:
+            found = dist
+            break
+    if found is None:
+        failures.append({"kind": "missing", "what": data["name"], "error": ""})
+    else:
+        if found.version != data["version"]:
+            failures.append({"kind": "version", "what": data["name"], "error": found.version})
+        for module in data["modules"]:
+            try:
+                importlib.import_module(module)
+            except (Exception, SystemExit) as exc:
+                failures.append({"kind": "import", "what": module, "error": last_line(exc)})
+        if data["entry_points"]:
+            for ep in found.entry_points:
+                if ep.group not in ("console_scripts", "gui_scripts"):
+                    continue
+                try:
+                    ep.load()
+                except (Exception, SystemExit) as exc:
+                    failures.append({"kind": "entry point", "group": ep.group,
+                                     "what": ep.name + " = " + ep.value,
+                                     "error": last_line(exc)})
+    with open(sys.argv[2], "w", encoding="utf-8") as handle:
+        json.dump(failures, handle)
+
+
+main()
+'''
+
+
+def marker_environment(python: Path) -> dict[str, str]:
+    """The PEP 508 marker environment of the interpreter at ``python``.
+
+    Dependencies are selected by the markers of the Python that will run them, not of the
+    Python running releasekit: a ``python_version < "3.11"`` dependency matters on 3.9 only.
+    """
+    output = proc.run(
+        [python, "-I", "-c", _MARKER_SCRIPT],
+        what=f"reading the marker environment of {python}",
+        error=SmokeError,
+        hint="the smoke venv's interpreter does not run: recreate it",
+    )
+    for line in reversed(output.splitlines()):
+        if line.startswith("{"):
+            try:
+                data = json.loads(line)
+            except ValueError:
+                break
+            return {str(key): str(value) for key, value in data.items()}
+    raise SmokeError(
+        f"{python} printed no marker environment (got {output.strip()[-200:]!r})",
+        "check that it is a working Python >= 3.9",
+    )
+
+
+def dependencies(
+    requires_dist: Sequence[str], extras: Sequence[str], env: Mapping[str, str]
+) -> list[str]:
+    """The ``Requires-Dist`` entries to install for ``extras`` on the Python described by ``env``.
+
+    An entry counts when its marker is true with no extra or with one of ``extras`` (names
+    compared PEP 685-normalized). Each is returned without its marker, because the marker
+    was evaluated here against the *target* interpreter; duplicates are dropped.
+    """
+    wanted = ["", *(canonicalize_name(extra) for extra in extras)]
+    selected: list[str] = []
+    for entry in requires_dist:
+        try:
+            requirement = Requirement(entry)
+        except InvalidRequirement as exc:
+            raise SmokeError(
+                f"the wheel's Requires-Dist entry {entry!r} is not a valid requirement: {exc}",
+                "fix [project] dependencies in pyproject.toml",
+            ) from None
+        marker = requirement.marker
+        if marker is not None:
+            if not any(marker.evaluate({**env, "extra": extra}) for extra in wanted):
+                continue
+            requirement.marker = None
+        text = str(requirement)
+        if text not in selected:
+            selected.append(text)
+    return selected
+
+
+def _install_set(
+    requires_dist: Sequence[str], extras: Sequence[str], env: Mapping[str, str], name: str
+) -> list[str]:
+    """:func:`dependencies`, with self-references (``demo[cli]; extra == "all"``) expanded.
+
+    A project's own name must never be installed from an index: that would replace the
+    wheel under test with whatever the index serves. Its extras are followed instead.
+    """
+    own = canonicalize_name(name)
+    wanted: set[str] = {canonicalize_name(extra) for extra in extras}
+    while True:
+        selected: list[str] = []
+        more: set[str] = set()
+        for text in dependencies(requires_dist, sorted(wanted), env):
+            requirement = Requirement(text)
+            if canonicalize_name(requirement.name) == own:
+                more |= {canonicalize_name(extra) for extra in requirement.extras}
+            else:
+                selected.append(text)
+        if more <= wanted:
+            return selected
+        wanted |= more
+
+
+def _normalize(version: str) -> str:
+    try:
+        return str(Version(version))
+    except InvalidVersion:
+        raise VersionError(
+            f"{version!r} is not a PEP 440 version",
+            "use a version like 1.2.0, 1.2.0rc1 or 1.2.0.post1",
+        ) from None
+
+
+def _verify_hash(path: Path, sha256: str) -> None:
+    """Refuse a file that is not byte for byte the one the build recorded."""
+    if not path.is_file():
+        raise SmokeError(f"{path} does not exist", "run `nox -s build` first")
+    actual = sha256_file(path)
+    if actual != sha256.lower():
+        raise SmokeError(
+            f"refusing to smoke-install {path.name}: its sha256 is {actual[:12]}…, "
+            f"the build recorded {sha256[:12]}…",
+            "the file changed since it was built: rebuild with `nox -s build` and check "
+            "what touched dist/",
+        )
+
+
+def _venv_dir(workdir: Path, prefix: str, python: str | None) -> Path:
+    """``workdir/smoke-3.12``; an interpreter path becomes one safe directory name."""
+    label = re.sub(r"[^A-Za-z0-9._-]+", "_", python or "current").strip("_") or "python"
+    return workdir / f"{prefix}-{label}"
+
+
+def _create(path: Path, python: str | None) -> venvs.Venv:
+    """A fresh venv; venvs raises the base error, a smoke step raises ``SmokeError``."""
+    try:
+        return venvs.create(path, python)
+    except SmokeError:
+        raise
+    except ReleasekitError as exc:
+        raise SmokeError(f"smoke-install: {exc.message}", exc.hint) from None
+
+
+def _label(env: Mapping[str, str], python: str | None) -> str:
+    """How the messages name the target: "Python 3.12" (and the path, if one was given)."""
+    label = f"Python {env.get('python_version', python or '?')}"
+    if python and os.sep in python:
+        label += f" ({python})"
+    return label
+
+
+def _find_links_env(find_links: Sequence[str]) -> dict[str, str]:
+    """Extra local wheel directories for both installers (pip splits on spaces, uv on commas)."""
+    if not find_links:
+        return {}
+    return {"PIP_FIND_LINKS": " ".join(find_links), "UV_FIND_LINKS": ",".join(find_links)}
+
+
+def _no_cache(venv: venvs.Venv) -> list[str]:
+    """Install the file itself, never a cached build or unpacking of an earlier file."""
+    return ["--no-cache"] if venv.uv else ["--no-cache-dir"]
+
+
+# The line of an installer's output that says why it failed. pip and uv both end their
+# output with a generic note ("This error originates from a subprocess", "hint: ..."), so
+# the last line alone rarely helps: prefer the last "ERROR:" (pip) or "cause:" (uv) line.
+_REASON = re.compile(r"^\s*(?:ERROR|error|cause|Caused by):\s*(?P<reason>.+)$")
+
+
+def _reason(output: Sequence[str]) -> str | None:
+    reasons = [m.group("reason").strip() for m in map(_REASON.match, output) if m]
+    return reasons[-1] if reasons else None
+
+
+def _install(
+    venv: venvs.Venv,
+    label: str,
+    requirements: Sequence[str],
+    *,
+    what: str,
+    hint: str,
+    log: proc.Log,
+    index_url: str | None = None,
+    options: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+) -> None:
+    """``venv.install``, with a failure reworded as a smoke step and its real reason."""
+    seen: list[str] = []
+
+    def capture(text: str) -> None:
+        seen.extend(text.splitlines())
+        log(text)
+
+    try:
+        venv.install(
+            *requirements,
+            index_url=index_url,
+            options=options,
+            env=env,
+            log=capture,
+            error=SmokeError,
+        )
+    except SmokeError as exc:
+        code = re.search(r"\(exit -?\d+\)", exc.message)
+        reason = _reason(seen) or exc.message.rpartition("): ")[2]
+        status = f" {code.group(0)}" if code else ""
+        raise SmokeError(
+            f"smoke-install on {label}: {what} failed{status}: {reason}", hint
+        ) from None
+
+
+def _run_check(
+    venv: venvs.Venv, label: str, data: Mapping[str, Any], log: proc.Log
+) -> list[dict[str, str]]:
+    """Run the check script in the venv; return its failures."""
+    run_dir = _run_dir(venv)
+    script = run_dir / "check.py"
+    request = run_dir / "check.json"
+    result = run_dir / "result.json"
+    script.write_text(_CHECK_SCRIPT, encoding="utf-8")
+    request.write_text(json.dumps(data), encoding="utf-8")
+    result.unlink(missing_ok=True)
+    proc.run(
+        [venv.python, "-I", script, request, result],
+        what=f"smoke-install on {label}: the import check",
+        error=SmokeError,
+        hint="the check script itself crashed: an import may have killed the interpreter",
+        cwd=run_dir,
+        env={"PYTHONPATH": ""},
+        log=log,
+    )
+    failures: list[dict[str, str]] = json.loads(result.read_text(encoding="utf-8"))
+    return failures
+
+
+def _run_dir(venv: venvs.Venv) -> Path:
+    """An empty working directory: nothing in it can shadow the installed package."""
+    path = venv.path / "releasekit-smoke"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _raise_failures(
+    failures: Sequence[Mapping[str, str]], label: str, version: str, log: proc.Log
+) -> None:
+    """One ``SmokeError`` for the first failure; the log gets all of them."""
+    if not failures:
+        return
+    messages = []
+    for failure in failures:
+        kind, what, error = failure["kind"], failure["what"], failure["error"]
+        if kind == "missing":
+            messages.append(
+                (
+                    f"no distribution named {what} is installed",
+                    "the wheel's METADATA Name is not the project being released: "
+                    "check [project] name",
+                )
+            )
+        elif kind == "version":
+            messages.append(
+                (
+                    f"installed {what} reports version {error}, expected {version}",
+                    "the file was built from another version: rebuild from the tagged commit",
+                )
+            )
+        elif kind == "import":
+            messages.append(
+                (
+                    f"`import {what}` failed: {error}",
+                    "the package imports a module it doesn't ship or a dependency it doesn't "
+                    "declare: check [tool.hatch.build] includes and [project] dependencies",
+                )
+            )
+        else:
+            messages.append(
+                (
+                    f"{failure.get('group', 'entry point')} entry point `{what}` does not "
+                    f"load: {error}",
+                    "fix [project.scripts] / [project.gui-scripts]: the target must be an "
+                    "importable module and an existing attribute",
+                )
+            )
+    for message, _ in messages:
+        log(f"smoke-install on {label}: {message}")
+    message, hint = messages[0]
+    more = f" (+{len(messages) - 1} more, see the log)" if len(messages) > 1 else ""
+    raise SmokeError(f"smoke-install on {label}: {message}{more}", hint)
+
+
+def _command_env(venv: venvs.Venv) -> dict[str, str]:
+    """The venv activated: its bin dir first on PATH, no inherited PYTHONPATH."""
+    bin_dir = venv.bin("python").parent
+    path = os.environ.get("PATH", "")
+    return {
+        "PATH": f"{bin_dir}{os.pathsep}{path}" if path else str(bin_dir),
+        "VIRTUAL_ENV": str(venv.path),
+        "PYTHONPATH": "",
+    }
+
+
+def _resolve(argv: list[str], venv: venvs.Venv) -> list[str]:
+    """``python``/``demo`` -> the venv's own executables, so the installed code runs."""
+    head = argv[0]
+    if re.fullmatch(r"python(3(\.\d+)?)?", head):
+        return [str(venv.python), *argv[1:]]
+    if os.sep not in head and "/" not in head and venv.bin(head).exists():
+        return [str(venv.bin(head)), *argv[1:]]
+    return argv
+
+
+def _run_command(
+    venv: venvs.Venv, label: str, command: str, log: proc.Log, extra: str | None = None
+) -> None:
+    where = f"smoke-install on {label}" + (f" (extra {extra})" if extra else "")
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise SmokeError(
+            f"{where}: cannot parse command {command!r}: {exc}",
+            "fix the quoting in [tool.releasekit.smoke] commands",
+        ) from None
+    if not argv:
+        raise SmokeError(f"{where}: empty command", "remove it from [tool.releasekit.smoke]")
+    proc.run(
+        _resolve(argv, venv),
+        what=f"{where}: `{command}`",
+        error=SmokeError,
+        hint="run it in a fresh venv with the wheel installed to reproduce, or fix "
+        "[tool.releasekit.smoke] commands",
+        cwd=_run_dir(venv),
+        env=_command_env(venv),
+        log=log,
+    )
+
+
+def smoke_wheel(
+    wheel: Path,
+    *,
+    sha256: str,
+    name: str,
+    version: str,
+    python: str | None,
+    workdir: Path,
+    config: SmokeConfig,
+    install_index: str | None,
+    log: proc.Log,
+    find_links: Sequence[str] = (),
+) -> None:
+    """Install ``wheel`` into a fresh venv of ``python``, import it, load its scripts, run
+    the configured commands. ``SmokeError`` at the first step that fails.
+
+    ``install_index`` serves the dependencies (``None``: the installer's own configuration,
+    normally PyPI); the wheel itself always comes from the file, with ``--no-deps``.
+    """
+    want = _normalize(version)
+    _verify_hash(wheel, sha256)
+    info = inspect_wheel(wheel)
+    declared = {canonicalize_name(extra) for extra in info.provides_extra}
+    unknown = [extra for extra in config.extras if canonicalize_name(extra) not in declared]
+    if unknown:
+        have = ", ".join(info.provides_extra) or "none"
+        raise SmokeError(
+            f"{wheel.name} declares no extra {', '.join(unknown)} (it has: {have})",
+            "fix [tool.releasekit.smoke] extras or [project.optional-dependencies]",
+        )
+    venv = _create(_venv_dir(workdir, "smoke", python), python)
+    env = marker_environment(venv.python)
+    label = _label(env, python)
+    install_env = _find_links_env(find_links)
+    _install(
+        venv,
+        label,
+        [str(wheel)],
+        what=f"installing {wheel.name}",
+        options=["--no-deps", *_no_cache(venv)],
+        env=install_env,
+        log=log,
+        hint="the wheel does not install here: check its tags (python, abi, platform) and "
+        "Requires-Python",
+    )
+    requirements = _install_set(info.requires_dist, list(config.extras), env, info.name or name)
+    if requirements:
+        source = install_index or "the installer's default index"
+        _install(
+            venv,
+            label,
+            requirements,
+            what=f"installing the dependencies {' '.join(requirements)}",
+            index_url=install_index,
+            env=install_env,
+            log=log,
+            hint=f"a dependency cannot be installed from {source}: check [project] "
+            "dependencies and their markers",
+        )
+    failures = _run_check(
+        venv,
+        label,
+        {"name": name, "version": want, "modules": list(info.top_level), "entry_points": True},
+        log,
+    )
+    _raise_failures(failures, label, want, log)
+    for command in config.commands:
+        _run_command(venv, label, command, log)
+    for extra, commands in config.extras.items():
+        for command in commands:
+            _run_command(venv, label, command, log, extra=extra)
+
+
+def smoke_sdist(
+    sdist: Path,
+    *,
+    sha256: str,
+    name: str,
+    version: str,
+    python: str | None,
+    workdir: Path,
+    install_index: str | None,
+    log: proc.Log,
+    find_links: Sequence[str] = (),
+) -> None:
+    """Build and install ``sdist`` in a fresh venv and check the version it installs.
+
+    This proves the sdist carries everything its build needs (a user on a platform without
+    a matching wheel builds from it). Build requirements come from ``install_index`` (or the
+    installer's default); runtime dependencies are not installed (``--no-deps``): the wheel
+    smoke covers them.
+    """
+    want = _normalize(version)
+    _verify_hash(sdist, sha256)
+    venv = _create(_venv_dir(workdir, "smoke-sdist", python), python)
+    env = marker_environment(venv.python)
+    label = _label(env, python)
+    _install(
+        venv,
+        label,
+        [str(sdist)],
+        what=f"building and installing {sdist.name}",
+        index_url=install_index,
+        options=["--no-deps", *_no_cache(venv)],
+        env=_find_links_env(find_links),
+        log=log,
+        hint="the sdist does not build: check [build-system] requires and that the sdist "
+        "includes every file the build reads ([tool.hatch.build.targets.sdist])",
+    )
+    failures = _run_check(
+        venv, label, {"name": name, "version": want, "modules": [], "entry_points": False}, log
+    )
+    _raise_failures(failures, label, want, log)

@@ -1,0 +1,139 @@
+"""Which Requires-Dist entries a smoke install needs, for a given interpreter and extras."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from packaging.markers import default_environment
+
+from releasekit.errors import SmokeError
+from releasekit.smoke import _install_set, dependencies, marker_environment
+
+
+def env_for(python_version: str, sys_platform: str = "linux") -> dict[str, str]:
+    env = {str(k): str(v) for k, v in default_environment().items()}
+    env.update(
+        python_version=python_version,
+        python_full_version=f"{python_version}.0",
+        sys_platform=sys_platform,
+    )
+    return env
+
+
+REQUIRES = (
+    "requests>=2.31",
+    'tomli>=1.1; python_version < "3.11"',
+    'pywin32>=300; sys_platform == "win32"',
+    'rich[jupyter]>=13; extra == "cli"',
+    'click; extra == "cli" and python_version >= "3.10"',
+    'pytest; extra == "test"',
+    "wheelthing @ https://example.invalid/wheelthing-1.0-py3-none-any.whl ; extra == 'Some.Extra'",
+)
+
+
+def test_no_extras_on_old_python() -> None:
+    assert dependencies(REQUIRES, [], env_for("3.9")) == ["requests>=2.31", "tomli>=1.1"]
+
+
+def test_no_extras_on_new_python() -> None:
+    assert dependencies(REQUIRES, [], env_for("3.12")) == ["requests>=2.31"]
+
+
+def test_platform_markers() -> None:
+    assert "pywin32>=300" in dependencies(REQUIRES, [], env_for("3.12", "win32"))
+
+
+def test_extras_and_python_version_combined() -> None:
+    assert dependencies(REQUIRES, ["cli"], env_for("3.9")) == [
+        "requests>=2.31",
+        "tomli>=1.1",
+        "rich[jupyter]>=13",
+    ]
+    assert dependencies(REQUIRES, ["cli"], env_for("3.12")) == [
+        "requests>=2.31",
+        "rich[jupyter]>=13",
+        "click",
+    ]
+
+
+def test_several_extras_and_normalized_extra_names() -> None:
+    assert dependencies(REQUIRES, ["test", "some_extra"], env_for("3.12")) == [
+        "requests>=2.31",
+        "pytest",
+        "wheelthing @ https://example.invalid/wheelthing-1.0-py3-none-any.whl",
+    ]
+
+
+def test_unknown_extra_selects_nothing_extra() -> None:
+    assert dependencies(REQUIRES, ["nope"], env_for("3.12")) == ["requests>=2.31"]
+
+
+def test_duplicates_are_dropped() -> None:
+    requires = ['foo>=1; extra == "a"', 'foo>=1; extra == "b"', "foo>=1"]
+    assert dependencies(requires, ["a", "b"], env_for("3.12")) == ["foo>=1"]
+
+
+def test_invalid_requirement() -> None:
+    with pytest.raises(SmokeError, match="not a valid requirement"):
+        dependencies(["foo >>> 1"], [], env_for("3.12"))
+
+
+def test_self_referencing_extras_are_expanded_not_installed() -> None:
+    requires = (
+        "base",
+        'demo-pkg[cli,test]; extra == "all"',
+        'rich; extra == "cli"',
+        'pytest; extra == "test"',
+        'Demo_Pkg[cli]; extra == "test"',
+    )
+    assert _install_set(requires, ["all"], env_for("3.12"), "demo.pkg") == [
+        "base",
+        "rich",
+        "pytest",
+    ]
+
+
+def test_marker_environment_of_the_running_python() -> None:
+    assert marker_environment(Path(sys.executable)) == default_environment()
+
+
+def _python39() -> str | None:
+    """A working Python 3.9 interpreter path: on PATH, or installed by pyenv."""
+    for candidate in ("python3.9",):
+        try:
+            return subprocess.run(
+                [candidate, "-c", "import sys; print(sys.executable)"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            pass
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        versions = subprocess.run(
+            [pyenv, "versions", "--bare"], capture_output=True, text=True
+        ).stdout.split()
+        for version in versions:
+            if version.startswith("3.9."):
+                prefix = subprocess.run(
+                    [pyenv, "prefix", version], capture_output=True, text=True
+                ).stdout.strip()
+                python = Path(prefix) / "bin" / "python3.9"
+                if python.exists():
+                    return str(python)
+    return None
+
+
+def test_marker_environment_of_another_python() -> None:
+    python = _python39()
+    if python is None:
+        pytest.skip("no Python 3.9 interpreter (python3.9 on PATH or via pyenv)")
+    env = marker_environment(Path(python))
+    assert env["python_version"] == "3.9"
+    assert env["python_full_version"].startswith("3.9.")
+    assert set(env) == set(default_environment())
