@@ -66,10 +66,12 @@ def build_release(
     with tempfile.TemporaryDirectory(prefix="releasekit-build-") as tmp:
         export, out = Path(tmp) / "src", Path(tmp) / "dist"
         git.export_head(root, export)
-        argv = [*tools, "-m", "build", "--outdir", str(out)]
-        if find_uv():
-            argv += ["--installer", "uv"]
-        proc.run([*argv, str(export)], what="python -m build (sdist, then wheel from sdist)",
+        uv = find_uv()
+        if uv:  # the same sdist-then-wheel-from-sdist build, in a fraction of the time
+            argv = [uv, "build", "--out-dir", str(out), str(export)]
+        else:
+            argv = [*tools, "-m", "build", "--outdir", str(out), str(export)]
+        proc.run(argv, what="building the sdist, then the wheel from the sdist",
                  error=BuildError, env=env, log=log,
                  hint="read the build output above; the same command fails locally too")
         built = artifacts.find_dists(out)

@@ -12,7 +12,9 @@ environment, never a command line, and is never logged.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import importlib.util
 import os
 import secrets
@@ -41,15 +43,6 @@ PYPISERVER_REQUIREMENTS = ("pypiserver[passlib]>=2.3",)
 
 _START_TIMEOUT = 20.0
 _STOP_TIMEOUT = 5.0
-
-# One line, so the logged command stays readable; the values come from the environment.
-_WRITE_HTPASSWD = (
-    "import os, sys; from passlib.apache import HtpasswdFile; "
-    "ht = HtpasswdFile(sys.argv[1], new=True); "
-    "ht.set_password(os.environ['RELEASEKIT_HTPASSWD_USER'], "
-    "os.environ['RELEASEKIT_HTPASSWD_PASSWORD']); ht.save()"
-)
-
 
 def _no_log(_: str) -> None:
     pass
@@ -132,18 +125,7 @@ class LocalIndex:
             self._username = f"releasekit-{secrets.token_hex(4)}"
             self._password = secrets.token_urlsafe(24)
             htpasswd = self._private_dir / "htpasswd"
-            proc.run(
-                [python, "-c", _WRITE_HTPASSWD, htpasswd],
-                what="writing the local index's htpasswd file",
-                error=PublishError,
-                hint=f"install pypiserver[passlib] into {python}",
-                env={
-                    "RELEASEKIT_HTPASSWD_USER": self._username,
-                    "RELEASEKIT_HTPASSWD_PASSWORD": self._password,
-                },
-                log=self._log,
-                secrets=[self._password],
-            )
+            _write_htpasswd(htpasswd, self._username, self._password)
             # One retry: another process may take the free port between our probe and
             # pypiserver's bind.
             for attempt in (1, 2):
@@ -259,6 +241,18 @@ class LocalIndex:
             f"{_START_TIMEOUT:g}s: {_last_line(tail) or 'no output'}",
             f"see {self.log_path}",
         )
+
+
+def _write_htpasswd(path: Path, username: str, password: str) -> None:
+    """An htpasswd line in the ``{SHA}`` scheme, which passlib (pypiserver) accepts.
+
+    Written here rather than by passlib in the server's venv: it saves a Python start per
+    server, and the password is a throwaway for one loopback server, readable only by us.
+    """
+    digest = base64.b64encode(hashlib.sha1(password.encode()).digest()).decode()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(f"{username}:{{SHA}}{digest}\n")
 
 
 def _free_port() -> int:

@@ -5,20 +5,24 @@ authentication on and fallback to PyPI off, run from a virtualenv of their own t
 made once and reused. Their storage is kept per commit, so a rehearsal rerun on the same
 commit finds its earlier uploads (and is a no-op), and a new commit starts from empty
 indexes.
+
+``nox -s release`` runs every session in one process: the servers start once, in parallel,
+when the first session needs them, and stop when the process exits.
 """
 
 from __future__ import annotations
 
-import contextlib
+import atexit
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from releasekit import proc
+from releasekit import proc, venvs
 from releasekit.config import IndexConfig
-from releasekit.localindex import LocalIndex
+from releasekit.localindex import PYPISERVER_REQUIREMENTS, LocalIndex
 
 __all__ = ["Rehearsal", "local_indexes"]
 
@@ -31,25 +35,39 @@ class Rehearsal:
     environ: Mapping[str, str]
 
 
-@contextlib.contextmanager
-def local_indexes(state_dir: Path, key: str, *, log: proc.Log) -> Iterator[Rehearsal]:
-    """Start the test and prod stand-ins for the build of ``key`` (a commit) and stop them."""
+_running: dict[Path, Rehearsal] = {}
+_servers: list[LocalIndex] = []
+
+
+def local_indexes(state_dir: Path, key: str, *, log: proc.Log) -> Rehearsal:
+    """The running test and prod stand-ins for the build of ``key`` (a commit)."""
     storage = state_dir / "indexes" / key
+    if storage in _running:
+        return _running[storage]
     if storage.parent.is_dir():  # an earlier commit's rehearsal is of no further use
         for other in storage.parent.iterdir():
             if other != storage:
                 shutil.rmtree(other, ignore_errors=True)
-    venv_dir = state_dir / "pypiserver-venv"
+    python = venvs.ensure(state_dir / "pypiserver-venv", list(PYPISERVER_REQUIREMENTS)).python
+    servers = {name: LocalIndex(storage / name, server_python=python, log=log)
+               for name in ("test", "prod")}
+    if not _servers:
+        atexit.register(_stop_all)
+    _servers.extend(servers.values())
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(LocalIndex.start, servers.values()))
     environ = dict(os.environ)
     indexes = {}
-    with contextlib.ExitStack() as stack:
-        for name in ("test", "prod"):
-            server = stack.enter_context(
-                LocalIndex(storage / name, venv_dir=venv_dir, log=log)
-            )
-            index = IndexConfig(name=name, url=server.url, publish_url=server.publish_url)
-            environ[f"{index.env_prefix}_USERNAME"] = server.username
-            environ[f"{index.env_prefix}_PASSWORD"] = server.password
-            indexes[name] = index
-            log(f"rehearsal: local {name} index at {server.url}")
-        yield Rehearsal(indexes=indexes, environ=environ)
+    for name, server in servers.items():
+        index = IndexConfig(name=name, url=server.url, publish_url=server.publish_url)
+        environ[f"{index.env_prefix}_USERNAME"] = server.username
+        environ[f"{index.env_prefix}_PASSWORD"] = server.password
+        indexes[name] = index
+        log(f"rehearsal: local {name} index at {server.url}")
+    _running[storage] = Rehearsal(indexes=indexes, environ=environ)
+    return _running[storage]
+
+
+def _stop_all() -> None:
+    for server in _servers:
+        server.stop()

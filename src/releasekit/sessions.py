@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 import nox
 
-from releasekit import carriers, git, guard
+from releasekit import carriers, git, guard, venvs
 from releasekit.config import Config, IndexConfig, load_config
 from releasekit.errors import PublishError, ReleasekitError
 from releasekit.manifest import Manifest
@@ -42,35 +42,38 @@ STEPS_FILE = "releasekit-steps.json"
 TOOLS = ("twine>=7",)
 
 
-def register(*, python: str | Sequence[str] | None = None, venv_backend: str | None = None) -> None:
+def register(*, python: str | None = None) -> None:
     """Register the release sessions in the calling noxfile.
 
-    ``python`` is the interpreter of the tool virtualenvs (build, twine); the Pythons that
-    smoke-install tries are ``[tool.releasekit.smoke] pythons``. ``venv_backend`` defaults
-    to uv when it is available, else virtualenv.
-    """
-    backend = venv_backend or ("uv" if find_uv() else "virtualenv")
+    ``python`` is the interpreter of the tools virtualenv (twine, and build where uv is
+    missing); default: the one running nox. The Pythons smoke-install tries are
+    ``[tool.releasekit.smoke] pythons``.
 
-    def add(name: str, func: Callable[[Any], None], *, tools: bool,
-            requires: Sequence[str] | None = None) -> None:
-        nox.session(
-            name=name,
-            python=python if tools else None,
-            venv_backend=backend if tools else "none",
-            reuse_venv=True,
-            requires=list(requires) if requires else None,
-        )(func)
+    The sessions need no nox virtualenv of their own: the tools live in one virtualenv that
+    releasekit makes under ``.nox/releasekit/tools`` and reuses while its requirements are
+    unchanged, which saves a venv and an install per session.
+    """
+    global _tools_python
+    _tools_python = python
+
+    def add(name: str, func: Callable[[Any], None], requires: str | None = None) -> None:
+        nox.session(name=name, venv_backend="none", requires=[requires] if requires else None)(
+            func
+        )
 
     # Each step requires the one before it, so a failure stops everything after it (nox
     # would otherwise go on to the next session), and `nox -s publish` alone still goes
     # through check, build, smoke-install and publish-test (cheap on a rerun: the build is
     # reused and identical uploads are skipped).
-    add("check", check, tools=False)
-    add("build", build, tools=True, requires=["check"])
-    add("smoke-install", smoke_install, tools=False, requires=["build"])
-    add("publish-test", publish_test, tools=True, requires=["smoke-install"])
-    add("publish", publish, tools=True, requires=["publish-test"])
-    add("release", release, tools=False, requires=["publish"])
+    add("check", check)
+    add("build", build, "check")
+    add("smoke-install", smoke_install, "build")
+    add("publish-test", publish_test, "smoke-install")
+    add("publish", publish, "publish-test")
+    add("release", release, "publish")
+
+
+_tools_python: str | None = None
 
 
 # --- options and context -------------------------------------------------------------------
@@ -130,10 +133,10 @@ class Context:
         return self.root / ".nox" / "releasekit"
 
     def tools(self) -> list[str]:
-        """Install build and twine into the session's venv; the interpreter that runs them."""
-        build_req = "build[uv]>=1.2" if find_uv() else "build>=1.2"
-        self.session.install(build_req, *TOOLS)
-        return [str(Path(self.session.bin) / "python")]
+        """The interpreter of the tools virtualenv (twine; build when there is no uv)."""
+        requirements = list(TOOLS) if find_uv() else [*TOOLS, "build>=1.2"]
+        venv = venvs.ensure(self.state_dir / "tools", requirements, python=_tools_python)
+        return [str(venv.python)]
 
     def record_step(self, step: str) -> None:
         path = self.dist_dir / STEPS_FILE
@@ -169,8 +172,8 @@ def _targets(ctx: Context) -> Iterator[tuple[Mapping[str, IndexConfig], Mapping[
     from releasekit.rehearsal import local_indexes
 
     key = git.head_commit(ctx.root) or "no-commit"
-    with local_indexes(ctx.state_dir / "rehearsal", key, log=ctx.log) as rehearsal:
-        yield rehearsal.indexes, rehearsal.environ
+    rehearsal = local_indexes(ctx.state_dir / "rehearsal", key, log=ctx.log)
+    yield rehearsal.indexes, rehearsal.environ
 
 
 # --- sessions ---------------------------------------------------------------------------------
