@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import shlex
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -248,20 +249,35 @@ def smoke_install(session: Any) -> None:
         manifest.verified_paths(ctx.dist_dir)
         pythons: Sequence[str | None] = ctx.config.smoke.pythons or (None,)
         workdir = ctx.state_dir / "smoke"
+        jobs: list[Callable[[], None]] = []
         for python in pythons:
             label = python or f"{sys.version_info[0]}.{sys.version_info[1]} (current)"
             for wheel in manifest.wheels[:1]:
-                smoke.smoke_wheel(ctx.dist_dir / wheel.filename, sha256=wheel.sha256,
-                                  name=manifest.name, version=manifest.version, python=python,
-                                  workdir=workdir, config=ctx.config.smoke,
-                                  install_index=ctx.config.install_index, log=ctx.log)
-                ctx.log(f"Python {label}: {wheel.filename} installs, imports and runs")
+                jobs.append(functools.partial(
+                    smoke.smoke_wheel, ctx.dist_dir / wheel.filename, sha256=wheel.sha256,
+                    name=manifest.name, version=manifest.version, python=python,
+                    workdir=workdir, config=ctx.config.smoke,
+                    install_index=ctx.config.install_index, log=ctx.log))
+                jobs.append(functools.partial(
+                    ctx.log, f"Python {label}: {wheel.filename} installs, imports and runs"))
             for sdist in manifest.sdists:
-                smoke.smoke_sdist(ctx.dist_dir / sdist.filename, sha256=sdist.sha256,
-                                  name=manifest.name, version=manifest.version, python=python,
-                                  workdir=workdir, install_index=ctx.config.install_index,
-                                  log=ctx.log)
-                ctx.log(f"Python {label}: {sdist.filename} builds and installs")
+                jobs.append(functools.partial(
+                    smoke.smoke_sdist, ctx.dist_dir / sdist.filename, sha256=sdist.sha256,
+                    name=manifest.name, version=manifest.version, python=python,
+                    workdir=workdir, install_index=ctx.config.install_index, log=ctx.log))
+                jobs.append(functools.partial(
+                    ctx.log, f"Python {label}: {sdist.filename} builds and installs"))
+        _run_in_pairs(jobs)
+
+
+def _run_in_pairs(jobs: Sequence[Callable[[], None]]) -> None:
+    """Run (check, report) pairs two at a time: each check is its own venv and processes,
+    so two cores halve the wait. The first failure, in order, is raised."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pairs = [(pool.submit(jobs[i]), jobs[i + 1]) for i in range(0, len(jobs), 2)]
+        for future, report in pairs:
+            future.result()
+            report()
 
 
 def publish_test(session: Any) -> None:
@@ -332,17 +348,14 @@ def _publish(ctx: Context, target: str) -> None:
                               verify_timeout=ctx.config.propagation_timeout)
         ctx.log(f"{index.name} ({index.url}): {result.summary}; serves the built sha256 of "
                 f"every file")
-        with tempfile.TemporaryDirectory(prefix="releasekit-fetch-") as tmp:
-            served = index_api.project_files(index.url, manifest.name)
-            for wheel in manifest.wheels[:1]:
-                local = index_api.download(served[wheel.filename], Path(tmp),
-                                           expected_sha256=wheel.sha256)
-                smoke.smoke_wheel(local, sha256=wheel.sha256, name=manifest.name,
-                                  version=manifest.version, python=None,
-                                  workdir=ctx.state_dir / f"smoke-{target}",
-                                  config=ctx.config.smoke,
-                                  install_index=ctx.config.install_index, log=ctx.log)
-                ctx.log(f"{index.name}: {wheel.filename} from the index installs and imports")
+        for wheel in manifest.wheels[:1]:
+            smoke.smoke_wheel(ctx.dist_dir / wheel.filename, sha256=wheel.sha256,
+                              name=manifest.name, version=manifest.version, python=None,
+                              workdir=ctx.state_dir / f"smoke-{target}",
+                              config=ctx.config.smoke, install_index=ctx.config.install_index,
+                              log=ctx.log, from_index=index.url)
+            ctx.log(f"{index.name}: {manifest.name}=={manifest.version} installs from the "
+                    "index (pinned by sha256) and imports")
         _write_record(ctx, target, {
             "index": index.name, "url": index.url, "result": result.summary,
             "files": [{"filename": f.filename, "sha256": f.sha256, "outcome": f.outcome.value}

@@ -453,12 +453,16 @@ def smoke_wheel(
     install_index: str | None,
     log: proc.Log,
     find_links: Sequence[str] = (),
+    from_index: str | None = None,
 ) -> None:
     """Install ``wheel`` into a fresh venv of ``python``, import it, load its scripts, run
     the configured commands. ``SmokeError`` at the first step that fails.
 
     ``install_index`` serves the dependencies (``None``: the installer's own configuration,
-    normally PyPI); the wheel itself always comes from the file, with ``--no-deps``.
+    normally PyPI); the wheel itself comes from the file, with ``--no-deps``. With
+    ``from_index`` it comes from that index instead, resolved by the installer as a user's
+    install would be, but pinned to ``sha256`` and with ``--no-deps``: only the package
+    comes from there, never a dependency (a test index invites dependency confusion).
     """
     want = _normalize(version)
     _verify_hash(wheel, sha256)
@@ -475,12 +479,21 @@ def smoke_wheel(
     env = marker_environment(venv.python)
     label = _label(env, python)
     install_env = _find_links_env(find_links)
+    if from_index is None:
+        source, options, index_url = [str(wheel)], ["--no-deps", *_no_cache(venv)], None
+    else:
+        pinned = _run_dir(venv) / "pinned.txt"
+        pinned.write_text(f"{name}=={want} --hash=sha256:{sha256}\n", encoding="utf-8")
+        source = ["-r", str(pinned)]
+        options = ["--no-deps", "--require-hashes", "--only-binary", ":all:", *_no_cache(venv)]
+        index_url, install_env = from_index, {}
     _install(
         venv,
         label,
-        [str(wheel)],
-        what=f"installing {wheel.name}",
-        options=["--no-deps", *_no_cache(venv)],
+        source,
+        what=f"installing {wheel.name}" + (f" from {from_index}" if from_index else ""),
+        index_url=index_url,
+        options=options,
         env=install_env,
         log=log,
         hint="the wheel does not install here: check its tags (python, abi, platform) and "
