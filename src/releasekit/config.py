@@ -139,9 +139,10 @@ def load_pyproject(root: Path | str) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # hatchling depends on tomli on these Pythons
-        import tomli as tomllib
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     try:
-        return tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
+        return data
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}", "fix the syntax error") from None
 

@@ -106,7 +106,8 @@ class Manifest:
                 raise BuildError(
                     f"{item.filename} changed since it was built "
                     f"(sha256 {actual[:12]}…, manifest says {item.sha256[:12]}…)",
-                    "nothing was uploaded; rebuild with `nox -s build` and check what touched dist/",
+                    "nothing was uploaded; rebuild with `nox -s build` and check what "
+                    "touched dist/",
                 )
             paths.append(path)
         return paths

@@ -33,8 +33,8 @@ from releasekit.config import Config, IndexConfig, load_config
 from releasekit.errors import PublishError, ReleasekitError
 from releasekit.manifest import Manifest
 from releasekit.project import project_name, project_version
-from releasekit.version import Channel, channel, tag_for
 from releasekit.venvs import find_uv
+from releasekit.version import Channel, channel, tag_for
 
 __all__ = ["SESSIONS", "register"]
 
@@ -216,7 +216,7 @@ def check(session: Any) -> None:
 
 
 def build(session: Any) -> None:
-    """Build sdist, then wheel from it, from a clean export of HEAD; check them; write a manifest."""
+    """Build sdist, then the wheel from it, from a clean export of HEAD; check; record."""
     from releasekit import build as core
 
     with _session(session, "build") as ctx:
@@ -431,8 +431,11 @@ def _index_state(index: IndexConfig, name: str, version: str) -> str:
 def _file_version(filename: str, name: str) -> str | None:
     """The version in a wheel or sdist file name, for this project's files only."""
     from packaging.utils import (
-        InvalidSdistFilename, InvalidWheelFilename, canonicalize_name,
-        parse_sdist_filename, parse_wheel_filename,
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        canonicalize_name,
+        parse_sdist_filename,
+        parse_wheel_filename,
     )
 
     try:

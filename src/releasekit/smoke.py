@@ -480,17 +480,17 @@ def smoke_wheel(
     label = _label(env, python)
     install_env = _find_links_env(find_links)
     if from_index is None:
-        source, options, index_url = [str(wheel)], ["--no-deps", *_no_cache(venv)], None
+        wanted, options, index_url = [str(wheel)], ["--no-deps", *_no_cache(venv)], None
     else:
         pinned = _run_dir(venv) / "pinned.txt"
         pinned.write_text(f"{name}=={want} --hash=sha256:{sha256}\n", encoding="utf-8")
-        source = ["-r", str(pinned)]
+        wanted = ["-r", str(pinned)]
         options = ["--no-deps", "--require-hashes", "--only-binary", ":all:", *_no_cache(venv)]
-        index_url, install_env = from_index, {}
+        index_url, install_env = from_index, {}  # the index alone: no local wheel stand-in
     _install(
         venv,
         label,
-        source,
+        wanted,
         what=f"installing {wheel.name}" + (f" from {from_index}" if from_index else ""),
         index_url=index_url,
         options=options,
