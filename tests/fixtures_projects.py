@@ -7,6 +7,7 @@ user's build installs it from PyPI.
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import subprocess
@@ -44,8 +45,12 @@ def _clean_release_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
 
 
-def run(*args: str | os.PathLike[str], cwd: Path | None = None,
-        env: Mapping[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str | os.PathLike[str],
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
     """Run a command, capture its output, and show it all when ``check`` fails."""
     proc = subprocess.run(
         [os.fspath(a) for a in args], cwd=cwd, env={**os.environ, **(env or {})},
@@ -73,6 +78,33 @@ def build_env(wheelhouse: Path) -> dict[str, str]:
     """Environment for isolated builds and installs that may need releasekit itself."""
     links = " ".join(filter(None, [str(wheelhouse), os.environ.get("PIP_FIND_LINKS", "")]))
     return {"PIP_FIND_LINKS": links, "UV_FIND_LINKS": str(wheelhouse)}
+
+
+def python_for(version: str) -> str | None:
+    """A working interpreter for ``version`` (``"3.9"``), or ``None`` when there is none.
+
+    Each candidate is run before it is trusted: a pyenv shim ``python3.9`` on PATH exists but
+    fails unless ``PYENV_VERSION`` selects it, so after PATH the pyenv versions directory is
+    searched directly.
+    """
+    candidates = []
+    on_path = shutil.which(f"python{version}")
+    if on_path:
+        candidates.append(on_path)
+    pyenv_root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    pattern = os.path.join(pyenv_root, "versions", f"{version}*", "bin", f"python{version}")
+    candidates += sorted(glob.glob(pattern), reverse=True)
+    probe = "import sys; print('%d.%d' % sys.version_info[:2])"
+    for candidate in candidates:
+        try:
+            proc = subprocess.run(
+                [candidate, "-c", probe], capture_output=True, text=True, timeout=30, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if proc.returncode == 0 and proc.stdout.strip() == version:
+            return candidate
+    return None
 
 
 @dataclass

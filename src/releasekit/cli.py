@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from releasekit import __version__, carriers, git
-from releasekit.config import load_config
-from releasekit.errors import ReleasekitError
+from releasekit import __version__, carriers, git, guard
+from releasekit.config import load_config, load_pyproject
+from releasekit.errors import ConfigError, ReleasekitError
 from releasekit.project import project_name, project_version
 from releasekit.version import BUMP_PARTS, bump, channel, tag_for, try_normalize
 
@@ -102,12 +102,19 @@ def _cmd_version(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     if tag is not None and tag.version != version:
-        return 1
+        guard.check_tag_matches(version, tag)  # raises: the message and hint on stderr
     return 0
 
 
 def _cmd_bump(args: argparse.Namespace) -> int:
     config = load_config(args.root)
+    if not config.version_files and _dynamic_version(config.root):
+        raise ConfigError(
+            f"{project_name(config.root)} has a dynamic version ([project] dynamic, "
+            "[tool.hatch.version]) and no [tool.releasekit] version-files to write it into",
+            "with a VCS version source the tag is the version (`git tag v<version>`); "
+            "otherwise list the files that carry the version in [tool.releasekit] version-files",
+        )
     specs = config.carrier_specs()
     readings = carriers.read_all(specs, config.root)
     current = readings[0].version
@@ -132,6 +139,11 @@ def _cmd_init(args: argparse.Namespace) -> int:
     for line in init.init_project(args.root, force=args.force):
         print(line)
     return 0
+
+
+def _dynamic_version(root: Path) -> bool:
+    project = load_pyproject(root).get("project")
+    return isinstance(project, dict) and "version" in (project.get("dynamic") or [])
 
 
 def _rel(path: Path, root: Path) -> str:

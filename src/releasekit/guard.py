@@ -46,20 +46,25 @@ def check_release_build(
     commit or in a dirty tree, so those get a message that says so before the plain
     mismatch would.
     """
-    normalized = try_normalize(version) or version
-    kind = channel(normalized) if try_normalize(version) else Channel.FINAL
+    parsed = try_normalize(version)
+    normalized = parsed or version
+    kind = channel(normalized) if parsed else Channel.FINAL
+    # Judge "dev" on the public part: a VCS version source one commit past the tag gives
+    # 1.2.1.dev1+g<hash>, which is local *and* dev. It is commits after the tag (the dev
+    # message), not a dirty tree at the tag (the local message).
+    public_kind = channel(normalized.split("+", 1)[0]) if parsed else Channel.FINAL
+    if public_kind is Channel.DEV and channel(tag.version) is not Channel.DEV:
+        raise TagError(
+            f"package version {normalized} is a dev version, but release tag {tag.name} "
+            f"is {tag.version}",
+            f"build from the commit that {tag.name} points at, with no changes on top",
+        )
     if kind is Channel.LOCAL:
         raise TagError(
             f"package version {normalized} has a local part (+...), which no public index "
             f"accepts; release tag is {tag.name}",
             "build from a clean checkout of the tagged commit (a VCS version source adds "
             "+g<hash> off the tag or in a dirty tree)",
-        )
-    if kind is Channel.DEV and channel(tag.version) is not Channel.DEV:
-        raise TagError(
-            f"package version {normalized} is a dev version, but release tag {tag.name} "
-            f"is {tag.version}",
-            f"build from the commit that {tag.name} points at, with no changes on top",
         )
     check_tag_matches(version, tag)
     if dirty_files and not allow_dirty:

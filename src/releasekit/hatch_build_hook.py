@@ -7,8 +7,10 @@ the tree is dirty) and imports nothing beyond the standard library and ``packagi
 ``python -m build`` builds the wheel from the unpacked sdist, where there is no ``.git`` and
 hatchling reads the version from PKG-INFO. So on a tag build the sdist carries a small stamp
 (``.releasekit-tag.json``: the tag it was checked against) and the wheel step checks the
-PKG-INFO version against the stamp, or against the tag a CI variable names: a mismatched
-release cannot slip through the wheel step, and ``require-tag`` still holds there.
+PKG-INFO version against the stamp, or against ``RELEASEKIT_TAG``: a mismatched release
+cannot slip through the wheel step, and ``require-tag`` still holds there. CI tag variables
+are not read there: in a CI job at a tag, pip may build some dependency's sdist, which is
+not the release being tagged.
 """
 
 from __future__ import annotations
@@ -49,14 +51,18 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         from_sdist = (root / "PKG-INFO").is_file()
 
         if from_sdist:
-            tag = git.release_tag_from_env(config.tag_prefix) or _read_stamp(root)
+            # RELEASEKIT_TAG and the stamp only. A CI tag variable names the tag of the CI's
+            # checkout: an sdist pip builds into a wheel there (a dependency with no wheel)
+            # is not that release, and must not fail because its version is another.
+            explicit = {"RELEASEKIT_TAG": os.environ.get("RELEASEKIT_TAG", "")}
+            tag = git.release_tag_from_env(config.tag_prefix, explicit) or _read_stamp(root)
         else:
             tag = git.release_tag(root, config.tag_prefix)
 
         if tag is None:
             if require_tag:
                 why = "RELEASEKIT_REQUIRE_TAG is set" if _env_requires() else "require-tag = true"
-                where = "no CI tag variable, no tag stamp in the sdist" if from_sdist else (
+                where = "no RELEASEKIT_TAG, no tag stamp in the sdist" if from_sdist else (
                     "no RELEASEKIT_TAG, no CI tag variable, no release tag at HEAD")
                 raise guard.missing_tag_error(
                     package_version,

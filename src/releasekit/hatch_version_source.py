@@ -17,6 +17,10 @@ from releasekit import carriers
 from releasekit.config import CarrierSpec, load_config
 from releasekit.errors import ConfigError
 
+# [tool.hatch.version] is shared with hatchling's version scheme, which reads these keys
+# itself (``validate-bump = false`` is how a project allows `hatch version` to go back).
+_HATCHLING_KEYS = frozenset({"source", "scheme", "validate-bump"})
+
 
 class ReleasekitVersionSource(VersionSourceInterface):
     """Version from ``version-files``; ``hatch version X`` writes all of them."""
@@ -24,10 +28,12 @@ class ReleasekitVersionSource(VersionSourceInterface):
     PLUGIN_NAME = "releasekit"
 
     def _specs(self) -> tuple[CarrierSpec, ...]:
-        if self.config.keys() - {"source"}:
+        unknown = sorted(self.config.keys() - _HATCHLING_KEYS)
+        # A third-party scheme takes options releasekit cannot know: only judge the standard one.
+        if unknown and self.config.get("scheme", "standard") == "standard":
             raise ConfigError(
                 f"[tool.hatch.version] takes no options with source = \"releasekit\", "
-                f"got {sorted(self.config.keys() - {'source'})}",
+                f"got {unknown}",
                 "list the version files in [tool.releasekit] version-files",
             )
         specs = load_config(self.root).version_files

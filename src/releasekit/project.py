@@ -27,10 +27,18 @@ def project_version(config: Config) -> tuple[str, list[carriers.Reading]]:
     try:
         readings = carriers.read_all(config.carrier_specs(), config.root)
     except CarrierError:
-        if config.version_files:
+        # Only a dynamic version is hatchling's to compute. A static [project].version that
+        # fails to read (not PEP 440, not a string) keeps releasekit's message, which names
+        # the file and the value, instead of hatchling's.
+        if config.version_files or _has_static_version(config.root):
             raise
         return _hatchling_version(config.root), []
     return readings[0].version, readings
+
+
+def _has_static_version(root: Path) -> bool:
+    project = load_pyproject(root).get("project")
+    return isinstance(project, dict) and "version" in project
 
 
 def _hatchling_version(root: Path) -> str:
