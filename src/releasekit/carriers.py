@@ -391,8 +391,16 @@ class RegexCarrier(Carrier):
             )
 
     def _match(self, text: str) -> re.Match[str]:
-        match = self.regex.search(text)
-        if match is None or match.group("version") is None:
+        """The first match whose group is a version, else the first match at all.
+
+        Skipping non-versions matters when the pattern's own text is in the file: a
+        pattern for pyproject.toml, written in pyproject.toml's ``[tool.releasekit]``,
+        matches itself (``(?P<version>[^``) before the line it is meant for.
+        """
+        matches = [m for m in self.regex.finditer(text) if m.group("version") is not None]
+        valid = [m for m in matches if _version.try_normalize(m.group("version"))]
+        match = (valid or matches or [None])[0]
+        if match is None:
             raise CarrierError(
                 f"{self.display_path} has no match for pattern {self.regex.pattern!r}",
                 f"fix the pattern for {self.display_path} in version-files, or put the "

@@ -591,7 +591,6 @@ def hatch(project: Project, env: Mapping[str, str], *args: str) -> subprocess.Co
 
 
 def version_files_project(make_project: MakeProject) -> Project:
-    # [tool.bumpversion] comes first: see the xfail test below for the other order
     project = make_project(
         version_source="releasekit", releasekit_table=BUMPVERSION_TABLE + "\n" + VERSION_FILES_TABLE
     )
@@ -661,12 +660,6 @@ def test_version_source_rejects_an_option_of_its_own(make_project: MakeProject) 
         ProjectMetadata(str(project.path), PluginManager()).version  # noqa: B018
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="carriers.RegexCarrier bug: a pattern entry for pyproject.toml first matches the "
-    "pattern's own text in [tool.releasekit] when that table comes before the one it targets, "
-    "and reads the version '(?P<version>[^'",
-)
 def test_pattern_on_pyproject_does_not_match_its_own_definition(make_project: MakeProject) -> None:
     project = make_project(
         version_source="releasekit",
