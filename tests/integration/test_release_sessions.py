@@ -54,8 +54,13 @@ def nox_envdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def release_project(
-    root: Path, indexes: dict[str, LocalIndex], *, version: str = "1.2.0",
-    policy: str = "both", tag: str | None = "v1.2.0", changelog_version: str | None = None,
+    root: Path,
+    indexes: dict[str, LocalIndex],
+    *,
+    version: str = "1.2.0",
+    policy: str = "both",
+    tag: str | None = "v1.2.0",
+    changelog_version: str | None = None,
 ) -> Project:
     tables = "\n".join(
         f'[tool.releasekit.indexes.{name}]\nurl = "{server.url}"\n'
@@ -63,7 +68,8 @@ def release_project(
         for name, server in indexes.items()
     )
     project = write_project(
-        root / "demo", version=version,
+        root / "demo",
+        version=version,
         releasekit_table=(
             f'[tool.releasekit]\npre-release = "{policy}"\npropagation-timeout = 10\n\n'
             f'[tool.releasekit.smoke]\ncommands = ["demo --version"]\n\n{tables}'
@@ -71,9 +77,12 @@ def release_project(
         git=False,
     )
     pyproject = project.path / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace(
-        'description = "A sample project"',
-        'description = "A sample project"\nreadme = "README.md"'))
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'description = "A sample project"',
+            'description = "A sample project"\nreadme = "README.md"',
+        )
+    )
     project.write("README.md", "# demo\n\nA sample project.\n")
     project.write("noxfile.py", template_text())
     project.write("CHANGELOG.md", CHANGELOG.format(version=changelog_version or version))
@@ -85,24 +94,45 @@ def release_project(
     return project
 
 
-def nox(project: Project, envdir: Path, build_env: dict[str, str], *args: str,
-        env: dict[str, str] | None = None) -> tuple[int, str]:
-    proc = run(sys.executable, "-m", "nox", "--envdir", envdir, "--no-color", *args,
-               cwd=project.path, env={**build_env, **(env or {})}, check=False)
+def nox(
+    project: Project,
+    envdir: Path,
+    build_env: dict[str, str],
+    *args: str,
+    env: dict[str, str] | None = None,
+) -> tuple[int, str]:
+    proc = run(
+        sys.executable,
+        "-m",
+        "nox",
+        "--envdir",
+        envdir,
+        "--no-color",
+        *args,
+        cwd=project.path,
+        env={**build_env, **(env or {})},
+        check=False,
+    )
     return proc.returncode, proc.stdout
 
 
 def served(server: LocalIndex) -> dict[str, str]:
     """filename -> sha256 of what the index holds on disk."""
     root = server.packages_dir
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in root.iterdir() if p.suffix in (".whl", ".gz")}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in root.iterdir()
+        if p.suffix in (".whl", ".gz")
+    }
 
 
 def built(project: Project) -> dict[str, str]:
     dist = project.path / "dist"
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in dist.iterdir() if p.suffix in (".whl", ".gz")}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in dist.iterdir()
+        if p.suffix in (".whl", ".gz")
+    }
 
 
 def creds(indexes: dict[str, LocalIndex], **override: str) -> dict[str, str]:
@@ -114,7 +144,10 @@ def creds(indexes: dict[str, LocalIndex], **override: str) -> dict[str, str]:
 
 
 def test_release_publishes_the_built_bytes_then_rerun_is_a_noop_and_changes_are_refused(
-    tmp_path: Path, indexes: dict[str, LocalIndex], nox_envdir: Path, build_env: dict[str, str],
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
 ) -> None:
     project = release_project(tmp_path, indexes)
     env = creds(indexes)
@@ -150,12 +183,23 @@ def test_release_publishes_the_built_bytes_then_rerun_is_a_noop_and_changes_are_
 
 
 def test_wrong_password_names_the_index_hides_it_and_the_next_run_finishes(
-    tmp_path: Path, indexes: dict[str, LocalIndex], nox_envdir: Path, build_env: dict[str, str],
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
 ) -> None:
     project = release_project(tmp_path, indexes)
     wrong = "wrong-s3cret-Zq9"
-    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes",
-                    env=creds(indexes, prod=wrong))
+    code, out = nox(
+        project,
+        nox_envdir,
+        build_env,
+        "-s",
+        "release",
+        "--",
+        "--yes",
+        env=creds(indexes, prod=wrong),
+    )
     assert code != 0
     assert "prod" in out and "RELEASEKIT_PROD_PASSWORD" in out, out
     assert wrong not in out
@@ -163,8 +207,9 @@ def test_wrong_password_names_the_index_hides_it_and_the_next_run_finishes(
     assert served(indexes["test"]) == files
     assert served(indexes["prod"]) == {}
 
-    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes",
-                    env=creds(indexes))
+    code, out = nox(
+        project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=creds(indexes)
+    )
     assert code == 0, out
     assert "test http" in out and "2 already identical" in out
     assert served(indexes["prod"]) == files
@@ -172,7 +217,10 @@ def test_wrong_password_names_the_index_hides_it_and_the_next_run_finishes(
 
 
 def test_rehearsal_of_an_untagged_repository_needs_no_credentials_and_makes_no_tag(
-    tmp_path: Path, indexes: dict[str, LocalIndex], nox_envdir: Path, build_env: dict[str, str],
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
 ) -> None:
     project = release_project(tmp_path, indexes, tag=None)
     code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--rehearse")
@@ -185,64 +233,89 @@ def test_rehearsal_of_an_untagged_repository_needs_no_credentials_and_makes_no_t
 
 
 def test_untagged_build_is_not_published_for_real(
-    tmp_path: Path, indexes: dict[str, LocalIndex], nox_envdir: Path, build_env: dict[str, str],
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
 ) -> None:
     project = release_project(tmp_path, indexes, tag=None)
-    code, out = nox(project, nox_envdir, build_env, "-s", "build", "publish", "--", "--yes",
-                    env=creds(indexes))
+    code, out = nox(
+        project, nox_envdir, build_env, "-s", "build", "publish", "--", "--yes", env=creds(indexes)
+    )
     assert code != 0
     assert "no release tag" in out and "git tag v1.2.0" in out, out
     assert served(indexes["prod"]) == {}
 
 
 def test_dry_run_uploads_nothing(
-    tmp_path: Path, indexes: dict[str, LocalIndex], nox_envdir: Path, build_env: dict[str, str],
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
 ) -> None:
     project = release_project(tmp_path, indexes)
-    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--dry-run",
-                    env=creds(indexes))
+    code, out = nox(
+        project, nox_envdir, build_env, "-s", "release", "--", "--dry-run", env=creds(indexes)
+    )
     assert code == 0, out
     assert "dry run: would upload demo-1.2.0-py3-none-any.whl" in out
     assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
 
 
 def test_pre_release_goes_to_the_test_index_only_when_policy_says_so(
-    tmp_path: Path, indexes: dict[str, LocalIndex], nox_envdir: Path, build_env: dict[str, str],
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
 ) -> None:
-    project = release_project(tmp_path, indexes, version="1.3.0rc1", policy="test-only",
-                              tag="v1.3.0-rc.1")
-    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes",
-                    env=creds(indexes))
+    project = release_project(
+        tmp_path, indexes, version="1.3.0rc1", policy="test-only", tag="v1.3.0-rc.1"
+    )
+    code, out = nox(
+        project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=creds(indexes)
+    )
     assert code == 0, out
-    assert sorted(served(indexes["test"])) == ["demo-1.3.0rc1-py3-none-any.whl",
-                                               "demo-1.3.0rc1.tar.gz"]
+    assert sorted(served(indexes["test"])) == [
+        "demo-1.3.0rc1-py3-none-any.whl",
+        "demo-1.3.0rc1.tar.gz",
+    ]
     assert served(indexes["prod"]) == {}
     assert "test-only" in out
 
 
 def test_smoke_install_catches_a_wheel_that_imports_a_module_it_does_not_ship(
-    tmp_path: Path, indexes: dict[str, LocalIndex], nox_envdir: Path, build_env: dict[str, str],
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
 ) -> None:
     project = release_project(tmp_path, indexes)
-    project.write("src/demo/__init__.py",
-                  '"""demo."""\n\nimport demo_helpers  # lives next to src/, not in it\n\n'
-                  '__version__ = "1.2.0"\n')
+    project.write(
+        "src/demo/__init__.py",
+        '"""demo."""\n\nimport demo_helpers  # lives next to src/, not in it\n\n'
+        '__version__ = "1.2.0"\n',
+    )
     project.write("demo_helpers.py", "")
     project.commit("import a helper the wheel does not ship")
     project.git("tag", "-f", "v1.2.0")
-    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes",
-                    env=creds(indexes))
+    code, out = nox(
+        project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=creds(indexes)
+    )
     assert code != 0
     assert "demo_helpers" in out and "smoke-install" in out, out
     assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
 
 
 def test_missing_changelog_section_stops_check_before_anything_is_built(
-    tmp_path: Path, indexes: dict[str, LocalIndex], nox_envdir: Path, build_env: dict[str, str],
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
 ) -> None:
     project = release_project(tmp_path, indexes, changelog_version="1.1.9")
-    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes",
-                    env=creds(indexes))
+    code, out = nox(
+        project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=creds(indexes)
+    )
     assert code != 0
     assert "CHANGELOG.md" in out and "1.2.0" in out, out
     assert not (project.path / "dist").exists()
@@ -270,3 +343,36 @@ def test_init_writes_noxfile_and_hook_once(tmp_path: Path) -> None:
     assert main(["-C", str(project.path), "init", "--force"]) == 0
     assert (project.path / "noxfile.py").read_text() == template_text()
     assert os.environ.get("RELEASEKIT_TAG") is None
+
+
+def test_prebuilt_files_are_checked_and_published_from_another_directory(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    project = release_project(tmp_path, indexes)
+    wheelhouse = tmp_path / "wheelhouse"  # what a CI build matrix hands the publish job
+    run("uv", "build", "--out-dir", wheelhouse, project.path, env=build_env)
+    files = {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in wheelhouse.iterdir()
+        if p.suffix in (".whl", ".gz")
+    }
+    code, out = nox(
+        project,
+        nox_envdir,
+        build_env,
+        "-s",
+        "publish",
+        "--",
+        "--yes",
+        "--dist",
+        str(wheelhouse),
+        env=creds(indexes),
+    )
+    assert code == 0, out
+    assert "checked prebuilt files" in out
+    assert (wheelhouse / "releasekit-manifest.json").is_file()
+    assert served(indexes["test"]) == files and served(indexes["prod"]) == files
+    assert not (project.path / "dist").exists()

@@ -1,0 +1,70 @@
+"""The pure parts of the nox front end: option parsing and the release summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from releasekit.errors import ReleasekitError
+from releasekit.manifest import DistFile, Manifest
+from releasekit.sessions import _file_version, _options
+from releasekit.summary import render_summary
+
+
+def test_options() -> None:
+    assert _options([]).rehearse is False
+    opts = _options(["--rehearse", "--dry-run", "--yes", "--dist", "wheelhouse"])
+    assert (opts.rehearse, opts.dry_run, opts.yes, opts.dist) == (
+        True,
+        True,
+        True,
+        Path("wheelhouse"),
+    )
+
+
+def test_unknown_option_is_an_error_that_lists_the_options() -> None:
+    with pytest.raises(ReleasekitError, match="unknown session option '--rehearsal'") as info:
+        _options(["--rehearsal"])
+    assert "--rehearse" in info.value.hint
+
+
+@pytest.mark.parametrize(
+    ("filename", "version"),
+    [
+        ("demo-1.2.0-py3-none-any.whl", "1.2.0"),
+        ("demo-1.2.0.tar.gz", "1.2.0"),
+        ("demo_pkg-1.0.0rc1.tar.gz", None),
+        ("other-1.2.0.tar.gz", None),
+        ("junk.txt", None),
+    ],
+)
+def test_file_version_only_for_this_project(filename: str, version: str | None) -> None:
+    assert _file_version(filename, "demo") == version
+
+
+def test_summary_lists_files_indexes_and_times() -> None:
+    manifest = Manifest(
+        name="demo",
+        version="1.2.0",
+        tag="v1.2.0",
+        commit="abc",
+        files=(
+            DistFile("demo-1.2.0.tar.gz", "a" * 64, 10, "sdist"),
+            DistFile("demo-1.2.0-py3-none-any.whl", "b" * 64, 20, "wheel"),
+        ),
+    )
+    text = render_summary(
+        manifest,
+        {
+            "test": {"url": "https://test.pypi.org/simple/", "result": "2 uploaded"},
+            "prod": {"result": "not published: pre-release policy is test-only"},
+        },
+        {"check": 0.5, "build": 1.25},
+    )
+    assert "version  demo 1.2.0" in text and "tag      v1.2.0" in text
+    assert f"demo-1.2.0.tar.gz  sha256={'a' * 64}" in text
+    assert "test https://test.pypi.org/simple/: 2 uploaded" in text
+    assert "prod: not published: pre-release policy is test-only" in text
+    assert "check 0.5s, build 1.2s" in text
+    assert "rehearsal" in render_summary(manifest, {}, {}, rehearsal=True)
