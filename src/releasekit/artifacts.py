@@ -26,7 +26,8 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from releasekit.errors import BuildError, VersionError
+from releasekit.errors import BuildError
+from releasekit.version import normalize
 
 __all__ = [
     "SdistInfo",
@@ -247,16 +248,6 @@ def check_wheel_contents(info: WheelInfo) -> list[str]:
     return problems
 
 
-def _normalize(version: str) -> str:
-    try:
-        return str(Version(version))
-    except InvalidVersion:
-        raise VersionError(
-            f"{version!r} is not a PEP 440 version",
-            "use a version like 1.2.0, 1.2.0rc1 or 1.2.0.post1",
-        ) from None
-
-
 def _filename_parts(filename: str) -> tuple[str, str]:
     """The (name, version) a distribution's file name carries, as written."""
     if filename.endswith(".whl"):
@@ -311,7 +302,7 @@ def check_versions(files: Sequence[Path], name: str, version: str) -> None:
     compare as normalized strings, so ``1.2`` is not ``1.2.0``. ``BuildError`` names the
     first file that disagrees, what it carries and what was expected.
     """
-    want = (name, _normalize(version))
+    want = (name, normalize(version))
     if not files:
         raise BuildError(
             f"no distribution files to check for {name} {want[1]}", "run the build first"

@@ -399,14 +399,13 @@ class RegexCarrier(Carrier):
         """
         matches = [m for m in self.regex.finditer(text) if m.group("version") is not None]
         valid = [m for m in matches if _version.try_normalize(m.group("version"))]
-        match = (valid or matches or [None])[0]
-        if match is None:
+        if not matches:
             raise CarrierError(
                 f"{self.display_path} has no match for pattern {self.regex.pattern!r}",
                 f"fix the pattern for {self.display_path} in version-files, or put the "
                 "version line back into the file",
             )
-        return match
+        return (valid or matches)[0]
 
     def _raw_in(self, text: str) -> str:
         return self._match(text).group("version")

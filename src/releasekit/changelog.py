@@ -24,7 +24,8 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from releasekit.errors import ChangelogError, VersionError
+from releasekit.errors import ChangelogError
+from releasekit.version import normalize
 
 __all__ = ["check_changelog", "find_section"]
 
@@ -74,16 +75,6 @@ class _Heading:
     title: str
     version: str | None  # normalized, or None when the title names no version
     unreleased: bool  # the title says "unreleased": not a release section yet
-
-
-def _normalize(version: str) -> str:
-    try:
-        return str(Version(version))
-    except InvalidVersion:
-        raise VersionError(
-            f"{version!r} is not a PEP 440 version",
-            "use a version like 1.2.0, 1.2.0rc1 or 1.2.0.post1",
-        ) from None
 
 
 def _title_version(title: str, *, bare_line: bool = False) -> tuple[str | None, bool]:
@@ -181,7 +172,7 @@ def find_section(text: str, version: str) -> str | None:
     version mentioned in body text, and another version's heading whose link merely mentions
     ``version`` do not count. ``VersionError`` when ``version`` is not PEP 440.
     """
-    wanted = _normalize(version)
+    wanted = normalize(version)
     lines = text.splitlines()
     headings = list(_headings(lines))
     for position, heading in enumerate(headings):
@@ -205,7 +196,7 @@ def check_changelog(path: Path, version: str) -> None:
     The hint proposes the heading to add, and points at an "Unreleased" section when there is
     one, because renaming it is nearly always what the maintainer forgot.
     """
-    wanted = _normalize(version)
+    wanted = normalize(version)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -279,7 +279,7 @@ def _url(value: object, where: str) -> str:
     parts = urlsplit(value)
     if parts.scheme == "https" and parts.hostname:
         return value if value.endswith("/") else value + "/"
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
         return value if value.endswith("/") else value + "/"
     if parts.scheme == "http":
         raise ConfigError(
@@ -293,7 +293,8 @@ def _optional_url(value: object, where: str) -> str | None:
     return None if value is None else _url(value, where)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address: the only hosts plain http:// may reach."""
     if host == "localhost":
         return True
     try:
@@ -311,7 +312,5 @@ def _smoke(value: object, where: str) -> SmokeConfig:
     return SmokeConfig(
         pythons=_str_list(value.get("pythons", []), f"{where} pythons"),
         commands=_str_list(value.get("commands", []), f"{where} commands"),
-        extras={
-            name: _str_list(cmds, f"{where}.extras {name}") for name, cmds in extras.items()
-        },
+        extras={name: _str_list(cmds, f"{where}.extras {name}") for name, cmds in extras.items()},
     )

@@ -12,7 +12,6 @@ dependency; it is not imported by the hatch plugin.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import os
 import re
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
+from releasekit.config import is_loopback
 from releasekit.errors import PublishError
 
 __all__ = ["RemoteFile", "download", "normalize_name", "parse_html", "parse_json", "project_files"]
@@ -252,16 +252,7 @@ def _open(request: urllib.request.Request, timeout: float) -> Any:
     internet would not reach it, and would see the request for nothing.
     """
     host = urlsplit(request.full_url).hostname or ""
-    if _is_loopback(host):
+    if is_loopback(host):
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         return opener.open(request, timeout=timeout)
     return urllib.request.urlopen(request, timeout=timeout)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -30,13 +30,13 @@ from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
 from releasekit import proc, venvs
 from releasekit.artifacts import inspect_wheel
 from releasekit.config import SmokeConfig
-from releasekit.errors import ReleasekitError, SmokeError, VersionError
+from releasekit.errors import ReleasekitError, SmokeError
 from releasekit.manifest import sha256_file
+from releasekit.version import normalize
 
 __all__ = ["dependencies", "marker_environment", "smoke_sdist", "smoke_wheel"]
 
@@ -206,16 +206,6 @@ def _install_set(
         if more <= wanted:
             return selected
         wanted |= more
-
-
-def _normalize(version: str) -> str:
-    try:
-        return str(Version(version))
-    except InvalidVersion:
-        raise VersionError(
-            f"{version!r} is not a PEP 440 version",
-            "use a version like 1.2.0, 1.2.0rc1 or 1.2.0.post1",
-        ) from None
 
 
 def _verify_hash(path: Path, sha256: str) -> None:
@@ -464,7 +454,7 @@ def smoke_wheel(
     install would be, but pinned to ``sha256`` and with ``--no-deps``: only the package
     comes from there, never a dependency (a test index invites dependency confusion).
     """
-    want = _normalize(version)
+    want = normalize(version)
     _verify_hash(wheel, sha256)
     info = inspect_wheel(wheel)
     declared = {canonicalize_name(extra) for extra in info.provides_extra}
@@ -546,7 +536,7 @@ def smoke_sdist(
     installer's default); runtime dependencies are not installed (``--no-deps``): the wheel
     smoke covers them.
     """
-    want = _normalize(version)
+    want = normalize(version)
     _verify_hash(sdist, sha256)
     venv = _create(_venv_dir(workdir, "smoke-sdist", python), python)
     env = marker_environment(venv.python)
