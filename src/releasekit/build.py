@@ -57,8 +57,10 @@ def build_release(
     root = config.root
     commit = git.head_commit(root)
     if commit is None:
-        raise BuildError(f"{root} is not a git repository with a commit",
-                         "releasekit builds from a commit: `git init` and commit first")
+        raise BuildError(
+            f"{root} is not a git repository with a commit",
+            "releasekit builds from a commit: `git init` and commit first",
+        )
     epoch = git.commit_timestamp(root)
     env = {"SOURCE_DATE_EPOCH": str(epoch)} if epoch is not None else {}
     if tag is not None:  # the export has no .git: hand the hook the tag this build is for
@@ -71,37 +73,69 @@ def build_release(
             argv = [uv, "build", "--out-dir", str(out), str(export)]
         else:
             argv = [*tools, "-m", "build", "--outdir", str(out), str(export)]
-        proc.run(argv, what="building the sdist, then the wheel from the sdist",
-                 error=BuildError, env=env, log=log,
-                 hint="read the build output above; the same command fails locally too")
+        proc.run(
+            argv,
+            what="building the sdist, then the wheel from the sdist",
+            error=BuildError,
+            env=env,
+            log=log,
+            hint="read the build output above; the same command fails locally too",
+        )
         built = artifacts.find_dists(out)
         _replace_dist(dist_dir, built)
-    return check_and_record(config, dist_dir, tools=tools, name=name, tag=tag, commit=commit,
-                            epoch=epoch, log=log)
+    return check_and_record(
+        config, dist_dir, tools=tools, name=name, tag=tag, commit=commit, epoch=epoch, log=log
+    )
 
 
 def adopt_prebuilt(
-    config: Config, dist_dir: Path, *, tools: Sequence[str], name: str,
-    tag: ReleaseTag | None, log: proc.Log,
+    config: Config,
+    dist_dir: Path,
+    *,
+    tools: Sequence[str],
+    name: str,
+    tag: ReleaseTag | None,
+    log: proc.Log,
 ) -> Manifest:
     """Check files built elsewhere (a CI matrix, cibuildwheel) and record them for publishing."""
-    return check_and_record(config, dist_dir, tools=tools, name=name, tag=tag,
-                            commit=git.head_commit(config.root),
-                            epoch=git.commit_timestamp(config.root), log=log)
+    return check_and_record(
+        config,
+        dist_dir,
+        tools=tools,
+        name=name,
+        tag=tag,
+        commit=git.head_commit(config.root),
+        epoch=git.commit_timestamp(config.root),
+        log=log,
+    )
 
 
 def check_and_record(
-    config: Config, dist_dir: Path, *, tools: Sequence[str], name: str,
-    tag: ReleaseTag | None, commit: str | None, epoch: int | None, log: proc.Log,
+    config: Config,
+    dist_dir: Path,
+    *,
+    tools: Sequence[str],
+    name: str,
+    tag: ReleaseTag | None,
+    commit: str | None,
+    epoch: int | None,
+    log: proc.Log,
 ) -> Manifest:
     """twine check, version and content checks, then the manifest: the build's record."""
     files = artifacts.find_dists(dist_dir)
     if not files:
-        raise BuildError(f"no .whl or .tar.gz files in {dist_dir}",
-                         "build first (`nox -s build`) or point --dist at the built files")
-    proc.run([*tools, "-m", "twine", "check", "--strict", *map(str, files)],
-             what="twine check --strict", error=BuildError, log=log, env={"NO_COLOR": "1"},
-             hint="fix the package metadata (often the README's markup or a missing field)")
+        raise BuildError(
+            f"no .whl or .tar.gz files in {dist_dir}",
+            "build first (`nox -s build`) or point --dist at the built files",
+        )
+    proc.run(
+        [*tools, "-m", "twine", "check", "--strict", *map(str, files)],
+        what="twine check --strict",
+        error=BuildError,
+        log=log,
+        env={"NO_COLOR": "1"},
+        hint="fix the package metadata (often the README's markup or a missing field)",
+    )
     sdists = [f for f in files if f.name.endswith(".tar.gz")]
     wheels = [artifacts.inspect_wheel(f) for f in files if f.name.endswith(".whl")]
     if not wheels:
@@ -112,14 +146,19 @@ def check_and_record(
         check_tag_matches(version, tag)
     problems = [f"{w.filename} {p}" for w in wheels for p in artifacts.check_wheel_contents(w)]
     if problems:
-        raise BuildError("wheel contents: " + "; ".join(problems),
-                         "exclude them in [tool.hatch.build.targets.wheel] (e.g. packages = "
-                         "[\"src/pkg\"])")
+        raise BuildError(
+            "wheel contents: " + "; ".join(problems),
+            'exclude them in [tool.hatch.build.targets.wheel] (e.g. packages = ["src/pkg"])',
+        )
     if not sdists:
         log(f"note: no sdist in {dist_dir}; only wheels will be published")
     manifest = Manifest(
-        name=wheels[0].name, version=version, tag=tag.name if tag else None, commit=commit,
-        source_date_epoch=epoch, files=tuple(describe(f) for f in files),
+        name=wheels[0].name,
+        version=version,
+        tag=tag.name if tag else None,
+        commit=commit,
+        source_date_epoch=epoch,
+        files=tuple(describe(f) for f in files),
     )
     manifest.save(dist_dir)
     return manifest

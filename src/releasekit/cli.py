@@ -45,8 +45,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Release a Python package whose tag, version and files agree.",
     )
     parser.add_argument("--version", action="version", version=f"releasekit {__version__}")
-    parser.add_argument("-C", "--root", type=Path, default=Path("."),
-                        help="the project directory (default: the current one)")
+    parser.add_argument(
+        "-C",
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="the project directory (default: the current one)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     version = sub.add_parser(
@@ -55,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     version.set_defaults(func=_cmd_version)
 
     bump_cmd = sub.add_parser(
-        "bump", help="write the next version into every version file",
+        "bump",
+        help="write the next version into every version file",
         description="Write the next version into every file of [tool.releasekit] version-files.",
     )
     bump_cmd.add_argument(
@@ -63,13 +69,15 @@ def _parser() -> argparse.ArgumentParser:
         help=f"one of {', '.join(BUMP_PARTS)}, several joined by commas (minor,rc), "
         "or an explicit version",
     )
-    bump_cmd.add_argument("--force", action="store_true",
-                          help="allow a version that does not move forward")
+    bump_cmd.add_argument(
+        "--force", action="store_true", help="allow a version that does not move forward"
+    )
     bump_cmd.add_argument("--dry-run", action="store_true", help="show, write nothing")
     bump_cmd.set_defaults(func=_cmd_bump)
 
     init = sub.add_parser(
-        "init", help="write noxfile.py and the build hook into this project",
+        "init",
+        help="write noxfile.py and the build hook into this project",
         description="Write noxfile.py from releasekit's template and enable the build hook "
         "in pyproject.toml. Running it twice changes nothing.",
     )
@@ -90,16 +98,19 @@ def _cmd_version(args: argparse.Namespace) -> int:
     elif tag.version == version:
         print(f"  tag:     {tag.name} (from {tag.source}) matches")
     else:
-        print(f"  tag:     {tag.name} (from {tag.source}) is {tag.version}: DISAGREES, "
-              f"expected {expected}")
+        print(
+            f"  tag:     {tag.name} (from {tag.source}) is {tag.version}: DISAGREES, "
+            f"expected {expected}"
+        )
     for reading in readings:
         print(f"  file:    {_rel(reading.carrier.path, config.root)} = {reading.raw}")
     bad = carriers.disagreements(readings)
     if bad:
         listed = ", ".join(f"{_rel(r.carrier.path, config.root)} has {r.raw}" for r in bad)
         print(f"releasekit: version files disagree with {version}: {listed}", file=sys.stderr)
-        print(f"  hint: `releasekit bump {version}` writes {version} into every file",
-              file=sys.stderr)
+        print(
+            f"  hint: `releasekit bump {version}` writes {version} into every file", file=sys.stderr
+        )
         return 1
     if tag is not None and tag.version != version:
         guard.check_tag_matches(version, tag)  # raises: the message and hint on stderr

@@ -157,7 +157,7 @@ def parse_config(pyproject: Mapping[str, Any], root: Path | str) -> Config:
     table = pyproject.get("tool", {}).get("releasekit", {})
     where = "[tool.releasekit]"
     _require_table(table, where)
-    _reject_unknown(table, _TOP_KEYS, where)
+    reject_unknown(table, _TOP_KEYS, where)
 
     return Config(
         root=Path(root),
@@ -181,7 +181,8 @@ def _require_table(value: object, where: str) -> None:
         )
 
 
-def _reject_unknown(table: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
+def reject_unknown(table: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
+    """A :class:`ConfigError` for the first key not in ``known``, suggesting the closest."""
     for key in table:
         if key in known:
             continue
@@ -221,7 +222,7 @@ def _version_files(value: object, where: str) -> tuple[CarrierSpec, ...]:
             specs.append(CarrierSpec(item))
             continue
         if isinstance(item, Mapping):
-            _reject_unknown(item, _CARRIER_KEYS, f"{where} version-files entry")
+            reject_unknown(item, _CARRIER_KEYS, f"{where} version-files entry")
             path, pattern = item.get("path"), item.get("pattern")
             if isinstance(path, str) and (pattern is None or isinstance(pattern, str)):
                 specs.append(CarrierSpec(path, pattern))
@@ -256,14 +257,14 @@ def _indexes(value: object, where: str) -> dict[str, IndexConfig]:
     where = f"{where}.indexes"
     _require_table(value, where)
     assert isinstance(value, Mapping)
-    _reject_unknown(value, _INDEX_NAMES, where)
+    reject_unknown(value, _INDEX_NAMES, where)
     defaults = {"test": (TESTPYPI_URL, TESTPYPI_UPLOAD_URL), "prod": (PYPI_URL, PYPI_UPLOAD_URL)}
     result = {}
     for name, (url, publish_url) in defaults.items():
         table = value.get(name, {})
         sub = f"{where}.{name}"
         _require_table(table, sub)
-        _reject_unknown(table, _INDEX_KEYS, sub)
+        reject_unknown(table, _INDEX_KEYS, sub)
         result[name] = IndexConfig(
             name=name,
             url=_url(table.get("url", url), f"{sub} url"),
@@ -306,7 +307,7 @@ def is_loopback(host: str) -> bool:
 def _smoke(value: object, where: str) -> SmokeConfig:
     _require_table(value, where)
     assert isinstance(value, Mapping)
-    _reject_unknown(value, _SMOKE_KEYS, where)
+    reject_unknown(value, _SMOKE_KEYS, where)
     extras = value.get("extras", {})
     _require_table(extras, f"{where}.extras")
     return SmokeConfig(

@@ -24,15 +24,19 @@ from typing import Any
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 from releasekit import git, guard
-from releasekit.config import parse_config
+from releasekit.config import parse_config, reject_unknown
 from releasekit.errors import ConfigError
 from releasekit.git import ReleaseTag
 
 STAMP_NAME = ".releasekit-tag.json"
 _HOOK_KEYS = ("require-tag", "allow-dirty")
 # hatchling's own keys for every build hook table
-_HATCH_KEYS = ("dependencies", "require-runtime-dependencies", "require-runtime-features",
-               "enable-by-default")
+_HATCH_KEYS = (
+    "dependencies",
+    "require-runtime-dependencies",
+    "require-runtime-features",
+    "enable-by-default",
+)
 _TRUE = ("1", "true", "yes", "on")
 
 
@@ -62,8 +66,11 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         if tag is None:
             if require_tag:
                 why = "RELEASEKIT_REQUIRE_TAG is set" if _env_requires() else "require-tag = true"
-                where = "no RELEASEKIT_TAG, no tag stamp in the sdist" if from_sdist else (
-                    "no RELEASEKIT_TAG, no CI tag variable, no release tag at HEAD")
+                where = (
+                    "no RELEASEKIT_TAG, no tag stamp in the sdist"
+                    if from_sdist
+                    else ("no RELEASEKIT_TAG, no CI tag variable, no release tag at HEAD")
+                )
                 raise guard.missing_tag_error(
                     package_version,
                     config.tag_prefix,
@@ -73,8 +80,7 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             return
 
         dirty = [] if from_sdist else git.dirty_files(root)
-        guard.check_release_build(package_version, tag, dirty_files=dirty,
-                                  allow_dirty=allow_dirty)
+        guard.check_release_build(package_version, tag, dirty_files=dirty, allow_dirty=allow_dirty)
         if not from_sdist and config.version_files:
             from releasekit import carriers
 
@@ -89,19 +95,14 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
 
     def _options(self) -> tuple[bool, bool]:
         where = "[tool.hatch.build.hooks.releasekit]"
-        for key in self.config:
-            if key not in _HOOK_KEYS and key not in _HATCH_KEYS:
-                import difflib
-
-                close = difflib.get_close_matches(key, _HOOK_KEYS, n=1)
-                hint = f"did you mean {close[0]!r}?" if close else "known: require-tag, allow-dirty"
-                raise ConfigError(f"unknown key {key!r} in {where}", hint)
+        reject_unknown(self.config, _HOOK_KEYS + _HATCH_KEYS, where)
         values = []
         for key in _HOOK_KEYS:
             value = self.config.get(key, False)
             if not isinstance(value, bool):
-                raise ConfigError(f"{where} {key} must be true or false, not {value!r}",
-                                  f"write {key} = true")
+                raise ConfigError(
+                    f"{where} {key} must be true or false, not {value!r}", f"write {key} = true"
+                )
             values.append(value)
         require_tag, allow_dirty = values
         return require_tag or _env_requires(), allow_dirty
@@ -121,7 +122,8 @@ def _env_requires() -> bool:
 def _read_stamp(root: Path) -> ReleaseTag | None:
     try:
         data = json.loads((root / STAMP_NAME).read_text(encoding="utf-8"))
-        return ReleaseTag(name=data["tag"], version=data["version"],
-                          source=f"{STAMP_NAME} in the sdist")
+        return ReleaseTag(
+            name=data["tag"], version=data["version"], source=f"{STAMP_NAME} in the sdist"
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None

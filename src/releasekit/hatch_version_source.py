@@ -32,15 +32,13 @@ class ReleasekitVersionSource(VersionSourceInterface):
         # A third-party scheme takes options releasekit cannot know: only judge the standard one.
         if unknown and self.config.get("scheme", "standard") == "standard":
             raise ConfigError(
-                f"[tool.hatch.version] takes no options with source = \"releasekit\", "
-                f"got {unknown}",
+                f'[tool.hatch.version] takes no options with source = "releasekit", got {unknown}',
                 "list the version files in [tool.releasekit] version-files",
             )
         specs = load_config(self.root).version_files
         if not specs:
             raise ConfigError(
-                "[tool.hatch.version] source = \"releasekit\" needs "
-                "[tool.releasekit] version-files",
+                '[tool.hatch.version] source = "releasekit" needs [tool.releasekit] version-files',
                 'e.g. version-files = ["src/pkg/__init__.py", "package.json"] '
                 "(the first is the source of truth)",
             )

@@ -37,12 +37,15 @@ CONFIG_TABLE = """
 def template_text() -> str:
     """The noxfile template, from the installed package or this source checkout."""
     here = Path(__file__).resolve().parent
-    for candidate in (here / "templates" / "noxfile.py",
-                      here.parent.parent / "templates" / "noxfile.py"):
+    for candidate in (
+        here / "templates" / "noxfile.py",
+        here.parent.parent / "templates" / "noxfile.py",
+    ):
         if candidate.is_file():
             return candidate.read_text(encoding="utf-8")
-    raise ConfigError("releasekit's noxfile template is missing from this installation",
-                      "reinstall releasekit")
+    raise ConfigError(
+        "releasekit's noxfile template is missing from this installation", "reinstall releasekit"
+    )
 
 
 def init_project(root: Path, *, force: bool = False) -> list[str]:
@@ -51,12 +54,14 @@ def init_project(root: Path, *, force: bool = False) -> list[str]:
 
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():
-        raise ConfigError(f"no pyproject.toml in {root}",
-                          "run `releasekit init` in the project's root directory")
+        raise ConfigError(
+            f"no pyproject.toml in {root}", "run `releasekit init` in the project's root directory"
+        )
     noxfile = root / "noxfile.py"
     template = template_text()
     write_noxfile = not noxfile.exists() or (
-        force and noxfile.read_text(encoding="utf-8") != template)
+        force and noxfile.read_text(encoding="utf-8") != template
+    )
     if noxfile.exists() and not force and noxfile.read_text(encoding="utf-8") != template:
         raise ConfigError(
             "noxfile.py exists and is not releasekit's template; nothing was changed",
@@ -82,8 +87,9 @@ def init_project(root: Path, *, force: bool = False) -> list[str]:
             new_text = new_text.rstrip("\n") + "\n" + HOOK_TABLE
             changes.append("[tool.hatch.build.hooks.releasekit] added")
         else:
-            changes.append(f"build hook not added: the build backend is {backend or 'unset'}, "
-                           "not hatchling")
+            changes.append(
+                f"build hook not added: the build backend is {backend or 'unset'}, not hatchling"
+            )
     if "releasekit" not in tool:
         new_text = new_text.rstrip("\n") + "\n" + CONFIG_TABLE
         changes.append("commented [tool.releasekit] added")

@@ -49,8 +49,9 @@ def local_indexes(state_dir: Path, key: str, *, log: proc.Log) -> Rehearsal:
             if other != storage:
                 shutil.rmtree(other, ignore_errors=True)
     python = venvs.ensure(state_dir / "pypiserver-venv", list(PYPISERVER_REQUIREMENTS)).python
-    servers = {name: LocalIndex(storage / name, server_python=python, log=log)
-               for name in ("test", "prod")}
+    servers = {
+        name: LocalIndex(storage / name, server_python=python, log=log) for name in ("test", "prod")
+    }
     if not _servers:
         atexit.register(_stop_all)
     _servers.extend(servers.values())

@@ -58,9 +58,7 @@ def register(*, python: str | None = None) -> None:
     _tools_python = python
 
     def add(name: str, func: Callable[[Any], None], requires: str | None = None) -> None:
-        nox.session(name=name, venv_backend="none", requires=[requires] if requires else None)(
-            func
-        )
+        nox.session(name=name, venv_backend="none", requires=[requires] if requires else None)(func)
 
     # Each step requires the one before it, so a failure stops everything after it (nox
     # would otherwise go on to the next session), and `nox -s publish` alone still goes
@@ -89,8 +87,9 @@ class Options:
 
 
 def _options(posargs: Sequence[str]) -> Options:
-    parser = argparse.ArgumentParser(prog="nox -s <session> --", add_help=False,
-                                     exit_on_error=False)
+    parser = argparse.ArgumentParser(
+        prog="nox -s <session> --", add_help=False, exit_on_error=False
+    )
     parser.add_argument("--rehearse", action="store_true")
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--yes", "-y", action="store_true")
@@ -164,17 +163,15 @@ def _session(session: Any, step: str) -> Iterator[Context]:
         session.error(str(exc))
 
 
-@contextlib.contextmanager
-def _targets(ctx: Context) -> Iterator[tuple[Mapping[str, IndexConfig], Mapping[str, str]]]:
-    """The indexes to talk to and the environment with their credentials."""
+def _targets(ctx: Context) -> tuple[Mapping[str, IndexConfig], Mapping[str, str]]:
+    """The indexes to talk to and the environment that holds their credentials."""
     if not ctx.options.rehearse:
-        yield ctx.config.indexes, os.environ
-        return
+        return ctx.config.indexes, os.environ
     from releasekit.rehearsal import local_indexes
 
     key = git.head_commit(ctx.root) or "no-commit"
     rehearsal = local_indexes(ctx.state_dir / "rehearsal", key, log=ctx.log)
-    yield rehearsal.indexes, rehearsal.environ
+    return rehearsal.indexes, rehearsal.environ
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -189,8 +186,10 @@ def check(session: Any) -> None:
         tag = git.release_tag(ctx.root, ctx.config.tag_prefix)
         dirty = git.dirty_files(ctx.root)
         if dirty and ctx.options.rehearse:
-            ctx.warn(f"uncommitted changes ({', '.join(dirty[:5])}) are not in the rehearsal: "
-                     "it builds HEAD")
+            ctx.warn(
+                f"uncommitted changes ({', '.join(dirty[:5])}) are not in the rehearsal: "
+                "it builds HEAD"
+            )
             dirty = []
         if tag is not None:
             guard.check_release_build(version, tag, dirty_files=dirty)
@@ -198,8 +197,10 @@ def check(session: Any) -> None:
         else:
             if dirty:
                 guard.check_release_build(version, _would_be_tag(ctx, version), dirty_files=dirty)
-            ctx.log(f"untagged: {version} would be released by tag "
-                    f"{tag_for(version, ctx.config.tag_prefix)} (not created)")
+            ctx.log(
+                f"untagged: {version} would be released by tag "
+                f"{tag_for(version, ctx.config.tag_prefix)} (not created)"
+            )
         changelog_path = ctx.config.changelog_path()
         if changelog_path is not None:
             from releasekit.changelog import check_changelog
@@ -208,9 +209,9 @@ def check(session: Any) -> None:
             ctx.log(f"{changelog_path.name} has a section for {version}")
         else:
             ctx.log("no changelog (set [tool.releasekit] changelog to check one)")
-        with _targets(ctx) as (indexes, _):
-            for index in _indexes_for(ctx.config, version, indexes):
-                ctx.log(_index_state(index, ctx.name, version))
+        indexes, _ = _targets(ctx)
+        for index in _indexes_for(ctx.config, version, indexes):
+            ctx.log(_index_state(index, ctx.name, version))
         for command in ctx.config.check_commands:
             session.run(*shlex.split(command), external=True)
 
@@ -222,20 +223,24 @@ def build(session: Any) -> None:
     with _session(session, "build") as ctx:
         tag = git.release_tag(ctx.root, ctx.config.tag_prefix)
         if ctx.options.dist is not None:
-            manifest = core.adopt_prebuilt(ctx.config, ctx.dist_dir, tools=ctx.tools(),
-                                           name=ctx.name, tag=tag, log=ctx.log)
+            manifest = core.adopt_prebuilt(
+                ctx.config, ctx.dist_dir, tools=ctx.tools(), name=ctx.name, tag=tag, log=ctx.log
+            )
             ctx.log(f"checked prebuilt files in {ctx.dist_dir}")
         else:
             reused = core.reusable_manifest(ctx.root, ctx.dist_dir)
             if reused is not None and reused.tag == (tag.name if tag else None):
                 manifest = reused
-                ctx.log(f"reusing {ctx.dist_dir.name}/: built from {(reused.commit or '')[:12]}, "
-                        "files unchanged")
+                ctx.log(
+                    f"reusing {ctx.dist_dir.name}/: built from {(reused.commit or '')[:12]}, "
+                    "files unchanged"
+                )
             else:
                 if git.dirty_files(ctx.root):
                     ctx.warn("building HEAD: uncommitted changes are not in the build")
-                manifest = core.build_release(ctx.config, ctx.dist_dir, tools=ctx.tools(),
-                                              name=ctx.name, tag=tag, log=ctx.log)
+                manifest = core.build_release(
+                    ctx.config, ctx.dist_dir, tools=ctx.tools(), name=ctx.name, tag=tag, log=ctx.log
+                )
         for item in manifest.files:
             ctx.log(f"{item.filename}  sha256={item.sha256}  {item.size} bytes")
 
@@ -253,20 +258,44 @@ def smoke_install(session: Any) -> None:
         for python in pythons:
             label = python or f"{sys.version_info[0]}.{sys.version_info[1]} (current)"
             for wheel in manifest.wheels[:1]:
-                jobs.append(functools.partial(
-                    smoke.smoke_wheel, ctx.dist_dir / wheel.filename, sha256=wheel.sha256,
-                    name=manifest.name, version=manifest.version, python=python,
-                    workdir=workdir, config=ctx.config.smoke,
-                    install_index=ctx.config.install_index, log=ctx.log))
-                jobs.append(functools.partial(
-                    ctx.log, f"Python {label}: {wheel.filename} installs, imports and runs"))
+                jobs.append(
+                    functools.partial(
+                        smoke.smoke_wheel,
+                        ctx.dist_dir / wheel.filename,
+                        sha256=wheel.sha256,
+                        name=manifest.name,
+                        version=manifest.version,
+                        python=python,
+                        workdir=workdir,
+                        config=ctx.config.smoke,
+                        install_index=ctx.config.install_index,
+                        log=ctx.log,
+                    )
+                )
+                jobs.append(
+                    functools.partial(
+                        ctx.log, f"Python {label}: {wheel.filename} installs, imports and runs"
+                    )
+                )
             for sdist in manifest.sdists:
-                jobs.append(functools.partial(
-                    smoke.smoke_sdist, ctx.dist_dir / sdist.filename, sha256=sdist.sha256,
-                    name=manifest.name, version=manifest.version, python=python,
-                    workdir=workdir, install_index=ctx.config.install_index, log=ctx.log))
-                jobs.append(functools.partial(
-                    ctx.log, f"Python {label}: {sdist.filename} builds and installs"))
+                jobs.append(
+                    functools.partial(
+                        smoke.smoke_sdist,
+                        ctx.dist_dir / sdist.filename,
+                        sha256=sdist.sha256,
+                        name=manifest.name,
+                        version=manifest.version,
+                        python=python,
+                        workdir=workdir,
+                        install_index=ctx.config.install_index,
+                        log=ctx.log,
+                    )
+                )
+                jobs.append(
+                    functools.partial(
+                        ctx.log, f"Python {label}: {sdist.filename} builds and installs"
+                    )
+                )
         _run_in_pairs(jobs)
 
 
@@ -306,9 +335,9 @@ def release(session: Any) -> None:
         steps = {}
         with contextlib.suppress(OSError, ValueError):
             steps = json.loads((ctx.dist_dir / STEPS_FILE).read_text())
-        for line in render_summary(manifest, records, steps,
-                                   rehearsal=ctx.options.rehearse,
-                                   dry_run=ctx.options.dry_run).splitlines():
+        for line in render_summary(
+            manifest, records, steps, rehearsal=ctx.options.rehearse, dry_run=ctx.options.dry_run
+        ).splitlines():
             ctx.log(line)
 
 
@@ -322,66 +351,100 @@ def _publish(ctx: Context, target: str) -> None:
 
     manifest = Manifest.load(ctx.dist_dir)
     manifest.verified_paths(ctx.dist_dir)
-    refusal = _refusal(ctx, manifest, target)
-    if refusal is not None:
-        raise refusal
+    _refuse_unpublishable(ctx, manifest, target)
     if target == "prod" and _test_only(ctx.config, manifest.version):
-        ctx.log(f"{manifest.version} is a pre-release and [tool.releasekit] pre-release = "
-                f"\"test-only\": it goes to the test index only; nothing published to prod")
-        _write_record(ctx, target, {"index": "prod", "result": "not published: pre-release "
-                                    "policy is test-only", "files": []})
+        ctx.log(
+            f"{manifest.version} is a pre-release and [tool.releasekit] pre-release = "
+            f'"test-only": it goes to the test index only; nothing published to prod'
+        )
+        _write_record(
+            ctx,
+            target,
+            {
+                "index": "prod",
+                "result": "not published: pre-release policy is test-only",
+                "files": [],
+            },
+        )
         return
-    with _targets(ctx) as (indexes, environ):
-        index = indexes[target]
-        remote = index_api.project_files(index.url, manifest.name)
-        plan = core.plan_upload(manifest.files, remote, index)
-        for item in plan.identical:
-            ctx.log(f"{index.name}: {item.filename} already on the index with identical bytes")
-        if ctx.options.dry_run:
-            for item in plan.upload:
-                ctx.log(f"dry run: would upload {item.filename} to {index.publish_url}")
-            return
-        if plan.upload and target == "prod" and not ctx.options.rehearse:
-            _confirm(ctx, manifest, index, len(plan.upload))
-        result = core.publish(manifest, ctx.dist_dir, index, twine=[*ctx.tools(), "-m", "twine"],
-                              environ=environ, log=ctx.log,
-                              verify_timeout=ctx.config.propagation_timeout)
-        ctx.log(f"{index.name} ({index.url}): {result.summary}; serves the built sha256 of "
-                f"every file")
-        for wheel in manifest.wheels[:1]:
-            smoke.smoke_wheel(ctx.dist_dir / wheel.filename, sha256=wheel.sha256,
-                              name=manifest.name, version=manifest.version, python=None,
-                              workdir=ctx.state_dir / f"smoke-{target}",
-                              config=ctx.config.smoke, install_index=ctx.config.install_index,
-                              log=ctx.log, from_index=index.url)
-            ctx.log(f"{index.name}: {manifest.name}=={manifest.version} installs from the "
-                    "index (pinned by sha256) and imports")
-        _write_record(ctx, target, {
-            "index": index.name, "url": index.url, "result": result.summary,
-            "files": [{"filename": f.filename, "sha256": f.sha256, "outcome": f.outcome.value}
-                      for f in result.files],
-        })
+    indexes, environ = _targets(ctx)
+    index = indexes[target]
+    remote = index_api.project_files(index.url, manifest.name)
+    plan = core.plan_upload(manifest.files, remote, index)
+    for item in plan.identical:
+        ctx.log(f"{index.name}: {item.filename} already on the index with identical bytes")
+    if ctx.options.dry_run:
+        for item in plan.upload:
+            ctx.log(f"dry run: would upload {item.filename} to {index.publish_url}")
+        return
+    if plan.upload and target == "prod" and not ctx.options.rehearse:
+        _confirm(ctx, manifest, index, len(plan.upload))
+    result = core.publish(
+        manifest,
+        ctx.dist_dir,
+        index,
+        twine=[*ctx.tools(), "-m", "twine"],
+        environ=environ,
+        log=ctx.log,
+        verify_timeout=ctx.config.propagation_timeout,
+    )
+    ctx.log(f"{index.name} ({index.url}): {result.summary}; serves the built sha256 of every file")
+    for wheel in manifest.wheels[:1]:
+        smoke.smoke_wheel(
+            ctx.dist_dir / wheel.filename,
+            sha256=wheel.sha256,
+            name=manifest.name,
+            version=manifest.version,
+            python=None,
+            workdir=ctx.state_dir / f"smoke-{target}",
+            config=ctx.config.smoke,
+            install_index=ctx.config.install_index,
+            log=ctx.log,
+            from_index=index.url,
+        )
+        ctx.log(
+            f"{index.name}: {manifest.name}=={manifest.version} installs from the "
+            "index (pinned by sha256) and imports"
+        )
+    _write_record(
+        ctx,
+        target,
+        {
+            "index": index.name,
+            "url": index.url,
+            "result": result.summary,
+            "files": [
+                {"filename": f.filename, "sha256": f.sha256, "outcome": f.outcome.value}
+                for f in result.files
+            ],
+        },
+    )
 
 
-def _refusal(ctx: Context, manifest: Manifest, target: str) -> ReleasekitError | None:
+def _refuse_unpublishable(ctx: Context, manifest: Manifest, target: str) -> None:
+    """Local versions nowhere; untagged and dev builds not to prod, unless rehearsing."""
     kind = channel(manifest.version)
     if kind is Channel.LOCAL:
-        return PublishError(f"refusing to publish {manifest.version}: a local version (+...) "
-                            "is rejected by every public index",
-                            "build from a clean checkout of the release tag")
+        raise PublishError(
+            f"refusing to publish {manifest.version}: a local version (+...) "
+            "is rejected by every public index",
+            "build from a clean checkout of the release tag",
+        )
     if target != "prod" or ctx.options.rehearse:
-        return None
+        return
     if manifest.tag is None:
         expected = tag_for(manifest.version, ctx.config.tag_prefix)
-        return PublishError(f"refusing to publish {manifest.name} {manifest.version} to prod: "
-                            "the build has no release tag",
-                            f"tag the commit (`git tag {expected}`), rebuild, and publish; "
-                            "or try the whole flow with `-- --rehearse`")
+        raise PublishError(
+            f"refusing to publish {manifest.name} {manifest.version} to prod: "
+            "the build has no release tag",
+            f"tag the commit (`git tag {expected}`), rebuild, and publish; "
+            "or try the whole flow with `-- --rehearse`",
+        )
     if kind is Channel.DEV:
-        return PublishError(f"refusing to publish the dev version {manifest.version} to prod",
-                            "release a final or pre-release version; dev builds belong on "
-                            "the test index")
-    return None
+        raise PublishError(
+            f"refusing to publish the dev version {manifest.version} to prod",
+            "release a final or pre-release version; dev builds belong on the test index",
+        )
 
 
 def _test_only(config: Config, version: str) -> bool:
@@ -392,11 +455,15 @@ def _confirm(ctx: Context, manifest: Manifest, index: IndexConfig, count: int) -
     """Ask before a real upload when someone is at a terminal; ``--yes`` or no terminal: go."""
     if ctx.options.yes or not sys.stdin.isatty():
         return
-    answer = input(f"Publish {manifest.name} {manifest.version} ({count} file(s)) to "
-                   f"{index.publish_url}? [y/N] ")
+    answer = input(
+        f"Publish {manifest.name} {manifest.version} ({count} file(s)) to "
+        f"{index.publish_url}? [y/N] "
+    )
     if answer.strip().lower() not in ("y", "yes"):
-        raise PublishError("publish cancelled at the prompt; nothing uploaded to prod",
-                           "run again and answer y, or pass -- --yes")
+        raise PublishError(
+            "publish cancelled at the prompt; nothing uploaded to prod",
+            "run again and answer y, or pass -- --yes",
+        )
 
 
 def _write_record(ctx: Context, target: str, data: dict[str, Any]) -> None:
@@ -405,12 +472,16 @@ def _write_record(ctx: Context, target: str, data: dict[str, Any]) -> None:
 
 
 def _would_be_tag(ctx: Context, version: str) -> git.ReleaseTag:
-    return git.ReleaseTag(name=tag_for(version, ctx.config.tag_prefix), version=version,
-                          source="the tag that would be made")
+    return git.ReleaseTag(
+        name=tag_for(version, ctx.config.tag_prefix),
+        version=version,
+        source="the tag that would be made",
+    )
 
 
-def _indexes_for(config: Config, version: str,
-                 indexes: Mapping[str, IndexConfig]) -> list[IndexConfig]:
+def _indexes_for(
+    config: Config, version: str, indexes: Mapping[str, IndexConfig]
+) -> list[IndexConfig]:
     targets = [indexes["test"]]
     if not _test_only(config, version):
         targets.append(indexes["prod"])
@@ -424,8 +495,10 @@ def _index_state(index: IndexConfig, name: str, version: str) -> str:
     mine = sorted(f for f in files if _file_version(f, name) == version)
     if not mine:
         return f"{index.name} ({index.url}): {version} not published yet"
-    return (f"{index.name} ({index.url}): {version} already has {len(mine)} file(s): "
-            f"{', '.join(mine)} (publishing skips identical files and refuses different ones)")
+    return (
+        f"{index.name} ({index.url}): {version} already has {len(mine)} file(s): "
+        f"{', '.join(mine)} (publishing skips identical files and refuses different ones)"
+    )
 
 
 def _file_version(filename: str, name: str) -> str | None:
@@ -446,4 +519,3 @@ def _file_version(filename: str, name: str) -> str | None:
     except (InvalidWheelFilename, InvalidSdistFilename):
         return None
     return str(version) if dist == canonicalize_name(name) else None
-

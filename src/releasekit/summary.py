@@ -23,10 +23,12 @@ def render_summary(
     """A plain-text table; pure, so it is tested without running a release."""
     mode = " (rehearsal: local indexes, nothing left the machine)" if rehearsal else ""
     mode += " (dry run: nothing uploaded)" if dry_run else ""
-    lines = [f"release summary{mode}",
-             f"  version  {manifest.name} {manifest.version}",
-             f"  tag      {manifest.tag or '(none: untagged build)'}",
-             f"  commit   {manifest.commit or '(unknown)'}"]
+    lines = [
+        f"release summary{mode}",
+        f"  version  {manifest.name} {manifest.version}",
+        f"  tag      {manifest.tag or '(none: untagged build)'}",
+        f"  commit   {manifest.commit or '(unknown)'}",
+    ]
     for item in manifest.files:
         lines.append(f"  file     {item.filename}  sha256={item.sha256}")
     for name in ("test", "prod"):

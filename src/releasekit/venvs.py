@@ -71,13 +71,24 @@ class Venv:
         if self.uv:
             argv = [self.uv, "pip", "install", "--python", str(self.python), "--quiet"]
         else:
-            argv = [str(self.python), "-m", "pip", "install", "--quiet",
-                    "--disable-pip-version-check"]
+            argv = [
+                str(self.python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ]
         if index_url:
             argv += ["--index-url", index_url]
         argv += [*options, *requirements]
-        proc.run(argv, what=f"installing {' '.join(requirements)}", error=error, env=env,
-                 log=log or (lambda _: None))
+        proc.run(
+            argv,
+            what=f"installing {' '.join(requirements)}",
+            error=error,
+            env=env,
+            log=log or (lambda _: None),
+        )
 
 
 def create(path: Path, python: str | None = None, *, uv: str | None = None) -> Venv:
@@ -91,12 +102,17 @@ def create(path: Path, python: str | None = None, *, uv: str | None = None) -> V
     hint = f"install Python {python} or remove it from [tool.releasekit.smoke] pythons"
     if uv:
         argv = [uv, "venv", "--quiet", "--python", python or sys.executable, str(path)]
-        proc.run(argv, what=f"creating a Python {python or 'current'} venv", hint=hint,
-                 env={"UV_PYTHON_DOWNLOADS": "never"})
+        proc.run(
+            argv,
+            what=f"creating a Python {python or 'current'} venv",
+            hint=hint,
+            env={"UV_PYTHON_DOWNLOADS": "never"},
+        )
     else:
         interpreter = sys.executable if python is None else _interpreter(python)
-        proc.run([interpreter, "-m", "venv", str(path)], what=f"creating a venv with {python}",
-                 hint=hint)
+        proc.run(
+            [interpreter, "-m", "venv", str(path)], what=f"creating a venv with {python}", hint=hint
+        )
     return Venv(path, uv)
 
 
@@ -107,8 +123,11 @@ def ensure(path: Path, requirements: Sequence[str], python: str | None = None) -
     """
     uv = find_uv()
     stamp = path / "releasekit-venv.json"
-    wanted = {"python": python or sys.executable, "requirements": list(requirements),
-              "uv": bool(uv)}
+    wanted = {
+        "python": python or sys.executable,
+        "requirements": list(requirements),
+        "uv": bool(uv),
+    }
     venv = Venv(path, uv)
     try:
         if json.loads(stamp.read_text()) == wanted and venv.python.exists():
