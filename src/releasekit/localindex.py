@@ -195,7 +195,7 @@ class LocalIndex:
         """Start pypiserver on ``port``; False if the port was taken and another try may work."""
         argv = [
             str(python), "-m", "pypiserver", "run",
-            "-i", "127.0.0.1", "-p", str(port),
+            "--interface", "127.0.0.1", "--port", str(port),
             "-P", str(htpasswd), "-a", "update",
             "--disable-fallback",
             str(self.packages_dir),
