@@ -64,7 +64,7 @@ class Carrier(abc.ABC):
     @property
     def display_path(self) -> str:
         """The path as messages show it: relative to the root, with forward slashes."""
-        return _display(self.root, self.path)
+        return display_path(self.root, self.path)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.display_path!r})"
@@ -433,7 +433,7 @@ def carrier_for(spec: CarrierSpec, root: Path) -> Carrier:
     if name.endswith(".py"):
         return PythonCarrier(spec, root)
     raise CarrierError(
-        f"don't know how to find the version in {_display(*_locate(spec, root))}",
+        f"don't know how to find the version in {display_path(*_locate(spec, root))}",
         f'give {{ path = "{spec.path}", pattern = "...(?P<version>...)..." }} in version-files',
     )
 
@@ -448,7 +448,8 @@ def _locate(spec: CarrierSpec, root: Path) -> tuple[Path, Path]:
     return absolute_root, Path(os.path.normpath(absolute_root / spec.path))
 
 
-def _display(root: Path, path: Path) -> str:
+def display_path(root: Path, path: Path) -> str:
+    """``path`` as messages show it: relative to ``root``, with forward slashes."""
     try:
         return Path(os.path.relpath(path, root)).as_posix()
     except ValueError:  # another drive on Windows: no relative path exists
@@ -531,9 +532,9 @@ def write_all(specs: Sequence[CarrierSpec], root: Path, version: str) -> list[Pa
                 handle.write(text)
         except OSError as exc:
             root_path = Path(os.path.abspath(root))
-            done = ", ".join(_display(root_path, p) for p in written) or "none"
+            done = ", ".join(display_path(root_path, p) for p in written) or "none"
             raise CarrierError(
-                f"cannot write version file {_display(root_path, path)}: "
+                f"cannot write version file {display_path(root_path, path)}: "
                 f"{exc.strerror or exc} (already written: {done})",
                 "make the file writable and run the bump again, or restore the written files "
                 "with `git checkout -- <file>`",

@@ -103,10 +103,10 @@ def _cmd_version(args: argparse.Namespace) -> int:
             f"expected {expected}"
         )
     for reading in readings:
-        print(f"  file:    {_rel(reading.carrier.path, config.root)} = {reading.raw}")
+        print(f"  file:    {reading.carrier.display_path} = {reading.raw}")
     bad = carriers.disagreements(readings)
     if bad:
-        listed = ", ".join(f"{_rel(r.carrier.path, config.root)} has {r.raw}" for r in bad)
+        listed = ", ".join(f"{r.carrier.display_path} has {r.raw}" for r in bad)
         print(f"releasekit: version files disagree with {version}: {listed}", file=sys.stderr)
         print(
             f"  hint: `releasekit bump {version}` writes {version} into every file", file=sys.stderr
@@ -139,7 +139,7 @@ def _cmd_bump(args: argparse.Namespace) -> int:
     written = carriers.write_all(specs, config.root, new)
     print(f"{current} -> {new}")
     for path in written:
-        print(f"  wrote {_rel(path, config.root)}")
+        print(f"  wrote {carriers.display_path(config.root, path)}")
     print(f"  next: commit, then `git tag {tag_for(new, config.tag_prefix)}`")
     return 0
 
@@ -155,10 +155,3 @@ def _cmd_init(args: argparse.Namespace) -> int:
 def _dynamic_version(root: Path) -> bool:
     project = load_pyproject(root).get("project")
     return isinstance(project, dict) and "version" in (project.get("dynamic") or [])
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)

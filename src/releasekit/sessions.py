@@ -253,60 +253,37 @@ def smoke_install(session: Any) -> None:
         manifest = Manifest.load(ctx.dist_dir)
         manifest.verified_paths(ctx.dist_dir)
         pythons: Sequence[str | None] = ctx.config.smoke.pythons or (None,)
-        workdir = ctx.state_dir / "smoke"
-        jobs: list[Callable[[], None]] = []
+        checks: list[tuple[Callable[[], None], str]] = []
         for python in pythons:
             label = python or f"{sys.version_info[0]}.{sys.version_info[1]} (current)"
+            common: dict[str, Any] = dict(
+                name=manifest.name, version=manifest.version, python=python,
+                workdir=ctx.state_dir / "smoke", install_index=ctx.config.install_index,
+                log=ctx.log,
+            )  # fmt: skip
             for wheel in manifest.wheels[:1]:
-                jobs.append(
-                    functools.partial(
-                        smoke.smoke_wheel,
-                        ctx.dist_dir / wheel.filename,
-                        sha256=wheel.sha256,
-                        name=manifest.name,
-                        version=manifest.version,
-                        python=python,
-                        workdir=workdir,
-                        config=ctx.config.smoke,
-                        install_index=ctx.config.install_index,
-                        log=ctx.log,
-                    )
+                check = functools.partial(
+                    smoke.smoke_wheel,
+                    ctx.dist_dir / wheel.filename,
+                    sha256=wheel.sha256,
+                    config=ctx.config.smoke,
+                    **common,
                 )
-                jobs.append(
-                    functools.partial(
-                        ctx.log, f"Python {label}: {wheel.filename} installs, imports and runs"
-                    )
+                checks.append(
+                    (check, f"Python {label}: {wheel.filename} installs, imports and runs")
                 )
             for sdist in manifest.sdists:
-                jobs.append(
-                    functools.partial(
-                        smoke.smoke_sdist,
-                        ctx.dist_dir / sdist.filename,
-                        sha256=sdist.sha256,
-                        name=manifest.name,
-                        version=manifest.version,
-                        python=python,
-                        workdir=workdir,
-                        install_index=ctx.config.install_index,
-                        log=ctx.log,
-                    )
+                check = functools.partial(
+                    smoke.smoke_sdist, ctx.dist_dir / sdist.filename, sha256=sdist.sha256, **common
                 )
-                jobs.append(
-                    functools.partial(
-                        ctx.log, f"Python {label}: {sdist.filename} builds and installs"
-                    )
-                )
-        _run_in_pairs(jobs)
-
-
-def _run_in_pairs(jobs: Sequence[Callable[[], None]]) -> None:
-    """Run (check, report) pairs two at a time: each check is its own venv and processes,
-    so two cores halve the wait. The first failure, in order, is raised."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        pairs = [(pool.submit(jobs[i]), jobs[i + 1]) for i in range(0, len(jobs), 2)]
-        for future, report in pairs:
-            future.result()
-            report()
+                checks.append((check, f"Python {label}: {sdist.filename} builds and installs"))
+        # Each check is its own venv and processes: two at a time halve the wait on two
+        # cores. Results are reported, and the first failure raised, in order.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            running = [(pool.submit(check), done) for check, done in checks]
+            for future, done in running:
+                future.result()
+                ctx.log(done)
 
 
 def publish_test(session: Any) -> None:
