@@ -170,6 +170,8 @@ def write_project(
             "vcs": '[tool.hatch.version]\nsource = "vcs"\n',
             "regex": f'[tool.hatch.version]\npath = "src/{module}/__init__.py"\n',
         }[version_source]
+    if version_source == "vcs" and "hatch-vcs" not in build_requires:
+        build_requires = (*build_requires, "hatch-vcs")  # a VCS version needs its plugin
     requires = ", ".join(f'"{r}"' for r in build_requires)
     hook_table = f"[tool.hatch.build.hooks.releasekit]\n{hook_options}\n" if hook else ""
     project.write("pyproject.toml", textwrap.dedent(f"""\

@@ -1,21 +1,28 @@
-"""Build once, from a clean export of HEAD, and record exactly what was built.
+"""Build once, from a clean checkout of HEAD, and record exactly what was built.
 
 The sdist is built first and the wheel from the unpacked sdist (what ``python -m build``
 does), so a file missing from the sdist shows up as a broken wheel now rather than as a
 broken install from PyPI later. ``SOURCE_DATE_EPOCH`` is the commit's time, so building
 the same commit again gives the same bytes, and a rerun of the release can prove that
 what an index serves is what this commit builds.
+
+Before the sdist is built, the checkout may be prepared: ``prepare-commands`` make files
+that are not committed (a frontend bundle), and ``version-from-tag`` writes the tag's
+version into the version files. Both change the temporary checkout only, never the
+user's tree.
 """
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from releasekit import artifacts, git, proc
-from releasekit.config import Config
+from releasekit import artifacts, carriers, git, proc
+from releasekit.config import CarrierSpec, Config
 from releasekit.errors import BuildError
 from releasekit.git import ReleaseTag
 from releasekit.guard import check_tag_matches
@@ -50,7 +57,7 @@ def build_release(
     tag: ReleaseTag | None,
     log: proc.Log,
 ) -> Manifest:
-    """Build sdist and wheel from ``git archive HEAD`` into ``dist_dir`` and check them.
+    """Build sdist and wheel from a clean checkout of HEAD into ``dist_dir``; check them.
 
     ``tools`` is an interpreter with ``build`` and ``twine`` installed (the session's).
     """
@@ -63,11 +70,16 @@ def build_release(
         )
     epoch = git.commit_timestamp(root)
     env = {"SOURCE_DATE_EPOCH": str(epoch)} if epoch is not None else {}
-    if tag is not None:  # the export has no .git: hand the hook the tag this build is for
+    if tag is not None:  # the wheel is built from the sdist: hand the hook the tag
         env["RELEASEKIT_TAG"] = tag.name
-    with tempfile.TemporaryDirectory(prefix="releasekit-build-") as tmp:
-        export, out = Path(tmp) / "src", Path(tmp) / "dist"
-        git.export_head(root, export)
+    with (
+        tempfile.TemporaryDirectory(prefix="releasekit-build-") as tmp,
+        git.clean_checkout(root) as export,
+    ):
+        out = Path(tmp) / "dist"
+        if config.version_from_tag and tag is not None:
+            stamp_version(config, export, tag.version, log=log)
+        prepare(config, export, log=log)
         uv = find_uv()
         if uv:  # the same sdist-then-wheel-from-sdist build, in a fraction of the time
             argv = [uv, "build", "--out-dir", str(out), str(export)]
@@ -86,6 +98,50 @@ def build_release(
     return check_and_record(
         config, dist_dir, tools=tools, name=name, tag=tag, commit=commit, epoch=epoch, log=log
     )
+
+
+def stamp_version(config: Config, export: Path, version: str, *, log: proc.Log) -> None:
+    """``version-from-tag``: write the tag's version into the checkout's version files.
+
+    Each file keeps its own spelling (semver in package.json). Only the temporary checkout
+    is written; the user's tree stays as committed.
+    """
+    specs = config.version_files or (CarrierSpec("pyproject.toml"),)
+    written = carriers.write_all(specs, export, version)
+    git.keep_out_of_status(export, written)
+    shown = ", ".join(carriers.display_path(export, path) for path in written)
+    log(f"version-from-tag: wrote {version} into {shown} (in the build checkout only)")
+
+
+def prepare(config: Config, export: Path, *, log: proc.Log) -> None:
+    """Run ``prepare-commands`` in the checkout, in order, before the sdist is built.
+
+    They make what is not committed but must ship (a frontend built by npm): hatchling
+    packages it when ``[tool.hatch.build] artifacts`` names it. Each runs with the checkout
+    as its working directory, without a shell, and stops the build when it fails.
+    """
+    for command in config.prepare_commands:
+        try:
+            argv = shlex.split(command)
+        except ValueError as exc:
+            raise BuildError(
+                f"prepare-commands entry {command!r} cannot be parsed: {exc}",
+                "fix the quoting in [tool.releasekit] prepare-commands",
+            ) from None
+        if not argv:
+            raise BuildError(
+                "prepare-commands has an empty entry", "remove it from [tool.releasekit]"
+            )
+        log(f"prepare: {command}  (in the clean checkout of HEAD)")
+        proc.run(
+            argv,
+            what=f"prepare-commands `{command}`",
+            error=BuildError,
+            cwd=export,
+            env={"RELEASEKIT_PREPARE": "1", "PWD": os.fspath(export)},
+            log=log,
+            hint="run it in a fresh clone to reproduce; it must work from a clean checkout",
+        )
 
 
 def adopt_prebuilt(

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from releasekit import __version__, carriers, git, guard
-from releasekit.config import load_config, load_pyproject
-from releasekit.errors import ConfigError, ReleasekitError
-from releasekit.project import project_name, project_version
+from releasekit.config import load_config, load_pyproject, validate_project
+from releasekit.errors import CarrierError, ConfigError, ReleasekitError
+from releasekit.metadata import project_metadata
+from releasekit.project import project_name
 from releasekit.version import BUMP_PARTS, bump, channel, tag_for, try_normalize
 
 __all__ = ["main"]
@@ -30,9 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ReleasekitError as exc:
-        print(f"releasekit: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"  hint: {exc.hint}", file=sys.stderr)
+        for problem in getattr(exc, "problems", None) or [exc]:
+            print(f"releasekit: {problem.message}", file=sys.stderr)
+            if problem.hint:
+                print(f"  hint: {problem.hint}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("releasekit: interrupted", file=sys.stderr)
@@ -87,9 +89,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_version(args: argparse.Namespace) -> int:
-    config = load_config(args.root)
-    version, readings = project_version(config)
-    print(f"{project_name(config.root)} {version}")
+    config = validate_project(load_pyproject(args.root), args.root)
+    meta = project_metadata(config, log=_progress)
+    version = try_normalize(meta.version) or meta.version
+    print(f"{meta.name} {version}")
     print(f"  channel: {channel(version).value}")
     tag = git.release_tag(config.root, config.tag_prefix)
     expected = tag_for(version, config.tag_prefix)
@@ -97,24 +100,34 @@ def _cmd_version(args: argparse.Namespace) -> int:
         print(f"  tag:     {expected} (not created yet)")
     elif tag.version == version:
         print(f"  tag:     {tag.name} (from {tag.source}) matches")
+    elif config.version_from_tag:
+        print(f"  tag:     {tag.name} (from {tag.source}): the build writes {tag.version} "
+              "(version-from-tag)")  # fmt: skip
     else:
         print(
             f"  tag:     {tag.name} (from {tag.source}) is {tag.version}: DISAGREES, "
             f"expected {expected}"
         )
+    if meta.source != "pyproject.toml":
+        print(f"  source:  {meta.source}" + (" (cached)" if meta.cached else ""))
+    readings = carriers.read_all(config.version_files, config.root) if config.version_files else []
     for reading in readings:
         print(f"  file:    {reading.carrier.display_path} = {reading.raw}")
-    bad = carriers.disagreements(readings)
+    bad = [r for r in readings if r.version != version]
     if bad:
         listed = ", ".join(f"{r.carrier.display_path} has {r.raw}" for r in bad)
-        print(f"releasekit: version files disagree with {version}: {listed}", file=sys.stderr)
-        print(
-            f"  hint: `releasekit bump {version}` writes {version} into every file", file=sys.stderr
+        raise CarrierError(
+            f"version files disagree with {version}: {listed}",
+            f"`releasekit bump {version}` writes {version} into every file",
         )
-        return 1
-    if tag is not None and tag.version != version:
+    if tag is not None and tag.version != version and not config.version_from_tag:
         guard.check_tag_matches(version, tag)  # raises: the message and hint on stderr
     return 0
+
+
+def _progress(message: str) -> None:
+    """Slow steps say what they do, on stderr, so ``releasekit version | head -1`` works."""
+    print(f"releasekit: {message}", file=sys.stderr)
 
 
 def _cmd_bump(args: argparse.Namespace) -> int:

@@ -12,25 +12,32 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
-from releasekit.errors import ConfigError
+from releasekit.errors import ConfigError, ConfigProblems
 
 __all__ = [
     "PRE_RELEASE_POLICIES",
     "CarrierSpec",
     "Config",
+    "HookOptions",
     "IndexConfig",
     "SmokeConfig",
+    "env_flag",
+    "hook_options",
     "load_config",
     "load_pyproject",
     "parse_config",
+    "validate_project",
 ]
+
+_T = TypeVar("_T")
 
 PYPI_URL = "https://pypi.org/simple/"
 PYPI_UPLOAD_URL = "https://upload.pypi.org/legacy/"
@@ -47,13 +54,27 @@ _TOP_KEYS = (
     "indexes",
     "install-index",
     "check-commands",
+    "check-sessions",
+    "prepare-commands",
+    "version-from-tag",
     "smoke",
     "propagation-timeout",
 )
 _INDEX_NAMES = ("test", "prod")
 _INDEX_KEYS = ("url", "publish-url")
-_SMOKE_KEYS = ("pythons", "commands", "extras")
+_SMOKE_KEYS = ("pythons", "commands", "extras", "timeout")
 _CARRIER_KEYS = ("path", "pattern")
+HOOK_TABLE = "[tool.hatch.build.hooks.releasekit]"
+_HOOK_KEYS = ("require-tag", "allow-dirty")
+# hatchling's own keys for every build hook table
+_HATCH_HOOK_KEYS = (
+    "dependencies",
+    "require-runtime-dependencies",
+    "require-runtime-features",
+    "enable-by-default",
+)
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -89,6 +110,16 @@ class SmokeConfig:
     pythons: tuple[str, ...] = ()  # empty: the Python running nox
     commands: tuple[str, ...] = ()  # run in the smoke venv after install
     extras: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # extra -> commands
+    timeout: float = 120.0  # seconds per command; past it the command's process tree is killed
+
+
+@dataclass(frozen=True)
+class HookOptions:
+    """``[tool.hatch.build.hooks.releasekit]``, with ``RELEASEKIT_REQUIRE_TAG`` applied."""
+
+    require_tag: bool = False
+    allow_dirty: bool = False
+    require_tag_from_env: bool = False  # for messages: who asked for a tag
 
 
 @dataclass(frozen=True)
@@ -98,11 +129,14 @@ class Config:
     root: Path
     version_files: tuple[CarrierSpec, ...] = ()  # empty: not configured
     tag_prefix: str | None = None  # None: an optional "v"
-    changelog: str | None = None  # None: CHANGELOG.md when present
+    changelog: str | bool | None = None  # None: CHANGELOG.md when present; False: no check
     pre_release: str = "both"
     indexes: Mapping[str, IndexConfig] = field(default_factory=dict)
     install_index: str | None = None  # None: the installer's own configuration (PyPI)
     check_commands: tuple[str, ...] = ()
+    check_sessions: tuple[str, ...] = ()  # the project's own nox sessions that check requires
+    prepare_commands: tuple[str, ...] = ()  # run in the clean export before the sdist build
+    version_from_tag: bool = False  # a tag build stamps the tag's version into the export
     smoke: SmokeConfig = field(default_factory=SmokeConfig)
     propagation_timeout: float = 300.0
 
@@ -120,7 +154,9 @@ class Config:
 
     def changelog_path(self) -> Path | None:
         """The changelog to check, or ``None`` when there is none to check."""
-        if self.changelog is not None:
+        if self.changelog is False:
+            return None
+        if isinstance(self.changelog, str):
             return self.root / self.changelog
         default = self.root / "CHANGELOG.md"
         return default if default.is_file() else None
@@ -153,24 +189,129 @@ def load_config(root: Path | str) -> Config:
 
 
 def parse_config(pyproject: Mapping[str, Any], root: Path | str) -> Config:
-    """Validate the ``[tool.releasekit]`` table of an already parsed pyproject.toml."""
+    """Validate the ``[tool.releasekit]`` table of an already parsed pyproject.toml.
+
+    Every problem is collected before anything is raised: four typos are one run, not
+    four. One problem raises its own :class:`ConfigError`; several raise
+    :class:`ConfigProblems`.
+    """
     table = pyproject.get("tool", {}).get("releasekit", {})
     where = "[tool.releasekit]"
     _require_table(table, where)
-    reject_unknown(table, _TOP_KEYS, where)
+    problems = _Problems()
+    problems.unknown(table, _TOP_KEYS, where)
 
-    return Config(
+    def strings(key: str) -> tuple[str, ...]:
+        return problems.check(_str_list, (), table.get(key, []), f"{where} {key}")
+
+    config = Config(
         root=Path(root),
-        version_files=_version_files(table.get("version-files"), where),
-        tag_prefix=_optional_str(table, "tag-prefix", where),
-        changelog=_optional_str(table, "changelog", where),
-        pre_release=_pre_release(table.get("pre-release", "both"), where),
-        indexes=_indexes(table.get("indexes", {}), where),
-        install_index=_optional_url(table.get("install-index"), f"{where} install-index"),
-        check_commands=_str_list(table.get("check-commands", []), f"{where} check-commands"),
-        smoke=_smoke(table.get("smoke", {}), f"{where}.smoke"),
-        propagation_timeout=_timeout(table.get("propagation-timeout", 300), where),
+        version_files=problems.check(_version_files, (), table.get("version-files"), where),
+        tag_prefix=problems.check(_optional_str, None, table, "tag-prefix", where),
+        changelog=problems.check(_changelog, None, table.get("changelog"), where),
+        pre_release=problems.check(_pre_release, "both", table.get("pre-release", "both"), where),
+        indexes=_indexes(table.get("indexes", {}), where, problems),
+        install_index=problems.check(
+            _optional_url, None, table.get("install-index"), f"{where} install-index"
+        ),
+        check_commands=strings("check-commands"),
+        check_sessions=strings("check-sessions"),
+        prepare_commands=strings("prepare-commands"),
+        version_from_tag=problems.check(
+            _bool, False, table.get("version-from-tag", False), f"{where} version-from-tag"
+        ),
+        smoke=_smoke(table.get("smoke", {}), f"{where}.smoke", problems),
+        propagation_timeout=problems.check(
+            _timeout, 300.0, table.get("propagation-timeout", 300), where
+        ),
     )
+    problems.raise_any()
+    return config
+
+
+def validate_project(pyproject: Mapping[str, Any], root: Path | str) -> Config:
+    """``[tool.releasekit]``, the hook's table and ``RELEASEKIT_REQUIRE_TAG``, checked together.
+
+    What ``releasekit version`` and ``nox -s check`` run first, so a typo in the hook's
+    table is reported with the others instead of as a build traceback later.
+    """
+    problems = _Problems()
+    config = problems.check(parse_config, None, pyproject, root)
+    hooks = pyproject.get("tool", {}).get("hatch", {}).get("build", {}).get("hooks", {})
+    if isinstance(hooks, Mapping) and "releasekit" in hooks:
+        problems.check(hook_options, None, hooks["releasekit"])
+    else:
+        problems.check(env_flag, False, "RELEASEKIT_REQUIRE_TAG")
+    problems.raise_any()
+    assert config is not None
+    return config
+
+
+def hook_options(table: object, environ: Mapping[str, str] | None = None) -> HookOptions:
+    """Validate the build hook's table; ``RELEASEKIT_REQUIRE_TAG`` turns ``require-tag`` on."""
+    _require_table(table, HOOK_TABLE)
+    assert isinstance(table, Mapping)
+    problems = _Problems()
+    problems.unknown(table, _HOOK_KEYS + _HATCH_HOOK_KEYS, HOOK_TABLE)
+    require_tag = problems.check(
+        _bool, False, table.get("require-tag", False), f"{HOOK_TABLE} require-tag"
+    )
+    allow_dirty = problems.check(
+        _bool, False, table.get("allow-dirty", False), f"{HOOK_TABLE} allow-dirty"
+    )
+    from_env = problems.check(env_flag, False, "RELEASEKIT_REQUIRE_TAG", environ)
+    problems.raise_any()
+    return HookOptions(
+        require_tag=require_tag or from_env, allow_dirty=allow_dirty, require_tag_from_env=from_env
+    )
+
+
+def env_flag(name: str, environ: Mapping[str, str] | None = None) -> bool:
+    """A boolean environment variable. Unset or empty is false; a value that is neither true
+    nor false is an error, never a silent false (``RELEASEKIT_REQUIRE_TAG=maybe``)."""
+    raw = (environ if environ is not None else os.environ).get(name, "")
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(
+        f"{name}={raw!r} is not a boolean",
+        f"set {name}=1 to turn it on, or unset it (0, false, no and off also mean off)",
+    )
+
+
+class _Problems:
+    """Collects :class:`ConfigError` s so that one run reports all of them."""
+
+    def __init__(self) -> None:
+        self.found: list[ConfigError] = []
+
+    def check(self, parse: Callable[..., _T], default: _T, *args: Any) -> _T:
+        """``parse(*args)``, or ``default`` after recording its :class:`ConfigError`."""
+        try:
+            return parse(*args)
+        except ConfigProblems as exc:
+            self.found.extend(exc.problems)
+        except ConfigError as exc:
+            self.found.append(exc)
+        return default
+
+    def table(self, value: object, where: str) -> Mapping[str, Any]:
+        """``value`` when it is a table; else the problem is recorded and ``{}`` returned."""
+        if isinstance(value, Mapping):
+            return value
+        self.check(_require_table, None, value, where)
+        return {}
+
+    def unknown(self, table: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
+        self.found.extend(unknown_key_error(key, known, where) for key in table if key not in known)
+
+    def raise_any(self) -> None:
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            raise ConfigProblems(self.found)
 
 
 def _require_table(value: object, where: str) -> None:
@@ -181,14 +322,39 @@ def _require_table(value: object, where: str) -> None:
         )
 
 
+def unknown_key_error(key: str, known: tuple[str, ...], where: str) -> ConfigError:
+    """The error for ``key`` not in ``known``, suggesting the closest known key."""
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+    return ConfigError(f"unknown key {key!r} in {where}", hint)
+
+
 def reject_unknown(table: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
-    """A :class:`ConfigError` for the first key not in ``known``, suggesting the closest."""
-    for key in table:
-        if key in known:
-            continue
-        close = difflib.get_close_matches(key, known, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
-        raise ConfigError(f"unknown key {key!r} in {where}", hint)
+    """Every key not in ``known`` is an error; all of them are reported at once."""
+    problems = _Problems()
+    problems.unknown(table, known, where)
+    problems.raise_any()
+
+
+def _bool(value: object, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    key = where.rsplit(" ", 1)[-1]
+    raise ConfigError(f"{where} must be true or false, not {value!r}", f"write {key} = true")
+
+
+def _changelog(value: object, where: str) -> str | bool | None:
+    """A path, or ``false`` to turn the check off (``true`` is the default)."""
+    if value is None or value is True:
+        return None
+    if value is False:
+        return False
+    if isinstance(value, str) and value.strip() and not value.endswith(("/", "\\")):
+        return value
+    raise ConfigError(
+        f"{where} changelog must be a file path or false, not {value!r}",
+        'e.g. changelog = "CHANGES.md", or changelog = false to turn the check off',
+    )
 
 
 def _optional_str(table: Mapping[str, Any], key: str, where: str) -> str | None:
@@ -253,22 +419,22 @@ def _timeout(value: object, where: str) -> float:
     )
 
 
-def _indexes(value: object, where: str) -> dict[str, IndexConfig]:
+def _indexes(value: object, where: str, problems: _Problems) -> dict[str, IndexConfig]:
     where = f"{where}.indexes"
-    _require_table(value, where)
-    assert isinstance(value, Mapping)
-    reject_unknown(value, _INDEX_NAMES, where)
+    tables = problems.table(value, where)
+    problems.unknown(tables, _INDEX_NAMES, where)
     defaults = {"test": (TESTPYPI_URL, TESTPYPI_UPLOAD_URL), "prod": (PYPI_URL, PYPI_UPLOAD_URL)}
     result = {}
     for name, (url, publish_url) in defaults.items():
-        table = value.get(name, {})
         sub = f"{where}.{name}"
-        _require_table(table, sub)
-        reject_unknown(table, _INDEX_KEYS, sub)
+        table = problems.table(tables.get(name, {}), sub)
+        problems.unknown(table, _INDEX_KEYS, sub)
         result[name] = IndexConfig(
             name=name,
-            url=_url(table.get("url", url), f"{sub} url"),
-            publish_url=_url(table.get("publish-url", publish_url), f"{sub} publish-url"),
+            url=problems.check(_url, url, table.get("url", url), f"{sub} url"),
+            publish_url=problems.check(
+                _url, publish_url, table.get("publish-url", publish_url), f"{sub} publish-url"
+            ),
         )
     return result
 
@@ -304,14 +470,25 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _smoke(value: object, where: str) -> SmokeConfig:
-    _require_table(value, where)
-    assert isinstance(value, Mapping)
-    reject_unknown(value, _SMOKE_KEYS, where)
-    extras = value.get("extras", {})
-    _require_table(extras, f"{where}.extras")
+def _smoke(value: object, where: str, problems: _Problems) -> SmokeConfig:
+    table = problems.table(value, where)
+    problems.unknown(table, _SMOKE_KEYS, where)
+    extras = problems.table(table.get("extras", {}), f"{where}.extras")
     return SmokeConfig(
-        pythons=_str_list(value.get("pythons", []), f"{where} pythons"),
-        commands=_str_list(value.get("commands", []), f"{where} commands"),
-        extras={name: _str_list(cmds, f"{where}.extras {name}") for name, cmds in extras.items()},
+        pythons=problems.check(_str_list, (), table.get("pythons", []), f"{where} pythons"),
+        commands=problems.check(_str_list, (), table.get("commands", []), f"{where} commands"),
+        extras={
+            name: problems.check(_str_list, (), cmds, f"{where}.extras {name}")
+            for name, cmds in extras.items()
+        },
+        timeout=problems.check(_smoke_timeout, 120.0, table.get("timeout", 120), where),
+    )
+
+
+def _smoke_timeout(value: object, where: str) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    raise ConfigError(
+        f"{where} timeout must be a number of seconds > 0, not {value!r}",
+        "e.g. timeout = 120 (a smoke command still running after it is stopped)",
     )

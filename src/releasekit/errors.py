@@ -16,6 +16,7 @@ __all__ = [
     "CarrierError",
     "ChangelogError",
     "ConfigError",
+    "ConfigProblems",
     "PublishError",
     "ReleasekitError",
     "SmokeError",
@@ -40,6 +41,25 @@ class ReleasekitError(Exception):
 
 class ConfigError(ReleasekitError):
     """``[tool.releasekit]`` (or a hook's table) holds a value releasekit cannot use."""
+
+
+class ConfigProblems(ConfigError):
+    """Several configuration problems, reported together so one run shows every typo.
+
+    ``problems`` holds each one with its own message and hint; front ends print them one
+    per line.
+    """
+
+    def __init__(self, problems: list[ConfigError]) -> None:
+        self.problems = problems
+        super().__init__(
+            f"{len(problems)} configuration problems: "
+            + "; ".join(problem.message for problem in problems),
+            "fix each one (one per line above)",
+        )
+
+    def __str__(self) -> str:
+        return "\n".join(str(problem) for problem in self.problems)
 
 
 class VersionError(ReleasekitError):

@@ -3,7 +3,7 @@
 It answers the questions a release asks of the checkout: which release tag this build is
 for (an explicit ``RELEASEKIT_TAG``, the CI's tag variable, or a tag at HEAD), whether
 tracked files changed, whether the clone is shallow, when HEAD was committed (for
-``SOURCE_DATE_EPOCH``), and a clean export of HEAD.
+``SOURCE_DATE_EPOCH``), and a clean checkout of HEAD to build from.
 
 Builds also run where git is absent or the tree is not a repository (``python -m build``
 builds the wheel from an unpacked sdist). There "no tag here" is an answer, not a crash: the
@@ -14,12 +14,13 @@ Imported by the hatch plugin: standard library only, besides releasekit's own pu
 
 from __future__ import annotations
 
-import io
+import contextlib
+import hashlib
 import os
 import shutil
 import subprocess
-import tarfile
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,14 +31,17 @@ from releasekit.version import parse_release_tag, version_from_tag
 __all__ = [
     "ReleaseTag",
     "ci_tag",
+    "clean_checkout",
     "commit_timestamp",
+    "describe",
     "dirty_files",
-    "export_head",
     "head_commit",
     "is_dirty",
     "is_repository",
     "is_shallow",
+    "keep_out_of_status",
     "release_tag",
+    "uncommitted_digest",
 ]
 
 # Variables that would point git at another repository than ``root`` (a git hook exports
@@ -243,32 +247,75 @@ def commit_timestamp(root: Path | str, ref: str = "HEAD") -> int | None:
         return None
 
 
-def export_head(root: Path | str, dest: Path) -> None:
-    """Extract the tracked files of HEAD under ``root`` into ``dest``.
+@contextlib.contextmanager
+def clean_checkout(root: Path | str) -> Iterator[Path]:
+    """A temporary checkout of HEAD; yields where ``root`` is inside it.
 
-    A clean export (``git archive``): untracked files and uncommitted edits cannot leak into
-    a build made from it. Run in a monorepo package directory it exports that directory.
-    Raises :class:`BuildError` when there is nothing to export.
+    A detached ``git worktree`` of the whole repository: untracked files and uncommitted
+    edits cannot leak into a build made from it, but the tags and history are there, so a
+    VCS version plugin (hatch-vcs, versioningit, ...) computes the same version as in the
+    user's checkout, and a monorepo package still sees the files of its neighbours. It is
+    what a CI job's fresh clone holds. The user's hooks do not run (``core.hooksPath``),
+    and the worktree is removed afterwards, even on failure.
+
+    Raises :class:`BuildError` when there is nothing to check out.
     """
     if shutil.which("git", path=_git_env().get("PATH")) is None:
         raise BuildError(
-            f"cannot export {root}: git is not installed", "install git, or build in place"
+            f"cannot check out {root}: git is not installed", "install git, or build in place"
         )
     if not is_repository(root):
         raise BuildError(
-            f"cannot export {root}: not a git repository",
+            f"cannot check out {root}: not a git repository",
             "run from a git checkout, or build in place",
         )
     if head_commit(root) is None:
         raise BuildError(
-            f"cannot export {root}: the repository has no commit yet", "commit your files first"
+            f"cannot check out {root}: the repository has no commit yet", "commit your files first"
         )
-    data: bytes | None = _run(root, ("archive", "--format=tar", "HEAD"), text=False)
-    if data is None:
-        raise BuildError(f"git archive HEAD failed in {root}", "run `git archive HEAD` to see why")
-    dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
-        if hasattr(tarfile, "tar_filter"):  # Python with extraction filters (3.12, backports)
-            archive.extractall(dest, filter="tar")
-        else:  # pragma: no cover - older Pythons; git archive output is trusted
-            archive.extractall(dest)
+    prefix = (_git(root, "rev-parse", "--show-prefix") or "").strip()
+    tmp = tempfile.mkdtemp(prefix="releasekit-checkout-")
+    dest = Path(tmp) / "src"
+    try:
+        proc = subprocess.run(
+            ["git", "-c", f"core.hooksPath={os.devnull}", "worktree", "add", "--detach",
+             "--quiet", str(dest), "HEAD"],
+            cwd=root, env=_git_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            check=False,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            raise BuildError(
+                f"git worktree add failed in {root}: {last}",
+                "run `git worktree prune` and try again; releasekit needs to write to .git",
+            )
+        yield dest / prefix if prefix else dest
+    finally:
+        _git(root, "worktree", "remove", "--force", str(dest))
+        shutil.rmtree(tmp, ignore_errors=True)
+        _git(root, "worktree", "prune")
+
+
+def keep_out_of_status(checkout: Path | str, paths: list[Path]) -> None:
+    """Mark ``paths`` skip-worktree in a :func:`clean_checkout`: releasekit's own edits there
+    (the stamped version) must not make the build see a dirty tree."""
+    rel = [os.path.relpath(path, checkout) for path in paths]
+    if rel and _git(checkout, "update-index", "--skip-worktree", "--", *rel) is None:
+        raise BuildError(
+            f"git update-index failed for {', '.join(rel)} in the build checkout",
+            "report this as a releasekit bug",
+        )
+
+
+def describe(root: Path | str) -> str | None:
+    """``git describe --tags --long --always``: what a VCS version plugin starts from."""
+    out = _git(root, "describe", "--tags", "--long", "--always")
+    return out.strip() if out else None
+
+
+def uncommitted_digest(root: Path | str) -> str | None:
+    """A digest of every uncommitted change to tracked files ("" when clean), or ``None``."""
+    out: bytes | None = _run(root, ("diff", "HEAD", "--binary"), text=False)
+    if out is None:
+        return None
+    return hashlib.sha256(out).hexdigest() if out else ""

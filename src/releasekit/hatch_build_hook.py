@@ -24,20 +24,10 @@ from typing import Any
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 from releasekit import git, guard
-from releasekit.config import parse_config, reject_unknown
-from releasekit.errors import ConfigError
+from releasekit.config import hook_options, parse_config
 from releasekit.git import ReleaseTag
 
 STAMP_NAME = ".releasekit-tag.json"
-_HOOK_KEYS = ("require-tag", "allow-dirty")
-# hatchling's own keys for every build hook table
-_HATCH_KEYS = (
-    "dependencies",
-    "require-runtime-dependencies",
-    "require-runtime-features",
-    "enable-by-default",
-)
-_TRUE = ("1", "true", "yes", "on")
 
 
 class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
@@ -49,7 +39,7 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         if version == "editable":  # pip install -e . is development, never a release
             return
         config = parse_config(self.metadata.config, self.root)
-        require_tag, allow_dirty = self._options()
+        options = hook_options(self.config)
         root = Path(self.root)
         package_version = self.metadata.version
         from_sdist = (root / "PKG-INFO").is_file()
@@ -64,8 +54,12 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             tag = git.release_tag(root, config.tag_prefix)
 
         if tag is None:
-            if require_tag:
-                why = "RELEASEKIT_REQUIRE_TAG is set" if _env_requires() else "require-tag = true"
+            if options.require_tag:
+                why = (
+                    "RELEASEKIT_REQUIRE_TAG is set"
+                    if options.require_tag_from_env
+                    else "require-tag = true"
+                )
                 where = (
                     "no RELEASEKIT_TAG, no tag stamp in the sdist"
                     if from_sdist
@@ -80,7 +74,9 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             return
 
         dirty = [] if from_sdist else git.dirty_files(root)
-        guard.check_release_build(package_version, tag, dirty_files=dirty, allow_dirty=allow_dirty)
+        guard.check_release_build(
+            package_version, tag, dirty_files=dirty, allow_dirty=options.allow_dirty
+        )
         if not from_sdist and config.version_files:
             from releasekit import carriers
 
@@ -93,30 +89,12 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         if stamp_dir is not None:
             stamp_dir.cleanup()
 
-    def _options(self) -> tuple[bool, bool]:
-        where = "[tool.hatch.build.hooks.releasekit]"
-        reject_unknown(self.config, _HOOK_KEYS + _HATCH_KEYS, where)
-        values = []
-        for key in _HOOK_KEYS:
-            value = self.config.get(key, False)
-            if not isinstance(value, bool):
-                raise ConfigError(
-                    f"{where} {key} must be true or false, not {value!r}", f"write {key} = true"
-                )
-            values.append(value)
-        require_tag, allow_dirty = values
-        return require_tag or _env_requires(), allow_dirty
-
     def _write_stamp(self, tag: ReleaseTag) -> str:
         self._stamp_dir = tempfile.TemporaryDirectory(prefix="releasekit-")
         path = os.path.join(self._stamp_dir.name, STAMP_NAME)
         with open(path, "w", encoding="utf-8") as handle:
             json.dump({"tag": tag.name, "version": tag.version}, handle)
         return path
-
-
-def _env_requires() -> bool:
-    return os.environ.get("RELEASEKIT_REQUIRE_TAG", "").strip().lower() in _TRUE
 
 
 def _read_stamp(root: Path) -> ReleaseTag | None:

@@ -1,62 +1,52 @@
-"""The project being released: its name and its current version.
+"""The project being released: its name, its version, and the files that carry it.
 
-The version comes from the version files when there are any (or a static
-``[project].version``), else from hatchling itself for a dynamic version (hatch-vcs, the
-regex source), so ``releasekit version`` and ``nox -s check`` agree with what a build makes.
+The version is the one the project's own build computes (:mod:`releasekit.metadata`), so
+``releasekit version`` and ``nox -s check`` agree with what a build makes, whatever
+plugins compute it. ``version-files`` are then checked against it: a file that disagrees
+with the build would ship a package whose ``__version__`` lies.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from releasekit import carriers
-from releasekit.config import Config, load_pyproject
+from releasekit import carriers, proc
+from releasekit.config import Config
 from releasekit.errors import CarrierError
+from releasekit.metadata import ProjectMetadata, project_metadata, static_name
+from releasekit.version import try_normalize
 
-__all__ = ["project_name", "project_version"]
+__all__ = ["project_name", "project_version", "release_metadata"]
 
 
 def project_name(root: Path) -> str:
-    """``[project].name``, or the directory's name when it has none."""
-    name = load_pyproject(root).get("project", {}).get("name")
-    return str(name) if name else root.resolve().name
+    """``[project].name`` (never dynamic, so no build is needed)."""
+    return static_name(root)
 
 
-def project_version(config: Config) -> tuple[str, list[carriers.Reading]]:
-    """The current version and every version file's reading (empty for a dynamic version)."""
-    try:
-        readings = carriers.read_all(config.carrier_specs(), config.root)
-    except CarrierError:
-        # Only a dynamic version is hatchling's to compute. A static [project].version that
-        # fails to read (not PEP 440, not a string) keeps releasekit's message, which names
-        # the file and the value, instead of hatchling's.
-        if config.version_files or _has_static_version(config.root):
-            raise
-        return _hatchling_version(config.root), []
-    return readings[0].version, readings
-
-
-def _has_static_version(root: Path) -> bool:
-    project = load_pyproject(root).get("project")
-    return isinstance(project, dict) and "version" in project
-
-
-def _hatchling_version(root: Path) -> str:
-    """Ask hatchling for a dynamic version, when hatchling (and its plugin) is installed."""
-    try:
-        from hatchling.metadata.core import ProjectMetadata
-        from hatchling.plugin.manager import PluginManager
-    except ImportError:
+def release_metadata(
+    config: Config, *, log: proc.Log | None = None
+) -> tuple[ProjectMetadata, list[carriers.Reading]]:
+    """The build's name and version, and every version file's reading, checked to agree."""
+    meta = project_metadata(config, log=log)
+    if not config.version_files:
+        return meta, []
+    readings = carriers.read_all(config.version_files, config.root)
+    version = try_normalize(meta.version) or meta.version
+    wrong = [r for r in readings if r.version != version]
+    if wrong:
+        listed = ", ".join(r.describe() for r in wrong)
         raise CarrierError(
-            "pyproject.toml has no static [project].version and hatchling is not installed "
-            "to compute the dynamic one",
-            "set [tool.releasekit] version-files, or install hatchling (and your version "
-            "source plugin) next to releasekit",
-        ) from None
-    try:
-        return str(ProjectMetadata(str(root), PluginManager()).version)
-    except Exception as exc:  # the plugin's own error, whatever its type
-        raise CarrierError(
-            f"hatchling could not compute the version: {exc}",
-            "check [tool.hatch.version], or set [tool.releasekit] version-files",
-        ) from None
+            f"the build computes version {meta.version} (from {meta.source}), but {listed}",
+            f"run `releasekit bump {version}` to write it into every file, or fix "
+            "[tool.releasekit] version-files",
+        )
+    return meta, readings
+
+
+def project_version(
+    config: Config, *, log: proc.Log | None = None
+) -> tuple[str, list[carriers.Reading]]:
+    """The normalized version the build computes, and every version file's reading."""
+    meta, readings = release_metadata(config, log=log)
+    return try_normalize(meta.version) or meta.version, readings

@@ -18,6 +18,7 @@ import functools
 import json
 import os
 import shlex
+import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -28,13 +29,13 @@ from typing import Any, Callable
 
 import nox
 
-from releasekit import carriers, git, guard, venvs
-from releasekit.config import Config, IndexConfig, load_config
+from releasekit import git, guard, venvs
+from releasekit.config import Config, IndexConfig, load_pyproject, validate_project
 from releasekit.errors import PublishError, ReleasekitError
 from releasekit.manifest import Manifest
-from releasekit.project import project_name, project_version
+from releasekit.project import project_name, release_metadata
 from releasekit.venvs import find_uv
-from releasekit.version import Channel, channel, tag_for
+from releasekit.version import Channel, channel, normalize, tag_for
 
 __all__ = ["SESSIONS", "register"]
 
@@ -154,7 +155,7 @@ def _session(session: Any, step: str) -> Iterator[Context]:
     """Build the context and turn every releasekit failure into ``session.error``."""
     try:
         options = _options(session.posargs)
-        config = load_config(Path.cwd())
+        config = validate_project(load_pyproject(Path.cwd()), Path.cwd())
         dist_dir = (options.dist or config.root / "dist").resolve()
         ctx = Context(session, options, config, project_name(config.root), dist_dir)
         yield ctx
@@ -178,12 +179,24 @@ def _targets(ctx: Context) -> tuple[Mapping[str, IndexConfig], Mapping[str, str]
 
 
 def check(session: Any) -> None:
-    """Check config, clean tree, tag == version, changelog, and what the indexes already have."""
+    """Check config, clean tree, tag == version, changelog, the project's own test sessions,
+    and what the indexes already have."""
     with _session(session, "check") as ctx:
-        version, _ = project_version(ctx.config)
-        if ctx.config.version_files:
-            carriers.check_consistent(ctx.config.version_files, ctx.root)
+        meta, readings = release_metadata(ctx.config, log=ctx.log)
+        version = normalize(meta.version)
+        ctx.log(
+            f"{meta.name} {version} (from {meta.source}"
+            + (", cached" if meta.cached else "")
+            + ")"
+            + "".join(f"; {r.describe()}" for r in readings)
+        )
         tag = git.release_tag(ctx.root, ctx.config.tag_prefix)
+        if ctx.config.version_from_tag and tag is not None and tag.version != version:
+            ctx.log(
+                f"version-from-tag: the build writes {tag.version} from {tag.name} into the "
+                f"version files of its checkout (the files here say {version})"
+            )
+            version = tag.version
         dirty = git.dirty_files(ctx.root)
         if dirty and ctx.options.rehearse:
             ctx.warn(
@@ -205,15 +218,63 @@ def check(session: Any) -> None:
         if changelog_path is not None:
             from releasekit.changelog import check_changelog
 
-            check_changelog(changelog_path, version)
-            ctx.log(f"{changelog_path.name} has a section for {version}")
+            found = check_changelog(changelog_path, version)
+            ctx.log(
+                f"{changelog_path.name}: {found}"
+                if found
+                else f"{changelog_path.name} has a section for {version}"
+            )
+        elif ctx.config.changelog is False:
+            ctx.log("changelog check off ([tool.releasekit] changelog = false)")
         else:
             ctx.log("no changelog (set [tool.releasekit] changelog to check one)")
         indexes, _ = _targets(ctx)
         for index in _indexes_for(ctx.config, version, indexes):
             ctx.log(_index_state(index, ctx.name, version))
+        _run_check_sessions(ctx)
         for command in ctx.config.check_commands:
-            session.run(*shlex.split(command), external=True)
+            ctx.log(f"check-commands: {command}  (in the nox process's environment)")
+            session.run(*_split(command, "check-commands"), external=True)
+
+
+def _split(command: str, key: str) -> list[str]:
+    """A configured command as argv; bad quoting is a config error, not a traceback."""
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise ReleasekitError(
+            f"{key} entry {command!r} cannot be parsed: {exc}",
+            f"fix the quoting in [tool.releasekit] {key}",
+        ) from None
+    if not argv:
+        raise ReleasekitError(
+            f"{key} has an empty entry", f"remove it from [tool.releasekit] {key}"
+        )
+    return argv
+
+
+def _run_check_sessions(ctx: Context) -> None:
+    """Run the project's own nox sessions (``check-sessions``) in a child nox process.
+
+    A child process rather than ``requires=``: the options after ``--`` (``--rehearse``)
+    are the release's, and nox would hand them to the user's test sessions too, where
+    pytest would refuse them. Parametrized sessions run for every Python they declare.
+    """
+    sessions = ctx.config.check_sessions
+    if not sessions:
+        return
+    noxfile = getattr(getattr(ctx.session, "_runner", None), "global_config", None)
+    path = Path(getattr(noxfile, "noxfile", None) or ctx.root / "noxfile.py").resolve()
+    argv = [sys.executable, "-m", "nox", "--noxfile", str(path), "--session", *sessions]
+    ctx.log(f"check-sessions: $ nox --noxfile {path.name} -s {' '.join(sessions)}")
+    started = time.monotonic()
+    code = subprocess.run(argv, cwd=path.parent, check=False, stdin=subprocess.DEVNULL).returncode
+    if code != 0:
+        raise ReleasekitError(
+            f"check-sessions failed: `nox -s {' '.join(sessions)}` exited with {code}",
+            "fix what the session output above reports; the release stops here",
+        )
+    ctx.log(f"check-sessions: {', '.join(sessions)} passed in {time.monotonic() - started:.1f}s")
 
 
 def build(session: Any) -> None:

@@ -133,7 +133,13 @@ def test_version_with_a_tag_prefix_and_a_dynamic_version(
         "demo 2.0.0",
         "  channel: final",
         "  tag:     api-v2.0.0 (from git tag at HEAD) matches",
+        "  source:  the build backend (hatchling)",
     ]
+    assert "computing the version with the project's build backend" in result.err
+
+    again = cli(capsys, project, "version")  # the same commit: read from the cache
+    assert again.out.splitlines()[-1] == "  source:  the build backend (hatchling) (cached)"
+    assert again.err == ""
 
 
 def test_version_with_a_disagreeing_file(

@@ -14,7 +14,9 @@ from releasekit.git import (
     ReleaseTag,
     commit_timestamp,
     dirty_files,
-    export_head,
+    clean_checkout,
+    describe,
+    uncommitted_digest,
     head_commit,
     is_dirty,
     is_repository,
@@ -210,8 +212,8 @@ def test_not_a_repository(tmp_path: Path) -> None:
     assert is_shallow(plain) is False
     assert head_commit(plain) is None
     assert commit_timestamp(plain) is None
-    with pytest.raises(BuildError) as exc:
-        export_head(plain, tmp_path / "out")
+    with pytest.raises(BuildError) as exc, clean_checkout(plain):
+        pass
     assert "not a git repository" in exc.value.message
     assert str(plain) in exc.value.message
     assert exc.value.hint
@@ -230,8 +232,8 @@ def test_git_missing(repo: Path, tmp_path: Path, no_git: None) -> None:
     assert is_shallow(repo) is False
     assert head_commit(repo) is None
     assert commit_timestamp(repo) is None
-    with pytest.raises(BuildError) as exc:
-        export_head(repo, tmp_path / "out")
+    with pytest.raises(BuildError) as exc, clean_checkout(repo):
+        pass
     assert "git is not installed" in exc.value.message
     assert exc.value.hint
 
@@ -245,8 +247,8 @@ def test_repository_without_commits(tmp_path: Path) -> None:
     assert commit_timestamp(empty) is None
     assert release_tag(empty, None, {}) is None
     assert is_shallow(empty) is False
-    with pytest.raises(BuildError) as exc:
-        export_head(empty, tmp_path / "out")
+    with pytest.raises(BuildError) as exc, clean_checkout(empty):
+        pass
     assert "no commit" in exc.value.message
     assert exc.value.hint
 
@@ -329,29 +331,50 @@ def test_commit_timestamp(repo: Path) -> None:
     assert commit_timestamp(repo, "") is None
 
 
-# --- export_head -----------------------------------------------------------------------------
+# --- clean_checkout ----------------------------------------------------------------------------
 
 
-def test_export_head_is_a_clean_export(repo: Path, tmp_path: Path) -> None:
+def _files(dest: Path) -> list[str]:
+    return sorted(
+        p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file() and p.name != ".git"
+    )
+
+
+def test_clean_checkout_holds_head_only_and_is_removed(repo: Path) -> None:
     commit(repo, "src/pkg/__init__.py", "__version__ = '1.0.0'\n")
     (repo / "untracked.txt").write_text("secret\n", encoding="utf-8")
     (repo / "src" / "pkg" / "__init__.py").write_text("__version__ = 'dirty'\n", encoding="utf-8")
-    dest = tmp_path / "export"
-    export_head(repo, dest)
-    assert not (dest / "untracked.txt").exists()
-    assert not (dest / ".git").exists()
-    assert (dest / "README.md").read_text(encoding="utf-8") == "hello\n"
-    assert (dest / "src" / "pkg" / "__init__.py").read_text(encoding="utf-8") == (
-        "__version__ = '1.0.0'\n"
+    with clean_checkout(repo) as dest:
+        assert not (dest / "untracked.txt").exists()
+        assert (dest / "README.md").read_text(encoding="utf-8") == "hello\n"
+        assert (dest / "src" / "pkg" / "__init__.py").read_text(encoding="utf-8") == (
+            "__version__ = '1.0.0'\n"
+        )
+        assert _files(dest) == ["README.md", "src/pkg/__init__.py"]
+        # the tags are there: a VCS version plugin computes the same version inside
+        git(repo, "tag", "v9.9.9")
+        assert describe(dest) == describe(repo)
+        assert uncommitted_digest(dest) == ""
+    assert not dest.exists()
+    assert "releasekit-checkout" not in git(repo, "worktree", "list")
+    # the user's edit is untouched
+    assert (repo / "src" / "pkg" / "__init__.py").read_text(encoding="utf-8") == (
+        "__version__ = 'dirty'\n"
     )
-    files = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
-    assert files == ["README.md", "src/pkg/__init__.py"]
+    assert uncommitted_digest(repo) not in ("", None)
 
 
-def test_export_head_from_a_package_directory(repo: Path, tmp_path: Path) -> None:
+def test_clean_checkout_from_a_package_directory_sees_its_neighbours(repo: Path) -> None:
     commit(repo, "api/pyproject.toml", "[project]\n")
     commit(repo, "web/package.json", "{}\n")
-    dest = tmp_path / "export"
-    export_head(repo / "api", dest)
-    files = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
-    assert files == ["pyproject.toml"]
+    with clean_checkout(repo / "api") as dest:
+        assert dest.name == "api"
+        assert _files(dest) == ["pyproject.toml"]
+        assert (dest.parent / "web" / "package.json").is_file()
+
+
+def test_clean_checkout_is_removed_when_the_build_fails(repo: Path) -> None:
+    with pytest.raises(RuntimeError), clean_checkout(repo) as dest:
+        raise RuntimeError("build failed")
+    assert not dest.exists()
+    assert len(git(repo, "worktree", "list").strip().splitlines()) == 1
