@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -82,9 +83,13 @@ def build_release(
         prepare(config, export, log=log)
         uv = find_uv()
         if uv:  # the same sdist-then-wheel-from-sdist build, in a fraction of the time
-            argv = [uv, "build", "--out-dir", str(out), str(export)]
+            # --python: a .python-version file in the project must not make uv look for
+            # (or download) another interpreter just to run the build backend
+            argv = [uv, "build", "--python", sys.executable, "--out-dir", str(out), str(export)]
         else:
             argv = [*tools, "-m", "build", "--outdir", str(out), str(export)]
+        tool = "uv build" if uv else "python -m build"
+        log(f"building the sdist, then the wheel from the sdist ({tool})")
         proc.run(
             argv,
             what="building the sdist, then the wheel from the sdist",

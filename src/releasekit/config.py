@@ -45,6 +45,17 @@ TESTPYPI_URL = "https://test.pypi.org/simple/"
 TESTPYPI_UPLOAD_URL = "https://test.pypi.org/legacy/"
 
 PRE_RELEASE_POLICIES = ("both", "test-only")
+# Where projects keep their changelog, most common first; the first that exists is checked.
+CHANGELOG_NAMES = (
+    "CHANGELOG.md",
+    "CHANGES.md",
+    "CHANGELOG.rst",
+    "CHANGES.rst",
+    "HISTORY.md",
+    "HISTORY.rst",
+    "NEWS.md",
+    "NEWS.rst",
+)
 
 _TOP_KEYS = (
     "version-files",
@@ -129,7 +140,7 @@ class Config:
     root: Path
     version_files: tuple[CarrierSpec, ...] = ()  # empty: not configured
     tag_prefix: str | None = None  # None: an optional "v"
-    changelog: str | bool | None = None  # None: CHANGELOG.md when present; False: no check
+    changelog: str | bool | None = None  # None: the first of CHANGELOG_NAMES; False: no check
     pre_release: str = "both"
     indexes: Mapping[str, IndexConfig] = field(default_factory=dict)
     install_index: str | None = None  # None: the installer's own configuration (PyPI)
@@ -158,8 +169,10 @@ class Config:
             return None
         if isinstance(self.changelog, str):
             return self.root / self.changelog
-        default = self.root / "CHANGELOG.md"
-        return default if default.is_file() else None
+        for name in CHANGELOG_NAMES:
+            if (self.root / name).is_file():
+                return self.root / name
+        return None
 
 
 def load_pyproject(root: Path | str) -> dict[str, Any]:
