@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -376,3 +377,94 @@ def test_prebuilt_files_are_checked_and_published_from_another_directory(
     assert (wheelhouse / "releasekit-manifest.json").is_file()
     assert served(indexes["test"]) == files and served(indexes["prod"]) == files
     assert not (project.path / "dist").exists()
+
+
+USER_SESSIONS = """
+
+@nox.session(python=["3.11", "3.12"])
+def tests(session):
+    from pathlib import Path
+
+    Path("ran-" + session.name).write_text(" ".join(session.posargs))
+    if Path("tests-fail").exists():
+        session.error("2 tests failed")
+
+
+@nox.session(venv_backend="none")
+def lint(session):
+    Path = __import__("pathlib").Path
+    Path("ran-lint").write_text("")
+"""
+
+
+def test_check_sessions_are_part_of_the_chain_and_a_failure_stops_it(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    """chroma-ingestion, Tektra: "tests pass on 3.9-3.12" before anything is built."""
+    project = release_project(tmp_path, indexes, tag=None)
+    pyproject = project.path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "[tool.releasekit]\n", '[tool.releasekit]\ncheck-sessions = ["tests", "lint"]\n'
+        )
+    )
+    noxfile = project.path / "noxfile.py"
+    noxfile.write_text(noxfile.read_text() + USER_SESSIONS)
+    project.write(".gitignore", "dist/\n.nox/\nran-*\ntests-fail\n")
+    project.commit("own sessions")
+
+    (project.path / "tests-fail").write_text("")
+    if shutil.which("pyenv"):  # pyenv's shims answer for the versions PYENV_VERSION selects
+        versions = run("pyenv", "versions", "--bare").stdout.split()
+        picked = [next(v for v in versions if v.startswith(f"{x}.")) for x in ("3.11", "3.12")]
+        build_env = {**build_env, "PYENV_VERSION": ":".join(picked)}
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--rehearse")
+    assert code != 0
+    assert "check-sessions failed: `nox -s tests lint` exited with 1" in out
+    assert "2 tests failed" in out
+    assert "Session build aborted: Prerequisite session check was not successful" in out
+    assert not (project.path / "dist").exists()
+
+    (project.path / "tests-fail").unlink()
+    code, out = nox(project, nox_envdir, build_env, "-s", "check", "--", "--rehearse")
+    assert code == 0, out
+    assert "check-sessions: tests, lint passed" in out
+    # every Python the session declares; the release's own options are not handed on
+    assert (project.path / "ran-tests-3.11").read_text() == ""
+    assert (project.path / "ran-tests-3.12").read_text() == ""
+    assert (project.path / "ran-lint").exists()
+
+
+def test_rehearsal_of_a_hatch_vcs_project_with_fancy_readme(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    """structlog, attrs, jsonschema: version and README from plugins of the build env."""
+    project = release_project(tmp_path, indexes, tag=None)
+    pyproject = project.path / "pyproject.toml"
+    text = pyproject.read_text()
+    text = text.replace('version = "1.2.0"', 'dynamic = ["version", "readme"]')
+    text = text.replace('readme = "README.md"\n', "")
+    text = text.replace(
+        'requires = ["hatchling", "releasekit"]',
+        'requires = ["hatchling", "releasekit", "hatch-vcs", "hatch-fancy-pypi-readme"]',
+    )
+    text += (
+        '\n[tool.hatch.version]\nsource = "vcs"\n\n'
+        '[tool.hatch.metadata.hooks.fancy-pypi-readme]\ncontent-type = "text/markdown"\n'
+        '[[tool.hatch.metadata.hooks.fancy-pypi-readme.fragments]]\npath = "README.md"\n'
+    )
+    pyproject.write_text(text)
+    project.commit("hatch-vcs")
+    project.tag("v1.2.0")
+
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--rehearse")
+    assert code == 0, out
+    assert "demo 1.2.0 (from the build backend (hatchling))" in out
+    assert sorted(built(project)) == ["demo-1.2.0-py3-none-any.whl", "demo-1.2.0.tar.gz"]
+    assert "tag      v1.2.0" in out

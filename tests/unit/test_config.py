@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from releasekit.config import CarrierSpec, parse_config
-from releasekit.errors import ConfigError
+from releasekit.config import CarrierSpec, env_flag, hook_options, parse_config, validate_project
+from releasekit.errors import ConfigError, ConfigProblems
 
 
 def config(table: dict[str, Any], root: Path = Path("/p")) -> Any:
@@ -135,3 +135,95 @@ def test_bad_values_name_the_value_and_say_what_to_do(
 def test_a_table_that_is_not_a_table() -> None:
     with pytest.raises(ConfigError, match="must be a table"):
         parse_config({"tool": {"releasekit": "yes"}}, Path("/p"))
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    pyproject = {
+        "tool": {
+            "releasekit": {
+                "versoin-files": [],
+                "tag-prefx": "v",
+                "smoke": {"timeout": 0, "comands": []},
+                "indexes": {"prod": {"url": "http://pypi.example/"}},
+            },
+            "hatch": {"build": {"hooks": {"releasekit": {"require_tag": True}}}},
+        }
+    }
+    with pytest.raises(ConfigProblems) as exc:
+        validate_project(pyproject, Path("/p"))
+    found = [(p.message, p.hint) for p in exc.value.problems]
+    assert found == [
+        ("unknown key 'versoin-files' in [tool.releasekit]", "did you mean 'version-files'?"),
+        ("unknown key 'tag-prefx' in [tool.releasekit]", "did you mean 'tag-prefix'?"),
+        (
+            "[tool.releasekit].indexes.prod url 'http://pypi.example/' uses http:// on a "
+            "non-loopback host",
+            "use https:// (http:// is allowed only for 127.0.0.1, ::1 or localhost)",
+        ),
+        ("unknown key 'comands' in [tool.releasekit].smoke", "did you mean 'commands'?"),
+        (
+            "[tool.releasekit].smoke timeout must be a number of seconds > 0, not 0",
+            "e.g. timeout = 120 (a smoke command still running after it is stopped)",
+        ),
+        (
+            "unknown key 'require_tag' in [tool.hatch.build.hooks.releasekit]",
+            "did you mean 'require-tag'?",
+        ),
+    ]
+    assert str(exc.value).count("hint:") == 6
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "tru"])
+def test_a_boolean_variable_that_is_not_a_boolean_is_an_error(value: str) -> None:
+    with pytest.raises(ConfigError) as exc:
+        hook_options({}, {"RELEASEKIT_REQUIRE_TAG": value})
+    assert exc.value.message == f"RELEASEKIT_REQUIRE_TAG={value!r} is not a boolean"
+    assert "RELEASEKIT_REQUIRE_TAG=1" in exc.value.hint
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1", True), ("yes", True), ("ON", True), ("", False), ("0", False), ("off", False)],
+)
+def test_boolean_variables(value: str, expected: bool) -> None:
+    assert env_flag("X", {"X": value}) is expected
+    assert hook_options({}, {"RELEASEKIT_REQUIRE_TAG": value}).require_tag is expected
+
+
+def test_hook_options() -> None:
+    options = hook_options({"require-tag": True, "dependencies": ["x"]}, {})
+    assert (options.require_tag, options.allow_dirty, options.require_tag_from_env) == (
+        True, False, False,
+    )  # fmt: skip
+    with pytest.raises(ConfigError, match="allow-dirty must be true or false, not 'yes'"):
+        hook_options({"allow-dirty": "yes"}, {})
+
+
+def test_new_keys() -> None:
+    c = config(
+        {
+            "check-sessions": ["tests", "lint"],
+            "prepare-commands": ["npm ci --prefix frontend"],
+            "version-from-tag": True,
+            "changelog": False,
+            "smoke": {"timeout": 5},
+        }
+    )
+    assert c.check_sessions == ("tests", "lint")
+    assert c.prepare_commands == ("npm ci --prefix frontend",)
+    assert c.version_from_tag is True
+    assert c.changelog_path() is None
+    assert c.smoke.timeout == 5.0
+    assert config({}).smoke.timeout == 120.0
+
+
+@pytest.mark.parametrize("value", ["", "docs/", 3])
+def test_changelog_must_be_a_path_or_false(value: object) -> None:
+    exc = error({"changelog": value})
+    assert exc.message == f"[tool.releasekit] changelog must be a file path or false, not {value!r}"
+    assert "changelog = false" in exc.hint
+
+
+def test_common_changelog_names_are_found(tmp_path: Path) -> None:
+    (tmp_path / "CHANGES.rst").write_text("x\n", encoding="utf-8")
+    assert parse_config({}, tmp_path).changelog_path() == tmp_path / "CHANGES.rst"
