@@ -9,6 +9,12 @@ version and nothing else.
 Writing is two-phase (:func:`write_all` renders every file before writing any), so a bad entry
 leaves the tree as it was instead of half-bumped.
 
+Each file keeps its own *spelling* of versions (:meth:`Carrier.spelling`): package.json is
+always semver (``1.0.0-rc.1``), any other file is semver when its current value is
+(``1.0.0-beta``, see :func:`releasekit.version.is_semver_spelling`) and PEP 440 (``1.0.0rc1``)
+otherwise. Versions are only ever *compared* normalized, so ``1.0.0-beta`` in one file and
+``1.0.0b0`` in another agree.
+
 This module is imported by the hatch build hook in every build of every project that uses
 releasekit: standard library at import time only; ``tomlkit`` is imported where the
 pyproject.toml carrier needs it.
@@ -84,6 +90,18 @@ class Carrier(abc.ABC):
         """
         return self._render_text(self._load(), version)
 
+    def spelling(self, version: str) -> str:
+        """``version`` as this file would write it: semver or PEP 440, as the file does now.
+
+        ``1.0.0b1`` is ``1.0.0-beta.1`` in package.json and in a file that says
+        ``1.0.0-beta`` today, and ``1.0.0b1`` in one that says ``1.0.0b0`` or ``1.0.0``. A
+        semver file that already holds ``version`` keeps its own text (``1.0.0-beta`` stays,
+        rather than becoming ``1.0.0-beta.0``), so stamping a file with the version it already
+        has (say, a tag's version into an export) changes nothing. :class:`CarrierError` when
+        the file's spelling cannot express ``version``.
+        """
+        return self._spell(self._raw_in(self._load()), _version.normalize(version))
+
     # -- for subclasses -------------------------------------------------------------------
 
     @abc.abstractmethod
@@ -91,8 +109,19 @@ class Carrier(abc.ABC):
         """The raw version value in ``text``, or :class:`CarrierError` when there is none."""
 
     @abc.abstractmethod
-    def _replace(self, text: str, version: str) -> str:
-        """``text`` with the (normalized) ``version`` written where :meth:`_raw_in` found it."""
+    def _replace(self, text: str, value: str) -> str:
+        """``text`` with ``value`` (already spelled, see :meth:`_spell`) where the version is."""
+
+    def _spelled_semver(self, raw: str) -> bool:
+        """Whether a file whose version reads ``raw`` spells versions the semver way."""
+        return _version.is_semver_spelling(raw)
+
+    def _semver_way_out(self, raw: str) -> str:
+        """The other way out when the file's semver spelling cannot express a version."""
+        return (
+            f"write a PEP 440 version into {self.display_path} by hand (it keeps the semver "
+            f"spelling of its {raw} otherwise)"
+        )
 
     # -- shared machinery -----------------------------------------------------------------
 
@@ -120,23 +149,65 @@ class Carrier(abc.ABC):
             ) from None
 
     def _normalize(self, raw: str) -> str:
+        """``raw`` as a normalized PEP 440 version, read the way the file spells it.
+
+        A semver-spelled value is read with :func:`releasekit.version.from_semver`, which
+        refuses a semver pre-release PEP 440 cannot express or would misread (``1.0.0-1`` is
+        a pre-release in semver but ``1.0.0.post1`` in PEP 440).
+        """
+        semver = self._spelled_semver(raw)
         try:
-            return _version.normalize(raw)
-        except VersionError:
+            return _version.from_semver(raw) if semver else _version.normalize(raw)
+        except VersionError as exc:
+            if semver and _version.semver_prerelease(raw) is not None:
+                raise CarrierError(
+                    f"{self.display_path}: {exc.message}",
+                    f"{exc.hint} in {self.display_path}",
+                ) from None
             raise CarrierError(
                 f"{self.display_path} has version {raw!r}, which is not a PEP 440 version",
                 f"write a version such as 1.2.0 or 1.2.0rc1 into {self.display_path}",
             ) from None
 
+    def _spell(self, raw: str, wanted: str) -> str:
+        """The text to write for the normalized ``wanted`` into a file that now says ``raw``."""
+        if not self._spelled_semver(raw):
+            return wanted
+        try:
+            if _version.is_semver_spelling(raw) and self._normalize(raw) == wanted:
+                return raw  # already says it, in its own words: 1.0.0-beta stays 1.0.0-beta
+        except CarrierError:
+            pass  # what it says now is not readable: it is replaced, not kept
+        try:
+            semver = _version.to_semver(wanted)
+        except VersionError as exc:
+            raise CarrierError(
+                f"{self.display_path} cannot carry {wanted}: it has no semver spelling "
+                f"({exc.message})",
+                f"choose a version semver can express, or {self._semver_way_out(raw)}",
+            ) from None
+        if _version.try_normalize(semver) != wanted:
+            # semver pads 1.2 to 1.2.0: a different release on an index, so the files would
+            # disagree right after the bump.
+            raise CarrierError(
+                f"{self.display_path} cannot carry {wanted}: semver spells it {semver}, "
+                "which is a different version",
+                f"use a three-part version such as {_version.normalize(semver)}, or "
+                + self._semver_way_out(raw),
+            )
+        return semver
+
     def _render_text(self, text: str, version: str) -> str:
         """Replace the version in ``text`` and prove the result reads back as that version.
 
-        The read-back catches a carrier that would write something it cannot read again,
-        e.g. a pattern whose ``version`` group is too narrow for ``1.3.0rc1``: better to
+        The new value is spelled the way the file spells it (:meth:`_spell`). The read-back
+        catches a carrier that would write something it cannot read again, e.g. a pattern
+        whose ``version`` group is too narrow for ``1.3.0rc1`` or ``1.3.0-rc.1``: better to
         refuse the bump than to leave a file that disagrees with itself.
         """
         wanted = _version.normalize(version)
-        new_text = self._replace(text, wanted)
+        value = self._spell(self._raw_in(text), wanted)
+        new_text = self._replace(text, value)
         back: str | None = None
         try:
             back = self._raw_in(new_text)
@@ -145,8 +216,9 @@ class Carrier(abc.ABC):
             ok = False
         if not ok:
             found = "nothing" if back is None else repr(back)
+            shown = wanted if value == wanted else f"{value} ({wanted})"
             raise CarrierError(
-                f"{self.display_path}: after writing {wanted} the version would read back as "
+                f"{self.display_path}: after writing {shown} the version would read back as "
                 f"{found}",
                 self._readback_hint(),
             )
@@ -198,7 +270,7 @@ class PyprojectCarrier(Carrier):
             )
         return str(value)  # a tomlkit String is a str subclass; hand out a plain one
 
-    def _replace(self, text: str, version: str) -> str:
+    def _replace(self, text: str, value: str) -> str:
         import tomlkit
         from tomlkit.items import String
 
@@ -208,12 +280,12 @@ class PyprojectCarrier(Carrier):
         if isinstance(old, String):
             # Same quote style and the same comment after it: only the value changes.
             quotes = getattr(old, "type", None) or old._t  # tomlkit < 0.12 has only _t
-            new = String.from_raw(version, quotes)
+            new = String.from_raw(value, quotes)
             for name in ("indent", "comment_ws", "comment", "trail"):
                 setattr(new.trivia, name, getattr(old.trivia, name))
             project["version"] = new
         else:
-            project["version"] = version
+            project["version"] = value
         return tomlkit.dumps(doc)
 
 
@@ -245,9 +317,9 @@ class PythonCarrier(Carrier):
     def _raw_in(self, text: str) -> str:
         return self._match(text).group("version")
 
-    def _replace(self, text: str, version: str) -> str:
+    def _replace(self, text: str, value: str) -> str:
         start, end = self._match(text).span("version")
-        return text[:start] + version + text[end:]
+        return text[:start] + value + text[end:]
 
 
 _JSON_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -295,34 +367,16 @@ class PackageJsonCarrier(Carrier):
             )
         return value
 
-    def _normalize(self, raw: str) -> str:
-        try:
-            return _version.normalize(_version.from_semver(raw))
-        except VersionError:
-            return super()._normalize(raw)
+    def _spelled_semver(self, raw: str) -> bool:
+        return True  # npm takes nothing else, whatever the file says today
 
-    def _replace(self, text: str, version: str) -> str:
+    def _semver_way_out(self, raw: str) -> str:
+        return f"remove {self.display_path} from version-files"
+
+    def _replace(self, text: str, value: str) -> str:
         self._raw_in(text)  # validates: an object with a top-level string "version"
-        try:
-            semver = _version.to_semver(version)
-        except VersionError as exc:
-            raise CarrierError(
-                f"{self.display_path} cannot carry {version}: it has no semver spelling "
-                f"({exc.message})",
-                f"choose a version semver can express, or remove {self.display_path} from "
-                "version-files",
-            ) from None
-        if _version.try_normalize(_version.from_semver(semver)) != version:
-            # semver pads 1.2 to 1.2.0: a different release on an index, so the files would
-            # disagree right after the bump.
-            raise CarrierError(
-                f"{self.display_path} cannot carry {version}: semver spells it {semver}, "
-                "which is a different version",
-                f"use a three-part version such as {_version.normalize(semver)}, or remove "
-                f"{self.display_path} from version-files",
-            )
         start, end = _top_level_value_span(text, "version")
-        return text[:start] + json.dumps(semver) + text[end:]
+        return text[:start] + json.dumps(value) + text[end:]
 
 
 def _top_level_value_span(text: str, key: str) -> tuple[int, int]:
@@ -410,9 +464,9 @@ class RegexCarrier(Carrier):
     def _raw_in(self, text: str) -> str:
         return self._match(text).group("version")
 
-    def _replace(self, text: str, version: str) -> str:
+    def _replace(self, text: str, value: str) -> str:
         start, end = self._match(text).span("version")
-        return text[:start] + version + text[end:]
+        return text[:start] + value + text[end:]
 
     def _readback_hint(self) -> str:
         return "make the pattern's version group match the whole version, e.g. (?P<version>[^\"']+)"
@@ -515,7 +569,9 @@ def check_consistent(specs: Sequence[CarrierSpec], root: Path) -> str:
 def write_all(specs: Sequence[CarrierSpec], root: Path, version: str) -> list[Path]:
     """Write ``version`` into every carrier: all files, or none when any of them fails.
 
-    Everything is rendered before the first write. Two entries naming the same file (say,
+    Each file gets the version in its own spelling (:meth:`Carrier.spelling`): package.json
+    ``1.0.0-rc.1`` next to ``__init__.py`` ``1.0.0rc1``. Everything is rendered before the
+    first write. Two entries naming the same file (say,
     two patterns) are applied one after the other to that file's text, not both to the
     original, so neither edit is lost. Returns the paths written, each once, in order.
     """

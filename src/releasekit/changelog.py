@@ -11,6 +11,10 @@ version in a heading is compared with the release version as a PEP 440 *normaliz
 ``1.0.0-rc.1`` in a heading is the section for ``1.0.0rc1``, but ``1.2`` is not the section
 for ``1.2.0`` (they are different files on an index) and ``1.2.0rc1`` never is.
 
+A pre-release or dev release (``1.2.0rc1``, ``1.2.0.dev3``) is usually cut before its notes
+are final, so it is satisfied by a section for itself, for its final version (``1.2.0``), or
+by an "Unreleased" section; a final version always needs its own (:func:`section_for`).
+
 Everything but :func:`check_changelog` is pure: text in, values out.
 """
 
@@ -25,9 +29,9 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from releasekit.errors import ChangelogError
-from releasekit.version import normalize
+from releasekit.version import Channel, channel, normalize
 
-__all__ = ["check_changelog", "find_section"]
+__all__ = ["ChangelogSection", "check_changelog", "find_section", "section_for"]
 
 # An ATX heading: up to three spaces, 1-6 "#", then the title (closing "#"s are dropped).
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
@@ -181,6 +185,84 @@ def find_section(text: str, version: str) -> str | None:
     return None
 
 
+_OWN_VERSION = "own version"
+_UNRELEASED_REASON = "Unreleased"
+
+
+@dataclass(frozen=True)
+class ChangelogSection:
+    """The section that satisfied the changelog check for ``version``, and why it counts.
+
+    ``reason`` is ``"own version"``, ``"final version 1.2.0"`` (a pre-release's final) or
+    ``"Unreleased"``; ``title`` is the heading as written, for the log line.
+    """
+
+    title: str
+    reason: str
+    version: str  # the normalized version being released
+
+    def describe(self) -> str:
+        """``section '1.2.0' (the final version of 1.2.0rc1)``: what a session logs."""
+        shown = f"section {self.title!r}"
+        if self.reason == _OWN_VERSION:
+            return shown
+        if self.reason == _UNRELEASED_REASON:
+            dev = _release_channel(self.version) is Channel.DEV
+            kind = "a dev release" if dev else "a pre-release"
+            return f"{shown} ({self.version} is {kind})"
+        return f"{shown} (the final version of {self.version})"
+
+    def __str__(self) -> str:  # a log line shows the description, not the dataclass
+        return self.describe()
+
+
+def _release_channel(version: str) -> Channel:
+    """The channel of ``version``'s public part: ``1.2.1.dev3+g1a2b`` is a dev release.
+
+    A VCS version source adds a local part off the tag; the changelog rule goes by what the
+    release would be without it.
+    """
+    return channel(Version(version).public)
+
+
+def _final_version(version: str) -> str:
+    """The final release a pre-release or dev release leads to: ``1.2.0rc1.dev2`` -> ``1.2.0``.
+
+    A post-release is kept (``1.2.0.post1.dev1`` leads to ``1.2.0.post1``).
+    """
+    parsed = Version(version)
+    post = "" if parsed.post is None else f".post{parsed.post}"
+    return str(Version(parsed.base_version + post))
+
+
+def section_for(text: str, version: str) -> ChangelogSection | None:
+    """The section that lets ``version`` be released, or ``None`` when there is none.
+
+    A final version needs a section of its own, not marked unreleased. A pre-release or dev
+    release (:func:`releasekit.version.channel`) may also be covered by a section for its final
+    version, or by a heading that says "Unreleased" (``## [Unreleased]``, or one for this
+    version or its final marked unreleased), first found in that order: pre-release notes are
+    often written under the final version's heading before it is out. ``VersionError`` when
+    ``version`` is not PEP 440.
+    """
+    wanted = normalize(version)
+    headings = list(_headings(text.splitlines()))
+    own = next((h for h in headings if h.version == wanted and not h.unreleased), None)
+    if own is not None:
+        return ChangelogSection(own.title, _OWN_VERSION, wanted)
+    if _release_channel(wanted) not in (Channel.PRE, Channel.DEV):
+        return None
+    final = _final_version(wanted)
+    if final != wanted:
+        for heading in headings:
+            if heading.version == final and not heading.unreleased:
+                return ChangelogSection(heading.title, f"final version {final}", wanted)
+    for heading in headings:
+        if heading.unreleased and heading.version in (None, wanted, final):
+            return ChangelogSection(heading.title, _UNRELEASED_REASON, wanted)
+    return None
+
+
 def _suggestion(path: Path, version: str) -> str:
     """A heading for ``version`` in the dialect of the file, dated today."""
     today = datetime.date.today().isoformat()
@@ -190,29 +272,57 @@ def _suggestion(path: Path, version: str) -> str:
     return f"add a heading like `## [{version}] - {today}` (Keep a Changelog)"
 
 
-def check_changelog(path: Path, version: str) -> None:
-    """Raise ``ChangelogError`` unless the changelog at ``path`` has a section for ``version``.
-
-    The hint proposes the heading to add, and points at an "Unreleased" section when there is
-    one, because renaming it is nearly always what the maintainer forgot.
-    """
-    wanted = normalize(version)
+def _read(path: Path, wanted: str) -> str:
+    """The changelog's text, or a one-line :class:`ChangelogError` naming the path."""
+    if path.is_dir():
+        raise ChangelogError(
+            f"changelog {path} is a directory, not a file (releasing {wanted})",
+            'set [tool.releasekit] changelog to the file, e.g. changelog = "CHANGELOG.md", '
+            "or changelog = false to skip the check",
+        )
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ChangelogError(
             f"changelog {path} not found (releasing {wanted})",
             f"create it and {_suggestion(path, wanted)}, or set [tool.releasekit] changelog",
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise ChangelogError(
-            f"changelog {path} is unreadable (releasing {wanted}): {exc}",
-            "make it a UTF-8 text file",
+            f"changelog {path} is not UTF-8 text ({exc.reason} at byte {exc.start})",
+            "save it as UTF-8",
         ) from None
-    if find_section(text, wanted) is not None:
-        return
-    headings = list(_headings(text.splitlines()))
+    except OSError as exc:
+        raise ChangelogError(
+            f"cannot read changelog {path}: {exc.strerror or type(exc).__name__}",
+            "make it a readable file, or set [tool.releasekit] changelog to the right one "
+            "(changelog = false skips the check)",
+        ) from None
+
+
+def check_changelog(path: Path, version: str) -> ChangelogSection:
+    """The section of the changelog at ``path`` that lets ``version`` be released.
+
+    :class:`ChangelogError` when there is none (the rules are :func:`section_for`'s), or the
+    file cannot be read. The hint proposes the heading to add, and points at an "Unreleased"
+    section when there is one, because renaming it is nearly always what the maintainer
+    forgot. Callers that only need the check may ignore the result.
+    """
+    wanted = normalize(version)
+    text = _read(path, wanted)
+    found = section_for(text, wanted)
+    if found is not None:
+        return found
     hint = _suggestion(path, wanted)
+    if _release_channel(wanted) in (Channel.PRE, Channel.DEV):
+        final = _final_version(wanted)
+        raise ChangelogError(
+            f"changelog {path} has no section for {wanted}, its final version {final}, "
+            "or Unreleased",
+            f"{hint}; before the final release a section for {final} or an "
+            "Unreleased one (`## [Unreleased]`) does as well",
+        )
+    headings = list(_headings(text.splitlines()))
     marked = next((h for h in headings if h.version == wanted and h.unreleased), None)
     unreleased = next((h for h in headings if h.unreleased and h.version is None), None)
     if marked is not None:

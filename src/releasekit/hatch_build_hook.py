@@ -25,6 +25,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 from releasekit import git, guard
 from releasekit.config import hook_options, parse_config
+from releasekit.errors import TagError
 from releasekit.git import ReleaseTag
 
 STAMP_NAME = ".releasekit-tag.json"
@@ -74,9 +75,18 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             return
 
         dirty = [] if from_sdist else git.dirty_files(root)
-        guard.check_release_build(
-            package_version, tag, dirty_files=dirty, allow_dirty=options.allow_dirty
-        )
+        try:
+            guard.check_release_build(
+                package_version, tag, dirty_files=dirty, allow_dirty=options.allow_dirty
+            )
+        except TagError as exc:
+            if config.version_from_tag and tag.version != package_version:
+                raise TagError(
+                    exc.message,
+                    "version-from-tag = true: `nox -s build` writes the tag's version into "
+                    "its own checkout before building; a plain build builds what the files say",
+                ) from None
+            raise
         if not from_sdist and config.version_files:
             from releasekit import carriers
 

@@ -219,11 +219,7 @@ def check(session: Any) -> None:
             from releasekit.changelog import check_changelog
 
             found = check_changelog(changelog_path, version)
-            ctx.log(
-                f"{changelog_path.name}: {found}"
-                if found
-                else f"{changelog_path.name} has a section for {version}"
-            )
+            ctx.log(f"{changelog_path.name}: {found}")
         elif ctx.config.changelog is False:
             ctx.log("changelog check off ([tool.releasekit] changelog = false)")
         else:

@@ -12,6 +12,7 @@ Imported by the hatch plugin: standard library and ``packaging`` only.
 from __future__ import annotations
 
 import enum
+import re
 
 from packaging.version import InvalidVersion, Version
 
@@ -23,9 +24,11 @@ __all__ = [
     "bump",
     "channel",
     "from_semver",
+    "is_semver_spelling",
     "normalize",
     "parse_release_tag",
     "same_version",
+    "semver_prerelease",
     "tag_for",
     "to_semver",
     "try_normalize",
@@ -253,6 +256,13 @@ def to_semver(version: str) -> str:
     -> build metadata ``+abc``. :func:`from_semver` reads every result back to ``version``'s
     normalized form (up to the release padding). Epochs and more than three release segments
     have no semver spelling and raise :class:`VersionError`.
+
+    The pre-release number is always written, even when it is 0: ``1.0.0b0`` ->
+    ``1.0.0-beta.0``, not ``1.0.0-beta``. Both read back as ``1.0.0b0``, but semver orders
+    ``1.0.0-beta`` *before* ``1.0.0-beta.0``, and only the numbered form keeps npm's order
+    the same as PEP 440's for every later ``-beta.N``. A file that already says
+    ``1.0.0-beta`` is not rewritten for the same version (see ``Carrier.spelling``), so users
+    see ``-beta`` -> ``-beta.1`` on the next bump.
     """
     parsed = _parse(version)
     if parsed.epoch:
@@ -281,6 +291,64 @@ def to_semver(version: str) -> str:
     return text
 
 
+# MAJOR.MINOR.PATCH-PRERELEASE[+BUILD] as semver.org writes it (an optional leading "v", as
+# people write it too). Only versions *with* a pre-release are matched: a plain 1.2.3 is
+# spelled the same both ways, so it says nothing about which spelling a file uses.
+_SEMVER_PRERELEASE_RE = re.compile(
+    r"^[vV]?\d+\.\d+\.\d+"
+    r"-(?P<pre>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)"
+    r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
+)
+_SEMVER_HINT = (
+    "PEP 440 reads the semver pre-releases -alpha.N, -beta.N, -rc.N and -dev.N "
+    "(1.0.0-rc.1 is 1.0.0rc1); use one of them, or a PEP 440 version such as 1.0.0rc1"
+)
+
+
+def semver_prerelease(text: str) -> str | None:
+    """The pre-release part of a semver version (``rc.1`` of ``1.0.0-rc.1+b5``), else ``None``.
+
+    ``None`` also for text that is not semver with a pre-release: ``1.0.0``, ``1.0.0rc1``,
+    ``1.0-beta``. Whether PEP 440 can read the pre-release is not checked here.
+    """
+    match = _SEMVER_PRERELEASE_RE.match(text)
+    return None if match is None else match.group("pre")
+
+
+def is_semver_spelling(text: str) -> bool:
+    """Whether ``text`` is a version spelled the semver way: ``1.0.0-beta``, ``1.0.0-rc.1``.
+
+    That is MAJOR.MINOR.PATCH, a hyphen, and a pre-release that starts with a letter. A
+    carrier whose file says so keeps that spelling when a new version is written into it.
+    ``1.0.0-1`` does not count: PEP 440 spells a post-release that way, and a file other
+    than package.json that says it has always been read as ``1.0.0.post1``. A final
+    ``1.2.3`` does not count either: both spellings agree on it.
+    """
+    pre = semver_prerelease(text)
+    return pre is not None and pre[0].isalpha()
+
+
 def from_semver(text: str) -> str:
-    """The normalized PEP 440 version of a semver string (``1.0.0-rc.1`` -> ``1.0.0rc1``)."""
-    return normalize(text)
+    """The normalized PEP 440 version of a semver string (``1.0.0-rc.1`` -> ``1.0.0rc1``).
+
+    PEP 440 text passes through (``1.0.0rc1``, ``1.2``). A semver pre-release is refused
+    when PEP 440 has no equivalent (``1.0.0-SNAPSHOT``, ``1.0.0-alpha.beta``) and when PEP 440
+    would read it as something else: ``1.0.0-1``, ``1.0.0-r.1`` are pre-releases *before*
+    1.0.0 in semver, but post-releases *after* it in PEP 440. ``-post.N`` is accepted, since
+    :func:`to_semver` writes post-releases that way.
+    """
+    pre = semver_prerelease(text)
+    if pre is None:
+        return normalize(text)
+    normalized = try_normalize(text)
+    if normalized is None:
+        raise VersionError(f"semver version {text!r} has no PEP 440 equivalent", _SEMVER_HINT)
+    parsed = Version(normalized)
+    said_post = pre.lower().startswith("post")
+    if parsed.pre is None and parsed.dev is None and not said_post:
+        raise VersionError(
+            f"semver version {text!r} is a pre-release, but PEP 440 reads it as the "
+            f"post-release {normalized}",
+            _SEMVER_HINT,
+        )
+    return normalized

@@ -12,16 +12,16 @@ import pytest
 from releasekit.errors import BuildError, TagError
 from releasekit.git import (
     ReleaseTag,
-    commit_timestamp,
-    dirty_files,
     clean_checkout,
+    commit_timestamp,
     describe,
-    uncommitted_digest,
+    dirty_files,
     head_commit,
     is_dirty,
     is_repository,
     is_shallow,
     release_tag,
+    uncommitted_digest,
 )
 
 TAG_VARS = (

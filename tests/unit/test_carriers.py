@@ -602,3 +602,260 @@ def test_write_failure_names_the_file_and_what_was_written(
         "cannot write version file package.json: Permission denied "
         "(already written: pyproject.toml, src/demo/__init__.py)"
     )
+
+
+# -- spellings: each file keeps semver or PEP 440 -----------------------------------------
+
+
+def test_read_back_failure_names_the_version_written(tmp_path: Path) -> None:
+    write(tmp_path, "docs/conf.txt", CONF)
+    spec = CarrierSpec("docs/conf.txt", r"^release = \"(?P<version>[0-9.]+)")
+    with pytest.raises(CarrierError) as excinfo:
+        write_all([spec], tmp_path, "1.3.0rc1")
+    assert error(excinfo).message == (
+        "docs/conf.txt: after writing 1.3.0rc1 the version would read back as '1.3.0'"
+    )
+
+
+def test_read_back_failure_of_a_semver_spelling_shows_both_spellings(tmp_path: Path) -> None:
+    text = 'release = "1.0.0-beta"\n'
+    path = write(tmp_path, "docs/conf.txt", text)
+    # too narrow for "-beta.1": it stops at the dot after "beta"
+    spec = CarrierSpec("docs/conf.txt", r'^release = "(?P<version>\d+\.\d+\.\d+(?:-[a-z]+)?)')
+    assert carrier_for(spec, tmp_path).read() == "1.0.0b0"
+    with pytest.raises(CarrierError) as excinfo:
+        write_all([spec], tmp_path, "1.0.0b1")
+    exc = error(excinfo)
+    assert exc.message == (
+        "docs/conf.txt: after writing 1.0.0-beta.1 (1.0.0b1) the version would read back as "
+        "'1.0.0-beta'"
+    )
+    assert "(?P<version>" in exc.hint
+    assert text_of(path) == text
+
+
+@pytest.mark.parametrize(
+    ("spec", "text", "line"),
+    [
+        (CarrierSpec("src/demo/__init__.py"), '__version__ = "{}"\n', '__version__ = "{}"'),
+        (
+            CarrierSpec("docs/conf.txt", r'^release = "(?P<version>[^"]+)"'),
+            'project = "demo"\nrelease = "{}"\n',
+            'release = "{}"',
+        ),
+        (
+            CarrierSpec("pyproject.toml"),
+            '[project]\nname = "demo"\nversion = "{}"  # keep\n',
+            'version = "{}"',
+        ),
+    ],
+    ids=["python", "pattern", "pyproject"],
+)
+@pytest.mark.parametrize(
+    ("raw", "version", "written"),
+    [
+        ("1.0.0-beta", "1.0.0b1", "1.0.0-beta.1"),
+        ("1.0.0-beta", "1.0.0rc1", "1.0.0-rc.1"),
+        ("1.0.0-beta", "1.0.0", "1.0.0"),
+        ("1.0.0-beta", "1.1.0", "1.1.0"),
+        ("1.0.0-rc.1", "1.0.0rc2", "1.0.0-rc.2"),
+        ("2.0.0-alpha.3", "2.0.0a4", "2.0.0-alpha.4"),
+        ("1.0.0-RC1", "1.0.0rc2", "1.0.0-rc.2"),
+        ("1.0.0-beta+build.5", "1.0.0b1.dev2", "1.0.0-beta.1.dev.2"),
+        ("1.0.0b0", "1.0.0b1", "1.0.0b1"),
+        ("1.0.0", "1.1.0rc1", "1.1.0rc1"),
+        ("1.0.0-1", "1.0.0.post2", "1.0.0.post2"),  # PEP 440's own post-release spelling
+    ],
+)
+def test_each_carrier_writes_in_the_spelling_its_file_uses(
+    tmp_path: Path, spec: CarrierSpec, text: str, line: str, raw: str, version: str, written: str
+) -> None:
+    path = write(tmp_path, spec.path, text.format(raw))
+    carrier = carrier_for(spec, tmp_path)
+    assert carrier.spelling(version) == written
+    assert write_all([spec], tmp_path, version) == [path]
+    assert text_of(path) == text.format(written)
+    assert line.format(written) in text_of(path)
+    assert carrier.read() == version
+
+
+def test_spelling_of_the_version_a_semver_file_already_has_is_its_own_text(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "demo.py", '__version__ = "1.0.0-beta"\n')
+    carrier = carrier_for(CarrierSpec("demo.py"), tmp_path)
+    for same in ("1.0.0b0", "1.0.0-beta.0", "v1.0.0-BETA"):
+        assert carrier.spelling(same) == "1.0.0-beta"
+    assert carrier.render("1.0.0b0") == '__version__ = "1.0.0-beta"\n'
+    write_all([CarrierSpec("demo.py")], tmp_path, "1.0.0b0")
+    assert text_of(path) == '__version__ = "1.0.0-beta"\n'
+
+
+def test_spelling_in_pep440_files_is_normalized(tmp_path: Path) -> None:
+    write(tmp_path, "demo.py", '__version__ = "1.0.0b0"\n')
+    carrier = carrier_for(CarrierSpec("demo.py"), tmp_path)
+    assert carrier.spelling("1.0.0-beta.1") == "1.0.0b1"
+    assert carrier.spelling("v1.0.0-BETA") == "1.0.0b0"
+
+
+def test_package_json_always_spells_semver(tmp_path: Path) -> None:
+    path = write(tmp_path, "package.json", '{\n  "version": "1.0.0rc1"\n}\n')
+    carrier = carrier_for(CarrierSpec("package.json"), tmp_path)
+    assert carrier.read() == "1.0.0rc1"
+    assert carrier.spelling("1.0.0rc1") == "1.0.0-rc.1"  # npm wants semver, whatever it said
+    assert carrier.spelling("1.0.0b0") == "1.0.0-beta.0"
+    write_all([CarrierSpec("package.json")], tmp_path, "1.0.0rc2")
+    assert text_of(path) == '{\n  "version": "1.0.0-rc.2"\n}\n'
+
+
+def test_mixed_spellings_each_file_in_its_own(tmp_path: Path) -> None:
+    specs = project(tmp_path, "1.0.0-beta", "1.0.0b0", "1.0.0-beta")
+    package_before = text_of(tmp_path / "package.json")
+    readings = read_all(specs, tmp_path)
+    assert [r.version for r in readings] == ["1.0.0b0"] * 3
+    assert disagreements(readings) == []
+    assert check_consistent(specs, tmp_path) == "1.0.0b0"
+    assert [carrier_for(s, tmp_path).spelling("1.0.0b1") for s in specs] == [
+        "1.0.0-beta.1",
+        "1.0.0b1",
+        "1.0.0-beta.1",
+    ]
+
+    write_all(specs, tmp_path, "1.0.0b1")
+
+    assert text_of(tmp_path / "pyproject.toml") == (
+        '[project]\nname = "demo"\nversion = "1.0.0-beta.1"\n'
+    )
+    assert text_of(tmp_path / "src/demo/__init__.py") == '__version__ = "1.0.0b1"\n'
+    assert text_of(tmp_path / "package.json") == package_before.replace(
+        '"1.0.0-beta"', '"1.0.0-beta.1"'
+    )
+    assert check_consistent(specs, tmp_path) == "1.0.0b1"
+
+
+def test_semver_and_pep440_spellings_of_one_version_agree(tmp_path: Path) -> None:
+    specs = project(tmp_path, "1.0.0b0", "1.0.0-beta", "1.0.0-beta.0")
+    readings = read_all(specs, tmp_path)
+    assert [r.raw for r in readings] == ["1.0.0b0", "1.0.0-beta", "1.0.0-beta.0"]
+    assert disagreements(readings) == []
+    assert check_consistent(specs, tmp_path) == "1.0.0b0"
+    assert readings[1].describe() == "src/demo/__init__.py has 1.0.0-beta (1.0.0b0)"
+
+
+def test_semver_spellings_of_different_versions_disagree(tmp_path: Path) -> None:
+    specs = project(tmp_path, "1.0.0-beta", "1.0.0-beta.1", "1.0.0-beta")
+    with pytest.raises(CarrierError) as excinfo:
+        check_consistent(specs, tmp_path)
+    assert error(excinfo).message == (
+        "version files disagree: pyproject.toml has 1.0.0-beta (1.0.0b0), but "
+        "src/demo/__init__.py has 1.0.0-beta.1 (1.0.0b1)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("version", "message", "hint"),
+    [
+        (
+            "1.0",
+            "src/demo/__init__.py cannot carry 1.0: semver spells it 1.0.0, which is a "
+            "different version",
+            "use a three-part version such as 1.0.0, or write a PEP 440 version into "
+            "src/demo/__init__.py by hand (it keeps the semver spelling of its 1.0.0-beta "
+            "otherwise)",
+        ),
+        (
+            "1!1.0.0",
+            "src/demo/__init__.py cannot carry 1!1.0.0: it has no semver spelling (version "
+            "1!1.0.0 has an epoch, which semver cannot express)",
+            "choose a version semver can express, or write a PEP 440 version into "
+            "src/demo/__init__.py by hand (it keeps the semver spelling of its 1.0.0-beta "
+            "otherwise)",
+        ),
+    ],
+)
+def test_semver_spelled_file_refuses_what_semver_cannot_spell(
+    tmp_path: Path, version: str, message: str, hint: str
+) -> None:
+    specs = project(tmp_path, "1.0.0b0", "1.0.0-beta", "1.0.0-beta")
+    before = {p: text_of(p) for p in tmp_path.rglob("*") if p.is_file()}
+    with pytest.raises(CarrierError) as excinfo:
+        write_all(specs[:2], tmp_path, version)
+    exc = error(excinfo)
+    assert exc.message == message
+    assert exc.hint == hint
+    assert {p: text_of(p) for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_package_json_padding_hint_is_unchanged(tmp_path: Path) -> None:
+    specs = project(tmp_path, "1.0.0", "1.0.0", "1.0.0")
+    with pytest.raises(CarrierError) as excinfo:
+        write_all(specs, tmp_path, "1.2")
+    exc = error(excinfo)
+    assert exc.message == (
+        "package.json cannot carry 1.2: semver spells it 1.2.0, which is a different version"
+    )
+    assert (
+        exc.hint
+        == "use a three-part version such as 1.2.0, or remove package.json from version-files"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rel", "text", "message"),
+    [
+        (
+            "src/demo/__init__.py",
+            '__version__ = "1.0.0-SNAPSHOT"\n',
+            "src/demo/__init__.py: semver version '1.0.0-SNAPSHOT' has no PEP 440 equivalent",
+        ),
+        (
+            "src/demo/__init__.py",
+            '__version__ = "1.0.0-alpha.beta"\n',
+            "src/demo/__init__.py: semver version '1.0.0-alpha.beta' has no PEP 440 equivalent",
+        ),
+        (
+            "src/demo/__init__.py",
+            '__version__ = "1.0.0-rev.1"\n',
+            "src/demo/__init__.py: semver version '1.0.0-rev.1' is a pre-release, but PEP 440 "
+            "reads it as the post-release 1.0.0.post1",
+        ),
+        (
+            "package.json",
+            '{"version": "1.0.0-1"}',
+            "package.json: semver version '1.0.0-1' is a pre-release, but PEP 440 reads it as "
+            "the post-release 1.0.0.post1",
+        ),
+        (
+            "package.json",
+            '{"version": "1.0.0-x.7.z.92"}',
+            "package.json: semver version '1.0.0-x.7.z.92' has no PEP 440 equivalent",
+        ),
+    ],
+)
+def test_semver_without_a_pep440_equivalent_is_refused(
+    tmp_path: Path, rel: str, text: str, message: str
+) -> None:
+    write(tmp_path, rel, text)
+    carrier = carrier_for(CarrierSpec(rel), tmp_path)
+    with pytest.raises(CarrierError) as excinfo:
+        carrier.read()
+    exc = error(excinfo)
+    assert exc.message == message
+    assert "-alpha.N, -beta.N, -rc.N and -dev.N" in exc.hint
+    assert exc.hint.endswith(f" in {rel}")
+    with pytest.raises(CarrierError) as excinfo:
+        check_consistent([CarrierSpec(rel)], tmp_path)
+    assert error(excinfo).message == message
+
+
+def test_a_pep440_post_release_spelled_with_a_hyphen_stays_pep440(tmp_path: Path) -> None:
+    # PEP 440 spells 1.0.0.post1 as 1.0.0-1 too; outside package.json it is read that way.
+    write(tmp_path, "demo.py", '__version__ = "1.0.0-1"\n')
+    assert carrier_for(CarrierSpec("demo.py"), tmp_path).read() == "1.0.0.post1"
+
+
+def test_a_bad_semver_value_is_replaced_by_a_bump(tmp_path: Path) -> None:
+    # `releasekit bump 1.1.0` / hatch's set_version may overwrite what cannot be read
+    path = write(tmp_path, "demo.py", '__version__ = "1.0.0-SNAPSHOT"\n')
+    write_all([CarrierSpec("demo.py")], tmp_path, "1.1.0b1")
+    assert text_of(path) == '__version__ = "1.1.0-beta.1"\n'

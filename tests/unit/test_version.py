@@ -12,9 +12,11 @@ from releasekit.version import (
     bump,
     channel,
     from_semver,
+    is_semver_spelling,
     normalize,
     parse_release_tag,
     same_version,
+    semver_prerelease,
     tag_for,
     to_semver,
     try_normalize,
@@ -385,6 +387,8 @@ SEMVER_CASES = [
     ("1.0.0rc1", "1.0.0-rc.1"),
     ("1.0.0a0", "1.0.0-alpha.0"),
     ("1.0.0b2", "1.0.0-beta.2"),
+    ("1.0.0b0", "1.0.0-beta.0"),  # the 0 is written: semver orders 1.0.0-beta before -beta.0
+    ("1.0.0b1", "1.0.0-beta.1"),
     ("1.2", "1.2.0"),
     ("1", "1.0.0"),
     ("1.2.3", "1.2.3"),
@@ -443,3 +447,74 @@ def test_to_semver_and_from_semver_reject_non_versions() -> None:
     with pytest.raises(VersionError) as exc:
         from_semver("1.0.0-alpha.beta")
     _assert_error(exc, "'1.0.0-alpha.beta'")
+
+
+@pytest.mark.parametrize(
+    ("semver", "expected"),
+    [
+        ("1.0.0-post.1", "1.0.0.post1"),  # what to_semver writes for a post-release
+        ("v1.0.0-beta", "1.0.0b0"),
+        ("1.0.0-RC1", "1.0.0rc1"),
+        ("1.0.0-preview.2", "1.0.0rc2"),
+        ("1.0.0-beta.1+exp.sha.5114f85", "1.0.0b1+exp.sha.5114f85"),
+    ],
+)
+def test_from_semver_more_spellings(semver: str, expected: str) -> None:
+    assert from_semver(semver) == expected
+
+
+@pytest.mark.parametrize(
+    ("semver", "message"),
+    [
+        ("1.0.0-SNAPSHOT", "semver version '1.0.0-SNAPSHOT' has no PEP 440 equivalent"),
+        ("1.0.0-x.7.z.92", "semver version '1.0.0-x.7.z.92' has no PEP 440 equivalent"),
+        (
+            "1.0.0-1",
+            "semver version '1.0.0-1' is a pre-release, but PEP 440 reads it as the "
+            "post-release 1.0.0.post1",
+        ),
+        (
+            "1.0.0-r.2",
+            "semver version '1.0.0-r.2' is a pre-release, but PEP 440 reads it as the "
+            "post-release 1.0.0.post2",
+        ),
+    ],
+)
+def test_from_semver_refuses_what_pep440_cannot_say(semver: str, message: str) -> None:
+    with pytest.raises(VersionError) as exc:
+        from_semver(semver)
+    _assert_error(exc, repr(semver))
+    assert exc.value.message == message
+    assert "-alpha.N, -beta.N, -rc.N and -dev.N" in exc.value.hint
+
+
+def test_normalize_still_reads_a_hyphen_number_as_pep440_post_release() -> None:
+    # from_semver refuses it; plain PEP 440 text (and tags) keep PEP 440's reading
+    assert normalize("1.0.0-1") == "1.0.0.post1"
+
+
+@pytest.mark.parametrize(
+    ("text", "pre", "semver_spelled"),
+    [
+        ("1.0.0-beta", "beta", True),
+        ("1.0.0-rc.1", "rc.1", True),
+        ("2.0.0-alpha.3", "alpha.3", True),
+        ("v1.0.0-beta", "beta", True),
+        ("1.0.0-RC1", "RC1", True),
+        ("1.0.0-dev.3+build.5", "dev.3", True),
+        ("1.0.0-SNAPSHOT", "SNAPSHOT", True),
+        ("1.0.0-1", "1", False),  # PEP 440's post-release spelling
+        ("1.0.0-0.3.7", "0.3.7", False),
+        ("1.0.0", None, False),
+        ("1.0.0b0", None, False),
+        ("1.0.0rc1", None, False),
+        ("1.0-beta", None, False),  # not MAJOR.MINOR.PATCH
+        ("1.0.0.0-beta", None, False),
+        ("1.0.0-", None, False),
+        ("1.0.0-beta..1", None, False),
+        ("", None, False),
+    ],
+)
+def test_semver_spelling_detection(text: str, pre: str | None, semver_spelled: bool) -> None:
+    assert semver_prerelease(text) == pre
+    assert is_semver_spelling(text) is semver_spelled
