@@ -10,6 +10,10 @@
 Options after `--`: --rehearse, --dry-run (stop before uploads), --yes (no prompt),
 --dist DIR (publish files built elsewhere). Credentials come from the environment only:
 RELEASEKIT_TEST_PASSWORD and RELEASEKIT_PROD_PASSWORD (or trusted publishing in CI).
+
+Add your own sessions (tests, lint) below as usual; list them in [tool.releasekit]
+check-sessions in pyproject.toml and `nox -s check` runs them before anything is built.
+The block at the top lets `nox` install releasekit itself when it runs without it.
 """
 
 import nox

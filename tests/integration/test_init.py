@@ -1,0 +1,680 @@
+"""``releasekit init`` on real projects in real git repositories.
+
+Through :func:`releasekit.cli.main` in-process (output through capsys), and as
+``python -m releasekit`` where file permissions matter. Every refusal must be one
+``releasekit: ...`` line naming the value, a ``hint:`` line, exit status 1, no traceback, and
+every file of the project exactly as it was.
+"""
+
+from __future__ import annotations
+
+import errno
+import importlib.metadata
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from releasekit import init
+from releasekit.cli import main
+from releasekit.init import template_text
+from tests.fixtures_projects import run
+
+HATCH_PYPROJECT = """\
+[build-system]
+requires = ["hatchling"]  # the backend
+build-backend = "hatchling.build"
+
+[project]
+name = "demo-app"
+version = "1.2.0"
+description = "A sample project"
+readme = "README.md"
+requires-python = ">=3.9"
+
+[project.scripts]
+demo-app = "demo_app.cli:main"
+"""
+
+SETUPTOOLS_PYPROJECT = HATCH_PYPROJECT.replace(
+    'requires = ["hatchling"]  # the backend\nbuild-backend = "hatchling.build"',
+    'requires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"',
+)
+
+PROJECT = HATCH_PYPROJECT.split("\n\n", 1)[1]  # without [build-system]
+
+REHEARSE = (
+    "next: nox -s release -- --rehearse   "
+    "(the whole release against local indexes: nothing leaves this machine)"
+)
+VERSION_FILES = (
+    "next: src/demo_app/__init__.py carries the version too: set [tool.releasekit] "
+    'version-files = ["pyproject.toml", "src/demo_app/__init__.py"]'
+)
+COMMIT_ALL = (
+    "next: commit noxfile.py, pyproject.toml and .gitignore "
+    "(the release is built from HEAD, and `nox -s check` wants a clean tree)"
+)
+HATCH_DONE = (
+    "pyproject.toml: releasekit added to [build-system] requires; "
+    "[tool.hatch.build.hooks.releasekit] added; commented [tool.releasekit] added"
+)
+INSTALLED_FROM = init.installed_from  # before the fixture below replaces it
+NOTHING_CHANGED = "nothing changed: noxfile.py, pyproject.toml and .gitignore are set up already"
+
+
+@dataclass
+class Result:
+    code: int
+    out: list[str]
+    err: list[str]
+
+
+@pytest.fixture(autouse=True)
+def _installed_from_an_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output that does not depend on how the test environment installed releasekit."""
+    monkeypatch.setattr(init, "installed_from", lambda: None)
+    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
+    monkeypatch.delenv("UV_FIND_LINKS", raising=False)
+
+
+def make(root: Path, pyproject: str = HATCH_PYPROJECT, *, git: bool = True) -> Path:
+    """A small project: pyproject.toml, a README, a package with ``__version__``, one commit."""
+    root.mkdir(parents=True)
+    (root / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+    (root / "README.md").write_text("# demo-app\n", encoding="utf-8")
+    package = root / "src" / "demo_app"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text('"""demo-app."""\n\n__version__ = "1.2.0"\n')
+    (package / "cli.py").write_text(
+        "from demo_app import __version__\n\n\ndef main() -> None:\n    print(__version__)\n"
+    )
+    if git:
+        commit(root, "initial", init_repo=True)
+    return root
+
+
+def commit(root: Path, message: str, *, init_repo: bool = False) -> None:
+    if init_repo:
+        run("git", "init", "-q", "-b", "main", cwd=root)
+    run("git", "add", "-A", cwd=root)
+    run("git", "commit", "-q", "-m", message, cwd=root)
+
+
+def releasekit_init(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> Result:
+    code = main(["-C", str(root), "init", *args])
+    out, err = capsys.readouterr()
+    return Result(code, out.splitlines(), err.splitlines())
+
+
+def snapshot(root: Path) -> dict[str, bytes | None]:
+    """Every path under ``root`` but .git, with its bytes (``None`` for a directory)."""
+    return {
+        p.relative_to(root).as_posix(): None if p.is_dir() else p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if ".git" not in p.relative_to(root).parts
+    }
+
+
+def assert_refused(result: Result, message: str, hint: str) -> None:
+    assert result.code == 1, result
+    assert result.out == [], result
+    assert result.err == [f"releasekit: {message}", f"  hint: {hint}"], result
+
+
+# --- a hatchling project -------------------------------------------------------------------
+
+
+def test_hatchling_project_gets_the_hook_and_the_requirement(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make(tmp_path / "demo-app")
+
+    result = releasekit_init(capsys, root)
+
+    assert result.code == 0, result
+    assert result.err == []
+    assert result.out == [
+        "noxfile.py: written from releasekit's template",
+        ".gitignore: created with dist/ and .nox/",
+        HATCH_DONE,
+        VERSION_FILES,
+        COMMIT_ALL,
+        REHEARSE,
+    ]
+    text = (root / "pyproject.toml").read_text()
+    # the one line that changed keeps its comment; everything else is appended
+    assert text.startswith(
+        HATCH_PYPROJECT.replace('["hatchling"]', '["hatchling", "releasekit"]')
+        + "\n[tool.hatch.build.hooks.releasekit]\n"
+    )
+    assert '# version-files = ["pyproject.toml", "src/demo_app/__init__.py"]' in text
+    assert '# commands = ["demo-app --version"]' in text
+    for key in ("tag-prefix", "changelog", "pre-release", "check-sessions", "check-commands",
+                "prepare-commands", "version-from-tag", "pythons", "timeout"):  # fmt: skip
+        assert f"# {key} = " in text, key
+    assert "# [tool.releasekit.smoke]" in text
+    assert (root / "noxfile.py").read_text() == template_text()
+    assert (root / ".gitignore").read_text() == "dist/\n.nox/\n"
+    # what releasekit itself reads: the hook is on, [tool.releasekit] is empty
+    assert main(["-C", str(root), "version"]) == 0
+
+
+def test_running_init_twice_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make(tmp_path / "demo-app")
+    assert releasekit_init(capsys, root).code == 0
+    after_first = snapshot(root)
+
+    again = releasekit_init(capsys, root)
+
+    assert again.code == 0, again
+    assert again.out == [NOTHING_CHANGED, VERSION_FILES, COMMIT_ALL, REHEARSE]
+    assert snapshot(root) == after_first
+
+    commit(root, "releasekit")
+    committed = releasekit_init(capsys, root)
+    assert committed.out == [NOTHING_CHANGED, VERSION_FILES, REHEARSE]
+    assert snapshot(root) == after_first
+
+
+def test_a_requirement_array_over_several_lines_and_crlf_line_ends_are_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pyproject = HATCH_PYPROJECT.replace(
+        'requires = ["hatchling"]  # the backend',
+        'requires = [\n    "hatchling>=1.27",  # the backend\n    "hatch-vcs",\n]',
+    ).replace("\n", "\r\n")
+    root = make(tmp_path / "demo-app", pyproject)
+
+    assert releasekit_init(capsys, root).code == 0
+
+    text = (root / "pyproject.toml").read_bytes().decode()
+    assert '    "hatch-vcs",\r\n    "releasekit",\r\n]\r\n' in text
+    assert "\n" not in text.replace("\r\n", "")
+
+
+def test_existing_releasekit_setup_is_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A project set up by hand: requirement (another spelling), hook, config, own noxfile."""
+    pyproject = HATCH_PYPROJECT.replace('["hatchling"]', '["hatchling", "ReleaseKit>=0.1"]') + (
+        "\n[tool.hatch.build.targets.wheel.hooks.releasekit]\n\n"
+        '[tool.releasekit]\nversion-files = ["pyproject.toml", "src/demo_app/__init__.py"]\n'
+    )
+    root = make(tmp_path / "demo-app", pyproject)
+    noxfile = "import nox\nfrom releasekit import sessions\n\nsessions.register()\n"
+    (root / "noxfile.py").write_text(noxfile)
+    (root / ".gitignore").write_text("/dist\n.nox/*\n*.pyc")
+    commit(root, "set up by hand")
+    before = snapshot(root)
+
+    result = releasekit_init(capsys, root)
+
+    assert result.out == [NOTHING_CHANGED, REHEARSE]
+    assert snapshot(root) == before
+
+
+def test_force_replaces_a_noxfile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make(tmp_path / "demo-app")
+    (root / "noxfile.py").write_text("import nox\n")
+
+    refused = releasekit_init(capsys, root)
+    assert_refused(
+        refused,
+        "noxfile.py exists and does not register releasekit's sessions; nothing was changed",
+        "add `import releasekit.sessions` and `releasekit.sessions.register()` to it, "
+        "or run `releasekit init --force` to replace it with releasekit's template",
+    )
+    forced = releasekit_init(capsys, root, "--force")
+
+    assert forced.code == 0
+    assert forced.out[0] == "noxfile.py: replaced by releasekit's template (--force)"
+    assert (root / "noxfile.py").read_text() == template_text()
+
+
+# --- other build backends ------------------------------------------------------------------
+
+
+def test_setuptools_project_gets_no_build_requirement(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make(tmp_path / "demo-app", SETUPTOOLS_PYPROJECT)
+
+    result = releasekit_init(capsys, root)
+
+    assert result.code == 0, result
+    assert result.out == [
+        "noxfile.py: written from releasekit's template",
+        ".gitignore: created with dist/ and .nox/",
+        "pyproject.toml: commented [tool.releasekit] added",
+        "note: the build hook is hatch-only and this project builds with "
+        "setuptools.build_meta: releasekit was not added to its build requirements; "
+        "the nox sessions work with any PEP 517 backend",
+        VERSION_FILES,
+        COMMIT_ALL,
+        REHEARSE,
+    ]
+    text = (root / "pyproject.toml").read_text()
+    assert text.startswith(SETUPTOOLS_PYPROJECT + "\n[tool.releasekit]\n")
+    assert "hatch" not in text.replace("hatch-only", "")
+    assert (root / "noxfile.py").read_text() == template_text()
+
+
+@pytest.mark.parametrize(
+    ("build_system", "builds_with"),
+    [
+        ('requires = ["flit_core>=3.4"]\nbuild-backend = "flit_core.buildapi"',
+         "flit_core.buildapi"),
+        ('requires = ["poetry-core"]\nbuild-backend = "poetry.core.masonry.api"',
+         "poetry.core.masonry.api"),
+        ('requires = ["pdm-backend"]\nbuild-backend = "pdm.backend"', "pdm.backend"),
+        (None, None),
+    ],
+    ids=["flit", "poetry", "pdm", "no build-system"],
+)  # fmt: skip
+def test_other_backends_get_no_build_requirement(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], build_system: str | None,
+    builds_with: str | None,
+) -> None:  # fmt: skip
+    pyproject = (f"[build-system]\n{build_system}\n\n" if build_system else "") + PROJECT
+    root = make(tmp_path / "demo-app", pyproject)
+
+    result = releasekit_init(capsys, root)
+
+    assert result.code == 0, result
+    what = (
+        f"this project builds with {builds_with}"
+        if builds_with
+        else "this project has no [build-system] (pip builds it with setuptools)"
+    )
+    assert (
+        f"note: the build hook is hatch-only and {what}: releasekit was not added to its "
+        "build requirements; the nox sessions work with any PEP 517 backend"
+    ) in result.out
+    text = (root / "pyproject.toml").read_text()
+    assert text.startswith(pyproject) and 'releasekit"' not in text
+    assert "[tool.hatch" not in text
+
+
+# --- .gitignore ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "line"),
+    [
+        ("/dist/\n", "/dist/\n.nox/\n", ".gitignore: added .nox/"),
+        ("dist\n.nox\n", None, None),
+        ("**/dist/\n.nox/*\n", None, None),
+        ("*.pyc", "*.pyc\ndist/\n.nox/\n", ".gitignore: added dist/ and .nox/"),
+        ("dist/\n!dist/\n.nox/\n", "dist/\n!dist/\n.nox/\ndist/\n", ".gitignore: added dist/"),
+        ("# dist/\n.nox/\r\n", "# dist/\n.nox/\r\ndist/\r\n", ".gitignore: added dist/"),
+    ],
+    ids=["/dist/", "no slashes", "globs", "no final newline", "negated", "comment, crlf"],
+)
+def test_gitignore_gets_only_what_it_lacks(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    before: str,
+    after: str | None,
+    line: str | None,
+) -> None:
+    root = make(tmp_path / "demo-app")
+    (root / ".gitignore").write_bytes(before.encode())
+
+    result = releasekit_init(capsys, root)
+
+    assert result.code == 0, result
+    assert (root / ".gitignore").read_bytes().decode() == (after or before)
+    assert [x for x in result.out if x.startswith(".gitignore")] == ([line] if line else [])
+
+
+# --- what is left to do --------------------------------------------------------------------
+
+LOCAL = ("file:///home/me/src/releasekit", "/home/me/src/releasekit")
+
+
+def findable_steps(out: list[str]) -> list[str]:
+    start = next((i for i, x in enumerate(out) if "find releasekit" in x), None)
+    if start is None:
+        return []
+    return [out[start], *(x for x in out[start + 1 :] if x.startswith("        "))]
+
+
+def test_a_releasekit_from_a_checkout_is_made_findable_by_builds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(init, "installed_from", lambda: LOCAL)
+    root = make(tmp_path / "demo-app")
+
+    result = releasekit_init(capsys, root)
+
+    assert findable_steps(result.out) == [
+        "next: let this project's builds find releasekit (a build requirement now): it is "
+        "installed from file:///home/me/src/releasekit, where no build frontend looks; put "
+        "its wheel where they do:",
+        '        pip wheel --no-deps --wheel-dir "$HOME/.cache/releasekit-wheels" '
+        "/home/me/src/releasekit",
+        '        export PIP_FIND_LINKS="$HOME/.cache/releasekit-wheels" '
+        'UV_FIND_LINKS="$HOME/.cache/releasekit-wheels"   # in your shell profile and CI too',
+    ]
+    assert result.out[-1] == REHEARSE
+
+
+def test_a_wheelhouse_in_find_links_is_enough(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(init, "installed_from", lambda: LOCAL)
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    (wheels / "releasekit-0.1.0-py3-none-any.whl").write_bytes(b"")
+    root = make(tmp_path / "demo-app")
+
+    monkeypatch.setenv("PIP_FIND_LINKS", f"https://example.invalid/links {wheels}")
+    only_pip = releasekit_init(capsys, root)
+    assert findable_steps(only_pip.out)[1:] == [
+        f'        export UV_FIND_LINKS="{wheels}"   # in your shell profile and CI too'
+    ]
+
+    monkeypatch.setenv("UV_FIND_LINKS", f"{tmp_path / 'missing'},{wheels.as_uri()}")
+    both = releasekit_init(capsys, root)
+    assert findable_steps(both.out) == []
+
+
+def test_a_setuptools_project_needs_no_findable_releasekit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(init, "installed_from", lambda: LOCAL)
+    root = make(tmp_path / "demo-app", SETUPTOOLS_PYPROJECT)
+
+    assert findable_steps(releasekit_init(capsys, root).out) == []
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "expected"),
+    [
+        ('{"url": "file:///home/me/src/releasekit", "dir_info": {"editable": true}}', LOCAL),
+        ('{"url": "file:///home/me/src/releasekit", "dir_info": {}}', LOCAL),
+        (
+            '{"url": "file:///tmp/w/releasekit-0.1.0-py3-none-any.whl", "archive_info": {}}',
+            ("file:///tmp/w/releasekit-0.1.0-py3-none-any.whl",
+             "/tmp/w/releasekit-0.1.0-py3-none-any.whl"),
+        ),
+        (
+            '{"url": "https://github.com/o/releasekit", '
+            '"vcs_info": {"vcs": "git", "commit_id": "abc123"}}',
+            ("https://github.com/o/releasekit", "git+https://github.com/o/releasekit@abc123"),
+        ),
+        (None, None),
+        ("not json", None),
+    ],
+    ids=["editable", "directory", "wheel file", "git", "index install", "unreadable"],
+)  # fmt: skip
+def test_direct_source(direct_url: str | None, expected: tuple[str, str] | None) -> None:
+    assert init.direct_source(direct_url) == expected
+
+
+def test_installed_from_reads_this_installation() -> None:
+    """The real lookup reads this environment's own direct_url.json (if any)."""
+    raw = importlib.metadata.distribution("releasekit").read_text("direct_url.json")
+    assert INSTALLED_FROM() == init.direct_source(raw)
+
+
+def test_steps_for_a_project_without_git_readme_or_static_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pyproject = (
+        HATCH_PYPROJECT.replace('readme = "README.md"\n', "").replace(
+            'version = "1.2.0"', 'dynamic = ["version"]'
+        )
+        + '\n[tool.hatch.version]\nsource = "releasekit"\n'
+    )
+    root = make(tmp_path / "demo-app", pyproject, git=False)
+    (root / "README.md").unlink()
+
+    result = releasekit_init(capsys, root)
+
+    assert result.code == 0, result
+    assert result.out[3:] == [
+        'next: set version-files = ["src/demo_app/__init__.py"] in [tool.releasekit]: '
+        '[tool.hatch.version] source = "releasekit" reads the version from the first',
+        'next: set [project] readme = "README.md" (and write it): `nox -s build` runs '
+        "`twine check --strict`, which refuses a package without a long description",
+        "next: make the project a git repository and commit it (git init; git add; "
+        "git commit): the release is built from a clean export of HEAD",
+        REHEARSE,
+    ]
+    assert '# version-files = ["src/demo_app/__init__.py"]' in (root / "pyproject.toml").read_text()
+
+
+# --- refusals: one line naming the value, a hint, exit 1, nothing written -----------------
+
+REFUSALS = {
+    "invalid TOML": (
+        HATCH_PYPROJECT + "oops =\n",
+        "pyproject.toml is not valid TOML: Invalid value (at line 14, column 7)",
+        "fix the syntax there (pip and build refuse it too), then run releasekit init again",
+    ),
+    "[build-system] not a table": (
+        'build-system = "hatchling"\n\n' + PROJECT,
+        "[build-system] in pyproject.toml is a string ('hatchling'), not a table",
+        'write it as a table: [build-system] requires = ["hatchling"] '
+        'build-backend = "hatchling.build"',
+    ),
+    "requires not a list": (
+        HATCH_PYPROJECT.replace('["hatchling"]', '"hatchling"'),
+        "[build-system] requires is a string ('hatchling'), not an array of strings",
+        'write it as an array: requires = ["hatchling"]',
+    ),
+    "requires holds a number": (
+        HATCH_PYPROJECT.replace('["hatchling"]', '["hatchling", 3]'),
+        "[build-system] requires holds an integer (3), not a requirement string",
+        'quote each requirement: requires = ["hatchling>=1.27"]',
+    ),
+    "build-backend not a string": (
+        HATCH_PYPROJECT.replace('"hatchling.build"', "1"),
+        "[build-system] build-backend is an integer (1), not a string",
+        'write it as a string: build-backend = "hatchling.build"',
+    ),
+    "hatchling without requires": (
+        HATCH_PYPROJECT.replace('requires = ["hatchling"]  # the backend\n', ""),
+        "[build-system] has a build-backend but no requires",
+        'add requires = ["hatchling"] (every build frontend needs it)',
+    ),
+    "[tool] not a table": (
+        "tool = 1\n" + HATCH_PYPROJECT,
+        "[tool] in pyproject.toml is an integer (1), not a table",
+        "write it as a [tool] table (or remove it)",
+    ),
+    "[tool.hatch] not a table": (
+        HATCH_PYPROJECT + '\n[tool]\nhatch = "yes"\n',
+        "[tool.hatch] in pyproject.toml is a string ('yes'), not a table",
+        "write it as a [tool.hatch] table (or remove it)",
+    ),
+    "[[tool.hatch.build]]": (
+        HATCH_PYPROJECT + "\n[[tool.hatch.build]]\nx = 1\n",
+        '[tool.hatch.build] in pyproject.toml is an array ([{"x": 1}]), not a table',
+        "write it as a [tool.hatch.build] table (or remove it)",
+    ),
+    "hook table is a boolean": (
+        HATCH_PYPROJECT + "\n[tool.hatch.build.hooks]\nreleasekit = true\n",
+        "[tool.hatch.build.hooks.releasekit] in pyproject.toml is a boolean (true), not a table",
+        "write it as a [tool.hatch.build.hooks.releasekit] table (or remove it)",
+    ),
+    "inline hooks table": (
+        HATCH_PYPROJECT + "\n[tool.hatch.build]\nhooks = { custom = {} }\n",
+        "cannot add [tool.hatch.build.hooks.releasekit] to pyproject.toml: "
+        "[tool.hatch.build.hooks] is an inline table (written as { ... }); nothing was changed",
+        "write it as a [tool.hatch.build.hooks] section, or add releasekit = {} inside it by hand",
+    ),
+    "[tool.releasekit] not a table": (
+        HATCH_PYPROJECT + '\n[tool]\nreleasekit = "yes"\n',
+        "[tool.releasekit] in pyproject.toml is a string ('yes'), not a table",
+        "write it as a [tool.releasekit] table (or remove it: init writes one)",
+    ),
+    "existing [tool.releasekit] with a typo": (
+        HATCH_PYPROJECT + '\n[tool.releasekit]\nversion-file = ["pyproject.toml"]\n',
+        "unknown key 'version-file' in [tool.releasekit]",
+        "did you mean 'version-files'?",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSALS.values()), ids=list(REFUSALS))
+def test_odd_pyproject_shapes_are_refused_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: tuple[str, str, str]
+) -> None:
+    pyproject, message, hint = case
+    root = make(tmp_path / "demo-app", pyproject)
+    before = snapshot(root)
+
+    result = releasekit_init(capsys, root)
+
+    assert_refused(result, message, hint)
+    assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("name", ["noxfile.py", ".gitignore", "pyproject.toml"])
+def test_a_directory_where_a_file_belongs_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    root = make(tmp_path / "demo-app")
+    target = root / name
+    if target.exists():
+        target.unlink()
+    target.mkdir()
+    (target / "keep").write_text("")
+    before = snapshot(root)
+
+    result = releasekit_init(capsys, root)
+
+    assert_refused(
+        result,
+        f"{name} in {root} is a directory, not a file",
+        f"move the directory away: releasekit init reads and writes {name} there",
+    )
+    assert snapshot(root) == before
+
+
+def test_no_pyproject(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = releasekit_init(capsys, tmp_path)
+
+    assert_refused(
+        result, f"no pyproject.toml in {tmp_path}", "run `releasekit init` in the project's root"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_write_names_the_files_already_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk that fills up half-way: stand in for it at the last write."""
+    root = make(tmp_path / "demo-app")
+    real_write = Path.write_bytes
+
+    def write_bytes(self: Path, data: bytes) -> int:
+        if self.name == "pyproject.toml":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+
+    result = releasekit_init(capsys, root)
+
+    assert_refused(
+        result,
+        "writing pyproject.toml failed: No space left on device; "
+        "already written: noxfile.py, .gitignore",
+        "fix the cause and run releasekit init again: it adds only what is still missing",
+    )
+    assert (root / "pyproject.toml").read_text() == HATCH_PYPROJECT
+    monkeypatch.undo()
+    assert releasekit_init(capsys, root).out[0] == HATCH_DONE  # the rerun finishes the job
+
+
+# --- file permissions: in a subprocess that file modes bind, even as root -----------------
+
+
+def unprivileged(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``python -m releasekit ARGS`` as this user, or as root without CAP_DAC_OVERRIDE."""
+    prefix: list[str] = []
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("root ignores file modes, and setpriv is not there to drop that")
+        prefix = [setpriv, "--inh-caps=-dac_override", "--bounding-set=-dac_override"]
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "releasekit", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("read_only", ["pyproject.toml", "directory"])
+def test_read_only_files_are_refused_before_anything_is_written(
+    tmp_path: Path, read_only: str
+) -> None:
+    root = make(tmp_path / "demo-app")
+    target = root if read_only == "directory" else root / read_only
+    mode = target.stat().st_mode
+    before = snapshot(root)
+    target.chmod(0o555 if target.is_dir() else 0o444)
+    try:
+        proc = unprivileged("-C", root, "init")
+    finally:
+        target.chmod(mode)
+
+    assert proc.returncode == 1, proc
+    assert proc.stdout == ""
+    if read_only == "directory":
+        expected = [
+            f"releasekit: cannot create noxfile.py in {root}: the directory is not writable; "
+            "nothing was changed",
+            f"  hint: make the directory writable (chmod u+w {root}) and run releasekit init again",
+        ]
+    else:
+        expected = [
+            "releasekit: cannot write pyproject.toml: Permission denied; nothing was changed",
+            "  hint: make it writable (chmod u+w pyproject.toml) and run releasekit init again",
+        ]
+    assert proc.stderr.splitlines() == expected
+    assert snapshot(root) == before
+
+
+# --- the proof: an init'ed project builds, and its build runs the hook ---------------------
+
+
+@pytest.mark.slow
+def test_an_initialised_project_builds_with_releasekit_from_find_links(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], build_env: dict[str, str]
+) -> None:
+    root = make(tmp_path / "demo-app")
+    assert releasekit_init(capsys, root).code == 0
+    commit(root, "releasekit")
+
+    out = tmp_path / "dist"
+    env = {**build_env, "RELEASEKIT_TAG": "v1.2.0", "PIP_CONFIG_FILE": os.devnull}
+    run(sys.executable, "-m", "build", "--outdir", out, root, env=env)
+
+    with tarfile.open(out / "demo_app-1.2.0.tar.gz") as sdist:
+        names = sdist.getnames()
+    # the hook ran in the isolated build (releasekit came from the wheelhouse) and stamped
+    # the sdist with the tag it checked
+    assert "demo_app-1.2.0/.releasekit-tag.json" in names, names
+    assert (out / "demo_app-1.2.0-py3-none-any.whl").is_file()
+
+
+def test_readme_commands_match_what_init_prints() -> None:
+    """The README's wheelhouse lines are the ones init prints as next steps."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Use it in your project", 1)[1].split("\n## ", 1)[0]
+    assert f'pip wheel --no-deps --wheel-dir "{init.WHEELHOUSE}" "$RELEASEKIT_SRC"' in section
+    assert f'export PIP_FIND_LINKS="{init.WHEELHOUSE}" UV_FIND_LINKS="{init.WHEELHOUSE}"' in section
+    assert "\nreleasekit init " in section
