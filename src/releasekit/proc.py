@@ -1,16 +1,26 @@
-"""Running the tools releasekit drives (build, twine, pip, uv, pypiserver).
+"""Running the tools releasekit drives (build, twine, pip, uv, pypiserver, smoke commands).
 
 One place that runs a command and turns a failure into a :class:`ReleasekitError` whose
 message ends with the tool's last line of output, which is nearly always the line that says
 what went wrong. Credentials reach tools through ``env`` only: nothing here ever puts them
 on a command line, and :func:`redact` scrubs them out of any output that is shown.
+
+Every command runs in a session (process group) of its own, so that releasekit can stop
+*everything* it started: a command past its ``timeout``, and whatever a command leaves
+behind when it exits (a server it forked, still holding the output pipe, would otherwise
+keep releasekit reading forever).
 """
 
 from __future__ import annotations
 
+import locale
 import os
 import shlex
+import signal
 import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Callable
@@ -20,6 +30,11 @@ from releasekit.errors import ReleasekitError
 __all__ = ["Log", "redact", "run"]
 
 Log = Callable[[str], None]
+
+_POSIX = os.name == "posix"
+_LINUX = sys.platform.startswith("linux")
+# After SIGTERM a process gets this long to exit before SIGKILL.
+GRACE_SECONDS = 2.0
 
 
 def _no_log(_: str) -> None:
@@ -34,6 +49,10 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+def _last_line(output: str) -> str:
+    return next((line.strip() for line in reversed(output.splitlines()) if line.strip()), "")
+
+
 def run(
     args: Sequence[str | os.PathLike[str]],
     *,
@@ -44,11 +63,15 @@ def run(
     env: Mapping[str, str] | None = None,
     log: Log = _no_log,
     secrets: Iterable[str] = (),
+    timeout: float | None = None,
+    timeout_hint: str = "",
 ) -> str:
     """Run ``args``, return its combined output; raise ``error`` naming ``what`` on failure.
 
     ``env`` is added to the current environment. Output is logged (redacted) only when the
-    command fails, so a passing step stays quiet.
+    command fails, so a passing step stays quiet. Past ``timeout`` seconds the command and
+    every process it started are stopped (SIGTERM, then SIGKILL) and ``error`` says so, with
+    ``timeout_hint`` as its hint.
     """
     argv = [os.fspath(a) for a in args]
     full_env = dict(os.environ)
@@ -57,23 +80,176 @@ def run(
     secrets = tuple(secrets)
     log(redact(f"$ {shlex.join(argv)}", secrets))
     try:
-        proc = subprocess.run(
+        child = subprocess.Popen(
             argv,
             cwd=cwd,
             env=full_env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            check=False,
+            start_new_session=_POSIX,
         )
     except FileNotFoundError:
         raise error(f"{what} failed: {argv[0]} not found", hint or "install it first") from None
-    output = redact(proc.stdout, secrets)
-    if proc.returncode != 0:
+    assert child.stdout is not None
+    reader = _Reader(child.stdout.fileno())
+    try:
+        exited = _wait_unreaped(child, timeout)
+        # Whatever is left in the command's group now is a leftover (a forked server, a
+        # background job): stop it, so it neither holds the pipe open nor outlives the step.
+        leftovers = _stop_group(child)
+        child.wait()
+    except BaseException:  # Ctrl-C: the children are in their own session, take them along
+        _stop_group(child)
+        child.wait()
+        raise
+    if reader.wait(GRACE_SECONDS):
+        child.stdout.close()
+    else:  # a process that left the group (setsid) holds the pipe: not worth a hang
+        log(f"note: a process started by {what} still holds its output: not waiting for it")
+    output = redact(reader.text(), secrets)
+    if not exited:
         log(output.rstrip())
-        last = next((line.strip() for line in reversed(output.splitlines()) if line.strip()), "")
+        last = _last_line(output)
+        detail = f" (its last line: {last})" if last else ""
+        raise error(
+            f"{what} still running after {timeout:g} s: stopped{detail}",
+            timeout_hint
+            or "it may be waiting for input, a network or a lock: run it by hand to see",
+        )
+    if leftovers:
+        log(f"note: {what} left processes running when it exited: stopped them")
+    if child.returncode != 0:
+        log(output.rstrip())
+        last = _last_line(output)
         detail = f": {last}" if last else ""
-        raise error(f"{what} failed (exit {proc.returncode}){detail}", hint)
+        raise error(f"{what} failed (exit {child.returncode}){detail}", hint)
     return output
+
+
+class _Reader:
+    """Collects a pipe's output in a thread, so waiting for the process can have a limit.
+
+    Reads whatever is available (``os.read``), so the output so far is there even when a
+    straggler keeps the pipe open past the end.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._chunks: list[bytes] = []
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self._fd, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            self._chunks.append(data)
+
+    def wait(self, seconds: float) -> bool:
+        """Whether the pipe reached its end within ``seconds``."""
+        self._thread.join(seconds)
+        return not self._thread.is_alive()
+
+    def text(self) -> str:
+        """What was read so far, decoded as ``text=True`` would (universal newlines)."""
+        encoding = locale.getpreferredencoding(False)
+        data = b"".join(list(self._chunks)).decode(encoding, errors="replace")
+        return data.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _wait_unreaped(child: subprocess.Popen[bytes], timeout: float | None) -> bool:
+    """Wait until ``child`` exits (False when ``timeout`` passes first), *without* reaping it.
+
+    An exited but unreaped child keeps its process ID, and so its process group ID, from
+    being reused: signalling the group afterwards can only ever reach the command's own
+    processes. Only on Linux: :func:`_group_running` tells a zombie from a live process
+    there.
+    """
+    if not _LINUX:  # elsewhere a zombie still answers kill(): reap, then look at the group
+        try:
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+    deadline = None if timeout is None else time.monotonic() + timeout
+    delay = 0.001
+    while True:
+        flags = os.WEXITED | os.WNOWAIT | os.WNOHANG
+        if os.waitid(os.P_PID, child.pid, flags) is not None:
+            return True
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            delay = min(delay, remaining)
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
+def _stop_group(child: subprocess.Popen[bytes]) -> bool:
+    """Stop every process of ``child``'s group: SIGTERM, then SIGKILL after a grace period.
+
+    Returns whether any process (other than an exited ``child``) was still running.
+    """
+    if not _POSIX:
+        if child.poll() is None:
+            subprocess.run(
+                ["taskkill", "/F", "/T", "/PID", str(child.pid)],
+                capture_output=True,
+                check=False,
+            )
+            return True
+        return False
+    group = child.pid
+    if not _group_running(group):
+        return False
+    for sig, wait in ((signal.SIGTERM, GRACE_SECONDS), (signal.SIGKILL, GRACE_SECONDS)):
+        try:
+            os.killpg(group, sig)
+        except ProcessLookupError:
+            return True
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if not _group_running(group):
+                return True
+            time.sleep(0.02)
+    return True
+
+
+def _group_running(group: int) -> bool:
+    """Whether a process of ``group`` is still running.
+
+    Zombies don't count: they have exited and hold nothing (an orphan waits for init to
+    reap it, which in a container may take a while).
+    """
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    if not _LINUX:
+        return True
+    wanted = str(group)
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return True
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses
+        fields = stat.rpartition(")")[2].split()
+        if len(fields) > 2 and fields[2] == wanted and fields[0] not in ("Z", "X"):
+            return True
+    return False

@@ -12,7 +12,11 @@ environment of the target Python and use them. So this module
 - runs a standard-library-only check script inside the venv (data passed as a JSON file,
   never formatted into code), isolated (``-I``) and from an empty directory so the project's
   source tree can never be imported instead of the installed package;
-- runs the project's own smoke commands with the venv's executables first on PATH.
+- compares the installed version, and the package's ``__version__``, with the expected one
+  as PEP 440 versions (``1.0.0-beta`` is ``1.0.0b0``);
+- runs the project's own smoke commands with the venv's executables first on PATH, each
+  within ``[tool.releasekit.smoke] timeout``: past it, the command and every process it
+  started are stopped.
 
 Every failure is a :class:`SmokeError` naming the Python, the step and the last line of the
 error, which is nearly always the line that says what is wrong.
@@ -24,6 +28,8 @@ import json
 import os
 import re
 import shlex
+import sys
+import tarfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,9 +42,16 @@ from releasekit.artifacts import inspect_wheel
 from releasekit.config import SmokeConfig
 from releasekit.errors import ReleasekitError, SmokeError
 from releasekit.manifest import sha256_file
-from releasekit.version import normalize
+from releasekit.version import normalize, try_normalize
 
-__all__ = ["dependencies", "marker_environment", "smoke_sdist", "smoke_wheel"]
+__all__ = [
+    "dependencies",
+    "marker_environment",
+    "smoke_sdist",
+    "smoke_wheel",
+    "version_failures",
+    "version_module",
+]
 
 # Runs on the *target* interpreter (any Python >= 3.9), so it mirrors
 # packaging.markers.default_environment() with the standard library only.
@@ -67,8 +80,11 @@ print(json.dumps({
 """
 
 # Runs inside the smoke venv: argv[1] is a JSON file with what to check, argv[2] where to
-# write the failures. Standard library only, Python >= 3.9. It never stops at the first
-# failure, so one run reports every broken import and entry point.
+# write what it found: the failures, and the raw version strings (the installed
+# distribution's, and ``__version__`` of ``version_module``), which releasekit compares
+# with packaging, not there (no packaging in the venv). Standard library only, Python >=
+# 3.9. It never stops at the first failure, so one run reports every broken import and
+# entry point.
 _CHECK_SCRIPT = '''\
 """releasekit smoke check: is the installed distribution the one built, and does it import?"""
 import importlib
@@ -101,16 +117,24 @@ def main():
         if canonical(name) == wanted:
             found = dist
             break
+    report = {"failures": failures, "version": None, "module_version": None}
     if found is None:
         failures.append({"kind": "missing", "what": data["name"], "error": ""})
     else:
-        if found.version != data["version"]:
-            failures.append({"kind": "version", "what": data["name"], "error": found.version})
+        report["version"] = found.version
         for module in data["modules"]:
             try:
-                importlib.import_module(module)
+                imported = importlib.import_module(module)
             except (Exception, SystemExit) as exc:
                 failures.append({"kind": "import", "what": module, "error": last_line(exc)})
+                continue
+            if module == data["version_module"]:
+                try:
+                    value = getattr(imported, "__version__", None)
+                except Exception:  # a lazy module __getattr__ that fails: nothing to compare
+                    value = None
+                if isinstance(value, str):
+                    report["module_version"] = value
         if data["entry_points"]:
             for ep in found.entry_points:
                 if ep.group not in ("console_scripts", "gui_scripts"):
@@ -122,7 +146,7 @@ def main():
                                      "what": ep.name + " = " + ep.value,
                                      "error": last_line(exc)})
     with open(sys.argv[2], "w", encoding="utf-8") as handle:
-        json.dump(failures, handle)
+        json.dump(report, handle)
 
 
 main()
@@ -228,10 +252,10 @@ def _venv_dir(workdir: Path, prefix: str, python: str | None) -> Path:
     return workdir / f"{prefix}-{label}"
 
 
-def _create(path: Path, python: str | None) -> venvs.Venv:
+def _create(path: Path, python: str | None, log: proc.Log, purpose: str) -> venvs.Venv:
     """A fresh venv; venvs raises the base error, a smoke step raises ``SmokeError``."""
     try:
-        return venvs.create(path, python)
+        return venvs.create(path, python, log=log, purpose=purpose)
     except SmokeError:
         raise
     except ReleasekitError as exc:
@@ -307,9 +331,9 @@ def _install(
 
 
 def _run_check(
-    venv: venvs.Venv, label: str, data: Mapping[str, Any], log: proc.Log
-) -> list[dict[str, str]]:
-    """Run the check script in the venv; return its failures."""
+    venv: venvs.Venv, label: str, data: Mapping[str, Any], log: proc.Log, timeout: float | None
+) -> dict[str, Any]:
+    """Run the check script in the venv; return its report (failures and raw versions)."""
     run_dir = _run_dir(venv)
     script = run_dir / "check.py"
     request = run_dir / "check.json"
@@ -325,8 +349,51 @@ def _run_check(
         cwd=run_dir,
         env={"PYTHONPATH": ""},
         log=log,
+        timeout=timeout,
+        timeout_hint="importing the package (or loading an entry point) does not return: "
+        "an import must not wait for input, a server or the network",
     )
-    failures: list[dict[str, str]] = json.loads(result.read_text(encoding="utf-8"))
+    report: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
+    return report
+
+
+def version_module(name: str, top_level: Sequence[str]) -> str | None:
+    """The module whose ``__version__`` must agree with the distribution's version.
+
+    The top-level module named like the distribution (``demo-pkg`` -> ``demo_pkg``), or the
+    only one there is; ``None`` when neither exists (``__version__`` is not checked then).
+    """
+    wanted = canonicalize_name(name)
+    for module in top_level:
+        if canonicalize_name(module) == wanted:
+            return module
+    return top_level[0] if len(top_level) == 1 else None
+
+
+def version_failures(
+    report: Mapping[str, Any], name: str, want: str, module: str | None
+) -> list[dict[str, str]]:
+    """Compare the raw version strings the check script found, as PEP 440 versions.
+
+    ``1.0.0-beta`` in METADATA or ``__version__`` is the release ``1.0.0b0``: only a
+    different version fails. A ``__version__`` that is not PEP 440 is not checked (some
+    projects put a description there); one that is must be the installed distribution's.
+    """
+    failures: list[dict[str, str]] = []
+    raw = report.get("version")
+    if not isinstance(raw, str):
+        return failures  # not installed: the script reported that
+    installed = try_normalize(raw)
+    if installed != want:
+        failures.append({"kind": "version", "what": name, "error": raw})
+    dunder = report.get("module_version")
+    if module and isinstance(dunder, str):
+        found = try_normalize(dunder)
+        package = installed or want
+        if found is not None and found != package:
+            failures.append(
+                {"kind": "__version__", "what": module, "error": dunder, "package": package}
+            )
     return failures
 
 
@@ -359,6 +426,16 @@ def _raise_failures(
                 (
                     f"installed {what} reports version {error}, expected {version}",
                     "the file was built from another version: rebuild from the tagged commit",
+                )
+            )
+        elif kind == "__version__":
+            messages.append(
+                (
+                    f"`import {what}`: __version__ is {error}, the package version is "
+                    f"{failure['package']}",
+                    f"make {what}.__version__ the project's version: list its file in "
+                    "[tool.releasekit] version-files (releasekit bump then updates both), "
+                    "or set it from importlib.metadata.version()",
                 )
             )
         elif kind == "import":
@@ -407,8 +484,14 @@ def _resolve(argv: list[str], venv: venvs.Venv) -> list[str]:
 
 
 def _run_command(
-    venv: venvs.Venv, label: str, command: str, log: proc.Log, extra: str | None = None
+    venv: venvs.Venv,
+    label: str,
+    command: str,
+    log: proc.Log,
+    timeout: float,
+    extra: str | None = None,
 ) -> None:
+    """Run one configured command; past ``timeout`` it and all it started are stopped."""
     where = f"smoke-install on {label}" + (f" (extra {extra})" if extra else "")
     try:
         argv = shlex.split(command)
@@ -428,6 +511,9 @@ def _run_command(
         cwd=_run_dir(venv),
         env=_command_env(venv),
         log=log,
+        timeout=timeout,
+        timeout_hint="a smoke command must exit on its own (start a server with a one-shot "
+        "option, or check it with --help/--version), or raise [tool.releasekit.smoke] timeout",
     )
 
 
@@ -465,7 +551,8 @@ def smoke_wheel(
             f"{wheel.name} declares no extra {', '.join(unknown)} (it has: {have})",
             "fix [tool.releasekit.smoke] extras or [project.optional-dependencies]",
         )
-    venv = _create(_venv_dir(workdir, "smoke", python), python)
+    purpose = "for the smoke install" + (f" from {from_index}" if from_index else "")
+    venv = _create(_venv_dir(workdir, "smoke", python), python, log, purpose)
     env = marker_environment(venv.python)
     label = _label(env, python)
     install_env = _find_links_env(find_links)
@@ -477,6 +564,10 @@ def smoke_wheel(
         wanted = ["-r", str(pinned)]
         options = ["--no-deps", "--require-hashes", "--only-binary", ":all:", *_no_cache(venv)]
         index_url, install_env = from_index, {}  # the index alone: no local wheel stand-in
+    log(
+        f"smoke-install on {label}: installing {wheel.name}"
+        + (f" from {from_index}…" if from_index else "…")
+    )
     _install(
         venv,
         label,
@@ -492,6 +583,7 @@ def smoke_wheel(
     requirements = _install_set(info.requires_dist, list(config.extras), env, info.name or name)
     if requirements:
         source = install_index or "the installer's default index"
+        log(f"smoke-install on {label}: installing the dependencies {' '.join(requirements)}…")
         _install(
             venv,
             label,
@@ -503,18 +595,21 @@ def smoke_wheel(
             hint=f"a dependency cannot be installed from {source}: check [project] "
             "dependencies and their markers",
         )
-    failures = _run_check(
-        venv,
-        label,
-        {"name": name, "version": want, "modules": list(info.top_level), "entry_points": True},
-        log,
-    )
+    module = version_module(info.name or name, info.top_level)
+    request = {
+        "name": name,
+        "modules": list(info.top_level),
+        "version_module": module,
+        "entry_points": True,
+    }
+    report = _run_check(venv, label, request, log, config.timeout)
+    failures = version_failures(report, name, want, module) + report["failures"]
     _raise_failures(failures, label, want, log)
     for command in config.commands:
-        _run_command(venv, label, command, log)
+        _run_command(venv, label, command, log, config.timeout)
     for extra, commands in config.extras.items():
         for command in commands:
-            _run_command(venv, label, command, log, extra=extra)
+            _run_command(venv, label, command, log, config.timeout, extra=extra)
 
 
 def smoke_sdist(
@@ -538,9 +633,12 @@ def smoke_sdist(
     """
     want = normalize(version)
     _verify_hash(sdist, sha256)
-    venv = _create(_venv_dir(workdir, "smoke-sdist", python), python)
+    venv = _create(_venv_dir(workdir, "smoke-sdist", python), python, log, "for the sdist build")
     env = marker_environment(venv.python)
     label = _label(env, python)
+    requires = _build_requires(sdist)
+    needs = f" (installs its build requirements: {', '.join(requires)})" if requires else ""
+    log(f"smoke-install on {label}: building {sdist.name} and installing it{needs}…")
     _install(
         venv,
         label,
@@ -553,7 +651,36 @@ def smoke_sdist(
         hint="the sdist does not build: check [build-system] requires and that the sdist "
         "includes every file the build reads ([tool.hatch.build.targets.sdist])",
     )
-    failures = _run_check(
-        venv, label, {"name": name, "version": want, "modules": [], "entry_points": False}, log
-    )
+    request: dict[str, Any] = {
+        "name": name,
+        "modules": [],
+        "version_module": None,
+        "entry_points": False,
+    }
+    report = _run_check(venv, label, request, log, None)
+    failures = version_failures(report, name, want, None) + report["failures"]
     _raise_failures(failures, label, want, log)
+
+
+def _build_requires(sdist: Path) -> list[str]:
+    """``[build-system] requires`` of the sdist's pyproject.toml, for the progress line only
+    (empty when it cannot be read: the installer reports the real problem)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # a releasekit dependency on these Pythons
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    try:
+        with tarfile.open(sdist, "r:gz") as archive:
+            member = next(
+                (m for m in archive.getmembers() if re.fullmatch(r"[^/]+/pyproject\.toml", m.name)),
+                None,
+            )
+            handle = archive.extractfile(member) if member is not None and member.isfile() else None
+            if handle is None:
+                return []
+            data = tomllib.loads(handle.read().decode("utf-8"))
+    except (OSError, tarfile.TarError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    system = data.get("build-system")
+    requires = system.get("requires") if isinstance(system, dict) else None
+    return [str(r) for r in requires] if isinstance(requires, list) else []

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,8 @@ import pytest
 from releasekit.config import SmokeConfig
 from releasekit.errors import SmokeError
 from releasekit.manifest import sha256_file
-from releasekit.smoke import smoke_sdist, smoke_wheel
+from releasekit.smoke import _build_requires, smoke_sdist, smoke_wheel
+from tests.fixtures_projects import python_for
 
 pytestmark = pytest.mark.slow
 
@@ -96,6 +98,49 @@ BAD_ENTRY = {
 }
 
 
+def _logflux(
+    name: str, version: str, modules: dict[str, str], packages: str = ""
+) -> dict[str, str]:
+    """A project whose version lives in ``version`` (a static one, or "dynamic": hatchling's
+    regex source reads ``src/logflux/__init__.py``, and keeps its spelling in METADATA)."""
+    if version == "dynamic":
+        project = 'dynamic = ["version"]'
+        tables = '[tool.hatch.version]\npath = "src/logflux/__init__.py"\n'
+    else:
+        project, tables = f'version = "{version}"', ""
+    if packages:
+        tables += f"[tool.hatch.build.targets.wheel]\npackages = [{packages}]\n"
+    pyproject = (
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+        f'[project]\nname = "{name}"\n{project}\nrequires-python = ">=3.9"\n\n{tables}'
+    )
+    return {"pyproject.toml": pyproject, **modules}
+
+
+# METADATA and __version__ spell the version as semver does; PEP 440 reads it as 1.0.0b0.
+BETA = _logflux("logflux", "dynamic", {"src/logflux/__init__.py": '__version__ = "1.0.0-beta"\n'})
+# __version__ forgotten by a bump.
+STALE_DUNDER = _logflux("logflux", "1.0.0", {"src/logflux/__init__.py": '__version__ = "1.0.1"\n'})
+# The only top-level module is checked even when its name is not the distribution's.
+STALE_ONLY_MODULE = _logflux(
+    "logflux-cli",
+    "1.0.0",
+    {"src/logflux/__init__.py": '__version__ = "1.0.1"\n'},
+    packages='"src/logflux"',
+)
+# Not checked: a __version__ that is not a str, and a second module that is not the
+# distribution's.
+IGNORED_DUNDERS = _logflux(
+    "logflux-tools",
+    "1.0.0",
+    {
+        "src/logflux_tools/__init__.py": "__version__ = (1, 0, 1)\n",
+        "src/logflux_extra/__init__.py": '__version__ = "9.9"\n',
+    },
+    packages='"src/logflux_tools", "src/logflux_extra"',
+)
+
+
 def _build(root: Path, outdir: Path, *, sdist: bool = False) -> Built:
     argv = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(outdir)]
     if not sdist:
@@ -116,6 +161,10 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
         ("good", GOOD, True),
         ("missing-import", MISSING_IMPORT, False),
         ("bad-entry", BAD_ENTRY, False),
+        ("beta", BETA, False),
+        ("stale-dunder", STALE_DUNDER, False),
+        ("stale-only-module", STALE_ONLY_MODULE, False),
+        ("ignored-dunders", IGNORED_DUNDERS, False),
     ):
         _write(base / key, files)
         built[key] = _build(base / key, base / f"{key}-dist", sdist=sdist)
@@ -415,3 +464,116 @@ def test_python_3_9(
     _smoke(projects["good"], tmp_path, python="3.9", config=config)
     with pytest.raises(SmokeError, match=r"^smoke-install on Python 3\.9: `import broken_import`"):
         _smoke(projects["missing-import"], tmp_path, python="3.9", name="broken-import")
+
+
+# A server that forks a worker: the worker inherits stdout, so the pipe never closes.
+SERVER = """\
+import os, subprocess, sys, time
+worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+with open(sys.argv[1], "w") as handle:
+    handle.write("%d %d" % (os.getpid(), worker.pid))
+print("serving on 127.0.0.1:8000", flush=True)
+time.sleep(600)
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs; a zombie waiting for init to reap it does not count."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.skipif(os.name != "posix", reason="process groups")
+@pytest.mark.parametrize("where", ["commands", "extras"])
+def test_command_past_the_timeout_is_stopped_with_everything_it_started(
+    projects: dict[str, Built], tmp_path: Path, where: str
+) -> None:
+    script, pids = tmp_path / "serve.py", tmp_path / "pids"
+    script.write_text(SERVER)
+    command = f"python {script} {pids}"
+    if where == "commands":
+        config = SmokeConfig(commands=(command,), timeout=1)
+        prefix = f"smoke-install on Python {PY}"
+    else:
+        config = SmokeConfig(extras={"cli": (command,)}, timeout=1)
+        prefix = f"smoke-install on Python {PY} (extra cli)"
+    started = time.monotonic()
+    with pytest.raises(SmokeError) as info:
+        _smoke(projects["good"], tmp_path / "work", config=config)
+    assert time.monotonic() - started < 30
+    assert info.value.message == (
+        f"{prefix}: `{command}` still running after 1 s: stopped "
+        "(its last line: serving on 127.0.0.1:8000)"
+    )
+    assert "[tool.releasekit.smoke] timeout" in info.value.hint
+    for pid in map(int, pids.read_text().split()):
+        assert not _running(pid), f"process {pid} outlived the smoke command"
+
+
+@pytest.mark.parametrize("expected", ["1.0.0-beta", "1.0.0b0", "1.0.0.beta0"])
+def test_versions_are_compared_normalized(
+    projects: dict[str, Built], tmp_path: Path, expected: str
+) -> None:
+    wheel = projects["beta"].wheel
+    assert wheel.name == "logflux-1.0.0b0-py3-none-any.whl"
+    log: list[str] = []
+    _smoke(projects["beta"], tmp_path, name="logflux", version=expected, log=log)
+    # what the smoke install says before its slow steps
+    assert f"creating a Python {PY} venv for the smoke install…" in log
+    assert f"smoke-install on Python {PY}: installing {wheel.name}…" in log
+
+
+def test_wrong_version_is_still_refused_once_normalized(
+    projects: dict[str, Built], tmp_path: Path
+) -> None:
+    with pytest.raises(SmokeError) as info:
+        _smoke(projects["beta"], tmp_path, name="logflux", version="1.0.0b1")
+    assert info.value.message == (
+        f"smoke-install on Python {PY}: installed logflux reports version 1.0.0-beta, "
+        "expected 1.0.0b1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "name"), [("stale-dunder", "logflux"), ("stale-only-module", "logflux-cli")]
+)
+def test_stale_dunder_version(
+    projects: dict[str, Built], tmp_path: Path, key: str, name: str
+) -> None:
+    with pytest.raises(SmokeError) as info:
+        _smoke(projects[key], tmp_path, name=name)
+    assert info.value.message == (
+        f"smoke-install on Python {PY}: `import logflux`: __version__ is 1.0.1, "
+        "the package version is 1.0.0"
+    )
+    assert "version-files" in info.value.hint
+
+
+def test_dunder_versions_that_are_not_checked(projects: dict[str, Built], tmp_path: Path) -> None:
+    _smoke(projects["ignored-dunders"], tmp_path, name="logflux-tools")
+
+
+def test_sdist_build_requirements_are_named(projects: dict[str, Built]) -> None:
+    assert _build_requires(projects["good"].sdist) == ["hatchling"]
+    assert _build_requires(projects["good"].wheel) == []  # not an sdist: nothing to name
+
+
+def test_python_3_9_without_selecting_it_in_pyenv(
+    projects: dict[str, Built], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pyenv shim that is not selected is no obstacle: releasekit finds 3.9 itself."""
+    if python_for("3.9") is None:
+        pytest.skip("no Python 3.9 on this machine")
+    monkeypatch.delenv("PYENV_VERSION", raising=False)
+    config = SmokeConfig(
+        commands=("python -c 'import sys; assert sys.version_info[:2] == (3, 9)'",)
+    )
+    log: list[str] = []
+    _smoke(projects["good"], tmp_path, python="3.9", config=config, log=log)
+    assert "creating a Python 3.9 venv for the smoke install…" in log

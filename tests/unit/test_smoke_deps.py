@@ -11,7 +11,13 @@ import pytest
 from packaging.markers import default_environment
 
 from releasekit.errors import SmokeError
-from releasekit.smoke import _install_set, dependencies, marker_environment
+from releasekit.smoke import (
+    _install_set,
+    dependencies,
+    marker_environment,
+    version_failures,
+    version_module,
+)
 
 
 def env_for(python_version: str, sys_platform: str = "linux") -> dict[str, str]:
@@ -137,3 +143,57 @@ def test_marker_environment_of_another_python() -> None:
     assert env["python_version"] == "3.9"
     assert env["python_full_version"].startswith("3.9.")
     assert set(env) == set(default_environment())
+
+
+@pytest.mark.parametrize(
+    ("name", "top_level", "module"),
+    [
+        ("demo-pkg", ("demo_pkg", "tests"), "demo_pkg"),
+        ("Demo.Pkg", ("demo_pkg",), "demo_pkg"),
+        ("logflux-cli", ("logflux",), "logflux"),  # the only one
+        ("logflux-tools", ("logflux", "extra"), None),  # neither named so nor the only one
+        ("logflux", (), None),
+    ],
+)
+def test_version_module(name: str, top_level: tuple[str, ...], module: str | None) -> None:
+    assert version_module(name, top_level) == module
+
+
+def _report(version: object, module_version: object = None) -> dict[str, object]:
+    return {"failures": [], "version": version, "module_version": module_version}
+
+
+@pytest.mark.parametrize(
+    ("version", "module_version"),
+    [
+        ("1.0.0-beta", "1.0.0-beta"),
+        ("1.0.0b0", "1.0.0.beta0"),
+        ("1.0.0b0", None),
+        ("1.0.0b0", "not a version"),  # ignored: not PEP 440
+    ],
+)
+def test_versions_that_agree(version: str, module_version: str | None) -> None:
+    assert version_failures(_report(version, module_version), "logflux", "1.0.0b0", "logflux") == []
+
+
+def test_versions_that_disagree() -> None:
+    failures = version_failures(_report("1.0.0", "1.0.1"), "logflux", "1.0.0", "logflux")
+    assert failures == [
+        {"kind": "__version__", "what": "logflux", "error": "1.0.1", "package": "1.0.0"}
+    ]
+    # The distribution's own version is wrong: __version__ is compared with it, not with
+    # the expected one, so a stale build is reported once.
+    failures = version_failures(_report("1.0.0", "1.0.0"), "logflux", "1.0.1", "logflux")
+    assert failures == [{"kind": "version", "what": "logflux", "error": "1.0.0"}]
+    # Not a version at all: reported as written.
+    failures = version_failures(_report("banana"), "logflux", "1.0.0", None)
+    assert failures == [{"kind": "version", "what": "logflux", "error": "banana"}]
+
+
+def test_no_distribution_no_version_failure() -> None:
+    # The check script reports the missing distribution itself.
+    assert version_failures(_report(None, "2.0"), "logflux", "1.0.0", "logflux") == []
+
+
+def test_dunder_version_with_no_module_to_check_is_ignored() -> None:
+    assert version_failures(_report("1.0.0", "2.0"), "logflux", "1.0.0", None) == []
