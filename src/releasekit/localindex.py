@@ -44,6 +44,7 @@ PYPISERVER_REQUIREMENTS = ("pypiserver[passlib]>=2.3",)
 _START_TIMEOUT = 20.0
 _STOP_TIMEOUT = 5.0
 
+
 def _no_log(_: str) -> None:
     pass
 
@@ -182,7 +183,12 @@ class LocalIndex:
         if self.server_python is not None:
             return Path(self.server_python)
         if self.venv_dir is not None:
-            venv = venvs.ensure(Path(self.venv_dir), list(PYPISERVER_REQUIREMENTS))
+            venv = venvs.ensure(
+                Path(self.venv_dir),
+                list(PYPISERVER_REQUIREMENTS),
+                log=self._log,
+                name="the local index venv (pypiserver)",
+            )
             return venv.python
         if importlib.util.find_spec("pypiserver") and importlib.util.find_spec("passlib"):
             return Path(sys.executable)

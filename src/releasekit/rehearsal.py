@@ -48,13 +48,20 @@ def local_indexes(state_dir: Path, key: str, *, log: proc.Log) -> Rehearsal:
         for other in storage.parent.iterdir():
             if other != storage:
                 shutil.rmtree(other, ignore_errors=True)
-    python = venvs.ensure(state_dir / "pypiserver-venv", list(PYPISERVER_REQUIREMENTS)).python
+    python = venvs.ensure(
+        state_dir / "pypiserver-venv",
+        list(PYPISERVER_REQUIREMENTS),
+        log=log,
+        name="the local index venv (pypiserver)",
+    ).python
     servers = {
-        name: LocalIndex(storage / name, server_python=python, log=log) for name in ("test", "prod")
+        name: LocalIndex(storage / name, server_python=python, log=_prefixed(log, name))
+        for name in ("test", "prod")
     }
     if not _servers:
         atexit.register(_stop_all)
     _servers.extend(servers.values())
+    log("rehearsal: starting a local test index and a local prod index (pypiserver)")
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(LocalIndex.start, servers.values()))
     environ = dict(os.environ)
@@ -64,9 +71,12 @@ def local_indexes(state_dir: Path, key: str, *, log: proc.Log) -> Rehearsal:
         environ[f"{index.env_prefix}_USERNAME"] = server.username
         environ[f"{index.env_prefix}_PASSWORD"] = server.password
         indexes[name] = index
-        log(f"rehearsal: local {name} index at {server.url}")
     _running[storage] = Rehearsal(indexes=indexes, environ=environ)
     return _running[storage]
+
+
+def _prefixed(log: proc.Log, name: str) -> proc.Log:
+    return lambda message: log(f"rehearsal {name}: {message}")
 
 
 def _stop_all() -> None:

@@ -74,6 +74,7 @@ def register(*, python: str | None = None) -> None:
 
 
 _tools_python: str | None = None
+_tools_cache: dict[Path, list[str]] = {}
 
 
 # --- options and context -------------------------------------------------------------------
@@ -134,10 +135,22 @@ class Context:
         return self.root / ".nox" / "releasekit"
 
     def tools(self) -> list[str]:
-        """The interpreter of the tools virtualenv (twine; build when there is no uv)."""
-        requirements = list(TOOLS) if find_uv() else [*TOOLS, "build>=1.2"]
-        venv = venvs.ensure(self.state_dir / "tools", requirements, python=_tools_python)
-        return [str(venv.python)]
+        """The interpreter of the tools virtualenv (twine; build when there is no uv).
+
+        Found once per nox process: on a nox that runs on Python 3.9 the lookup of a newer
+        Python (twine 7 needs 3.10) costs a second, and the sessions of ``release`` share it.
+        """
+        if self.state_dir not in _tools_cache:
+            python, why = venvs.tools_python(_tools_python)
+            if python != sys.executable:
+                self.log(why)
+            requirements = list(TOOLS) if find_uv() else [*TOOLS, "build>=1.2"]
+            venv = venvs.ensure(
+                self.state_dir / "tools", requirements, python=python, log=self.log,
+                name="the tools venv (twine)",
+            )  # fmt: skip
+            _tools_cache[self.state_dir] = [str(venv.python)]
+        return _tools_cache[self.state_dir]
 
     def record_step(self, step: str) -> None:
         path = self.dist_dir / STEPS_FILE

@@ -30,7 +30,7 @@ import re
 import shlex
 import sys
 import tarfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -397,6 +397,53 @@ def version_failures(
     return failures
 
 
+_NO_MODULE = re.compile(r"No module named '(?P<module>[^'.]+)")
+
+
+def needs_an_extra(
+    failures: Sequence[Mapping[str, str]],
+    requires_dist: Sequence[str],
+    provides_extra: Sequence[str],
+    installed_extras: Iterable[str],
+    env: Mapping[str, str],
+    name: str,
+) -> tuple[list[Mapping[str, str]], list[str]]:
+    """Split import failures into real ones and modules that need an extra not installed.
+
+    A top-level module may exist only for an extra (black's ``blackd`` needs aiohttp from
+    ``black[d]``): importing it without the extra fails by design. Such a failure becomes
+    a note saying how to test it (``[tool.releasekit.smoke] extras``); a missing module
+    that no extra provides stays a failure.
+    """
+    installed = [canonicalize_name(extra) for extra in installed_extras]
+    base = {
+        canonicalize_name(Requirement(text).name)
+        for text in _install_set(requires_dist, installed, env, name)
+    }
+    provided: dict[str, str] = {}  # canonical requirement name -> the extra that brings it
+    for extra in provides_extra:
+        if canonicalize_name(extra) in installed:
+            continue
+        for text in _install_set(requires_dist, [*installed, extra], env, name):
+            requirement = canonicalize_name(Requirement(text).name)
+            if requirement not in base:
+                provided.setdefault(requirement, extra)
+    kept: list[Mapping[str, str]] = []
+    notes: list[str] = []
+    for failure in failures:
+        match = _NO_MODULE.search(failure["error"]) if failure["kind"] == "import" else None
+        needed = provided.get(canonicalize_name(match.group("module"))) if match else None
+        if match is None or needed is None:
+            kept.append(failure)
+            continue
+        notes.append(
+            f"`import {failure['what']}` skipped: it needs {match.group('module')} "
+            f"from the extra [{needed}], not installed (to test it: [tool.releasekit.smoke] "
+            f"extras = {{ {needed} = [] }})"
+        )
+    return kept, notes
+
+
 def _run_dir(venv: venvs.Venv) -> Path:
     """An empty working directory: nothing in it can shadow the installed package."""
     path = venv.path / "releasekit-smoke"
@@ -563,7 +610,11 @@ def smoke_wheel(
         pinned.write_text(f"{name}=={want} --hash=sha256:{sha256}\n", encoding="utf-8")
         wanted = ["-r", str(pinned)]
         options = ["--no-deps", "--require-hashes", "--only-binary", ":all:", *_no_cache(venv)]
-        index_url, install_env = from_index, {}  # the index alone: no local wheel stand-in
+        # The index alone, with none of the installer's configuration: no local wheel stand-in
+        # and no project setting of the user's (uvicorn's [tool.uv] exclude-newer hid the
+        # file just uploaded).
+        index_url, install_env = from_index, {"PIP_CONFIG_FILE": os.devnull}
+        options += ["--no-config"] if venv.uv else []
     log(
         f"smoke-install on {label}: installing {wheel.name}"
         + (f" from {from_index}…" if from_index else "…")
@@ -603,8 +654,13 @@ def smoke_wheel(
         "entry_points": True,
     }
     report = _run_check(venv, label, request, log, config.timeout)
-    failures = version_failures(report, name, want, module) + report["failures"]
-    _raise_failures(failures, label, want, log)
+    failures, notes = needs_an_extra(
+        report["failures"], info.requires_dist, info.provides_extra, config.extras, env,
+        info.name or name,
+    )  # fmt: skip
+    for note in notes:
+        log(f"smoke-install on {label}: {note}")
+    _raise_failures(version_failures(report, name, want, module) + failures, label, want, log)
     for command in config.commands:
         _run_command(venv, label, command, log, config.timeout)
     for extra, commands in config.extras.items():

@@ -7,6 +7,7 @@ on loopback ports (a "test" and a "prod" index), then runs ``python -m nox`` on 
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
 import shutil
@@ -468,3 +469,22 @@ def test_rehearsal_of_a_hatch_vcs_project_with_fancy_readme(
     assert "demo 1.2.0 (from the build backend (hatchling))" in out
     assert sorted(built(project)) == ["demo-1.2.0-py3-none-any.whl", "demo-1.2.0.tar.gz"]
     assert "tag      v1.2.0" in out
+
+
+def test_a_project_uv_setting_does_not_hide_the_file_just_uploaded(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    """uvicorn 0.51.0: [tool.uv] exclude-newer made the install from the index find nothing."""
+    project = release_project(tmp_path, indexes, tag=None)
+    yesterday = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)
+    pyproject = project.path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text() + f'\n[tool.uv]\nexclude-newer = "{yesterday:%Y-%m-%dT%H:%M:%SZ}"\n'
+    )
+    project.commit("uv settings")
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--rehearse")
+    assert code == 0, out
+    assert "test: demo==1.2.0 installs from the index (pinned by sha256) and imports" in out

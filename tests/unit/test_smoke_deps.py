@@ -15,6 +15,7 @@ from releasekit.smoke import (
     _install_set,
     dependencies,
     marker_environment,
+    needs_an_extra,
     version_failures,
     version_module,
 )
@@ -197,3 +198,41 @@ def test_no_distribution_no_version_failure() -> None:
 
 def test_dunder_version_with_no_module_to_check_is_ignored() -> None:
     assert version_failures(_report("1.0.0", "2.0"), "logflux", "1.0.0", None) == []
+
+
+BLACK_REQUIRES = [
+    "click>=8.0.0",
+    'aiohttp>=3.10; extra == "d"',
+    'colorama>=0.4.3; extra == "colorama"',
+    'tokenize-rt>=3.2.0; python_version < "3.11" and extra == "jupyter"',
+]
+BLACK_EXTRAS = ["colorama", "d", "jupyter"]
+
+
+def test_a_module_that_needs_an_extra_is_a_note_not_a_failure() -> None:
+    """black ships blackd, which needs aiohttp from black[d]: found on black 26.5.1."""
+    failures = [
+        {
+            "kind": "import",
+            "what": "blackd",
+            "error": "ImportError: aiohttp dependency is not installed: No module named "
+            "'aiohttp'. Please re-install black with the '[d]' extra install to proceed.",
+        },
+        {"kind": "import", "what": "black", "error": "ModuleNotFoundError: No module named 'attr'"},
+    ]
+    kept, notes = needs_an_extra(
+        failures, BLACK_REQUIRES, BLACK_EXTRAS, [], env_for("3.12"), "black"
+    )
+    assert kept == [failures[1]]  # attr is no extra's: still a failure
+    assert notes == [
+        "`import blackd` skipped: it needs aiohttp from the extra [d], not installed (to test "
+        "it: [tool.releasekit.smoke] extras = { d = [] })"
+    ]
+
+
+def test_a_module_of_an_installed_extra_stays_a_failure() -> None:
+    failures = [{"kind": "import", "what": "blackd", "error": "No module named 'aiohttp'"}]
+    kept, notes = needs_an_extra(
+        failures, BLACK_REQUIRES, BLACK_EXTRAS, ["d"], env_for("3.12"), "black"
+    )
+    assert (kept, notes) == (failures, [])
