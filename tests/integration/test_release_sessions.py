@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -19,7 +20,8 @@ import pytest
 
 from releasekit.init import template_text
 from releasekit.localindex import LocalIndex
-from tests.fixtures_projects import Project, run, write_project
+from releasekit.venvs import find_uv
+from tests.fixtures_projects import Project, python_for, run, write_project
 
 pytestmark = pytest.mark.slow
 
@@ -488,3 +490,34 @@ def test_a_project_uv_setting_does_not_hide_the_file_just_uploaded(
     code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--rehearse")
     assert code == 0, out
     assert "test: demo==1.2.0 installs from the index (pinned by sha256) and imports" in out
+
+
+def test_nox_on_python_3_9_uses_a_newer_python_for_the_tools(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    wheelhouse: Path,
+    build_env: dict[str, str],
+) -> None:
+    """twine 7 needs Python >= 3.10; nox (and releasekit in it) still runs on 3.9."""
+    python39 = python_for("3.9")
+    if python39 is None:
+        pytest.skip("no Python 3.9 here")
+    uv = find_uv()
+    assert uv is not None
+    venv = tmp_path / "nox39"
+    run(uv, "venv", "--quiet", "--python", python39, venv)
+    run(
+        uv, "pip", "install", "--quiet", "--python", venv / "bin" / "python",
+        "--find-links", wheelhouse, "releasekit[nox]",
+    )  # fmt: skip
+    project = release_project(tmp_path, indexes, tag="v1.2.0")
+    proc = run(
+        venv / "bin" / "python", "-m", "nox", "--no-color", "-s", "build",
+        cwd=project.path, env=build_env, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout
+    assert re.search(
+        r"tools venv uses Python 3\.1\d \(.*\): twine needs >= 3\.10 and nox runs on 3\.9",
+        proc.stdout,
+    )
+    assert "demo-1.2.0-py3-none-any.whl  sha256=" in proc.stdout
