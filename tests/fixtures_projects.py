@@ -23,16 +23,30 @@ REPO = Path(__file__).resolve().parent.parent
 
 # Variables that would make a test see a release tag it did not set.
 TAG_VARIABLES = (
-    "RELEASEKIT_TAG", "RELEASEKIT_REQUIRE_TAG", "GITHUB_REF", "GITHUB_REF_TYPE",
-    "GITHUB_REF_NAME", "CI_COMMIT_TAG", "CIRCLE_TAG", "BUILDKITE_TAG",
-    "RELEASEKIT_TEST_PASSWORD", "RELEASEKIT_PROD_PASSWORD", "RELEASEKIT_TEST_USERNAME",
-    "RELEASEKIT_PROD_USERNAME", "TWINE_USERNAME", "TWINE_PASSWORD", "TWINE_REPOSITORY_URL",
+    "RELEASEKIT_TAG",
+    "RELEASEKIT_REQUIRE_TAG",
+    "GITHUB_REF",
+    "GITHUB_REF_TYPE",
+    "GITHUB_REF_NAME",
+    "CI_COMMIT_TAG",
+    "CIRCLE_TAG",
+    "BUILDKITE_TAG",
+    "RELEASEKIT_TEST_PASSWORD",
+    "RELEASEKIT_PROD_PASSWORD",
+    "RELEASEKIT_TEST_USERNAME",
+    "RELEASEKIT_PROD_USERNAME",
+    "TWINE_USERNAME",
+    "TWINE_PASSWORD",
+    "TWINE_REPOSITORY_URL",
     "SOURCE_DATE_EPOCH",
 )
 GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
-    "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.invalid",
-    "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0",
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.invalid",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_TERMINAL_PROMPT": "0",
 }
 
 
@@ -53,8 +67,13 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     """Run a command, capture its output, and show it all when ``check`` fails."""
     proc = subprocess.run(
-        [os.fspath(a) for a in args], cwd=cwd, env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
+        [os.fspath(a) for a in args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"{args} failed ({proc.returncode}):\n{proc.stdout}")
@@ -174,7 +193,9 @@ def write_project(
         build_requires = (*build_requires, "hatch-vcs")  # a VCS version needs its plugin
     requires = ", ".join(f'"{r}"' for r in build_requires)
     hook_table = f"[tool.hatch.build.hooks.releasekit]\n{hook_options}\n" if hook else ""
-    project.write("pyproject.toml", textwrap.dedent(f"""\
+    project.write(
+        "pyproject.toml",
+        textwrap.dedent(f"""\
         [build-system]
         requires = [{requires}]
         build-backend = "hatchling.build"
@@ -191,10 +212,20 @@ def write_project(
         [tool.hatch.build.targets.wheel]
         packages = ["src/{module}"]
 
-        """) + version_table + "\n" + hook_table + "\n" + releasekit_table + "\n" + extra_pyproject)
+        """)
+        + version_table
+        + "\n"
+        + hook_table
+        + "\n"
+        + releasekit_table
+        + "\n"
+        + extra_pyproject,
+    )
     init_version = version if version_source != "vcs" else "0"
     project.write(f"src/{module}/__init__.py", f'"""{name}."""\n\n__version__ = "{init_version}"\n')
-    project.write(f"src/{module}/cli.py", textwrap.dedent(f"""\
+    project.write(
+        f"src/{module}/cli.py",
+        textwrap.dedent(f"""\
         import sys
 
         from {module} import __version__
@@ -207,7 +238,8 @@ def write_project(
 
         if __name__ == "__main__":
             sys.exit(main())
-        """))
+        """),
+    )
     if git:
         project.git("init", "-q", "-b", "main")
         project.commit("initial")

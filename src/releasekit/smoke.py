@@ -398,6 +398,7 @@ def version_failures(
 
 
 _NO_MODULE = re.compile(r"No module named '(?P<module>[^'.]+)")
+_EP_EXTRAS = re.compile(r"\[(?P<extras>[^\]]+)\]\s*$")
 
 
 def needs_an_extra(
@@ -411,9 +412,10 @@ def needs_an_extra(
     """Split import failures into real ones and modules that need an extra not installed.
 
     A top-level module may exist only for an extra (black's ``blackd`` needs aiohttp from
-    ``black[d]``): importing it without the extra fails by design. Such a failure becomes
-    a note saying how to test it (``[tool.releasekit.smoke] extras``); a missing module
-    that no extra provides stays a failure.
+    ``black[d]``, and its entry point says so: ``blackd:patched_main [d]``): importing it
+    without the extra fails by design. Such a failure becomes a note saying how to test it
+    (``[tool.releasekit.smoke] extras``); a missing module that no extra provides stays a
+    failure.
     """
     installed = [canonicalize_name(extra) for extra in installed_extras]
     base = {
@@ -431,15 +433,25 @@ def needs_an_extra(
     kept: list[Mapping[str, str]] = []
     notes: list[str] = []
     for failure in failures:
-        match = _NO_MODULE.search(failure["error"]) if failure["kind"] == "import" else None
-        needed = provided.get(canonicalize_name(match.group("module"))) if match else None
-        if match is None or needed is None:
+        what = failure["what"]
+        # an entry point may name its extras itself: "blackd = blackd:patched_main [d]"
+        declared = _EP_EXTRAS.search(what) if failure["kind"] != "import" else None
+        missing = [
+            extra.strip()
+            for extra in (declared.group("extras").split(",") if declared else [])
+            if canonicalize_name(extra.strip()) not in installed
+        ]
+        match = _NO_MODULE.search(failure["error"])
+        module = match.group("module") if match else None
+        needed = missing[0] if missing else provided.get(canonicalize_name(module or ""))
+        if needed is None:
             kept.append(failure)
             continue
+        subject = f"`import {what}`" if failure["kind"] == "import" else f"entry point `{what}`"
+        reason = f"{module} from the extra [{needed}]" if module else f"the extra [{needed}]"
         notes.append(
-            f"`import {failure['what']}` skipped: it needs {match.group('module')} "
-            f"from the extra [{needed}], not installed (to test it: [tool.releasekit.smoke] "
-            f"extras = {{ {needed} = [] }})"
+            f"{subject} skipped: it needs {reason}, not installed (to test it: "
+            f"[tool.releasekit.smoke] extras = {{ {needed} = [] }})"
         )
     return kept, notes
 

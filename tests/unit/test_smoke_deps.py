@@ -236,3 +236,22 @@ def test_a_module_of_an_installed_extra_stays_a_failure() -> None:
         failures, BLACK_REQUIRES, BLACK_EXTRAS, ["d"], env_for("3.12"), "black"
     )
     assert (kept, notes) == (failures, [])
+
+
+def test_an_entry_point_that_names_an_extra_is_a_note() -> None:
+    failures = [
+        {
+            "kind": "entry point",
+            "group": "console_scripts",
+            "what": "blackd = blackd:patched_main [d]",
+            "error": "ImportError: aiohttp dependency is not installed",
+        }
+    ]
+    kept, notes = needs_an_extra(
+        failures, BLACK_REQUIRES, BLACK_EXTRAS, [], env_for("3.12"), "black"
+    )
+    assert kept == []
+    assert notes == [
+        "entry point `blackd = blackd:patched_main [d]` skipped: it needs the extra [d], not "
+        "installed (to test it: [tool.releasekit.smoke] extras = { d = [] })"
+    ]
