@@ -29,6 +29,7 @@ from releasekit.git import ReleaseTag
 from releasekit.guard import check_tag_matches
 from releasekit.manifest import MANIFEST_NAME, Manifest, describe
 from releasekit.venvs import find_uv
+from releasekit.version import normalize
 
 __all__ = ["adopt_prebuilt", "build_release", "reusable_manifest"]
 
@@ -201,7 +202,7 @@ def check_and_record(
     wheels = [artifacts.inspect_wheel(f) for f in files if f.name.endswith(".whl")]
     if not wheels:
         raise BuildError(f"no wheel in {dist_dir}", "build a wheel as well as the sdist")
-    version = wheels[0].version
+    version = normalize(wheels[0].version)  # METADATA may say 1.0.0-beta; files say 1.0.0b0
     artifacts.check_versions(files, name, version)
     if tag is not None:
         check_tag_matches(version, tag)

@@ -521,3 +521,71 @@ def test_nox_on_python_3_9_uses_a_newer_python_for_the_tools(
         proc.stdout,
     )
     assert "demo-1.2.0-py3-none-any.whl  sha256=" in proc.stdout
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_checklist_tektra_tests_frontend_and_version_from_the_tag(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    """Tektra's checklist: tests first, a frontend built before the package, the version
+    written from the tag into pyproject and __init__, TestPyPI then PyPI."""
+    project = release_project(
+        tmp_path, indexes, version="0.0.0", tag=None, changelog_version="2.0.0"
+    )
+    pyproject = project.path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "[tool.releasekit]\n",
+            "[tool.releasekit]\n"
+            'check-sessions = ["lint"]\n'
+            'prepare-commands = ["node frontend/build.js"]\n'
+            "version-from-tag = true\n"
+            'version-files = ["pyproject.toml", "src/demo/__init__.py"]\n',
+        )
+        + '\n[tool.hatch.build]\nartifacts = ["src/demo/static/"]\n'
+    )
+    noxfile = project.path / "noxfile.py"
+    noxfile.write_text(noxfile.read_text() + USER_SESSIONS)
+    project.write("frontend/build.js", (
+        'const fs = require("fs");\n'
+        'fs.mkdirSync("src/demo/static", { recursive: true });\n'
+        'fs.writeFileSync("src/demo/static/app.js", "ok\\n");\n'
+    ))  # fmt: skip
+    project.write(".gitignore", "dist/\n.nox/\nran-*\nsrc/demo/static/\n")
+    project.commit("frontend")
+    project.tag("v2.0.0")
+
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--rehearse")
+    assert code == 0, out
+    assert "check-sessions: lint passed" in out
+    assert "version-from-tag: the build writes 2.0.0 from v2.0.0" in out
+    assert sorted(built(project)) == ["demo-2.0.0-py3-none-any.whl", "demo-2.0.0.tar.gz"]
+    assert "test: demo==2.0.0 installs from the index (pinned by sha256) and imports" in out
+    assert "prod: demo==2.0.0 installs from the index (pinned by sha256) and imports" in out
+    assert project.git("status", "--porcelain", "--untracked-files=no") == ""
+
+
+def test_checklist_logflux_semver_beta_in_init_and_a_tag_with_v(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    """LogFlux's checklist: __version__ = "1.0.0-beta" in __init__, tag v1.0.0-beta, test
+    index, install and import, then prod."""
+    project = release_project(tmp_path, indexes, tag=None, changelog_version="1.0.0-beta")
+    pyproject = project.path / "pyproject.toml"
+    text = pyproject.read_text().replace('version = "1.2.0"', 'dynamic = ["version"]')
+    pyproject.write_text(text + '\n[tool.hatch.version]\npath = "src/demo/__init__.py"\n')
+    project.write("src/demo/__init__.py", '"""demo."""\n\n__version__ = "1.0.0-beta"\n')
+    project.commit("beta")
+    project.tag("v1.0.0-beta")
+
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--rehearse")
+    assert code == 0, out
+    assert "tag v1.0.0-beta (from git tag at HEAD) matches version 1.0.0b0" in out
+    assert sorted(built(project)) == ["demo-1.0.0b0-py3-none-any.whl", "demo-1.0.0b0.tar.gz"]
+    assert "prod: demo==1.0.0b0 installs from the index (pinned by sha256) and imports" in out
