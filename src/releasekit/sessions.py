@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import nox
 
-from releasekit import git, guard, venvs
+from releasekit import git, guard, signals, venvs
 from releasekit.config import Config, IndexConfig, load_pyproject, validate_project
 from releasekit.errors import PublishError, ReleasekitError
 from releasekit.manifest import Manifest
@@ -57,6 +57,7 @@ def register(*, python: str | None = None) -> None:
     """
     global _tools_python
     _tools_python = python
+    signals.install()
 
     def add(name: str, func: Callable[[Any], None], requires: str | None = None) -> None:
         nox.session(name=name, venv_backend="none", requires=[requires] if requires else None)(func)
