@@ -5,19 +5,19 @@ project, so it costs one git call on an untagged build (two on a tag build, to s
 the tree is dirty) and imports nothing beyond the standard library and ``packaging``.
 
 ``python -m build`` builds the wheel from the unpacked sdist, where there is no ``.git`` and
-hatchling reads the version from PKG-INFO. So on a tag build the sdist carries a small stamp
-(``.releasekit-tag.json``: the tag it was checked against) and the wheel step checks the
-PKG-INFO version against the stamp, or against ``RELEASEKIT_TAG``: a mismatched release
-cannot slip through the wheel step, and ``require-tag`` still holds there. CI tag variables
-are not read there: in a CI job at a tag, pip may build some dependency's sdist, which is
-not the release being tagged.
+hatchling reads the version from PKG-INFO. That version was checked against the tag when the
+sdist was built, so the wheel step cannot mislabel a release. Nothing about the tag is written
+into the sdist: the same commit builds the same bytes whether or not the tag exists yet (a
+file uploaded to a test index before tagging must be the file published after). On that
+step the hook checks the version against ``RELEASEKIT_TAG`` when it is set, and a CI tag
+variable only *satisfies* ``require-tag`` when it names this version: in a CI job at a tag,
+pip may build some dependency's sdist, which is not the release being tagged and must not
+fail because its version is another.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 from releasekit import git, guard
 from releasekit.config import hook_options, parse_config
 from releasekit.errors import TagError
-from releasekit.git import ReleaseTag
-
-STAMP_NAME = ".releasekit-tag.json"
+from releasekit.version import try_normalize
 
 
 class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
@@ -46,11 +44,13 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         from_sdist = (root / "PKG-INFO").is_file()
 
         if from_sdist:
-            # RELEASEKIT_TAG and the stamp only. A CI tag variable names the tag of the CI's
-            # checkout: an sdist pip builds into a wheel there (a dependency with no wheel)
-            # is not that release, and must not fail because its version is another.
+            # RELEASEKIT_TAG is checked; a CI tag variable only counts when it is this
+            # version's tag (an sdist of some dependency, built in a tag job, is not it).
             explicit = {"RELEASEKIT_TAG": os.environ.get("RELEASEKIT_TAG", "")}
-            tag = git.release_tag_from_env(config.tag_prefix, explicit) or _read_stamp(root)
+            tag = git.release_tag_from_env(config.tag_prefix, explicit)
+            ci = None if tag else git.release_tag_from_env(config.tag_prefix)
+            if ci is not None and ci.version == try_normalize(package_version):
+                tag = ci
         else:
             tag = git.release_tag(root, config.tag_prefix)
 
@@ -62,7 +62,7 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
                     else "require-tag = true"
                 )
                 where = (
-                    "no RELEASEKIT_TAG, no tag stamp in the sdist"
+                    "building from an sdist: no RELEASEKIT_TAG, no CI tag for this version"
                     if from_sdist
                     else ("no RELEASEKIT_TAG, no CI tag variable, no release tag at HEAD")
                 )
@@ -91,27 +91,3 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             from releasekit import carriers
 
             carriers.check_consistent(config.version_files, root)
-        if self.target_name == "sdist":
-            build_data["force_include"][self._write_stamp(tag)] = STAMP_NAME
-
-    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
-        stamp_dir = getattr(self, "_stamp_dir", None)
-        if stamp_dir is not None:
-            stamp_dir.cleanup()
-
-    def _write_stamp(self, tag: ReleaseTag) -> str:
-        self._stamp_dir = tempfile.TemporaryDirectory(prefix="releasekit-")
-        path = os.path.join(self._stamp_dir.name, STAMP_NAME)
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump({"tag": tag.name, "version": tag.version}, handle)
-        return path
-
-
-def _read_stamp(root: Path) -> ReleaseTag | None:
-    try:
-        data = json.loads((root / STAMP_NAME).read_text(encoding="utf-8"))
-        return ReleaseTag(
-            name=data["tag"], version=data["version"], source=f"{STAMP_NAME} in the sdist"
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        return None

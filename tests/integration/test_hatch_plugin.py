@@ -9,13 +9,13 @@ refusal is the failure text of the build.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable
@@ -27,7 +27,6 @@ from hatchling.metadata.core import ProjectMetadata
 from hatchling.plugin.manager import PluginManager
 
 from releasekit.errors import CarrierError, ConfigError, TagError
-from releasekit.hatch_build_hook import STAMP_NAME
 from tests.fixtures_projects import (
     GIT_ENV,
     TAG_VARIABLES,
@@ -92,6 +91,10 @@ def python_m_build(project: Project, out: Path, env: Mapping[str, str]) -> Any:
 
 def venv_python(venv: Path) -> Path:
     return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def sdist_names(sdist: Path) -> list[str]:
@@ -367,75 +370,67 @@ def test_require_tag_env_in_shallow_clone_hints_at_fetch_depth(
 # -- 7: the sdist -> wheel path ---------------------------------------------------------------
 
 
-def test_sdist_at_tag_carries_the_stamp(
-    tagged_dists: tuple[subprocess.CompletedProcess[str], Path],
+def test_the_same_commit_builds_the_same_bytes_with_or_without_the_tag(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _, out = tagged_dists
-    sdist = out / "demo-1.2.0.tar.gz"
-    assert f"demo-1.2.0/{STAMP_NAME}" in sdist_names(sdist)
-    with tarfile.open(sdist) as archive:
-        stamp = archive.extractfile(f"demo-1.2.0/{STAMP_NAME}")
-        assert stamp is not None
-        assert json.loads(stamp.read()) == {"tag": "v1.2.0", "version": "1.2.0"}
-    with zipfile.ZipFile(out / "demo-1.2.0-py3-none-any.whl") as wheel:
-        assert not [name for name in wheel.namelist() if STAMP_NAME in name]
+    """Uploaded to a test index before tagging, the files must be the ones published after:
+    nothing about the tag goes into an artifact."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    project = make_project()
+    untagged = {target: sha256(build(project, target)) for target in ("sdist", "wheel")}
+    project.tag("v1.2.0")
+    tagged = {target: sha256(build(project, target)) for target in ("sdist", "wheel")}
+    assert tagged == untagged
+    assert not [n for n in sdist_names(build(project, "sdist")) if "releasekit" in n]
 
 
 @pytest.fixture
-def stamped_sdist_tree(
+def sdist_tree(
     tagged_dists: tuple[subprocess.CompletedProcess[str], Path], tmp_path: Path
 ) -> Path:
-    """A fresh unpacked copy of the sdist built at v1.2.0 (no .git, a PKG-INFO, the stamp)."""
+    """A fresh unpacked copy of the sdist built at v1.2.0 (no .git, a PKG-INFO)."""
     _, out = tagged_dists
     return unpack_sdist(out / "demo-1.2.0.tar.gz", tmp_path / "unpacked")
 
 
 def test_wheel_from_sdist_with_another_releasekit_tag_fails(
-    stamped_sdist_tree: Path, monkeypatch: pytest.MonkeyPatch
+    sdist_tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RELEASEKIT_TAG", "v1.2.1")
 
     with pytest.raises(TagError) as failure:
-        build(stamped_sdist_tree)
+        build(sdist_tree)
     assert failure.value.message == (
         "release tag v1.2.1 (from RELEASEKIT_TAG) is version 1.2.1, "
         "but the package version is 1.2.0"
     )
 
 
-def test_wheel_from_stamped_sdist_passes_require_tag(
-    stamped_sdist_tree: Path, monkeypatch: pytest.MonkeyPatch
+def test_require_tag_at_the_wheel_step_is_met_by_the_ci_tag_of_this_version(
+    sdist_tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """`python -m build` in a tag job with RELEASEKIT_REQUIRE_TAG=1: the wheel step too."""
     monkeypatch.setenv("RELEASEKIT_REQUIRE_TAG", "1")
-    assert build(stamped_sdist_tree).name == "demo-1.2.0-py3-none-any.whl"
+    monkeypatch.setenv("GITHUB_REF_TYPE", "tag")
+    monkeypatch.setenv("GITHUB_REF_NAME", "v1.2.0")
+    assert build(sdist_tree).name == "demo-1.2.0-py3-none-any.whl"
 
 
-def test_wheel_from_stamped_sdist_ignores_a_ci_tag(
-    stamped_sdist_tree: Path, monkeypatch: pytest.MonkeyPatch
+def test_wheel_from_sdist_ignores_a_ci_tag_of_another_version(
+    sdist_tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """In a CI job at some tag, pip may build a dependency's sdist: not that release."""
     monkeypatch.setenv("GITHUB_REF_TYPE", "tag")
     monkeypatch.setenv("GITHUB_REF_NAME", "v9.9.9")
-    assert build(stamped_sdist_tree).name == "demo-1.2.0-py3-none-any.whl"
-
-
-def test_untagged_sdist_has_no_stamp_and_require_tag_holds_at_the_wheel_step(
-    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    project = make_project()
-    sdist = build(project, "sdist")
-    assert f"demo-1.2.0/{STAMP_NAME}" not in sdist_names(sdist)
-    tree = unpack_sdist(sdist, tmp_path / "unpacked")
-
-    monkeypatch.setenv("GITHUB_REF_TYPE", "tag")  # some other project's CI tag
-    monkeypatch.setenv("GITHUB_REF_NAME", "v9.9.9")
-    assert build(tree).name == "demo-1.2.0-py3-none-any.whl"
+    assert build(sdist_tree).name == "demo-1.2.0-py3-none-any.whl"
 
     monkeypatch.setenv("RELEASEKIT_REQUIRE_TAG", "1")
     with pytest.raises(TagError) as failure:
-        build(tree)
-    assert "no release tag for version 1.2.0" in failure.value.message
-    assert "no tag stamp in the sdist" in failure.value.message
+        build(sdist_tree)
+    assert failure.value.message == (
+        "no release tag for version 1.2.0 (RELEASEKIT_REQUIRE_TAG is set; building from an "
+        "sdist: no RELEASEKIT_TAG, no CI tag for this version)"
+    )
 
 
 # -- 8: what else a build at a tag refuses ----------------------------------------------------

@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -662,13 +661,15 @@ def test_an_initialised_project_builds_with_releasekit_from_find_links(
     out = tmp_path / "dist"
     env = {**build_env, "RELEASEKIT_TAG": "v1.2.0", "PIP_CONFIG_FILE": os.devnull}
     run(sys.executable, "-m", "build", "--outdir", out, root, env=env)
-
-    with tarfile.open(out / "demo_app-1.2.0.tar.gz") as sdist:
-        names = sdist.getnames()
-    # the hook ran in the isolated build (releasekit came from the wheelhouse) and stamped
-    # the sdist with the tag it checked
-    assert "demo_app-1.2.0/.releasekit-tag.json" in names, names
+    assert (out / "demo_app-1.2.0.tar.gz").is_file()
     assert (out / "demo_app-1.2.0-py3-none-any.whl").is_file()
+
+    # the hook runs in the isolated build (releasekit came from the wheelhouse): it refuses
+    # a tag that names another version
+    env["RELEASEKIT_TAG"] = "v9.9.9"
+    refused = run(sys.executable, "-m", "build", "--outdir", out, root, env=env, check=False)
+    assert refused.returncode != 0
+    assert "release tag v9.9.9 (from RELEASEKIT_TAG) is version 9.9.9" in refused.stdout
 
 
 def test_readme_commands_match_what_init_prints() -> None:

@@ -230,7 +230,7 @@ def test_rehearsal_of_an_untagged_repository_needs_no_credentials_and_makes_no_t
     code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--rehearse")
     assert code == 0, out
     assert "would be released by tag v1.2.0" in out
-    assert "rehearsal: local test index at http://127.0.0.1:" in out
+    assert "rehearsal test: local index at http://127.0.0.1:" in out
     assert "rehearsal: local indexes" in out
     assert project.git("tag", "--list") == ""
     assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
