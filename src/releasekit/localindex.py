@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -76,6 +77,9 @@ class LocalIndex:
         self._password = ""
         self._private_dir: Path | None = None
         self._finalizer: weakref.finalize[[subprocess.Popen[bytes]], LocalIndex] | None = None
+        # start() and stop() may meet: a stop on SIGTERM (releasekit.signals) runs in the
+        # main thread while a worker thread is starting this server.
+        self._lifecycle = threading.RLock()
 
     # -- what a publisher needs ------------------------------------------------------------
 
@@ -115,7 +119,14 @@ class LocalIndex:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> LocalIndex:
-        """Start the server and wait until it answers ``/health``; idempotent."""
+        """Start the server and wait until it answers ``/health``; idempotent.
+
+        Interrupted (Ctrl-C, SIGTERM) or failed, it stops what it started before raising.
+        """
+        with self._lifecycle:
+            return self._start()
+
+    def _start(self) -> LocalIndex:
         if self.running:
             return self
         self.stop()
@@ -140,11 +151,16 @@ class LocalIndex:
         return self
 
     def stop(self) -> None:
-        """Stop the server (terminate, then kill after 5 s) and remove the htpasswd file."""
-        self._halt()
-        if self._private_dir is not None:
-            shutil.rmtree(self._private_dir, ignore_errors=True)
-            self._private_dir = None
+        """Stop the server (terminate, then kill after 5 s) and remove the htpasswd file.
+
+        Idempotent, and safe from a signal handler or another thread (it waits for a start
+        under way to finish, then stops it).
+        """
+        with self._lifecycle:
+            self._halt()
+            if self._private_dir is not None:
+                shutil.rmtree(self._private_dir, ignore_errors=True)
+                self._private_dir = None
 
     def __enter__(self) -> LocalIndex:
         return self.start()
@@ -219,8 +235,9 @@ class LocalIndex:
                 stderr=subprocess.STDOUT,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
-        self._process, self._port = process, port
-        self._finalizer = weakref.finalize(self, _terminate, process)
+            # Tracked at once: from here on an interrupt's stop() finds it.
+            self._process, self._port = process, port
+            self._finalizer = weakref.finalize(self, _terminate, process)
 
         deadline = time.monotonic() + _START_TIMEOUT
         while time.monotonic() < deadline:

@@ -7,7 +7,9 @@ commit finds its earlier uploads (and is a no-op), and a new commit starts from 
 indexes.
 
 ``nox -s release`` runs every session in one process: the servers start once, in parallel,
-when the first session needs them, and stop when the process exits.
+when the first session needs them, and stop when the process exits, or as soon as it is
+told to stop (SIGTERM, Ctrl-C: :func:`releasekit.signals.on_stop`), so a cancelled CI job
+leaves no server behind. A start that fails or is interrupted stops both servers first.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from releasekit import proc, venvs
+from releasekit import proc, signals, venvs
 from releasekit.config import IndexConfig
 from releasekit.localindex import PYPISERVER_REQUIREMENTS, LocalIndex
 
-__all__ = ["Rehearsal", "local_indexes"]
+__all__ = ["Rehearsal", "local_indexes", "stop_all"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Rehearsal:
 
 _running: dict[Path, Rehearsal] = {}
 _servers: list[LocalIndex] = []
+_hooked = False
 
 
 def local_indexes(state_dir: Path, key: str, *, log: proc.Log) -> Rehearsal:
@@ -58,12 +61,20 @@ def local_indexes(state_dir: Path, key: str, *, log: proc.Log) -> Rehearsal:
         name: LocalIndex(storage / name, server_python=python, log=_prefixed(log, name))
         for name in ("test", "prod")
     }
-    if not _servers:
-        atexit.register(_stop_all)
+    global _hooked
+    if not _hooked:
+        atexit.register(stop_all)
+        signals.on_stop(stop_all)
+        _hooked = True
     _servers.extend(servers.values())
     log("rehearsal: starting a local test index and a local prod index (pypiserver)")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(LocalIndex.start, servers.values()))
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(LocalIndex.start, servers.values()))
+    except BaseException:  # one failed, or Ctrl-C/SIGTERM: the pool has waited for both
+        for server in servers.values():
+            server.stop()
+        raise
     environ = dict(os.environ)
     indexes = {}
     for name, server in servers.items():
@@ -79,6 +90,8 @@ def _prefixed(log: proc.Log, name: str) -> proc.Log:
     return lambda message: log(f"rehearsal {name}: {message}")
 
 
-def _stop_all() -> None:
-    for server in _servers:
-        server.stop()
+def stop_all() -> None:
+    """Stop every local index this process started (idempotent; safe from a signal handler)."""
+    _running.clear()
+    while _servers:
+        _servers.pop().stop()
