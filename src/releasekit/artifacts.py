@@ -34,6 +34,7 @@ __all__ = [
     "WheelInfo",
     "check_versions",
     "check_wheel_contents",
+    "file_version",
     "find_dists",
     "inspect_sdist",
     "inspect_wheel",
@@ -270,6 +271,21 @@ def _filename_parts(filename: str) -> tuple[str, str]:
         f"{filename} is neither a wheel (.whl) nor an sdist (.tar.gz)",
         "keep only the files the build made in dist/",
     )
+
+
+def file_version(filename: str, name: str) -> str | None:
+    """The normalized version in a wheel or sdist file name, for ``name``'s files only.
+
+    ``None`` for another project's file or a name that is not a distribution's: an index
+    page may list anything.
+    """
+    try:
+        carried_name, carried = _filename_parts(filename)
+        if canonicalize_name(carried_name) != canonicalize_name(name):
+            return None
+        return str(Version(carried))
+    except (BuildError, InvalidVersion):
+        return None
 
 
 def _compare(filename: str, where: str, name: str, version: str, want: tuple[str, str]) -> None:

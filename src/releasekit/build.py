@@ -22,6 +22,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from releasekit import artifacts, carriers, git, proc
 from releasekit.config import CarrierSpec, Config
 from releasekit.errors import BuildError
@@ -34,14 +36,19 @@ from releasekit.version import normalize
 __all__ = ["adopt_prebuilt", "build_release", "reusable_manifest"]
 
 
-def reusable_manifest(root: Path, dist_dir: Path) -> Manifest | None:
-    """The manifest in ``dist_dir`` when it was built from HEAD and its files are intact.
+def reusable_manifest(root: Path, dist_dir: Path, name: str) -> Manifest | None:
+    """The manifest in ``dist_dir`` when it was built from HEAD for ``name`` and its files
+    are intact and still carry its name and version.
 
-    A rerun of the release then uploads the very bytes the first run built and checked.
+    A rerun of the release then uploads the very bytes the first run built and checked; a
+    manifest is never trusted on its word (a hand-edited one, another project's dist/).
     """
     try:
         manifest = Manifest.load(dist_dir)
-        manifest.verified_paths(dist_dir)
+        paths = manifest.verified_paths(dist_dir)
+        if canonicalize_name(manifest.name) != canonicalize_name(name):
+            return None
+        artifacts.check_versions(paths, manifest.name, manifest.version)
     except BuildError:
         return None
     head = git.head_commit(root)
@@ -64,6 +71,13 @@ def build_release(
     ``tools`` is an interpreter with ``build`` and ``twine`` installed (the session's).
     """
     root = config.root
+    foreign = _foreign_files(dist_dir)
+    if foreign:
+        raise BuildError(
+            f"{dist_dir} holds files releasekit did not build: {', '.join(foreign)}",
+            "move or delete them (releasekit never deletes files it did not make), or "
+            "build elsewhere with `-- --dist DIR`",
+        )
     commit = git.head_commit(root)
     if commit is None:
         raise BuildError(
@@ -226,12 +240,33 @@ def check_and_record(
     return manifest
 
 
+def _foreign_files(dist_dir: Path) -> list[str]:
+    """Distribution files in ``dist_dir`` that no releasekit manifest there lists."""
+    if not dist_dir.is_dir():
+        return []
+    try:
+        ours = {f.filename for f in Manifest.load(dist_dir).files}
+    except BuildError:
+        ours = set()
+    return sorted(p.name for p in artifacts.find_dists(dist_dir) if p.name not in ours)
+
+
 def _replace_dist(dist_dir: Path, built: list[Path]) -> None:
-    """Make ``dist_dir`` hold exactly the new build: old files would be published too."""
-    dist_dir.mkdir(parents=True, exist_ok=True)
-    for old in artifacts.find_dists(dist_dir):
-        old.unlink()
-    for record in [dist_dir / MANIFEST_NAME, *dist_dir.glob("releasekit-publish-*.json")]:
-        record.unlink(missing_ok=True)
-    for path in built:
-        shutil.move(str(path), dist_dir / path.name)
+    """Make ``dist_dir`` hold exactly the new build: old files would be published too.
+
+    Only files of releasekit's previous build are removed (the caller refused to start
+    when others were there). A dist/ that cannot be written is a clear error.
+    """
+    try:
+        dist_dir.mkdir(parents=True, exist_ok=True)
+        for old in artifacts.find_dists(dist_dir):
+            old.unlink()
+        for record in [dist_dir / MANIFEST_NAME, *dist_dir.glob("releasekit-publish-*.json")]:
+            record.unlink(missing_ok=True)
+        for path in built:
+            shutil.move(str(path), dist_dir / path.name)
+    except OSError as exc:
+        raise BuildError(
+            f"cannot write the build into {dist_dir}: {exc.strerror or exc}",
+            "make it writable (and check the disk has space), or pass `-- --dist DIR`",
+        ) from None

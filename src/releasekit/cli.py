@@ -8,6 +8,7 @@ and no traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,6 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("releasekit: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `releasekit version | head -1`: the reader has what it wanted. Point stdout at
+        # devnull so the interpreter's final flush does not print a traceback either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:

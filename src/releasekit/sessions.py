@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import functools
 import json
 import os
@@ -29,11 +30,15 @@ from typing import Any, Callable
 
 import nox
 
-from releasekit import git, guard, signals, venvs
+from releasekit import git, guard, lock, signals, venvs
+from releasekit.artifacts import file_version
 from releasekit.config import Config, IndexConfig, load_pyproject, validate_project
 from releasekit.errors import PublishError, ReleasekitError
 from releasekit.manifest import Manifest
+from releasekit.plan import ReleasePlan, make_plan
+from releasekit.policy import Verdict
 from releasekit.project import project_name, release_metadata
+from releasekit.targets import has_credentials, read_target
 from releasekit.venvs import find_uv
 from releasekit.version import Channel, channel, normalize, tag_for
 
@@ -172,10 +177,18 @@ def _session(session: Any, step: str) -> Iterator[Context]:
         config = validate_project(load_pyproject(Path.cwd()), Path.cwd())
         dist_dir = (options.dist or config.root / "dist").resolve()
         ctx = Context(session, options, config, project_name(config.root), dist_dir)
+        # one release at a time per project, held for the whole nox process (all sessions)
+        lock.hold(ctx.state_dir, lock.command_line())
         yield ctx
         ctx.record_step(step)
     except ReleasekitError as exc:
         session.error(str(exc))
+    except OSError as exc:  # dist/ read-only or full, a file vanished: say which, no traceback
+        where = f" {exc.filename}" if exc.filename else ""
+        session.error(
+            f"cannot read or write{where}: {exc.strerror or exc}\n"
+            "  hint: check the permissions and the free space there"
+        )
 
 
 def _targets(ctx: Context) -> tuple[Mapping[str, IndexConfig], Mapping[str, str]]:
@@ -278,7 +291,10 @@ def _run_check_sessions(ctx: Context) -> None:
     argv = [sys.executable, "-m", "nox", "--noxfile", str(path), "--session", *sessions]
     ctx.log(f"check-sessions: $ nox --noxfile {path.name} -s {' '.join(sessions)}")
     started = time.monotonic()
-    code = subprocess.run(argv, cwd=path.parent, check=False, stdin=subprocess.DEVNULL).returncode
+    code = subprocess.run(
+        argv, cwd=path.parent, check=False, stdin=subprocess.DEVNULL,
+        start_new_session=os.name == "posix",  # a stop reaches it as SIGTERM, not SIGKILL
+    ).returncode  # fmt: skip
     if code != 0:
         raise ReleasekitError(
             f"check-sessions failed: `nox -s {' '.join(sessions)}` exited with {code}",
@@ -299,7 +315,7 @@ def build(session: Any) -> None:
             )
             ctx.log(f"checked prebuilt files in {ctx.dist_dir}")
         else:
-            reused = core.reusable_manifest(ctx.root, ctx.dist_dir)
+            reused = core.reusable_manifest(ctx.root, ctx.dist_dir, ctx.name)
             if reused is not None and reused.tag == (tag.name if tag else None):
                 manifest = reused
                 ctx.log(
@@ -325,6 +341,7 @@ def smoke_install(session: Any) -> None:
         manifest.verified_paths(ctx.dist_dir)
         pythons: Sequence[str | None] = ctx.config.smoke.pythons or (None,)
         checks: list[tuple[Callable[[], None], str]] = []
+        tested: set[str] = set()
         for python in pythons:
             label = python or f"{sys.version_info[0]}.{sys.version_info[1]} (current)"
             common: dict[str, Any] = dict(
@@ -332,7 +349,13 @@ def smoke_install(session: Any) -> None:
                 workdir=ctx.state_dir / "smoke", install_index=ctx.config.install_index,
                 log=ctx.log,
             )  # fmt: skip
-            for wheel in manifest.wheels[:1]:
+            # The wheel this Python's installer would take: one per Python, so a wheelhouse
+            # of cp310/cp311/cp312 wheels has each tested where it can run.
+            picked = smoke.pick_wheel(manifest.wheels, smoke.interpreter_tags(python))
+            if picked is None:
+                ctx.warn(f"Python {label}: none of the wheels installs here (their tags don't fit)")
+            for wheel in [picked] if picked else []:
+                tested.add(wheel.filename)
                 check = functools.partial(
                     smoke.smoke_wheel,
                     ctx.dist_dir / wheel.filename,
@@ -348,6 +371,12 @@ def smoke_install(session: Any) -> None:
                     smoke.smoke_sdist, ctx.dist_dir / sdist.filename, sha256=sdist.sha256, **common
                 )
                 checks.append((check, f"Python {label}: {sdist.filename} builds and installs"))
+        for wheel in manifest.wheels:
+            if wheel.filename not in tested:
+                ctx.log(
+                    f"not smoke-tested: {wheel.filename} (no Python here takes it; "
+                    "[tool.releasekit.smoke] pythons names the ones to try)"
+                )
         # Each check is its own venv and processes: two at a time halve the wait on two
         # cores. Results are reported, and the first failure raised, in order.
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -393,40 +422,37 @@ def release(session: Any) -> None:
 
 
 def _publish(ctx: Context, target: str) -> None:
-    from releasekit import index as index_api
+    """Execute the plan for one target: publish-test makes (and prints) the whole plan first."""
     from releasekit import publish as core
     from releasekit import smoke
 
     manifest = Manifest.load(ctx.dist_dir)
     manifest.verified_paths(ctx.dist_dir)
-    _refuse_unpublishable(ctx, manifest, target)
-    if target == "prod" and _test_only(ctx.config, manifest.version):
-        ctx.log(
-            f"{manifest.version} is a pre-release and [tool.releasekit] pre-release = "
-            f'"test-only": it goes to the test index only; nothing published to prod'
-        )
-        _write_record(
-            ctx,
-            target,
-            {
-                "index": "prod",
-                "result": "not published: pre-release policy is test-only",
-                "files": [],
-            },
-        )
-        return
     indexes, environ = _targets(ctx)
-    index = indexes[target]
-    remote = index_api.project_files(index.url, manifest.name)
-    plan = core.plan_upload(manifest.files, remote, index)
-    for item in plan.identical:
-        ctx.log(f"{index.name}: {item.filename} already on the index with identical bytes")
-    if ctx.options.dry_run:
-        for item in plan.upload:
-            ctx.log(f"dry run: would upload {item.filename} to {index.publish_url}")
+    if target == "test":
+        # The first irreversible step: every target of this run is read and judged now, so
+        # a conflict on prod stops the release before the test index is changed.
+        plan = _make_plan(ctx, manifest, indexes, environ, _scope(ctx))
+        for line in plan.render():
+            ctx.log(line)
+        plan.save(ctx.dist_dir)
+    else:  # prod, right before its upload: judged again against what it serves now
+        plan = _make_plan(ctx, manifest, indexes, environ, ("prod",))
+    plan.check()
+    planned = plan.target(target)
+    assert planned is not None
+    if planned.verdict is Verdict.SKIP:
+        ctx.log(f"{target}: {planned.reason}: nothing published there")
+        record = {"index": target, "result": f"skipped: {planned.reason}", "files": []}
+        _write_record(ctx, target, record)
         return
-    if plan.upload and target == "prod" and not ctx.options.rehearse:
-        _confirm(ctx, manifest, index, len(plan.upload))
+    index = indexes[target]
+    if ctx.options.dry_run:
+        for filename in planned.uploads:
+            ctx.log(f"dry run: would upload {filename} to {index.publish_url}")
+        return
+    if planned.uploads and target == "prod" and not ctx.options.rehearse:
+        _confirm(ctx, manifest, index, len(planned.uploads))
     result = core.publish(
         manifest,
         ctx.dist_dir,
@@ -437,7 +463,10 @@ def _publish(ctx: Context, target: str) -> None:
         verify_timeout=ctx.config.propagation_timeout,
     )
     ctx.log(f"{index.name} ({index.url}): {result.summary}; serves the built sha256 of every file")
-    for wheel in manifest.wheels[:1]:
+    # The wheel the installer here would choose: pinned to its sha256, so the index must
+    # serve exactly that file and the installer must take it.
+    chosen = smoke.pick_wheel(manifest.wheels, smoke.interpreter_tags(None))
+    for wheel in [chosen] if chosen else []:
         smoke.smoke_wheel(
             ctx.dist_dir / wheel.filename,
             sha256=wheel.sha256,
@@ -452,7 +481,7 @@ def _publish(ctx: Context, target: str) -> None:
         )
         ctx.log(
             f"{index.name}: {manifest.name}=={manifest.version} installs from the "
-            "index (pinned by sha256) and imports"
+            f"index (pinned by sha256: {wheel.filename}) and imports"
         )
     _write_record(
         ctx,
@@ -469,34 +498,36 @@ def _publish(ctx: Context, target: str) -> None:
     )
 
 
-def _refuse_unpublishable(ctx: Context, manifest: Manifest, target: str) -> None:
-    """Local versions nowhere; untagged and dev builds not to prod, unless rehearsing."""
-    kind = channel(manifest.version)
-    if kind is Channel.LOCAL:
-        raise PublishError(
-            f"refusing to publish {manifest.version}: a local version (+...) "
-            "is rejected by every public index",
-            "build from a clean checkout of the release tag",
-        )
-    if target != "prod" or ctx.options.rehearse:
-        return
-    if manifest.tag is None:
-        expected = tag_for(manifest.version, ctx.config.tag_prefix)
-        raise PublishError(
-            f"refusing to publish {manifest.name} {manifest.version} to prod: "
-            "the build has no release tag",
-            f"tag the commit (`git tag {expected}`), rebuild, and publish; "
-            "or try the whole flow with `-- --rehearse`",
-        )
-    if kind is Channel.DEV:
-        raise PublishError(
-            f"refusing to publish the dev version {manifest.version} to prod",
-            "release a final or pre-release version; dev builds belong on the test index",
-        )
+def _scope(ctx: Context) -> tuple[str, ...]:
+    """The targets this nox run goes to: prod too when ``publish`` or ``release`` was named.
+
+    ``nox -s publish-test`` alone tries the test index (untagged is fine there); a run that
+    will go on to prod is judged on both before the first upload.
+    """
+    config = getattr(getattr(ctx.session, "_runner", None), "global_config", None)
+    requested = getattr(config, "sessions", None) or []
+    if any(name in ("publish", "release") for name in requested):
+        return ("test", "prod")
+    return ("test",)
 
 
-def _test_only(config: Config, version: str) -> bool:
-    return config.pre_release == "test-only" and channel(version) is Channel.PRE
+def _make_plan(
+    ctx: Context,
+    manifest: Manifest,
+    indexes: Mapping[str, IndexConfig],
+    environ: Mapping[str, str],
+    scope: Sequence[str],
+) -> ReleasePlan:
+    return make_plan(
+        manifest,
+        [indexes[name] for name in scope],
+        lambda index: read_target(index, manifest.name),
+        tag_prefix=ctx.config.tag_prefix,
+        pre_release=ctx.config.pre_release,
+        rehearse=ctx.options.rehearse,
+        credentials={name: has_credentials(indexes[name], environ) for name in scope},
+        now=datetime.datetime.now(datetime.timezone.utc),
+    )
 
 
 def _confirm(ctx: Context, manifest: Manifest, index: IndexConfig, count: int) -> None:
@@ -530,40 +561,24 @@ def _would_be_tag(ctx: Context, version: str) -> git.ReleaseTag:
 def _indexes_for(
     config: Config, version: str, indexes: Mapping[str, IndexConfig]
 ) -> list[IndexConfig]:
-    targets = [indexes["test"]]
-    if not _test_only(config, version):
-        targets.append(indexes["prod"])
-    return targets
+    """The indexes this version may go to under the pre-release policy."""
+    return [
+        indexes[name]
+        for name in ("test", "prod")
+        if not (
+            name == "prod" and channel(version) is Channel.PRE and config.pre_release == "test-only"
+        )
+    ]
 
 
 def _index_state(index: IndexConfig, name: str, version: str) -> str:
     from releasekit import index as index_api
 
     files = index_api.project_files(index.url, name)
-    mine = sorted(f for f in files if _file_version(f, name) == version)
+    mine = sorted(f for f in files if file_version(f, name) == version)
     if not mine:
         return f"{index.name} ({index.url}): {version} not published yet"
     return (
         f"{index.name} ({index.url}): {version} already has {len(mine)} file(s): "
         f"{', '.join(mine)} (publishing skips identical files and refuses different ones)"
     )
-
-
-def _file_version(filename: str, name: str) -> str | None:
-    """The version in a wheel or sdist file name, for this project's files only."""
-    from packaging.utils import (
-        InvalidSdistFilename,
-        InvalidWheelFilename,
-        canonicalize_name,
-        parse_sdist_filename,
-        parse_wheel_filename,
-    )
-
-    try:
-        if filename.endswith(".whl"):
-            dist, version, *_ = parse_wheel_filename(filename)
-        else:
-            dist, version = parse_sdist_filename(filename)
-    except (InvalidWheelFilename, InvalidSdistFilename):
-        return None
-    return str(version) if dist == canonicalize_name(name) else None

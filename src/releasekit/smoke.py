@@ -32,7 +32,7 @@ import sys
 import tarfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -43,6 +43,14 @@ from releasekit.config import SmokeConfig
 from releasekit.errors import ReleasekitError, SmokeError
 from releasekit.manifest import sha256_file
 from releasekit.version import normalize, try_normalize
+
+
+class _Named(Protocol):
+    @property
+    def filename(self) -> str: ...
+
+
+_NamedT = TypeVar("_NamedT", bound=_Named)
 
 __all__ = [
     "dependencies",
@@ -151,6 +159,54 @@ def main():
 
 main()
 '''
+
+
+_TAGS_SCRIPT = """\
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from packaging import tags
+print(json.dumps([str(tag) for tag in tags.sys_tags()]))
+"""
+
+
+def interpreter_tags(python: str | None) -> list[str]:
+    """The wheel tags ``python`` accepts, most preferred first (what an installer ranks by).
+
+    ``packaging`` is pure Python, so the copy releasekit runs with is put on the target
+    interpreter's path for this one question; the target needs nothing installed.
+    """
+    import packaging
+
+    interpreter = venvs.find_python(python) if python else sys.executable
+    where = str(Path(packaging.__file__).resolve().parent.parent)
+    output = proc.run(
+        [interpreter, "-I", "-c", _TAGS_SCRIPT, where],
+        what=f"reading the wheel tags of {python or 'the running Python'}",
+        error=SmokeError,
+        hint="check that it is a working Python >= 3.9",
+    )
+    for line in reversed(output.splitlines()):
+        if line.startswith("["):
+            return [str(tag) for tag in json.loads(line)]
+    raise SmokeError(f"{interpreter} printed no wheel tags", "check that it is a working Python")
+
+
+def pick_wheel(wheels: Sequence[_NamedT], tags: Sequence[str]) -> _NamedT | None:
+    """The wheel an installer on an interpreter with ``tags`` would take, or ``None``.
+
+    Pure and ranked as pip and uv rank: the wheel whose best tag comes earliest in the
+    interpreter's list wins (a cp312 manylinux wheel over a py3-none-any one on 3.12).
+    """
+    from packaging.utils import parse_wheel_filename
+
+    rank = {tag: position for position, tag in enumerate(tags)}
+    best: tuple[int, _NamedT] | None = None
+    for wheel in wheels:
+        _, _, _, wheel_tags = parse_wheel_filename(wheel.filename)
+        positions = [rank[str(tag)] for tag in wheel_tags if str(tag) in rank]
+        if positions and (best is None or min(positions) < best[0]):
+            best = (min(positions), wheel)
+    return best[1] if best else None
 
 
 def marker_environment(python: Path) -> dict[str, str]:

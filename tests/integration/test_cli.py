@@ -9,6 +9,7 @@ traceback, and must leave every file as it was.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from dataclasses import dataclass
 from typing import Callable
@@ -410,3 +411,14 @@ def test_every_error_is_one_line_with_a_hint(
         assert_failure(result, *case.named)
         assert case.hint in result.err
         assert status(project) == "", command
+
+
+def test_version_into_a_closed_pipe_has_no_traceback(make_project: MakeProject) -> None:
+    """`releasekit version | head -1`: here `| true`, which closes the pipe before the first
+    line is written, every time."""
+    project = make_project()
+    proc = subprocess.run(
+        f"{sys.executable} -m releasekit -C {project.path} version | true",
+        shell=True, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.stderr == ""

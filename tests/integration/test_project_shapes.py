@@ -10,6 +10,7 @@ from a clean checkout of HEAD, as in ``nox -s build``.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tarfile
@@ -350,3 +351,34 @@ def test_two_top_level_packages_are_both_in_the_wheel(tmp_path: Path) -> None:
 
     assert inspect_wheel(files["wheel"]).top_level == ("demo", "demo_compat")
     assert normalize(inspect_wheel(files["wheel"]).version) == "1.2.0"
+
+
+def test_files_releasekit_did_not_build_are_never_deleted(tmp_path: Path) -> None:
+    project = make(tmp_path)
+    dist = project.path / "dist"
+    dist.mkdir()
+    (dist / "demo-1.1.0.tar.gz").write_bytes(b"a build of yours")
+    with pytest.raises(BuildError) as exc:
+        build(project)
+    assert exc.value.message == f"{dist} holds files releasekit did not build: demo-1.1.0.tar.gz"
+    assert "never deletes files it did not make" in exc.value.hint
+    assert (dist / "demo-1.1.0.tar.gz").read_bytes() == b"a build of yours"
+
+    (dist / "demo-1.1.0.tar.gz").unlink()
+    first = build(project)  # its own earlier build is replaced
+    assert build(project)["wheel"] == first["wheel"]
+
+
+def test_a_read_only_dist_is_a_clear_error(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root writes to read-only directories")
+    project = make(tmp_path)
+    dist = project.path / "dist"
+    dist.mkdir()
+    dist.chmod(0o500)
+    try:
+        with pytest.raises(BuildError) as exc:
+            build(project)
+    finally:
+        dist.chmod(0o700)
+    assert exc.value.message.startswith(f"cannot write the build into {dist}: ")

@@ -7,12 +7,15 @@ on loopback ports (a "test" and a "prod" index), then runs ``python -m nox`` on 
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
+import json
 import os
 import re
 import shutil
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -137,6 +140,15 @@ def built(project: Project) -> dict[str, str]:
         for p in dist.iterdir()
         if p.suffix in (".whl", ".gz")
     }
+
+
+def installed_from_index(out: str, index: str, wheel: str) -> bool:
+    """Whether the log says ``wheel`` was installed from ``index``, pinned by its sha256."""
+    name, version = wheel.split("-")[:2]
+    return (
+        f"{index}: {name}=={version} installs from the index (pinned by sha256: {wheel}) "
+        "and imports" in out
+    )
 
 
 def creds(indexes: dict[str, LocalIndex], **override: str) -> dict[str, str]:
@@ -489,7 +501,7 @@ def test_a_project_uv_setting_does_not_hide_the_file_just_uploaded(
     project.commit("uv settings")
     code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--rehearse")
     assert code == 0, out
-    assert "test: demo==1.2.0 installs from the index (pinned by sha256) and imports" in out
+    assert installed_from_index(out, "test", "demo-1.2.0-py3-none-any.whl")
 
 
 def test_nox_on_python_3_9_uses_a_newer_python_for_the_tools(
@@ -563,8 +575,8 @@ def test_checklist_tektra_tests_frontend_and_version_from_the_tag(
     assert "check-sessions: lint passed" in out
     assert "version-from-tag: the build writes 2.0.0 from v2.0.0" in out
     assert sorted(built(project)) == ["demo-2.0.0-py3-none-any.whl", "demo-2.0.0.tar.gz"]
-    assert "test: demo==2.0.0 installs from the index (pinned by sha256) and imports" in out
-    assert "prod: demo==2.0.0 installs from the index (pinned by sha256) and imports" in out
+    assert installed_from_index(out, "test", "demo-2.0.0-py3-none-any.whl")
+    assert installed_from_index(out, "prod", "demo-2.0.0-py3-none-any.whl")
     assert project.git("status", "--porcelain", "--untracked-files=no") == ""
 
 
@@ -588,4 +600,165 @@ def test_checklist_logflux_semver_beta_in_init_and_a_tag_with_v(
     assert code == 0, out
     assert "tag v1.0.0-beta (from git tag at HEAD) matches version 1.0.0b0" in out
     assert sorted(built(project)) == ["demo-1.0.0b0-py3-none-any.whl", "demo-1.0.0b0.tar.gz"]
-    assert "prod: demo==1.0.0b0 installs from the index (pinned by sha256) and imports" in out
+    assert installed_from_index(out, "prod", "demo-1.0.0b0-py3-none-any.whl")
+
+
+def retag(wheel: Path, tag: str, dest: Path) -> Path:
+    """A copy of a pure wheel re-tagged as a platform wheel (what cibuildwheel hands over)."""
+    name, version = wheel.name.split("-")[:2]
+    out = dest / f"{name}-{version}-{tag}.whl"
+    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(out, "w") as dst:
+        records = []
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.endswith(".dist-info/WHEEL"):
+                text = data.decode()
+                text = re.sub(r"^Tag: .*$", f"Tag: {tag}", text, flags=re.M)
+                data = text.replace("Root-Is-Purelib: true", "Root-Is-Purelib: false").encode()
+            if item.filename.endswith(".dist-info/RECORD"):
+                record_name = item.filename
+                continue
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            records.append(f"{item.filename},sha256={digest.decode()},{len(data)}")
+            dst.writestr(item, data)
+        dst.writestr(record_name, "\n".join([*records, f"{record_name},,"]) + "\n")
+    return out
+
+
+def test_a_wheelhouse_of_platform_wheels_is_smoke_tested_where_each_can_run(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    """cibuildwheel-style: one wheel per CPython, one for another platform; --dist."""
+    pythons = {v: python_for(v) for v in ("3.11", "3.12")}
+    if None in pythons.values():
+        pytest.skip("needs Python 3.11 and 3.12")
+    project = release_project(tmp_path, indexes)
+    pyproject = project.path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "[tool.releasekit.smoke]\n",
+            f"[tool.releasekit.smoke]\npythons = {list(pythons.values())!r}\n",
+        )
+    )
+    project.commit("pythons")
+    project.git("tag", "-f", "v1.2.0")
+    built_dir = tmp_path / "pure"
+    run("uv", "build", "--wheel", "--out-dir", built_dir, project.path, env=build_env)
+    (pure,) = built_dir.glob("*.whl")
+    wheelhouse = tmp_path / "wheelhouse"
+    wheelhouse.mkdir()
+    names = [
+        retag(pure, tag, wheelhouse).name
+        for tag in (
+            "cp311-cp311-manylinux_2_17_x86_64",
+            "cp312-cp312-manylinux_2_17_x86_64",
+            "cp312-cp312-win_amd64",
+        )
+    ]
+    code, out = nox(
+        project, nox_envdir, build_env, "-s", "release", "--", "--yes", "--dist", str(wheelhouse),
+        env=creds(indexes),
+    )  # fmt: skip
+    assert code == 0, out
+    for version, wheel in zip(("3.11", "3.12"), names):
+        assert f"Python {pythons[version]}: {wheel} installs, imports and runs" in out
+    assert f"not smoke-tested: {names[2]} (no Python here takes it;" in out
+    here = f"cp{sys.version_info[0]}{sys.version_info[1]}-"
+    chosen = next(n for n in names if here in n)
+    assert (
+        f"prod: demo==1.2.0 installs from the index (pinned by sha256: {chosen}) and imports" in out
+    )
+    assert sorted(served(indexes["prod"])) == sorted(names)
+
+
+def test_try_the_test_index_before_tagging_then_release_the_same_bytes(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    """The "TestPyPI first" flow: publish-test untagged, then tag and release. The tag must
+    not change a byte, or 2.0.0 could never reach prod."""
+    project = release_project(tmp_path, indexes, tag=None)
+    env = creds(indexes)
+    code, out = nox(project, nox_envdir, build_env, "-s", "publish-test", env=env)
+    assert code == 0, out
+    assert "release plan: demo 1.2.0 (final), tag none yet (would be v1.2.0)" in out
+    first = served(indexes["test"])
+
+    project.tag("v1.2.0")
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=env)
+    assert code == 0, out
+    assert "test   " in out and "nothing to upload (2 identical)" in out
+    assert served(indexes["test"]) == first == served(indexes["prod"])
+
+
+def test_a_conflict_on_prod_stops_the_release_before_the_test_index_is_changed(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    project = release_project(tmp_path, indexes)
+    other = tmp_path / "other"  # the same version with other bytes, already on prod
+    twin = write_project(tmp_path / "twin", git=False)
+    twin.write("src/demo/extra.py", "X = 1\n")
+    run("uv", "build", "--sdist", "--out-dir", other, twin.path, env=build_env)
+    run(
+        sys.executable, "-m", "twine", "upload", "--non-interactive", "--repository-url",
+        indexes["prod"].publish_url, other / "demo-1.2.0.tar.gz",
+        env={"TWINE_USERNAME": indexes["prod"].username,
+             "TWINE_PASSWORD": indexes["prod"].password},
+    )  # fmt: skip
+    prod_before = served(indexes["prod"])
+    assert list(prod_before) == ["demo-1.2.0.tar.gz"]
+
+    code, out = nox(
+        project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=creds(indexes)
+    )
+    assert code != 0
+    assert (
+        "the release is refused, nothing was uploaded: prod: demo-1.2.0.tar.gz is already there"
+        in out
+    )
+    assert "  => refused: nothing will be uploaded anywhere" in out
+    assert served(indexes["test"]) == {}
+    assert served(indexes["prod"]) == prod_before
+
+
+def test_dry_run_prints_the_plan_and_uploads_nothing(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    project = release_project(tmp_path, indexes)
+    code, out = nox(
+        project, nox_envdir, build_env, "-s", "release", "--", "--dry-run", env=creds(indexes)
+    )
+    assert code == 0, out
+    assert "release plan: demo 1.2.0 (final), tag v1.2.0" in out
+    assert f"  prod   {indexes['prod'].url}: upload 2 file(s) (2 missing)" in out
+    assert "dry run: would upload demo-1.2.0.tar.gz" in out
+    assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
+    plan = json.loads((project.path / "dist" / "releasekit-plan.json").read_text())
+    assert [t["name"] for t in plan["targets"]] == ["test", "prod"]
+
+
+def test_a_missing_prod_credential_stops_the_release_before_any_upload(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    project = release_project(tmp_path, indexes)
+    env = creds(indexes)
+    env["RELEASEKIT_PROD_PASSWORD"] = ""
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=env)
+    assert code != 0
+    assert f"prod: no credentials to upload to {indexes['prod'].publish_url}" in out
+    assert "hint: set RELEASEKIT_PROD_PASSWORD" in out
+    assert served(indexes["test"]) == {}

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from releasekit.artifacts import file_version as _file_version
 from releasekit.errors import ReleasekitError
 from releasekit.manifest import DistFile, Manifest
-from releasekit.sessions import _file_version, _options
+from releasekit.sessions import _options
 from releasekit.summary import render_summary
 
 

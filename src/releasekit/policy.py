@@ -1,0 +1,84 @@
+"""Where a version may go: the release policy, as pure functions.
+
+One place decides, for each target index, whether this build is published there, skipped
+by policy, or refused, from values only (the version, whether the build has a release tag,
+whether this is a rehearsal, the ``pre-release`` setting). The plan
+(:mod:`releasekit.plan`) applies it before anything irreversible happens, and the tests
+need no git, network or venv.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from releasekit.version import Channel, channel, tag_for
+
+__all__ = ["Decision", "Verdict", "decide"]
+
+
+class Verdict(str, enum.Enum):
+    PUBLISH = "publish"
+    SKIP = "skip"  # not an error: the policy sends this version elsewhere
+    REFUSE = "refuse"  # an error: the release must not go on
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the policy says about one target, and why (for the plan's output)."""
+
+    target: str
+    verdict: Verdict
+    reason: str = ""
+    hint: str = ""
+
+
+def decide(
+    target: str,
+    version: str,
+    *,
+    tagged: bool,
+    rehearse: bool,
+    pre_release: str,
+    tag_prefix: str | None = None,
+) -> Decision:
+    """The policy for ``version`` on ``target`` ("test" or "prod").
+
+    - a local version (``+...``) goes nowhere: every public index rejects it;
+    - the test index takes everything else: trying a build there is what it is for;
+    - prod refuses an untagged build and a dev version, unless rehearsing (the stand-in
+      indexes are local and the tag that would be made is checked instead);
+    - a pre-release skips prod under ``pre-release = "test-only"``.
+    """
+    kind = channel(version)
+    if kind is Channel.LOCAL:
+        return Decision(
+            target,
+            Verdict.REFUSE,
+            f"{version} is a local version (+...), which every public index rejects",
+            "build from a clean checkout of the release tag",
+        )
+    if target != "prod":
+        return Decision(target, Verdict.PUBLISH)
+    if kind is Channel.PRE and pre_release == "test-only":
+        return Decision(
+            target, Verdict.SKIP, f'{version} is a pre-release and pre-release = "test-only"'
+        )
+    if rehearse:
+        return Decision(target, Verdict.PUBLISH)
+    if not tagged:
+        return Decision(
+            target,
+            Verdict.REFUSE,
+            f"{version} has no release tag: prod only takes tagged builds",
+            f"tag the commit (`git tag {tag_for(version, tag_prefix)}`) and run again; to try "
+            "the test index first run `nox -s publish-test`, or rehearse with `-- --rehearse`",
+        )
+    if kind is Channel.DEV:
+        return Decision(
+            target,
+            Verdict.REFUSE,
+            f"{version} is a dev version: prod takes final and pre-release versions",
+            "release a final or pre-release version; dev builds belong on the test index",
+        )
+    return Decision(target, Verdict.PUBLISH)

@@ -1,0 +1,207 @@
+"""The release policy and the release plan: pure, so every rule is tested without I/O."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+
+from releasekit.config import IndexConfig
+from releasekit.errors import PublishError
+from releasekit.manifest import DistFile, Manifest
+from releasekit.plan import Holding, RemoteView, TargetState, make_plan
+from releasekit.policy import Verdict, decide
+
+NOW = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.timezone.utc)
+TEST = IndexConfig("test", "https://test.example/simple/", "https://test.example/legacy/")
+PROD = IndexConfig("prod", "https://prod.example/simple/", "https://prod.example/legacy/")
+SDIST = DistFile("demo-1.2.0.tar.gz", "a" * 64, 10, "sdist")
+WHEEL = DistFile("demo-1.2.0-py3-none-any.whl", "b" * 64, 10, "wheel")
+
+
+def manifest(version: str = "1.2.0", tag: str | None = "v1.2.0") -> Manifest:
+    files = tuple(
+        DistFile(f.filename.replace("1.2.0", version), f.sha256, f.size, f.kind)
+        for f in (SDIST, WHEEL)
+    )
+    return Manifest(name="demo", version=version, files=files, tag=tag)
+
+
+def plan(
+    states: dict[str, TargetState] | None = None,
+    *,
+    version: str = "1.2.0",
+    tag: str | None = "v1.2.0",
+    rehearse: bool = False,
+    pre_release: str = "both",
+    credentials: dict[str, bool] | None = None,
+    scope: tuple[IndexConfig, ...] = (TEST, PROD),
+):  # type: ignore[no-untyped-def]
+    read: list[str] = []
+
+    def reader(index: IndexConfig) -> TargetState:
+        read.append(index.name)
+        return (states or {}).get(index.name, TargetState())
+
+    result = make_plan(
+        manifest(version, tag),
+        list(scope),
+        reader,
+        tag_prefix=None,
+        pre_release=pre_release,
+        rehearse=rehearse,
+        credentials=credentials if credentials is not None else {"test": True, "prod": True},
+        now=NOW,
+    )
+    return result, read
+
+
+# --- policy -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "version", "tagged", "rehearse", "policy", "verdict"),
+    [
+        ("test", "1.2.0", False, False, "both", Verdict.PUBLISH),
+        ("prod", "1.2.0", True, False, "both", Verdict.PUBLISH),
+        ("prod", "1.2.0", False, False, "both", Verdict.REFUSE),
+        ("prod", "1.2.0", False, True, "both", Verdict.PUBLISH),
+        ("prod", "1.2.0.dev3", True, False, "both", Verdict.REFUSE),
+        ("test", "1.2.0.dev3", False, False, "both", Verdict.PUBLISH),
+        ("prod", "1.2.0rc1", True, False, "test-only", Verdict.SKIP),
+        ("prod", "1.2.0rc1", True, False, "both", Verdict.PUBLISH),
+        ("test", "1.2.0rc1", True, False, "test-only", Verdict.PUBLISH),
+        ("prod", "1.2.0rc1", False, True, "test-only", Verdict.SKIP),
+        ("test", "1.2.0+local", True, False, "both", Verdict.REFUSE),
+        ("prod", "1.2.0+local", True, True, "both", Verdict.REFUSE),
+    ],
+)
+def test_policy(
+    target: str, version: str, tagged: bool, rehearse: bool, policy: str, verdict: Verdict
+) -> None:
+    decision = decide(target, version, tagged=tagged, rehearse=rehearse, pre_release=policy)
+    assert decision.verdict is verdict
+    if verdict is Verdict.REFUSE:
+        assert decision.reason and decision.hint
+
+
+def test_untagged_prod_refusal_says_how_to_go_on() -> None:
+    decision = decide("prod", "1.2.0", tagged=False, rehearse=False, pre_release="both")
+    assert decision.reason == "1.2.0 has no release tag: prod only takes tagged builds"
+    assert "`git tag v1.2.0`" in decision.hint and "nox -s publish-test" in decision.hint
+
+
+# --- plan -------------------------------------------------------------------------------------
+
+
+def test_a_fresh_release_uploads_everything_everywhere() -> None:
+    result, read = plan()
+    assert read == ["test", "prod"]
+    assert [t.uploads for t in result.targets] == [
+        (SDIST.filename, WHEEL.filename),
+        (SDIST.filename, WHEEL.filename),
+    ]
+    assert result.refusals == []
+    result.check()
+    assert result.render() == [
+        "release plan: demo 1.2.0 (final), tag v1.2.0",
+        f"  file   {SDIST.filename}  sha256={'a' * 16}…",
+        f"  file   {WHEEL.filename}  sha256={'b' * 16}…",
+        "  test   https://test.example/simple/: upload 2 file(s) (2 missing)",
+        "  prod   https://prod.example/simple/: upload 2 file(s) (2 missing)",
+    ]
+
+
+def test_a_conflict_on_prod_refuses_before_the_test_index_is_touched() -> None:
+    states = {"prod": TargetState({SDIST.filename: RemoteView("c" * 64)})}
+    result, _ = plan(states)
+    assert result.target("test").uploads  # type: ignore[union-attr]
+    with pytest.raises(PublishError) as exc:
+        result.check()
+    assert exc.value.message == (
+        "the release is refused, nothing was uploaded: prod: demo-1.2.0.tar.gz is already "
+        f"there with sha256 {'c' * 12}…, ours is {'a' * 12}…"
+    )
+    assert "bump the version" in exc.value.hint
+    assert result.render()[-1] == "  => refused: nothing will be uploaded anywhere"
+
+
+def test_identical_files_are_not_uploaded_again() -> None:
+    states = {
+        "test": TargetState(
+            {SDIST.filename: RemoteView("a" * 64), WHEEL.filename: RemoteView("b" * 64)}
+        ),
+        "prod": TargetState({SDIST.filename: RemoteView("a" * 64)}),
+    }
+    result, _ = plan(states)
+    test, prod = result.targets
+    assert test.uploads == () and prod.uploads == (WHEEL.filename,)
+    assert [f.holding for f in prod.files] == [Holding.IDENTICAL, Holding.MISSING]
+    assert test.describe() == "nothing to upload (2 identical)"
+    assert prod.describe() == "upload 1 file(s) (1 identical, 1 missing)"
+
+
+def test_a_file_without_a_sha256_on_the_index_is_a_refusal() -> None:
+    result, _ = plan({"test": TargetState({WHEEL.filename: RemoteView(None)})})
+    assert "the index gave no sha256 to compare" in result.refusals[0][0]
+
+
+def test_missing_credentials_only_matter_where_something_will_be_uploaded() -> None:
+    result, _ = plan(credentials={"test": True, "prod": False})
+    ((message, hint),) = result.refusals
+    assert message == "prod: no credentials to upload to https://prod.example/legacy/"
+    assert "RELEASEKIT_PROD_PASSWORD" in hint and "id-token: write" in hint
+
+    done = TargetState({SDIST.filename: RemoteView("a" * 64), WHEEL.filename: RemoteView("b" * 64)})
+    result, _ = plan({"prod": done}, credentials={"test": True, "prod": False})
+    assert result.refusals == []
+
+
+def test_an_archived_project_refuses_uploads() -> None:
+    states = {"prod": TargetState(status="archived", status_reason="moved to demo2")}
+    result, _ = plan(states)
+    assert result.refusals[0][0] == (
+        "prod: the project is archived on this index (PEP 792): moved to demo2; it takes no uploads"
+    )
+
+
+def test_a_release_older_than_14_days_takes_no_new_files() -> None:
+    old = NOW - datetime.timedelta(days=20)
+    states = {"prod": TargetState({SDIST.filename: RemoteView("a" * 64, old)})}
+    result, _ = plan(states)
+    assert result.refusals[0][0] == (
+        "prod: 1.2.0 was first uploaded 2026-11-02 (20 days ago); PyPI refuses new files for a "
+        "release more than 14 days old"
+    )
+    recent = TargetState({SDIST.filename: RemoteView("a" * 64, NOW - datetime.timedelta(days=3))})
+    assert plan({"prod": recent})[0].refusals == []
+
+
+def test_skipped_and_refused_targets_are_not_read() -> None:
+    result, read = plan(version="1.2.0rc1", pre_release="test-only")
+    assert read == ["test"]
+    assert result.target("prod").describe() == (  # type: ignore[union-attr]
+        'skipped: 1.2.0rc1 is a pre-release and pre-release = "test-only"'
+    )
+    result.check()
+
+    result, read = plan(tag=None)
+    assert read == ["test"]
+    assert result.refusals[0][0].startswith("prod: 1.2.0 has no release tag")
+    assert result.render()[0] == "release plan: demo 1.2.0 (final), tag none yet (would be v1.2.0)"
+
+
+def test_publish_test_alone_is_not_stopped_by_prod() -> None:
+    result, read = plan(tag=None, scope=(TEST,))
+    assert read == ["test"] and result.refusals == []
+
+
+def test_the_plan_is_written_for_later_sessions(tmp_path: Path) -> None:
+    result, _ = plan()
+    data = json.loads(result.save(tmp_path).read_text(encoding="utf-8"))
+    assert data["version"] == "1.2.0"
+    assert data["targets"][1]["name"] == "prod"
+    assert data["targets"][1]["verdict"] == "publish"
+    assert data["targets"][1]["files"][0]["holding"] == "missing"
