@@ -194,8 +194,8 @@ def _bump_one(current: Version, part: str) -> Version | None:
     if part == "post":
         post = 1 if current.post is None else current.post + 1
         return _render(epoch, release, current.pre, post)
-    if part == "dev":
-        dev = 1 if current.dev is None else current.dev + 1
+    if part == "dev":  # the first development version is .dev0, as hatch makes it
+        dev = 0 if current.dev is None else current.dev + 1
         return _render(epoch, release, current.pre, current.post, dev)
     if part == "release":
         return _render(epoch, release, None, current.post)

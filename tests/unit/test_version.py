@@ -279,9 +279,9 @@ BUMP_CASES = [
     ("1.2.3rc1", "post", "1.2.3rc1.post1"),
     # dev
     ("1.2.4.dev1", "dev", "1.2.4.dev2"),
-    ("1.2.3", "patch,dev", "1.2.4.dev1"),
-    ("1.3.0rc1", "rc,dev", "1.3.0rc2.dev1"),
-    ("1.2.3.post1", "post,dev", "1.2.3.post2.dev1"),
+    ("1.2.3", "patch,dev", "1.2.4.dev0"),
+    ("1.3.0rc1", "rc,dev", "1.3.0rc2.dev0"),
+    ("1.2.3.post1", "post,dev", "1.2.3.post2.dev0"),
     # release
     ("1.3.0rc2", "release", "1.3.0"),
     ("1.3.0.dev4", "release", "1.3.0"),
@@ -308,9 +308,9 @@ def test_bump(current: str, part: str, expected: str) -> None:
     ("current", "part", "backwards_to"),
     [
         ("1.2.3", "rc", "1.2.3rc1"),
-        ("1.2.3", "dev", "1.2.3.dev1"),
+        ("1.2.3", "dev", "1.2.3.dev0"),
         ("1.3.0rc1", "a", "1.3.0a1"),
-        ("1.3.0rc1", "dev", "1.3.0rc1.dev1"),
+        ("1.3.0rc1", "dev", "1.3.0rc1.dev0"),
         ("1.2.3.post1", "rc", "1.2.3rc1"),
         ("1.2.3", "1.0.0", "1.0.0"),
         ("1.2.3", "patch,1.0.0", "1.0.0"),
@@ -352,12 +352,12 @@ def test_bump_refuses_same_version(current: str, part: str, forced: str) -> None
 def test_bump_message_stays_one_line() -> None:
     with pytest.raises(VersionError) as exc:
         bump("1.2.3", " rc ,\n\tdev ")
-    assert exc.value.message == "bump rc,dev would move 1.2.3 back to 1.2.3rc1.dev1"
+    assert exc.value.message == "bump rc,dev would move 1.2.3 back to 1.2.3rc1.dev0"
 
 
 def test_bump_only_checks_the_final_result() -> None:
     # "dev" alone on a final moves back; after "patch" it moves forward.
-    assert bump("1.2.3", "patch,dev") == "1.2.4.dev1"
+    assert bump("1.2.3", "patch,dev") == "1.2.4.dev0"
     # an intermediate result that moves back is fine when the final one does not
     assert bump("1.2.3", "rc,major") == "2.0.0"
 
@@ -518,3 +518,9 @@ def test_normalize_still_reads_a_hyphen_number_as_pep440_post_release() -> None:
 def test_semver_spelling_detection(text: str, pre: str | None, semver_spelled: bool) -> None:
     assert semver_prerelease(text) == pre
     assert is_semver_spelling(text) is semver_spelled
+
+
+def test_the_next_development_version_starts_at_dev0() -> None:
+    """As hatch does: after 0.2.0, `bump minor,dev` is 0.3.0.dev0."""
+    assert bump("0.2.0", "minor,dev") == "0.3.0.dev0"
+    assert bump("0.3.0.dev0", "dev") == "0.3.0.dev1"
