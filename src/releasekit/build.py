@@ -29,7 +29,7 @@ from releasekit.config import CarrierSpec, Config
 from releasekit.errors import BuildError
 from releasekit.git import ReleaseTag
 from releasekit.guard import check_tag_matches
-from releasekit.manifest import MANIFEST_NAME, Manifest, describe
+from releasekit.manifest import MANIFEST_NAME, Manifest, describe, sha256_file
 from releasekit.venvs import find_uv
 from releasekit.version import normalize
 
@@ -71,7 +71,7 @@ def build_release(
     ``tools`` is an interpreter with ``build`` and ``twine`` installed (the session's).
     """
     root = config.root
-    foreign = _foreign_files(dist_dir)
+    foreign = _foreign_files(dist_dir, name)
     if foreign:
         raise BuildError(
             f"{dist_dir} holds files releasekit did not build: {', '.join(foreign)}",
@@ -240,15 +240,31 @@ def check_and_record(
     return manifest
 
 
-def _foreign_files(dist_dir: Path) -> list[str]:
-    """Distribution files in ``dist_dir`` that no releasekit manifest there lists."""
+def _foreign_files(dist_dir: Path, name: str) -> list[str]:
+    """Distribution files in ``dist_dir`` that releasekit did not build for ``name``.
+
+    A file counts as releasekit's only when the manifest there lists it, the manifest is
+    ``name``'s (another project's dist/, copied or shared, is not ours to empty), and the
+    file still has the bytes the manifest records (a file rebuilt by hand or edited since is
+    not what releasekit built). Each other file is named with why it is not ours.
+    """
     if not dist_dir.is_dir():
         return []
     try:
-        ours = {f.filename for f in Manifest.load(dist_dir).files}
+        manifest: Manifest | None = Manifest.load(dist_dir)
     except BuildError:
-        ours = set()
-    return sorted(p.name for p in artifacts.find_dists(dist_dir) if p.name not in ours)
+        manifest = None
+    ours = {f.filename: f.sha256 for f in manifest.files} if manifest is not None else {}
+    owner = manifest.name if manifest is not None else name
+    foreign = []
+    for path in artifacts.find_dists(dist_dir):
+        if path.name not in ours:
+            foreign.append(path.name)
+        elif canonicalize_name(owner) != canonicalize_name(name):
+            foreign.append(f"{path.name} (built for {owner})")
+        elif sha256_file(path) != ours[path.name]:
+            foreign.append(f"{path.name} (changed since it was built)")
+    return sorted(foreign)
 
 
 def _replace_dist(dist_dir: Path, built: list[Path]) -> None:

@@ -26,7 +26,7 @@ import abc
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -486,8 +486,15 @@ def carrier_for(spec: CarrierSpec, root: Path) -> Carrier:
         return PackageJsonCarrier(spec, root)
     if name.endswith(".py"):
         return PythonCarrier(spec, root)
+    absolute_root, path = _locate(spec, root)
+    if path.is_dir():
+        raise CarrierError(
+            f"version file {display_path(absolute_root, path)} is a directory, not a file",
+            "list the file that carries the version (e.g. src/pkg/__init__.py) in "
+            "[tool.releasekit] version-files",
+        )
     raise CarrierError(
-        f"don't know how to find the version in {display_path(*_locate(spec, root))}",
+        f"don't know how to find the version in {display_path(absolute_root, path)}",
         f'give {{ path = "{spec.path}", pattern = "...(?P<version>...)..." }} in version-files',
     )
 
@@ -496,10 +503,34 @@ def _locate(spec: CarrierSpec, root: Path) -> tuple[Path, Path]:
     """The absolute root and the absolute path of the entry's file.
 
     normpath, not resolve(): a symlinked carrier is written through, not replaced, and
-    messages show the path the user wrote.
+    messages show the path the user wrote. A path that leaves the git repository holding
+    the project (``../x.py`` from a repository's top, an absolute path elsewhere), or the
+    project itself where there is no repository, is refused: a bump must never write a
+    file that is not the project's. Inside the repository is fine (a monorepo package may
+    share a ``VERSION`` file at the top).
     """
     absolute_root = Path(os.path.abspath(root))
-    return absolute_root, Path(os.path.normpath(absolute_root / spec.path))
+    path = Path(os.path.normpath(absolute_root / spec.path))
+    boundary, what = _boundary(absolute_root)
+    if path != boundary and boundary not in path.parents:
+        raise CarrierError(
+            f"version file {spec.path} is outside {what} ({boundary.as_posix()})",
+            f"list only files inside {what.replace('the git ', 'the ')} in [tool.releasekit] "
+            "version-files (paths are relative to the project root)",
+        )
+    return absolute_root, path
+
+
+def _boundary(root: Path) -> tuple[Path, str]:
+    """Where version files must be: the git repository holding ``root``, else ``root``.
+
+    Found by looking for ``.git`` (a directory, or a file in a worktree) upwards, without
+    running git: the build hook reads carriers in every build.
+    """
+    for candidate in (root, *root.parents):
+        if (candidate / ".git").exists():
+            return candidate, "the git repository"
+    return root, "the project"
 
 
 def display_path(root: Path, path: Path) -> str:
@@ -581,19 +612,64 @@ def write_all(specs: Sequence[CarrierSpec], root: Path, version: str) -> list[Pa
         carrier = carrier_for(spec, root)
         text = pending[carrier.path] if carrier.path in pending else carrier._load()
         pending[carrier.path] = carrier._render_text(text, wanted)
+    return _write_together(pending, Path(os.path.abspath(root)))
+
+
+def _write_together(pending: Mapping[Path, str], root: Path) -> list[Path]:
+    """Write each file its new text: all of them, or none.
+
+    First every file is opened for appending, which writes nothing, so a read-only file
+    (or file system) fails before any file changes. A write can still fail half-way (a
+    full disk): then every file already written, and the one that failed, get their old
+    bytes and mtime back.
+    """
+    saved: dict[Path, tuple[bytes, os.stat_result]] = {}
+    for path in pending:
+        try:
+            saved[path] = (path.read_bytes(), path.stat())
+            os.close(os.open(path, os.O_WRONLY | os.O_APPEND))
+        except OSError as exc:
+            raise _write_error(root, path, exc, []) from None
     written: list[Path] = []
     for path, text in pending.items():
         try:
             with open(path, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
         except OSError as exc:
-            root_path = Path(os.path.abspath(root))
-            done = ", ".join(display_path(root_path, p) for p in written) or "none"
-            raise CarrierError(
-                f"cannot write version file {display_path(root_path, path)}: "
-                f"{exc.strerror or exc} (already written: {done})",
-                "make the file writable and run the bump again, or restore the written files "
-                "with `git checkout -- <file>`",
-            ) from None
+            raise _write_error(root, path, exc, _restore([*written, path], saved)) from None
         written.append(path)
     return written
+
+
+def _restore(
+    paths: Sequence[Path], saved: Mapping[Path, tuple[bytes, os.stat_result]]
+) -> list[Path]:
+    """Put back the saved bytes and mtime of ``paths``; the ones that could not be."""
+    failed = []
+    for path in paths:
+        data, stat = saved[path]
+        try:
+            if path.read_bytes() == data:
+                continue  # never opened for writing (the open itself failed): untouched
+            with open(path, "wb") as handle:
+                handle.write(data)
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        except OSError:
+            failed.append(path)
+    return failed
+
+
+def _write_error(root: Path, path: Path, exc: OSError, unrestored: Sequence[Path]) -> CarrierError:
+    shown = display_path(root, path)
+    if not unrestored:
+        return CarrierError(
+            f"cannot write version file {shown}: {exc.strerror or exc}; nothing was changed",
+            "free some space or make the file writable, then run the bump again",
+        )
+    left = ", ".join(display_path(root, p) for p in unrestored)
+    return CarrierError(
+        f"cannot write version file {shown}: {exc.strerror or exc}; and could not put back "
+        f"the old text of {left}",
+        f"restore them (`git checkout -- {left}`), free some space or make the files "
+        "writable, then run the bump again",
+    )

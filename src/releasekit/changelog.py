@@ -31,7 +31,7 @@ from packaging.version import InvalidVersion, Version
 from releasekit.errors import ChangelogError
 from releasekit.version import Channel, channel, normalize
 
-__all__ = ["ChangelogSection", "check_changelog", "find_section", "section_for"]
+__all__ = ["ChangelogSection", "check_changelog", "find_section", "release_notes", "section_for"]
 
 # An ATX heading: up to three spaces, 1-6 "#", then the title (closing "#"s are dropped).
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
@@ -260,6 +260,23 @@ def section_for(text: str, version: str) -> ChangelogSection | None:
     for heading in headings:
         if heading.unreleased and heading.version in (None, wanted, final):
             return ChangelogSection(heading.title, _UNRELEASED_REASON, wanted)
+    return None
+
+
+def release_notes(text: str, version: str) -> str | None:
+    """The notes of ``version``: the body of the section that lets it be released (its own,
+    its final version's, or Unreleased), stripped; ``None`` when there is none.
+
+    What ``releasekit notes`` prints and what a GitHub release gets as its body.
+    """
+    lines = text.splitlines()
+    headings = list(_headings(lines))
+    section = section_for(text, version)
+    if section is None:
+        return None
+    for position, heading in enumerate(headings):
+        if heading.title == section.title:
+            return _body(lines, headings, position).strip()
     return None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -68,6 +69,8 @@ _TOP_KEYS = (
     "check-sessions",
     "prepare-commands",
     "version-from-tag",
+    "github-release",
+    "attestations",
     "smoke",
     "propagation-timeout",
 )
@@ -148,6 +151,8 @@ class Config:
     check_sessions: tuple[str, ...] = ()  # the project's own nox sessions that check requires
     prepare_commands: tuple[str, ...] = ()  # run in the clean export before the sdist build
     version_from_tag: bool = False  # a tag build stamps the tag's version into the export
+    github_release: bool = False  # `release` ends with the GitHub release of the tag
+    attestations: bool = False  # PEP 740 attestations for every file (trusted publishing)
     smoke: SmokeConfig = field(default_factory=SmokeConfig)
     propagation_timeout: float = 300.0
 
@@ -170,7 +175,9 @@ class Config:
         if isinstance(self.changelog, str):
             return self.root / self.changelog
         for name in CHANGELOG_NAMES:
-            if (self.root / name).is_file():
+            # exists(), not is_file(): a CHANGELOG.md that is a directory (or unreadable) is
+            # an error to report, not a changelog to skip silently
+            if (self.root / name).exists():
                 return self.root / name
         return None
 
@@ -179,11 +186,26 @@ def load_pyproject(root: Path | str) -> dict[str, Any]:
     """Parse ``root/pyproject.toml`` into plain dicts."""
     path = Path(root) / "pyproject.toml"
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(
             f"no pyproject.toml in {Path(root)}",
             "run releasekit from the project's root directory",
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(
+            f"pyproject.toml in {Path(root)} is a directory, not a file",
+            "move the directory away: releasekit reads pyproject.toml there",
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})",
+            "save pyproject.toml as UTF-8",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read {path}: {exc.strerror or exc}",
+            "make pyproject.toml readable (chmod u+r pyproject.toml)",
         ) from None
     if sys.version_info >= (3, 11):
         import tomllib
@@ -232,6 +254,12 @@ def parse_config(pyproject: Mapping[str, Any], root: Path | str) -> Config:
         prepare_commands=strings("prepare-commands"),
         version_from_tag=problems.check(
             _bool, False, table.get("version-from-tag", False), f"{where} version-from-tag"
+        ),
+        github_release=problems.check(
+            _bool, False, table.get("github-release", False), f"{where} github-release"
+        ),
+        attestations=problems.check(
+            _bool, False, table.get("attestations", False), f"{where} attestations"
         ),
         smoke=_smoke(table.get("smoke", {}), f"{where}.smoke", problems),
         propagation_timeout=problems.check(
@@ -331,7 +359,7 @@ def _require_table(value: object, where: str) -> None:
     if not isinstance(value, Mapping):
         raise ConfigError(
             f"{where} must be a table, not {type(value).__name__} {value!r}",
-            f"write it as a [{where.strip('[]')}] section",
+            f"write it as a [{where.replace('[', '').replace(']', '')}] section",
         )
 
 
@@ -453,20 +481,65 @@ def _indexes(value: object, where: str, problems: _Problems) -> dict[str, IndexC
 
 
 def _url(value: object, where: str) -> str:
-    """An https URL, or http on loopback only: credentials must not cross a network in clear."""
+    """An https URL, or http on loopback only: credentials must not cross a network in clear.
+
+    Nor may they sit in the URL: ``https://user:token@host/`` in pyproject.toml is a token in
+    git history and in every line that names the index. The message shows the URL with
+    ``***`` for the user info, never the token itself.
+    """
     if not isinstance(value, str):
         raise ConfigError(f"{where} must be a URL string, not {value!r}", "e.g. https://...")
-    parts = urlsplit(value)
+    shown = _hide_userinfo(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise ConfigError(
+            f"{where} {shown!r} is not a valid URL ({_hide_userinfo(str(exc))})",
+            "e.g. https://pypi.org/simple/",
+        ) from None
+    if "@" in parts.netloc or shown != value:
+        raise ConfigError(
+            f"{where} {shown!r} has credentials in it",
+            _userinfo_hint(where),
+        )
     if parts.scheme == "https" and parts.hostname:
         return value if value.endswith("/") else value + "/"
     if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
         return value if value.endswith("/") else value + "/"
     if parts.scheme == "http":
         raise ConfigError(
-            f"{where} {value!r} uses http:// on a non-loopback host",
+            f"{where} {shown!r} uses http:// on a non-loopback host",
             "use https:// (http:// is allowed only for 127.0.0.1, ::1 or localhost)",
         )
-    raise ConfigError(f"{where} {value!r} is not an http(s) URL", "e.g. https://pypi.org/simple/")
+    raise ConfigError(f"{where} {shown!r} is not an http(s) URL", "e.g. https://pypi.org/simple/")
+
+
+# The user info of a URL: from after "scheme://" (or the start) up to the authority's last
+# "@"; the authority ends at the first "/", "?" or "#".
+_USERINFO = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?[^/?#]*@")
+
+
+def _hide_userinfo(text: str) -> str:
+    """``text`` with a URL's ``user:password@`` replaced by ``***@``."""
+    return _USERINFO.sub(lambda m: f"{m.group(1) or ''}***@", text, count=1)
+
+
+def _userinfo_hint(where: str) -> str:
+    index = re.search(r"\.indexes\.(\w+) ", where)
+    if index:
+        prefix = f"RELEASEKIT_{index.group(1).upper()}"
+        return (
+            f"remove the user and password from the URL and set {prefix}_PASSWORD (and "
+            f"{prefix}_USERNAME, default __token__) in the environment; revoke the token if "
+            "it was committed"
+        )
+    return (
+        "remove the user and password from the URL: upload credentials come from "
+        "RELEASEKIT_TEST_PASSWORD / RELEASEKIT_PROD_PASSWORD in the environment, and an index "
+        "that needs a login to install from reads it from ~/.netrc; revoke the token if it "
+        "was committed"
+    )
 
 
 def _optional_url(value: object, where: str) -> str | None:

@@ -32,7 +32,10 @@ __all__ = [
     "ReleaseTag",
     "ci_tag",
     "clean_checkout",
+    "commit_paths",
     "commit_timestamp",
+    "create_tag",
+    "current_branch",
     "describe",
     "dirty_files",
     "head_commit",
@@ -40,8 +43,12 @@ __all__ = [
     "is_repository",
     "is_shallow",
     "keep_out_of_status",
+    "push",
     "release_tag",
+    "tag_exists",
+    "toplevel",
     "uncommitted_digest",
+    "upstream",
 ]
 
 # Variables that would point git at another repository than ``root`` (a git hook exports
@@ -319,3 +326,85 @@ def uncommitted_digest(root: Path | str) -> str | None:
     if out is None:
         return None
     return hashlib.sha256(out).hexdigest() if out else ""
+
+
+# --- writing: the commit and tag of a bump -----------------------------------------------------
+
+
+def _write(root: Path | str, *args: str, what: str, hint: str) -> str:
+    """Run a git command that changes the repository; a failure is a :class:`TagError`
+    naming ``what`` and git's last line (never a traceback)."""
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=root, env=_git_env(), stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+    except OSError:
+        raise TagError(f"{what} failed: git is not installed", "install git") from None
+    if proc.returncode != 0:
+        lines = (proc.stderr or proc.stdout).strip().splitlines()
+        raise TagError(f"{what} failed: {lines[-1] if lines else f'exit {proc.returncode}'}", hint)
+    return proc.stdout
+
+
+def toplevel(root: Path | str) -> str | None:
+    """The repository's top directory (``git status`` paths are relative to it)."""
+    out = _git(root, "rev-parse", "--show-toplevel")
+    return out.strip() if out else None
+
+
+def current_branch(root: Path | str) -> str | None:
+    """The checked-out branch, or ``None`` when HEAD is detached (or no repository)."""
+    out = _git(root, "symbolic-ref", "--quiet", "--short", "HEAD")
+    return out.strip() if out else None
+
+
+def tag_exists(root: Path | str, name: str) -> bool:
+    return _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{name}") is not None
+
+
+def upstream(root: Path | str) -> tuple[str, str] | None:
+    """(remote, branch) the current branch pushes to, or ``None`` when it has no upstream."""
+    out = _git(root, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
+    if not out or "/" not in out.strip():
+        return None
+    remote, branch = out.strip().split("/", 1)
+    return remote, branch
+
+
+def commit_paths(root: Path | str, paths: list[Path], message: str) -> str:
+    """Commit exactly ``paths`` (nothing else that may be staged) and return the new HEAD."""
+    rel = [os.path.relpath(path, root) for path in paths]
+    _write(root, "add", "--", *rel, what="git add", hint="check the files' permissions")
+    _write(
+        root, "commit", "--quiet", "--no-verify", "-m", message, "--only", "--", *rel,
+        what="git commit", hint="set user.name and user.email (git config), then run again",
+    )  # fmt: skip
+    return head_commit(root) or ""
+
+
+def create_tag(root: Path | str, name: str, message: str) -> None:
+    """An annotated tag ``name`` at HEAD whose message is ``message`` (the changelog section),
+    passed on stdin so no text is ever read as an option."""
+    proc = subprocess.run(
+        ["git", "tag", "--annotate", "--cleanup=verbatim", "--file=-", name],
+        cwd=root, env=_git_env(), input=message or name, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        lines = proc.stderr.strip().splitlines()
+        raise TagError(
+            f"git tag {name} failed: {lines[-1] if lines else proc.returncode}",
+            "check the tag name and your git identity (user.name, user.email)",
+        )
+
+
+def push(root: Path | str, remote: str, refs: list[str]) -> None:
+    """Push ``refs`` (the branch and the tag) to ``remote`` in one go, atomically when the
+    server supports it, so the tag never arrives without its commit."""
+    _write(
+        root, "push", "--atomic", "--quiet", remote, *refs,
+        what=f"git push {remote} {' '.join(refs)}",
+        hint="the commit and tag are made locally; push them by hand once the remote is "
+        "reachable: git push --atomic " + remote + " " + " ".join(refs),
+    )  # fmt: skip

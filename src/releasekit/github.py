@@ -987,6 +987,41 @@ class _Client:
             )
             return _release(done.parsed_data)
 
+    def mark(self, release_id: int, name: str, body: str) -> RemoteRelease:
+        s = self.settings
+        with self._call("marking the release as yanked"):
+            done = self.api.rest.repos.update_release(
+                s.owner, s.repo, release_id, name=name, body=body, headers=self._headers
+            )
+            return _release(done.parsed_data)
+
+
+YANKED = "[YANKED] "
+
+
+def mark_yanked(settings: Settings, *, tag: str, reason: str) -> str:
+    """Mark the GitHub release of ``tag`` as yanked: its title gets ``[YANKED]``, its notes
+    start with the reason. Nothing is deleted (assets stay, for those who pinned them).
+    Returns the release's URL; a second call changes nothing."""
+    if settings.token is None:
+        raise GitHubError(
+            "GITHUB_TOKEN is not set: releasekit cannot mark the GitHub release as yanked",
+            "export a token that may write the repository's contents, or edit the release on "
+            "GitHub by hand",
+        )
+    with _Client(settings) as client:
+        release = client.find_release(tag)
+        if release is None:
+            raise GitHubError(
+                f"no GitHub release for {tag} in {settings.repository}",
+                "nothing to mark on GitHub; yank the files on the indexes only",
+            )
+        if (release.name or "").startswith(YANKED):
+            return release.html_url
+        note = f"**Yanked:** {reason}\n\n" if reason else "**Yanked.**\n\n"
+        client.mark(release.id, YANKED + (release.name or tag), note + (release.body or ""))
+        return release.html_url
+
 
 def _github_message(response: httpx.Response) -> tuple[str, str]:
     """GitHub's ``message`` and, for 422, the codes of its ``errors``."""

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from releasekit.config import parse_config
+from releasekit.config import hook_options, parse_config
 from releasekit.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -41,12 +41,14 @@ else:  # hatchling depends on tomli on these Pythons
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = [
+    "CI_FILES",
     "IGNORED",
     "WHEELHOUSE",
     "direct_source",
     "init_project",
     "installed_from",
     "template_text",
+    "write_ci",
 ]
 
 # What `releasekit init` makes sure .gitignore ignores: built files and nox's virtualenvs.
@@ -91,18 +93,62 @@ _REGISTERS = re.compile(
 )
 
 
-def template_text() -> str:
-    """The noxfile template, from the installed package or this source checkout."""
+def _template(name: str) -> str:
+    """A template's text, from the installed package or this source checkout."""
     here = Path(__file__).resolve().parent
-    for candidate in (
-        here / "templates" / "noxfile.py",
-        here.parent.parent / "templates" / "noxfile.py",
-    ):
+    for candidate in (here / "templates" / name, here.parent.parent / "templates" / name):
         if candidate.is_file():
             return candidate.read_text(encoding="utf-8")
     raise ConfigError(
-        "releasekit's noxfile template is missing from this installation", "reinstall releasekit"
+        f"releasekit's template {name} is missing from this installation", "reinstall releasekit"
     )
+
+
+def template_text() -> str:
+    """The noxfile template."""
+    return _template("noxfile.py")
+
+
+# `releasekit init --ci KIND`: template -> where the project keeps it
+CI_FILES = {
+    "github": (
+        ("github/release.yml", ".github/workflows/release.yml"),
+        ("github/rehearse.yml", ".github/workflows/rehearse.yml"),
+    ),
+    "gitlab": (("gitlab/.gitlab-ci.yml", ".gitlab-ci.yml"),),
+}
+
+
+def write_ci(root: Path, kind: str, *, force: bool = False) -> list[str]:
+    """Write the CI workflows of ``kind``; an existing different file only with ``force``.
+
+    Every file is checked before the first is written, so a refusal changes nothing.
+    """
+    pending = []
+    for name, dest in CI_FILES[kind]:
+        text, target = _template(name), root / dest
+        if target.is_file() and target.read_text(encoding="utf-8") == text:
+            continue
+        if target.exists() and not force:
+            raise ConfigError(
+                f"{dest} exists and is not releasekit's template; nothing was changed",
+                "merge releasekit's template into it by hand, or pass --force to replace it",
+            )
+        pending.append((target, text, dest))
+    lines = []
+    for target, text, dest in pending:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        lines.append(f"{dest}: written from releasekit's template")
+    if not pending:
+        lines.append(f"{kind} CI: unchanged")
+    where = "the repository's variables" if kind == "github" else "the project's CI/CD variables"
+    lines.append(
+        f"next: set RELEASEKIT_SOURCE in {where} (where CI gets releasekit until it is on "
+        "PyPI), create the environments testpypi and pypi, and add this workflow as a trusted "
+        "publisher on TestPyPI and PyPI"
+    )
+    return lines
 
 
 @dataclass(frozen=True)
@@ -203,6 +249,12 @@ def _describe(value: object) -> str:
 
 def _check_shapes(data: Mapping[str, Any], root: Path) -> None:
     """Refuse every shape init would trip over, naming the value, before anything is rendered."""
+    project = data.get("project")
+    if project is not None and not isinstance(project, dict):
+        raise ConfigError(
+            f"[project] in pyproject.toml is {_describe(project)}, not a table",
+            'write it as a table: [project] name = "..." version = "..." (PEP 621)',
+        )
     build_system = data.get("build-system")
     if build_system is not None:
         if not isinstance(build_system, dict):
@@ -245,6 +297,8 @@ def _check_shapes(data: Mapping[str, Any], root: Path) -> None:
                 f"[{where}] in pyproject.toml is {_describe(node)}, not a table",
                 f"write it as a [{where}] table (or remove it)",
             )
+        if depth == len(_HOOK_PATH) - 1:  # the hook's own table: its typos stop init too
+            hook_options(node, environ={})
     tool = data.get("tool", {})
     if "releasekit" in tool:
         if not isinstance(tool["releasekit"], dict):

@@ -233,7 +233,7 @@ class LocalIndex:
                 stdin=subprocess.DEVNULL,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env=proc.child_env({"PYTHONUNBUFFERED": "1"}),
             )
             # Tracked at once: from here on an interrupt's stop() finds it.
             self._process, self._port = process, port

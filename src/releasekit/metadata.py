@@ -150,14 +150,14 @@ def _prepare_metadata(
     log: proc.Log,
 ) -> dict[str, str]:
     """Run the backend's PEP 517 hooks in ``venv`` and read the METADATA they write."""
-    from pyproject_hooks import BuildBackendHookCaller, quiet_subprocess_runner
+    from pyproject_hooks import BuildBackendHookCaller
 
     caller = BuildBackendHookCaller(
         str(root),
         backend,
         backend_path=list(backend_path) if backend_path else None,
         python_executable=str(venv.python),
-        runner=quiet_subprocess_runner,
+        runner=proc.pep517_runner,  # quiet, and no credentials for the backend
     )
     try:
         extra = caller.get_requires_for_build_wheel()

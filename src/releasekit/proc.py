@@ -5,6 +5,15 @@ message ends with the tool's last line of output, which is nearly always the lin
 what went wrong. Credentials reach tools through ``env`` only: nothing here ever puts them
 on a command line, and :func:`redact` scrubs them out of any output that is shown.
 
+A child gets the least environment it needs: :func:`scrub` takes every credential out of a
+copy of ``os.environ`` (index passwords, ``TWINE_*``, anything named ``*_TOKEN`` or
+``*_PASSWORD``, GitHub's OIDC request pair), and :func:`run` starts every command from that
+copy. A build backend, a smoke command or a prepare-command is the project's own code and
+its dependencies' code; none of it needs a token, and a token it never sees cannot end up
+in a log, a wheel or a server. The one process that does need one, the twine upload to one
+index, gets exactly that index's credentials through ``env`` (see
+:func:`releasekit.publish.upload_env`).
+
 Every command runs in a session (process group) of its own, so that releasekit can stop
 *everything* it started: a command past its ``timeout``, and whatever a command leaves
 behind when it exits (a server it forked, still holding the output pipe, would otherwise
@@ -15,6 +24,7 @@ from __future__ import annotations
 
 import locale
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -27,7 +37,16 @@ from typing import Callable
 
 from releasekit.errors import ReleasekitError
 
-__all__ = ["Log", "redact", "run"]
+__all__ = [
+    "OIDC_VARIABLES",
+    "Log",
+    "child_env",
+    "is_secret",
+    "pep517_runner",
+    "redact",
+    "run",
+    "scrub",
+]
 
 Log = Callable[[str], None]
 
@@ -37,13 +56,88 @@ _LINUX = sys.platform.startswith("linux")
 GRACE_SECONDS = 2.0
 
 
+# GitHub Actions' trusted publishing: with `id-token: write` the job gets a URL and a bearer
+# token to ask for an OIDC token. Only twine upload needs them (twine >= 6.1 does the
+# exchange itself); to everything else they are a credential like any other.
+OIDC_VARIABLES = ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL")
+_RELEASEKIT_CREDENTIAL = re.compile(r"RELEASEKIT_\w+_(USERNAME|PASSWORD)")
+# Values shorter than this are not searched for in output: replacing every "1" or "yes"
+# would garble messages, and no real token is that short.
+_MIN_REDACTED = 6
+
+
 def _no_log(_: str) -> None:
     pass
 
 
+def is_secret(name: str) -> bool:
+    """Whether the environment variable ``name`` holds a credential no child should inherit.
+
+    ``RELEASEKIT_<INDEX>_PASSWORD`` and ``_USERNAME``, every ``TWINE_*`` (twine's own
+    resolution reads them: only twine upload may), anything ending in ``_TOKEN`` or
+    ``_PASSWORD`` (``GITHUB_TOKEN``, ``NODE_AUTH_TOKEN``, ``PYPI_API_TOKEN``, GitLab's
+    ``PYPI_ID_TOKEN``, ...) and :data:`OIDC_VARIABLES`. Case-insensitive: Windows names are,
+    and a lower-case ``pypi_token`` is a token too.
+    """
+    upper = name.upper()
+    return (
+        upper.startswith("TWINE_")
+        or upper.endswith(("_TOKEN", "_PASSWORD"))
+        or upper in OIDC_VARIABLES
+        or _RELEASEKIT_CREDENTIAL.fullmatch(upper) is not None
+    )
+
+
+def scrub(environ: Mapping[str, str]) -> dict[str, str]:
+    """A copy of ``environ`` without the variables :func:`is_secret` names."""
+    return {name: value for name, value in environ.items() if not is_secret(name)}
+
+
+def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child process: ``os.environ`` scrubbed, then ``extra`` on top.
+
+    For code that starts a process without :func:`run` (``subprocess.run``, nox's
+    ``session.run(..., env=child_env(), include_outer_env=False)``). ``extra`` is taken as
+    given: it is how a caller hands a credential to the one process that needs it.
+    """
+    env = scrub(os.environ)
+    if extra:
+        env.update(extra)
+    return env
+
+
+def pep517_runner(
+    cmd: Sequence[str],
+    cwd: str | None = None,
+    extra_environ: Mapping[str, str] | None = None,
+) -> None:
+    """``pyproject_hooks``' quiet subprocess runner, with the scrubbed environment.
+
+    Pass it as ``BuildBackendHookCaller(..., runner=proc.pep517_runner)``: the default runner
+    hands the build backend (the project's own code) all of ``os.environ``.
+    """
+    subprocess.check_output(
+        list(cmd), cwd=cwd, env=child_env(extra_environ), stderr=subprocess.STDOUT
+    )
+
+
+def _environ_secrets() -> tuple[str, ...]:
+    """Values of the credentials in ``os.environ``: never shown, whatever a tool prints."""
+    return tuple(
+        value
+        for name, value in os.environ.items()
+        if is_secret(name)
+        and name.upper().endswith(("_TOKEN", "_PASSWORD"))
+        and len(value) >= _MIN_REDACTED
+    )
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace every secret in ``text`` by ``***``."""
-    for secret in secrets:
+    """Replace every secret in ``text`` by ``***``.
+
+    Longest first: a secret that contains another must not be left half shown.
+    """
+    for secret in sorted(set(secrets), key=len, reverse=True):
         if secret:
             text = text.replace(secret, "***")
     return text
@@ -68,16 +162,16 @@ def run(
 ) -> str:
     """Run ``args``, return its combined output; raise ``error`` naming ``what`` on failure.
 
-    ``env`` is added to the current environment. Output is logged (redacted) only when the
-    command fails, so a passing step stays quiet. Past ``timeout`` seconds the command and
-    every process it started are stopped (SIGTERM, then SIGKILL) and ``error`` says so, with
-    ``timeout_hint`` as its hint.
+    The command gets :func:`child_env`: the current environment without credentials, and
+    ``env`` on top of it (a credential the command needs goes there, and in ``secrets``).
+    Output is logged (redacted) only when the command fails, so a passing step stays quiet;
+    ``secrets`` and the values of credentials in ``os.environ`` are redacted. Past
+    ``timeout`` seconds the command and every process it started are stopped (SIGTERM, then
+    SIGKILL) and ``error`` says so, with ``timeout_hint`` as its hint.
     """
     argv = [os.fspath(a) for a in args]
-    full_env = dict(os.environ)
-    if env:
-        full_env.update(env)
-    secrets = tuple(secrets)
+    full_env = child_env(env)
+    secrets = (*secrets, *_environ_secrets())
     log(redact(f"$ {shlex.join(argv)}", secrets))
     try:
         child = subprocess.Popen(

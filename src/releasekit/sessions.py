@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime
 import functools
 import json
@@ -30,10 +31,11 @@ from typing import Any, Callable
 
 import nox
 
-from releasekit import git, guard, lock, signals, venvs
+from releasekit import git, guard, lock, proc, signals, venvs
 from releasekit.artifacts import file_version
 from releasekit.config import Config, IndexConfig, load_pyproject, validate_project
 from releasekit.errors import PublishError, ReleasekitError
+from releasekit.journal import Journal, current_run_id, progress, summarize
 from releasekit.manifest import Manifest
 from releasekit.plan import ReleasePlan, make_plan
 from releasekit.policy import Verdict
@@ -44,7 +46,9 @@ from releasekit.version import Channel, channel, normalize, tag_for
 
 __all__ = ["SESSIONS", "register"]
 
-SESSIONS = ("check", "build", "smoke-install", "publish-test", "publish", "release")
+SESSIONS = (
+    "check", "build", "smoke-install", "publish-test", "publish", "github-release", "release",
+)  # fmt: skip
 STEPS_FILE = "releasekit-steps.json"
 TOOLS = ("twine>=7",)
 
@@ -76,7 +80,9 @@ def register(*, python: str | None = None) -> None:
     add("smoke-install", smoke_install, "build")
     add("publish-test", publish_test, "smoke-install")
     add("publish", publish, "publish-test")
-    add("release", release, "publish")
+    add("github-release", github_release, "publish")
+    # `release` ends with the GitHub release only where the project asked for it
+    add("release", release, "github-release" if _github_release_enabled() else "publish")
 
 
 _tools_python: str | None = None
@@ -96,7 +102,7 @@ class Options:
 
 def _options(posargs: Sequence[str]) -> Options:
     parser = argparse.ArgumentParser(
-        prog="nox -s <session> --", add_help=False, exit_on_error=False
+        prog="nox -s <session> --", add_help=False, exit_on_error=False, allow_abbrev=False
     )
     parser.add_argument("--rehearse", action="store_true")
     parser.add_argument("--dry-run", action="store_true")
@@ -108,7 +114,14 @@ def _options(posargs: Sequence[str]) -> Options:
         raise ReleasekitError(f"bad session option: {exc}", _OPTIONS_HINT) from None
     if unknown:
         raise ReleasekitError(f"unknown session option {unknown[0]!r}", _OPTIONS_HINT)
-    return Options(**vars(namespace))
+    options = Options(**vars(namespace))
+    if options.dist is not None and not options.dist.is_dir():
+        what = "not a directory" if options.dist.exists() else "no such directory"
+        raise ReleasekitError(
+            f"--dist {options.dist}: {what}",
+            "build the files first, or point --dist at the directory that holds them",
+        )
+    return options
 
 
 _OPTIONS_HINT = "options after --: --rehearse, --dry-run, --yes, --dist DIR"
@@ -256,8 +269,13 @@ def check(session: Any) -> None:
             ctx.log(_index_state(index, ctx.name, version))
         _run_check_sessions(ctx)
         for command in ctx.config.check_commands:
-            ctx.log(f"check-commands: {command}  (in the nox process's environment)")
-            session.run(*_split(command, "check-commands"), external=True)
+            ctx.log(f"check-commands: {command}  (nox's environment, without credentials)")
+            session.run(
+                *_split(command, "check-commands"),
+                external=True,
+                env=proc.child_env(),
+                include_outer_env=False,
+            )
 
 
 def _split(command: str, key: str) -> list[str]:
@@ -292,7 +310,7 @@ def _run_check_sessions(ctx: Context) -> None:
     ctx.log(f"check-sessions: $ nox --noxfile {path.name} -s {' '.join(sessions)}")
     started = time.monotonic()
     code = subprocess.run(
-        argv, cwd=path.parent, check=False, stdin=subprocess.DEVNULL,
+        argv, cwd=path.parent, check=False, stdin=subprocess.DEVNULL, env=proc.child_env(),
         start_new_session=os.name == "posix",  # a stop reaches it as SIGTERM, not SIGKILL
     ).returncode  # fmt: skip
     if code != 0:
@@ -398,6 +416,70 @@ def publish(session: Any) -> None:
         _publish(ctx, "prod")
 
 
+def github_release(session: Any) -> None:
+    """The GitHub release of the tag: changelog notes, every built file and SHA256SUMS
+    attached to a draft, then published. `--rehearse`/`--dry-run` only say what it would do."""
+    from releasekit import github
+    from releasekit.changelog import release_notes
+    from releasekit.journal import Journal
+
+    with _session(session, "github-release") as ctx:
+        manifest = Manifest.load(ctx.dist_dir)
+        paths = manifest.verified_paths(ctx.dist_dir)
+        would_be = tag_for(manifest.version, ctx.config.tag_prefix)
+        dry_run = ctx.options.dry_run or ctx.options.rehearse
+        if manifest.tag is None and not dry_run:
+            raise ReleasekitError(
+                f"no GitHub release for an untagged build of {manifest.version}",
+                f"tag the commit (`git tag {would_be}`), rebuild and run again; "
+                "`-- --rehearse` shows what the release would be",
+            )
+        changelog = ctx.config.changelog_path()
+        notes = ""
+        if changelog is not None and changelog.is_file():
+            text = changelog.read_text(encoding="utf-8")
+            notes = release_notes(text, manifest.version) or ""
+        settings = github.Settings.from_env(os.environ, ctx.root)
+        if ctx.options.rehearse:  # nothing is read from or written to GitHub
+            settings = dataclasses.replace(settings, token=None)
+        result = github.publish_github_release(
+            settings,
+            tag=manifest.tag or would_be,
+            version=manifest.version,
+            prerelease=channel(manifest.version) is not Channel.FINAL,
+            notes=notes,
+            files=[(path, item.sha256) for path, item in zip(paths, manifest.files)],
+            dry_run=dry_run,
+            journal=None if dry_run else Journal(ctx.dist_dir),
+            echo=ctx.log,
+        )
+        if not dry_run:
+            _write_record(
+                ctx,
+                "github",
+                {"index": "github", "url": result.release_url, "result": _github_summary(result)},
+            )
+
+
+def _github_summary(result: Any) -> str:
+    parts = [f"{len(result.uploaded)} asset(s) uploaded"]
+    if result.skipped:
+        parts.append(f"{len(result.skipped)} already there")
+    parts.append("created" if result.created else "existing release")
+    if result.published:
+        parts.append("published")
+    return ", ".join(parts)
+
+
+def _github_release_enabled() -> bool:
+    """``[tool.releasekit] github-release`` of the project the noxfile is in (cwd)."""
+    try:
+        table = load_pyproject(Path.cwd()).get("tool", {}).get("releasekit", {})
+    except ReleasekitError:
+        return False
+    return isinstance(table, Mapping) and table.get("github-release") is True
+
+
 def release(session: Any) -> None:
     """check -> build -> smoke-install -> publish-test -> publish, then a summary table."""
     from releasekit.summary import render_summary
@@ -405,10 +487,19 @@ def release(session: Any) -> None:
     with _session(session, "release") as ctx:
         manifest = Manifest.load(ctx.dist_dir)
         records = {}
-        for name in ("test", "prod"):
+        entries = Journal.read(ctx.dist_dir)
+        for name in ("test", "prod", "github"):
             path = ctx.dist_dir / f"releasekit-publish-{name}.json"
             with contextlib.suppress(OSError, ValueError):
                 records[name] = json.loads(path.read_text())
+            files = records.get(name, {}).get("files")
+            if name != "github" and files:  # who did what: this run, an earlier one, nobody
+                served = {name: {f["filename"]: f["sha256"] for f in files}}
+                done = progress(
+                    entries, run_id=current_run_id(), targets=[name], files=manifest.files,
+                    served=served,
+                )  # fmt: skip
+                records[name]["result"] = summarize(done)
         steps = {}
         with contextlib.suppress(OSError, ValueError):
             steps = json.loads((ctx.dist_dir / STEPS_FILE).read_text())
@@ -462,6 +553,10 @@ def _publish(ctx: Context, target: str) -> None:
         log=ctx.log,
         verify_timeout=ctx.config.propagation_timeout,
     )
+    journal = Journal(ctx.dist_dir)
+    for item in result.files:
+        if item.outcome is core.Outcome.UPLOADED:
+            journal.record("upload", target, item.filename, item.sha256, version=manifest.version)
     ctx.log(f"{index.name} ({index.url}): {result.summary}; serves the built sha256 of every file")
     # The wheel the installer here would choose: pinned to its sha256, so the index must
     # serve exactly that file and the installer must take it.

@@ -9,7 +9,7 @@ from releasekit.manifest import Manifest
 
 __all__ = ["render_summary"]
 
-_STEPS = ("check", "build", "smoke-install", "publish-test", "publish")
+_STEPS = ("check", "build", "smoke-install", "publish-test", "publish", "github-release")
 
 
 def render_summary(
@@ -39,6 +39,9 @@ def render_summary(
         else:
             where = f" {record['url']}" if record.get("url") else ""
             lines.append(f"  index    {name}{where}: {record.get('result', '?')}")
+    github = records.get("github")
+    if github is not None:
+        lines.append(f"  github   {github.get('url') or ''}: {github.get('result', '?')}")
     timed = [f"{step} {steps[step]:.1f}s" for step in _STEPS if step in steps]
     if timed:
         lines.append(f"  time     {', '.join(timed)}")

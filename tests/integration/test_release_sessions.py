@@ -762,3 +762,45 @@ def test_a_missing_prod_credential_stops_the_release_before_any_upload(
     assert f"prod: no credentials to upload to {indexes['prod'].publish_url}" in out
     assert "hint: set RELEASEKIT_PROD_PASSWORD" in out
     assert served(indexes["test"]) == {}
+
+
+def test_release_ends_with_the_github_release_of_the_tag(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    """chroma-ingestion, LogFlux, Tektra: PyPI, then the GitHub release with the files."""
+    pytest.importorskip("githubkit")
+    from tests.github_fake import FakeGitHub
+
+    project = release_project(tmp_path, indexes)
+    pyproject = project.path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "[tool.releasekit]\n", "[tool.releasekit]\ngithub-release = true\n"
+        )
+    )
+    project.commit("github release")
+    project.git("tag", "-f", "v1.2.0")
+    token = "ghs_" + "r" * 36
+    with FakeGitHub(token) as fake:
+        env = {
+            **creds(indexes),
+            "GITHUB_TOKEN": token,
+            "GITHUB_REPOSITORY": f"{fake.owner}/{fake.repo}",
+            "GITHUB_API_URL": fake.api_url,
+        }
+        code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=env)
+        assert code == 0, out
+        release = fake.release_for("v1.2.0")
+        assert release is not None and not release.draft
+        assert release.body == "- Something new."
+        files = built(project)
+        assert sorted(a.name for a in release.assets) == sorted([*files, "SHA256SUMS"])
+        sums = fake.asset_bytes("v1.2.0", "SHA256SUMS").decode()
+        for name, digest in files.items():
+            assert f"{digest}  {name}" in sums
+        assert "Session github-release was successful" in out
+        assert token not in out
+        assert fake.schema_errors == []

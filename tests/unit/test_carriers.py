@@ -584,10 +584,11 @@ def test_a_directory_is_not_a_version_file(tmp_path: Path) -> None:
     assert error(excinfo).message.startswith("cannot read version file demo.py")
 
 
-def test_write_failure_names_the_file_and_what_was_written(
+def test_write_failure_names_the_file_and_puts_back_what_was_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     specs = project(tmp_path, "1.0.0", "1.0.0", "1.0.0")
+    before = {s.path: (tmp_path / s.path).read_bytes() for s in specs}
     real_open = open
 
     def refuse_package_json(path: Path, mode: str = "r", **kwargs: object) -> object:
@@ -599,9 +600,9 @@ def test_write_failure_names_the_file_and_what_was_written(
     with pytest.raises(CarrierError) as excinfo:
         write_all(specs, tmp_path, "1.1.0")
     assert error(excinfo).message == (
-        "cannot write version file package.json: Permission denied "
-        "(already written: pyproject.toml, src/demo/__init__.py)"
+        "cannot write version file package.json: Permission denied; nothing was changed"
     )
+    assert {s.path: (tmp_path / s.path).read_bytes() for s in specs} == before
 
 
 # -- spellings: each file keeps semver or PEP 440 -----------------------------------------

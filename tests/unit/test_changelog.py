@@ -348,3 +348,29 @@ def test_check_changelog_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     _assert_one_line(info.value, path)
     assert info.value.message == f"cannot read changelog {path}: Permission denied"
     assert "changelog = false" in info.value.hint
+
+
+NOTES = """# Changes
+
+## [Unreleased]
+
+- wip
+
+## [1.2.0] - 2026-01-01
+
+- Shiny.
+- More.
+
+## 1.1.0
+
+- Old.
+"""
+
+
+def test_release_notes_are_the_body_of_the_section_that_releases_the_version() -> None:
+    from releasekit.changelog import release_notes
+
+    assert release_notes(NOTES, "1.2.0") == "- Shiny.\n- More."
+    assert release_notes(NOTES, "1.2.0rc1") == "- Shiny.\n- More."  # its final version's
+    assert release_notes(NOTES, "1.3.0rc1") == "- wip"  # Unreleased
+    assert release_notes(NOTES, "2.0.0") is None

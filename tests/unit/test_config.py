@@ -227,3 +227,79 @@ def test_changelog_must_be_a_path_or_false(value: object) -> None:
 def test_common_changelog_names_are_found(tmp_path: Path) -> None:
     (tmp_path / "CHANGES.rst").write_text("x\n", encoding="utf-8")
     assert parse_config({}, tmp_path).changelog_path() == tmp_path / "CHANGES.rst"
+
+
+# -- a URL must not carry credentials ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "where", "shown", "variable"),
+    [
+        (
+            {"indexes": {"test": {"url": "https://__token__:pypi-S3CRET@test.pypi.org/simple/"}}},
+            "[tool.releasekit].indexes.test url",
+            "https://***@test.pypi.org/simple/",
+            "RELEASEKIT_TEST_PASSWORD",
+        ),
+        (
+            {"indexes": {"prod": {"publish-url": "https://me:S3@CRET@upload.example/legacy/"}}},
+            "[tool.releasekit].indexes.prod publish-url",
+            "https://***@upload.example/legacy/",
+            "RELEASEKIT_PROD_PASSWORD",
+        ),
+        (  # credentials are refused before the http:// rule would show the URL
+            {"indexes": {"prod": {"url": "http://me:S3CRET@pypi.example/simple"}}},
+            "[tool.releasekit].indexes.prod url",
+            "http://***@pypi.example/simple",
+            "RELEASEKIT_PROD_PASSWORD",
+        ),
+        (
+            {"indexes": {"test": {"url": "http://me:S3CRET@127.0.0.1:8080/simple/"}}},
+            "[tool.releasekit].indexes.test url",
+            "http://***@127.0.0.1:8080/simple/",
+            "RELEASEKIT_TEST_PASSWORD",
+        ),
+        (
+            {"install-index": "https://S3CRET@pypi.internal.example/simple/"},
+            "[tool.releasekit] install-index",
+            "https://***@pypi.internal.example/simple/",
+            "RELEASEKIT_TEST_PASSWORD",
+        ),
+    ],
+)
+def test_a_url_with_credentials_is_refused_without_showing_them(
+    table: dict[str, Any], where: str, shown: str, variable: str
+) -> None:
+    exc = error(table)
+    assert exc.message == f"{where} {shown!r} has credentials in it"
+    assert variable in exc.hint and "environment" in exc.hint
+    for text in (str(exc), repr(exc), exc.message, exc.hint):
+        assert "S3CRET" not in text and "S3@CRET" not in text and "CRET" not in text
+
+
+def test_install_index_with_credentials_points_at_netrc() -> None:
+    exc = error({"install-index": "https://u:S3CRET@pypi.internal.example/simple/"})
+    assert "~/.netrc" in exc.hint
+
+
+def test_a_broken_url_with_credentials_does_not_show_them_either() -> None:
+    exc = error({"indexes": {"test": {"url": "https://u:S3CRET@host:port/simple/"}}})
+    assert "is not a valid URL" in exc.message
+    assert "S3CRET" not in str(exc)
+
+
+def test_credentials_among_other_problems_stay_hidden() -> None:
+    with pytest.raises(ConfigProblems) as info:
+        config(
+            {
+                "tag-prefx": "v",
+                "indexes": {"prod": {"url": "https://u:S3CRET@pypi.example/simple/"}},
+            }
+        )
+    assert "S3CRET" not in str(info.value) and "S3CRET" not in info.value.message
+    assert "'https://***@pypi.example/simple/' has credentials in it" in str(info.value)
+
+
+def test_an_at_sign_in_the_path_is_not_credentials() -> None:
+    c = config({"indexes": {"test": {"url": "https://pypi.example/simple/@scope/"}}})
+    assert c.test_index.url == "https://pypi.example/simple/@scope/"

@@ -6,6 +6,7 @@ worker inherits the output pipe, so waiting for the pipe to close would wait for
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -158,3 +159,107 @@ def test_secrets_are_redacted_from_a_timeout_message() -> None:
         proc.run([PY, "-c", code], what="upload", timeout=0.5, secrets=["s3cr3t"])
     assert "s3cr3t" not in str(info.value)
     assert info.value.message.endswith("(its last line: token ***)")
+
+
+# -- credentials stay out of every child ------------------------------------------------------
+
+# The child writes its whole environment to argv[1], as JSON.
+DUMP_ENV = "import json, os, sys; open(sys.argv[1], 'w').write(json.dumps(dict(os.environ)))"
+SECRETS = {
+    "RELEASEKIT_TEST_PASSWORD": "test-pw-0123456789",
+    "RELEASEKIT_TEST_USERNAME": "test-user-0123",
+    "RELEASEKIT_PROD_PASSWORD": "prod-pw-0123456789",
+    "RELEASEKIT_PROD_USERNAME": "prod-user-0123",
+    "TWINE_PASSWORD": "twine-pw-0123456789",
+    "TWINE_USERNAME": "twine-user-0123",
+    "TWINE_REPOSITORY_URL": "https://twine-repo.example/legacy/",
+    "GITHUB_TOKEN": "ghs_githubtoken0123456789",
+    "NODE_AUTH_TOKEN": "npm_nodetoken0123456789",
+    "PYPI_API_TOKEN": "pypi-apitoken0123456789",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "oidc-request-token-0123456789",
+    "ACTIONS_ID_TOKEN_REQUEST_URL": "https://oidc.example/token?x=0123456789",
+    "DATABASE_PASSWORD": "db-pw-0123456789",
+    "pypi_token": "lowercase-token-0123456789",
+}
+
+
+@pytest.fixture
+def secret_environ(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("RELEASEKIT_SAFE_SETTING", "kept")
+    monkeypatch.setenv("TOKENIZER_PATH", "/kept/too")
+    return SECRETS
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        ("RELEASEKIT_TEST_PASSWORD", True),
+        ("RELEASEKIT_PROD_USERNAME", True),
+        ("RELEASEKIT_NPM_PASSWORD", True),
+        ("TWINE_PASSWORD", True),
+        ("TWINE_REPOSITORY_URL", True),
+        ("TWINE_CERT", True),
+        ("GITHUB_TOKEN", True),
+        ("NODE_AUTH_TOKEN", True),
+        ("PYPI_ID_TOKEN", True),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", True),
+        ("ACTIONS_ID_TOKEN_REQUEST_URL", True),
+        ("MYSQL_PASSWORD", True),
+        ("github_token", True),
+        ("RELEASEKIT_TAG", False),
+        ("RELEASEKIT_REQUIRE_TAG", False),
+        ("GITHUB_REPOSITORY", False),
+        ("GITHUB_API_URL", False),
+        ("TOKENIZERS_PARALLELISM", False),
+        ("PATH", False),
+        ("PIP_INDEX_URL", False),
+    ],
+)
+def test_is_secret(name: str, secret: bool) -> None:
+    assert proc.is_secret(name) is secret
+
+
+def test_scrub_and_child_env(secret_environ: dict[str, str]) -> None:
+    assert proc.scrub({"A": "1", "GITHUB_TOKEN": "x", "TWINE_CERT": "c"}) == {"A": "1"}
+    env = proc.child_env({"EXTRA": "yes", "TWINE_PASSWORD": "given on purpose"})
+    assert env["EXTRA"] == "yes" and env["RELEASEKIT_SAFE_SETTING"] == "kept"
+    assert env["TWINE_PASSWORD"] == "given on purpose"  # what the caller hands over, goes
+    assert not [name for name in SECRETS if name in env and name != "TWINE_PASSWORD"]
+
+
+def test_a_child_process_sees_no_credential(secret_environ: dict[str, str], tmp_path: Path) -> None:
+    dump = tmp_path / "env.json"
+    output = proc.run([PY, "-c", DUMP_ENV, dump], what="dump", env={"GIVEN": "1"})
+    env = json.loads(dump.read_text())
+    assert not set(SECRETS) & set(env), sorted(set(SECRETS) & set(env))
+    text = dump.read_text() + output
+    for value in SECRETS.values():
+        assert value not in text
+    assert env["GIVEN"] == "1"
+    assert env["RELEASEKIT_SAFE_SETTING"] == "kept" and env["TOKENIZER_PATH"] == "/kept/too"
+    assert env["PATH"] == os.environ["PATH"]
+
+
+def test_the_pep517_runner_scrubs_too(secret_environ: dict[str, str], tmp_path: Path) -> None:
+    dump = tmp_path / "env.json"
+    proc.pep517_runner([PY, "-c", DUMP_ENV, str(dump)], str(tmp_path), {"PEP517_BUILD": "1"})
+    env = json.loads(dump.read_text())
+    assert not set(SECRETS) & set(env)
+    assert env["PEP517_BUILD"] == "1"
+
+
+def test_credential_values_never_show_in_output(secret_environ: dict[str, str]) -> None:
+    """A tool that prints a token it got some other way (a config file): redacted."""
+    code = f"print({SECRETS['GITHUB_TOKEN']!r}); print('bye'); raise SystemExit(3)"
+    log: list[str] = []
+    with pytest.raises(ReleasekitError) as info:
+        proc.run([PY, "-c", code], what="leaky", log=log.append)
+    everything = "\n".join([str(info.value), *log])
+    assert SECRETS["GITHUB_TOKEN"] not in everything
+    assert "***" in everything
+
+
+def test_redact_replaces_the_longest_secret_first() -> None:
+    assert proc.redact("token abc123456 end", ["abc", "abc123456"]) == "token *** end"

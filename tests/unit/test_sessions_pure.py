@@ -13,15 +13,17 @@ from releasekit.sessions import _options
 from releasekit.summary import render_summary
 
 
-def test_options() -> None:
+def test_options(tmp_path: Path) -> None:
     assert _options([]).rehearse is False
-    opts = _options(["--rehearse", "--dry-run", "--yes", "--dist", "wheelhouse"])
-    assert (opts.rehearse, opts.dry_run, opts.yes, opts.dist) == (
-        True,
-        True,
-        True,
-        Path("wheelhouse"),
-    )
+    opts = _options(["--rehearse", "--dry-run", "--yes", "--dist", str(tmp_path)])
+    assert (opts.rehearse, opts.dry_run, opts.yes, opts.dist) == (True, True, True, tmp_path)
+
+
+def test_dist_must_be_an_existing_directory(tmp_path: Path) -> None:
+    with pytest.raises(ReleasekitError) as info:
+        _options(["--dist", str(tmp_path / "wheelhouse")])
+    assert info.value.message == f"--dist {tmp_path / 'wheelhouse'}: no such directory"
+    assert not (tmp_path / "wheelhouse").exists()
 
 
 def test_unknown_option_is_an_error_that_lists_the_options() -> None:
