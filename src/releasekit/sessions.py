@@ -35,7 +35,7 @@ from releasekit import git, guard, lock, proc, signals, venvs
 from releasekit.artifacts import file_version
 from releasekit.config import Config, IndexConfig, load_pyproject, validate_project
 from releasekit.errors import PublishError, ReleasekitError
-from releasekit.journal import Journal, current_run_id, progress, summarize
+from releasekit.journal import JOURNAL_NAME, Journal, current_run_id, progress, summarize
 from releasekit.manifest import Manifest
 from releasekit.plan import ReleasePlan, make_plan
 from releasekit.policy import Verdict
@@ -185,6 +185,7 @@ class Context:
 @contextlib.contextmanager
 def _session(session: Any, step: str) -> Iterator[Context]:
     """Build the context and turn every releasekit failure into ``session.error``."""
+    ctx: Context | None = None
     try:
         options = _options(session.posargs)
         config = validate_project(load_pyproject(Path.cwd()), Path.cwd())
@@ -195,6 +196,9 @@ def _session(session: Any, step: str) -> Iterator[Context]:
         yield ctx
         ctx.record_step(step)
     except ReleasekitError as exc:
+        if ctx is not None and step in ("publish-test", "publish", "github-release"):
+            for line in playbook(ctx.dist_dir, ctx.config.tag_prefix):
+                ctx.log(line)
         session.error(str(exc))
     except OSError as exc:  # dist/ read-only or full, a file vanished: say which, no traceback
         where = f" {exc.filename}" if exc.filename else ""
@@ -202,6 +206,43 @@ def _session(session: Any, step: str) -> Iterator[Context]:
             f"cannot read or write{where}: {exc.strerror or exc}\n"
             "  hint: check the permissions and the free space there"
         )
+
+
+def playbook(dist_dir: Path, tag_prefix: str | None) -> list[str]:
+    """After a failure past the first upload: where every file is now, and what to run next.
+
+    Read from the journal (what was really done, by any run); empty when nothing of this
+    build was published anywhere yet, because then a rerun is all there is to it.
+    """
+    try:
+        manifest = Manifest.load(dist_dir)
+    except ReleasekitError:
+        return []
+    ours = {(f.filename, f.sha256) for f in manifest.files}
+    done: dict[str, list[str]] = {}
+    for entry in Journal.read(dist_dir):
+        if (entry.file, entry.sha256) in ours and entry.file not in done.get(entry.target, []):
+            done.setdefault(entry.target, []).append(entry.file)
+    if not done:
+        return []
+    lines = [f"where {manifest.name} {manifest.version} is now (from {JOURNAL_NAME}):"]
+    for target in ("test", "prod", "github"):
+        files = done.get(target, [])
+        missing = len(manifest.files) - len(files) if target != "github" else 0
+        shown = ", ".join(files) if files else "nothing yet"
+        lines.append(
+            f"  {target:<6} {shown}" + (f" ({missing} missing)" if files and missing else "")
+        )
+    lines.append(
+        "next: fix the cause below, then run the same command again: it uploads only what "
+        "is missing and never a file twice"
+    )
+    lines.append(
+        f'  or, to withdraw what is out: releasekit yank {manifest.version} --reason "..." '
+        f"(prints each index's yank page; marks the GitHub release of "
+        f"{manifest.tag or tag_for(manifest.version, tag_prefix)})"
+    )
+    return lines
 
 
 def _targets(ctx: Context) -> tuple[Mapping[str, IndexConfig], Mapping[str, str]]:

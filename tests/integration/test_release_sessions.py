@@ -222,12 +222,20 @@ def test_wrong_password_names_the_index_hides_it_and_the_next_run_finishes(
     files = built(project)
     assert served(indexes["test"]) == files
     assert served(indexes["prod"]) == {}
+    # the rollback playbook: where every file is now, and the next command
+    assert "where demo 1.2.0 is now (from releasekit-journal.jsonl):" in out
+    assert f"  test   {', '.join(sorted(files, key=lambda n: not n.endswith('.gz')))}" in out
+    assert "  prod   nothing yet" in out
+    assert "next: fix the cause below, then run the same command again" in out
+    assert 'releasekit yank 1.2.0 --reason "..."' in out
 
     code, out = nox(
         project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=creds(indexes)
     )
     assert code == 0, out
     assert "test http" in out and "2 already identical" in out
+    assert "index    test http" in out and ": 2 uploaded by an earlier run" in out
+    assert ": 2 uploaded by this run" in out  # prod, in the summary
     assert served(indexes["prod"]) == files
     assert wrong not in out and indexes["prod"].password not in out
 
