@@ -282,7 +282,8 @@ def make_attestations(
             text = signed.get(path.name)
             if text is None:
                 raise AttestationError(
-                    f"signing returned no attestation for {path.name}", _NO_IDENTITY_HINT
+                    f"signing returned no attestation for {path.name}; nothing was written",
+                    "this is a bug in the signing step: please report it",
                 )
             try:
                 attested = statement_subject(

@@ -277,7 +277,14 @@ def _replace_dist(dist_dir: Path, built: list[Path]) -> None:
         dist_dir.mkdir(parents=True, exist_ok=True)
         for old in artifacts.find_dists(dist_dir):
             old.unlink()
-        for record in [dist_dir / MANIFEST_NAME, *dist_dir.glob("releasekit-publish-*.json")]:
+        from releasekit.attest import attestation_files
+
+        old_records = [
+            dist_dir / MANIFEST_NAME,
+            *dist_dir.glob("releasekit-publish-*.json"),
+            *attestation_files(dist_dir),  # they sign the files just replaced
+        ]
+        for record in old_records:
             record.unlink(missing_ok=True)
         for path in built:
             shutil.move(str(path), dist_dir / path.name)

@@ -164,6 +164,10 @@ class Context:
             if python != sys.executable:
                 self.log(why)
             requirements = list(TOOLS) if find_uv() else [*TOOLS, "build>=1.2"]
+            if self.config.attestations:  # signing runs next to twine, never in nox's env
+                from releasekit import attest
+
+                requirements += attest.REQUIREMENTS
             venv = venvs.ensure(
                 self.state_dir / "tools", requirements, python=python, log=self.log,
                 name="the tools venv (twine)",
@@ -581,10 +585,21 @@ def _publish(ctx: Context, target: str) -> None:
     index = indexes[target]
     if ctx.options.dry_run:
         for filename in planned.uploads:
-            ctx.log(f"dry run: would upload {filename} to {index.publish_url}")
+            signed = " with its PEP 740 attestation" if ctx.config.attestations else ""
+            ctx.log(f"dry run: would upload {filename}{signed} to {index.publish_url}")
         return
     if planned.uploads and target == "prod" and not ctx.options.rehearse:
         _confirm(ctx, manifest, index, len(planned.uploads))
+    if ctx.config.attestations and planned.uploads:  # PEP 740: signed once, sent to each index
+        from releasekit import attest
+
+        attest.make_attestations(
+            manifest.verified_paths(ctx.dist_dir),
+            log=ctx.log,
+            python=ctx.tools()[0],
+            environ=environ,
+            rehearse=ctx.options.rehearse,
+        )
     result = core.publish(
         manifest,
         ctx.dist_dir,

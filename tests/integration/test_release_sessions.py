@@ -812,3 +812,24 @@ def test_release_ends_with_the_github_release_of_the_tag(
         assert "Session github-release was successful" in out
         assert token not in out
         assert fake.schema_errors == []
+
+
+def test_a_rehearsal_with_attestations_on_says_it_does_not_sign(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    """Signing needs a trusted-publishing identity (CI); a rehearsal must still run."""
+    project = release_project(tmp_path, indexes, tag=None)
+    pyproject = project.path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "[tool.releasekit]\n", "[tool.releasekit]\nattestations = true\n"
+        )
+    )
+    project.commit("attestations")
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--rehearse")
+    assert code == 0, out
+    assert "rehearsal: attestations = true, but nothing is signed" in out
+    assert not list((project.path / "dist").glob("*.publish.attestation"))

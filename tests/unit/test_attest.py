@@ -1,0 +1,427 @@
+"""PEP 740 attestations without network: reading and checking them, writing them once.
+
+The provenance below is what PyPI's Integrity API answers (``GET /integrity/<project>/
+<version>/<file>/provenance``, ``application/vnd.pypi.integrity.v1+json``): a PEP 740
+provenance object with one attestation bundle per trusted publisher. It was written from
+PEP 740 and the Integrity API documentation, with the statement exactly as
+``pypi-attestations`` builds it; its certificate, signature and transparency-log entry are
+made up (a self-signed certificate, no Sigstore chain), so it can't pass a Sigstore
+signature check, which releasekit does not make (PyPI does, at upload). Signing itself needs
+a CI identity and Sigstore's servers: here a fake signer stands in for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from releasekit import attest
+from releasekit.attest import AttestationError
+from releasekit.errors import PublishError
+
+WHEEL = "demo-1.0.0-py3-none-any.whl"
+WHEEL_SHA256 = "715e00a3f83588de7dba0a608b3ca734a32ef5df9d5f3af0be0a53a80692f9d3"
+
+CERTIFICATE = (
+    "MIIBlzCCAT6gAwIBAgIBATAKBggqhkjOPQQDAjBJMSwwKgYDVQQKDCNyZWxlYXNla2l0IHRlc3RzIChub3Qg"
+    "c2lnc3RvcmUuZGV2KTEZMBcGA1UEAwwQcmVjb3JkZWQtZml4dHVyZTAeFw0yNjExMDIxMDAwMDBaFw0yNjEx"
+    "MDIxMDEwMDBaMAAwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAShXc4CQFtSHAYFATRN0K81KdnhZycHSw44"
+    "VIuOPdyUVyJ/HJ4LYKRl6bVaV3r7N2fLznuYhV2P2XYrXAk1hE3Do2AwXjBcBgNVHREBAf8EUjBQhk5odHRw"
+    "czovL2dpdGh1Yi5jb20vZXhhbXBsZS9kZW1vLy5naXRodWIvd29ya2Zsb3dzL3JlbGVhc2UueW1sQHJlZnMv"
+    "dGFncy92MS4wLjAwCgYIKoZIzj0EAwIDRwAwRAIgPITixet2pUAzK1wSC16yZkZbiqy6hLCVWUj+a4cxaO0C"
+    "IDs59OO/qUxScshY2y6kBD6xWj+UtG/EeIT/3sSwMds9"
+)
+# base64 of the in-toto statement for WHEEL, WHEEL_SHA256, as pypi-attestations writes it
+STATEMENT = (
+    "eyJfdHlwZSI6Imh0dHBzOi8vaW4tdG90by5pby9TdGF0ZW1lbnQvdjEiLCJzdWJqZWN0IjpbeyJuYW1lIjoi"
+    "ZGVtby0xLjAuMC1weTMtbm9uZS1hbnkud2hsIiwiZGlnZXN0Ijp7InNoYTI1NiI6IjcxNWUwMGEzZjgzNTg4"
+    "ZGU3ZGJhMGE2MDhiM2NhNzM0YTMyZWY1ZGY5ZDVmM2FmMGJlMGE1M2E4MDY5MmY5ZDMifX1dLCJwcmVkaWNh"
+    "dGVUeXBlIjoiaHR0cHM6Ly9kb2NzLnB5cGkub3JnL2F0dGVzdGF0aW9ucy9wdWJsaXNoL3YxIiwicHJlZGlj"
+    "YXRlIjpudWxsfQ=="
+)
+SIGNATURE = (
+    "MEQCIAsT3vW9Tx9eYP1PSXLi1hjSWKjfai0MRBnu9iY1Gmx6AiB1i7EciG3e+svpYKy1MC3rnSiGUlyRqOr8"
+    "TjG2FBb9Cw=="
+)
+HASH = "fco799ZNh06yePkoB6KrzdntNmweEOb1NhG2XWhDii0="
+RECORDED_PROVENANCE: dict[str, Any] = {
+    "version": 1,
+    "attestation_bundles": [
+        {
+            "publisher": {
+                "kind": "GitHub",
+                "repository": "example/demo",
+                "workflow": "release.yml",
+                "environment": "pypi",
+                "claims": None,
+            },
+            "attestations": [
+                {
+                    "version": 1,
+                    "verification_material": {
+                        "certificate": CERTIFICATE,
+                        "transparency_entries": [
+                            {
+                                "logIndex": "148362471",
+                                "logId": {"keyId": HASH},
+                                "kindVersion": {"kind": "dsse", "version": "0.0.1"},
+                                "integratedTime": "1762077600",
+                                "inclusionPromise": {"signedEntryTimestamp": SIGNATURE},
+                                "inclusionProof": {
+                                    "logIndex": "26458209",
+                                    "rootHash": HASH,
+                                    "treeSize": "26458210",
+                                    "hashes": [HASH],
+                                    "checkpoint": {
+                                        "envelope": "rekor.example - 1193050959916656506\n"
+                                        f"26458210\n{HASH}\n\n- rekor.example fco7{SIGNATURE}\n"
+                                    },
+                                },
+                                "canonicalizedBody": (
+                                    "eyJhcGlWZXJzaW9uIjoiMC4wLjEiLCJraW5kIjoiZHNzZSIsInNwZWMiOnt9fQ=="
+                                ),
+                            }
+                        ],
+                    },
+                    "envelope": {"statement": STATEMENT, "signature": SIGNATURE},
+                }
+            ],
+        }
+    ],
+}
+
+
+def recorded() -> dict[str, Any]:
+    document = copy.deepcopy(RECORDED_PROVENANCE)
+    assert document == json.loads(json.dumps(document)), "plain JSON, as the API serves"
+    return document
+
+
+def statement(name: str, sha256: str, **changes: Any) -> dict[str, Any]:
+    """An in-toto statement the way pypi-attestations builds it (key order included)."""
+    return {
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": name, "digest": {"sha256": sha256}}],
+        "predicateType": "https://docs.pypi.org/attestations/publish/v1",
+        "predicate": None,
+        **changes,
+    }
+
+
+def attestation_for(name: str, sha256: str, **changes: Any) -> dict[str, Any]:
+    """The recorded attestation with its statement replaced: what a signer would return."""
+    template = recorded()["attestation_bundles"][0]["attestations"][0]
+    result = copy.deepcopy(template)
+    encoded = json.dumps(statement(name, sha256, **changes), separators=(",", ":")).encode()
+    result["envelope"]["statement"] = base64.b64encode(encoded).decode()
+    assert isinstance(result, dict)
+    return result
+
+
+def provenance_for(name: str, sha256: str, **changes: Any) -> dict[str, Any]:
+    """The recorded provenance, for another file (what PyPI would serve for it)."""
+    document = recorded()
+    document["attestation_bundles"][0]["attestations"] = [attestation_for(name, sha256, **changes)]
+    return document
+
+
+# --- the recorded provenance ------------------------------------------------------------------
+
+
+def test_recorded_provenance_is_what_pypi_attestations_reads() -> None:
+    """The fixture is a valid PEP 740 provenance by the models PyPI's own library uses."""
+    models = pytest.importorskip("pypi_attestations")
+    provenance = models.Provenance.model_validate_json(json.dumps(RECORDED_PROVENANCE))
+    (bundle,) = provenance.attestation_bundles
+    assert bundle.publisher.kind == "GitHub" and bundle.publisher.repository == "example/demo"
+    (attestation,) = bundle.attestations
+    assert attestation.statement["subject"] == [{"name": WHEEL, "digest": {"sha256": WHEEL_SHA256}}]
+    assert attestation.statement == statement(WHEEL, WHEEL_SHA256)
+
+
+def test_recorded_provenance_names_the_built_digest() -> None:
+    check = attest.verify_provenance(recorded(), WHEEL, WHEEL_SHA256, source="https://x/p")
+    assert check.attestations == 1
+    assert check.publishers == ("GitHub example/demo (release.yml, pypi)",)
+    assert check.url == "https://x/p"
+
+
+def test_upper_case_digest_of_ours_still_matches() -> None:
+    assert attest.verify_provenance(recorded(), WHEEL, WHEEL_SHA256.upper(), source="u")
+
+
+def test_a_mismatched_digest_fails_with_both_digests_and_the_publisher() -> None:
+    other = "0" * 64
+    with pytest.raises(AttestationError) as info:
+        attest.verify_provenance(recorded(), WHEEL, other, source="https://pypi.org/integrity/x")
+    message = info.value.message
+    assert message.startswith("https://pypi.org/integrity/x: the attestation by GitHub")
+    assert f"names {WHEEL} with sha256 {WHEEL_SHA256[:12]}…" in message
+    assert f"but the built file is {WHEEL} with sha256 {other[:12]}…" in message
+    assert "do not announce this release" in info.value.hint
+    assert isinstance(info.value, PublishError)
+
+
+def test_an_attestation_for_another_file_fails() -> None:
+    document = provenance_for("demo-1.0.0.tar.gz", WHEEL_SHA256)
+    with pytest.raises(AttestationError, match=r"names demo-1\.0\.0\.tar\.gz with sha256"):
+        attest.verify_provenance(document, WHEEL, WHEEL_SHA256, source="u")
+
+
+def test_every_attestation_of_every_bundle_is_checked() -> None:
+    document = recorded()
+    second = copy.deepcopy(document["attestation_bundles"][0])
+    second["publisher"] = {"kind": "GitLab", "repository": "example/demo", "environment": ""}
+    second["attestations"] = [attestation_for(WHEEL, "1" * 64)]
+    document["attestation_bundles"].append(second)
+    with pytest.raises(AttestationError, match=r"by GitLab example/demo names"):
+        attest.verify_provenance(document, WHEEL, WHEEL_SHA256, source="u")
+
+
+def _broken(change: str) -> Any:
+    document: Any = recorded()
+    first = document["attestation_bundles"][0]["attestations"][0]
+    if change == "version":
+        document["version"] = 2
+    elif change == "no bundles":
+        document["attestation_bundles"] = []
+    elif change == "no attestations":
+        document["attestation_bundles"][0]["attestations"] = []
+    elif change == "not base64":
+        first["envelope"]["statement"] = "not base64!"
+    elif change == "two subjects":
+        doubled = statement(WHEEL, WHEEL_SHA256)
+        doubled["subject"] = doubled["subject"] * 2
+        first["envelope"]["statement"] = base64.b64encode(json.dumps(doubled).encode()).decode()
+    elif change == "unknown predicate":
+        document["attestation_bundles"][0]["attestations"] = [
+            attestation_for(WHEEL, WHEEL_SHA256, predicateType="https://example/unknown")
+        ]
+    elif change == "a list":
+        document = [document]
+    return document
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ("version", "not a PEP 740 provenance object"),
+        ("no bundles", "no attestation_bundles"),
+        ("no attestations", "no attestation in any bundle"),
+        ("not base64", "envelope.statement is not base64"),
+        ("two subjects", "exactly one subject"),
+        ("unknown predicate", "unknown predicate type 'https://example/unknown'"),
+        ("a list", "not a PEP 740 provenance object"),
+    ],
+)
+def test_malformed_provenance_is_a_clear_error(change: str, said: str) -> None:
+    with pytest.raises(AttestationError) as info:
+        attest.verify_provenance(_broken(change), WHEEL, WHEEL_SHA256, source="https://i/p")
+    assert info.value.message.startswith("https://i/p: ")
+    assert said in info.value.message
+    assert "the index's provenance" in info.value.hint
+
+
+# --- where provenance is ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("index_url", "root"),
+    [
+        ("https://pypi.org/simple/", "https://pypi.org"),
+        ("https://upload.pypi.org/legacy/", "https://pypi.org"),
+        ("https://test.pypi.org/simple/", "https://test.pypi.org"),
+        ("https://test.pypi.org/legacy/", "https://test.pypi.org"),
+        ("http://127.0.0.1:8080/simple/", "http://127.0.0.1:8080"),
+        ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
+        ("https://user:secret@pkgs.example/api/pypi/simple/", "https://pkgs.example/api/pypi"),
+    ],
+)
+def test_integrity_url(index_url: str, root: str) -> None:
+    url = attest.integrity_url(index_url, "Demo_Pkg", "1.0.0", "demo_pkg-1.0.0.tar.gz")
+    assert url == f"{root}/integrity/demo-pkg/1.0.0/demo_pkg-1.0.0.tar.gz/provenance"
+
+
+def test_is_pypi() -> None:
+    assert attest.is_pypi("https://upload.pypi.org/legacy/")
+    assert attest.is_pypi("https://test.pypi.org/legacy/")
+    assert not attest.is_pypi("http://127.0.0.1:8080/")
+    assert not attest.is_pypi("https://pypi.org.example/simple/")
+
+
+# --- attestation files ------------------------------------------------------------------------
+
+
+def dists(tmp_path: Path, wheel: bytes = b"wheel bytes") -> list[Path]:
+    (tmp_path / "demo-1.0.0.tar.gz").write_bytes(b"sdist bytes")
+    (tmp_path / WHEEL).write_bytes(wheel)
+    return [tmp_path / "demo-1.0.0.tar.gz", tmp_path / WHEEL]
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class FakeSigner:
+    """Stands in for Sigstore: attests each file's real name and sha256, counts calls."""
+
+    def __init__(self, lie: Mapping[str, str] | None = None) -> None:
+        self.calls: list[list[str]] = []
+        self.lie = dict(lie or {})
+
+    def __call__(self, paths: Sequence[Path]) -> Mapping[str, str]:
+        self.calls.append([p.name for p in paths])
+        return {
+            p.name: json.dumps(attestation_for(p.name, self.lie.get(p.name, sha(p)))) for p in paths
+        }
+
+
+def test_make_attestations_writes_one_per_file_and_a_record(tmp_path: Path) -> None:
+    files = dists(tmp_path)
+    signer = FakeSigner()
+    lines: list[str] = []
+    made = attest.make_attestations(files, log=lines.append, signer=signer)
+    assert made == [
+        tmp_path / "demo-1.0.0.tar.gz.publish.attestation",
+        tmp_path / f"{WHEEL}.publish.attestation",
+    ]
+    assert signer.calls == [["demo-1.0.0.tar.gz", WHEEL]]  # all files, one signing
+    for dist, attestation in zip(files, made):
+        assert attest.read_attestation(attestation) == (dist.name, sha(dist))
+    record = json.loads((tmp_path / attest.RECORD_NAME).read_text())
+    assert record == {
+        "attestations": [
+            {"file": p.name, "sha256": sha(p), "attestation": f"{p.name}.publish.attestation"}
+            for p in files
+        ]
+    }
+    assert attest.attestation_files(tmp_path) == [*sorted(made), tmp_path / attest.RECORD_NAME]
+    assert any("signing demo-1.0.0.tar.gz, demo-1.0.0-py3-none-any.whl" in line for line in lines)
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_each_file_is_signed_once(tmp_path: Path) -> None:
+    """The test index's attestations are reused for prod (pypa/gh-action-pypi-publish#319)."""
+    files = dists(tmp_path)
+    signer = FakeSigner()
+    first = attest.make_attestations(files, log=lambda _: None, signer=signer)
+    before = [p.read_bytes() for p in first]
+    lines: list[str] = []
+    again = attest.make_attestations(files, log=lines.append, signer=signer)
+    assert again == first and [p.read_bytes() for p in again] == before
+    assert len(signer.calls) == 1
+    assert any("reusing the attestation(s)" in line for line in lines)
+
+
+def test_a_rebuilt_file_is_signed_again_alone(tmp_path: Path) -> None:
+    files = dists(tmp_path)
+    signer = FakeSigner()
+    attest.make_attestations(files, log=lambda _: None, signer=signer)
+    files[1].write_bytes(b"other wheel bytes")
+    lines: list[str] = []
+    attest.make_attestations(files, log=lines.append, signer=signer)
+    assert signer.calls[1] == [WHEEL]
+    assert attest.read_attestation(attest.attestation_path(files[1]))[1] == sha(files[1])
+    assert any("attests other bytes (a rebuild?)" in line for line in lines)
+
+
+def test_a_rehearsal_signs_nothing(tmp_path: Path) -> None:
+    files = dists(tmp_path)
+    signer = FakeSigner()
+    lines: list[str] = []
+    assert attest.make_attestations(files, log=lines.append, signer=signer, rehearse=True) == []
+    assert signer.calls == [] and sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in files
+    )
+    assert "rehearsal: attestations = true, but nothing is signed" in lines[0]
+
+
+def test_a_signer_that_attests_other_bytes_is_refused_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    files = dists(tmp_path)
+    with pytest.raises(AttestationError, match=r"returned an attestation for .* not for"):
+        attest.make_attestations(files, log=lambda _: None, signer=FakeSigner({WHEEL: "2" * 64}))
+    assert not attest.attestation_path(files[1]).exists()
+    assert not (tmp_path / attest.RECORD_NAME).exists()
+
+
+def test_a_signer_that_skips_a_file_is_an_error(tmp_path: Path) -> None:
+    files = dists(tmp_path)
+
+    def forgetful(paths: Sequence[Path]) -> Mapping[str, str]:
+        return {}
+
+    with pytest.raises(AttestationError, match=r"no attestation for demo-1\.0\.0\.tar\.gz"):
+        attest.make_attestations(files, log=lambda _: None, signer=forgetful)
+
+
+# --- which attestations go with an upload -----------------------------------------------------
+
+
+def test_no_attestation_files_means_upload_without(tmp_path: Path) -> None:
+    assert attest.attestations_for(dists(tmp_path)) == []
+
+
+def test_attestations_for_returns_them_in_file_order(tmp_path: Path) -> None:
+    files = dists(tmp_path)
+    made = attest.make_attestations(files, log=lambda _: None, signer=FakeSigner())
+    assert attest.attestations_for(files) == made
+    assert attest.attestations_for(files[1:]) == made[1:]
+
+
+def test_one_file_without_an_attestation_stops_the_upload(tmp_path: Path) -> None:
+    files = dists(tmp_path)
+    attest.make_attestations(files, log=lambda _: None, signer=FakeSigner())
+    attest.attestation_path(files[0]).unlink()
+    with pytest.raises(AttestationError) as info:
+        attest.attestations_for(files)
+    assert info.value.message.startswith("demo-1.0.0.tar.gz has no .publish.attestation file")
+    assert "nothing was uploaded" in info.value.message
+
+
+def test_an_attestation_for_other_bytes_stops_the_upload(tmp_path: Path) -> None:
+    files = dists(tmp_path)
+    attest.make_attestations(files, log=lambda _: None, signer=FakeSigner())
+    old = sha(files[1])
+    files[1].write_bytes(b"rebuilt wheel")
+    with pytest.raises(AttestationError) as info:
+        attest.attestations_for(files)
+    assert f"attests {WHEEL} with sha256 {old[:12]}…" in info.value.message
+    assert f"with sha256 {sha(files[1])[:12]}…" in info.value.message
+    assert "delete the stale .publish.attestation" in info.value.hint
+
+
+def test_a_broken_attestation_file_is_a_clear_error(tmp_path: Path) -> None:
+    files = dists(tmp_path)
+    for path in files:
+        attest.attestation_path(path).write_text("{not json")
+    with pytest.raises(
+        AttestationError, match=r"demo-1\.0\.0\.tar\.gz\.publish\.attestation: not JSON"
+    ):
+        attest.attestations_for(files)
+
+
+# --- the signing child's environment ----------------------------------------------------------
+
+
+def test_identity_env_is_only_the_oidc_variables() -> None:
+    environ = {
+        "ACTIONS_ID_TOKEN_REQUEST_URL": "https://token.example/x",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token-value",
+        "SIGSTORE_ID_TOKEN": "",
+        "RELEASEKIT_PROD_PASSWORD": "pypi-secret",
+        "GITHUB_TOKEN": "ghs_secret",
+        "PATH": "/bin",
+    }
+    assert attest.identity_env(environ) == {
+        "ACTIONS_ID_TOKEN_REQUEST_URL": "https://token.example/x",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token-value",
+    }
