@@ -15,7 +15,6 @@ user's tree.
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import sys
 import tempfile
@@ -141,17 +140,7 @@ def prepare(config: Config, export: Path, *, log: proc.Log) -> None:
     as its working directory, without a shell, and stops the build when it fails.
     """
     for command in config.prepare_commands:
-        try:
-            argv = shlex.split(command)
-        except ValueError as exc:
-            raise BuildError(
-                f"prepare-commands entry {command!r} cannot be parsed: {exc}",
-                "fix the quoting in [tool.releasekit] prepare-commands",
-            ) from None
-        if not argv:
-            raise BuildError(
-                "prepare-commands has an empty entry", "remove it from [tool.releasekit]"
-            )
+        argv = proc.split_command(command, "prepare-commands", error=BuildError)
         log(f"prepare: {command}  (in the clean checkout of HEAD)")
         proc.run(
             argv,

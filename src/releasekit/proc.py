@@ -46,6 +46,7 @@ __all__ = [
     "redact",
     "run",
     "scrub",
+    "split_command",
 ]
 
 Log = Callable[[str], None]
@@ -145,6 +146,29 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 
 def _last_line(output: str) -> str:
     return next((line.strip() for line in reversed(output.splitlines()) if line.strip()), "")
+
+
+def split_command(
+    command: str,
+    key: str,
+    *,
+    table: str = "[tool.releasekit]",
+    error: type[ReleasekitError] = ReleasekitError,
+    where: str = "",
+) -> list[str]:
+    """A command of the setting ``table`` ``key`` as argv, split as a shell would but run
+    without one; bad quoting or an empty entry is ``error``, never a traceback."""
+    prefix = f"{where}: " if where else ""
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise error(
+            f"{prefix}{key} entry {command!r} cannot be parsed: {exc}",
+            f"fix the quoting in {table} {key}",
+        ) from None
+    if not argv:
+        raise error(f"{prefix}{key} has an empty entry", f"remove it from {table} {key}")
+    return argv
 
 
 def run(
@@ -330,20 +354,31 @@ def _group_running(group: int) -> bool:
     if not _LINUX:
         return True
     wanted = str(group)
+    stats = process_stats()
+    if stats is None:
+        return True
+    return any(fields[2] == wanted and fields[0] not in ("Z", "X") for _, fields in stats)
+
+
+def process_stats() -> list[tuple[str, list[str]]] | None:
+    """(pid, [state, ppid, pgrp, ...]) of every process, from /proc; ``None`` without it.
+
+    The fields after the command name: "pid (comm) state ppid pgrp ..." where comm may
+    hold spaces and parentheses.
+    """
     try:
         entries = os.listdir("/proc")
     except OSError:
-        return True
+        return None
+    found = []
     for entry in entries:
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
-                stat = handle.read()
+                fields = handle.read().rpartition(")")[2].split()
         except OSError:
             continue
-        # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses
-        fields = stat.rpartition(")")[2].split()
-        if len(fields) > 2 and fields[2] == wanted and fields[0] not in ("Z", "X"):
-            return True
-    return False
+        if len(fields) > 2:
+            found.append((entry, fields))
+    return found

@@ -19,7 +19,6 @@ import datetime
 import functools
 import json
 import os
-import shlex
 import subprocess
 import sys
 import time
@@ -316,27 +315,11 @@ def check(session: Any) -> None:
         for command in ctx.config.check_commands:
             ctx.log(f"check-commands: {command}  (nox's environment, without credentials)")
             session.run(
-                *_split(command, "check-commands"),
+                *proc.split_command(command, "check-commands"),
                 external=True,
                 env=proc.child_env(),
                 include_outer_env=False,
             )
-
-
-def _split(command: str, key: str) -> list[str]:
-    """A configured command as argv; bad quoting is a config error, not a traceback."""
-    try:
-        argv = shlex.split(command)
-    except ValueError as exc:
-        raise ReleasekitError(
-            f"{key} entry {command!r} cannot be parsed: {exc}",
-            f"fix the quoting in [tool.releasekit] {key}",
-        ) from None
-    if not argv:
-        raise ReleasekitError(
-            f"{key} has an empty entry", f"remove it from [tool.releasekit] {key}"
-        )
-    return argv
 
 
 def _run_check_sessions(ctx: Context) -> None:

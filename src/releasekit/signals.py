@@ -140,23 +140,10 @@ def _own_session_children() -> list[int]:
     me = os.getpid()
     found: list[int] = []
     if sys.platform.startswith("linux"):
-        try:
-            entries = os.listdir("/proc")
-        except OSError:
-            return found
-        for entry in entries:
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
-                    stat = handle.read()
-            except OSError:
-                continue
-            # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses
-            fields = stat.rpartition(")")[2].split()
-            if len(fields) > 2 and fields[1] == str(me) and fields[2] == entry:
-                found.append(int(entry))
-        return found
+        from releasekit import proc
+
+        stats = proc.process_stats() or []
+        return [int(pid) for pid, fields in stats if fields[1] == str(me) and fields[2] == pid]
     try:  # macOS and the BSDs: no /proc
         listing = subprocess.run(
             ["ps", "-A", "-o", "pid=", "-o", "ppid=", "-o", "pgid="],

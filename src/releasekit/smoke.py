@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import sys
 import tarfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -608,15 +607,9 @@ def _run_command(
 ) -> None:
     """Run one configured command; past ``timeout`` it and all it started are stopped."""
     where = f"smoke-install on {label}" + (f" (extra {extra})" if extra else "")
-    try:
-        argv = shlex.split(command)
-    except ValueError as exc:
-        raise SmokeError(
-            f"{where}: cannot parse command {command!r}: {exc}",
-            "fix the quoting in [tool.releasekit.smoke] commands",
-        ) from None
-    if not argv:
-        raise SmokeError(f"{where}: empty command", "remove it from [tool.releasekit.smoke]")
+    argv = proc.split_command(
+        command, "commands", table="[tool.releasekit.smoke]", error=SmokeError, where=where
+    )
     proc.run(
         _resolve(argv, venv),
         what=f"{where}: `{command}`",

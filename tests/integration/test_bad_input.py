@@ -542,7 +542,7 @@ CLI_CASES: dict[str, CliCase] = {
     ),
     "bump: a dynamic version and no version-files": CliCase(
         BUMP,
-        "demo has a dynamic version ([project] dynamic, [tool.hatch.version]) and no "
+        "demo has a dynamic version ([tool.hatch.version] source = 'vcs') and no "
         "[tool.releasekit] version-files to write it into",
         "`git tag v<version>`",
         project={"version_source": "vcs"},
@@ -631,7 +631,7 @@ CLI_CASES: dict[str, CliCase] = {
     "bump without a part": CliCase(
         ("bump",),
         "the following arguments are required: part",
-        "usage: releasekit bump [-h] [--force] [--dry-run] part",
+        "usage: releasekit bump [-h] [--force] [--dry-run] [--commit] [--tag] [--push] part",
         code=2,
     ),
     # `releasekit version | head -1`: the reader has what it wanted; there is nothing to tell

@@ -1,0 +1,414 @@
+"""A real npm registry on a loopback port: verdaccio, for rehearsals and tests.
+
+``--rehearse`` publishes npm packages to it exactly the way a release publishes them to
+npmjs.org (``npm publish`` of the packed tarball with a token, then reading the packument
+for the integrity), so a rehearsal runs the same code and meets the same refusals: no token
+(401), the same version again (409), an unknown package (404, because there are no uplinks
+and nothing is ever fetched from the internet).
+
+verdaccio is installed once with npm under ``state_dir/verdaccio`` and reused while its
+stamp (what was asked for, and the node that installed it) is unchanged. The registry from
+which verdaccio itself installs here needs an ``overrides`` entry pinning ``node-fetch`` to
+2.7.0 (a dependency asks for a dist-tag its copy lacks); see ``DESIGN.md``.
+
+Each start makes a fresh user through verdaccio's REST API (``PUT
+/-/user/org.couchdb.user:NAME``) and keeps the token it returns; the password and the token
+travel in the request body and response, never on a command line, and are never logged. The
+htpasswd file and the config live in a private temporary directory removed on stop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from releasekit import proc
+from releasekit.errors import PublishError
+
+__all__ = ["VERDACCIO_OVERRIDES", "VERDACCIO_SPEC", "LocalRegistry"]
+
+# verdaccio 6 (node >= 18). The override is needed by the registry reachable here (see the
+# module docstring); on npmjs.org it changes nothing that matters.
+VERDACCIO_SPEC = "^6.1.0"
+VERDACCIO_OVERRIDES = {"node-fetch": "2.7.0"}
+
+_START_TIMEOUT = 30.0
+_STOP_TIMEOUT = 5.0
+_INSTALL_TIMEOUT = 600.0
+_STAMP = ".releasekit-stamp"
+
+
+def _no_log(_: str) -> None:
+    pass
+
+
+class LocalRegistry:
+    """A verdaccio serving ``storage`` on ``127.0.0.1``, publishing guarded by a token.
+
+    Use it as a context manager, or call :meth:`start` and :meth:`stop`. ``state_dir`` is
+    where verdaccio is installed (``state_dir/verdaccio``) and reused across starts and
+    processes; ``storage`` holds the published packages and survives a stop, so a rerun on
+    the same storage finds its earlier publishes.
+    """
+
+    def __init__(self, state_dir: Path, storage: Path, *, log: proc.Log | None = None) -> None:
+        self.state_dir = Path(state_dir)
+        self.storage = Path(storage)
+        self.install_dir = self.state_dir / "verdaccio"
+        self.log_path = self.storage.parent / f"{self.storage.name}.verdaccio.log"
+        self._log = log or _no_log
+        self._process: subprocess.Popen[bytes] | None = None
+        self._port: int | None = None
+        self._token = ""
+        self._username = ""
+        self._private_dir: Path | None = None
+        self._finalizer: weakref.finalize[[subprocess.Popen[bytes]], LocalRegistry] | None = None
+        # A stop from a signal handler (releasekit.signals) may meet a start in a worker.
+        self._lifecycle = threading.RLock()
+
+    # -- what a publisher needs ------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The registry URL, ``http://127.0.0.1:PORT/`` (npm's ``--registry``)."""
+        return f"http://127.0.0.1:{self._started_port()}/"
+
+    @property
+    def token(self) -> str:
+        """The token of this start's user: what ``NODE_AUTH_TOKEN`` holds for a publish."""
+        self._started_port()
+        return self._token
+
+    @property
+    def username(self) -> str:
+        self._started_port()
+        return self._username
+
+    def credentials(self, token_env: str = "NODE_AUTH_TOKEN") -> dict[str, str]:
+        """The environment that makes :func:`releasekit.npm.publish` use this registry."""
+        return {token_env: self.token}
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> LocalRegistry:
+        """Install verdaccio if needed, start it, wait for ``/-/ping``, make a user.
+
+        Idempotent. Interrupted (Ctrl-C, SIGTERM turned into one) or failed, it stops what it
+        started before raising, so no server outlives a failed start.
+        """
+        with self._lifecycle:
+            if self.running:
+                return self
+            self.stop()
+            try:
+                entry = ensure_verdaccio(self.install_dir, log=self._log)
+                self.storage.mkdir(parents=True, exist_ok=True)
+                self._private_dir = Path(tempfile.mkdtemp(prefix="releasekit-npm-"))
+                config = self._write_config(self._private_dir)
+                # One retry: another process may take the free port before verdaccio binds.
+                for attempt in (1, 2):
+                    if self._launch(entry, config, _free_port(), last_try=attempt == 2):
+                        break
+                self._username = f"releasekit-{secrets.token_hex(4)}"
+                self._token = _add_user(self._started_port(), self._username)
+            except BaseException:
+                self.stop()
+                raise
+        self._log(f"local npm registry at {self.url} (server log: {self.log_path})")
+        return self
+
+    def stop(self) -> None:
+        """Stop the server (terminate, then kill after 5 s); remove config and htpasswd.
+
+        Idempotent, and safe from a signal handler or another thread.
+        """
+        with self._lifecycle:
+            self._halt()
+            self._token = ""
+            if self._private_dir is not None:
+                shutil.rmtree(self._private_dir, ignore_errors=True)
+                self._private_dir = None
+
+    def __enter__(self) -> LocalRegistry:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.url if self.running else "stopped"
+        return f"LocalRegistry({str(self.storage)!r}, {where})"
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _started_port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("LocalRegistry is not started: call start() or use `with`")
+        return self._port
+
+    def _halt(self) -> None:
+        process, self._process = self._process, None
+        self._port = None
+        if self._finalizer is not None:
+            self._finalizer.detach()
+            self._finalizer = None
+        if process is not None:
+            _terminate(process)
+
+    def _write_config(self, private_dir: Path) -> Path:
+        """verdaccio's config: local storage, htpasswd auth, no uplinks, publish by users.
+
+        Written as JSON, which is YAML, so no value needs YAML quoting. Without an
+        ``uplinks`` section and without ``proxy`` on any package, a name that is not in
+        storage is a 404, never a fetch from npmjs.org.
+        """
+        rules = {"access": "$all", "publish": "$authenticated", "unpublish": "$authenticated"}
+        config: dict[str, Any] = {
+            "storage": str(self.storage.resolve()),
+            "auth": {"htpasswd": {"file": str(private_dir / "htpasswd"), "max_users": 100}},
+            "packages": {"@*/*": rules, "**": rules},
+            "max_body_size": "200mb",
+            "web": {"enable": False},
+            "server": {"keepAliveTimeout": 60},
+            "log": {"type": "stdout", "format": "pretty", "level": "warn"},
+        }
+        path = private_dir / "config.yaml"
+        path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        return path
+
+    def _launch(self, entry: Path, config: Path, port: int, *, last_try: bool) -> bool:
+        """Start verdaccio on ``port``; False if the port was taken and a retry may work."""
+        node = shutil.which("node") or "node"
+        argv = [node, str(entry), "--config", str(config), "--listen", f"127.0.0.1:{port}"]
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_file: IO[bytes]
+        with open(self.log_path, "ab") as log_file:
+            log_file.write(f"$ {' '.join(argv)}\n".encode())
+            log_file.flush()
+            offset = log_file.tell()
+            process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                cwd=self._private_dir,
+                env=proc.child_env(),
+            )
+            # Tracked at once: from here on an interrupt's stop() finds it.
+            self._process, self._port = process, port
+            self._finalizer = weakref.finalize(self, _terminate, process)
+
+        deadline = time.monotonic() + _START_TIMEOUT
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                tail = _tail(self.log_path, offset)
+                self._halt()
+                if not last_try and "eaddrinuse" in tail.lower():
+                    self._log(f"port {port} was taken before verdaccio bound it; retrying")
+                    return False
+                self._log(tail)
+                raise PublishError(
+                    f"the local npm registry (verdaccio on port {port}) exited with code "
+                    f"{process.returncode} while starting: {_last_line(tail)}",
+                    f"see {self.log_path}; delete {self.install_dir} to reinstall verdaccio",
+                )
+            if _pong(port):
+                return True
+            time.sleep(0.05)
+        tail = _tail(self.log_path, offset)
+        self._halt()
+        self._log(tail)
+        raise PublishError(
+            f"the local npm registry (verdaccio on port {port}) did not answer /-/ping within "
+            f"{_START_TIMEOUT:g}s: {_last_line(tail) or 'no output'}",
+            f"see {self.log_path}",
+        )
+
+
+def ensure_verdaccio(install_dir: Path, *, log: proc.Log = _no_log) -> Path:
+    """verdaccio's entry script under ``install_dir``, installed with npm if needed.
+
+    Reused while the stamp (the package.json asked for and the node version) is unchanged:
+    installing takes about 15 s, starting takes about 1 s. An ``flock`` keeps two processes
+    (parallel tests, two terminals) from installing into the same directory at once.
+    """
+    install_dir.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "name": "releasekit-verdaccio",
+        "private": True,
+        "description": "verdaccio for releasekit's rehearsals (installed by releasekit)",
+        "dependencies": {"verdaccio": VERDACCIO_SPEC},
+        "overrides": VERDACCIO_OVERRIDES,
+    }
+    text = json.dumps(manifest, indent=2) + "\n"
+    node = proc.run(
+        ["node", "--version"],
+        what="node --version",
+        error=PublishError,
+        hint="install Node.js (>= 18) to publish or rehearse npm packages",
+    ).strip()
+    stamp = hashlib.sha256(f"{text}\n{node}".encode()).hexdigest()
+    entry = install_dir / "node_modules" / "verdaccio" / "bin" / "verdaccio"
+    with _exclusive(install_dir / ".lock"):
+        stamp_path = install_dir / _STAMP
+        if entry.is_file() and _read(stamp_path) == stamp:
+            log(f"reusing verdaccio {_installed_version(install_dir)} in {install_dir}")
+            return entry
+        log(f"installing verdaccio ({VERDACCIO_SPEC}) into {install_dir} with npm ...")
+        started = time.monotonic()
+        stamp_path.unlink(missing_ok=True)
+        (install_dir / "package.json").write_text(text, encoding="utf-8")
+        proc.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+            what="npm install verdaccio",
+            error=PublishError,
+            hint="the npm registry must be reachable to install verdaccio once; "
+            f"then it is reused from {install_dir}",
+            cwd=install_dir,
+            log=log,
+            timeout=_INSTALL_TIMEOUT,
+        )
+        if not entry.is_file():
+            raise PublishError(
+                f"npm install verdaccio left no {entry}",
+                f"delete {install_dir} and try again",
+            )
+        stamp_path.write_text(stamp, encoding="utf-8")
+        log(
+            f"installed verdaccio {_installed_version(install_dir)} in "
+            f"{time.monotonic() - started:.1f}s (reused from now on)"
+        )
+    return entry
+
+
+def _installed_version(install_dir: Path) -> str:
+    try:
+        data = json.loads(
+            (install_dir / "node_modules" / "verdaccio" / "package.json").read_text("utf-8")
+        )
+    except (OSError, ValueError):
+        return "?"
+    return str(data.get("version", "?"))
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def _add_user(port: int, username: str) -> str:
+    """Create ``username`` with a random password through verdaccio's REST API; its token.
+
+    The same call ``npm adduser`` makes; with htpasswd auth verdaccio adds the user to the
+    file and answers 201 with a token for ``//127.0.0.1:PORT/:_authToken``.
+    """
+    password = secrets.token_urlsafe(24)
+    body = json.dumps(
+        {"name": username, "password": password, "type": "user", "roles": []}
+    ).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/-/user/org.couchdb.user:{username}",
+        data=body,
+        method="PUT",
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=10.0) as response:
+            answer = json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as error:
+        raise PublishError(
+            f"the local npm registry refused to create a user (HTTP {error.code})",
+            "see the verdaccio log next to its storage",
+        ) from None
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        raise PublishError(
+            f"the local npm registry did not create a user: {error}",
+            "see the verdaccio log next to its storage",
+        ) from None
+    token = answer.get("token") if isinstance(answer, dict) else None
+    if not isinstance(token, str) or not token:
+        raise PublishError(
+            "the local npm registry created a user but returned no token",
+            "see the verdaccio log next to its storage",
+        )
+    return token
+
+
+def _free_port() -> int:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _pong(port: int) -> bool:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(f"http://127.0.0.1:{port}/-/ping", timeout=1.0) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def _terminate(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=_STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _tail(path: Path, offset: int, lines: int = 15) -> str:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            text = handle.read().decode(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _last_line(text: str) -> str:
+    return next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "")
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (POSIX; elsewhere no lock, like lock.py)."""
+    with open(path, "w", encoding="utf-8") as handle:
+        if sys.platform != "win32":
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
