@@ -5,13 +5,13 @@ Every front end (hatch plugin, nox sessions, CLI) reads the project's settings t
 one line naming the key, and the closest valid key as the hint.
 
 This module is imported by the hatch plugin: standard library only (plus ``tomli`` on
-Python < 3.11, which hatchling already depends on there).
+Python < 3.11, which hatchling already depends on there). Modules only some paths need
+(``difflib`` for a typo's hint, ``ipaddress``, ``urllib.parse``, ``tomllib``) are imported
+where they are used: the build hook imports this module in every build.
 """
 
 from __future__ import annotations
 
-import difflib
-import ipaddress
 import os
 import re
 import sys
@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, TypeVar
-from urllib.parse import urlsplit
 
 from releasekit.errors import ConfigError, ConfigProblems
 
@@ -365,6 +364,8 @@ def _require_table(value: object, where: str) -> None:
 
 def unknown_key_error(key: str, known: tuple[str, ...], where: str) -> ConfigError:
     """The error for ``key`` not in ``known``, suggesting the closest known key."""
+    import difflib
+
     close = difflib.get_close_matches(key, known, n=1)
     hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
     return ConfigError(f"unknown key {key!r} in {where}", hint)
@@ -487,6 +488,8 @@ def _url(value: object, where: str) -> str:
     git history and in every line that names the index. The message shows the URL with
     ``***`` for the user info, never the token itself.
     """
+    from urllib.parse import urlsplit
+
     if not isinstance(value, str):
         raise ConfigError(f"{where} must be a URL string, not {value!r}", "e.g. https://...")
     shown = _hide_userinfo(value)
@@ -550,6 +553,8 @@ def is_loopback(host: str) -> bool:
     """``localhost`` or a loopback address: the only hosts plain http:// may reach."""
     if host == "localhost":
         return True
+    import ipaddress
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

@@ -9,17 +9,15 @@ Builds also run where git is absent or the tree is not a repository (``python -m
 builds the wheel from an unpacked sdist). There "no tag here" is an answer, not a crash: the
 query helpers return ``None``/``False`` instead of raising.
 
-Imported by the hatch plugin: standard library only, besides releasekit's own pure modules.
+Imported by the hatch plugin: standard library only, besides releasekit's own pure modules;
+``hashlib``, ``shutil`` and ``tempfile`` are imported by the functions that use them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,6 +265,9 @@ def clean_checkout(root: Path | str) -> Iterator[Path]:
 
     Raises :class:`BuildError` when there is nothing to check out.
     """
+    import shutil
+    import tempfile
+
     if shutil.which("git", path=_git_env().get("PATH")) is None:
         raise BuildError(
             f"cannot check out {root}: git is not installed", "install git, or build in place"
@@ -322,6 +323,8 @@ def describe(root: Path | str) -> str | None:
 
 def uncommitted_digest(root: Path | str) -> str | None:
     """A digest of every uncommitted change to tracked files ("" when clean), or ``None``."""
+    import hashlib
+
     out: bytes | None = _run(root, ("diff", "HEAD", "--binary"), text=False)
     if out is None:
         return None

@@ -2,7 +2,9 @@
 
 Enabled with ``[tool.hatch.build.hooks.releasekit]``. It runs in every build of the user's
 project, so it costs one git call on an untagged build (two on a tag build, to see whether
-the tree is dirty) and imports nothing beyond the standard library and ``packaging``.
+the tree is dirty) and imports nothing beyond the standard library and ``packaging``. One
+``hatchling build`` process builds the sdist and then the wheel from the same tree: git is
+asked once per process and project root, and the second target reuses the answers.
 
 ``python -m build`` builds the wheel from the unpacked sdist, where there is no ``.git`` and
 hatchling reads the version from PKG-INFO. That version was checked against the tag when the
@@ -28,6 +30,34 @@ from releasekit.config import hook_options, parse_config
 from releasekit.errors import TagError
 from releasekit.version import try_normalize
 
+# Per process: (root, tag prefix) -> release tag at HEAD; root -> changed tracked files.
+_TAGS_AT_HEAD: dict[tuple[str, str | None], git.ReleaseTag | None] = {}
+_DIRTY: dict[str, list[str]] = {}
+
+
+def _release_tag(root: Path, prefix: str | None) -> git.ReleaseTag | None:
+    """:func:`git.release_tag`, with the git part asked once per process and root.
+
+    The environment is read on every call (no git call there); ``env={}`` leaves only the
+    tags at HEAD, which is what is cached. A :class:`TagError` (two tags at HEAD) is not
+    cached: it is raised again.
+    """
+    from_env = git.release_tag_from_env(prefix)
+    if from_env is not None:
+        return from_env
+    key = (str(root), prefix)
+    if key not in _TAGS_AT_HEAD:
+        _TAGS_AT_HEAD[key] = git.release_tag(root, prefix, env={})
+    return _TAGS_AT_HEAD[key]
+
+
+def _dirty_files(root: Path) -> list[str]:
+    """:func:`git.dirty_files`, asked once per process and root."""
+    key = str(root)
+    if key not in _DIRTY:
+        _DIRTY[key] = git.dirty_files(root)
+    return list(_DIRTY[key])
+
 
 class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
     """Refuses a release build whose release tag and package version disagree."""
@@ -52,7 +82,7 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             if ci is not None and ci.version == try_normalize(package_version):
                 tag = ci
         else:
-            tag = git.release_tag(root, config.tag_prefix)
+            tag = _release_tag(root, config.tag_prefix)
 
         if tag is None:
             if options.require_tag:
@@ -74,7 +104,7 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
                 )
             return
 
-        dirty = [] if from_sdist else git.dirty_files(root)
+        dirty = [] if from_sdist else _dirty_files(root)
         try:
             guard.check_release_build(
                 package_version, tag, dirty_files=dirty, allow_dirty=options.allow_dirty

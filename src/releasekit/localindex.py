@@ -13,28 +13,18 @@ environment, never a command line, and is never logged.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import importlib.util
 import os
 import secrets
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
-import time
-import urllib.error
-import urllib.request
-import weakref
 from pathlib import Path
-from types import TracebackType
-from typing import IO
 
 from releasekit import proc, venvs
 from releasekit.config import IndexConfig
 from releasekit.errors import PublishError
+from releasekit.loopback import LoopbackServer, answers, free_port
 
 __all__ = ["PYPISERVER_REQUIREMENTS", "LocalIndex"]
 
@@ -42,21 +32,16 @@ __all__ = ["PYPISERVER_REQUIREMENTS", "LocalIndex"]
 # importlib.resources, not pkg_resources); passlib reads the htpasswd file.
 PYPISERVER_REQUIREMENTS = ("pypiserver[passlib]>=2.3",)
 
-_START_TIMEOUT = 20.0
-_STOP_TIMEOUT = 5.0
 
-
-def _no_log(_: str) -> None:
-    pass
-
-
-class LocalIndex:
+class LocalIndex(LoopbackServer):
     """A pypiserver serving ``packages_dir`` on ``127.0.0.1``, uploads guarded by a password.
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`. ``server_python`` is
     an interpreter that already has ``pypiserver[passlib]``; otherwise one is made (and
     reused) in ``venv_dir``; with neither, the running interpreter is used if it has them.
     """
+
+    start_timeout = 20.0  # pypiserver answers /health in well under a second
 
     def __init__(
         self,
@@ -69,17 +54,9 @@ class LocalIndex:
         self.packages_dir = Path(packages_dir)
         self.server_python = server_python
         self.venv_dir = venv_dir
-        self.log_path = self.packages_dir.parent / f"{self.packages_dir.name}.pypiserver.log"
-        self._log = log or _no_log
-        self._process: subprocess.Popen[bytes] | None = None
-        self._port: int | None = None
+        super().__init__(self.packages_dir.parent / f"{self.packages_dir.name}.pypiserver.log", log)
         self._username = ""
         self._password = ""
-        self._private_dir: Path | None = None
-        self._finalizer: weakref.finalize[[subprocess.Popen[bytes]], LocalIndex] | None = None
-        # start() and stop() may meet: a stop on SIGTERM (releasekit.signals) runs in the
-        # main thread while a worker thread is starting this server.
-        self._lifecycle = threading.RLock()
 
     # -- what a publisher needs ------------------------------------------------------------
 
@@ -112,10 +89,6 @@ class LocalIndex:
         prefix = self.index_config(name).env_prefix
         return {f"{prefix}_USERNAME": self.username, f"{prefix}_PASSWORD": self.password}
 
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> LocalIndex:
@@ -141,7 +114,7 @@ class LocalIndex:
             # One retry: another process may take the free port between our probe and
             # pypiserver's bind.
             for attempt in (1, 2):
-                port = _free_port()
+                port = free_port()
                 if self._launch(python, htpasswd, port, last_try=attempt == 2):
                     break
         except BaseException:
@@ -150,49 +123,14 @@ class LocalIndex:
         self._log(f"local index at {self.url} (server log: {self.log_path})")
         return self
 
-    def stop(self) -> None:
-        """Stop the server (terminate, then kill after 5 s) and remove the htpasswd file.
-
-        Idempotent, and safe from a signal handler or another thread (it waits for a start
-        under way to finish, then stops it).
-        """
-        with self._lifecycle:
-            self._halt()
-            if self._private_dir is not None:
-                shutil.rmtree(self._private_dir, ignore_errors=True)
-                self._private_dir = None
-
     def __enter__(self) -> LocalIndex:
         return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         where = self.url if self.running else "stopped"
         return f"LocalIndex({str(self.packages_dir)!r}, {where})"
 
     # -- internals -------------------------------------------------------------------------
-
-    def _halt(self) -> None:
-        """Stop the server process only (a retry on another port reuses the htpasswd file)."""
-        process, self._process = self._process, None
-        self._port = None
-        if self._finalizer is not None:
-            self._finalizer.detach()
-            self._finalizer = None
-        if process is not None:
-            _terminate(process)
-
-    def _started_port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("LocalIndex is not started: call start() or use `with`")
-        return self._port
 
     def _python(self) -> Path:
         """The interpreter that runs pypiserver."""
@@ -222,47 +160,15 @@ class LocalIndex:
             "--disable-fallback",
             str(self.packages_dir),
         ]  # fmt: skip
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log_file: IO[bytes]
-        with open(self.log_path, "ab") as log_file:
-            log_file.write(f"$ {' '.join(argv)}\n".encode())
-            log_file.flush()
-            offset = log_file.tell()
-            process = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                env=proc.child_env({"PYTHONUNBUFFERED": "1"}),
-            )
-            # Tracked at once: from here on an interrupt's stop() finds it.
-            self._process, self._port = process, port
-            self._finalizer = weakref.finalize(self, _terminate, process)
-
-        deadline = time.monotonic() + _START_TIMEOUT
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                tail = _tail(self.log_path, offset)
-                self._halt()
-                if not last_try and "address already in use" in tail.lower():
-                    self._log(f"port {port} was taken before pypiserver bound it; retrying")
-                    return False
-                self._log(tail)
-                raise PublishError(
-                    f"the local index (pypiserver on port {port}) exited with code "
-                    f"{process.returncode} while starting: {_last_line(tail)}",
-                    f"see {self.log_path}; the server needs pypiserver[passlib] in {python}",
-                )
-            if _healthy(port):
-                return True
-            time.sleep(0.05)
-        tail = _tail(self.log_path, offset)
-        self._halt()
-        self._log(tail)
-        raise PublishError(
-            f"the local index (pypiserver on port {port}) did not answer /health within "
-            f"{_START_TIMEOUT:g}s: {_last_line(tail) or 'no output'}",
-            f"see {self.log_path}",
+        return self._spawn(
+            argv,
+            port,
+            healthy=lambda p: answers(p, "/health", b"Ok"),
+            port_taken="address already in use",
+            what="the local index (pypiserver)",
+            hint=f"the server needs pypiserver[passlib] in {python}",
+            last_try=last_try,
+            env={"PYTHONUNBUFFERED": "1"},
         )
 
 
@@ -276,44 +182,3 @@ def _write_htpasswd(path: Path, username: str, password: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(f"{username}:{{SHA}}{digest}\n")
-
-
-def _free_port() -> int:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _healthy(port: int) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(f"http://127.0.0.1:{port}/health", timeout=1.0) as response:
-            return bool(response.status == 200 and response.read().strip() == b"Ok")
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
-def _terminate(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=_STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _tail(path: Path, offset: int, lines: int = 15) -> str:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            text = handle.read().decode(errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.splitlines()[-lines:])
-
-
-def _last_line(text: str) -> str:
-    return next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "")

@@ -24,22 +24,18 @@ import hashlib
 import json
 import secrets
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
-import weakref
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 from releasekit import proc
 from releasekit.errors import PublishError
+from releasekit.loopback import LoopbackServer, answers, free_port
 
 __all__ = ["VERDACCIO_OVERRIDES", "VERDACCIO_SPEC", "LocalRegistry"]
 
@@ -48,17 +44,11 @@ __all__ = ["VERDACCIO_OVERRIDES", "VERDACCIO_SPEC", "LocalRegistry"]
 VERDACCIO_SPEC = "^6.1.0"
 VERDACCIO_OVERRIDES = {"node-fetch": "2.7.0"}
 
-_START_TIMEOUT = 30.0
-_STOP_TIMEOUT = 5.0
 _INSTALL_TIMEOUT = 600.0
 _STAMP = ".releasekit-stamp"
 
 
-def _no_log(_: str) -> None:
-    pass
-
-
-class LocalRegistry:
+class LocalRegistry(LoopbackServer):
     """A verdaccio serving ``storage`` on ``127.0.0.1``, publishing guarded by a token.
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`. ``state_dir`` is
@@ -71,16 +61,9 @@ class LocalRegistry:
         self.state_dir = Path(state_dir)
         self.storage = Path(storage)
         self.install_dir = self.state_dir / "verdaccio"
-        self.log_path = self.storage.parent / f"{self.storage.name}.verdaccio.log"
-        self._log = log or _no_log
-        self._process: subprocess.Popen[bytes] | None = None
-        self._port: int | None = None
+        super().__init__(self.storage.parent / f"{self.storage.name}.verdaccio.log", log)
         self._token = ""
         self._username = ""
-        self._private_dir: Path | None = None
-        self._finalizer: weakref.finalize[[subprocess.Popen[bytes]], LocalRegistry] | None = None
-        # A stop from a signal handler (releasekit.signals) may meet a start in a worker.
-        self._lifecycle = threading.RLock()
 
     # -- what a publisher needs ------------------------------------------------------------
 
@@ -104,12 +87,6 @@ class LocalRegistry:
         """The environment that makes :func:`releasekit.npm.publish` use this registry."""
         return {token_env: self.token}
 
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
-    # -- lifecycle -------------------------------------------------------------------------
-
     def start(self) -> LocalRegistry:
         """Install verdaccio if needed, start it, wait for ``/-/ping``, make a user.
 
@@ -127,7 +104,7 @@ class LocalRegistry:
                 config = self._write_config(self._private_dir)
                 # One retry: another process may take the free port before verdaccio binds.
                 for attempt in (1, 2):
-                    if self._launch(entry, config, _free_port(), last_try=attempt == 2):
+                    if self._launch(entry, config, free_port(), last_try=attempt == 2):
                         break
                 self._username = f"releasekit-{secrets.token_hex(4)}"
                 self._token = _add_user(self._started_port(), self._username)
@@ -138,47 +115,19 @@ class LocalRegistry:
         return self
 
     def stop(self) -> None:
-        """Stop the server (terminate, then kill after 5 s); remove config and htpasswd.
-
-        Idempotent, and safe from a signal handler or another thread.
-        """
+        """Stop the server and forget its token (see :meth:`LoopbackServer.stop`)."""
         with self._lifecycle:
-            self._halt()
+            super().stop()
             self._token = ""
-            if self._private_dir is not None:
-                shutil.rmtree(self._private_dir, ignore_errors=True)
-                self._private_dir = None
 
     def __enter__(self) -> LocalRegistry:
         return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         where = self.url if self.running else "stopped"
         return f"LocalRegistry({str(self.storage)!r}, {where})"
 
     # -- internals -------------------------------------------------------------------------
-
-    def _started_port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("LocalRegistry is not started: call start() or use `with`")
-        return self._port
-
-    def _halt(self) -> None:
-        process, self._process = self._process, None
-        self._port = None
-        if self._finalizer is not None:
-            self._finalizer.detach()
-            self._finalizer = None
-        if process is not None:
-            _terminate(process)
 
     def _write_config(self, private_dir: Path) -> Path:
         """verdaccio's config: local storage, htpasswd auth, no uplinks, publish by users.
@@ -205,52 +154,19 @@ class LocalRegistry:
         """Start verdaccio on ``port``; False if the port was taken and a retry may work."""
         node = shutil.which("node") or "node"
         argv = [node, str(entry), "--config", str(config), "--listen", f"127.0.0.1:{port}"]
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log_file: IO[bytes]
-        with open(self.log_path, "ab") as log_file:
-            log_file.write(f"$ {' '.join(argv)}\n".encode())
-            log_file.flush()
-            offset = log_file.tell()
-            process = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                cwd=self._private_dir,
-                env=proc.child_env(),
-            )
-            # Tracked at once: from here on an interrupt's stop() finds it.
-            self._process, self._port = process, port
-            self._finalizer = weakref.finalize(self, _terminate, process)
-
-        deadline = time.monotonic() + _START_TIMEOUT
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                tail = _tail(self.log_path, offset)
-                self._halt()
-                if not last_try and "eaddrinuse" in tail.lower():
-                    self._log(f"port {port} was taken before verdaccio bound it; retrying")
-                    return False
-                self._log(tail)
-                raise PublishError(
-                    f"the local npm registry (verdaccio on port {port}) exited with code "
-                    f"{process.returncode} while starting: {_last_line(tail)}",
-                    f"see {self.log_path}; delete {self.install_dir} to reinstall verdaccio",
-                )
-            if _pong(port):
-                return True
-            time.sleep(0.05)
-        tail = _tail(self.log_path, offset)
-        self._halt()
-        self._log(tail)
-        raise PublishError(
-            f"the local npm registry (verdaccio on port {port}) did not answer /-/ping within "
-            f"{_START_TIMEOUT:g}s: {_last_line(tail) or 'no output'}",
-            f"see {self.log_path}",
+        return self._spawn(
+            argv,
+            port,
+            healthy=lambda p: answers(p, "/-/ping"),
+            port_taken="eaddrinuse",
+            what="the local npm registry (verdaccio)",
+            hint=f"delete {self.install_dir} to reinstall verdaccio",
+            last_try=last_try,
+            cwd=self._private_dir,
         )
 
 
-def ensure_verdaccio(install_dir: Path, *, log: proc.Log = _no_log) -> Path:
+def ensure_verdaccio(install_dir: Path, *, log: proc.Log = proc.no_log) -> Path:
     """verdaccio's entry script under ``install_dir``, installed with npm if needed.
 
     Reused while the stamp (the package.json asked for and the node version) is unchanged:
@@ -360,47 +276,6 @@ def _add_user(port: int, username: str) -> str:
             "see the verdaccio log next to its storage",
         )
     return token
-
-
-def _free_port() -> int:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _pong(port: int) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(f"http://127.0.0.1:{port}/-/ping", timeout=1.0) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
-def _terminate(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=_STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _tail(path: Path, offset: int, lines: int = 15) -> str:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            text = handle.read().decode(errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.splitlines()[-lines:])
-
-
-def _last_line(text: str) -> str:
-    return next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "")
 
 
 @contextlib.contextmanager

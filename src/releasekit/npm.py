@@ -90,10 +90,6 @@ _SEMVER = re.compile(
 _NAME = re.compile(r"(?:@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*")
 
 
-def _no_log(_: str) -> None:
-    pass
-
-
 # -- the artifact ------------------------------------------------------------------------------
 
 
@@ -134,7 +130,7 @@ def integrity_of(path: Path) -> tuple[str, str]:
     return sha256.hexdigest(), "sha512-" + base64.b64encode(sha512.digest()).decode("ascii")
 
 
-def pack(package_dir: Path, out_dir: Path, *, log: proc.Log = _no_log) -> NpmArtifact:
+def pack(package_dir: Path, out_dir: Path, *, log: proc.Log = proc.no_log) -> NpmArtifact:
     """``npm pack`` ``package_dir`` once into ``out_dir``; the tarball is the artifact.
 
     npm runs the package's ``prepack``/``prepare`` scripts (its build) as usual. The digests
@@ -297,7 +293,7 @@ def check(
     artifact: NpmArtifact,
     *,
     registry_url: str | None = None,
-    log: proc.Log = _no_log,
+    log: proc.Log = proc.no_log,
 ) -> None:
     """Refuse a tarball that would publish broken: metadata, entry points, ``npm publish
     --dry-run``.
@@ -465,7 +461,7 @@ def wait_until_served(
     integrity: str,
     *,
     timeout: float = 300.0,
-    log: proc.Log = _no_log,
+    log: proc.Log = proc.no_log,
 ) -> None:
     """Return once the registry serves ``name@version`` with ``integrity``.
 
@@ -557,7 +553,7 @@ def publish(
     token_env: str = "NODE_AUTH_TOKEN",
     environ: Mapping[str, str],
     provenance: bool = False,
-    log: proc.Log = _no_log,
+    log: proc.Log = proc.no_log,
 ) -> PublishOutcome:
     """Publish exactly ``artifact``'s tarball, unless the registry already has its version.
 
@@ -645,7 +641,7 @@ def deprecate(
     *,
     token_env: str = "NODE_AUTH_TOKEN",
     environ: Mapping[str, str],
-    log: proc.Log = _no_log,
+    log: proc.Log = proc.no_log,
 ) -> None:
     """``npm deprecate name@version message``, with the token scoped as for a publish.
 
@@ -698,7 +694,7 @@ def install_and_import(
     version: str,
     *,
     timeout: float = _NPM_TIMEOUT,
-    log: proc.Log = _no_log,
+    log: proc.Log = proc.no_log,
 ) -> None:
     """Install ``name@version`` from the registry into a fresh project and load it.
 

@@ -67,8 +67,8 @@ _RELEASEKIT_CREDENTIAL = re.compile(r"RELEASEKIT_\w+_(USERNAME|PASSWORD)")
 _MIN_REDACTED = 6
 
 
-def _no_log(_: str) -> None:
-    pass
+def no_log(_: str) -> None:
+    """A :data:`Log` that drops every line."""
 
 
 def is_secret(name: str) -> bool:
@@ -179,7 +179,7 @@ def run(
     hint: str = "",
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
-    log: Log = _no_log,
+    log: Log = no_log,
     secrets: Iterable[str] = (),
     timeout: float | None = None,
     timeout_hint: str = "",

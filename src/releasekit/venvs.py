@@ -35,10 +35,6 @@ _PROBE = "import sys; print(sys.version_info[:2])"
 _PROBE_SECONDS = 30.0
 
 
-def _no_log(_: str) -> None:
-    pass
-
-
 def find_uv() -> str | None:
     """The uv executable, or None. ``RELEASEKIT_NO_UV=1`` forces the pip path (for tests)."""
     if os.environ.get("RELEASEKIT_NO_UV") == "1":
@@ -263,7 +259,7 @@ class Venv:
             what=f"installing {' '.join(requirements)}",
             error=error,
             env=env,
-            log=log or _no_log,
+            log=log or proc.no_log,
         )
 
 
@@ -272,7 +268,7 @@ def create(
     python: str | None = None,
     *,
     uv: str | None = None,
-    log: proc.Log = _no_log,
+    log: proc.Log = proc.no_log,
     purpose: str = "",
 ) -> Venv:
     """A fresh, empty environment at ``path`` (an existing one is removed first).
@@ -315,7 +311,7 @@ def ensure(
     requirements: Sequence[str],
     python: str | None = None,
     *,
-    log: proc.Log = _no_log,
+    log: proc.Log = proc.no_log,
     name: str = "",
 ) -> Venv:
     """An environment with ``requirements`` installed, reused when an earlier call made it.

@@ -782,3 +782,23 @@ def test_importing_the_plugin_stays_light() -> None:
     )
     proc = run(sys.executable, "-c", code)
     assert json.loads(proc.stdout) == []
+
+
+def test_hook_module_imports_nothing_heavy() -> None:
+    """The hook is imported in every build of every user project: no nox, no network
+    client, no difflib, no tomlkit on that path (a structural check; benchmarks/bench_hook.py
+    measures the time)."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import releasekit.hatch_build_hook"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    imported = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "releasekit.hatch_build_hook" in imported
+    heavy = {"nox", "urllib.request", "http.client", "difflib", "tomlkit"}
+    assert not heavy & imported, sorted(heavy & imported)

@@ -335,8 +335,8 @@ def test_local_index_retries_once_when_its_port_is_taken(
         squatter.listen()
         taken = squatter.getsockname()[1]
         ports = iter([taken])
-        real_free_port = localindex._free_port
-        monkeypatch.setattr(localindex, "_free_port", lambda: next(ports, None) or real_free_port())
+        real_free_port = localindex.free_port
+        monkeypatch.setattr(localindex, "free_port", lambda: next(ports, None) or real_free_port())
         lines: list[str] = []
         with LocalIndex(
             tmp_path / "pk", server_python=Path(sys.executable), log=lines.append
