@@ -4,7 +4,8 @@ Enabled with ``[tool.hatch.build.hooks.releasekit]``. It runs in every build of 
 project, so it costs one git call on an untagged build (two on a tag build, to see whether
 the tree is dirty) and imports nothing beyond the standard library and ``packaging``. One
 ``hatchling build`` process builds the sdist and then the wheel from the same tree: git is
-asked once per process and project root, and the second target reuses the answers.
+asked once per invocation (its shared project metadata), and the second target reuses
+the answers.
 
 ``python -m build`` builds the wheel from the unpacked sdist, where there is no ``.git`` and
 hatchling reads the version from PKG-INFO. That version was checked against the tag when the
@@ -20,6 +21,7 @@ fail because its version is another.
 from __future__ import annotations
 
 import os
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -30,33 +32,47 @@ from releasekit.config import hook_options, parse_config
 from releasekit.errors import TagError
 from releasekit.version import try_normalize
 
-# Per process: (root, tag prefix) -> release tag at HEAD; root -> changed tracked files.
-_TAGS_AT_HEAD: dict[tuple[str, str | None], git.ReleaseTag | None] = {}
-_DIRTY: dict[str, list[str]] = {}
+
+class _GitAnswers:
+    """What git said during one ``hatchling build`` invocation (one ``ProjectMetadata``,
+    shared by its sdist and wheel targets): a new invocation, even in the same process,
+    asks again, so a tree edited between two builds is seen."""
+
+    def __init__(self) -> None:
+        self.tags_at_head: dict[str | None, git.ReleaseTag | None] = {}
+        self.dirty: list[str] | None = None
 
 
-def _release_tag(root: Path, prefix: str | None) -> git.ReleaseTag | None:
-    """:func:`git.release_tag`, with the git part asked once per process and root.
+_ANSWERS: weakref.WeakKeyDictionary[Any, _GitAnswers] = weakref.WeakKeyDictionary()
+
+
+def _answers(metadata: Any) -> _GitAnswers:
+    try:
+        return _ANSWERS.setdefault(metadata, _GitAnswers())
+    except TypeError:  # not weak-referenceable: ask git every time
+        return _GitAnswers()
+
+
+def _release_tag(answers: _GitAnswers, root: Path, prefix: str | None) -> git.ReleaseTag | None:
+    """:func:`git.release_tag`, with the git part asked once per build invocation.
 
     The environment is read on every call (no git call there); ``env={}`` leaves only the
-    tags at HEAD, which is what is cached. A :class:`TagError` (two tags at HEAD) is not
-    cached: it is raised again.
+    tags at HEAD, which is what is kept. A :class:`TagError` (two tags at HEAD) is not
+    kept: it is raised again.
     """
     from_env = git.release_tag_from_env(prefix)
     if from_env is not None:
         return from_env
-    key = (str(root), prefix)
-    if key not in _TAGS_AT_HEAD:
-        _TAGS_AT_HEAD[key] = git.release_tag(root, prefix, env={})
-    return _TAGS_AT_HEAD[key]
+    if prefix not in answers.tags_at_head:
+        answers.tags_at_head[prefix] = git.release_tag(root, prefix, env={})
+    return answers.tags_at_head[prefix]
 
 
-def _dirty_files(root: Path) -> list[str]:
-    """:func:`git.dirty_files`, asked once per process and root."""
-    key = str(root)
-    if key not in _DIRTY:
-        _DIRTY[key] = git.dirty_files(root)
-    return list(_DIRTY[key])
+def _dirty_files(answers: _GitAnswers, root: Path) -> list[str]:
+    """:func:`git.dirty_files`, asked once per build invocation."""
+    if answers.dirty is None:
+        answers.dirty = git.dirty_files(root)
+    return list(answers.dirty)
 
 
 class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
@@ -82,7 +98,7 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             if ci is not None and ci.version == try_normalize(package_version):
                 tag = ci
         else:
-            tag = _release_tag(root, config.tag_prefix)
+            tag = _release_tag(_answers(self.metadata), root, config.tag_prefix)
 
         if tag is None:
             if options.require_tag:
@@ -104,7 +120,7 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
                 )
             return
 
-        dirty = [] if from_sdist else _dirty_files(root)
+        dirty = [] if from_sdist else _dirty_files(_answers(self.metadata), root)
         try:
             guard.check_release_build(
                 package_version, tag, dirty_files=dirty, allow_dirty=options.allow_dirty
