@@ -50,6 +50,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from releasekit.config import is_loopback
 from releasekit.errors import ReleasekitError
+from releasekit.installed import import_installed
 
 if TYPE_CHECKING:
     import httpx
@@ -804,6 +805,7 @@ class _Client:
                 "run nox with Python 3.10+",
             )
         try:
+            import_installed("githubkit")  # never the project's own pydantic or httpx
             import httpx
             from githubkit import GitHub
         except ImportError as exc:

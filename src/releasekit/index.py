@@ -42,6 +42,7 @@ from urllib.parse import unquote, urldefrag, urlsplit, urlunsplit
 
 from releasekit.config import is_loopback
 from releasekit.errors import PublishError
+from releasekit.installed import import_installed
 
 if TYPE_CHECKING:
     import pypi_simple
@@ -375,7 +376,7 @@ def _split_content_type(value: str | None) -> tuple[str | None, str | None]:
 def _require_pypi_simple() -> None:
     """Import ``pypi_simple`` on first use; a clear error where the nox extra is missing."""
     try:
-        import pypi_simple  # noqa: F401
+        import_installed("pypi_simple")  # never the project's own pydantic or bs4
     except ImportError:
         raise PublishError(
             "reading a package index needs pypi-simple, which is not installed here",

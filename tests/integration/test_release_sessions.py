@@ -833,3 +833,19 @@ def test_a_rehearsal_with_attestations_on_says_it_does_not_sign(
     assert code == 0, out
     assert "rehearsal: attestations = true, but nothing is signed" in out
     assert not list((project.path / "dist").glob("*.publish.attestation"))
+
+
+def test_a_project_package_named_like_a_dependency_of_releasekit_is_not_imported(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    """pydantic v2.13.4: `python -m nox` in its repository put its source tree first on
+    sys.path, and pypi-simple imported that pydantic instead of the installed one."""
+    project = release_project(tmp_path, indexes, tag=None)
+    project.write("pydantic/__init__.py", 'raise SystemError("the project\'s own pydantic")\n')
+    project.commit("a package named like a dependency")
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--rehearse")
+    assert code == 0, out
+    assert "the project's own pydantic" not in out
