@@ -35,10 +35,16 @@ __all__ = [
     "ReleasePlan",
     "TargetPlan",
     "TargetState",
+    "conflict_message",
+    "file_state",
     "make_plan",
 ]
 
 PLAN_NAME = "releasekit-plan.json"
+REPLACE_HINT = (
+    "a published file can't be replaced: bump the version (e.g. `releasekit bump post`) and "
+    "rebuild; yank the old one on the index's web page if it is broken"
+)
 NEW_FILES_WINDOW = datetime.timedelta(days=14)  # PyPI refuses new files for older releases
 _CLOSED_STATUSES = ("archived", "quarantined")
 
@@ -231,15 +237,14 @@ def _target_plan(
             decision.reason,
             hints=(decision.hint,) if decision.hint else (),
         )
-    files = tuple(_file_state(item, state.files.get(item.filename)) for item in manifest.files)
+    files = tuple(file_state(item, state.files.get(item.filename)) for item in manifest.files)
     refusals: list[tuple[str, str]] = []
     bad = [f for f in files if f.holding in (Holding.CONFLICTING, Holding.UNVERIFIABLE)]
     if bad:
         refusals.append(
             (
-                "; ".join(_conflict(f) for f in bad),
-                "a published file can't be replaced: bump the version (e.g. `releasekit bump "
-                "post`) and rebuild; yank the old one on the index's web page if it is broken",
+                "; ".join(conflict_message(f) for f in bad),
+                REPLACE_HINT,
             )
         )
     uploads = [f for f in files if f.holding is Holding.MISSING]
@@ -283,7 +288,8 @@ def _target_plan(
     )
 
 
-def _file_state(item: DistFile, remote: RemoteView | None) -> FileState:
+def file_state(item: DistFile, remote: RemoteView | None) -> FileState:
+    """What an index holds under ``item``'s name, compared by sha256."""
     if remote is None:
         return FileState(item.filename, item.sha256, Holding.MISSING)
     if remote.sha256 is None:
@@ -293,7 +299,8 @@ def _file_state(item: DistFile, remote: RemoteView | None) -> FileState:
     return FileState(item.filename, item.sha256, Holding.CONFLICTING, remote.sha256)
 
 
-def _conflict(state: FileState) -> str:
+def conflict_message(state: FileState) -> str:
+    """Why a conflicting or unverifiable file stops the release."""
     if state.holding is Holding.UNVERIFIABLE:
         return (
             f"{state.filename} is already there but the index gave no sha256 to compare "

@@ -44,6 +44,7 @@ from releasekit.config import IndexConfig
 from releasekit.errors import PublishError
 from releasekit.index import RemoteFile, project_files
 from releasekit.manifest import DistFile, Manifest
+from releasekit.plan import REPLACE_HINT, Holding, RemoteView, conflict_message, file_state
 
 __all__ = [
     "FailureKind",
@@ -60,10 +61,6 @@ __all__ = [
     "wait_until_served",
 ]
 
-_REPLACE_HINT = (
-    "a published file can't be replaced: bump the version (e.g. `releasekit bump post`) and "
-    "rebuild; yank the old one on the index's web page if it is broken"
-)
 _RERUN_HINT = (
     "running publish again is safe: files the index serves with the built sha256 are "
     'skipped, and an upload the index answers with "already exists" is checked against '
@@ -135,25 +132,18 @@ def plan_upload(
     conflicts: list[str] = []
     for item in files:
         there = remote.get(item.filename)
-        if there is None:
+        state = file_state(item, None if there is None else RemoteView(there.sha256))
+        if state.holding is Holding.MISSING:
             upload.append(item)
-        elif there.sha256 is None:
-            conflicts.append(
-                f"{item.filename} is already there but the index gave no sha256 to compare "
-                f"with ours ({item.sha256[:12]}…)"
-            )
-        elif there.sha256.lower() == item.sha256.lower():
+        elif state.holding is Holding.IDENTICAL:
             identical.append(item)
         else:
-            conflicts.append(
-                f"{item.filename} is already there with sha256 {there.sha256[:12]}…, "
-                f"ours is {item.sha256[:12]}…"
-            )
+            conflicts.append(conflict_message(state))
     if conflicts:
         raise PublishError(
             f"{index.name} index ({index.url}) refuses the release, nothing was uploaded: "
             + "; ".join(conflicts),
-            _REPLACE_HINT,
+            REPLACE_HINT,
         )
     return UploadPlan(tuple(upload), tuple(identical))
 
@@ -580,7 +570,7 @@ def _refuse_other_bytes(
             raise PublishError(
                 f"{index.name} index ({index.url}) serves {item.filename} with {theirs}, but "
                 f"the build has {item.sha256[:12]}… (the upload failed: {failure.message})",
-                _REPLACE_HINT,
+                REPLACE_HINT,
             )
 
 
@@ -631,7 +621,7 @@ def wait_until_served(
                 raise PublishError(
                     f"{index.name} index ({index.url}) serves {item.filename} with sha256 "
                     f"{there.sha256[:12]}…, but the build has {item.sha256[:12]}…",
-                    _REPLACE_HINT,
+                    REPLACE_HINT,
                 )
         if not missing:
             return

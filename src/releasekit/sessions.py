@@ -37,7 +37,7 @@ from releasekit.errors import PublishError, ReleasekitError
 from releasekit.journal import JOURNAL_NAME, Journal, current_run_id, progress, summarize
 from releasekit.manifest import Manifest
 from releasekit.plan import ReleasePlan, make_plan
-from releasekit.policy import Verdict
+from releasekit.policy import Verdict, decide
 from releasekit.project import project_name, release_metadata
 from releasekit.targets import has_credentials, read_target
 from releasekit.venvs import find_uv
@@ -695,13 +695,13 @@ def _would_be_tag(ctx: Context, version: str) -> git.ReleaseTag:
 def _indexes_for(
     config: Config, version: str, indexes: Mapping[str, IndexConfig]
 ) -> list[IndexConfig]:
-    """The indexes this version may go to under the pre-release policy."""
+    """The indexes this version may go to under the pre-release policy (the policy module's
+    rule; tag and rehearsal don't matter for which indexes ``check`` reports on)."""
     return [
         indexes[name]
         for name in ("test", "prod")
-        if not (
-            name == "prod" and channel(version) is Channel.PRE and config.pre_release == "test-only"
-        )
+        if decide(name, version, tagged=True, rehearse=True, pre_release=config.pre_release).verdict
+        is not Verdict.SKIP
     ]
 
 
