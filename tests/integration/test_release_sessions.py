@@ -68,7 +68,12 @@ def release_project(
     policy: str = "both",
     tag: str | None = "v1.2.0",
     changelog_version: str | None = None,
+    keys: str = "",
 ) -> Project:
+    """A sample project with a changelog, the template noxfile and both local indexes.
+
+    ``keys``: more ``[tool.releasekit]`` lines (e.g. ``'check-sessions = ["tests"]\\n'``).
+    """
     tables = "\n".join(
         f'[tool.releasekit.indexes.{name}]\nurl = "{server.url}"\n'
         f'publish-url = "{server.publish_url}"\n'
@@ -78,7 +83,7 @@ def release_project(
         root / "demo",
         version=version,
         releasekit_table=(
-            f'[tool.releasekit]\npre-release = "{policy}"\npropagation-timeout = 10\n\n'
+            f'[tool.releasekit]\n{keys}pre-release = "{policy}"\npropagation-timeout = 10\n\n'
             f'[tool.releasekit.smoke]\ncommands = ["demo --version"]\n\n{tables}'
         ),
         git=False,
@@ -427,12 +432,8 @@ def test_check_sessions_are_part_of_the_chain_and_a_failure_stops_it(
     build_env: dict[str, str],
 ) -> None:
     """chroma-ingestion, Tektra: "tests pass on 3.9-3.12" before anything is built."""
-    project = release_project(tmp_path, indexes, tag=None)
-    pyproject = project.path / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text().replace(
-            "[tool.releasekit]\n", '[tool.releasekit]\ncheck-sessions = ["tests", "lint"]\n'
-        )
+    project = release_project(
+        tmp_path, indexes, tag=None, keys='check-sessions = ["tests", "lint"]\n'
     )
     noxfile = project.path / "noxfile.py"
     noxfile.write_text(noxfile.read_text() + USER_SESSIONS)
@@ -782,13 +783,7 @@ def test_release_ends_with_the_github_release_of_the_tag(
     pytest.importorskip("githubkit")
     from tests.github_fake import FakeGitHub
 
-    project = release_project(tmp_path, indexes)
-    pyproject = project.path / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text().replace(
-            "[tool.releasekit]\n", "[tool.releasekit]\ngithub-release = true\n"
-        )
-    )
+    project = release_project(tmp_path, indexes, keys="github-release = true\n")
     project.commit("github release")
     project.git("tag", "-f", "v1.2.0")
     token = "ghs_" + "r" * 36
@@ -821,13 +816,7 @@ def test_a_rehearsal_with_attestations_on_says_it_does_not_sign(
     build_env: dict[str, str],
 ) -> None:
     """Signing needs a trusted-publishing identity (CI); a rehearsal must still run."""
-    project = release_project(tmp_path, indexes, tag=None)
-    pyproject = project.path / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text().replace(
-            "[tool.releasekit]\n", "[tool.releasekit]\nattestations = true\n"
-        )
-    )
+    project = release_project(tmp_path, indexes, tag=None, keys="attestations = true\n")
     project.commit("attestations")
     code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--rehearse")
     assert code == 0, out
