@@ -72,6 +72,9 @@ _TOP_KEYS = (
     "attestations",
     "smoke",
     "propagation-timeout",
+    # a workspace root's ([tool.releasekit] of a root pyproject.toml): releasekit.workspace
+    "members",
+    "npm-registry",
 )
 _INDEX_NAMES = ("test", "prod")
 _INDEX_KEYS = ("url", "publish-url")
@@ -238,10 +241,12 @@ def parse_config(pyproject: Mapping[str, Any], root: Path | str) -> Config:
     def strings(key: str) -> tuple[str, ...]:
         return problems.check(_str_list, (), table.get(key, []), f"{where} {key}")
 
+    own_prefix = problems.check(_optional_str, None, table, "tag-prefix", where)
+
     config = Config(
         root=Path(root),
         version_files=problems.check(_version_files, (), table.get("version-files"), where),
-        tag_prefix=problems.check(_optional_str, None, table, "tag-prefix", where),
+        tag_prefix=_inherited_tag_prefix(Path(root)) if own_prefix is None else own_prefix,
         changelog=problems.check(_changelog, None, table.get("changelog"), where),
         pre_release=problems.check(_pre_release, "both", table.get("pre-release", "both"), where),
         indexes=_indexes(table.get("indexes", {}), where, problems),
@@ -267,6 +272,13 @@ def parse_config(pyproject: Mapping[str, Any], root: Path | str) -> Config:
     )
     problems.raise_any()
     return config
+
+
+def _inherited_tag_prefix(root: Path) -> str | None:
+    """A workspace member's default tag prefix (see :mod:`releasekit.workspace`)."""
+    from releasekit.workspace import inherited_tag_prefix
+
+    return inherited_tag_prefix(root)
 
 
 def validate_project(pyproject: Mapping[str, Any], root: Path | str) -> Config:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from releasekit.errors import BuildError, TagError
-from releasekit.version import parse_release_tag, version_from_tag
+from releasekit.version import parse_release_tag, try_normalize, version_from_tag
 
 __all__ = [
     "ReleaseTag",
@@ -185,6 +185,22 @@ def release_tag_from_env(
         version = version_from_tag(name, prefix)
         if version is not None:
             return ReleaseTag(name, version, var)
+    return None
+
+
+def prefix_of(tag: str, version: str) -> str | None:
+    """The tag prefix under which ``tag`` releases ``version`` (``py-v`` for ``py-v1.2.0``
+    and 1.2.0), or ``None``.
+
+    For a wheel built from an unpacked sdist of a workspace member: the member's prefix
+    comes from the workspace's file, which is not in the sdist.
+    """
+    for at in range(len(tag)):
+        if "0" <= tag[at] <= "9":
+            prefix = tag[:at]
+            if version_from_tag(tag, prefix) == try_normalize(version):
+                return prefix
+            return None
     return None
 
 

@@ -93,7 +93,10 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             # RELEASEKIT_TAG is checked; a CI tag variable only counts when it is this
             # version's tag (an sdist of some dependency, built in a tag job, is not it).
             explicit = {"RELEASEKIT_TAG": os.environ.get("RELEASEKIT_TAG", "")}
-            tag = git.release_tag_from_env(config.tag_prefix, explicit)
+            prefix = config.tag_prefix
+            if prefix is None:  # a workspace member's prefix is not in its sdist
+                prefix = git.prefix_of(explicit["RELEASEKIT_TAG"], package_version)
+            tag = git.release_tag_from_env(prefix, explicit)
             ci = None if tag else git.release_tag_from_env(config.tag_prefix)
             if ci is not None and ci.version == try_normalize(package_version):
                 tag = ci

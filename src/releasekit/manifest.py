@@ -35,7 +35,8 @@ class DistFile:
     filename: str
     sha256: str
     size: int
-    kind: str  # "sdist" or "wheel"
+    kind: str  # "sdist", "wheel" or "npm" (a packed npm tarball)
+    integrity: str | None = None  # npm: the sha512 SRI string a registry serves
 
 
 def describe(path: Path) -> DistFile:

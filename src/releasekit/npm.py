@@ -40,7 +40,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -689,10 +689,11 @@ def deprecate(
 
 
 def install_and_import(
-    registry_url: str,
+    registry_url: str | None,
     name: str,
     version: str,
     *,
+    tarballs: Sequence[Path] = (),
     timeout: float = _NPM_TIMEOUT,
     log: proc.Log = proc.no_log,
 ) -> None:
@@ -702,9 +703,14 @@ def install_and_import(
     the publish must not hide the new version). Then ``require(name)`` unless the package
     is ESM-only, and ``import(name)`` when it ships ES modules. Any failure is one
     :class:`~releasekit.errors.SmokeError` that names the step.
+
+    With ``tarballs`` (the smoke test before publishing), those files are installed
+    instead, the first being ``name@version``; dependencies come from ``registry_url``, or
+    from the user's own npm configuration when it is ``None``.
     """
-    registry = _registry(registry_url)
+    registry = _registry(registry_url) if registry_url is not None else None
     spec = f"{name}@{version}"
+    source = registry or "npm's configured registry"
     with tempfile.TemporaryDirectory(prefix="releasekit-npm-install-") as tmp:
         project = Path(tmp)
         (project / "package.json").write_text(
@@ -712,16 +718,20 @@ def install_and_import(
             + "\n",
             encoding="utf-8",
         )
-        userconfig = project / ".npmrc-releasekit"
-        userconfig.write_text(npmrc_text(registry, None), encoding="utf-8")
-        env = {"NPM_CONFIG_USERCONFIG": str(userconfig)}
-        argv = ["npm", "install", spec, "--registry", registry, "--prefer-online"]
-        argv += ["--no-audit", "--no-fund", "--no-package-lock"]
+        env: dict[str, str] = {}
+        argv = ["npm", "install", *(map(str, tarballs) if tarballs else [spec])]
+        if registry is not None:
+            userconfig = project / ".npmrc-releasekit"
+            userconfig.write_text(npmrc_text(registry, None), encoding="utf-8")
+            env["NPM_CONFIG_USERCONFIG"] = str(userconfig)
+            argv += ["--registry", registry]
+        argv += ["--prefer-online", "--no-audit", "--no-fund", "--no-package-lock"]
+        what = Path(tarballs[0]).name if tarballs else spec
         proc.run(
             argv,
-            what=f"npm install {spec} from {registry}",
+            what=f"npm install {what} from {source}",
             error=SmokeError,
-            hint=f"{spec} does not install from {registry}: its dependencies must be there too",
+            hint=f"{what} does not install from {source}: its dependencies must be there too",
             cwd=project,
             env=env,
             log=log,
@@ -742,7 +752,7 @@ def install_and_import(
             )
         cjs, esm = _module_kinds(manifest, installed)
         if not cjs and not esm:
-            log(f"installed {spec} from {registry}; it has no entry point to load")
+            log(f"installed {what}; it has no entry point to load")
             return
         node = shutil.which("node") or "node"
         quoted = json.dumps(name)
@@ -768,7 +778,8 @@ def install_and_import(
                 timeout=timeout,
             )
     loaded = " and ".join(k for k, on in (("require", cjs), ("import", esm)) if on)
-    log(f"installed {spec} from {registry} and loaded it ({loaded})")
+    where = "" if tarballs else f" from {source}"
+    log(f"installed {what}{where} and loaded it ({loaded})")
 
 
 def _module_kinds(manifest: Mapping[str, Any], installed: Path) -> tuple[bool, bool]:

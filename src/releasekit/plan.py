@@ -64,6 +64,7 @@ class RemoteView:
 
     sha256: str | None
     upload_time: datetime.datetime | None = None
+    integrity: str | None = None  # npm: what the registry serves for the version
 
 
 @dataclass(frozen=True)
@@ -268,14 +269,16 @@ def _target_plan(
         )
     if uploads and not credentials.get(index.name, False):
         env = index.env_prefix
-        refusals.append(
-            (
-                f"no credentials to upload to {index.publish_url}",
-                f"set {env}_PASSWORD (an API token; {env}_USERNAME defaults to __token__), or "
-                "run in CI with trusted publishing (GitHub Actions: permissions: id-token: "
-                "write)",
-            )
+        hint = (
+            f"set {env}_PASSWORD (an API token; {env}_USERNAME defaults to __token__), or "
+            "run in CI with trusted publishing (GitHub Actions: permissions: id-token: write)"
         )
+        if index.name == "npm":
+            hint = (
+                "set NODE_AUTH_TOKEN to an npm automation token (actions/setup-node uses it), "
+                "or publish from GitHub Actions with id-token: write (npm trusted publishing)"
+            )
+        refusals.append((f"no credentials to upload to {index.publish_url}", hint))
     return TargetPlan(
         index.name,
         index.url,
@@ -289,26 +292,33 @@ def _target_plan(
 
 
 def file_state(item: DistFile, remote: RemoteView | None) -> FileState:
-    """What an index holds under ``item``'s name, compared by sha256."""
+    """What a target holds under ``item``'s name: compared by sha256, or for an npm tarball
+    by the sha512 integrity a registry serves."""
     if remote is None:
         return FileState(item.filename, item.sha256, Holding.MISSING)
-    if remote.sha256 is None:
-        return FileState(item.filename, item.sha256, Holding.UNVERIFIABLE)
-    if remote.sha256.lower() == item.sha256.lower():
-        return FileState(item.filename, item.sha256, Holding.IDENTICAL, remote.sha256)
-    return FileState(item.filename, item.sha256, Holding.CONFLICTING, remote.sha256)
+    ours, theirs = item.sha256, remote.sha256
+    if item.integrity is not None:
+        ours, theirs = item.integrity, remote.integrity
+    if theirs is None:
+        return FileState(item.filename, ours, Holding.UNVERIFIABLE)
+    same = theirs == ours if item.integrity is not None else theirs.lower() == ours.lower()
+    if same:
+        return FileState(item.filename, item.sha256, Holding.IDENTICAL, theirs)
+    return FileState(item.filename, ours, Holding.CONFLICTING, theirs)
 
 
 def conflict_message(state: FileState) -> str:
     """Why a conflicting or unverifiable file stops the release."""
+    npm = state.sha256.startswith("sha512-")  # an npm tarball, compared by integrity
+    digest, width = ("integrity", 20) if npm else ("sha256", 12)
     if state.holding is Holding.UNVERIFIABLE:
         return (
-            f"{state.filename} is already there but the index gave no sha256 to compare "
-            f"with ours ({state.sha256[:12]}…)"
+            f"{state.filename} is already there but the index gave no {digest} to compare "
+            f"with ours ({state.sha256[:width]}…)"
         )
     return (
-        f"{state.filename} is already there with sha256 {(state.remote_sha256 or '')[:12]}…, "
-        f"ours is {state.sha256[:12]}…"
+        f"{state.filename} is already there with {digest} "
+        f"{(state.remote_sha256 or '')[:width]}…, ours is {state.sha256[:width]}…"
     )
 
 

@@ -42,11 +42,11 @@ def decide(
     pre_release: str,
     tag_prefix: str | None = None,
 ) -> Decision:
-    """The policy for ``version`` on ``target`` ("test" or "prod").
+    """The policy for ``version`` on ``target`` ("test", "prod", or "npm", judged as prod).
 
     - a local version (``+...``) goes nowhere: every public index rejects it;
     - the test index takes everything else: trying a build there is what it is for;
-    - prod refuses an untagged build and a dev version, unless rehearsing (the stand-in
+    - prod (and npm) refuses an untagged build and a dev version, unless rehearsing (the stand-in
       indexes are local and the tag that would be made is checked instead);
     - a pre-release skips prod under ``pre-release = "test-only"``.
     """
@@ -58,7 +58,7 @@ def decide(
             f"{version} is a local version (+...), which every public index rejects",
             "build from a clean checkout of the release tag",
         )
-    if target != "prod":
+    if target not in ("prod", "npm"):  # npm has no test registry: it is judged as prod
         return Decision(target, Verdict.PUBLISH)
     if kind is Channel.PRE and pre_release == "test-only":
         return Decision(

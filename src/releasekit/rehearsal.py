@@ -1,4 +1,4 @@
-"""The embedded index that stands in for both TestPyPI and PyPI in ``--rehearse``.
+"""The embedded indexes that stand in for TestPyPI, PyPI (and npm's registry) in ``--rehearse``.
 
 Two pypiserver processes on free loopback ports (one "test", one "prod"), with upload
 authentication on and fallback to PyPI off, run from a virtualenv of their own that is
@@ -25,8 +25,9 @@ from pathlib import Path
 from releasekit import proc, signals, venvs
 from releasekit.config import IndexConfig
 from releasekit.localindex import PYPISERVER_REQUIREMENTS, LocalIndex
+from releasekit.loopback import LoopbackServer
 
-__all__ = ["Rehearsal", "local_indexes", "stop_all"]
+__all__ = ["Rehearsal", "local_indexes", "local_npm_registry", "stop_all"]
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,17 @@ class Rehearsal:
 
 
 _running: dict[Path, Rehearsal] = {}
-_servers: list[LocalIndex] = []
+_registries: dict[Path, tuple[str, dict[str, str]]] = {}
+_servers: list[LoopbackServer] = []
 _hooked = False
+
+
+def _stop_at_exit() -> None:
+    global _hooked
+    if not _hooked:
+        atexit.register(stop_all)
+        signals.on_stop(stop_all)
+        _hooked = True
 
 
 def local_indexes(state_dir: Path, key: str, *, log: proc.Log) -> Rehearsal:
@@ -61,11 +71,7 @@ def local_indexes(state_dir: Path, key: str, *, log: proc.Log) -> Rehearsal:
         name: LocalIndex(storage / name, server_python=python, log=_prefixed(log, name))
         for name in ("test", "prod")
     }
-    global _hooked
-    if not _hooked:
-        atexit.register(stop_all)
-        signals.on_stop(stop_all)
-        _hooked = True
+    _stop_at_exit()
     _servers.extend(servers.values())
     log("rehearsal: starting a local test index and a local prod index (pypiserver)")
     try:
@@ -86,6 +92,32 @@ def local_indexes(state_dir: Path, key: str, *, log: proc.Log) -> Rehearsal:
     return _running[storage]
 
 
+def local_npm_registry(state_dir: Path, key: str, *, log: proc.Log) -> tuple[str, dict[str, str]]:
+    """The running stand-in for the npm registry (verdaccio, no uplinks) for ``key``'s build:
+    its URL, and the environment holding its throwaway ``NODE_AUTH_TOKEN``.
+
+    Started only by a rehearsal with an npm member. Its storage is kept per commit like the
+    indexes', so a rerun on the same commit finds its earlier publishes.
+    """
+    from releasekit.localnpm import LocalRegistry
+
+    storage = state_dir / "npm" / key
+    if storage in _registries:
+        return _registries[storage]
+    if storage.parent.is_dir():
+        for other in storage.parent.iterdir():
+            if other != storage:
+                shutil.rmtree(other, ignore_errors=True)
+    server = LocalRegistry(state_dir, storage, log=_prefixed(log, "npm"))
+    _stop_at_exit()
+    _servers.append(server)
+    log("rehearsal: starting a local npm registry (verdaccio)")
+    server.start()
+    environ = {**os.environ, **server.credentials()}
+    _registries[storage] = (server.url, environ)
+    return _registries[storage]
+
+
 def _prefixed(log: proc.Log, name: str) -> proc.Log:
     return lambda message: log(f"rehearsal {name}: {message}")
 
@@ -93,5 +125,6 @@ def _prefixed(log: proc.Log, name: str) -> proc.Log:
 def stop_all() -> None:
     """Stop every local index this process started (idempotent; safe from a signal handler)."""
     _running.clear()
+    _registries.clear()
     while _servers:
         _servers.pop().stop()

@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 import nox
 
-from releasekit import git, guard, lock, proc, signals, venvs
+from releasekit import git, guard, lock, npm_member, proc, signals, venvs
 from releasekit.artifacts import file_version
 from releasekit.config import Config, IndexConfig, load_pyproject, validate_project
 from releasekit.errors import PublishError, ReleasekitError
@@ -41,7 +41,8 @@ from releasekit.policy import Verdict, decide
 from releasekit.project import project_name, release_metadata
 from releasekit.targets import has_credentials, read_target
 from releasekit.venvs import find_uv
-from releasekit.version import Channel, channel, normalize, tag_for
+from releasekit.version import Channel, channel, normalize, tag_for, version_from_tag
+from releasekit.workspace import Member, Workspace, find_workspace
 
 __all__ = ["SESSIONS", "register"]
 
@@ -49,6 +50,7 @@ SESSIONS = (
     "check", "build", "smoke-install", "publish-test", "publish", "github-release", "release",
 )  # fmt: skip
 STEPS_FILE = "releasekit-steps.json"
+PUBLISHING = ("publish-test", "publish", "github-release")
 TOOLS = ("twine>=7",)
 
 
@@ -97,6 +99,7 @@ class Options:
     dry_run: bool = False
     yes: bool = False
     dist: Path | None = None
+    only: list[str] = field(default_factory=list)  # workspace members to release
 
 
 def _options(posargs: Sequence[str]) -> Options:
@@ -107,6 +110,7 @@ def _options(posargs: Sequence[str]) -> Options:
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--yes", "-y", action="store_true")
     parser.add_argument("--dist", type=Path)
+    parser.add_argument("--only", action="append", default=[], metavar="PATH")
     try:
         namespace, unknown = parser.parse_known_args(list(posargs))
     except argparse.ArgumentError as exc:
@@ -123,34 +127,54 @@ def _options(posargs: Sequence[str]) -> Options:
     return options
 
 
-_OPTIONS_HINT = "options after --: --rehearse, --dry-run, --yes, --dist DIR"
+_OPTIONS_HINT = "options after --: --rehearse, --dry-run, --yes, --dist DIR, --only PATH"
 
 
 @dataclass
 class Context:
-    """What every session works from: the project, its settings and the options."""
+    """What a session works from for one project: its settings and the options.
+
+    In a workspace there is one per member released (``member`` set); the tools venv, the
+    lock and the rehearsal's servers are the workspace's, shared by all of them.
+    """
 
     session: Any
     options: Options
     config: Config
     name: str
     dist_dir: Path
+    member: Member | None = None
+    workspace: Workspace | None = None
     started: float = field(default_factory=time.monotonic)
 
     @property
     def root(self) -> Path:
         return self.config.root
 
+    @property
+    def is_npm(self) -> bool:
+        return self.member is not None and self.member.kind == "npm"
+
     def log(self, message: str) -> None:
-        self.session.log(message)
+        self.session.log(self._prefixed(message))
 
     def warn(self, message: str) -> None:
-        self.session.warn(message)
+        self.session.warn(self._prefixed(message))
+
+    def _prefixed(self, message: str) -> str:
+        return f"[{self.member.label}] {message}" if self.member is not None else message
 
     @property
     def state_dir(self) -> Path:
         """Where releasekit keeps what it reuses between runs (rehearsal index, smoke venvs)."""
-        return self.root / ".nox" / "releasekit"
+        return (self.workspace.root if self.workspace else self.root) / ".nox" / "releasekit"
+
+    @property
+    def work_dir(self) -> Path:
+        """This project's own corner of :attr:`state_dir` (its smoke venvs)."""
+        if self.member is None:
+            return self.state_dir
+        return self.state_dir / "members" / self.member.rel.replace("/", "__")
 
     def tools(self) -> list[str]:
         """The interpreter of the tools virtualenv (twine; build when there is no uv).
@@ -185,23 +209,63 @@ class Context:
         path.write_text(json.dumps(steps, indent=2))
 
 
+@dataclass
+class Run:
+    """One session's projects: the single project, or the workspace members it releases."""
+
+    step: str
+    contexts: list[Context]
+    workspace: Workspace | None = None
+    current: Context | None = None
+
+    def each(self, action: Callable[[Context], None]) -> None:
+        """``action`` for each project in release order; the first failure stops the rest."""
+        for ctx in self.contexts:
+            self.current = ctx
+            ctx.started = time.monotonic()
+            action(ctx)
+            ctx.record_step(self.step)
+        self.current = None
+
+
 @contextlib.contextmanager
-def _session(session: Any, step: str) -> Iterator[Context]:
-    """Build the context and turn every releasekit failure into ``session.error``."""
-    ctx: Context | None = None
+def _session(session: Any, step: str) -> Iterator[Run]:
+    """Build the contexts and turn every releasekit failure into ``session.error``."""
+    run: Run | None = None
     try:
         options = _options(session.posargs)
-        config = validate_project(load_pyproject(Path.cwd()), Path.cwd())
-        dist_dir = (options.dist or config.root / "dist").resolve()
-        ctx = Context(session, options, config, project_name(config.root), dist_dir)
+        workspace = find_workspace(Path.cwd())
+        if workspace is None:
+            if options.only:
+                raise ReleasekitError(
+                    "--only selects members of a workspace; this project declares none",
+                    'list them in [tool.releasekit] members = ["packages/core", ...]',
+                )
+            config = validate_project(load_pyproject(Path.cwd()), Path.cwd())
+            dist_dir = (options.dist or config.root / "dist").resolve()
+            contexts = [Context(session, options, config, project_name(config.root), dist_dir)]
+        else:
+            contexts = _member_contexts(session, options, workspace, step)
+        run = Run(step, contexts, workspace)
         # one release at a time per project, held for the whole nox process (all sessions)
-        lock.hold(ctx.state_dir, lock.command_line())
-        yield ctx
-        ctx.record_step(step)
+        lock.hold(contexts[0].state_dir, lock.command_line())
+        yield run
     except ReleasekitError as exc:
-        if ctx is not None and step in ("publish-test", "publish", "github-release"):
-            for line in playbook(ctx.dist_dir, ctx.config.tag_prefix):
-                ctx.log(line)
+        ctx = run.current if run is not None else None
+        if run is not None and ctx is not None and step in PUBLISHING:
+            # every project of the run that has something out: a workspace's earlier
+            # members too (npm published, the Python package not yet)
+            for each in run.contexts:
+                for line in playbook(each.dist_dir, each.config.tag_prefix):
+                    each.log(line)
+        if run is not None and run.workspace is not None and ctx is not None:
+            after = run.contexts[run.contexts.index(ctx) + 1 :]
+            if after:
+                session.log(
+                    f"stopped at {ctx.member.label if ctx.member else ctx.name}: "
+                    f"{', '.join(c.member.label for c in after if c.member)} not released yet; "
+                    "the same command again finishes what is missing (nothing twice)"
+                )
         session.error(str(exc))
     except OSError as exc:  # dist/ read-only or full, a file vanished: say which, no traceback
         where = f" {exc.filename}" if exc.filename else ""
@@ -209,6 +273,62 @@ def _session(session: Any, step: str) -> Iterator[Context]:
             f"cannot read or write{where}: {exc.strerror or exc}\n"
             "  hint: check the permissions and the free space there"
         )
+
+
+def _member_contexts(
+    session: Any, options: Options, workspace: Workspace, step: str
+) -> list[Context]:
+    """The members this run releases: ``--only``'s; else, rehearsing, all; else those with
+    a release tag at HEAD."""
+    if options.dist is not None:
+        raise ReleasekitError(
+            "--dist is for a single project; a workspace builds each member into its own directory",
+            "run the release from the member's directory to release prebuilt files",
+        )
+    selected = workspace.select(options.only)
+    explicit = os.environ.get("RELEASEKIT_TAG", "").strip()
+    if explicit and not (
+        len(selected) == 1 and version_from_tag(explicit, selected[0].tag_prefix) is not None
+    ):
+        raise ReleasekitError(
+            f"RELEASEKIT_TAG={explicit} names one tag, but this workspace release has "
+            f"{len(selected)} member(s)",
+            "select the member it tags with -- --only PATH, or unset it and tag the members",
+        )
+    contexts = []
+    for member in selected:
+        if member.kind == "python":
+            config = validate_project(load_pyproject(member.path), member.path)
+            config = dataclasses.replace(config, tag_prefix=member.tag_prefix)
+            dist_dir = member.path / "dist"
+        else:
+            config = Config(
+                root=member.path,
+                tag_prefix=member.tag_prefix,
+                check_commands=member.check_commands,
+                prepare_commands=member.prepare_commands,
+            )
+            dist_dir = member.path / npm_member.DIST_NAME
+        contexts.append(Context(session, options, config, member.name, dist_dir, member, workspace))
+    if options.only or options.rehearse:
+        return contexts
+    tagged = [c for c in contexts if git.release_tag(c.root, c.config.tag_prefix) is not None]
+    if not tagged:
+        wanted = ", ".join(f"{c.config.tag_prefix or 'v'}<version>" for c in contexts)
+        raise ReleasekitError(
+            "no workspace member has a release tag at HEAD: nothing to release",
+            f"tag the members to release ({wanted}); or choose with -- --only PATH, or "
+            "rehearse all of them with -- --rehearse",
+        )
+    if step == "check":
+        for ctx in contexts:
+            if ctx not in tagged:
+                assert ctx.member is not None
+                session.log(
+                    f"[{ctx.member.label}] not released: no {ctx.config.tag_prefix}<version> "
+                    "tag at HEAD"
+                )
+    return tagged
 
 
 def playbook(dist_dir: Path, tag_prefix: str | None) -> list[str]:
@@ -229,7 +349,8 @@ def playbook(dist_dir: Path, tag_prefix: str | None) -> list[str]:
     if not done:
         return []
     lines = [f"where {manifest.name} {manifest.version} is now (from {JOURNAL_NAME}):"]
-    for target in ("test", "prod", "github"):
+    npm_tarball = any(f.kind == "npm" for f in manifest.files)
+    for target in ("npm",) if npm_tarball else ("test", "prod", "github"):
         files = done.get(target, [])
         missing = len(manifest.files) - len(files) if target != "github" else 0
         shown = ", ".join(files) if files else "nothing yet"
@@ -265,56 +386,91 @@ def _targets(ctx: Context) -> tuple[Mapping[str, IndexConfig], Mapping[str, str]
 def check(session: Any) -> None:
     """Check config, clean tree, tag == version, changelog, the project's own test sessions,
     and what the indexes already have."""
-    with _session(session, "check") as ctx:
-        meta, readings = release_metadata(ctx.config, log=ctx.log)
-        version = normalize(meta.version)
-        ctx.log(
-            f"{meta.name} {version} (from {meta.source}"
-            + (", cached" if meta.cached else "")
-            + ")"
-            + "".join(f"; {r.describe()}" for r in readings)
-        )
-        tag = git.release_tag(ctx.root, ctx.config.tag_prefix)
-        if ctx.config.version_from_tag and tag is not None and tag.version != version:
-            ctx.log(
-                f"version-from-tag: the build writes {tag.version} from {tag.name} into the "
-                f"version files of its checkout (the files here say {version})"
-            )
-            version = tag.version
-        dirty = git.dirty_files(ctx.root)
-        if dirty and ctx.options.rehearse:
-            ctx.warn(
-                f"uncommitted changes ({', '.join(dirty[:5])}) are not in the rehearsal: "
-                "it builds HEAD"
-            )
-            dirty = []
-        if tag is not None:
-            guard.check_release_build(version, tag, dirty_files=dirty)
-            ctx.log(f"tag {tag.name} (from {tag.source}) matches version {version}")
-        else:
-            if dirty:
-                guard.check_release_build(version, _would_be_tag(ctx, version), dirty_files=dirty)
-            ctx.log(
-                f"untagged: {version} would be released by tag "
-                f"{tag_for(version, ctx.config.tag_prefix)} (not created)"
-            )
-        changelog_path = ctx.config.changelog_path()
-        if changelog_path is not None:
-            from releasekit.changelog import check_changelog
+    with _session(session, "check") as run:
+        run.each(_check)
 
-            found = check_changelog(changelog_path, version)
-            ctx.log(f"{changelog_path.name}: {found}")
-        elif ctx.config.changelog is False:
-            ctx.log("changelog check off ([tool.releasekit] changelog = false)")
-        else:
-            ctx.log("no changelog (set [tool.releasekit] changelog to check one)")
-        indexes, _ = _targets(ctx)
-        for index in _indexes_for(ctx.config, version, indexes):
-            ctx.log(_index_state(index, ctx.name, version))
-        _run_check_sessions(ctx)
-        for command in ctx.config.check_commands:
-            ctx.log(f"check-commands: {command}  (nox's environment, without credentials)")
-            session.run(
+
+def _check(ctx: Context) -> None:
+    if ctx.is_npm:
+        _check_npm(ctx)
+        return
+    meta, readings = release_metadata(ctx.config, log=ctx.log)
+    version = normalize(meta.version)
+    ctx.log(
+        f"{meta.name} {version} (from {meta.source}"
+        + (", cached" if meta.cached else "")
+        + ")"
+        + "".join(f"; {r.describe()}" for r in readings)
+    )
+    tag = git.release_tag(ctx.root, ctx.config.tag_prefix)
+    if ctx.config.version_from_tag and tag is not None and tag.version != version:
+        ctx.log(
+            f"version-from-tag: the build writes {tag.version} from {tag.name} into the "
+            f"version files of its checkout (the files here say {version})"
+        )
+        version = tag.version
+    dirty = git.dirty_files(ctx.root)
+    if dirty and ctx.options.rehearse:
+        ctx.warn(
+            f"uncommitted changes ({', '.join(dirty[:5])}) are not in the rehearsal: it builds HEAD"
+        )
+        dirty = []
+    if tag is not None:
+        guard.check_release_build(version, tag, dirty_files=dirty)
+        ctx.log(f"tag {tag.name} (from {tag.source}) matches version {version}")
+    else:
+        if dirty:
+            guard.check_release_build(version, _would_be_tag(ctx, version), dirty_files=dirty)
+        ctx.log(
+            f"untagged: {version} would be released by tag "
+            f"{tag_for(version, ctx.config.tag_prefix)} (not created)"
+        )
+    _check_changelog(ctx, version)
+    indexes, _ = _targets(ctx)
+    for index in _indexes_for(ctx.config, version, indexes):
+        ctx.log(_index_state(index, ctx.name, version))
+    _run_check_sessions(ctx)
+    _run_check_commands(ctx)
+
+
+def _check_npm(ctx: Context) -> None:
+    """An npm member: package.json's version against its tag, changelog, the registry."""
+    from releasekit import npm
+
+    assert ctx.member is not None
+    version, tag = npm_member.check(ctx.member, rehearse=ctx.options.rehearse, log=ctx.log)
+    ctx.log(f"{ctx.name} {version} (from package.json)")
+    if tag is not None:
+        ctx.log(f"tag {tag.name} (from {tag.source}) matches version {version}")
+    else:
+        ctx.log(f"untagged: {version} would be released by tag {ctx.config.tag_prefix}{version}")
+    _check_changelog(ctx, version)
+    registry, _ = _npm_registry(ctx)
+    served = npm.registry_state(registry, ctx.name, version)
+    state = "not published yet" if served is None else f"already there ({served[:22]}...)"
+    ctx.log(f"npm ({registry}): {ctx.name}@{version} {state}")
+    _run_check_commands(ctx)
+
+
+def _check_changelog(ctx: Context, version: str) -> None:
+    changelog_path = ctx.config.changelog_path()
+    if changelog_path is not None:
+        from releasekit.changelog import check_changelog
+
+        found = check_changelog(changelog_path, version)
+        ctx.log(f"{changelog_path.name}: {found}")
+    elif ctx.config.changelog is False:
+        ctx.log("changelog check off ([tool.releasekit] changelog = false)")
+    else:
+        ctx.log("no changelog (set [tool.releasekit] changelog to check one)")
+
+
+def _run_check_commands(ctx: Context) -> None:
+    """``check-commands``, in the project's directory, without credentials."""
+    for command in ctx.config.check_commands:
+        ctx.log(f"check-commands: {command}  (nox's environment, without credentials)")
+        with ctx.session.chdir(ctx.root):
+            ctx.session.run(
                 *proc.split_command(command, "check-commands"),
                 external=True,
                 env=proc.child_env(),
@@ -334,6 +490,8 @@ def _run_check_sessions(ctx: Context) -> None:
         return
     noxfile = getattr(getattr(ctx.session, "_runner", None), "global_config", None)
     path = Path(getattr(noxfile, "noxfile", None) or ctx.root / "noxfile.py").resolve()
+    if ctx.member is not None:  # a workspace member's own sessions are in its own noxfile
+        path = ctx.root / "noxfile.py"
     argv = [sys.executable, "-m", "nox", "--noxfile", str(path), "--session", *sessions]
     ctx.log(f"check-sessions: $ nox --noxfile {path.name} -s {' '.join(sessions)}")
     started = time.monotonic()
@@ -350,143 +508,180 @@ def _run_check_sessions(ctx: Context) -> None:
 
 
 def build(session: Any) -> None:
-    """Build sdist, then the wheel from it, from a clean export of HEAD; check; record."""
+    """Build sdist, then the wheel from it, from a clean export of HEAD; check; record.
+    An npm member: ``npm pack`` once from a clean checkout of HEAD, then its checks."""
+    with _session(session, "build") as run:
+        run.each(_build)
+
+
+def _build(ctx: Context) -> None:
     from releasekit import build as core
 
-    with _session(session, "build") as ctx:
-        tag = git.release_tag(ctx.root, ctx.config.tag_prefix)
-        if ctx.options.dist is not None:
-            manifest = core.adopt_prebuilt(
+    tag = git.release_tag(ctx.root, ctx.config.tag_prefix)
+    reused = (
+        npm_member.reusable(ctx.member, ctx.dist_dir)
+        if ctx.is_npm and ctx.member is not None
+        else core.reusable_manifest(ctx.root, ctx.dist_dir, ctx.name)
+    )
+    if ctx.options.dist is not None:
+        manifest = core.adopt_prebuilt(
+            ctx.config, ctx.dist_dir, tools=ctx.tools(), name=ctx.name, tag=tag, log=ctx.log
+        )
+        ctx.log(f"checked prebuilt files in {ctx.dist_dir}")
+    elif reused is not None and reused.tag == (tag.name if tag else None):
+        manifest = reused
+        ctx.log(
+            f"reusing {ctx.dist_dir.name}/: built from {(reused.commit or '')[:12]}, "
+            "files unchanged"
+        )
+    else:
+        if git.dirty_files(ctx.root):
+            ctx.warn("building HEAD: uncommitted changes are not in the build")
+        if ctx.is_npm and ctx.member is not None:
+            registry, _ = _npm_registry(ctx)
+            manifest = npm_member.build(
+                ctx.member, ctx.dist_dir, tag=tag, registry_url=registry, log=ctx.log
+            )
+        else:
+            manifest = core.build_release(
                 ctx.config, ctx.dist_dir, tools=ctx.tools(), name=ctx.name, tag=tag, log=ctx.log
             )
-            ctx.log(f"checked prebuilt files in {ctx.dist_dir}")
-        else:
-            reused = core.reusable_manifest(ctx.root, ctx.dist_dir, ctx.name)
-            if reused is not None and reused.tag == (tag.name if tag else None):
-                manifest = reused
-                ctx.log(
-                    f"reusing {ctx.dist_dir.name}/: built from {(reused.commit or '')[:12]}, "
-                    "files unchanged"
-                )
-            else:
-                if git.dirty_files(ctx.root):
-                    ctx.warn("building HEAD: uncommitted changes are not in the build")
-                manifest = core.build_release(
-                    ctx.config, ctx.dist_dir, tools=ctx.tools(), name=ctx.name, tag=tag, log=ctx.log
-                )
-        for item in manifest.files:
-            ctx.log(f"{item.filename}  sha256={item.sha256}  {item.size} bytes")
+    for item in manifest.files:
+        ctx.log(f"{item.filename}  sha256={item.sha256}  {item.size} bytes")
 
 
 def smoke_install(session: Any) -> None:
-    """Install the wheel and the sdist into fresh venvs; import, load entry points, run commands."""
+    """Install the wheel and the sdist into fresh venvs; import, load entry points, run commands.
+    An npm member: its tarball into a fresh project, then require/import."""
+    with _session(session, "smoke-install") as run:
+        run.each(functools.partial(_smoke, run))
+
+
+def _smoke(run: Run, ctx: Context) -> None:
     from releasekit import smoke
 
-    with _session(session, "smoke-install") as ctx:
-        manifest = Manifest.load(ctx.dist_dir)
-        manifest.verified_paths(ctx.dist_dir)
-        pythons: Sequence[str | None] = ctx.config.smoke.pythons or (None,)
-        checks: list[tuple[Callable[[], None], str]] = []
-        tested: set[str] = set()
-        for python in pythons:
-            label = python or f"{sys.version_info[0]}.{sys.version_info[1]} (current)"
-            common: dict[str, Any] = dict(
-                name=manifest.name, version=manifest.version, python=python,
-                workdir=ctx.state_dir / "smoke", install_index=ctx.config.install_index,
-                log=ctx.log,
-            )  # fmt: skip
-            # The wheel this Python's installer would take: one per Python, so a wheelhouse
-            # of cp310/cp311/cp312 wheels has each tested where it can run.
-            picked = smoke.pick_wheel(manifest.wheels, smoke.interpreter_tags(python))
-            if picked is None:
-                ctx.warn(f"Python {label}: none of the wheels installs here (their tags don't fit)")
-            for wheel in [picked] if picked else []:
-                tested.add(wheel.filename)
-                check = functools.partial(
-                    smoke.smoke_wheel,
-                    ctx.dist_dir / wheel.filename,
-                    sha256=wheel.sha256,
-                    config=ctx.config.smoke,
-                    **common,
-                )
-                checks.append(
-                    (check, f"Python {label}: {wheel.filename} installs, imports and runs")
-                )
-            for sdist in manifest.sdists:
-                check = functools.partial(
-                    smoke.smoke_sdist, ctx.dist_dir / sdist.filename, sha256=sdist.sha256, **common
-                )
-                checks.append((check, f"Python {label}: {sdist.filename} builds and installs"))
-        for wheel in manifest.wheels:
-            if wheel.filename not in tested:
-                ctx.log(
-                    f"not smoke-tested: {wheel.filename} (no Python here takes it; "
-                    "[tool.releasekit.smoke] pythons names the ones to try)"
-                )
-        # Each check is its own venv and processes: two at a time halve the wait on two
-        # cores. Results are reported, and the first failure raised, in order.
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            running = [(pool.submit(check), done) for check, done in checks]
-            for future, done in running:
-                future.result()
-                ctx.log(done)
+    manifest = Manifest.load(ctx.dist_dir)
+    manifest.verified_paths(ctx.dist_dir)
+    if ctx.is_npm and ctx.member is not None:
+        # the tarballs of the members it needs go in beside it: they are not published yet
+        needs = ctx.member.requires
+        beside = [
+            other.dist_dir / f.filename
+            for other in run.contexts[: run.contexts.index(ctx)]
+            if other.is_npm and other.name in needs
+            for f in Manifest.load(other.dist_dir).files
+        ]
+        npm_member.smoke(manifest, ctx.dist_dir, beside=beside, log=ctx.log)
+        return
+    pythons: Sequence[str | None] = ctx.config.smoke.pythons or (None,)
+    checks: list[tuple[Callable[[], None], str]] = []
+    tested: set[str] = set()
+    for python in pythons:
+        label = python or f"{sys.version_info[0]}.{sys.version_info[1]} (current)"
+        common: dict[str, Any] = dict(
+            name=manifest.name, version=manifest.version, python=python,
+            workdir=ctx.work_dir / "smoke", install_index=ctx.config.install_index,
+            log=ctx.log,
+        )  # fmt: skip
+        # The wheel this Python's installer would take: one per Python, so a wheelhouse
+        # of cp310/cp311/cp312 wheels has each tested where it can run.
+        picked = smoke.pick_wheel(manifest.wheels, smoke.interpreter_tags(python))
+        if picked is None:
+            ctx.warn(f"Python {label}: none of the wheels installs here (their tags don't fit)")
+        for wheel in [picked] if picked else []:
+            tested.add(wheel.filename)
+            check = functools.partial(
+                smoke.smoke_wheel,
+                ctx.dist_dir / wheel.filename,
+                sha256=wheel.sha256,
+                config=ctx.config.smoke,
+                **common,
+            )
+            checks.append((check, f"Python {label}: {wheel.filename} installs, imports and runs"))
+        for sdist in manifest.sdists:
+            check = functools.partial(
+                smoke.smoke_sdist, ctx.dist_dir / sdist.filename, sha256=sdist.sha256, **common
+            )
+            checks.append((check, f"Python {label}: {sdist.filename} builds and installs"))
+    for wheel in manifest.wheels:
+        if wheel.filename not in tested:
+            ctx.log(
+                f"not smoke-tested: {wheel.filename} (no Python here takes it; "
+                "[tool.releasekit.smoke] pythons names the ones to try)"
+            )
+    # Each check is its own venv and processes: two at a time halve the wait on two
+    # cores. Results are reported, and the first failure raised, in order.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        running = [(pool.submit(check), done) for check, done in checks]
+        for future, done in running:
+            future.result()
+            ctx.log(done)
 
 
 def publish_test(session: Any) -> None:
-    """Upload the built files to the test index, verify its hashes, install from it."""
-    with _session(session, "publish-test") as ctx:
-        _publish(ctx, "test")
+    """The release plan, then upload the built files to the test index, verify its hashes,
+    install from it. (npm has no test registry: an npm member waits for ``publish``.)"""
+    with _session(session, "publish-test") as run:
+        plans = _plan_all(run)
+        run.each(lambda ctx: _publish(ctx, "test", plans[id(ctx)]))
 
 
 def publish(session: Any) -> None:
-    """Upload the same files to the real index, verify its hashes, install from it."""
-    with _session(session, "publish") as ctx:
-        _publish(ctx, "prod")
+    """Upload the same files to the real index (an npm member: publish its tarball to the
+    npm registry), verify what it serves, install from it."""
+    with _session(session, "publish") as run:
+        run.each(lambda ctx: _publish(ctx, "prod"))
 
 
 def github_release(session: Any) -> None:
     """The GitHub release of the tag: changelog notes, every built file and SHA256SUMS
     attached to a draft, then published. `--rehearse`/`--dry-run` only say what it would do."""
+    with _session(session, "github-release") as run:
+        run.each(_github_release)
+
+
+def _github_release(ctx: Context) -> None:
     from releasekit import github
     from releasekit.changelog import release_notes
-    from releasekit.journal import Journal
 
-    with _session(session, "github-release") as ctx:
-        manifest = Manifest.load(ctx.dist_dir)
-        paths = manifest.verified_paths(ctx.dist_dir)
-        would_be = tag_for(manifest.version, ctx.config.tag_prefix)
-        dry_run = ctx.options.dry_run or ctx.options.rehearse
-        if manifest.tag is None and not dry_run:
-            raise ReleasekitError(
-                f"no GitHub release for an untagged build of {manifest.version}",
-                f"tag the commit (`git tag {would_be}`), rebuild and run again; "
-                "`-- --rehearse` shows what the release would be",
-            )
-        changelog = ctx.config.changelog_path()
-        notes = ""
-        if changelog is not None and changelog.is_file():
-            text = changelog.read_text(encoding="utf-8")
-            notes = release_notes(text, manifest.version) or ""
-        settings = github.Settings.from_env(os.environ, ctx.root)
-        if ctx.options.rehearse:  # nothing is read from or written to GitHub
-            settings = dataclasses.replace(settings, token=None)
-        result = github.publish_github_release(
-            settings,
-            tag=manifest.tag or would_be,
-            version=manifest.version,
-            prerelease=channel(manifest.version) is not Channel.FINAL,
-            notes=notes,
-            files=[(path, item.sha256) for path, item in zip(paths, manifest.files)],
-            dry_run=dry_run,
-            journal=None if dry_run else Journal(ctx.dist_dir),
-            echo=ctx.log,
+    if ctx.member is not None and (ctx.is_npm or not ctx.config.github_release):
+        ctx.log("no GitHub release for this member (github-release is off in its pyproject.toml)")
+        return
+    manifest = Manifest.load(ctx.dist_dir)
+    paths = manifest.verified_paths(ctx.dist_dir)
+    would_be = tag_for(manifest.version, ctx.config.tag_prefix)
+    dry_run = ctx.options.dry_run or ctx.options.rehearse
+    if manifest.tag is None and not dry_run:
+        raise ReleasekitError(
+            f"no GitHub release for an untagged build of {manifest.version}",
+            f"tag the commit (`git tag {would_be}`), rebuild and run again; "
+            "`-- --rehearse` shows what the release would be",
         )
-        if not dry_run:
-            _write_record(
-                ctx,
-                "github",
-                {"index": "github", "url": result.release_url, "result": _github_summary(result)},
-            )
+    changelog = ctx.config.changelog_path()
+    notes = ""
+    if changelog is not None and changelog.is_file():
+        text = changelog.read_text(encoding="utf-8")
+        notes = release_notes(text, manifest.version) or ""
+    settings = github.Settings.from_env(os.environ, ctx.root)
+    if ctx.options.rehearse:  # nothing is read from or written to GitHub
+        settings = dataclasses.replace(settings, token=None)
+    result = github.publish_github_release(
+        settings,
+        tag=manifest.tag or would_be,
+        version=manifest.version,
+        prerelease=channel(manifest.version) is not Channel.FINAL,
+        notes=notes,
+        files=[(path, item.sha256) for path, item in zip(paths, manifest.files)],
+        dry_run=dry_run,
+        journal=None if dry_run else Journal(ctx.dist_dir),
+        echo=ctx.log,
+    )
+    if not dry_run:
+        _write_record(
+            ctx,
+            "github",
+            {"index": "github", "url": result.release_url, "result": _github_summary(result)},
+        )
 
 
 def _github_summary(result: Any) -> str:
@@ -500,62 +695,111 @@ def _github_summary(result: Any) -> str:
 
 
 def _github_release_enabled() -> bool:
-    """``[tool.releasekit] github-release`` of the project the noxfile is in (cwd)."""
+    """``[tool.releasekit] github-release`` of the project the noxfile is in (cwd), or of
+    any Python member of the workspace declared there."""
     try:
-        table = load_pyproject(Path.cwd()).get("tool", {}).get("releasekit", {})
+        workspace = find_workspace(Path.cwd())
+        roots = [Path.cwd()]
+        if workspace is not None:
+            roots = [m.path for m in workspace.members if m.kind == "python"]
+        tables = [load_pyproject(root).get("tool", {}).get("releasekit", {}) for root in roots]
     except ReleasekitError:
         return False
-    return isinstance(table, Mapping) and table.get("github-release") is True
+    return any(isinstance(t, Mapping) and t.get("github-release") is True for t in tables)
 
 
 def release(session: Any) -> None:
-    """check -> build -> smoke-install -> publish-test -> publish, then a summary table."""
+    """check -> build -> smoke-install -> publish-test -> publish, then a summary table
+    (one per member of a workspace)."""
+    with _session(session, "release") as run:
+        if run.workspace is not None:
+            names = ", ".join(c.member.label for c in run.contexts if c.member is not None)
+            session.log(f"workspace {run.workspace.root.name}: released in order: {names}")
+        for ctx in run.contexts:
+            _summary(ctx)
+
+
+def _summary(ctx: Context) -> None:
     from releasekit.summary import render_summary
 
-    with _session(session, "release") as ctx:
-        manifest = Manifest.load(ctx.dist_dir)
-        records = {}
-        entries = Journal.read(ctx.dist_dir)
-        for name in ("test", "prod", "github"):
-            path = ctx.dist_dir / f"releasekit-publish-{name}.json"
-            with contextlib.suppress(OSError, ValueError):
-                records[name] = json.loads(path.read_text())
-            files = records.get(name, {}).get("files")
-            if name != "github" and files:  # who did what: this run, an earlier one, nobody
-                served = {name: {f["filename"]: f["sha256"] for f in files}}
-                done = progress(
-                    entries, run_id=current_run_id(), targets=[name], files=manifest.files,
-                    served=served,
-                )  # fmt: skip
-                records[name]["result"] = summarize(done)
-        steps = {}
+    manifest = Manifest.load(ctx.dist_dir)
+    targets = ("npm",) if ctx.is_npm else ("test", "prod")
+    records = {}
+    entries = Journal.read(ctx.dist_dir)
+    for name in (*targets, "github"):
+        path = ctx.dist_dir / f"releasekit-publish-{name}.json"
         with contextlib.suppress(OSError, ValueError):
-            steps = json.loads((ctx.dist_dir / STEPS_FILE).read_text())
-        for line in render_summary(
-            manifest, records, steps, rehearsal=ctx.options.rehearse, dry_run=ctx.options.dry_run
-        ).splitlines():
-            ctx.log(line)
+            records[name] = json.loads(path.read_text())
+        files = records.get(name, {}).get("files")
+        if name != "github" and files:  # who did what: this run, an earlier one, nobody
+            served = {name: {f["filename"]: f["sha256"] for f in files}}
+            done = progress(
+                entries, run_id=current_run_id(), targets=[name], files=manifest.files,
+                served=served,
+            )  # fmt: skip
+            records[name]["result"] = summarize(done, "published" if name == "npm" else "uploaded")
+    steps = {}
+    with contextlib.suppress(OSError, ValueError):
+        steps = json.loads((ctx.dist_dir / STEPS_FILE).read_text())
+    for line in render_summary(
+        manifest, records, steps, rehearsal=ctx.options.rehearse, dry_run=ctx.options.dry_run,
+        targets=targets,
+    ).splitlines():  # fmt: skip
+        ctx.log(line)
 
 
 # --- publishing -------------------------------------------------------------------------------
 
 
-def _publish(ctx: Context, target: str) -> None:
-    """Execute the plan for one target: publish-test makes (and prints) the whole plan first."""
-    from releasekit import publish as core
-    from releasekit import smoke
+def _plan_all(run: Run) -> dict[int, ReleasePlan]:
+    """The plan of every project of this run, printed and saved, before the first upload.
 
-    manifest = Manifest.load(ctx.dist_dir)
-    manifest.verified_paths(ctx.dist_dir)
-    indexes, environ = _targets(ctx)
-    if target == "test":
-        # The first irreversible step: every target of this run is read and judged now, so
-        # a conflict on prod stops the release before the test index is changed.
-        plan = _make_plan(ctx, manifest, indexes, environ, _scope(ctx))
+    The first irreversible step: every target of every member is read and judged now, so
+    a conflict on prod (or on npm, for a member released after three others) stops the
+    release before anything is uploaded anywhere.
+    """
+    plans: dict[int, ReleasePlan] = {}
+    refusals: list[tuple[str, str]] = []
+    for ctx in run.contexts:
+        manifest = Manifest.load(ctx.dist_dir)
+        manifest.verified_paths(ctx.dist_dir)
+        if ctx.is_npm:
+            registry, environ = _npm_registry(ctx)
+            plan = _npm_plan(ctx, manifest, registry, environ, include="prod" in _scope(ctx))
+        else:
+            indexes, environ = _targets(ctx)
+            plan = _make_plan(ctx, manifest, indexes, environ, _scope(ctx))
         for line in plan.render():
             ctx.log(line)
         plan.save(ctx.dist_dir)
-    else:  # prod, right before its upload: judged again against what it serves now
+        label = f"{ctx.member.label}: " if ctx.member is not None else ""
+        refusals += [(label + message, hint) for message, hint in plan.refusals]
+        plans[id(ctx)] = plan
+    if refusals:
+        raise PublishError(
+            "the release is refused, nothing was uploaded: "
+            + "; ".join(message for message, _ in refusals),
+            refusals[0][1],
+        )
+    return plans
+
+
+def _publish(ctx: Context, target: str, plan: ReleasePlan | None = None) -> None:
+    """Execute the plan for one target (``plan``: the one publish-test made and printed;
+    none: prod, judged again right before its upload against what it serves now)."""
+    from releasekit import publish as core
+    from releasekit import smoke
+
+    if ctx.is_npm:
+        if target == "prod":
+            _publish_npm(ctx)
+        else:
+            ctx.log("npm has no test registry: it is published by the publish step")
+        return
+    manifest = Manifest.load(ctx.dist_dir)
+    manifest.verified_paths(ctx.dist_dir)
+    indexes, environ = _targets(ctx)
+    if plan is None:
         plan = _make_plan(ctx, manifest, indexes, environ, ("prod",))
     plan.check()
     planned = plan.target(target)
@@ -607,7 +851,7 @@ def _publish(ctx: Context, target: str) -> None:
             name=manifest.name,
             version=manifest.version,
             python=None,
-            workdir=ctx.state_dir / f"smoke-{target}",
+            workdir=ctx.work_dir / f"smoke-{target}",
             config=ctx.config.smoke,
             install_index=ctx.config.install_index,
             log=ctx.log,
@@ -629,6 +873,98 @@ def _publish(ctx: Context, target: str) -> None:
                 for f in result.files
             ],
         },
+    )
+
+
+def _publish_npm(ctx: Context) -> None:
+    """Publish an npm member's tarball, unless the registry already serves it."""
+    from releasekit import npm
+
+    manifest = Manifest.load(ctx.dist_dir)
+    registry, environ = _npm_registry(ctx)
+    plan = _npm_plan(ctx, manifest, registry, environ, include=True)
+    plan.check()
+    planned = plan.target("npm")
+    assert planned is not None
+    if planned.verdict is Verdict.SKIP:
+        ctx.log(f"npm: {planned.reason}: nothing published there")
+        _write_record(ctx, "npm", {"index": "npm", "result": f"skipped: {planned.reason}"})
+        return
+    (item,) = manifest.files
+    if ctx.options.dry_run:
+        tag = npm.dist_tag_for(manifest.version)
+        ctx.log(f"dry run: would publish {item.filename} to {registry} with dist-tag {tag}")
+        return
+    index = IndexConfig(name="npm", url=registry, publish_url=registry)
+    if planned.uploads and not ctx.options.rehearse:
+        _confirm(ctx, manifest, index, 1)
+    outcome = npm_member.publish(
+        manifest, ctx.dist_dir, registry, environ=environ,
+        provenance=not ctx.options.rehearse and all(environ.get(v) for v in npm.OIDC_VARIABLES),
+        timeout=ctx.config.propagation_timeout, log=ctx.log,
+    )  # fmt: skip
+    if outcome == "published":
+        Journal(ctx.dist_dir).record(
+            "npm-publish", "npm", item.filename, item.sha256, version=manifest.version
+        )
+    result = "1 published" if outcome == "published" else "already identical"
+    ctx.log(
+        f"npm ({registry}): {result}; serves the packed integrity; {manifest.name}@"
+        f"{manifest.version} installs from it and loads"
+    )
+    _write_record(
+        ctx,
+        "npm",
+        {
+            "index": "npm",
+            "url": registry,
+            "result": result,
+            "files": [{"filename": item.filename, "sha256": item.sha256, "outcome": outcome}],
+        },
+    )
+
+
+def _npm_registry(ctx: Context) -> tuple[str, Mapping[str, str]]:
+    """The npm registry to talk to, and the environment that holds its token."""
+    assert ctx.workspace is not None
+    if not ctx.options.rehearse:
+        return ctx.workspace.npm_registry, os.environ
+    from releasekit.rehearsal import local_npm_registry
+
+    key = git.head_commit(ctx.root) or "no-commit"
+    return local_npm_registry(ctx.state_dir / "rehearsal", key, log=ctx.log)
+
+
+def _npm_plan(
+    ctx: Context,
+    manifest: Manifest,
+    registry: str,
+    environ: Mapping[str, str],
+    *,
+    include: bool,
+) -> ReleasePlan:
+    """The plan of an npm member: one target, the registry, compared by integrity."""
+    from releasekit import npm
+    from releasekit.plan import RemoteView, TargetState
+
+    def read(index: IndexConfig) -> TargetState:
+        served = npm.registry_state(index.url, manifest.name, manifest.version)
+        if served is None:
+            return TargetState()
+        views = {f.filename: RemoteView(None, integrity=served) for f in manifest.files}
+        return TargetState(files=views)
+
+    index = IndexConfig(name="npm", url=registry, publish_url=registry)
+    oidc = all(environ.get(name) for name in npm.OIDC_VARIABLES)
+    return make_plan(
+        manifest,
+        [index] if include else [],
+        read,
+        tag_prefix=ctx.config.tag_prefix,
+        pre_release=ctx.config.pre_release,
+        rehearse=ctx.options.rehearse,
+        credentials={"npm": bool(environ.get("NODE_AUTH_TOKEN")) or oidc},
+        now=datetime.datetime.now(datetime.timezone.utc),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from releasekit.manifest import Manifest
@@ -19,8 +19,11 @@ def render_summary(
     *,
     rehearsal: bool = False,
     dry_run: bool = False,
+    targets: Sequence[str] = ("test", "prod"),
 ) -> str:
-    """A plain-text table; pure, so it is tested without running a release."""
+    """A plain-text table; pure, so it is tested without running a release.
+
+    ``targets``: where this project goes (an npm package: ``("npm",)``)."""
     mode = " (rehearsal: local indexes, nothing left the machine)" if rehearsal else ""
     mode += " (dry run: nothing uploaded)" if dry_run else ""
     lines = [
@@ -31,14 +34,14 @@ def render_summary(
     ]
     for item in manifest.files:
         lines.append(f"  file     {item.filename}  sha256={item.sha256}")
-    for name in ("test", "prod"):
+    for name in targets:
         record = records.get(name)
         if record is None:
             result = "not run" if not dry_run else "dry run"
-            lines.append(f"  index    {name}: {result}")
+            lines.append(f"  {_label(name)}{name}: {result}")
         else:
             where = f" {record['url']}" if record.get("url") else ""
-            lines.append(f"  index    {name}{where}: {record.get('result', '?')}")
+            lines.append(f"  {_label(name)}{name}{where}: {record.get('result', '?')}")
     github = records.get("github")
     if github is not None:
         lines.append(f"  github   {github.get('url') or ''}: {github.get('result', '?')}")
@@ -46,3 +49,7 @@ def render_summary(
     if timed:
         lines.append(f"  time     {', '.join(timed)}")
     return "\n".join(lines)
+
+
+def _label(target: str) -> str:
+    return "registry " if target == "npm" else "index    "

@@ -1,0 +1,287 @@
+"""Workspaces end to end: an npm package and a Python package released in order.
+
+A monorepo like the Event-Forge checklist's: ``packages/core`` is an npm package,
+``packages/python`` a Python package whose version follows ``core/package.json``. Real nox
+runs the template noxfile at the root, against a real verdaccio (npm) and two real
+pypiservers (test, prod), all on loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from releasekit import npm
+from releasekit.init import template_text
+from releasekit.journal import Journal
+from releasekit.localindex import LocalIndex
+from releasekit.localnpm import LocalRegistry
+from releasekit.manifest import Manifest
+from tests.fixtures_projects import Project, run, write_project
+from tests.integration.test_npm import _cache_dir, write_cjs
+from tests.integration.test_release_sessions import CHANGELOG, creds, served
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("node") is None or shutil.which("npm") is None,
+        reason="node and npm are needed for npm members (install Node.js >= 18)",
+    ),
+]
+
+
+@pytest.fixture
+def indexes(tmp_path: Path) -> Iterator[dict[str, LocalIndex]]:
+    servers = {
+        name: LocalIndex(tmp_path / f"{name}-index", server_python=Path(sys.executable))
+        for name in ("test", "prod")
+    }
+    for server in servers.values():
+        server.start()
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Iterator[LocalRegistry]:
+    with LocalRegistry(_cache_dir(), tmp_path / "npm-storage") as server:
+        yield server
+
+
+def index_tables(indexes: dict[str, LocalIndex]) -> str:
+    return "\n".join(
+        f'[tool.releasekit.indexes.{name}]\nurl = "{server.url}"\n'
+        f'publish-url = "{server.publish_url}"\n'
+        for name, server in indexes.items()
+    )
+
+
+def python_member(
+    path: Path, indexes: dict[str, LocalIndex], *, version: str, keys: str = ""
+) -> None:
+    """A Python package with a changelog, pointing at both local indexes."""
+    project = write_project(
+        path,
+        name="evforge",
+        version=version,
+        releasekit_table=(
+            f"[tool.releasekit]\n{keys}propagation-timeout = 10\n\n"
+            '[tool.releasekit.smoke]\ncommands = ["evforge --version"]\n\n' + index_tables(indexes)
+        ),
+        git=False,
+    )
+    project.write("CHANGELOG.md", CHANGELOG.format(version=version))
+    pyproject = path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'description = "A sample project"',
+            'description = "A sample project"\nreadme = "README.md"',
+        )
+    )
+    project.write("README.md", "# evforge\n\nA sample project.\n")
+
+
+def monorepo(
+    root: Path,
+    indexes: dict[str, LocalIndex],
+    registry_url: str,
+    *,
+    version: str = "1.2.0",
+    name: str = "evforge-core",
+) -> Project:
+    """packages/core (npm) and packages/python (follows core's version), committed."""
+    write_cjs(root / "packages" / "core", name, version)
+    python_member(
+        root / "packages" / "python",
+        indexes,
+        version=version,
+        keys='version-files = ["../core/package.json", "pyproject.toml"]\n',
+    )
+    project = Project(root, "monorepo")
+    project.write(
+        "releasekit.toml",
+        # listed first, released second: its version follows core's package.json
+        'members = [{ path = "packages/python", tag-prefix = "py-v" }, "packages/core"]\n'
+        f'npm-registry = "{registry_url}"\n',
+    )
+    project.write("noxfile.py", template_text())
+    project.write(".gitignore", "dist/\n.nox/\nreleasekit-dist/\n")
+    project.git("init", "-q", "-b", "main")
+    project.commit("initial")
+    return project
+
+
+def share_verdaccio(root: Path) -> None:
+    """The rehearsal installs verdaccio under .nox/releasekit; reuse the tests' install."""
+    state = root / ".nox" / "releasekit"
+    state.mkdir(parents=True, exist_ok=True)
+    (_cache_dir() / "verdaccio").mkdir(parents=True, exist_ok=True)
+    (state / "verdaccio").symlink_to(_cache_dir() / "verdaccio")
+
+
+def nox(project: Project, envdir: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
+    proc = run(
+        sys.executable, "-m", "nox", "--envdir", envdir, "--no-color", *args,
+        cwd=project.path, env=env, check=False,
+    )  # fmt: skip
+    return proc.returncode, proc.stdout
+
+
+def journal_time(dist_dir: Path, step: str, target: str) -> str:
+    (entry,) = [e for e in Journal.read(dist_dir) if e.step == step and e.target == target][:1]
+    return entry.time
+
+
+@pytest.fixture(scope="module")
+def envdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("nox-envs")
+
+
+def test_a_monorepo_is_released_in_order_and_a_rerun_finishes_a_half_done_release(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    registry: LocalRegistry,
+    envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    project = monorepo(tmp_path / "repo", indexes, registry.url)
+    project.tag("core-v1.2.0")
+    project.tag("py-v1.2.0")
+    core_dist = project.path / "packages" / "core" / "releasekit-dist"
+    py_dist = project.path / "packages" / "python" / "dist"
+    env = {**build_env, **creds(indexes, prod="wrong-password"), **registry.credentials()}
+
+    # The Python member's prod upload fails after npm published core
+    code, out = nox(project, envdir, env, "-s", "release", "--", "--yes")
+    assert code != 0, out
+    assert "packages/core" in out and "packages/python" in out
+    manifest = Manifest.load(core_dist)
+    (tarball,) = manifest.files
+    assert npm.registry_state(registry.url, "evforge-core", "1.2.0") == tarball.integrity
+    assert served(indexes["prod"]) == {}
+    assert set(served(indexes["test"])) == {f.filename for f in Manifest.load(py_dist).files}
+    assert "where evforge 1.2.0 is now" in out
+    assert "[packages/core] where evforge-core 1.2.0 is now" in out
+    assert "[packages/core]   npm    evforge-core-1.2.0.tgz" in out
+    assert env["RELEASEKIT_PROD_PASSWORD"] not in out and registry.token not in out
+
+    # The rerun publishes nothing to npm again and finishes the Python member
+    env = {**build_env, **creds(indexes), **registry.credentials()}
+    code, out = nox(project, envdir, env, "-s", "release", "--", "--yes")
+    assert code == 0, out
+    built = {f.filename: f.sha256 for f in Manifest.load(py_dist).files}
+    assert served(indexes["prod"]) == built
+    assert served(indexes["test"]) == built
+    assert "already identical" in out
+    publishes = [e for e in Journal.read(core_dist) if e.step == "npm-publish"]
+    assert len(publishes) == 1 and publishes[0].sha256 == tarball.sha256
+    # npm went first: the Python package reached prod only after core was on npm
+    assert journal_time(py_dist, "upload", "prod") > publishes[0].time
+    assert "registry npm" in out and "release summary" in out
+    assert registry.token not in out
+
+
+def test_the_same_npm_version_with_other_bytes_stops_everything_before_any_upload(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    registry: LocalRegistry,
+    envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    project = monorepo(tmp_path / "repo", indexes, registry.url)
+    project.tag("core-v1.2.0")
+    project.tag("py-v1.2.0")
+    env = {**build_env, **creds(indexes), **registry.credentials()}
+    code, out = nox(project, envdir, env, "-s", "build")
+    assert code == 0, out
+    # meanwhile someone published core 1.2.0, with other bytes
+    other = write_cjs(tmp_path / "other", "evforge-core", "1.2.0", body="7")
+    artifact = npm.pack(other, tmp_path / "other-dist")
+    npm.publish(artifact, registry.url, tag="latest", environ=registry.credentials())
+
+    code, out = nox(project, envdir, env, "-s", "release", "--", "--yes")
+
+    assert code != 0, out
+    assert "reusing releasekit-dist/" in out  # the build's own check did not run again
+    assert "the release is refused, nothing was uploaded: packages/core: npm: " in out
+    assert "evforge-core-1.2.0.tgz is already there with integrity sha512-" in out
+    assert "a published file can't be replaced" in out
+    assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
+    assert npm.registry_state(registry.url, "evforge-core", "1.2.0") == artifact.integrity
+    assert "Traceback" not in out
+
+
+def test_only_releases_the_member_named_and_untagged_members_wait(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    registry: LocalRegistry,
+    envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    project = monorepo(tmp_path / "repo", indexes, registry.url)
+    project.tag("core-v1.2.0")  # the Python member has no tag at HEAD
+    env = {**build_env, **creds(indexes), **registry.credentials()}
+
+    code, out = nox(project, envdir, env, "-s", "release", "--", "--yes")
+    assert code == 0, out
+    assert "[packages/python] not released: no py-v<version> tag at HEAD" in out
+    assert npm.registry_state(registry.url, "evforge-core", "1.2.0") is not None
+    assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
+
+    code, out = nox(project, envdir, env, "-s", "publish-test", "--", "--only", "packages/python")
+    assert code == 0, out
+    assert set(served(indexes["test"])) and served(indexes["prod"]) == {}
+    assert "[packages/core]" not in out
+
+    code, out = nox(project, envdir, env, "-s", "check", "--", "--only", "packages/nope")
+    assert code != 0
+    assert "--only packages/nope: not a member of the workspace in releasekit.toml" in out
+    assert "Traceback" not in out
+
+
+def test_rehearsal_of_a_python_package_with_a_js_sdk_member(
+    tmp_path: Path, indexes: dict[str, LocalIndex], envdir: Path, build_env: dict[str, str]
+) -> None:
+    """The Pixeltable checklist: the Python package at the root, js-sdk/ tagged js-sdk-v*."""
+    root = tmp_path / "pixel"
+    python_member(
+        root,
+        indexes,
+        version="0.5.0",
+        keys='members = [{ path = "js-sdk", tag-prefix = "js-sdk-v", '
+        'check-commands = ["node -e \\"require(\'./lib/index.js\')\\""] }]\n',
+    )
+    write_cjs(root / "js-sdk", "pixel-sdk", "0.1.0")
+    project = Project(root, "evforge")
+    project.write("noxfile.py", template_text())
+    project.write(".gitignore", "dist/\n.nox/\nreleasekit-dist/\n")
+    project.git("init", "-q", "-b", "main")
+    project.commit("initial")
+    share_verdaccio(root)
+
+    code, out = nox(project, envdir, build_env, "-s", "release", "--", "--rehearse")
+
+    assert code == 0, out
+    assert "released in order: ., js-sdk" in out
+    assert "rehearsal: starting a local npm registry (verdaccio)" in out
+    assert "untagged: 0.1.0 would be released by tag js-sdk-v0.1.0" in out
+    assert "published pixel-sdk@0.1.0" in out and "dist-tag latest" in out
+    assert "installed pixel-sdk@0.1.0 from http://127.0.0.1:" in out
+    sdk = Manifest.load(root / "js-sdk" / "releasekit-dist")
+    assert sdk.files[0].filename == "pixel-sdk-0.1.0.tgz"
+    assert (
+        json.loads((root / "js-sdk" / "releasekit-dist" / "releasekit-plan.json").read_text())[
+            "targets"
+        ][0]["name"]
+        == "npm"
+    )
+    # nothing left the machine: the configured indexes were not touched
+    assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
+    assert not os.environ.get("NODE_AUTH_TOKEN") or os.environ["NODE_AUTH_TOKEN"] not in out
