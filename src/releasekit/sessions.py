@@ -443,7 +443,8 @@ def _check_npm(ctx: Context) -> None:
     if tag is not None:
         ctx.log(f"tag {tag.name} (from {tag.source}) matches version {version}")
     else:
-        ctx.log(f"untagged: {version} would be released by tag {ctx.config.tag_prefix}{version}")
+        would_be = f"{ctx.config.tag_prefix or 'v'}{version}"
+        ctx.log(f"untagged: {version} would be released by tag {would_be}")
     _check_changelog(ctx, version)
     registry, _ = _npm_registry(ctx)
     served = npm.registry_state(registry, ctx.name, version)

@@ -319,7 +319,7 @@ def release_order(members: Sequence[Member]) -> tuple[Member, ...]:
     while left:
         ready = next((m for m in left if needs[m.path] <= {d.path for d in done}), None)
         if ready is None:
-            cycle = " -> ".join(m.rel for m in left)
+            cycle = " -> ".join(m.rel for m in _cycle(left, needs))
             raise ConfigError(
                 f"the workspace members depend on each other in a cycle: {cycle}",
                 "a member can't be released before what it needs; break the cycle",
@@ -327,6 +327,18 @@ def release_order(members: Sequence[Member]) -> tuple[Member, ...]:
         done.append(ready)
         left.remove(ready)
     return tuple(done)
+
+
+def _cycle(left: Sequence[Member], needs: Mapping[Path, set[Path]]) -> list[Member]:
+    """A loop among ``left`` (where each waits for another): followed from the first one
+    until a member repeats, so members that only wait for the loop are not named."""
+    by_path = {m.path: m for m in left}
+    path = [left[0]]
+    while True:
+        waiting = next(by_path[p] for p in sorted(needs[path[-1].path]) if p in by_path)
+        if waiting in path:
+            return [*path[path.index(waiting) :], waiting]
+        path.append(waiting)
 
 
 def _needs(member: Member, members: Sequence[Member]) -> set[Path]:

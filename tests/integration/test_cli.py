@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import pytest
@@ -422,3 +423,89 @@ def test_version_into_a_closed_pipe_has_no_traceback(make_project: MakeProject) 
         shell=True, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert proc.stderr == ""
+
+
+# --- yank at a workspace root (the parts that need no registry; npm itself: test_yank_npm) ---
+
+
+def _workspace(tmp_path: Path, *, python: bool = True) -> Project:
+    """releasekit.toml with an npm member at 1.2.0 (and a Python member at 1.2.0), tagged."""
+    project = Project(tmp_path / "ws", "ws")
+    members = '"packages/core"' + (
+        ', { path = "packages/python", tag-prefix = "py-v" }' if python else ""
+    )
+    project.write("releasekit.toml", f"members = [{members}]\n")
+    project.write("packages/core/package.json", '{"name": "@demo/core", "version": "1.2.0"}\n')
+    if python:
+        project.write(
+            "packages/python/pyproject.toml", '[project]\nname = "demo-py"\nversion = "1.2.0"\n'
+        )
+    return project
+
+
+@pytest.fixture
+def no_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("NODE_AUTH_TOKEN", "GITHUB_TOKEN", "GH_TOKEN", "RELEASEKIT_TAG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.usefixtures("no_tokens")
+def test_yank_in_a_workspace_without_node_auth_token_says_what_to_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = _workspace(tmp_path)
+    result = cli(capsys, project, "yank", "1.2.0", "--reason", "broken")
+    assert result.code == 0, result  # the Python member's pages are something done
+    assert result.out.splitlines() == [
+        'yanking 1.2.0 of packages/core, packages/python with the reason "broken": nothing is '
+        "deleted; installs that pin it still work",
+        "packages/core: @demo/core@1.2.0 on https://registry.npmjs.org/",
+        "  npm: set NODE_AUTH_TOKEN (a token allowed to publish @demo/core) to deprecate "
+        '@demo/core@1.2.0, or run `npm deprecate @demo/core@1.2.0 "<reason>"` logged in to the '
+        "registry",
+        "packages/python: demo-py 1.2.0",
+        "  test: open https://test.pypi.org/manage/project/demo-py/release/1.2.0/ and choose "
+        "Options > Yank (a yanked release is skipped by installers unless pinned exactly)",
+        "  prod: open https://pypi.org/manage/project/demo-py/release/1.2.0/ and choose "
+        "Options > Yank (a yanked release is skipped by installers unless pinned exactly)",
+        "  github: no GitHub release for this member (github-release is off)",
+    ]
+    # the npm member alone: nothing could be done
+    result = cli(capsys, project, "yank", "1.2.0", "--reason", "broken", "--only", "packages/core")
+    assert_failure(result, "nothing was yanked", "NODE_AUTH_TOKEN", "packages/core")
+    assert "packages/python" not in result.out
+
+
+@pytest.mark.usefixtures("no_tokens")
+def test_yank_in_a_workspace_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = _workspace(tmp_path, python=False)
+    result = cli(capsys, project, "yank", "1.2.0")
+    assert_failure(result, "npm deprecate needs a reason", "packages/core")
+    assert result.out == ""
+    result = cli(capsys, project, "yank", "9.9.9", "--reason", "x")
+    assert_failure(result, "no member of the workspace in releasekit.toml is at 9.9.9")
+    assert "members: packages/core" in result.err
+    result = cli(capsys, project, "yank", "1.2.0", "--reason", "x", "--only", "nope")
+    assert_failure(result, "--only nope: not a member of the workspace")
+    result = cli(capsys, project, "yank", "not-a-version", "--reason", "x")
+    assert_failure(result, "not-a-version")
+
+
+@pytest.mark.usefixtures("no_tokens")
+def test_yank_only_is_for_a_workspace(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project()
+    result = cli(capsys, project, "yank", "1.2.0", "--only", "packages/core")
+    assert_failure(result, "--only selects members of a workspace")
+
+
+@pytest.mark.usefixtures("no_tokens")
+def test_yank_in_an_npm_member_points_to_the_workspace_root(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = _workspace(tmp_path, python=False)
+    member = Project(project.path / "packages/core", "core")
+    result = cli(capsys, member, "yank", "1.2.0", "--reason", "x")
+    assert_failure(result, "core is an npm package")
+    assert "--only PATH` at the workspace's root" in result.err

@@ -120,7 +120,7 @@ def monorepo(
 
 def share_verdaccio(root: Path) -> None:
     """The rehearsal installs verdaccio under .nox/releasekit; reuse the tests' install."""
-    state = root / ".nox" / "releasekit"
+    state = root / ".nox" / "releasekit" / "rehearsal"
     state.mkdir(parents=True, exist_ok=True)
     (_cache_dir() / "verdaccio").mkdir(parents=True, exist_ok=True)
     (state / "verdaccio").symlink_to(_cache_dir() / "verdaccio")
