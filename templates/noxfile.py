@@ -8,7 +8,8 @@
     nox -s release                  # check, build, smoke-install, publish-test, publish
 
 Options after `--`: --rehearse, --dry-run (stop before uploads), --yes (no prompt),
---dist DIR (publish files built elsewhere). Credentials come from the environment only:
+--dist DIR (publish files built elsewhere), --only PATH (in a workspace: one member).
+Credentials come from the environment only:
 RELEASEKIT_TEST_PASSWORD and RELEASEKIT_PROD_PASSWORD (or trusted publishing in CI).
 
 Add your own sessions (tests, lint) below as usual; list them in [tool.releasekit]

@@ -264,7 +264,8 @@ def _session(session: Any, step: str) -> Iterator[Run]:
                 session.log(
                     f"stopped at {ctx.member.label if ctx.member else ctx.name}: "
                     f"{', '.join(c.member.label for c in after if c.member)} not released yet; "
-                    "the same command again finishes what is missing (nothing twice)"
+                    "fix the cause, then the same command again finishes what is missing "
+                    "(nothing twice)"
                 )
         session.error(str(exc))
     except OSError as exc:  # dist/ read-only or full, a file vanished: say which, no traceback
@@ -574,6 +575,16 @@ def _smoke(run: Run, ctx: Context) -> None:
         ]
         npm_member.smoke(manifest, ctx.dist_dir, beside=beside, log=ctx.log)
         return
+    # a workspace member's requirements on earlier members: their new versions are only
+    # in their dist/ yet
+    find_links = [
+        str(other.dist_dir)
+        for other in run.contexts[: run.contexts.index(ctx)]
+        if ctx.member
+        and other.member
+        and not other.is_npm
+        and other.member.name in ctx.member.requires
+    ]
     pythons: Sequence[str | None] = ctx.config.smoke.pythons or (None,)
     checks: list[tuple[Callable[[], None], str]] = []
     tested: set[str] = set()
@@ -582,7 +593,7 @@ def _smoke(run: Run, ctx: Context) -> None:
         common: dict[str, Any] = dict(
             name=manifest.name, version=manifest.version, python=python,
             workdir=ctx.work_dir / "smoke", install_index=ctx.config.install_index,
-            log=ctx.log,
+            log=ctx.log, find_links=find_links,
         )  # fmt: skip
         # The wheel this Python's installer would take: one per Python, so a wheelhouse
         # of cp310/cp311/cp312 wheels has each tested where it can run.

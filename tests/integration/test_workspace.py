@@ -285,3 +285,40 @@ def test_rehearsal_of_a_python_package_with_a_js_sdk_member(
     # nothing left the machine: the configured indexes were not touched
     assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
     assert not os.environ.get("NODE_AUTH_TOKEN") or os.environ["NODE_AUTH_TOKEN"] not in out
+
+
+def test_a_python_member_that_needs_another_is_smoke_tested_with_its_new_build(
+    tmp_path: Path, envdir: Path, build_env: dict[str, str]
+) -> None:
+    """beta requires alpha==2.0.0, which no index has yet: listed first, beta still goes
+    second, and its smoke install takes alpha from alpha's dist/."""
+    root = tmp_path / "repo"
+    for name, needs in (("beta", '"alpha==2.0.0"'), ("alpha", "")):
+        write_project(
+            root / name,
+            name=name,
+            version="2.0.0",
+            releasekit_table="[tool.releasekit]\nchangelog = false\n",
+            extra_pyproject="",
+            git=False,
+        )
+        pyproject = root / name / "pyproject.toml"
+        pyproject.write_text(
+            pyproject.read_text().replace(
+                'requires-python = ">=3.9"',
+                f'requires-python = ">=3.9"\ndependencies = [{needs}]\nreadme = "README.md"',
+            )
+        )
+        (root / name / "README.md").write_text(f"# {name}\n")
+    project = Project(root, "repo")
+    project.write("releasekit.toml", 'members = ["beta", "alpha"]\n')
+    project.write("noxfile.py", template_text())
+    project.write(".gitignore", "dist/\n.nox/\n")
+    project.git("init", "-q", "-b", "main")
+    project.commit("initial")
+
+    code, out = nox(project, envdir, build_env, "-s", "smoke-install", "--", "--rehearse")
+
+    assert code == 0, out
+    assert out.index("[alpha] Python") < out.index("[beta] Python"), out
+    assert "[beta] Python 3." in out and "beta-2.0.0-py3-none-any.whl installs, imports" in out
