@@ -120,3 +120,17 @@ def local_index(tmp_path: Path) -> Iterator[LocalIndex]:
     server = LocalIndex(tmp_path / "index-packages", server_python=Path(sys.executable))
     with server:
         yield server
+
+
+@pytest.fixture
+def indexes(tmp_path: Path) -> Iterator[dict[str, LocalIndex]]:
+    """A test and a prod pypiserver, each with its own storage and password."""
+    servers = {
+        name: LocalIndex(tmp_path / f"{name}-index", server_python=Path(sys.executable))
+        for name in ("test", "prod")
+    }
+    for server in servers.values():
+        server.start()
+    yield servers
+    for server in servers.values():
+        server.stop()

@@ -20,6 +20,7 @@ import pytest
 from releasekit import npm
 from releasekit.errors import BuildError, PublishError, SmokeError
 from releasekit.localnpm import LocalRegistry
+from tests.fixtures_npm import verdaccio_cache
 
 pytestmark = [
     pytest.mark.slow,
@@ -44,15 +45,10 @@ class Log:
         return "\n".join(self.lines)
 
 
-def _cache_dir() -> Path:
-    root = os.environ.get("RELEASEKIT_TEST_CACHE") or Path.home() / ".cache" / "releasekit-tests"
-    return Path(root)
-
-
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRegistry]:
     storage = tmp_path_factory.mktemp("verdaccio") / "storage"
-    with LocalRegistry(_cache_dir(), storage, log=print) as server:
+    with LocalRegistry(verdaccio_cache(), storage, log=print) as server:
         yield server
 
 
@@ -284,7 +280,7 @@ def test_registry_has_no_uplinks(registry: LocalRegistry) -> None:
 
 
 def test_registry_stops_on_keyboard_interrupt(tmp_path: Path) -> None:
-    server = LocalRegistry(_cache_dir(), tmp_path / "storage")
+    server = LocalRegistry(verdaccio_cache(), tmp_path / "storage")
     with pytest.raises(KeyboardInterrupt), server:
         process = server._process
         assert process is not None and server.running

@@ -16,7 +16,6 @@ import re
 import shutil
 import sys
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,20 +37,6 @@ CHANGELOG = """# Changelog
 
 - Something old.
 """
-
-
-@pytest.fixture
-def indexes(tmp_path: Path) -> Iterator[dict[str, LocalIndex]]:
-    """A test and a prod pypiserver, each with its own storage and password."""
-    servers = {
-        name: LocalIndex(tmp_path / f"{name}-index", server_python=Path(sys.executable))
-        for name in ("test", "prod")
-    }
-    for server in servers.values():
-        server.start()
-    yield servers
-    for server in servers.values():
-        server.stop()
 
 
 @pytest.fixture(scope="session")

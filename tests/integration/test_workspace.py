@@ -23,8 +23,9 @@ from releasekit.journal import Journal
 from releasekit.localindex import LocalIndex
 from releasekit.localnpm import LocalRegistry
 from releasekit.manifest import Manifest
+from tests.fixtures_npm import verdaccio_cache
 from tests.fixtures_projects import Project, run, write_project
-from tests.integration.test_npm import _cache_dir, write_cjs
+from tests.integration.test_npm import write_cjs
 from tests.integration.test_release_sessions import CHANGELOG, creds, served
 
 pytestmark = [
@@ -37,21 +38,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def indexes(tmp_path: Path) -> Iterator[dict[str, LocalIndex]]:
-    servers = {
-        name: LocalIndex(tmp_path / f"{name}-index", server_python=Path(sys.executable))
-        for name in ("test", "prod")
-    }
-    for server in servers.values():
-        server.start()
-    yield servers
-    for server in servers.values():
-        server.stop()
-
-
-@pytest.fixture
 def registry(tmp_path: Path) -> Iterator[LocalRegistry]:
-    with LocalRegistry(_cache_dir(), tmp_path / "npm-storage") as server:
+    with LocalRegistry(verdaccio_cache(), tmp_path / "npm-storage") as server:
         yield server
 
 
@@ -122,8 +110,8 @@ def share_verdaccio(root: Path) -> None:
     """The rehearsal installs verdaccio under .nox/releasekit; reuse the tests' install."""
     state = root / ".nox" / "releasekit" / "rehearsal"
     state.mkdir(parents=True, exist_ok=True)
-    (_cache_dir() / "verdaccio").mkdir(parents=True, exist_ok=True)
-    (state / "verdaccio").symlink_to(_cache_dir() / "verdaccio")
+    (verdaccio_cache() / "verdaccio").mkdir(parents=True, exist_ok=True)
+    (state / "verdaccio").symlink_to(verdaccio_cache() / "verdaccio")
 
 
 def nox(project: Project, envdir: Path, env: dict[str, str], *args: str) -> tuple[int, str]:

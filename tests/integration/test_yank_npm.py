@@ -20,6 +20,7 @@ import pytest
 
 from releasekit import npm
 from releasekit.localnpm import LocalRegistry
+from tests.fixtures_npm import verdaccio_cache
 from tests.integration.test_npm import npm_view, write_cjs
 
 pytestmark = [
@@ -33,15 +34,10 @@ pytestmark = [
 REASON = "broken: use 1.0.1"
 
 
-def _cache_dir() -> Path:
-    root = os.environ.get("RELEASEKIT_TEST_CACHE") or Path.home() / ".cache" / "releasekit-tests"
-    return Path(root)
-
-
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRegistry]:
     storage = tmp_path_factory.mktemp("verdaccio") / "storage"
-    with LocalRegistry(_cache_dir(), storage, log=print) as server:
+    with LocalRegistry(verdaccio_cache(), storage, log=print) as server:
         yield server
 
 
