@@ -113,7 +113,7 @@ def build_env(where: Path, *, releasekit: bool) -> Path:
     return where
 
 
-def environments(tmp: Path) -> dict[str, dict[str, str]]:
+def environments(tmp: Path, src: Path = SRC) -> dict[str, dict[str, str]]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("RELEASEKIT_", "CI_"))}
     # an installed releasekit is byte-compiled (pip and uv compile wheels on install)
     base.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -127,7 +127,7 @@ def environments(tmp: Path) -> dict[str, dict[str, str]]:
     ):
         base.pop(key, None)
     site_rk = build_env(tmp / "site-releasekit", releasekit=True)
-    with_rk = {**base, "PYTHONPATH": os.pathsep.join([str(SRC), str(site_rk)])}
+    with_rk = {**base, "PYTHONPATH": os.pathsep.join([str(src), str(site_rk)])}
     bare = {**base, "PYTHONPATH": str(build_env(tmp / "site-bare", releasekit=False))}
     return {"hook": with_rk, "plain": with_rk, "bare": bare}
 
@@ -176,6 +176,76 @@ def import_ms(env: dict[str, str]) -> tuple[float, list[tuple[int, str]]]:
     return int(lines[end][1]) / 1000, mine
 
 
+def measure(
+    tmp: Path, *, pairs: int, imports: int, src: Path = SRC
+) -> tuple[dict[str, float], float, list[tuple[int, str]]]:
+    """Median seconds of each variant (bare, plain, hook), the median import ms and the
+    import profile of the first import, with releasekit from ``src``."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    envs = environments(tmp, src)
+    sh(
+        sys.executable,
+        "-m",
+        "compileall",
+        "-q",
+        src / "releasekit",
+        cwd=REPO,
+        env={"PYTHONDONTWRITEBYTECODE": ""},
+    )
+    projects = {
+        "hook": make_project(tmp / "hook", hook=True),
+        "plain": make_project(tmp / "plain", hook=False),
+        "bare": make_project(tmp / "bare", hook=False),
+    }
+    names = list(projects)
+    for name in names:  # warm-up: bytecode caches, page cache
+        build(projects[name], envs[name])
+    times: dict[str, list[float]] = {name: [] for name in names}
+    rng = random.Random(10)
+    for _ in range(pairs):
+        rng.shuffle(names)
+        for name in names:
+            times[name].append(build(projects[name], envs[name]))
+    measured = [import_ms(envs["hook"]) for _ in range(imports)]
+    med = {name: statistics.median(values) for name, values in times.items()}
+    return med, statistics.median(value for value, _ in measured), measured[0][1]
+
+
+def measure_many(
+    tmp: Path, srcs: dict[str, Path], *, pairs: int, imports: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The hook variant once per releasekit in ``srcs`` (label -> its ``src``), with
+    ``plain`` and ``bare``, all interleaved: median seconds of each, and the median import
+    ms of each hook module."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    runs: dict[str, tuple[Path, dict[str, str]]] = {}
+    import_envs: dict[str, dict[str, str]] = {}
+    for number, (label, src) in enumerate(srcs.items()):
+        sh(sys.executable, "-m", "compileall", "-q", src / "releasekit", cwd=REPO,
+           env={"PYTHONDONTWRITEBYTECODE": ""})  # fmt: skip
+        (tmp / f"env-{number}").mkdir()
+        envs = environments(tmp / f"env-{number}", src)
+        runs[f"hook {label}"] = (make_project(tmp / f"hook-{number}", hook=True), envs["hook"])
+        import_envs[label] = envs["hook"]
+        if number == 0:
+            runs["plain"] = (make_project(tmp / "plain", hook=False), envs["plain"])
+            runs["bare"] = (make_project(tmp / "bare", hook=False), envs["bare"])
+    names = list(runs)
+    for name in names:  # warm-up: bytecode caches, page cache
+        build(*runs[name])
+    times: dict[str, list[float]] = {name: [] for name in names}
+    rng = random.Random(10)
+    for _ in range(pairs):
+        rng.shuffle(names)
+        for name in names:
+            times[name].append(build(*runs[name]))
+    ms = {
+        label: statistics.median(import_ms(env)[0] for _ in range(imports))
+        for label, env in import_envs.items()
+    }
+    return {name: statistics.median(values) for name, values in times.items()}, ms
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=15)
@@ -183,46 +253,18 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="list the slowest imports")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="releasekit-bench-hook-") as tmp_name:
-        tmp = Path(tmp_name)
-        envs = environments(tmp)
-        sh(
-            sys.executable,
-            "-m",
-            "compileall",
-            "-q",
-            SRC / "releasekit",
-            cwd=REPO,
-            env={"PYTHONDONTWRITEBYTECODE": ""},
-        )
-        projects = {
-            "hook": make_project(tmp / "hook", hook=True),
-            "plain": make_project(tmp / "plain", hook=False),
-            "bare": make_project(tmp / "bare", hook=False),
-        }
-        names = list(projects)
-        for name in names:  # warm-up: bytecode caches, page cache
-            build(projects[name], envs[name])
-        times: dict[str, list[float]] = {name: [] for name in names}
-        rng = random.Random(10)
-        for _ in range(args.pairs):
-            rng.shuffle(names)
-            for name in names:
-                times[name].append(build(projects[name], envs[name]))
-        imports = [import_ms(envs["hook"]) for _ in range(args.imports)]
-    med = {name: statistics.median(values) for name, values in times.items()}
+        med, ms, profile = measure(Path(tmp_name), pairs=args.pairs, imports=args.imports)
     print(f"python -m hatchling build (sdist + wheel, tag at HEAD), median of {args.pairs}:")
     for name in ("bare", "plain", "hook"):
         print(f"  {name:6} {med[name] * 1000:7.1f} ms")
     print(f"  ratio hook / plain: {med['hook'] / med['plain']:.3f} (target <= 1.05)")
     print(f"  ratio hook / bare:  {med['hook'] / med['bare']:.3f}")
-    ms = statistics.median(value for value, _ in imports)
     print(
         f"import releasekit.hatch_build_hook (hatchling already imported), median of "
         f"{args.imports}: {ms:.1f} ms (target < 30)"
     )
     if args.profile:
-        slowest = sorted(imports[0][1], reverse=True)[:15]
-        for us, module in slowest:
+        for us, module in sorted(profile, reverse=True)[:15]:
             print(f"    {us / 1000:6.2f} ms  {module}")
 
 

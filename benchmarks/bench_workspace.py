@@ -7,7 +7,7 @@ monorepo of an npm package and a Python package that follows its version) is reh
 with ``nox -s release -- --rehearse`` from its root: once to warm the tools venv and the
 local servers' installs, then ``--runs`` times on a new commit each (a new commit is a new
 release: nothing is reused but the tools). Prints the median seconds per size and the
-ratio to N × one member (the target: at most 1.1).
+ratio to N x one member (the target: at most 1.1).
 
 Needs releasekit installed with its ``nox`` extra in the running interpreter, and node/npm
 for the npm sample. Nothing leaves the machine.

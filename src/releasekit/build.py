@@ -14,16 +14,19 @@ user's tree.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
+import tarfile
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from releasekit import artifacts, carriers, git, proc
+from releasekit import artifacts, carriers, git, proc, venvs
 from releasekit.config import CarrierSpec, Config
 from releasekit.errors import BuildError
 from releasekit.git import ReleaseTag
@@ -83,6 +86,8 @@ def build_release(
             f"{root} is not a git repository with a commit",
             "releasekit builds from a commit: `git init` and commit first",
         )
+    # twine check runs after the build: its (slow) start overlaps with the build
+    _prestart_twine(tools)
     epoch = git.commit_timestamp(root)
     env = {"SOURCE_DATE_EPOCH": str(epoch)} if epoch is not None else {}
     if tag is not None:  # the wheel is built from the sdist: hand the hook the tag
@@ -96,27 +101,252 @@ def build_release(
             stamp_version(config, export, tag.version, log=log)
         prepare(config, export, log=log)
         uv = find_uv()
-        if uv:  # the same sdist-then-wheel-from-sdist build, in a fraction of the time
-            # --python: a .python-version file in the project must not make uv look for
-            # (or download) another interpreter just to run the build backend
-            argv = [uv, "build", "--python", sys.executable, "--out-dir", str(out), str(export)]
+        system = _build_system(export) if uv else None
+        if uv and system is not None:
+            log("building the sdist, then the wheel from the sdist (one isolated build env)")
+            build_from_sdist(export, out, system, uv=uv, work=Path(tmp), env=env, log=log)
         else:
-            argv = [*tools, "-m", "build", "--outdir", str(out), str(export)]
-        tool = "uv build" if uv else "python -m build"
-        log(f"building the sdist, then the wheel from the sdist ({tool})")
-        proc.run(
-            argv,
-            what="building the sdist, then the wheel from the sdist",
-            error=BuildError,
-            env=env,
-            log=log,
-            hint="read the build output above; the same command fails locally too",
-        )
+            if uv:  # an in-tree backend, or no [build-system]: uv build knows the defaults
+                # --python: a .python-version file in the project must not make uv look
+                # for (or download) another interpreter just to run the build backend
+                argv = [uv, "build", "--python", sys.executable, "--out-dir", str(out)]
+                argv.append(str(export))
+            else:
+                argv = [*tools, "-m", "build", "--outdir", str(out), str(export)]
+            tool = "uv build" if uv else "python -m build"
+            log(f"building the sdist, then the wheel from the sdist ({tool})")
+            proc.run(
+                argv,
+                what="building the sdist, then the wheel from the sdist",
+                error=BuildError,
+                env=env,
+                log=log,
+                hint=_BUILD_HINT,
+            )
         built = artifacts.find_dists(out)
         _replace_dist(dist_dir, built)
     return check_and_record(
         config, dist_dir, tools=tools, name=name, tag=tag, commit=commit, epoch=epoch, log=log
     )
+
+
+_BUILD_HINT = "read the build output above; the same command fails locally too"
+
+# Runs in the build environment: one PEP 517 step (get_requires_for_build_X, then build_X)
+# in one process. argv: phase ("sdist" or "wheel"), output directory, result file, backend
+# ("module:object"), "1" to skip asking for requirements (they were just installed).
+# Extra requirements are handed back (and the process ends) before anything is built.
+_BACKEND_SCRIPT = """\
+import importlib, json, sys
+
+phase, out, result, name, skip = sys.argv[1:6]
+module, _, attrs = name.partition(":")
+backend = importlib.import_module(module)
+for attr in filter(None, attrs.split(".")):
+    backend = getattr(backend, attr)
+ask = getattr(backend, "get_requires_for_build_" + phase, None)
+if skip != "1" and ask is not None:
+    requires = list(ask(None))
+    if requires:
+        with open(result, "w", encoding="utf-8") as handle:
+            json.dump({"requires": requires}, handle)
+        sys.exit(0)
+built = getattr(backend, "build_" + phase)(out, None)
+with open(result, "w", encoding="utf-8") as handle:
+    json.dump({"built": built}, handle)
+"""
+
+
+@dataclass(frozen=True)
+class BuildSystem:
+    """A project's ``[build-system]``: what its backend needs, and which backend."""
+
+    requires: tuple[str, ...]
+    backend: str
+
+
+def _build_system(source: Path) -> BuildSystem | None:
+    """``[build-system]`` of ``source``'s pyproject.toml when releasekit can run the backend
+    itself; ``None`` (let ``uv build`` decide) for anything else: no table, no backend
+    (the setuptools default), an in-tree backend (``backend-path``), or a file that does not
+    parse (uv then says what is wrong with it)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # a releasekit dependency on these Pythons
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    try:
+        data = tomllib.loads((source / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    table = data.get("build-system")
+    if not isinstance(table, dict) or "backend-path" in table:
+        return None
+    requires, backend = table.get("requires"), table.get("build-backend")
+    if not isinstance(backend, str) or not backend.strip() or not isinstance(requires, list):
+        return None
+    if not all(isinstance(r, str) for r in requires):
+        return None
+    return BuildSystem(tuple(requires), backend.strip())
+
+
+class _BuildEnv:
+    """One isolated build environment: a fresh venv with the build requirements only.
+
+    ``python -m build`` and ``uv build`` make one for the sdist and another for the wheel
+    built from it; when the sdist declares the same ``[build-system]`` as the checkout (a
+    backend copies it unchanged), the second would hold exactly what the first holds, so
+    both steps run here, each in a process of its own. Compiled at install: the backend
+    starts twice.
+    """
+
+    def __init__(self, path: Path, system: BuildSystem, *, uv: str, log: proc.Log) -> None:
+        self.system = system
+        self.log = log
+        self.venv = venvs.create(path, None, uv=uv)
+        if system.requires:
+            self._install(system.requires)
+
+    def _install(self, requires: Sequence[str]) -> None:
+        self.log(f"installing the build requirements: {', '.join(requires)}")
+        self.venv.install(*requires, error=BuildError, log=self.log, compile_bytecode=True)
+
+    def _missing(self, requires: Sequence[str]) -> list[str]:
+        """The requirements the environment does not satisfy (one with extras counts as
+        missing: the installer sorts it out)."""
+        from importlib import metadata
+
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        sites = [str(p) for p in self.venv.path.glob("lib*/python*/site-packages")]
+        sites += [str(p) for p in self.venv.path.glob("Lib/site-packages")]
+        have = {
+            canonicalize_name(d.metadata["Name"] or ""): d.version
+            for d in metadata.distributions(path=sites)
+        }
+        missing = []
+        for text in requires:
+            try:
+                requirement = Requirement(text)
+            except InvalidRequirement:
+                missing.append(text)  # the installer says what is wrong with it
+                continue
+            if requirement.marker is not None and not requirement.marker.evaluate():
+                continue
+            version = have.get(canonicalize_name(requirement.name))
+            if (
+                version is None
+                or requirement.extras
+                or not requirement.specifier.contains(version, prereleases=True)
+            ):
+                missing.append(text)
+        return missing
+
+    def build(self, phase: str, source: Path, out: Path, env: Mapping[str, str]) -> Path:
+        """Run the backend's ``build_sdist``/``build_wheel`` in ``source``; the built file."""
+        result = self.venv.path.parent / f"releasekit-{phase}-result.json"
+        what = "building the sdist" if phase == "sdist" else "building the wheel from the sdist"
+        bin_dir = str(self.venv.bin("python").parent)
+        child = {
+            **env,
+            "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")]),
+            "VIRTUAL_ENV": str(self.venv.path),
+        }
+        # A script file in a directory of its own, as pyproject_hooks runs its helper: the
+        # source tree is the working directory but not on sys.path (``-c`` would put it
+        # there, and a backend could import the project instead of itself)
+        script = self.venv.path.parent / "releasekit-backend" / "releasekit_backend.py"
+        script.parent.mkdir(exist_ok=True)
+        script.write_text(_BACKEND_SCRIPT, encoding="utf-8")
+        skip = "0"
+        while True:
+            result.unlink(missing_ok=True)
+            proc.run(
+                [self.venv.python, script, phase, out, result, self.system.backend, skip],
+                what=what, error=BuildError, cwd=source, env=child, log=self.log,
+                hint=_BUILD_HINT,
+            )  # fmt: skip
+            try:
+                answer = json.loads(result.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                raise BuildError(
+                    f"{what} failed: the backend {self.system.backend} reported no result",
+                    _BUILD_HINT,
+                ) from None
+            if "built" in answer:
+                return out / str(answer["built"])
+            requires = [str(r) for r in answer.get("requires", [])]
+            missing = self._missing(requires)
+            if missing:
+                self._install(missing)
+            skip = "1"
+
+
+def build_from_sdist(
+    source: Path,
+    out: Path,
+    system: BuildSystem,
+    *,
+    uv: str,
+    work: Path,
+    env: Mapping[str, str],
+    log: proc.Log,
+) -> None:
+    """The sdist of ``source``, then the wheel from the unpacked sdist, into ``out``.
+
+    What ``python -m build`` does, with one isolated environment for both steps when the
+    sdist's ``[build-system]`` is the checkout's (otherwise a second one for the wheel).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    build_env = _BuildEnv(work / "build-env", system, uv=uv, log=log)
+    sdist = build_env.build("sdist", source, out, env)
+    unpacked = _unpack_sdist(sdist, work / "sdist")
+    wheel_system = _build_system(unpacked)
+    if wheel_system is None:
+        raise BuildError(
+            f"{sdist.name} has no usable [build-system] in its pyproject.toml",
+            "the sdist must ship pyproject.toml: check [tool.hatch.build.targets.sdist]",
+        )
+    if wheel_system != system:
+        log("the sdist declares another [build-system]: a second build env for the wheel")
+        build_env = _BuildEnv(work / "build-env-wheel", wheel_system, uv=uv, log=log)
+    build_env.build("wheel", unpacked, out, env)
+
+
+def _unpack_sdist(sdist: Path, where: Path) -> Path:
+    """Unpack ``sdist`` under ``where``; the directory the wheel is built from.
+
+    As ``python -m build`` does: the ``data`` extraction filter (nothing lands outside
+    ``where``), and the source is the directory named like the file (``demo-1.0.tar.gz``
+    holds ``demo-1.0/``).
+    """
+    where.mkdir(parents=True, exist_ok=True)
+    try:
+        with tarfile.open(sdist, "r:gz") as archive:
+            if hasattr(tarfile, "data_filter"):
+                archive.extractall(where, filter="data")
+            else:  # Python < 3.9.17: plain files and directories inside ``where`` only
+                for member in archive.getmembers():
+                    parts = member.name.split("/")
+                    if (
+                        member.name.startswith("/")
+                        or ".." in parts
+                        or not (member.isfile() or member.isdir())
+                    ):
+                        raise BuildError(
+                            f"{sdist.name} holds {member.name!r}, which is not a plain file "
+                            "inside the archive",
+                            "check what [tool.hatch.build.targets.sdist] includes",
+                        )
+                archive.extractall(where)
+    except (OSError, tarfile.TarError) as exc:
+        raise BuildError(f"cannot unpack {sdist.name}: {exc}", _BUILD_HINT) from None
+    source = where / sdist.name[: -len(".tar.gz")]
+    if not source.is_dir():
+        raise BuildError(
+            f"{sdist.name} does not hold the directory {source.name}/",
+            "an sdist holds its files under {name}-{version}/: check the build backend",
+        )
+    return source
 
 
 def stamp_version(config: Config, export: Path, version: str, *, log: proc.Log) -> None:
@@ -198,7 +428,7 @@ def check_and_record(
         what="twine check --strict",
         error=BuildError,
         log=log,
-        env={"NO_COLOR": "1"},
+        env=_TWINE_CHECK_ENV,
         hint="fix the package metadata (often the README's markup or a missing field)",
     )
     sdists = [f for f in files if f.name.endswith(".tar.gz")]
@@ -227,6 +457,20 @@ def check_and_record(
     )
     manifest.save(dist_dir)
     return manifest
+
+
+# What twine check imports before it can check (most of its start-up, ~0.3 s); and the
+# upload command's modules, which the uploads later import from the .pyc files this
+# writes (the first release from a new tools venv compiles them here, in the background)
+_TWINE_CHECK_PRELOAD = ("twine.__main__", "twine.commands.check", "twine.commands.upload")
+_TWINE_CHECK_ENV = {"NO_COLOR": "1", **venvs.WRITE_BYTECODE}
+
+
+def _prestart_twine(tools: Sequence[str]) -> None:
+    """Start twine check now, to run after the build (see :func:`releasekit.proc.prestart`)."""
+    if len(tools) == 1:
+        argv = [tools[0], "-m", "twine", "check", "--strict"]  # the files: when built
+        proc.prestart(argv, preload=_TWINE_CHECK_PRELOAD, env=_TWINE_CHECK_ENV)
 
 
 def _foreign_files(dist_dir: Path, name: str) -> list[str]:

@@ -276,6 +276,8 @@ def parse_config(pyproject: Mapping[str, Any], root: Path | str) -> Config:
 
 def _inherited_tag_prefix(root: Path) -> str | None:
     """A workspace member's default tag prefix (see :mod:`releasekit.workspace`)."""
+    if (root / ".git").exists():  # a repository's top is no member: not even the import
+        return None  # (the hook parses the config in every build)
     from releasekit.workspace import inherited_tag_prefix
 
     return inherited_tag_prefix(root)

@@ -23,14 +23,16 @@ from __future__ import annotations
 import os
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-from releasekit import git, guard
-from releasekit.config import hook_options, parse_config
-from releasekit.errors import TagError
-from releasekit.version import try_normalize
+if TYPE_CHECKING:
+    from releasekit import git
+
+# hatchling imports this module whenever it collects build hooks, including builds that
+# enable another plugin's hook and not this one: what the checks need is imported when
+# initialize() runs, so such a build pays for one small module.
 
 
 class _GitAnswers:
@@ -60,6 +62,8 @@ def _release_tag(answers: _GitAnswers, root: Path, prefix: str | None) -> git.Re
     tags at HEAD, which is what is kept. A :class:`TagError` (two tags at HEAD) is not
     kept: it is raised again.
     """
+    from releasekit import git
+
     from_env = git.release_tag_from_env(prefix)
     if from_env is not None:
         return from_env
@@ -70,6 +74,8 @@ def _release_tag(answers: _GitAnswers, root: Path, prefix: str | None) -> git.Re
 
 def _dirty_files(answers: _GitAnswers, root: Path) -> list[str]:
     """:func:`git.dirty_files`, asked once per build invocation."""
+    from releasekit import git
+
     if answers.dirty is None:
         answers.dirty = git.dirty_files(root)
     return list(answers.dirty)
@@ -83,6 +89,11 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         if version == "editable":  # pip install -e . is development, never a release
             return
+        from releasekit import git, guard
+        from releasekit.config import hook_options, parse_config
+        from releasekit.errors import TagError
+        from releasekit.version import try_normalize
+
         config = parse_config(self.metadata.config, self.root)
         options = hook_options(self.config)
         root = Path(self.root)

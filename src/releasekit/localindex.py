@@ -168,7 +168,7 @@ class LocalIndex(LoopbackServer):
             what="the local index (pypiserver)",
             hint=f"the server needs pypiserver[passlib] in {python}",
             last_try=last_try,
-            env={"PYTHONUNBUFFERED": "1"},
+            env={"PYTHONUNBUFFERED": "1", **venvs.WRITE_BYTECODE},
         )
 
 

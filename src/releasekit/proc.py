@@ -22,6 +22,7 @@ keep releasekit reading forever).
 
 from __future__ import annotations
 
+import contextlib
 import locale
 import os
 import re
@@ -41,8 +42,10 @@ __all__ = [
     "OIDC_VARIABLES",
     "Log",
     "child_env",
+    "drop_prestarted",
     "is_secret",
     "pep517_runner",
+    "prestart",
     "redact",
     "run",
     "scrub",
@@ -144,8 +147,15 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+# Lines tools end their output with that say nothing of the cause (npm's pointer to its log)
+_TRAILERS = ("A complete log of this run can be found in",)
+
+
 def _last_line(output: str) -> str:
-    return next((line.strip() for line in reversed(output.splitlines()) if line.strip()), "")
+    """The last line that says something: what a failed command's message quotes."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    said = [line for line in lines if not any(t in line for t in _TRAILERS)]
+    return (said or lines or [""])[-1]
 
 
 def split_command(
@@ -197,20 +207,24 @@ def run(
     full_env = child_env(env)
     secrets = (*secrets, *_environ_secrets())
     log(redact(f"$ {shlex.join(argv)}", secrets))
-    try:
-        child = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=full_env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=_POSIX,
-        )
-    except FileNotFoundError:
-        raise error(f"{what} failed: {argv[0]} not found", hint or "install it first") from None
-    assert child.stdout is not None
-    reader = _Reader(child.stdout.fileno())
+    warm = _take_warm(argv, full_env, cwd)
+    if warm is not None:
+        child, reader = warm.go(argv[len(warm.argv) :])
+    else:
+        try:
+            child = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=full_env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=_POSIX,
+            )
+        except FileNotFoundError:
+            raise error(f"{what} failed: {argv[0]} not found", hint or "install it first") from None
+        assert child.stdout is not None
+        reader = _Reader(child.stdout.fileno())
     try:
         exited = _wait_unreaped(child, timeout)
         # Whatever is left in the command's group now is a leftover (a forked server, a
@@ -222,6 +236,7 @@ def run(
         child.wait()
         raise
     if reader.wait(GRACE_SECONDS):
+        assert child.stdout is not None
         child.stdout.close()
     else:  # a process that left the group (setsid) holds the pipe: not worth a hang
         log(f"note: a process started by {what} still holds its output: not waiting for it")
@@ -243,6 +258,169 @@ def run(
         detail = f": {last}" if last else ""
         raise error(f"{what} failed (exit {child.returncode}){detail}", hint)
     return output
+
+
+# --- processes started ahead of their run -------------------------------------------------
+
+# Runs as ``python -c _WARM_SCRIPT MODULE PRELOAD... -- ARGS...``: imports the modules a tool
+# needs (what takes most of a Python tool's start: twine imports for ~0.3 s), then waits
+# for one line on stdin: a JSON list of the arguments that follow ARGS (those not known
+# when it was started). Then it runs ``python -m MODULE ARGS MORE`` as that command line
+# would. EOF (the parent has exited, or dropped it) ends it without running anything. The
+# command line and the environment are fixed when it starts, so /proc and ps show what
+# runs, and a credential the run needs is in its environment from exec, as for any child.
+_WARM_SCRIPT = """\
+import importlib, json, os, runpy, sys
+
+split = sys.argv.index("--")
+module, preload, args = sys.argv[1], sys.argv[2:split], sys.argv[split + 1 :]
+for name in preload:
+    try:
+        importlib.import_module(name)
+    except Exception:  # the run itself reports what is wrong, as a cold start would
+        pass
+line = sys.stdin.readline()
+if not line:
+    sys.exit(0)
+sys.argv = [module, *args, *json.loads(line)]
+sys.stdin.close()
+sys.stdin = open(os.devnull)
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
+
+
+class _Warm:
+    """``python -m MODULE ARGS...`` started ahead, its imports done, waiting to be told
+    the rest of its arguments and to go."""
+
+    def __init__(
+        self, argv: list[str], preload: Sequence[str], env: dict[str, str], cwd: Path | None
+    ) -> None:
+        self.argv = argv
+        self.env = env
+        self.cwd = cwd
+        self.stamp = _stamp(argv[0])
+        self.child = subprocess.Popen(
+            [argv[0], "-c", _WARM_SCRIPT, argv[2], *preload, "--", *argv[3:]],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=_POSIX,
+        )
+        assert self.child.stdout is not None
+        self.reader = _Reader(self.child.stdout.fileno())
+
+    def serves(self, argv: Sequence[str], env: Mapping[str, str], cwd: Path | None) -> bool:
+        """Whether running ``argv`` with ``env`` in ``cwd`` now would start exactly this:
+        the same command (this one's arguments first), environment, working directory and
+        interpreter file."""
+        return (
+            list(argv[: len(self.argv)]) == self.argv
+            and dict(env) == self.env
+            and cwd == self.cwd
+            and self.stamp is not None
+            and self.stamp == _stamp(self.argv[0])
+        )
+
+    def go(self, more: Sequence[str]) -> tuple[subprocess.Popen[bytes], _Reader]:
+        import json
+
+        assert self.child.stdin is not None
+        try:
+            self.child.stdin.write((json.dumps(list(more)) + "\n").encode())
+            self.child.stdin.close()
+        except OSError:  # it died meanwhile: run reports its exit status and output
+            pass
+        return self.child, self.reader
+
+    def drop(self) -> None:
+        if self.child.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.child.stdin.close()
+        _stop_group(self.child)
+        self.child.wait()
+
+
+_warm: list[_Warm] = []
+_warm_lock = threading.Lock()
+_warm_exit_hooked = False
+_MAX_WARM = 4
+
+
+def prestart(
+    args: Sequence[str | os.PathLike[str]],
+    *,
+    preload: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> None:
+    """Start ``args`` (``[python, "-m", module, ...]``) now, so that a later :func:`run` of
+    it finds its imports done. ``preload``: the modules to import meanwhile.
+
+    The run must be the same command (it may add arguments at the end: the files twine
+    checks are not built yet), with the same ``env`` and ``cwd``, from an unchanged
+    ``os.environ``; anything else starts afresh (and this process ends). The environment
+    is fixed at the start, as :func:`run` would give it (``env`` on the scrubbed
+    ``os.environ``): a credential for the one upload is in that one process only, as ever.
+
+    For a tool whose start is slow (twine imports for ~0.3 s) and that runs after other
+    work (twine check after the build, the next index's upload while the last one is
+    verified): the import overlaps with that work. A process no run takes ends when
+    releasekit exits.
+    """
+    global _warm_exit_hooked
+    argv = [os.fspath(a) for a in args]
+    if len(argv) < 3 or argv[1] != "-m":  # not a Python module run: nothing to prepare
+        return
+    full_env = child_env(env)
+    with _warm_lock:
+        if any(w.serves(argv, full_env, cwd) and w.argv == argv for w in _warm):
+            return
+        while len(_warm) >= _MAX_WARM:
+            _warm.pop(0).drop()
+        try:
+            _warm.append(_Warm(argv, preload, full_env, cwd))
+        except OSError:  # not there: the run itself will say so
+            return
+        if not _warm_exit_hooked:
+            import atexit
+
+            atexit.register(drop_prestarted)
+            _warm_exit_hooked = True
+
+
+def drop_prestarted() -> None:
+    """Stop every process :func:`prestart` started that no run took (idempotent)."""
+    with _warm_lock:
+        spares = list(_warm)
+        _warm.clear()
+    for spare in spares:
+        spare.drop()
+
+
+def _take_warm(argv: Sequence[str], env: Mapping[str, str], cwd: Path | None) -> _Warm | None:
+    """The prestarted process that is exactly this run, if one waits; else ``None``."""
+    if not _warm:
+        return None
+    with _warm_lock:
+        found = next((w for w in _warm if w.serves(argv, env, cwd)), None)
+        if found is None:
+            return None
+        _warm.remove(found)
+    if found.child.poll() is None:
+        return found
+    found.drop()
+    return None
+
+
+def _stamp(path: str) -> tuple[int, int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 class _Reader:

@@ -39,7 +39,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Callable
 
-from releasekit import attest, proc
+from releasekit import attest, proc, venvs
 from releasekit.config import IndexConfig
 from releasekit.errors import PublishError
 from releasekit.index import RemoteFile, project_files
@@ -55,6 +55,7 @@ __all__ = [
     "UploadPlan",
     "credentials_env",
     "plan_upload",
+    "prestart_upload",
     "publish",
     "upload",
     "upload_env",
@@ -234,43 +235,13 @@ def upload(
     comes back (output, messages) has the credentials scrubbed out. A failure raises
     :class:`UploadError`, which says which file twine stopped at and what the index said.
     """
-    environ = os.environ if environ is None else environ
-    extra = upload_env(index, environ)
-    secrets = [
-        value
-        for name, value in extra.items()
-        if value and name.upper().endswith(("_PASSWORD", "_TOKEN"))
-    ]
-    # twine --verbose prints the username; a real one (not PyPI's __token__) is kept out too
-    username = extra.get("TWINE_USERNAME", "")
-    if len(username) >= 4 and username != "__token__":
-        secrets.append(username)
-    # PEP 740: when dist/ holds an attestation for each file (attestations = true signed
-    # them once, see releasekit.attest), every upload carries them, to every index. twine
-    # only attaches the ones it is given on the command line. pypiserver (rehearsals)
-    # accepts the extra form field and ignores it; only PyPI and TestPyPI keep them.
-    attestations = attest.attestations_for(paths)
-    if attestations:
+    argv, env, secrets = _upload_command(paths, index, twine=twine, environ=environ)
+    if "--attestations" in argv:
         kept = attest.is_pypi(index.publish_url)
         log(
             "uploading each file with its PEP 740 attestation"
             + ("" if kept else " (an index other than PyPI or TestPyPI may ignore them)")
         )
-    argv = [
-        *twine,
-        "--no-color",
-        "upload",
-        "--non-interactive",
-        "--disable-progress-bar",
-        "--verbose",  # the index's own words when it refuses a file ("already exists")
-        *(["--attestations"] if attestations else []),
-        "--repository-url",
-        index.publish_url,
-        *(os.fspath(p) for p in paths),
-        *(os.fspath(a) for a in attestations),
-    ]
-    # Wide output, so twine's error line stays one line we can quote.
-    env = {**extra, "NO_COLOR": "1", "COLUMNS": "200"}
     captured: list[str] = []
 
     def tee(text: str) -> None:
@@ -292,6 +263,71 @@ def upload(
         raise _upload_error(
             output, [Path(p).name for p in paths], index, proc.redact(exc.message, secrets)
         ) from None
+
+
+# What a twine upload imports before it can send (most of its ~0.4 s start)
+_TWINE_UPLOAD_PRELOAD = ("twine.__main__", "twine.commands.upload")
+
+
+def prestart_upload(
+    paths: Sequence[Path],
+    index: IndexConfig,
+    *,
+    twine: Sequence[str],
+    environ: Mapping[str, str] | None = None,
+) -> None:
+    """Start the twine that :func:`upload` of ``paths`` to ``index`` will run, now.
+
+    While the test index is verified and installed from, the prod upload's twine imports:
+    when the upload comes, it starts at once. Exactly the process :func:`upload` would
+    start, with ``index``'s credentials only (see :func:`releasekit.proc.prestart`); if the
+    upload turns out different (other files), it is not used.
+    """
+    argv, env, _ = _upload_command(paths, index, twine=twine, environ=environ)
+    proc.prestart(argv, preload=_TWINE_UPLOAD_PRELOAD, env=env)
+
+
+def _upload_command(
+    paths: Sequence[Path],
+    index: IndexConfig,
+    *,
+    twine: Sequence[str],
+    environ: Mapping[str, str] | None,
+) -> tuple[list[str], dict[str, str], list[str]]:
+    """The ``twine upload`` command line for ``paths``, what it adds to the environment
+    (``index``'s credentials), and the values to keep out of any output."""
+    environ = os.environ if environ is None else environ
+    extra = upload_env(index, environ)
+    secrets = [
+        value
+        for name, value in extra.items()
+        if value and name.upper().endswith(("_PASSWORD", "_TOKEN"))
+    ]
+    # twine --verbose prints the username; a real one (not PyPI's __token__) is kept out too
+    username = extra.get("TWINE_USERNAME", "")
+    if len(username) >= 4 and username != "__token__":
+        secrets.append(username)
+    # PEP 740: when dist/ holds an attestation for each file (attestations = true signed
+    # them once, see releasekit.attest), every upload carries them, to every index. twine
+    # only attaches the ones it is given on the command line. pypiserver (rehearsals)
+    # accepts the extra form field and ignores it; only PyPI and TestPyPI keep them.
+    attestations = attest.attestations_for(paths)
+    argv = [
+        *twine,
+        "--no-color",
+        "upload",
+        "--non-interactive",
+        "--disable-progress-bar",
+        "--verbose",  # the index's own words when it refuses a file ("already exists")
+        *(["--attestations"] if attestations else []),
+        "--repository-url",
+        index.publish_url,
+        *(os.fspath(p) for p in paths),
+        *(os.fspath(a) for a in attestations),
+    ]
+    # Wide output, so twine's error line stays one line we can quote.
+    env = {**extra, "NO_COLOR": "1", "COLUMNS": "200", **venvs.WRITE_BYTECODE}
+    return argv, env, secrets
 
 
 def _upload_error(

@@ -15,10 +15,12 @@ leaves no server behind. A start that fails or is interrupted stops both servers
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
+import threading
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +29,7 @@ from releasekit.config import IndexConfig
 from releasekit.localindex import PYPISERVER_REQUIREMENTS, LocalIndex
 from releasekit.loopback import LoopbackServer
 
-__all__ = ["Rehearsal", "local_indexes", "local_npm_registry", "stop_all"]
+__all__ = ["Rehearsal", "local_indexes", "local_npm_registry", "start_local_indexes", "stop_all"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class Rehearsal:
 
 
 _running: dict[Path, Rehearsal] = {}
+# started by check, waited for by the first session that needs the indexes (publish-test)
+_starting: dict[Path, tuple[Future[Rehearsal], list[str]]] = {}
 _registries: dict[Path, tuple[str, dict[str, str]]] = {}
 _servers: list[LoopbackServer] = []
 _hooked = False
@@ -52,11 +56,37 @@ def _stop_at_exit() -> None:
         _hooked = True
 
 
+def start_local_indexes(state_dir: Path, key: str) -> None:
+    """Start the stand-ins for ``key`` in the background: the build runs meanwhile, and
+    :func:`local_indexes` waits for them (and says what the start said) when needed."""
+    storage = state_dir / "indexes" / key
+    if storage in _running or storage in _starting:
+        return
+    _stopped.clear()
+    said: list[str] = []
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="releasekit-rehearsal")
+    _starting[storage] = (pool.submit(_start, state_dir, key, said.append), said)
+    pool.shutdown(wait=False)
+
+
 def local_indexes(state_dir: Path, key: str, *, log: proc.Log) -> Rehearsal:
     """The running test and prod stand-ins for the build of ``key`` (a commit)."""
     storage = state_dir / "indexes" / key
+    if storage in _starting:
+        future, said = _starting.pop(storage)
+        try:
+            return future.result()
+        finally:
+            for line in said:
+                log(line)
     if storage in _running:
         return _running[storage]
+    _stopped.clear()
+    return _start(state_dir, key, log)
+
+
+def _start(state_dir: Path, key: str, log: proc.Log) -> Rehearsal:
+    storage = state_dir / "indexes" / key
     if storage.parent.is_dir():  # an earlier commit's rehearsal is of no further use
         for other in storage.parent.iterdir():
             if other != storage:
@@ -72,6 +102,8 @@ def local_indexes(state_dir: Path, key: str, *, log: proc.Log) -> Rehearsal:
         for name in ("test", "prod")
     }
     _stop_at_exit()
+    if _stopped.is_set():  # stop_all ran while this start was on its way: start nothing
+        raise KeyboardInterrupt
     _servers.extend(servers.values())
     log("rehearsal: starting a local test index and a local prod index (pypiserver)")
     try:
@@ -122,8 +154,16 @@ def _prefixed(log: proc.Log, name: str) -> proc.Log:
     return lambda message: log(f"rehearsal {name}: {message}")
 
 
+_stopped = threading.Event()
+
+
 def stop_all() -> None:
     """Stop every local index this process started (idempotent; safe from a signal handler)."""
+    _stopped.set()
+    for future, _ in list(_starting.values()):  # a start under way finishes first
+        with contextlib.suppress(BaseException):
+            future.result()
+    _starting.clear()
     _running.clear()
     _registries.clear()
     while _servers:

@@ -427,9 +427,15 @@ def _check(ctx: Context) -> None:
             f"{tag_for(version, ctx.config.tag_prefix)} (not created)"
         )
     _check_changelog(ctx, version)
-    indexes, _ = _targets(ctx)
-    for index in _indexes_for(ctx.config, version, indexes):
-        ctx.log(_index_state(index, ctx.name, version))
+    if ctx.options.rehearse:  # the stand-ins start while the build runs; the plan reads them
+        from releasekit.rehearsal import start_local_indexes
+
+        start_local_indexes(ctx.state_dir / "rehearsal", git.head_commit(ctx.root) or "no-commit")
+        ctx.log("rehearsal: local test and prod indexes starting (the release plan reads them)")
+    else:
+        indexes, _ = _targets(ctx)
+        for index in _indexes_for(ctx.config, version, indexes):
+            ctx.log(_index_state(index, ctx.name, version))
     _run_check_sessions(ctx)
     _run_check_commands(ctx)
 
@@ -848,6 +854,15 @@ def _publish(ctx: Context, target: str, plan: ReleasePlan | None = None) -> None
         log=ctx.log,
         verify_timeout=ctx.config.propagation_timeout,
     )
+    prod = plan.target("prod") if target == "test" else None
+    if prod is not None and prod.verdict is not Verdict.SKIP and prod.uploads:
+        # the prod upload's twine starts importing now, while the test index is checked
+        core.prestart_upload(
+            [ctx.dist_dir / f.filename for f in manifest.files if f.filename in prod.uploads],
+            indexes["prod"],
+            twine=[*ctx.tools(), "-m", "twine"],
+            environ=environ,
+        )
     journal = Journal(ctx.dist_dir)
     for item in result.files:
         if item.outcome is core.Outcome.UPLOADED:

@@ -168,12 +168,24 @@ print(json.dumps([str(tag) for tag in tags.sys_tags()]))
 """
 
 
+_tags_cache: dict[str, list[str]] = {}
+_markers_cache: dict[str, dict[str, str]] = {}
+
+
 def interpreter_tags(python: str | None) -> list[str]:
     """The wheel tags ``python`` accepts, most preferred first (what an installer ranks by).
 
     ``packaging`` is pure Python, so the copy releasekit runs with is put on the target
-    interpreter's path for this one question; the target needs nothing installed.
+    interpreter's path for this one question; the target needs nothing installed. Asked
+    once per interpreter and process (smoke-install and each publish step ask again).
     """
+    key = python or ""
+    if key not in _tags_cache:
+        _tags_cache[key] = _interpreter_tags(python)
+    return list(_tags_cache[key])
+
+
+def _interpreter_tags(python: str | None) -> list[str]:
     import packaging
 
     interpreter = venvs.find_python(python) if python else sys.executable
@@ -231,6 +243,22 @@ def marker_environment(python: Path) -> dict[str, str]:
         f"{python} printed no marker environment (got {output.strip()[-200:]!r})",
         "check that it is a working Python >= 3.9",
     )
+
+
+def _markers(venv: venvs.Venv, python: str | None) -> dict[str, str]:
+    """The marker environment of ``venv``: that of the Python it was made from, which a
+    venv shares. Asked once per Python and process; the running Python answers in-process
+    (the same values its venv's interpreter would print)."""
+    key = python or ""
+    if key not in _markers_cache:
+        if python is None:
+            from packaging.markers import default_environment
+
+            found = {str(k): str(v) for k, v in default_environment().items()}
+        else:
+            found = marker_environment(venv.python)
+        _markers_cache[key] = found
+    return dict(_markers_cache[key])
 
 
 def dependencies(
@@ -326,10 +354,16 @@ def _label(env: Mapping[str, str], python: str | None) -> str:
 
 
 def _find_links_env(find_links: Sequence[str]) -> dict[str, str]:
-    """Extra local wheel directories for both installers (pip splits on spaces, uv on commas)."""
+    """Extra local wheel directories for both installers (pip splits on spaces, uv on commas),
+    before the user's own (which stay)."""
     if not find_links:
         return {}
-    return {"PIP_FIND_LINKS": " ".join(find_links), "UV_FIND_LINKS": ",".join(find_links)}
+    pip = [*find_links, os.environ.get("PIP_FIND_LINKS", "")]
+    uv = [*find_links, os.environ.get("UV_FIND_LINKS", "")]
+    return {
+        "PIP_FIND_LINKS": " ".join(filter(None, pip)),
+        "UV_FIND_LINKS": ",".join(filter(None, uv)),
+    }
 
 
 def _no_cache(venv: venvs.Venv) -> list[str]:
@@ -661,7 +695,7 @@ def smoke_wheel(
         )
     purpose = "for the smoke install" + (f" from {from_index}" if from_index else "")
     venv = _create(_venv_dir(workdir, "smoke", python), python, log, purpose)
-    env = marker_environment(venv.python)
+    env = _markers(venv, python)
     label = _label(env, python)
     install_env = _find_links_env(find_links)
     if from_index is None:
@@ -751,7 +785,7 @@ def smoke_sdist(
     want = normalize(version)
     _verify_hash(sdist, sha256)
     venv = _create(_venv_dir(workdir, "smoke-sdist", python), python, log, "for the sdist build")
-    env = marker_environment(venv.python)
+    env = _markers(venv, python)
     label = _label(env, python)
     requires = _build_requires(sdist)
     needs = f" (installs its build requirements: {', '.join(requires)})" if requires else ""

@@ -24,7 +24,7 @@ from pathlib import Path
 from releasekit import proc
 from releasekit.errors import ReleasekitError
 
-__all__ = ["Venv", "create", "ensure", "find_python", "find_uv", "tools_python"]
+__all__ = ["WRITE_BYTECODE", "Venv", "create", "ensure", "find_python", "find_uv", "tools_python"]
 
 # Newest first: what tools_python tries when the running Python is too old.
 TOOLS_PYTHONS = ("3.13", "3.12", "3.11", "3.10")
@@ -33,6 +33,13 @@ _UV_FIND_ENV = {"UV_PYTHON_DOWNLOADS": "never", "UV_NO_CONFIG": "1"}
 _VERSION_SPEC = re.compile(r"(?:python)?(?P<major>\d+)\.(?P<minor>\d+)")
 _PROBE = "import sys; print(sys.version_info[:2])"
 _PROBE_SECONDS = 30.0
+
+
+# For the tools run from releasekit's own kept environments (twine, pypiserver): let them
+# write their ``.pyc`` files even where ``PYTHONDONTWRITEBYTECODE`` is set (CI images often
+# set it). Otherwise every start compiles every module it imports again: twine starts in
+# 0.8 s instead of 0.4 s. The files land in those environments under ``.nox``, nowhere else.
+WRITE_BYTECODE = {"PYTHONDONTWRITEBYTECODE": ""}
 
 
 def find_uv() -> str | None:
@@ -238,10 +245,20 @@ class Venv:
         env: Mapping[str, str] | None = None,
         log: proc.Log | None = None,
         error: type[ReleasekitError] = ReleasekitError,
+        compile_bytecode: bool = False,
     ) -> None:
-        """Install ``requirements``; ``index_url`` replaces the installer's default index."""
+        """Install ``requirements``; ``index_url`` replaces the installer's default index.
+
+        ``compile_bytecode``: write the ``.pyc`` files of everything installed now (pip
+        always does; uv only when asked), for an environment made afresh whose tools start
+        more than once (a build backend), wherever ``PYTHONDONTWRITEBYTECODE`` is set, as
+        in many CI images. Environments kept between runs are better served by
+        :data:`WRITE_BYTECODE` in the environment of their tools: only what is imported
+        gets compiled, once.
+        """
         if self.uv:
             argv = [self.uv, "pip", "install", "--python", str(self.python), "--quiet"]
+            argv += ["--compile-bytecode"] if compile_bytecode else []
         else:
             argv = [
                 str(self.python),

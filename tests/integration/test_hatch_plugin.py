@@ -385,9 +385,7 @@ def test_the_same_commit_builds_the_same_bytes_with_or_without_the_tag(
 
 
 @pytest.fixture
-def sdist_tree(
-    tagged_dists: tuple[subprocess.CompletedProcess[str], Path], tmp_path: Path
-) -> Path:
+def sdist_tree(tagged_dists: tuple[subprocess.CompletedProcess[str], Path], tmp_path: Path) -> Path:
     """A fresh unpacked copy of the sdist built at v1.2.0 (no .git, a PKG-INFO)."""
     _, out = tagged_dists
     return unpack_sdist(out / "demo-1.2.0.tar.gz", tmp_path / "unpacked")

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -263,3 +264,119 @@ def test_credential_values_never_show_in_output(secret_environ: dict[str, str]) 
 
 def test_redact_replaces_the_longest_secret_first() -> None:
     assert proc.redact("token abc123456 end", ["abc", "abc123456"]) == "token *** end"
+
+
+# --- prestart: a `python -m module` started ahead of its run ---------------------------------
+
+# A module that reports what a run of it sees: argv, cwd, environment, stdin, and whether it
+# was imported before the run (the prestart's preload), then exits with the code it is given.
+REPORTER = """\
+import json, os, sys
+report = {
+    "argv": sys.argv[1:],
+    "cwd": os.getcwd(),
+    "env": dict(os.environ),
+    "stdin": sys.stdin.read(),
+    "main": __name__,
+    "preloaded": "rk_preloaded_mod" in sys.modules,
+}
+with open(report["argv"][0], "w") as handle:
+    json.dump(report, handle)
+print("ran", " ".join(sys.argv[1:]))
+sys.exit(int(report["argv"][1]))
+"""
+
+
+@pytest.fixture
+def reporter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """``[python, "-m", "rk_reporter"]`` runnable from anywhere (PYTHONPATH)."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "rk_reporter.py").write_text(REPORTER)
+    (lib / "rk_preloaded_mod.py").write_text("VALUE = 1\n")
+    monkeypatch.setenv("PYTHONPATH", str(lib))
+    yield [PY, "-m", "rk_reporter"]
+    proc.drop_prestarted()
+
+
+def _report(path: Path) -> dict[str, object]:
+    data: dict[str, object] = json.loads(path.read_text())
+    return data
+
+
+def test_a_prestarted_run_is_the_run_it_stands_for(
+    reporter: list[str], secret_environ: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    given = {"GIVEN": "secretvalue1"}
+    cold = proc.run([*reporter, tmp_path / "cold.json", "0"], what="cold", cwd=out, env=given)
+    proc.prestart(reporter, preload=["rk_preloaded_mod"], env=given, cwd=out)
+    warm = proc.run([*reporter, tmp_path / "warm.json", "0"], what="warm", cwd=out, env=given)
+    assert cold.replace("cold.json", "X") == warm.replace("warm.json", "X")
+    first, second = _report(tmp_path / "cold.json"), _report(tmp_path / "warm.json")
+    assert second["preloaded"] is True and first["preloaded"] is False
+    assert second["main"] == "__main__" and second["stdin"] == ""
+    assert second["cwd"] == first["cwd"] == str(out)
+    assert second["argv"] == [str(tmp_path / "warm.json"), "0"]
+    env = second["env"]
+    assert isinstance(env, dict) and env["GIVEN"] == "secretvalue1"
+    assert not set(SECRETS) & set(env)  # scrubbed, like every child
+    assert env == first["env"]
+
+
+def test_a_prestarted_run_fails_as_a_cold_one(reporter: list[str], tmp_path: Path) -> None:
+    proc.prestart(reporter)
+    with pytest.raises(ReleasekitError) as info:
+        proc.run([*reporter, tmp_path / "r.json", "3"], what="the reporter")
+    assert info.value.message.startswith("the reporter failed (exit 3): ran ")
+
+
+def test_a_prestarted_process_is_used_once_and_not_after_the_environment_changed(
+    reporter: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proc.prestart(reporter, preload=["rk_preloaded_mod"])
+    proc.run([*reporter, tmp_path / "1.json", "0"], what="first")
+    proc.run([*reporter, tmp_path / "2.json", "0"], what="second")  # none left: a cold start
+    assert _report(tmp_path / "1.json")["preloaded"] is True
+    assert _report(tmp_path / "2.json")["preloaded"] is False
+    proc.prestart(reporter, preload=["rk_preloaded_mod"])
+    monkeypatch.setenv("RK_CHANGED_SINCE", "1")
+    proc.run([*reporter, tmp_path / "3.json", "0"], what="third")
+    third = _report(tmp_path / "3.json")
+    assert third["preloaded"] is False  # started afresh: it must see the new variable
+    env = third["env"]
+    assert isinstance(env, dict) and env["RK_CHANGED_SINCE"] == "1"
+
+
+def test_only_the_same_command_environment_and_directory_take_it(
+    reporter: list[str], tmp_path: Path
+) -> None:
+    """The command may only grow at the end (the files twine checks are built later)."""
+    upload = {"TWINE_PASSWORD": "pw-for-this-one-index"}
+    proc.prestart([*reporter, tmp_path / "a.json"], preload=["rk_preloaded_mod"], env=upload)
+    (spare,) = proc._warm
+    environ = Path(f"/proc/{spare.child.pid}/environ")
+    if environ.exists():  # the credential is in its environment from exec, as for any child
+        assert b"TWINE_PASSWORD=pw-for-this-one-index" in environ.read_bytes().split(b"\0")
+    runs = [
+        ([*reporter, tmp_path / "b.json", "0"], upload, None),  # another command
+        ([*reporter, tmp_path / "a.json", "0"], {"TWINE_PASSWORD": "other"}, None),
+        ([*reporter, tmp_path / "a.json", "0"], upload, tmp_path),  # another directory
+        ([*reporter, tmp_path / "a.json", "0"], upload, None),  # this one
+    ]
+    for argv, env, cwd in runs:
+        proc.run(argv, what="r", env=env, cwd=cwd)
+        preloaded = _report(Path(argv[3]))["preloaded"]
+        assert preloaded is (argv == runs[-1][0] and cwd is None and env == upload)
+    assert proc._warm == []
+
+
+def test_an_unused_prestarted_process_is_stopped(reporter: list[str]) -> None:
+    proc.prestart(reporter)
+    (spare,) = proc._warm
+    pid = spare.child.pid
+    proc.drop_prestarted()
+    assert not _alive(pid)
+    proc.prestart(["twine"])  # not a `python -m` command: nothing to start
+    assert proc._warm == []
