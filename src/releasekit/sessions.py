@@ -21,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -87,7 +88,8 @@ def register(*, python: str | None = None) -> None:
 
 
 _tools_python: str | None = None
-_tools_cache: dict[Path, list[str]] = {}
+_tools_cache: dict[tuple[Path, tuple[str, ...]], list[str]] = {}
+_tools_lock = threading.Lock()
 
 
 # --- options and context -------------------------------------------------------------------
@@ -182,21 +184,26 @@ class Context:
         Found once per nox process: on a nox that runs on Python 3.9 the lookup of a newer
         Python (twine 7 needs 3.10) costs a second, and the sessions of ``release`` share it.
         """
-        if self.state_dir not in _tools_cache:
+        with _tools_lock:  # check may be making it in the background
+            return self._tools()
+
+    def _tools(self) -> list[str]:
+        requirements = list(TOOLS) if find_uv() else [*TOOLS, "build>=1.2"]
+        if self.config.attestations:  # signing runs next to twine, never in nox's env
+            from releasekit import attest
+
+            requirements += attest.REQUIREMENTS
+        key = (self.state_dir, tuple(requirements))  # members may differ on attestations
+        if key not in _tools_cache:
             python, why = venvs.tools_python(_tools_python)
             if python != sys.executable:
                 self.log(why)
-            requirements = list(TOOLS) if find_uv() else [*TOOLS, "build>=1.2"]
-            if self.config.attestations:  # signing runs next to twine, never in nox's env
-                from releasekit import attest
-
-                requirements += attest.REQUIREMENTS
             venv = venvs.ensure(
                 self.state_dir / "tools", requirements, python=python, log=self.log,
                 name="the tools venv (twine)",
             )  # fmt: skip
-            _tools_cache[self.state_dir] = [str(venv.python)]
-        return _tools_cache[self.state_dir]
+            _tools_cache[key] = [str(venv.python)]
+        return _tools_cache[key]
 
     def record_step(self, step: str) -> None:
         path = self.dist_dir / STEPS_FILE
@@ -388,7 +395,21 @@ def check(session: Any) -> None:
     """Check config, clean tree, tag == version, changelog, the project's own test sessions,
     and what the indexes already have."""
     with _session(session, "check") as run:
+        if "build" in _requested(session) or "release" in _requested(session):
+            # the build needs the tools venv: made (or found) while the checks run
+            threading.Thread(target=_quietly(run.contexts[0].tools), daemon=True).start()
         run.each(_check)
+
+
+def _quietly(action: Callable[[], object]) -> Callable[[], None]:
+    """``action`` for a background thread: a failure is left for the step that needs it,
+    which calls it again and reports it."""
+
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            action()
+
+    return run
 
 
 def _check(ctx: Context) -> None:
@@ -1001,11 +1022,15 @@ def _scope(ctx: Context) -> tuple[str, ...]:
     ``nox -s publish-test`` alone tries the test index (untagged is fine there); a run that
     will go on to prod is judged on both before the first upload.
     """
-    config = getattr(getattr(ctx.session, "_runner", None), "global_config", None)
-    requested = getattr(config, "sessions", None) or []
-    if any(name in ("publish", "release") for name in requested):
+    if any(name in ("publish", "release") for name in _requested(ctx.session)):
         return ("test", "prod")
     return ("test",)
+
+
+def _requested(session: Any) -> list[str]:
+    """The sessions named on nox's command line (``-s``)."""
+    config = getattr(getattr(session, "_runner", None), "global_config", None)
+    return list(getattr(config, "sessions", None) or [])
 
 
 def _make_plan(
