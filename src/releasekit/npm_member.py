@@ -20,16 +20,19 @@ call the Python steps for a ``pyproject.toml``; the guarantees are the same (see
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from releasekit import git, npm, proc
+from releasekit.config import IndexConfig
 from releasekit.errors import BuildError, TagError
 from releasekit.manifest import DistFile, Manifest
+from releasekit.plan import ReleasePlan, RemoteView, TargetState, make_plan
 from releasekit.version import try_normalize
 from releasekit.workspace import Member, read_package_json
 
-__all__ = ["DIST_NAME", "build", "check", "publish", "read_version", "smoke"]
+__all__ = ["DIST_NAME", "build", "check", "plan", "publish", "read_version", "smoke"]
 
 DIST_NAME = "releasekit-dist"
 
@@ -148,6 +151,42 @@ def smoke(manifest: Manifest, out: Path, *, beside: Sequence[Path] = (), log: pr
         None, manifest.name, manifest.version,
         tarballs=[artifact.path, *beside], log=log,
     )  # fmt: skip
+
+
+def plan(
+    manifest: Manifest,
+    registry_url: str,
+    environ: Mapping[str, str],
+    *,
+    include: bool,
+    tag_prefix: str | None,
+    pre_release: str,
+    rehearse: bool,
+    now: datetime.datetime,
+) -> ReleasePlan:
+    """The plan of an npm member: one target, the registry (named ``npm``), compared by
+    integrity; ``include`` false (a run that stops at the test index) plans no target."""
+
+    def read(index: IndexConfig) -> TargetState:
+        served = npm.registry_state(index.url, manifest.name, manifest.version)
+        if served is None:
+            return TargetState()
+        return TargetState(
+            files={f.filename: RemoteView(None, integrity=served) for f in manifest.files}
+        )
+
+    index = IndexConfig(name="npm", url=registry_url, publish_url=registry_url)
+    oidc = all(environ.get(name) for name in npm.OIDC_VARIABLES)
+    return make_plan(
+        manifest,
+        [index] if include else [],
+        read,
+        tag_prefix=tag_prefix,
+        pre_release=pre_release,
+        rehearse=rehearse,
+        credentials={"npm": bool(environ.get("NODE_AUTH_TOKEN")) or oidc},
+        now=now,
+    )
 
 
 def publish(

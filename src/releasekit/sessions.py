@@ -991,29 +991,11 @@ def _npm_plan(
     *,
     include: bool,
 ) -> ReleasePlan:
-    """The plan of an npm member: one target, the registry, compared by integrity."""
-    from releasekit import npm
-    from releasekit.plan import RemoteView, TargetState
-
-    def read(index: IndexConfig) -> TargetState:
-        served = npm.registry_state(index.url, manifest.name, manifest.version)
-        if served is None:
-            return TargetState()
-        views = {f.filename: RemoteView(None, integrity=served) for f in manifest.files}
-        return TargetState(files=views)
-
-    index = IndexConfig(name="npm", url=registry, publish_url=registry)
-    oidc = all(environ.get(name) for name in npm.OIDC_VARIABLES)
-    return make_plan(
-        manifest,
-        [index] if include else [],
-        read,
-        tag_prefix=ctx.config.tag_prefix,
-        pre_release=ctx.config.pre_release,
-        rehearse=ctx.options.rehearse,
-        credentials={"npm": bool(environ.get("NODE_AUTH_TOKEN")) or oidc},
+    return npm_member.plan(
+        manifest, registry, environ, include=include, tag_prefix=ctx.config.tag_prefix,
+        pre_release=ctx.config.pre_release, rehearse=ctx.options.rehearse,
         now=datetime.datetime.now(datetime.timezone.utc),
-    )
+    )  # fmt: skip
 
 
 def _scope(ctx: Context) -> tuple[str, ...]:
