@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -82,7 +82,6 @@ class Workspace:
     source: Path  # the file that declares it
     members: tuple[Member, ...]  # in release order
     npm_registry: str = DEFAULT_NPM_REGISTRY
-    listed: tuple[str, ...] = field(default=(), compare=False)
 
     def select(self, only: Sequence[str]) -> tuple[Member, ...]:
         """The members named by ``--only`` (paths, as listed or as typed), in release order."""
@@ -146,7 +145,6 @@ def load_workspace(root: Path, declared: tuple[Path, Mapping[str, Any]]) -> Work
         )
         entries = []
     members: list[Member] = []
-    listed: list[str] = []
     for number, entry in enumerate(entries, 1):
         member = problems.check(_member, None, root, entry, f"{where} members[{number}]")
         if member is None:
@@ -157,7 +155,6 @@ def load_workspace(root: Path, declared: tuple[Path, Mapping[str, Any]]) -> Work
             )
             continue
         members.append(member)
-        listed.append(member.rel)
     if source.name == "pyproject.toml" and not any(m.rel == "." for m in members):
         if "project" in load_pyproject(root):  # the root project is released too, first
             root_member = problems.check(_member, None, root, ".", f"{where} (the root project)")
@@ -177,7 +174,7 @@ def load_workspace(root: Path, declared: tuple[Path, Mapping[str, Any]]) -> Work
     problems.raise_any()
     ordered = problems.check(release_order, tuple(members), members)
     problems.raise_any()
-    return Workspace(root, source, tuple(ordered), registry, tuple(listed))
+    return Workspace(root, source, tuple(ordered), registry)
 
 
 def _member(root: Path, entry: object, where: str) -> Member:

@@ -113,7 +113,6 @@ def test_releasekit_toml_with_string_and_table_entries(monorepo: Path) -> None:
     assert workspace.root == monorepo.resolve()
     assert workspace.source == monorepo / "releasekit.toml"
     assert workspace.npm_registry == "https://npm.example.com/registry/"
-    assert workspace.listed == ("packages/core", "packages/python")
     core, python = workspace.members
     assert (core.rel, core.kind, core.name, core.tag_prefix) == (
         "packages/core", "npm", "@event-forge/core", "core-v",
@@ -157,7 +156,6 @@ def test_root_pyproject_declares_and_its_project_is_the_first_member(tmp_path: P
     assert (root.kind, root.name, root.path) == ("python", "demo", tmp_path.resolve())
     assert root.tag_prefix is None  # the root project keeps the plain (optional) "v"
     assert sdk.tag_prefix == "js-sdk-v"
-    assert workspace.listed == ("js-sdk",)
 
 
 def test_root_project_listed_as_dot_is_placed_where_listed(tmp_path: Path) -> None:
