@@ -24,12 +24,14 @@ This module reads files only; it imports nothing beyond the standard library and
 
 from __future__ import annotations
 
+import contextlib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+
+from packaging.utils import canonicalize_name
 
 from releasekit.config import _optional_str, _Problems, _str_list, _url, load_pyproject
 from releasekit.errors import ConfigError, ConfigProblems
@@ -233,16 +235,17 @@ def _python_member(root: Path, path: Path, rel: str, prefix: str | None, where: 
     if prefix is not None and own is not None and prefix != own:
         raise ConfigError(
             f"{where} tag-prefix {prefix!r} disagrees with {rel}/pyproject.toml tag-prefix {own!r}",
-            "set it in one place (the member's own pyproject.toml wins nothing: make them equal)",
+            "set it in one place, or make the two equal",
         )
     effective = prefix if prefix is not None else own
     if effective is None and path != root:
         effective = f"{path.name}-v"
+    from packaging.requirements import InvalidRequirement, Requirement
+
     requires: set[str] = set()
     for text in _python_requirements(project):
-        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
-        if match:
-            requires.add(_canonical(match.group(1)))
+        with contextlib.suppress(InvalidRequirement):  # the build reports it, not the order
+            requires.add(canonicalize_name(Requirement(text).name))
     follows = []
     files = own_table.get("version-files", []) if isinstance(own_table, Mapping) else []
     for item in files if isinstance(files, list) else []:
@@ -252,7 +255,13 @@ def _python_member(root: Path, path: Path, rel: str, prefix: str | None, where: 
             if path not in target.parents:
                 follows.append(target)
     return Member(
-        path, rel, "python", _canonical(name), effective, frozenset(requires), tuple(follows)
+        path,
+        rel,
+        "python",
+        canonicalize_name(name),
+        effective,
+        frozenset(requires),
+        tuple(follows),
     )
 
 
@@ -416,7 +425,3 @@ def _load_toml(path: Path) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}", "fix the syntax error") from None
     return data
-
-
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
