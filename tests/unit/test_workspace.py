@@ -222,7 +222,7 @@ def test_entry_and_own_tag_prefix_that_differ_are_refused(tmp_path: Path) -> Non
         "releasekit.toml members[1] tag-prefix 'py-v' disagrees with python/pyproject.toml "
         "tag-prefix 'python-v'"
     )
-    assert "make them equal" in error.hint
+    assert "make the two equal" in error.hint
 
 
 def test_tag_prefix_must_be_a_string(tmp_path: Path) -> None:
