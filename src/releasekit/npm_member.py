@@ -50,15 +50,10 @@ def read_version(member: Member) -> str:
     return version
 
 
-def tag_at_head(member: Member) -> git.ReleaseTag | None:
-    """The member's release tag at HEAD (or named by the CI's tag variable)."""
-    return git.release_tag(member.path, member.tag_prefix)
-
-
 def check(member: Member, *, rehearse: bool, log: proc.Log) -> tuple[str, git.ReleaseTag | None]:
     """The version and release tag of ``member``, checked to agree."""
     version = read_version(member)
-    tag = tag_at_head(member)
+    tag = git.release_tag(member.path, member.tag_prefix)
     if tag is not None and try_normalize(version) != tag.version:
         raise TagError(
             f"{member.rel}/package.json says {version}, but release tag {tag.name} is "

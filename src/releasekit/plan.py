@@ -79,9 +79,10 @@ class TargetState:
 @dataclass(frozen=True)
 class FileState:
     filename: str
-    sha256: str
+    sha256: str  # ours, as ``digest`` names it
     holding: Holding
-    remote_sha256: str | None = None
+    remote_sha256: str | None = None  # theirs, the same kind of digest
+    digest: str = "sha256"  # "integrity" for an npm tarball: the sha512 a registry serves
 
 
 @dataclass(frozen=True)
@@ -296,28 +297,28 @@ def file_state(item: DistFile, remote: RemoteView | None) -> FileState:
     by the sha512 integrity a registry serves."""
     if remote is None:
         return FileState(item.filename, item.sha256, Holding.MISSING)
-    ours, theirs = item.sha256, remote.sha256
     if item.integrity is not None:
-        ours, theirs = item.integrity, remote.integrity
+        ours, theirs, digest = item.integrity, remote.integrity, "integrity"
+        same = theirs == ours
+    else:
+        ours, theirs, digest = item.sha256, remote.sha256, "sha256"
+        same = theirs is not None and theirs.lower() == ours.lower()
     if theirs is None:
-        return FileState(item.filename, ours, Holding.UNVERIFIABLE)
-    same = theirs == ours if item.integrity is not None else theirs.lower() == ours.lower()
-    if same:
-        return FileState(item.filename, item.sha256, Holding.IDENTICAL, theirs)
-    return FileState(item.filename, ours, Holding.CONFLICTING, theirs)
+        return FileState(item.filename, ours, Holding.UNVERIFIABLE, digest=digest)
+    holding = Holding.IDENTICAL if same else Holding.CONFLICTING
+    return FileState(item.filename, ours, holding, theirs, digest)
 
 
 def conflict_message(state: FileState) -> str:
     """Why a conflicting or unverifiable file stops the release."""
-    npm = state.sha256.startswith("sha512-")  # an npm tarball, compared by integrity
-    digest, width = ("integrity", 20) if npm else ("sha256", 12)
+    width = 20 if state.digest == "integrity" else 12
     if state.holding is Holding.UNVERIFIABLE:
         return (
-            f"{state.filename} is already there but the index gave no {digest} to compare "
-            f"with ours ({state.sha256[:width]}…)"
+            f"{state.filename} is already there but the index gave no {state.digest} to "
+            f"compare with ours ({state.sha256[:width]}…)"
         )
     return (
-        f"{state.filename} is already there with {digest} "
+        f"{state.filename} is already there with {state.digest} "
         f"{(state.remote_sha256 or '')[:width]}…, ours is {state.sha256[:width]}…"
     )
 

@@ -87,10 +87,7 @@ def local_indexes(state_dir: Path, key: str, *, log: proc.Log) -> Rehearsal:
 
 def _start(state_dir: Path, key: str, log: proc.Log) -> Rehearsal:
     storage = state_dir / "indexes" / key
-    if storage.parent.is_dir():  # an earlier commit's rehearsal is of no further use
-        for other in storage.parent.iterdir():
-            if other != storage:
-                shutil.rmtree(other, ignore_errors=True)
+    _forget_other_commits(storage)
     python = venvs.ensure(
         state_dir / "pypiserver-venv",
         list(PYPISERVER_REQUIREMENTS),
@@ -136,10 +133,7 @@ def local_npm_registry(state_dir: Path, key: str, *, log: proc.Log) -> tuple[str
     storage = state_dir / "npm" / key
     if storage in _registries:
         return _registries[storage]
-    if storage.parent.is_dir():
-        for other in storage.parent.iterdir():
-            if other != storage:
-                shutil.rmtree(other, ignore_errors=True)
+    _forget_other_commits(storage)
     server = LocalRegistry(state_dir, storage, log=_prefixed(log, "npm"))
     _stop_at_exit()
     _servers.append(server)
@@ -148,6 +142,14 @@ def local_npm_registry(state_dir: Path, key: str, *, log: proc.Log) -> tuple[str
     environ = {**os.environ, **server.credentials()}
     _registries[storage] = (server.url, environ)
     return _registries[storage]
+
+
+def _forget_other_commits(storage: Path) -> None:
+    """Remove the storage of earlier commits' rehearsals beside ``storage``: of no further use."""
+    if storage.parent.is_dir():
+        for other in storage.parent.iterdir():
+            if other != storage:
+                shutil.rmtree(other, ignore_errors=True)
 
 
 def _prefixed(log: proc.Log, name: str) -> proc.Log:

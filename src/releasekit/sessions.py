@@ -234,6 +234,18 @@ class Run:
             ctx.record_step(self.step)
         self.current = None
 
+    def needed_by(self, ctx: Context) -> list[Context]:
+        """The members released before ``ctx`` in this run that it depends on (of its own
+        kind: a Python requirement, an npm dependency)."""
+        needs = ctx.member.requires if ctx.member is not None else frozenset()
+        return [
+            other
+            for other in self.contexts[: self.contexts.index(ctx)]
+            if other.member is not None
+            and other.is_npm == ctx.is_npm
+            and other.member.name in needs
+        ]
+
 
 @contextlib.contextmanager
 def _session(session: Any, step: str) -> Iterator[Run]:
@@ -547,17 +559,19 @@ def _build(ctx: Context) -> None:
     from releasekit import build as core
 
     tag = git.release_tag(ctx.root, ctx.config.tag_prefix)
-    reused = (
-        npm_member.reusable(ctx.member, ctx.dist_dir)
-        if ctx.is_npm and ctx.member is not None
-        else core.reusable_manifest(ctx.root, ctx.dist_dir, ctx.name)
-    )
     if ctx.options.dist is not None:
         manifest = core.adopt_prebuilt(
             ctx.config, ctx.dist_dir, tools=ctx.tools(), name=ctx.name, tag=tag, log=ctx.log
         )
         ctx.log(f"checked prebuilt files in {ctx.dist_dir}")
-    elif reused is not None and reused.tag == (tag.name if tag else None):
+        _log_files(ctx, manifest)
+        return
+    reused = (  # hashes every file again: only when there is no --dist
+        npm_member.reusable(ctx.member, ctx.dist_dir)
+        if ctx.is_npm and ctx.member is not None
+        else core.reusable_manifest(ctx.root, ctx.dist_dir, ctx.name)
+    )
+    if reused is not None and reused.tag == (tag.name if tag else None):
         manifest = reused
         ctx.log(
             f"reusing {ctx.dist_dir.name}/: built from {(reused.commit or '')[:12]}, "
@@ -575,6 +589,10 @@ def _build(ctx: Context) -> None:
             manifest = core.build_release(
                 ctx.config, ctx.dist_dir, tools=ctx.tools(), name=ctx.name, tag=tag, log=ctx.log
             )
+    _log_files(ctx, manifest)
+
+
+def _log_files(ctx: Context, manifest: Manifest) -> None:
     for item in manifest.files:
         ctx.log(f"{item.filename}  sha256={item.sha256}  {item.size} bytes")
 
@@ -591,27 +609,17 @@ def _smoke(run: Run, ctx: Context) -> None:
 
     manifest = Manifest.load(ctx.dist_dir)
     manifest.verified_paths(ctx.dist_dir)
-    if ctx.is_npm and ctx.member is not None:
-        # the tarballs of the members it needs go in beside it: they are not published yet
-        needs = ctx.member.requires
+    # the members it needs are not published yet: their new builds come from their dist
+    needed = run.needed_by(ctx)
+    if ctx.is_npm:
         beside = [
             other.dist_dir / f.filename
-            for other in run.contexts[: run.contexts.index(ctx)]
-            if other.is_npm and other.name in needs
+            for other in needed
             for f in Manifest.load(other.dist_dir).files
         ]
         npm_member.smoke(manifest, ctx.dist_dir, beside=beside, log=ctx.log)
         return
-    # a workspace member's requirements on earlier members: their new versions are only
-    # in their dist/ yet
-    find_links = [
-        str(other.dist_dir)
-        for other in run.contexts[: run.contexts.index(ctx)]
-        if ctx.member
-        and other.member
-        and not other.is_npm
-        and other.member.name in ctx.member.requires
-    ]
+    find_links = [str(other.dist_dir) for other in needed]
     pythons: Sequence[str | None] = ctx.config.smoke.pythons or (None,)
     checks: list[tuple[Callable[[], None], str]] = []
     tested: set[str] = set()

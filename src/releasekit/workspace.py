@@ -239,7 +239,7 @@ def _python_member(root: Path, path: Path, rel: str, prefix: str | None, where: 
         )
     effective = prefix if prefix is not None else own
     if effective is None and path != root:
-        effective = f"{path.name}-v"
+        effective = default_tag_prefix(path)
     from packaging.requirements import InvalidRequirement, Requirement
 
     requires: set[str] = set()
@@ -294,7 +294,7 @@ def _npm_member(
         rel,
         "npm",
         name,
-        prefix if prefix is not None or is_root else f"{path.name}-v",
+        prefix if prefix is not None or is_root else default_tag_prefix(path),
         frozenset(requires),
         check_commands=commands["check-commands"],
         prepare_commands=commands["prepare-commands"],
@@ -377,14 +377,14 @@ def inherited_tag_prefix(project_root: Path) -> str | None:
     for parent in here.parents:
         found = _workspace_entry(parent, here)
         if found is not None:
-            return found[0]
+            return found
         if (parent / ".git").exists():
             return None
     return None
 
 
-def _workspace_entry(root: Path, member: Path) -> tuple[str | None] | None:
-    """``(tag prefix,)`` when ``root`` declares a workspace listing ``member``."""
+def _workspace_entry(root: Path, member: Path) -> str | None:
+    """The tag prefix ``root``'s workspace gives ``member``; ``None`` when it lists none."""
     for name in (WORKSPACE_FILE, "pyproject.toml"):
         file = root / name
         try:
@@ -404,9 +404,14 @@ def _workspace_entry(root: Path, member: Path) -> tuple[str | None] | None:
             rel = entry.get("path") if isinstance(entry, Mapping) else entry
             if isinstance(rel, str) and (root / rel).resolve() == member:
                 prefix = entry.get("tag-prefix") if isinstance(entry, Mapping) else None
-                return (prefix if isinstance(prefix, str) else f"{member.name}-v",)
+                return prefix if isinstance(prefix, str) else default_tag_prefix(member)
         return None
     return None
+
+
+def default_tag_prefix(member: Path) -> str:
+    """A member's tag prefix when none is set: its directory's name and ``-v``."""
+    return f"{member.name}-v"
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
