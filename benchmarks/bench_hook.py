@@ -1,24 +1,28 @@
 """Time what the releasekit hatch build hook costs a build, in one run.
 
-    python benchmarks/bench_hook.py [--pairs 15] [--imports 9]
+    python benchmarks/bench_hook.py [--pairs 30] [--imports 9]
 
 A small project in a temporary git repository, tagged at HEAD with a clean tree (the case
 where the hook does the most: it finds the tag, asks whether the tree is dirty, compares).
 Whole processes of ``python -m hatchling build`` (sdist + wheel, in the tree, no isolation),
-run in interleaved order so drift on the machine hits every variant alike:
+every variant once per round, in a shuffled order, so drift on the machine hits them alike:
 
 * ``hook``: ``[tool.hatch.build.hooks.releasekit]`` present, releasekit importable;
-* ``plain``: the same project without that table, releasekit still importable (hatchling
-  loads every installed ``hatch`` plugin, so releasekit's modules are still imported);
-* ``bare``: the same project without the table, releasekit not installed at all (what a
-  project that does not use releasekit pays).
+* ``plain``: the same project without that table, releasekit still importable;
+* ``null``: the project with the table of a build hook that does nothing (a plugin made
+  here). What hatchling itself pays for any third-party build hook, before the hook's own
+  code runs: it imports ``importlib.metadata`` and loads the ``hatch`` entry points of every
+  installed distribution (releasekit's among them). ``hook / null`` is releasekit's own part;
+* ``bare``: no hook table, releasekit not installed at all (what a project that does not
+  use releasekit pays).
 
-All three run ``python -S`` with an explicit ``PYTHONPATH`` holding what an isolated build
+All run ``python -S`` with an explicit ``PYTHONPATH`` holding what an isolated build
 environment holds (hatchling and its dependencies, with or without releasekit), so they
-start alike. Then the import of
+start alike. Ratios are medians of the per-round ratios: each round's builds ran side by
+side, so a slow minute of the machine slows both. Then the import of
 ``releasekit.hatch_build_hook`` with ``-X importtime``: the releasekit part only, measured
 with hatchling's hook interface imported first (hatchling has imported it before it loads a
-plugin). Prints medians and ratios.
+plugin).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import sysconfig
 import tempfile
 import textwrap
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -47,6 +52,21 @@ GIT_ENV = {
     "GIT_COMMITTER_EMAIL": "bench@example.invalid",
 }
 HOOK_TABLE = "\n[tool.hatch.build.hooks.releasekit]\nrequire-tag = true\n"
+NULL_TABLE = "\n[tool.hatch.build.hooks.bench-null]\n"
+# A build hook that does nothing, registered like any third-party hatch plugin.
+NULL_PLUGIN = """\
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+from hatchling.plugin import hookimpl
+
+
+class NullHook(BuildHookInterface):
+    PLUGIN_NAME = "bench-null"
+
+
+@hookimpl
+def hatch_register_build_hook():
+    return NullHook
+"""
 
 
 def sh(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -64,7 +84,7 @@ def sh(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
     return proc.stdout
 
 
-def make_project(root: Path, *, hook: bool) -> Path:
+def make_project(root: Path, table: str = "") -> Path:
     """A small package, committed, with the release tag v1.0.0 at HEAD."""
     root.mkdir(parents=True)
     (root / "src" / "example").mkdir(parents=True)
@@ -84,7 +104,7 @@ def make_project(root: Path, *, hook: bool) -> Path:
         [tool.hatch.build.targets.wheel]
         packages = ["src/example"]
         """)
-        + (HOOK_TABLE if hook else "")
+        + table
     )
     (root / "src" / "example" / "__init__.py").write_text('__version__ = "1.0.0"\n')
     (root / "README.md").write_text("# example\n")
@@ -102,18 +122,28 @@ BUILD_ENV = ("hatchling", "packaging", "pathspec", "pluggy", "trove_classifiers"
 
 def build_env(where: Path, *, releasekit: bool) -> Path:
     """A directory of links to hatchling and its dependencies (and releasekit's dist-info,
-    whose ``hatch`` entry point loads the plugin from ``src``), like an isolated build
-    environment: the venv holds many more distributions, and hatchling reads the entry points
-    of every one of them, which no real build pays."""
+    whose ``hatch`` entry point loads the plugin from ``src``, and the null hook's plugin),
+    like an isolated build environment: the venv holds many more distributions, and hatchling
+    reads the entry points of every one of them, which no real build pays."""
     where.mkdir()
     for entry in SITE.iterdir():
         name = entry.name.split("-", 1)[0].lower()
         if name in BUILD_ENV or (releasekit and entry.name.startswith("releasekit-")):
             (where / entry.name).symlink_to(entry)
+    if releasekit:
+        (where / "bench_null_hook.py").write_text(NULL_PLUGIN)
+        info = where / "bench_null_hook-1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(
+            "Metadata-Version: 2.1\nName: bench-null-hook\nVersion: 1.0\n"
+        )
+        (info / "entry_points.txt").write_text("[hatch]\nbench-null = bench_null_hook\n")
     return where
 
 
-def environments(tmp: Path, src: Path = SRC) -> dict[str, dict[str, str]]:
+def environments(tmp: Path, src: Path = SRC) -> tuple[dict[str, str], dict[str, str]]:
+    """The environment of a build with releasekit from ``src`` installed, and of a build
+    without releasekit."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("RELEASEKIT_", "CI_"))}
     # an installed releasekit is byte-compiled (pip and uv compile wheels on install)
     base.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -129,7 +159,7 @@ def environments(tmp: Path, src: Path = SRC) -> dict[str, dict[str, str]]:
     site_rk = build_env(tmp / "site-releasekit", releasekit=True)
     with_rk = {**base, "PYTHONPATH": os.pathsep.join([str(src), str(site_rk)])}
     bare = {**base, "PYTHONPATH": str(build_env(tmp / "site-bare", releasekit=False))}
-    return {"hook": with_rk, "plain": with_rk, "bare": bare}
+    return with_rk, bare
 
 
 def build(project: Path, env: dict[str, str]) -> float:
@@ -176,47 +206,26 @@ def import_ms(env: dict[str, str]) -> tuple[float, list[tuple[int, str]]]:
     return int(lines[end][1]) / 1000, mine
 
 
-def measure(
-    tmp: Path, *, pairs: int, imports: int, src: Path = SRC
-) -> tuple[dict[str, float], float, list[tuple[int, str]]]:
-    """Median seconds of each variant (bare, plain, hook), the median import ms and the
-    import profile of the first import, with releasekit from ``src``."""
-    tmp.mkdir(parents=True, exist_ok=True)
-    envs = environments(tmp, src)
-    sh(
-        sys.executable,
-        "-m",
-        "compileall",
-        "-q",
-        src / "releasekit",
-        cwd=REPO,
-        env={"PYTHONDONTWRITEBYTECODE": ""},
-    )
-    projects = {
-        "hook": make_project(tmp / "hook", hook=True),
-        "plain": make_project(tmp / "plain", hook=False),
-        "bare": make_project(tmp / "bare", hook=False),
-    }
-    names = list(projects)
-    for name in names:  # warm-up: bytecode caches, page cache
-        build(projects[name], envs[name])
-    times: dict[str, list[float]] = {name: [] for name in names}
-    rng = random.Random(10)
-    for _ in range(pairs):
-        rng.shuffle(names)
-        for name in names:
-            times[name].append(build(projects[name], envs[name]))
-    measured = [import_ms(envs["hook"]) for _ in range(imports)]
-    med = {name: statistics.median(values) for name, values in times.items()}
-    return med, statistics.median(value for value, _ in measured), measured[0][1]
+@dataclass
+class Result:
+    """Seconds of every build of each variant, in round order (``hook <label>`` per
+    releasekit measured, ``plain``, ``null``, ``bare``), and the import of each hook module."""
+
+    times: dict[str, list[float]]
+    import_ms: dict[str, float]
+    profile: list[tuple[int, str]]
+
+    def median(self, name: str) -> float:
+        return statistics.median(self.times[name])
+
+    def ratio(self, name: str, to: str) -> float:
+        """The median of the per-round ratios of ``name`` to ``to``."""
+        return statistics.median(a / b for a, b in zip(self.times[name], self.times[to]))
 
 
-def measure_many(
-    tmp: Path, srcs: dict[str, Path], *, pairs: int, imports: int
-) -> tuple[dict[str, float], dict[str, float]]:
+def measure(tmp: Path, srcs: dict[str, Path], *, pairs: int, imports: int) -> Result:
     """The hook variant once per releasekit in ``srcs`` (label -> its ``src``), with
-    ``plain`` and ``bare``, all interleaved: median seconds of each, and the median import
-    ms of each hook module."""
+    ``plain``, ``null`` and ``bare`` (releasekit from the first), all interleaved."""
     tmp.mkdir(parents=True, exist_ok=True)
     runs: dict[str, tuple[Path, dict[str, str]]] = {}
     import_envs: dict[str, dict[str, str]] = {}
@@ -224,12 +233,13 @@ def measure_many(
         sh(sys.executable, "-m", "compileall", "-q", src / "releasekit", cwd=REPO,
            env={"PYTHONDONTWRITEBYTECODE": ""})  # fmt: skip
         (tmp / f"env-{number}").mkdir()
-        envs = environments(tmp / f"env-{number}", src)
-        runs[f"hook {label}"] = (make_project(tmp / f"hook-{number}", hook=True), envs["hook"])
-        import_envs[label] = envs["hook"]
+        with_rk, bare = environments(tmp / f"env-{number}", src)
+        runs[f"hook {label}"] = (make_project(tmp / f"hook-{number}", HOOK_TABLE), with_rk)
+        import_envs[label] = with_rk
         if number == 0:
-            runs["plain"] = (make_project(tmp / "plain", hook=False), envs["plain"])
-            runs["bare"] = (make_project(tmp / "bare", hook=False), envs["bare"])
+            runs["plain"] = (make_project(tmp / "plain"), with_rk)
+            runs["null"] = (make_project(tmp / "null", NULL_TABLE), with_rk)
+            runs["bare"] = (make_project(tmp / "bare"), bare)
     names = list(runs)
     for name in names:  # warm-up: bytecode caches, page cache
         build(*runs[name])
@@ -239,32 +249,46 @@ def measure_many(
         rng.shuffle(names)
         for name in names:
             times[name].append(build(*runs[name]))
-    ms = {
-        label: statistics.median(import_ms(env)[0] for _ in range(imports))
-        for label, env in import_envs.items()
-    }
-    return {name: statistics.median(values) for name, values in times.items()}, ms
+    ms: dict[str, float] = {}
+    profile: list[tuple[int, str]] = []
+    for label, env in import_envs.items():
+        measured = [import_ms(env) for _ in range(imports)]
+        ms[label] = statistics.median(value for value, _ in measured)
+        profile = profile or measured[0][1]
+    return Result(times, ms, profile)
+
+
+def report(result: Result, labels: list[str], *, indent: str = "  ") -> None:
+    """Print the medians and ratios of :func:`measure`."""
+    plain, null, bare = (result.median(name) for name in ("plain", "null", "bare"))
+    print(f"{indent}bare (no releasekit) {bare * 1000:6.1f} ms, plain (no hook table) "
+          f"{plain * 1000:6.1f} ms, null hook {null * 1000:6.1f} ms")  # fmt: skip
+    print(
+        f"{indent}null / plain {result.ratio('null', 'plain'):.3f}: hatchling's own cost of "
+        "loading any third-party build hook"
+    )
+    for label in labels:
+        name = f"hook {label}"
+        print(
+            f"{indent}{label:9} hook {result.median(name) * 1000:6.1f} ms: "
+            f"hook / plain {result.ratio(name, 'plain'):.3f} (target <= 1.05), "
+            f"hook / null {result.ratio(name, 'null'):.3f} (releasekit's own part); "
+            f"import of the hook module {result.import_ms[label]:.1f} ms (target < 30)"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=15)
+    parser.add_argument("--pairs", type=int, default=30)
     parser.add_argument("--imports", type=int, default=9)
     parser.add_argument("--profile", action="store_true", help="list the slowest imports")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="releasekit-bench-hook-") as tmp_name:
-        med, ms, profile = measure(Path(tmp_name), pairs=args.pairs, imports=args.imports)
+        result = measure(Path(tmp_name), {"now": SRC}, pairs=args.pairs, imports=args.imports)
     print(f"python -m hatchling build (sdist + wheel, tag at HEAD), median of {args.pairs}:")
-    for name in ("bare", "plain", "hook"):
-        print(f"  {name:6} {med[name] * 1000:7.1f} ms")
-    print(f"  ratio hook / plain: {med['hook'] / med['plain']:.3f} (target <= 1.05)")
-    print(f"  ratio hook / bare:  {med['hook'] / med['bare']:.3f}")
-    print(
-        f"import releasekit.hatch_build_hook (hatchling already imported), median of "
-        f"{args.imports}: {ms:.1f} ms (target < 30)"
-    )
+    report(result, ["now"])
     if args.profile:
-        for us, module in sorted(profile, reverse=True)[:15]:
+        for us, module in sorted(result.profile, reverse=True)[:15]:
             print(f"    {us / 1000:6.2f} ms  {module}")
 
 

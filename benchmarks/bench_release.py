@@ -1,7 +1,7 @@
 """Time a rehearsed release against the manual sequences it replaces, in one run.
 
     python benchmarks/bench_release.py [--rounds 3] [--baseline DIR] [--skip-hook]
-                                       [--skip-memory] [--hook-pairs 15]
+                                       [--skip-memory] [--hook-pairs 30]
 
 What it prints, every figure from this one run:
 
@@ -232,7 +232,7 @@ def main() -> None:
         metavar="LABEL=DIR",
         help="one more releasekit checkout to time alongside (repeatable)",
     )
-    parser.add_argument("--hook-pairs", type=int, default=15)
+    parser.add_argument("--hook-pairs", type=int, default=30)
     parser.add_argument("--skip-hook", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument(
@@ -321,24 +321,14 @@ def main() -> None:
         if not args.skip_hook:
             print(
                 "\nhook: python -m hatchling build (sdist + wheel, tag at HEAD), "
-                f"median of {args.hook_pairs} interleaved rounds:",
+                f"{args.hook_pairs} interleaved rounds:",
                 flush=True,
             )
             hook_srcs = {
                 (label or "now").strip(): src or bench_hook.SRC for label, src in srcs.items()
             }
-            hook_med, ms = bench_hook.measure_many(
-                tmp / "hook", hook_srcs, pairs=args.hook_pairs, imports=9
-            )
-            plain, bare = hook_med["plain"], hook_med["bare"]
-            print(f"  plain (no hook table) {plain * 1000:6.1f} ms, bare (no releasekit) "
-                  f"{bare * 1000:6.1f} ms")  # fmt: skip
-            for label in hook_srcs:
-                hook = hook_med[f"hook {label}"]
-                print(
-                    f"  {label:9} hook {hook * 1000:6.1f} ms: hook / plain {hook / plain:.3f} "
-                    f"(target <= 1.05); import of the hook module {ms[label]:.1f} ms (target < 30)"
-                )
+            result = bench_hook.measure(tmp / "hook", hook_srcs, pairs=args.hook_pairs, imports=9)
+            bench_hook.report(result, list(hook_srcs))
 
         if not args.skip_memory:
             sizes = [0, *(int(size) for size in args.payload_mb.split(","))]

@@ -18,15 +18,16 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from releasekit import gitdir
 from releasekit.errors import BuildError, TagError
 from releasekit.version import parse_release_tag, try_normalize, version_from_tag
 
 __all__ = [
+    "DirtyCheck",
     "ReleaseTag",
     "ci_tag",
     "clean_checkout",
@@ -43,7 +44,9 @@ __all__ = [
     "keep_out_of_status",
     "push",
     "release_tag",
+    "release_tag_among",
     "tag_exists",
+    "tags_at_head",
     "toplevel",
     "uncommitted_digest",
     "upstream",
@@ -66,8 +69,7 @@ _REPO_LOCATING_VARS = (
 _CI_TAG_VARS = ("CI_COMMIT_TAG", "CIRCLE_TAG", "BUILDKITE_TAG")
 
 
-@dataclass(frozen=True)
-class ReleaseTag:
+class ReleaseTag(NamedTuple):
     """The release tag a build is for, and where releasekit found it (for messages)."""
 
     name: str  # the tag as written, e.g. "api-v1.2.0"
@@ -83,26 +85,36 @@ def _git_env() -> dict[str, str]:
     return env
 
 
+def _start(root: Path | str, args: tuple[str, ...], *, text: bool) -> subprocess.Popen[Any] | None:
+    """Start ``git args`` in ``root``; ``None`` when it cannot start (no git, no ``root``)."""
+    try:
+        return subprocess.Popen(
+            ["git", *args],
+            cwd=root,
+            env=_git_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=text,
+        )
+    except OSError:  # FileNotFoundError: no git on PATH, or root does not exist
+        return None
+
+
+def _finish(proc: subprocess.Popen[Any] | None) -> Any | None:
+    """The stdout of a started git, or ``None`` when it did not start or exited non-zero."""
+    if proc is None:
+        return None
+    out, _ = proc.communicate()
+    return out if proc.returncode == 0 else None
+
+
 def _run(root: Path | str, args: tuple[str, ...], *, text: bool) -> Any | None:
     """Run ``git args`` in ``root``: its stdout, or ``None`` for any failure.
 
     Missing git, a missing ``root`` and a non-zero exit all mean "git cannot tell".
     """
-    try:
-        proc = subprocess.run(
-            ["git", *args],
-            cwd=root,
-            env=_git_env(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=text,
-            check=False,
-        )
-    except OSError:  # FileNotFoundError: no git on PATH, or root does not exist
-        return None
-    if proc.returncode != 0:
-        return None
-    return proc.stdout
+    return _finish(_start(root, args, text=text))
 
 
 def _git(root: Path | str, *args: str) -> str | None:
@@ -130,12 +142,21 @@ def ci_tag(env: Mapping[str, str]) -> tuple[str, str] | None:
     return None
 
 
-def _tags_at_head(root: Path | str, prefix: str | None) -> ReleaseTag | None:
+def tags_at_head(root: Path | str) -> list[str] | None:
+    """The tags pointing at HEAD, sorted by name; ``None`` when git cannot tell (no
+    repository, no commit, no git). Read from ``.git`` when :mod:`releasekit.gitdir` can."""
+    names = gitdir.tags_at_head(root)
+    if names is not None:
+        return names
     out = _git(root, "tag", "--points-at", "HEAD")
-    if out is None:
-        return None
+    return None if out is None else out.splitlines()
+
+
+def release_tag_among(names: Iterable[str], prefix: str | None) -> ReleaseTag | None:
+    """The release tag among ``names``, the tags at HEAD (two of them with different versions
+    is a :class:`TagError`)."""
     found: list[ReleaseTag] = []
-    for name in out.splitlines():
+    for name in names:
         version = version_from_tag(name, prefix)
         if version is not None:
             found.append(ReleaseTag(name, version, "git tag at HEAD"))
@@ -163,7 +184,7 @@ def release_tag(
     then release tags pointing at HEAD (two with different versions is a :class:`TagError`).
     ``env`` defaults to ``os.environ``.
     """
-    return release_tag_from_env(prefix, env) or _tags_at_head(root, prefix)
+    return release_tag_from_env(prefix, env) or release_tag_among(tags_at_head(root) or (), prefix)
 
 
 def release_tag_from_env(
@@ -209,13 +230,19 @@ def is_repository(root: Path | str) -> bool:
     return (_git(root, "rev-parse", "--is-inside-work-tree") or "").strip() == "true"
 
 
+_STATUS = ("status", "--porcelain", "-z", "--untracked-files=no", "--", ".")
+
+
 def _dirty(root: Path | str) -> list[str] | None:
     """Changed tracked paths under ``root`` (relative to the repository's top), or ``None``.
 
     Scoped to ``root`` so that in a monorepo an edit in another package does not block this
     one. ``-z`` keeps names with spaces or quotes intact.
     """
-    out = _git(root, "status", "--porcelain", "-z", "--untracked-files=no", "--", ".")
+    return _status_paths(_git(root, *_STATUS))
+
+
+def _status_paths(out: str | None) -> list[str] | None:
     if out is None:
         return None
     paths: list[str] = []
@@ -228,6 +255,31 @@ def _dirty(root: Path | str) -> list[str] | None:
         if "R" in status or "C" in status:
             next(entries, None)  # the rename's source path follows; the new path is enough
     return paths
+
+
+class DirtyCheck:
+    """:func:`dirty_files` in two halves: ``git status`` starts when this is made and is read
+    by :meth:`files`, so the caller works while git does (the build hook imports and parses
+    its configuration meanwhile)."""
+
+    def __init__(self, root: Path | str) -> None:
+        self._root = root
+        self._proc = _start(root, _STATUS, text=True)
+        self._files: list[str] | None = None
+
+    def files(self) -> list[str]:
+        """The changed tracked paths under the root; empty when clean or not a repository."""
+        if self._files is None:
+            proc = self._proc or _start(self._root, _STATUS, text=True)  # after cancel()
+            self._files = _status_paths(_finish(proc)) or []
+        return list(self._files)
+
+    def cancel(self) -> None:
+        """Stop git if nobody asked for its answer (the build is no release after all)."""
+        if self._files is None and self._proc is not None:
+            self._proc.kill()
+            self._proc.communicate()
+            self._proc = None
 
 
 def is_dirty(root: Path | str) -> bool | None:

@@ -1,11 +1,12 @@
 """The ``releasekit`` hatch build hook: no release build whose tag and version disagree.
 
 Enabled with ``[tool.hatch.build.hooks.releasekit]``. It runs in every build of the user's
-project, so it costs one git call on an untagged build (two on a tag build, to see whether
-the tree is dirty) and imports nothing beyond the standard library and ``packaging``. One
-``hatchling build`` process builds the sdist and then the wheel from the same tree: git is
-asked once per invocation (its shared project metadata), and the second target reuses
-the answers.
+project, so it is built to cost little: it imports nothing beyond the standard library and
+``packaging``, reads the tags at HEAD from ``.git`` without starting git where it can
+(:mod:`releasekit.gitdir`), and starts git only on what may be a release build, to see
+whether the tree is dirty, while it parses its configuration. One ``hatchling build``
+process builds the sdist and then the wheel from the same tree: git is asked once per
+invocation (its shared project metadata), and the second target reuses the answers.
 
 ``python -m build`` builds the wheel from the unpacked sdist, where there is no ``.git`` and
 hatchling reads the version from PKG-INFO. That version was checked against the tag when the
@@ -38,47 +39,42 @@ if TYPE_CHECKING:
 class _GitAnswers:
     """What git said during one ``hatchling build`` invocation (one ``ProjectMetadata``,
     shared by its sdist and wheel targets): a new invocation, even in the same process,
-    asks again, so a tree edited between two builds is seen."""
+    asks again, so a tree edited between two builds is seen.
 
-    def __init__(self) -> None:
-        self.tags_at_head: dict[str | None, git.ReleaseTag | None] = {}
-        self.dirty: list[str] | None = None
+    The tags at HEAD are read first, from ``.git`` (no process). When the build may be a
+    release (a tag at HEAD, or a tag named by the environment), ``git status`` starts at
+    once and runs while the hook imports and parses its configuration.
+    """
+
+    def __init__(self, root: Path) -> None:
+        from releasekit import git
+
+        self.tags = git.tags_at_head(root) or []
+        maybe_release = (
+            self.tags or os.environ.get("RELEASEKIT_TAG", "").strip() or git.ci_tag(os.environ)
+        )
+        self.dirty: git.DirtyCheck | None = git.DirtyCheck(root) if maybe_release else None
+
+    def dirty_files(self) -> list[str]:
+        return self.dirty.files() if self.dirty is not None else []
+
+    def done(self) -> None:
+        """Stop ``git status`` when nothing asked for it."""
+        if self.dirty is not None:
+            self.dirty.cancel()
 
 
 _ANSWERS: weakref.WeakKeyDictionary[Any, _GitAnswers] = weakref.WeakKeyDictionary()
 
 
-def _answers(metadata: Any) -> _GitAnswers:
+def _answers(metadata: Any, root: Path) -> _GitAnswers:
     try:
-        return _ANSWERS.setdefault(metadata, _GitAnswers())
+        answers = _ANSWERS.get(metadata)
     except TypeError:  # not weak-referenceable: ask git every time
-        return _GitAnswers()
-
-
-def _release_tag(answers: _GitAnswers, root: Path, prefix: str | None) -> git.ReleaseTag | None:
-    """:func:`git.release_tag`, with the git part asked once per build invocation.
-
-    The environment is read on every call (no git call there); ``env={}`` leaves only the
-    tags at HEAD, which is what is kept. A :class:`TagError` (two tags at HEAD) is not
-    kept: it is raised again.
-    """
-    from releasekit import git
-
-    from_env = git.release_tag_from_env(prefix)
-    if from_env is not None:
-        return from_env
-    if prefix not in answers.tags_at_head:
-        answers.tags_at_head[prefix] = git.release_tag(root, prefix, env={})
-    return answers.tags_at_head[prefix]
-
-
-def _dirty_files(answers: _GitAnswers, root: Path) -> list[str]:
-    """:func:`git.dirty_files`, asked once per build invocation."""
-    from releasekit import git
-
-    if answers.dirty is None:
-        answers.dirty = git.dirty_files(root)
-    return list(answers.dirty)
+        return _GitAnswers(root)
+    if answers is None:
+        answers = _ANSWERS[metadata] = _GitAnswers(root)
+    return answers
 
 
 class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
@@ -89,6 +85,18 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         if version == "editable":  # pip install -e . is development, never a release
             return
+        root = Path(self.root)
+        from_sdist = (root / "PKG-INFO").is_file()
+        answers = None if from_sdist else _answers(self.metadata, root)
+        try:
+            self._check(root, answers)
+        finally:
+            if answers is not None:
+                answers.done()
+
+    def _check(self, root: Path, answers: _GitAnswers | None) -> None:
+        """The checks of :meth:`initialize`; ``answers`` is ``None`` when building from an
+        unpacked sdist (no ``.git`` there)."""
         from releasekit import git, guard
         from releasekit.config import hook_options, parse_config
         from releasekit.errors import TagError
@@ -96,11 +104,9 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
 
         config = parse_config(self.metadata.config, self.root)
         options = hook_options(self.config)
-        root = Path(self.root)
         package_version = self.metadata.version
-        from_sdist = (root / "PKG-INFO").is_file()
 
-        if from_sdist:
+        if answers is None:
             # RELEASEKIT_TAG is checked; a CI tag variable only counts when it is this
             # version's tag (an sdist of some dependency, built in a tag job, is not it).
             explicit = {"RELEASEKIT_TAG": os.environ.get("RELEASEKIT_TAG", "")}
@@ -112,7 +118,9 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             if ci is not None and ci.version == try_normalize(package_version):
                 tag = ci
         else:
-            tag = _release_tag(_answers(self.metadata), root, config.tag_prefix)
+            tag = git.release_tag_from_env(config.tag_prefix) or git.release_tag_among(
+                answers.tags, config.tag_prefix
+            )
 
         if tag is None:
             if options.require_tag:
@@ -123,18 +131,18 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
                 )
                 where = (
                     "building from an sdist: no RELEASEKIT_TAG, no CI tag for this version"
-                    if from_sdist
+                    if answers is None
                     else ("no RELEASEKIT_TAG, no CI tag variable, no release tag at HEAD")
                 )
                 raise guard.missing_tag_error(
                     package_version,
                     config.tag_prefix,
-                    shallow=not from_sdist and git.is_shallow(root),
+                    shallow=answers is not None and git.is_shallow(root),
                     why=f"{why}; {where}",
                 )
             return
 
-        dirty = [] if from_sdist else _dirty_files(_answers(self.metadata), root)
+        dirty = [] if answers is None else answers.dirty_files()
         try:
             guard.check_release_build(
                 package_version, tag, dirty_files=dirty, allow_dirty=options.allow_dirty
@@ -147,7 +155,7 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
                     "its own checkout before building; a plain build builds what the files say",
                 ) from None
             raise
-        if not from_sdist and config.version_files:
+        if answers is not None and config.version_files:
             from releasekit import carriers
 
             carriers.check_consistent(config.version_files, root)

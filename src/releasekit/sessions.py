@@ -319,7 +319,7 @@ def _member_contexts(
     for member in selected:
         if member.kind == "python":
             config = validate_project(load_pyproject(member.path), member.path)
-            config = dataclasses.replace(config, tag_prefix=member.tag_prefix)
+            config = config._replace(tag_prefix=member.tag_prefix)
             dist_dir = member.path / "dist"
         else:
             config = Config(

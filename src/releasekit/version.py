@@ -294,7 +294,9 @@ def to_semver(version: str) -> str:
 # MAJOR.MINOR.PATCH-PRERELEASE[+BUILD] as semver.org writes it (an optional leading "v", as
 # people write it too). Only versions *with* a pre-release are matched: a plain 1.2.3 is
 # spelled the same both ways, so it says nothing about which spelling a file uses.
-_SEMVER_PRERELEASE_RE = re.compile(
+# A pattern string, not a compiled pattern: ``re`` compiles it on first use and caches it, so
+# the build hook, which imports this module and never matches semver, does not compile it.
+_SEMVER_PRERELEASE = (
     r"^[vV]?\d+\.\d+\.\d+"
     r"-(?P<pre>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)"
     r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
@@ -311,7 +313,7 @@ def semver_prerelease(text: str) -> str | None:
     ``None`` also for text that is not semver with a pre-release: ``1.0.0``, ``1.0.0rc1``,
     ``1.0-beta``. Whether PEP 440 can read the pre-release is not checked here.
     """
-    match = _SEMVER_PRERELEASE_RE.match(text)
+    match = re.match(_SEMVER_PRERELEASE, text)
     return None if match is None else match.group("pre")
 
 

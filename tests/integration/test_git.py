@@ -11,6 +11,7 @@ import pytest
 
 from releasekit.errors import BuildError, TagError
 from releasekit.git import (
+    DirtyCheck,
     ReleaseTag,
     clean_checkout,
     commit_timestamp,
@@ -283,6 +284,16 @@ def test_staged_deleted_and_renamed_files(repo: Path) -> None:
     (repo / "README.md").unlink()
     assert is_dirty(repo) is True
     assert sorted(dirty_files(repo)) == ["README.md", "new.txt", "src/my file.py"]
+
+
+def test_dirty_check_started_early_answers_like_dirty_files(repo: Path) -> None:
+    check = DirtyCheck(repo)  # git status runs from here on
+    (repo / "README.md").write_text("changed\n", encoding="utf-8")
+    early = DirtyCheck(repo)
+    assert early.files() == ["README.md"]
+    assert early.files() == ["README.md"]  # asked once, kept
+    check.cancel()  # stopped before its answer was read...
+    assert check.files() == ["README.md"]  # ...so it asks again: never "clean" by default
 
 
 def test_dirty_is_scoped_to_the_package_directory(repo: Path) -> None:
