@@ -105,7 +105,12 @@ def _finish(proc: subprocess.Popen[Any] | None) -> Any | None:
     """The stdout of a started git, or ``None`` when it did not start or exited non-zero."""
     if proc is None:
         return None
-    out, _ = proc.communicate()
+    with proc:  # as subprocess.run: an interrupted wait leaves no git behind
+        try:
+            out, _ = proc.communicate()
+        except BaseException:
+            proc.kill()
+            raise
     return out if proc.returncode == 0 else None
 
 
