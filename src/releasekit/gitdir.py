@@ -55,9 +55,7 @@ def _find_gitdir(start: str) -> str | None:
     while True:
         dotgit = os.path.join(here, ".git")
         if os.path.isdir(dotgit):
-            if not all(
-                os.path.exists(os.path.join(dotgit, p)) for p in ("HEAD", "objects", "refs")
-            ):
+            if not all(os.path.exists(os.path.join(dotgit, p)) for p in _GITDIR_PARTS):
                 return None  # git would skip it and keep looking: let git do that
             if os.stat(here).st_uid != os.geteuid() or os.stat(dotgit).st_uid != os.geteuid():
                 return None  # git's safe.directory check decides
