@@ -601,7 +601,29 @@ def smoke_install(session: Any) -> None:
     """Install the wheel and the sdist into fresh venvs; import, load entry points, run commands.
     An npm member: its tarball into a fresh project, then require/import."""
     with _session(session, "smoke-install") as run:
+        if {"publish-test", "publish", "release"} & set(_requested(session)):
+            _prestart_test_upload(run)
         run.each(functools.partial(_smoke, run))
+
+
+def _prestart_test_upload(run: Run) -> None:
+    """Start the twine of the first test upload now, so that its ~0.4 s of imports overlap
+    the smoke installs (see :func:`releasekit.publish.prestart_upload`): the command for
+    every built file, the upload of a new version. Nothing is sent before publish-test runs
+    exactly that upload, after its plan; any other upload leaves it unused."""
+    from releasekit import publish as core
+
+    ctx = next((c for c in run.contexts if not c.is_npm), None)
+    if ctx is None or ctx.options.dry_run or ctx.config.attestations:
+        return
+    indexes, environ = _targets(ctx)
+    manifest = Manifest.load(ctx.dist_dir)
+    core.prestart_upload(
+        [ctx.dist_dir / f.filename for f in manifest.files],
+        indexes["test"],
+        twine=[*ctx.tools(), "-m", "twine"],
+        environ=environ,
+    )
 
 
 def _smoke(run: Run, ctx: Context) -> None:
