@@ -49,6 +49,7 @@ class _GitAnswers:
     def __init__(self, root: Path) -> None:
         from releasekit import git
 
+        self.root = root
         self.tags = git.tags_at_head(root) or []
         maybe_release = (
             self.tags or os.environ.get("RELEASEKIT_TAG", "").strip() or git.ci_tag(os.environ)
@@ -56,7 +57,11 @@ class _GitAnswers:
         self.dirty: git.DirtyCheck | None = git.DirtyCheck(root) if maybe_release else None
 
     def dirty_files(self) -> list[str]:
-        return self.dirty.files() if self.dirty is not None else []
+        if self.dirty is None:  # a release after all (the environment changed): ask now
+            from releasekit import git
+
+            self.dirty = git.DirtyCheck(self.root)
+        return self.dirty.files()
 
     def done(self) -> None:
         """Stop ``git status`` when nothing asked for it."""

@@ -772,6 +772,19 @@ def test_hook_runs_git_only_to_see_whether_a_tag_build_is_dirty(
     assert added == ["status --porcelain -z --untracked-files=no -- ."]
 
 
+def test_git_answers_never_call_a_tree_clean_without_asking(make_project: MakeProject) -> None:
+    """No tag when the hook's answers were made, so no ``git status`` was started: should a
+    release tag count after all, the dirty files are asked for then, not taken as none."""
+    from releasekit.hatch_build_hook import _GitAnswers
+
+    project = make_project()
+    answers = _GitAnswers(project.path)
+    assert answers.tags == [] and answers.dirty is None
+    pyproject = project.path / "pyproject.toml"
+    project.write("pyproject.toml", pyproject.read_text() + "# changed after the answers\n")
+    assert answers.dirty_files() == ["pyproject.toml"]
+
+
 def test_importing_the_plugin_stays_light() -> None:
     heavy = ("nox", "urllib.request", "http.client", "tomlkit")
     code = (
