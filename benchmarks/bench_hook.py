@@ -81,7 +81,7 @@ def sh(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
         check=False,
     )
     if proc.returncode != 0:
-        sys.exit(f"{' '.join(map(str, args))} failed:\n{proc.stdout[-3000:]}")
+        sys.exit(f"{' '.join(map(str, args))} failed in {cwd}:\n{proc.stdout[-3000:]}")
     return proc.stdout
 
 

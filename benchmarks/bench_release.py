@@ -36,7 +36,6 @@ import platform
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -49,13 +48,10 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import bench_hook  # noqa: E402
+from bench_hook import GIT_ENV, sh  # noqa: E402
 
 from releasekit.init import template_text  # noqa: E402
 
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-    "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-}  # fmt: skip
 STEPS = ("check", "build", "smoke-install", "publish-test", "publish")
 
 # Runs nox in this process and writes the peak RSS of the process (KiB) where
@@ -69,18 +65,6 @@ atexit.register(report)
 sys.argv = ["nox", *sys.argv[1:]]
 runpy.run_module("nox", run_name="__main__", alter_sys=True)
 """
-
-
-def sh(
-    *args: str | Path, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [str(a) for a in args], cwd=cwd, env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
-    )  # fmt: skip
-    if proc.returncode != 0:
-        sys.exit(f"{' '.join(map(str, args))} failed in {cwd}:\n{proc.stdout[-3000:]}")
-    return proc
 
 
 def find_uv() -> str:
