@@ -170,10 +170,8 @@ def _build_system(source: Path) -> BuildSystem | None:
     itself; ``None`` (let ``uv build`` decide) for anything else: no table, no backend
     (the setuptools default), an in-tree backend (``backend-path``), or a file that does not
     parse (uv then says what is wrong with it)."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # a releasekit dependency on these Pythons
-        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    from releasekit._compat import tomllib
+
     try:
         data = tomllib.loads((source / "pyproject.toml").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):

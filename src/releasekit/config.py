@@ -5,25 +5,35 @@ Every front end (hatch plugin, nox sessions, CLI) reads the project's settings t
 one line naming the key, and the closest valid key as the hint.
 
 This module is imported by the hatch plugin: standard library only (plus ``tomli`` on
-Python < 3.11, which hatchling already depends on there). Modules only some paths need
-(``difflib`` for a typo's hint, ``ipaddress``, ``urllib.parse``, ``tomllib``) are imported
-where they are used: the build hook imports this module in every build. For the same reason
-its records are ``NamedTuple`` s, not frozen dataclasses: a dataclass is built by generated
-code when the module is imported (0.7 ms each on Python 3.11, a NamedTuple 0.15 ms), and
-the hook's whole budget in a build is a few milliseconds.
+Python < 3.11, which hatchling already depends on there); what it shares with
+:mod:`releasekit.workspace` lives in :mod:`releasekit.validate` and
+:mod:`releasekit.tagprefix`, which are as light, so neither module imports the other.
+Modules only some paths need (``difflib`` for a typo's hint, ``ipaddress``,
+``urllib.parse``, ``tomllib``, :mod:`releasekit.tagprefix`) are imported where they are
+used: the build hook imports this module in every build. For the same reason its records
+are ``NamedTuple`` s, not frozen dataclasses: a dataclass is built by generated code when
+the module is imported (0.7 ms each on Python 3.11, a NamedTuple 0.15 ms), and the hook's
+whole budget in a build is a few milliseconds.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
-from releasekit.errors import ConfigError, ConfigProblems
+from releasekit.errors import ConfigError
+from releasekit.validate import (
+    Problems,
+    load_pyproject,
+    optional_str,
+    reject_unknown,
+    require_table,
+    str_list,
+)
 
 __all__ = [
     "PRE_RELEASE_POLICIES",
@@ -37,10 +47,9 @@ __all__ = [
     "load_config",
     "load_pyproject",
     "parse_config",
+    "url",
     "validate_project",
 ]
-
-_T = TypeVar("_T")
 
 PYPI_URL = "https://pypi.org/simple/"
 PYPI_UPLOAD_URL = "https://upload.pypi.org/legacy/"
@@ -182,42 +191,6 @@ class Config(NamedTuple):
         return None
 
 
-def load_pyproject(root: Path | str) -> dict[str, Any]:
-    """Parse ``root/pyproject.toml`` into plain dicts."""
-    path = Path(root) / "pyproject.toml"
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            f"no pyproject.toml in {Path(root)}",
-            "run releasekit from the project's root directory",
-        ) from None
-    except IsADirectoryError:
-        raise ConfigError(
-            f"pyproject.toml in {Path(root)} is a directory, not a file",
-            "move the directory away: releasekit reads pyproject.toml there",
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})",
-            "save pyproject.toml as UTF-8",
-        ) from None
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot read {path}: {exc.strerror or exc}",
-            "make pyproject.toml readable (chmod u+r pyproject.toml)",
-        ) from None
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # hatchling depends on tomli on these Pythons
-        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
-    try:
-        data: dict[str, Any] = tomllib.loads(text)
-        return data
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}", "fix the syntax error") from None
-
-
 def load_config(root: Path | str) -> Config:
     """Read and validate ``[tool.releasekit]`` of the project at ``root``."""
     return parse_config(load_pyproject(root), Path(root))
@@ -232,14 +205,14 @@ def parse_config(pyproject: Mapping[str, Any], root: Path | str) -> Config:
     """
     table = pyproject.get("tool", {}).get("releasekit", {})
     where = "[tool.releasekit]"
-    _require_table(table, where)
-    problems = _Problems()
+    require_table(table, where)
+    problems = Problems()
     problems.unknown(table, _TOP_KEYS, where)
 
     def strings(key: str) -> tuple[str, ...]:
-        return problems.check(_str_list, (), table.get(key, []), f"{where} {key}")
+        return problems.check(str_list, (), table.get(key, []), f"{where} {key}")
 
-    own_prefix = problems.check(_optional_str, None, table, "tag-prefix", where)
+    own_prefix = problems.check(optional_str, None, table, "tag-prefix", where)
 
     config = Config(
         root=Path(root),
@@ -273,10 +246,10 @@ def parse_config(pyproject: Mapping[str, Any], root: Path | str) -> Config:
 
 
 def _inherited_tag_prefix(root: Path) -> str | None:
-    """A workspace member's default tag prefix (see :mod:`releasekit.workspace`)."""
+    """A workspace member's default tag prefix (see :mod:`releasekit.tagprefix`)."""
     if (root / ".git").exists():  # a repository's top is no member: not even the import
         return None  # (the hook parses the config in every build)
-    from releasekit.workspace import inherited_tag_prefix
+    from releasekit.tagprefix import inherited_tag_prefix
 
     return inherited_tag_prefix(root)
 
@@ -287,7 +260,7 @@ def validate_project(pyproject: Mapping[str, Any], root: Path | str) -> Config:
     What ``releasekit version`` and ``nox -s check`` run first, so a typo in the hook's
     table is reported with the others instead of as a build traceback later.
     """
-    problems = _Problems()
+    problems = Problems()
     config = problems.check(parse_config, None, pyproject, root)
     hooks = pyproject.get("tool", {}).get("hatch", {}).get("build", {}).get("hooks", {})
     if isinstance(hooks, Mapping) and "releasekit" in hooks:
@@ -301,9 +274,9 @@ def validate_project(pyproject: Mapping[str, Any], root: Path | str) -> Config:
 
 def hook_options(table: object, environ: Mapping[str, str] | None = None) -> HookOptions:
     """Validate the build hook's table; ``RELEASEKIT_REQUIRE_TAG`` turns ``require-tag`` on."""
-    _require_table(table, HOOK_TABLE)
+    require_table(table, HOOK_TABLE)
     assert isinstance(table, Mapping)
-    problems = _Problems()
+    problems = Problems()
     problems.unknown(table, _HOOK_KEYS + _HATCH_HOOK_KEYS, HOOK_TABLE)
     require_tag = problems.check(
         _bool, False, table.get("require-tag", False), f"{HOOK_TABLE} require-tag"
@@ -333,63 +306,6 @@ def env_flag(name: str, environ: Mapping[str, str] | None = None) -> bool:
     )
 
 
-class _Problems:
-    """Collects :class:`ConfigError` s so that one run reports all of them."""
-
-    def __init__(self) -> None:
-        self.found: list[ConfigError] = []
-
-    def check(self, parse: Callable[..., _T], default: _T, *args: Any) -> _T:
-        """``parse(*args)``, or ``default`` after recording its :class:`ConfigError`."""
-        try:
-            return parse(*args)
-        except ConfigProblems as exc:
-            self.found.extend(exc.problems)
-        except ConfigError as exc:
-            self.found.append(exc)
-        return default
-
-    def table(self, value: object, where: str) -> Mapping[str, Any]:
-        """``value`` when it is a table; else the problem is recorded and ``{}`` returned."""
-        if isinstance(value, Mapping):
-            return value
-        self.check(_require_table, None, value, where)
-        return {}
-
-    def unknown(self, table: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
-        self.found.extend(unknown_key_error(key, known, where) for key in table if key not in known)
-
-    def raise_any(self) -> None:
-        if len(self.found) == 1:
-            raise self.found[0]
-        if self.found:
-            raise ConfigProblems(self.found)
-
-
-def _require_table(value: object, where: str) -> None:
-    if not isinstance(value, Mapping):
-        raise ConfigError(
-            f"{where} must be a table, not {type(value).__name__} {value!r}",
-            f"write it as a [{where.replace('[', '').replace(']', '')}] section",
-        )
-
-
-def unknown_key_error(key: str, known: tuple[str, ...], where: str) -> ConfigError:
-    """The error for ``key`` not in ``known``, suggesting the closest known key."""
-    import difflib
-
-    close = difflib.get_close_matches(key, known, n=1)
-    hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
-    return ConfigError(f"unknown key {key!r} in {where}", hint)
-
-
-def reject_unknown(table: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
-    """Every key not in ``known`` is an error; all of them are reported at once."""
-    problems = _Problems()
-    problems.unknown(table, known, where)
-    problems.raise_any()
-
-
 def _bool(value: object, where: str) -> bool:
     if isinstance(value, bool):
         return value
@@ -409,23 +325,6 @@ def _changelog(value: object, where: str) -> str | bool | None:
         f"{where} changelog must be a file path or false, not {value!r}",
         'e.g. changelog = "CHANGES.md", or changelog = false to turn the check off',
     )
-
-
-def _optional_str(table: Mapping[str, Any], key: str, where: str) -> str | None:
-    value = table.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    raise ConfigError(
-        f"{where} {key} must be a string, not {value!r}", f'write it as {key} = "..."'
-    )
-
-
-def _str_list(value: object, where: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return tuple(value)
-    raise ConfigError(f"{where} must be a list of strings, not {value!r}", 'write ["...", "..."]')
 
 
 def _version_files(value: object, where: str) -> tuple[CarrierSpec, ...]:
@@ -473,7 +372,7 @@ def _timeout(value: object, where: str) -> float:
     )
 
 
-def _indexes(value: object, where: str, problems: _Problems) -> dict[str, IndexConfig]:
+def _indexes(value: object, where: str, problems: Problems) -> dict[str, IndexConfig]:
     where = f"{where}.indexes"
     tables = problems.table(value, where)
     problems.unknown(tables, _INDEX_NAMES, where)
@@ -574,15 +473,15 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _smoke(value: object, where: str, problems: _Problems) -> SmokeConfig:
+def _smoke(value: object, where: str, problems: Problems) -> SmokeConfig:
     table = problems.table(value, where)
     problems.unknown(table, _SMOKE_KEYS, where)
     extras = problems.table(table.get("extras", {}), f"{where}.extras")
     return SmokeConfig(
-        pythons=problems.check(_str_list, (), table.get("pythons", []), f"{where} pythons"),
-        commands=problems.check(_str_list, (), table.get("commands", []), f"{where} commands"),
+        pythons=problems.check(str_list, (), table.get("pythons", []), f"{where} pythons"),
+        commands=problems.check(str_list, (), table.get("commands", []), f"{where} commands"),
         extras={
-            name: problems.check(_str_list, (), cmds, f"{where}.extras {name}")
+            name: problems.check(str_list, (), cmds, f"{where}.extras {name}")
             for name, cmds in extras.items()
         },
         timeout=problems.check(_smoke_timeout, 120.0, table.get("timeout", 120), where),
@@ -596,3 +495,7 @@ def _smoke_timeout(value: object, where: str) -> float:
         f"{where} timeout must be a number of seconds > 0, not {value!r}",
         "e.g. timeout = 120 (a smoke command still running after it is stopped)",
     )
+
+
+# The URL check's public name: a workspace's npm-registry is checked as an index URL is.
+url = _url

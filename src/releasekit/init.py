@@ -25,20 +25,15 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from releasekit._compat import tomllib
 from releasekit.config import hook_options, parse_config
 from releasekit.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # hatchling depends on tomli on these Pythons
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = [
     "CI_FILES",

@@ -816,10 +816,8 @@ def smoke_sdist(
 def _build_requires(sdist: Path) -> list[str]:
     """``[build-system] requires`` of the sdist's pyproject.toml, for the progress line only
     (empty when it cannot be read: the installer reports the real problem)."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # a releasekit dependency on these Pythons
-        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    from releasekit._compat import tomllib
+
     try:
         with tarfile.open(sdist, "r:gz") as archive:
             member = next(

@@ -15,11 +15,14 @@ another member's directory: a package whose version follows another's is release
 
 A member's tags are ``<tag-prefix><version>``: the ``tag-prefix`` of its entry, else the one
 in its own ``[tool.releasekit]``, else its directory's name and ``-v`` (``packages/core`` is
-tagged ``core-v1.2.0``). :func:`inherited_tag_prefix` is how a member's build hook, its
-``releasekit version`` and its sessions learn that default without being told twice.
+tagged ``core-v1.2.0``). :func:`inherited_tag_prefix` (from :mod:`releasekit.tagprefix`,
+re-exported here) is how a member's build hook, its ``releasekit version`` and its sessions
+learn that default without being told twice.
 
-This module reads files only; it imports nothing beyond the standard library and
-:mod:`releasekit.config` (the hook calls :func:`inherited_tag_prefix` in every build).
+This module reads files only; it imports the standard library, ``packaging``,
+:mod:`releasekit.validate`, :mod:`releasekit.tagprefix` and :mod:`releasekit.config`'s URL
+check. The hook never imports it: what the hook needs of workspaces is in
+:mod:`releasekit.tagprefix`.
 """
 
 from __future__ import annotations
@@ -33,8 +36,10 @@ from typing import Any, Literal
 
 from packaging.utils import canonicalize_name
 
-from releasekit.config import _optional_str, _Problems, _str_list, _url, load_pyproject
-from releasekit.errors import ConfigError, ConfigProblems
+from releasekit.config import url
+from releasekit.errors import ConfigError
+from releasekit.tagprefix import WORKSPACE_FILE, default_tag_prefix, inherited_tag_prefix
+from releasekit.validate import Problems, load_pyproject, load_toml, optional_str, str_list
 
 __all__ = [
     "DEFAULT_NPM_REGISTRY",
@@ -48,7 +53,6 @@ __all__ = [
     "release_order",
 ]
 
-WORKSPACE_FILE = "releasekit.toml"
 DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/"
 WORKSPACE_KEYS = ("members", "npm-registry")
 _ENTRY_KEYS = ("path", "tag-prefix", "check-commands", "prepare-commands")
@@ -115,7 +119,7 @@ def _workspace_table(root: Path) -> tuple[Path, Mapping[str, Any]] | None:
     """(declaring file, its table) when ``root`` declares members."""
     toml_file = root / WORKSPACE_FILE
     if toml_file.is_file():
-        return toml_file, _load_toml(toml_file)
+        return toml_file, load_toml(toml_file)
     if not (root / "pyproject.toml").is_file():
         return None
     table = load_pyproject(root).get("tool", {}).get("releasekit", {})
@@ -129,11 +133,11 @@ def load_workspace(root: Path, declared: tuple[Path, Mapping[str, Any]]) -> Work
     source, table = declared
     root = root.resolve()
     where = "[tool.releasekit]" if source.name == "pyproject.toml" else source.name
-    problems = _Problems()
+    problems = Problems()
     if source.name == WORKSPACE_FILE:
         problems.unknown(table, WORKSPACE_KEYS, where)
     registry = problems.check(
-        _url, DEFAULT_NPM_REGISTRY, table.get("npm-registry", DEFAULT_NPM_REGISTRY),
+        url, DEFAULT_NPM_REGISTRY, table.get("npm-registry", DEFAULT_NPM_REGISTRY),
         f"{where} npm-registry",
     )  # fmt: skip
     entries = table.get("members")
@@ -187,7 +191,7 @@ def _member(root: Path, entry: object, where: str) -> Member:
             f"{where} must be a path or a table, not {entry!r}",
             'e.g. "packages/core" or { path = "js-sdk", tag-prefix = "js-sdk-v" }',
         )
-    problems = _Problems()
+    problems = Problems()
     problems.unknown(entry, _ENTRY_KEYS, where)
     rel = entry.get("path")
     if not isinstance(rel, str) or not rel.strip():
@@ -202,10 +206,10 @@ def _member(root: Path, entry: object, where: str) -> Member:
             "members are directories inside the repository",
         )
     rel = path.relative_to(root).as_posix() if path != root else "."
-    prefix = problems.check(_optional_str, None, entry, "tag-prefix", where)
+    prefix = problems.check(optional_str, None, entry, "tag-prefix", where)
     commands: dict[str, tuple[str, ...]] = {}
     for key in _NPM_ONLY_KEYS:
-        commands[key] = problems.check(_str_list, (), entry.get(key, []), f"{where} {key}")
+        commands[key] = problems.check(str_list, (), entry.get(key, []), f"{where} {key}")
     problems.raise_any()
     if (path / "pyproject.toml").is_file():
         given = [key for key in _NPM_ONLY_KEYS if key in entry]
@@ -361,72 +365,3 @@ def _needs(member: Member, members: Sequence[Member]) -> set[Path]:
         if owner is not None and owner is not member:
             found.add(owner.path)
     return found
-
-
-def inherited_tag_prefix(project_root: Path) -> str | None:
-    """The tag prefix a workspace gives the project at ``project_root``, if it is a member.
-
-    Looks in the directories above it, up to the repository's top (the first with ``.git``;
-    none: not in a repository, so no workspace), for a ``releasekit.toml`` or a
-    ``pyproject.toml`` whose ``[tool.releasekit] members`` lists it. Cheap when there is
-    nothing to find: a project at its repository's top costs one ``stat``.
-    """
-    here = project_root.resolve()
-    if (here / ".git").exists():
-        return None
-    for parent in here.parents:
-        found = _workspace_entry(parent, here)
-        if found is not None:
-            return found
-        if (parent / ".git").exists():
-            return None
-    return None
-
-
-def _workspace_entry(root: Path, member: Path) -> str | None:
-    """The tag prefix ``root``'s workspace gives ``member``; ``None`` when it lists none."""
-    for name in (WORKSPACE_FILE, "pyproject.toml"):
-        file = root / name
-        try:
-            text = file.read_text(encoding="utf-8")
-        except OSError:
-            continue
-        if "members" not in text:  # most parents: no TOML parse at all
-            continue
-        try:
-            table = _load_toml(file)
-        except (ConfigError, ConfigProblems):
-            return None
-        if name == "pyproject.toml":
-            table = table.get("tool", {}).get("releasekit", {})
-        entries = table.get("members") if isinstance(table, Mapping) else None
-        for entry in entries if isinstance(entries, list) else []:
-            rel = entry.get("path") if isinstance(entry, Mapping) else entry
-            if isinstance(rel, str) and (root / rel).resolve() == member:
-                prefix = entry.get("tag-prefix") if isinstance(entry, Mapping) else None
-                return prefix if isinstance(prefix, str) else default_tag_prefix(member)
-        return None
-    return None
-
-
-def default_tag_prefix(member: Path) -> str:
-    """A member's tag prefix when none is set: its directory's name and ``-v``."""
-    return f"{member.name}-v"
-
-
-def _load_toml(path: Path) -> dict[str, Any]:
-    import sys
-
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:
-        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
-    try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot read {path}: {exc.strerror or exc}", "make it readable"
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}", "fix the syntax error") from None
-    return data
