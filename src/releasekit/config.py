@@ -25,7 +25,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from releasekit import urls
 from releasekit.errors import ConfigError
+from releasekit.urls import is_loopback as is_loopback  # re-exported: the rule is in urls
 from releasekit.validate import (
     Problems,
     load_pyproject,
@@ -398,31 +400,27 @@ def _url(value: object, where: str) -> str:
 
     Nor may they sit in the URL: ``https://user:token@host/`` in pyproject.toml is a token in
     git history and in every line that names the index. The message shows the URL with
-    ``***`` for the user info, never the token itself.
+    ``***`` for the user info, never the token itself. The rule is :mod:`releasekit.urls`'s;
+    the words are the configuration's own.
     """
-    from urllib.parse import urlsplit
-
     if not isinstance(value, str):
         raise ConfigError(f"{where} must be a URL string, not {value!r}", "e.g. https://...")
     shown = _hide_userinfo(value)
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError as exc:
+    reason = urls.unsafe_reason(value)
+    if reason == urls.NOT_VALID:
         raise ConfigError(
-            f"{where} {shown!r} is not a valid URL ({_hide_userinfo(str(exc))})",
+            f"{where} {shown!r} is not a valid URL "
+            f"({_hide_userinfo(urls.invalid_because(value) or reason)})",
             "e.g. https://pypi.org/simple/",
-        ) from None
-    if "@" in parts.netloc or shown != value:
+        )
+    if reason == urls.HAS_CREDENTIALS or shown != value:
         raise ConfigError(
             f"{where} {shown!r} has credentials in it",
             _userinfo_hint(where),
         )
-    if parts.scheme == "https" and parts.hostname:
+    if reason is None:
         return value if value.endswith("/") else value + "/"
-    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
-        return value if value.endswith("/") else value + "/"
-    if parts.scheme == "http":
+    if reason == urls.PLAIN_HTTP:
         raise ConfigError(
             f"{where} {shown!r} uses http:// on a non-loopback host",
             "use https:// (http:// is allowed only for 127.0.0.1, ::1 or localhost)",
@@ -430,14 +428,9 @@ def _url(value: object, where: str) -> str:
     raise ConfigError(f"{where} {shown!r} is not an http(s) URL", "e.g. https://pypi.org/simple/")
 
 
-# The user info of a URL: from after "scheme://" (or the start) up to the authority's last
-# "@"; the authority ends at the first "/", "?" or "#".
-_USERINFO = r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?[^/?#]*@"  # compiled on first use
-
-
 def _hide_userinfo(text: str) -> str:
-    """``text`` with a URL's ``user:password@`` replaced by ``***@``."""
-    return re.sub(_USERINFO, lambda m: f"{m.group(1) or ''}***@", text, count=1)
+    """``text`` with a URL's ``user:password@`` replaced by ``***@`` (:func:`urls.redact_url`)."""
+    return urls.redact_url(text)
 
 
 def _userinfo_hint(where: str) -> str:
@@ -459,18 +452,6 @@ def _userinfo_hint(where: str) -> str:
 
 def _optional_url(value: object, where: str) -> str | None:
     return None if value is None else _url(value, where)
-
-
-def is_loopback(host: str) -> bool:
-    """``localhost`` or a loopback address: the only hosts plain http:// may reach."""
-    if host == "localhost":
-        return True
-    import ipaddress
-
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _smoke(value: object, where: str, problems: Problems) -> SmokeConfig:

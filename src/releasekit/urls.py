@@ -16,9 +16,26 @@ validates its URLs with these functions.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["is_loopback", "redact_url", "unsafe_reason"]
+__all__ = [
+    "HAS_CREDENTIALS",
+    "NOT_HTTP",
+    "NOT_VALID",
+    "PLAIN_HTTP",
+    "invalid_because",
+    "is_loopback",
+    "redact_url",
+    "unsafe_reason",
+    "without_userinfo",
+]
+
+# The reasons :func:`unsafe_reason` gives, named so that a caller can word its own message
+# for one of them (the configuration says "uses http://", an index read "refusing http URL").
+NOT_VALID = "is not a valid URL"
+HAS_CREDENTIALS = "has credentials in it"
+PLAIN_HTTP = "is plain http on a non-loopback host"
+NOT_HTTP = "is not an http(s) URL"
 
 # The user info of a URL: from after "scheme://" (or the start) up to the authority's last
 # "@"; the authority ends at the first "/", "?" or "#".
@@ -54,21 +71,43 @@ def redact_url(text: str) -> str:
     return f"{match.group(1) or ''}***@{text[match.end() :]}"
 
 
+def without_userinfo(url: str) -> str:
+    """``url`` minus any ``user:password@``: for a request that must go out anonymous.
+
+    Unlike :func:`redact_url` (which is for showing a URL), the result is still the URL to
+    request, so nothing stands in for what was removed.
+    """
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def invalid_because(url: str) -> str | None:
+    """urllib's own words for why ``url`` does not parse (a port that is not a number, a
+    broken IPv6 literal); ``None`` when it parses. For a message that says more than
+    :data:`NOT_VALID`."""
+    try:
+        urlsplit(url).port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def unsafe_reason(url: str) -> str | None:
     """Why releasekit must not send a request (or a token) to ``url``; ``None`` when it may.
 
-    The reason is a phrase for the caller's message ("is plain http on a non-loopback
-    host"); the caller shows the URL through :func:`redact_url` and raises its own error.
+    The reason is a phrase for the caller's message (one of :data:`NOT_VALID`,
+    :data:`HAS_CREDENTIALS`, :data:`PLAIN_HTTP`, :data:`NOT_HTTP`, checked in that order);
+    the caller shows the URL through :func:`redact_url` and raises its own error.
     """
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        return "is not a valid URL"
+    if invalid_because(url) is not None:
+        return NOT_VALID
+    parts = urlsplit(url)
     if "@" in parts.netloc:
-        return "has credentials in it"
+        return HAS_CREDENTIALS
     if parts.scheme == "https" and parts.hostname:
         return None
     if parts.scheme == "http" and parts.hostname:
-        return None if is_loopback(parts.hostname) else "is plain http on a non-loopback host"
-    return "is not an http(s) URL"
+        return None if is_loopback(parts.hostname) else PLAIN_HTTP
+    return NOT_HTTP
