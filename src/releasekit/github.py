@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
-from releasekit.config import is_loopback
+from releasekit import urls
 from releasekit.errors import ReleasekitError
 from releasekit.installed import import_installed
 
@@ -259,14 +259,9 @@ def _origin_url(root: Path | str) -> str | None:
 
 def _redact_url(url: str) -> str:
     """``url`` without the credentials an https remote sometimes carries
-    (``https://x-access-token:TOKEN@github.com/...``); ``ssh://git@host`` stays as it is."""
-    if "://" not in url:
-        return url
-    parts = urlsplit(url)
-    _userinfo, at, host = parts.netloc.rpartition("@")
-    if not at or (parts.password is None and not parts.scheme.startswith("http")):
-        return url
-    return parts._replace(netloc=f"***@{host}").geturl()
+    (``https://x-access-token:TOKEN@github.com/...``); ``ssh://git@host`` stays as it is.
+    :func:`releasekit.urls.redact_url`, under the name this module's callers use."""
+    return urls.redact_url(url)
 
 
 def _check_url(
@@ -274,11 +269,9 @@ def _check_url(
     what: str,
     hint: str = "set it to the API root, e.g. https://api.github.com or https://HOST/api/v3",
 ) -> None:
-    """Refuse a URL the token would leak through: only https, or http to loopback."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+    """Refuse a URL the token would leak through: only https, or http to loopback
+    (:func:`releasekit.urls.unsafe_reason`'s rule, which also refuses user info in it)."""
+    if urls.unsafe_reason(url) is None:
         return
     raise GitHubError(
         f"{what} is {_redact_url(url)!r}: releasekit sends the token only over https",
