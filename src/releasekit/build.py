@@ -26,7 +26,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from releasekit import artifacts, carriers, git, proc, venvs
+from releasekit import _child, artifacts, carriers, git, proc, venvs
 from releasekit.config import CarrierSpec, Config
 from releasekit.errors import BuildError
 from releasekit.git import ReleaseTag
@@ -132,30 +132,6 @@ def build_release(
 
 _BUILD_HINT = "read the build output above; the same command fails locally too"
 
-# Runs in the build environment: one PEP 517 step (get_requires_for_build_X, then build_X)
-# in one process. argv: phase ("sdist" or "wheel"), output directory, result file, backend
-# ("module:object"), "1" to skip asking for requirements (they were just installed).
-# Extra requirements are handed back (and the process ends) before anything is built.
-_BACKEND_SCRIPT = """\
-import importlib, json, sys
-
-phase, out, result, name, skip = sys.argv[1:6]
-module, _, attrs = name.partition(":")
-backend = importlib.import_module(module)
-for attr in filter(None, attrs.split(".")):
-    backend = getattr(backend, attr)
-ask = getattr(backend, "get_requires_for_build_" + phase, None)
-if skip != "1" and ask is not None:
-    requires = list(ask(None))
-    if requires:
-        with open(result, "w", encoding="utf-8") as handle:
-            json.dump({"requires": requires}, handle)
-        sys.exit(0)
-built = getattr(backend, "build_" + phase)(out, None)
-with open(result, "w", encoding="utf-8") as handle:
-    json.dump({"built": built}, handle)
-"""
-
 
 @dataclass(frozen=True)
 class BuildSystem:
@@ -249,17 +225,14 @@ class _BuildEnv:
             "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")]),
             "VIRTUAL_ENV": str(self.venv.path),
         }
-        # A script file in a directory of its own, as pyproject_hooks runs its helper: the
-        # source tree is the working directory but not on sys.path (``-c`` would put it
-        # there, and a backend could import the project instead of itself)
-        script = self.venv.path.parent / "releasekit-backend" / "releasekit_backend.py"
-        script.parent.mkdir(exist_ok=True)
-        script.write_text(_BACKEND_SCRIPT, encoding="utf-8")
+        # A script file, as pyproject_hooks runs its helper: the source tree is the working
+        # directory but not on sys.path (``-c`` would put it there, and a backend could
+        # import the project instead of itself); see releasekit/_child/backend.py
         skip = "0"
         while True:
             result.unlink(missing_ok=True)
             proc.run(
-                [self.venv.python, script, phase, out, result, self.system.backend, skip],
+                [self.venv.python, _child.BACKEND, phase, out, result, self.system.backend, skip],
                 what=what, error=BuildError, cwd=source, env=child, log=self.log,
                 hint=_BUILD_HINT,
             )  # fmt: skip

@@ -36,6 +36,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Callable
 
+from releasekit import _child
 from releasekit.errors import ReleasekitError
 
 __all__ = [
@@ -262,36 +263,10 @@ def run(
 
 # --- processes started ahead of their run -------------------------------------------------
 
-# Runs as ``python -c _WARM_SCRIPT MODULE PRELOAD... -- ARGS...``: imports the modules a tool
-# needs (what takes most of a Python tool's start: twine imports for ~0.3 s), then waits
-# for one line on stdin: a JSON list of the arguments that follow ARGS (those not known
-# when it was started). Then it runs ``python -m MODULE ARGS MORE`` as that command line
-# would. EOF (the parent has exited, or dropped it) ends it without running anything. The
-# command line and the environment are fixed when it starts, so /proc and ps show what
-# runs, and a credential the run needs is in its environment from exec, as for any child.
-_WARM_SCRIPT = """\
-import importlib, json, os, runpy, sys
-
-split = sys.argv.index("--")
-module, preload, args = sys.argv[1], sys.argv[2:split], sys.argv[split + 1 :]
-for name in preload:
-    try:
-        importlib.import_module(name)
-    except Exception:  # the run itself reports what is wrong, as a cold start would
-        pass
-line = sys.stdin.readline()
-if not line:
-    sys.exit(0)
-sys.argv = [module, *args, *json.loads(line)]
-sys.stdin.close()
-sys.stdin = open(os.devnull)
-runpy.run_module(module, run_name="__main__", alter_sys=True)
-"""
-
 
 class _Warm:
     """``python -m MODULE ARGS...`` started ahead, its imports done, waiting to be told
-    the rest of its arguments and to go."""
+    the rest of its arguments and to go (by releasekit/_child/warm.py, which says how)."""
 
     def __init__(
         self, argv: list[str], preload: Sequence[str], env: dict[str, str], cwd: Path | None
@@ -301,7 +276,7 @@ class _Warm:
         self.cwd = cwd
         self.stamp = _stamp(argv[0])
         self.child = subprocess.Popen(
-            [argv[0], "-c", _WARM_SCRIPT, argv[2], *preload, "--", *argv[3:]],
+            [argv[0], str(_child.WARM), argv[2], *preload, "--", *argv[3:]],
             cwd=cwd,
             env=env,
             stdin=subprocess.PIPE,

@@ -36,7 +36,7 @@ from typing import Any, Protocol, TypeVar
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from releasekit import proc, venvs
+from releasekit import _child, proc, venvs
 from releasekit.artifacts import inspect_wheel
 from releasekit.config import SmokeConfig
 from releasekit.errors import ReleasekitError, SmokeError
@@ -59,114 +59,6 @@ __all__ = [
     "version_failures",
     "version_module",
 ]
-
-# Runs on the *target* interpreter (any Python >= 3.9), so it mirrors
-# packaging.markers.default_environment() with the standard library only.
-_MARKER_SCRIPT = """\
-import json, os, platform, sys
-
-def full_version(info):
-    version = "{0.major}.{0.minor}.{0.micro}".format(info)
-    if info.releaselevel != "final":
-        version += info.releaselevel[0] + str(info.serial)
-    return version
-
-print(json.dumps({
-    "implementation_name": sys.implementation.name,
-    "implementation_version": full_version(sys.implementation.version),
-    "os_name": os.name,
-    "platform_machine": platform.machine(),
-    "platform_release": platform.release(),
-    "platform_system": platform.system(),
-    "platform_version": platform.version(),
-    "python_full_version": platform.python_version(),
-    "platform_python_implementation": platform.python_implementation(),
-    "python_version": ".".join(platform.python_version_tuple()[:2]),
-    "sys_platform": sys.platform,
-}))
-"""
-
-# Runs inside the smoke venv: argv[1] is a JSON file with what to check, argv[2] where to
-# write what it found: the failures, and the raw version strings (the installed
-# distribution's, and ``__version__`` of ``version_module``), which releasekit compares
-# with packaging, not there (no packaging in the venv). Standard library only, Python >=
-# 3.9. It never stops at the first failure, so one run reports every broken import and
-# entry point.
-_CHECK_SCRIPT = '''\
-"""releasekit smoke check: is the installed distribution the one built, and does it import?"""
-import importlib
-import json
-import re
-import sys
-import traceback
-from importlib import metadata
-
-
-def canonical(name):
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def last_line(exc):
-    return traceback.format_exception_only(type(exc), exc)[-1].strip()
-
-
-def main():
-    with open(sys.argv[1], encoding="utf-8") as handle:
-        data = json.load(handle)
-    failures = []
-    wanted = canonical(data["name"])
-    found = None
-    for dist in metadata.distributions():
-        try:
-            name = dist.metadata["Name"] or ""
-        except Exception:
-            continue
-        if canonical(name) == wanted:
-            found = dist
-            break
-    report = {"failures": failures, "version": None, "module_version": None}
-    if found is None:
-        failures.append({"kind": "missing", "what": data["name"], "error": ""})
-    else:
-        report["version"] = found.version
-        for module in data["modules"]:
-            try:
-                imported = importlib.import_module(module)
-            except (Exception, SystemExit) as exc:
-                failures.append({"kind": "import", "what": module, "error": last_line(exc)})
-                continue
-            if module == data["version_module"]:
-                try:
-                    value = getattr(imported, "__version__", None)
-                except Exception:  # a lazy module __getattr__ that fails: nothing to compare
-                    value = None
-                if isinstance(value, str):
-                    report["module_version"] = value
-        if data["entry_points"]:
-            for ep in found.entry_points:
-                if ep.group not in ("console_scripts", "gui_scripts"):
-                    continue
-                try:
-                    ep.load()
-                except (Exception, SystemExit) as exc:
-                    failures.append({"kind": "entry point", "group": ep.group,
-                                     "what": ep.name + " = " + ep.value,
-                                     "error": last_line(exc)})
-    with open(sys.argv[2], "w", encoding="utf-8") as handle:
-        json.dump(report, handle)
-
-
-main()
-'''
-
-
-_TAGS_SCRIPT = """\
-import json, sys
-sys.path.insert(0, sys.argv[1])
-from packaging import tags
-print(json.dumps([str(tag) for tag in tags.sys_tags()]))
-"""
-
 
 _tags_cache: dict[str, list[str]] = {}
 _markers_cache: dict[str, dict[str, str]] = {}
@@ -191,7 +83,7 @@ def _interpreter_tags(python: str | None) -> list[str]:
     interpreter = venvs.find_python(python) if python else sys.executable
     where = str(Path(packaging.__file__).resolve().parent.parent)
     output = proc.run(
-        [interpreter, "-I", "-c", _TAGS_SCRIPT, where],
+        [interpreter, "-I", _child.TAGS, where],
         what=f"reading the wheel tags of {python or 'the running Python'}",
         error=SmokeError,
         hint="check that it is a working Python >= 3.9",
@@ -227,7 +119,7 @@ def marker_environment(python: Path) -> dict[str, str]:
     Python running releasekit: a ``python_version < "3.11"`` dependency matters on 3.9 only.
     """
     output = proc.run(
-        [python, "-I", "-c", _MARKER_SCRIPT],
+        [python, "-I", _child.MARKERS],
         what=f"reading the marker environment of {python}",
         error=SmokeError,
         hint="the smoke venv's interpreter does not run: recreate it",
@@ -422,16 +314,16 @@ def _install(
 def _run_check(
     venv: venvs.Venv, label: str, data: Mapping[str, Any], log: proc.Log, timeout: float | None
 ) -> dict[str, Any]:
-    """Run the check script in the venv; return its report (failures and raw versions)."""
+    """Run the check script (releasekit/_child/check.py) in the venv, from an empty directory
+    so the project's source tree is never imported instead of the installed package; return
+    its report (failures and raw versions)."""
     run_dir = _run_dir(venv)
-    script = run_dir / "check.py"
     request = run_dir / "check.json"
     result = run_dir / "result.json"
-    script.write_text(_CHECK_SCRIPT, encoding="utf-8")
     request.write_text(json.dumps(data), encoding="utf-8")
     result.unlink(missing_ok=True)
     proc.run(
-        [venv.python, "-I", script, request, result],
+        [venv.python, "-I", _child.CHECK, request, result],
         what=f"smoke-install on {label}: the import check",
         error=SmokeError,
         hint="the check script itself crashed: an import may have killed the interpreter",
