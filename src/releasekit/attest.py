@@ -33,15 +33,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import http.client
 import json
 import os
 import re
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -549,77 +546,69 @@ def check_provenance(
     ``timeout`` seconds, then it is an error, and so is any other failed read.
     """
     url = integrity_url(index_url, project, version, filename)
-    deadline = clock() + timeout
-    delay = 1.0
-    while True:
-        try:
-            body = _get(url)
-        except PublishError as exc:
-            if required:
-                raise
-            log(f"no provenance read from {url} ({exc.message}): nothing to check there")
-            return None
-        if body is not None:
-            try:
-                document = json.loads(body)
-            except ValueError:
-                if required:
-                    raise _malformed(url, "the answer is not JSON") from None
-                log(f"{url} answers something that is not JSON: no provenance to check there")
-                return None
-            check = verify_provenance(document, filename, sha256, source=url)
-            log(
-                f"{filename}: the index serves provenance with {check.attestations} "
-                f"attestation(s) by {', '.join(check.publishers)} for the built sha256 "
-                f"({sha256[:12]}…)"
-            )
-            return check
-        if not required:
-            log(f"{url}: no provenance served (no Integrity API there, or no attestation)")
-            return None
-        remaining = deadline - clock()
-        if remaining <= 0:
-            raise AttestationError(
+    if required:
+        # Just uploaded with its attestation: a 404 is the index not showing it *yet*.
+        from releasekit import net  # not at the top: the signing child never reads an index
+
+        def expired() -> AttestationError:
+            return AttestationError(
                 f"{filename} was uploaded with its attestation, but {url} still serves no "
                 f"provenance after {timeout:g}s",
                 "check the file's page on the index (it shows the provenance); PyPI refuses "
                 "an upload whose attestation it cannot verify, so a missing one is most "
                 "likely slow to appear: look again in a few minutes",
             )
-        wait = min(delay, remaining)
-        log(f"{url}: no provenance served yet, next check in {wait:g}s")
-        sleep(wait)
-        delay = min(delay * 2, 30.0)
+
+        body = net.poll(
+            lambda: _get(url),
+            timeout=timeout,
+            expired=expired,
+            waiting=lambda wait: log(f"{url}: no provenance served yet, next check in {wait:g}s"),
+            sleep=sleep,
+            clock=clock,
+        )
+    else:
+        try:
+            found = _get(url)
+        except PublishError as exc:
+            log(f"no provenance read from {url} ({exc.message}): nothing to check there")
+            return None
+        if found is None:
+            log(f"{url}: no provenance served (no Integrity API there, or no attestation)")
+            return None
+        body = found
+    try:
+        document = json.loads(body)
+    except ValueError:
+        if required:
+            raise _malformed(url, "the answer is not JSON") from None
+        log(f"{url} answers something that is not JSON: no provenance to check there")
+        return None
+    check = verify_provenance(document, filename, sha256, source=url)
+    log(
+        f"{filename}: the index serves provenance with {check.attestations} "
+        f"attestation(s) by {', '.join(check.publishers)} for the built sha256 "
+        f"({sha256[:12]}…)"
+    )
+    return check
 
 
 def _get(url: str) -> bytes | None:
     """GET ``url`` as the Integrity API wants it; ``None`` for 404 ("none here").
 
-    Through :mod:`releasekit.index`'s opener: https only (plain http on loopback), no
-    downgrade on a redirect, no proxy for loopback, the same error messages as its reads.
+    An index read like any other (:func:`releasekit.index.read_url`): https only (plain
+    http on loopback), no downgrade on a redirect, no proxy for loopback, the same error
+    messages as its reads.
     """
-    from releasekit import index as api  # not at the top: the signing child has no config
+    from releasekit import index  # not at the top: the signing child never reads an index
 
-    api._require_safe_url(url, f"reading {url}")
-    request = urllib.request.Request(
-        url,
-        headers={
-            "Accept": INTEGRITY_MEDIA_TYPE,
-            "Cache-Control": "no-cache",
-            "User-Agent": "releasekit (provenance check)",
-        },
-    )
-    try:
-        with api._open(request, 30.0) as response:
-            data: bytes = response.read()
-            return data
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        if exc.code == 404:
-            return None
-        raise api._http_error(f"reading {url}", exc.code, exc.reason) from None
-    except (OSError, http.client.HTTPException) as exc:
-        raise api._connection_error(f"reading {url}", exc, 30.0) from None
+    headers = {
+        "Accept": INTEGRITY_MEDIA_TYPE,
+        "Cache-Control": "no-cache",
+        "User-Agent": "releasekit (provenance check)",
+    }
+    answer = index.read_url(url, headers=headers, timeout=30.0)
+    return None if answer is None else answer.body
 
 
 # --- small helpers ----------------------------------------------------------------------------

@@ -14,7 +14,8 @@ imported on the first read, not with this module: it pulls in pydantic and Beaut
 HTTP stays with :mod:`urllib`, not ``pypi-simple``'s requests session: requests reads
 ``~/.netrc`` and would send a stored password with a read that never needs one, and releasekit
 also wants its own rules here (no proxy for loopback, no plain http elsewhere, even after a
-redirect). Nothing here is imported by the hatch plugin.
+redirect), which :mod:`releasekit.net` applies to every URL releasekit opens. Nothing here is
+imported by the hatch plugin.
 """
 
 from __future__ import annotations
@@ -37,17 +38,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
-from urllib.parse import unquote, urldefrag, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import unquote, urldefrag, urlsplit
 
-from releasekit.config import is_loopback
+from releasekit import net
 from releasekit.errors import PublishError
 from releasekit.installed import import_installed
+from releasekit.urls import without_userinfo
 
 if TYPE_CHECKING:
     import pypi_simple
 
 __all__ = [
+    "Answer",
     "IndexGarbage",
     "IndexUnavailable",
     "ProjectPage",
@@ -57,10 +60,10 @@ __all__ = [
     "parse_page",
     "project_files",
     "project_page",
+    "read_url",
 ]
 
 _ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
-_USER_AGENT = "releasekit (+https://github.com/releasekit/releasekit)"
 _JSON_TYPES = frozenset(
     {
         "application/vnd.pypi.simple.v1+json",
@@ -142,6 +145,14 @@ class ProjectPage:
     url: str = ""
 
 
+class Answer(NamedTuple):
+    """A 200 answer read whole: what :func:`read_url` returns."""
+
+    body: bytes
+    content_type: str | None
+    url: str  # after any redirect, as the server gave it
+
+
 def normalize_name(name: str) -> str:
     """The PEP 503 normalized project name: the path segment every index understands."""
     return re.sub(r"[-_.]+", "-", name).lower()
@@ -162,30 +173,38 @@ def project_page(index_url: str, project: str, *, timeout: float = 30.0) -> Proj
     when the answer is not a project page, and :class:`PublishError` for any other refusal.
     """
     base = index_url if index_url.endswith("/") else index_url + "/"
-    page_url = _without_userinfo(f"{base}{normalize_name(project)}/")
-    _require_safe_url(page_url, f"reading {page_url}")
-    request = urllib.request.Request(
-        page_url,
-        headers={
-            "Accept": _ACCEPT,
-            "Cache-Control": "no-cache",
-            "Pragma": "no-cache",
-            "User-Agent": _USER_AGENT,
-        },
-    )
+    page_url = without_userinfo(f"{base}{normalize_name(project)}/")
+    headers = {"Accept": _ACCEPT, "Cache-Control": "no-cache", "Pragma": "no-cache"}
+    answer = read_url(page_url, headers=headers, timeout=timeout)
+    if answer is None:
+        return ProjectPage(files={}, url=page_url)
+    return parse_page(answer.body, answer.content_type, without_userinfo(answer.url), project)
+
+
+def read_url(url: str, *, headers: Mapping[str, str], timeout: float = 30.0) -> Answer | None:
+    """GET ``url`` of an index as every index read does; ``None`` for 404 ("none here").
+
+    Through :func:`releasekit.net.open_url` (its URL and redirect rules); the errors are
+    this module's: :class:`IndexUnavailable` when a later try may help, a
+    :class:`~releasekit.errors.PublishError` otherwise, each saying "reading ``url``".
+    Also what :mod:`releasekit.attest` reads an index's Integrity API with.
+    """
+    what = f"reading {url}"
+    net.require_safe_url(url, what)
+    request = urllib.request.Request(url, headers=dict(headers))
     try:
-        with _open(request, timeout) as response:
-            final_url = _without_userinfo(response.geturl())
+        with net.open_url(request, timeout) as response:
+            final_url = response.geturl()
             content_type = response.headers.get("Content-Type")
             body = response.read()
     except urllib.error.HTTPError as exc:
         exc.close()
         if exc.code == 404:
-            return ProjectPage(files={}, url=page_url)
-        raise _http_error(f"reading {page_url}", exc.code, exc.reason) from None
+            return None
+        raise _http_error(what, exc.code, exc.reason) from None
     except (OSError, http.client.HTTPException) as exc:
-        raise _connection_error(f"reading {page_url}", exc, timeout) from None
-    return parse_page(body, content_type, final_url, project)
+        raise _connection_error(what, exc, timeout) from None
+    return Answer(body, content_type, final_url)
 
 
 def parse_page(body: bytes, content_type: str | None, page_url: str, project: str) -> ProjectPage:
@@ -399,19 +418,17 @@ def download(
             "this is not a file releasekit built; check the index",
         )
     what = f"downloading {file.filename} from {file.url}"
-    _require_safe_url(file.url, what)
+    net.require_safe_url(file.url, what)
     dest_dir.mkdir(parents=True, exist_ok=True)
     target = dest_dir / name
-    request = urllib.request.Request(
-        file.url, headers={"Cache-Control": "no-cache", "User-Agent": _USER_AGENT}
-    )
+    request = urllib.request.Request(file.url, headers={"Cache-Control": "no-cache"})
     digest = hashlib.sha256()
     fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=f".{name}.", suffix=".part")
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
             try:
-                with _open(request, timeout) as response:
+                with net.open_url(request, timeout) as response:
                     for chunk in iter(lambda: response.read(1 << 20), b""):
                         digest.update(chunk)
                         handle.write(chunk)
@@ -468,60 +485,3 @@ def _connection_error(what: str, exc: BaseException, timeout: float) -> PublishE
     elif not str(reason):
         reason = type(reason).__name__
     return IndexUnavailable(f"{what} failed: {reason}", _UNAVAILABLE_HINT)
-
-
-def _require_safe_url(url: str, what: str) -> None:
-    """https anywhere, plain http only on loopback: the same rule as for configured URLs."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme == "https" and host:
-        return
-    if parts.scheme == "http" and host and is_loopback(host):
-        return
-    raise PublishError(
-        f"{what}: refusing {parts.scheme or 'a scheme-less'} URL {_without_userinfo(url)}"
-        + (" on a non-loopback host" if parts.scheme == "http" else ""),
-        "releasekit talks to indexes over https:// (http:// only for 127.0.0.1, ::1 or localhost)",
-    )
-
-
-def _without_userinfo(url: str) -> str:
-    """``url`` minus any ``user:password@``: reads are anonymous, and URLs end up in logs."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
-
-
-class _SafeRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows redirects, but never from https down to plain http on a non-loopback host."""
-
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: http.client.HTTPMessage,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        try:
-            _require_safe_url(newurl, f"{req.full_url} redirected ({code})")
-        except PublishError:
-            fp.close()
-            raise
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def _open(request: urllib.request.Request, timeout: float) -> Any:
-    """``urlopen``, with releasekit's redirect rule, and no ``http_proxy`` for loopback.
-
-    A local index (rehearsals, tests) lives on 127.0.0.1; a proxy configured for the
-    internet would not reach it, and would see the request for nothing.
-    """
-    host = urlsplit(request.full_url).hostname or ""
-    if is_loopback(host):
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _SafeRedirects())
-    else:
-        opener = urllib.request.build_opener(_SafeRedirects())
-    return opener.open(request, timeout=timeout)
