@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from releasekit import proc
+from releasekit import net, proc
 from releasekit.errors import PublishError
 from releasekit.loopback import LoopbackServer, answers, free_port
 
@@ -255,9 +255,8 @@ def _add_user(port: int, username: str) -> str:
         method="PUT",
         headers={"Content-Type": "application/json", "Accept": "application/json"},
     )
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with opener.open(request, timeout=10.0) as response:
+        with net.open_url(request, 10.0) as response:
             answer = json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as error:
         raise PublishError(

@@ -15,15 +15,13 @@ import socket
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Callable
 
-from releasekit import proc
+from releasekit import net, proc
 from releasekit.errors import PublishError
 
 __all__ = ["LoopbackServer", "answers", "free_port"]
@@ -160,13 +158,16 @@ def free_port() -> int:
 
 
 def answers(port: int, path: str, body: bytes | None = None) -> bool:
-    """Whether ``http://127.0.0.1:port/path`` answers 200 (with ``body``, when given)."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    """Whether ``http://127.0.0.1:port/path`` answers 200 (with ``body``, when given).
+
+    Through :func:`releasekit.net.open_url`: no proxy, and a redirect away from this machine
+    is not followed (it is no answer from the server started here).
+    """
     try:
-        with opener.open(f"http://127.0.0.1:{port}{path}", timeout=1.0) as response:
+        with net.open_url(f"http://127.0.0.1:{port}{path}", 1.0) as response:
             ok = response.status == 200
             return bool(ok and (body is None or response.read().strip() == body))
-    except (urllib.error.URLError, OSError, ValueError):
+    except (PublishError, OSError, ValueError):  # URLError is an OSError
         return False
 
 
