@@ -9,7 +9,8 @@ Every file is rendered and checked before the first one is written: a pyproject.
 releasekit cannot edit safely (invalid TOML, a ``[build-system]`` that is not a table, ...)
 is one :class:`ConfigError` and leaves every file as it was. pyproject.toml keeps its
 comments and layout: new tables are appended as text, the requirement is added with
-tomlkit, and the result is parsed again and compared with the original.
+tomlkit, and the result is parsed again and compared with the original
+(:mod:`releasekit.pyproject_edit`).
 
 The build hook is hatch-only. On any other backend (setuptools, flit, poetry, pdm) releasekit
 is not added to the build requirements, where it would only be one more thing to install;
@@ -18,7 +19,6 @@ the nox sessions still work there, since they build through any PEP 517 backend.
 
 from __future__ import annotations
 
-import copy
 import importlib.metadata
 import json
 import os
@@ -31,8 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from releasekit._compat import tomllib
-from releasekit.config import hook_options, parse_config
+from releasekit import pyproject_edit
 from releasekit.errors import ConfigError
 
 __all__ = [
@@ -51,37 +50,6 @@ IGNORED = ("dist/", ".nox/")
 # Where the printed next step (and the README) put releasekit's own wheel for build frontends.
 WHEELHOUSE = "$HOME/.cache/releasekit-wheels"
 
-HOOK_TABLE = """
-[tool.hatch.build.hooks.releasekit]
-# Refuse a release build whose git tag and version disagree (see the releasekit README).
-# require-tag = true    # or RELEASEKIT_REQUIRE_TAG=1 in the CI release job
-# allow-dirty = false   # true: allow a tag build from a tree with uncommitted changes
-"""
-
-CONFIG_TABLE = """
-[tool.releasekit]
-# Written by `releasekit init`. Every key is optional; the comments show examples.
-# The files that carry the version, checked and bumped together; the first is the truth:
-# version-files = [{version_files}]
-# tag-prefix = "v"                # default: an optional "v"; a monorepo uses e.g. "api-v"
-# changelog = "CHANGELOG.md"      # a path, or false: no changelog check (default: CHANGELOG.md
-#                                 # when present; `nox -s check` wants a section per version)
-# pre-release = "both"            # or "test-only": rc/beta/alpha go to the test index only
-# check-sessions = ["tests"]      # your own nox sessions that `nox -s check` requires
-# check-commands = ["pytest -q"]  # commands `nox -s check` runs
-# prepare-commands = ["npm ci"]   # run in the clean export of HEAD before the sdist is built
-# version-from-tag = false        # true: a tag build writes the tag's version into the
-#                                 # version files of the export (placeholders in git)
-#
-# [tool.releasekit.smoke]
-# pythons = ["3.9", "3.13"]       # smoke-install with each (default: the Python running nox)
-# commands = [{smoke_command}]{smoke_pad}# run in the smoke venv after installing the wheel
-# timeout = 120                   # seconds a smoke command may take
-"""
-
-_HOOK_PATH = ("tool", "hatch", "build", "hooks", "releasekit")
-# `__version__ = "1.2.0"` (or `__version__: str = ...`) at the start of a line.
-_VERSION_LINE = re.compile(r"""^__version__(?:\s*:\s*str)?\s*=\s*["'][^"'\n]+["']""", re.M)
 # A noxfile that already calls releasekit.sessions.register() needs no template.
 _REGISTERS = re.compile(
     r"(\breleasekit\.sessions\b|\bfrom\s+releasekit\s+import\s+sessions\b)[\s\S]*\bregister\s*\("
@@ -166,10 +134,10 @@ def init_project(
     env = os.environ if environ is None else environ
     pyproject_path = root / "pyproject.toml"
     text = _read(pyproject_path, missing_hint="run `releasekit init` in the project's root")
-    data = _parse(text)
-    _check_shapes(data, root)
+    data = pyproject_edit.parse(text)
+    pyproject_edit.check_shapes(data, root)
 
-    backend = _backend(data)
+    backend = pyproject_edit.build_backend(data)
     hatch = backend is not None and backend.split(".")[0] == "hatchling"
     writes = [
         w
@@ -190,7 +158,7 @@ def init_project(
         )
     if not hatch:
         lines.append(_not_hatch_note(backend))
-    final = _parse(_read(pyproject_path, missing_hint="")) if writes else data
+    final = pyproject_edit.parse(_read(pyproject_path, missing_hint="")) if writes else data
     return lines + _next_steps(root, final, env)
 
 
@@ -217,116 +185,6 @@ def _read(path: Path, *, missing_hint: str) -> str:
         raise ConfigError(
             f"cannot read {name}: {exc.strerror}", f"make {name} readable (chmod u+r {name})"
         ) from None
-
-
-def _parse(text: str) -> dict[str, Any]:
-    """pyproject.toml as plain data, parsed as strictly as build frontends parse it."""
-    try:
-        data: dict[str, Any] = tomllib.loads(text)
-        return data
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            f"pyproject.toml is not valid TOML: {exc}",
-            "fix the syntax there (pip and build refuse it too), then run releasekit init again",
-        ) from None
-
-
-def _describe(value: object) -> str:
-    """A TOML value for a message: its kind and (shortened) value."""
-    kinds: dict[type, str] = {bool: "a boolean", int: "an integer", float: "a float",
-                              str: "a string", list: "an array", dict: "a table"}  # fmt: skip
-    kind = kinds.get(type(value), f"a {type(value).__name__}")
-    shown = json.dumps(value, default=str) if isinstance(value, (bool, list, dict)) else repr(value)
-    if len(shown) > 40:
-        shown = shown[:37] + "..."
-    return f"{kind} ({shown})"
-
-
-def _check_shapes(data: Mapping[str, Any], root: Path) -> None:
-    """Refuse every shape init would trip over, naming the value, before anything is rendered."""
-    project = data.get("project")
-    if project is not None and not isinstance(project, dict):
-        raise ConfigError(
-            f"[project] in pyproject.toml is {_describe(project)}, not a table",
-            'write it as a table: [project] name = "..." version = "..." (PEP 621)',
-        )
-    build_system = data.get("build-system")
-    if build_system is not None:
-        if not isinstance(build_system, dict):
-            raise ConfigError(
-                f"[build-system] in pyproject.toml is {_describe(build_system)}, not a table",
-                'write it as a table: [build-system] requires = ["hatchling"] '
-                'build-backend = "hatchling.build"',
-            )
-        requires = build_system.get("requires")
-        if requires is not None and not isinstance(requires, list):
-            raise ConfigError(
-                f"[build-system] requires is {_describe(requires)}, not an array of strings",
-                'write it as an array: requires = ["hatchling"]',
-            )
-        for item in requires or []:
-            if not isinstance(item, str):
-                raise ConfigError(
-                    f"[build-system] requires holds {_describe(item)}, not a requirement string",
-                    'quote each requirement: requires = ["hatchling>=1.27"]',
-                )
-        backend = build_system.get("build-backend")
-        if backend is not None and not isinstance(backend, str):
-            raise ConfigError(
-                f"[build-system] build-backend is {_describe(backend)}, not a string",
-                'write it as a string: build-backend = "hatchling.build"',
-            )
-        if requires is None and isinstance(backend, str) and backend.startswith("hatchling"):
-            raise ConfigError(
-                "[build-system] has a build-backend but no requires",
-                'add requires = ["hatchling"] (every build frontend needs it)',
-            )
-    node: object = data
-    for depth, key in enumerate(_HOOK_PATH):
-        if not isinstance(node, dict) or key not in node:
-            break
-        node = node[key]
-        if not isinstance(node, dict):
-            where = ".".join(_HOOK_PATH[: depth + 1])
-            raise ConfigError(
-                f"[{where}] in pyproject.toml is {_describe(node)}, not a table",
-                f"write it as a [{where}] table (or remove it)",
-            )
-        if depth == len(_HOOK_PATH) - 1:  # the hook's own table: its typos stop init too
-            hook_options(node, environ={})
-    tool = data.get("tool", {})
-    if "releasekit" in tool:
-        if not isinstance(tool["releasekit"], dict):
-            raise ConfigError(
-                f"[tool.releasekit] in pyproject.toml is {_describe(tool['releasekit'])}, "
-                "not a table",
-                "write it as a [tool.releasekit] table (or remove it: init writes one)",
-            )
-        parse_config(data, root)  # an existing table: its typos are reported now, not later
-
-
-def _backend(data: Mapping[str, Any]) -> str | None:
-    build_system = data.get("build-system")
-    backend = build_system.get("build-backend") if isinstance(build_system, dict) else None
-    return backend if isinstance(backend, str) else None
-
-
-def _requires(data: Mapping[str, Any]) -> list[str]:
-    build_system = data.get("build-system")
-    requires = build_system.get("requires") if isinstance(build_system, dict) else None
-    return [r for r in requires if isinstance(r, str)] if isinstance(requires, list) else []
-
-
-def _has_hook(data: Mapping[str, Any]) -> bool:
-    """The hook is on for every target, or for one (``[tool.hatch.build.targets.wheel.hooks]``)."""
-    build = data.get("tool", {}).get("hatch", {}).get("build", {})
-    if "releasekit" in build.get("hooks", {}):
-        return True
-    targets = build.get("targets", {})
-    return isinstance(targets, dict) and any(
-        isinstance(t, dict) and isinstance(t.get("hooks"), dict) and "releasekit" in t["hooks"]
-        for t in targets.values()
-    )
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -389,127 +247,11 @@ def _ignores(text: str, entry: str) -> bool:
 def _plan_pyproject(
     path: Path, text: str, data: dict[str, Any], hatch: bool, root: Path
 ) -> _Write | None:
-    """The new pyproject.toml, checked to parse to the old data plus exactly our additions."""
-    import tomlkit
-    import tomlkit.exceptions
-
-    done: list[str] = []
-    new_text = text
-    expected = copy.deepcopy(data)
-    if hatch and not any(_req_name(r) == "releasekit" for r in _requires(data)):
-        try:
-            doc = tomlkit.parse(text)
-            doc["build-system"]["requires"].append("releasekit")
-            new_text = tomlkit.dumps(doc)
-        except (tomlkit.exceptions.TOMLKitError, KeyError, AttributeError, TypeError) as exc:
-            raise ConfigError(
-                f"cannot add releasekit to [build-system] requires: {exc}",
-                'add it by hand: requires = ["hatchling", "releasekit"]',
-            ) from None
-        expected["build-system"]["requires"].append("releasekit")
-        done.append("releasekit added to [build-system] requires")
-    if hatch and not _has_hook(data):
-        new_text = _append_table(new_text, HOOK_TABLE, _HOOK_PATH, expected)
-        done.append("[tool.hatch.build.hooks.releasekit] added")
-    if "releasekit" not in data.get("tool", {}):
-        block = _config_table(data, root)
-        new_text = _append_table(new_text, block, ("tool", "releasekit"), expected)
-        done.append("commented [tool.releasekit] added")
+    """The new pyproject.toml (see :func:`releasekit.pyproject_edit.edit`), if it changes."""
+    new_text, done = pyproject_edit.edit(text, data, hatch, root)
     if not done:
         return None
     return _Write(path, new_text, "pyproject.toml: " + "; ".join(done))
-
-
-def _append_table(text: str, block: str, keys: Sequence[str], expected: dict[str, Any]) -> str:
-    """``text`` with ``block`` (a new table) appended, proven to add that table and nothing else.
-
-    ``expected`` (the data the result must parse to) gets the new table too.
-    """
-    newline = "\r\n" if "\r\n" in text else "\n"
-    new_text = text.rstrip("\r\n") + newline + block.replace("\n", newline)
-    _set_path(expected, keys)
-    try:
-        if tomllib.loads(new_text) == expected:
-            return new_text
-        why = "the result would read differently"
-    except tomllib.TOMLDecodeError as exc:
-        why = f"the result would not parse ({exc})"
-    name = "[" + ".".join(keys) + "]"
-    inline = _inline_prefix(text, keys)
-    if inline:
-        rest = ".".join(keys[len(inline.split(".")) :])
-        raise ConfigError(
-            f"cannot add {name} to pyproject.toml: [{inline}] is an inline table "
-            "(written as { ... }); nothing was changed",
-            f"write it as a [{inline}] section, or add {rest} = {{}} inside it by hand",
-        )
-    raise ConfigError(
-        f"cannot add {name} to pyproject.toml: {why}; nothing was changed",
-        "add the table by hand (see releasekit's README), then run releasekit init again",
-    )
-
-
-def _inline_prefix(text: str, keys: Sequence[str]) -> str | None:
-    """The first of ``tool``, ``tool.hatch``, ... that is written as an inline table."""
-    import tomlkit
-    import tomlkit.items
-
-    node: Any = tomlkit.parse(text)
-    for depth, key in enumerate(keys[:-1]):
-        node = node.get(key) if isinstance(node, Mapping) else None
-        if node is None:
-            return None
-        if isinstance(node, tomlkit.items.InlineTable):
-            return ".".join(keys[: depth + 1])
-    return None
-
-
-def _set_path(data: dict[str, Any], keys: Sequence[str]) -> None:
-    for key in keys:
-        data = data.setdefault(key, {})
-
-
-def _config_table(data: Mapping[str, Any], root: Path) -> str:
-    """The commented ``[tool.releasekit]``, its examples filled in from this project."""
-    files = _version_carriers(root)
-    static = isinstance(data.get("project"), dict) and "version" in data["project"]
-    examples = (["pyproject.toml"] if static else []) + (files or ["src/PACKAGE/__init__.py"])
-    project = data.get("project")
-    scripts = project.get("scripts") if isinstance(project, dict) else None
-    script = next(iter(scripts), None) if isinstance(scripts, dict) and scripts else None
-    command = json.dumps(f"{script} --version" if script else "python -m PACKAGE --help")
-    return CONFIG_TABLE.format(
-        version_files=", ".join(json.dumps(f) for f in examples),
-        smoke_command=command,
-        smoke_pad=" " * max(1, 19 - len(command)),
-    )
-
-
-def _version_carriers(root: Path) -> list[str]:
-    """Package modules that set ``__version__ = "..."``: likely version-files."""
-    found = []
-    for pattern in ("src/*/__init__.py", "*/__init__.py", "src/*/_version.py", "*/_version.py",
-                    "src/*/__about__.py", "*/__about__.py"):  # fmt: skip
-        for path in sorted(root.glob(pattern)):
-            top = path.relative_to(root).parts[0]
-            if top.startswith(".") or top in ("tests", "test", "docs", "build", "dist"):
-                continue
-            try:
-                if _VERSION_LINE.search(path.read_text(encoding="utf-8")):
-                    found.append(path.relative_to(root).as_posix())
-            except (OSError, UnicodeDecodeError):
-                continue
-    return found
-
-
-def _req_name(requirement: str) -> str:
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
-
-    try:
-        return canonicalize_name(Requirement(requirement).name)
-    except InvalidRequirement:
-        return requirement
 
 
 def _not_hatch_note(backend: str | None) -> str:
@@ -571,7 +313,7 @@ def _next_steps(root: Path, data: Mapping[str, Any], environ: Mapping[str, str])
     for step in (_version_files_step(root, data), _readme_step(root, data)):
         if step:
             steps.append(step)
-    if any(_req_name(r) == "releasekit" for r in _requires(data)):
+    if any(pyproject_edit.req_name(r) == "releasekit" for r in pyproject_edit.build_requires(data)):
         steps += _findable_steps(environ)
     steps += _commit_steps(root)
     steps.append(
@@ -590,7 +332,7 @@ def _version_files_step(root: Path, data: Mapping[str, Any]) -> str | None:
     static = isinstance(project, dict) and "version" in project
     hatch_version = data.get("tool", {}).get("hatch", {}).get("version", {})
     own_source = isinstance(hatch_version, dict) and hatch_version.get("source") == "releasekit"
-    files = _version_carriers(root)
+    files = pyproject_edit.version_carriers(root)
     if own_source:
         listed = ", ".join(json.dumps(f) for f in files) or '"src/PACKAGE/__init__.py"'
         return (

@@ -27,184 +27,41 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 import tarfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from releasekit import _child, proc, venvs
 from releasekit.artifacts import inspect_wheel
 from releasekit.config import SmokeConfig
 from releasekit.errors import ReleasekitError, SmokeError
+from releasekit.interpreters import (
+    dependencies,
+    install_set,
+    interpreter_tags,
+    marker_environment,
+    markers,
+    pick_wheel,
+)
 from releasekit.manifest import sha256_file
 from releasekit.version import normalize, try_normalize
 
-
-class _Named(Protocol):
-    @property
-    def filename(self) -> str: ...
-
-
-_NamedT = TypeVar("_NamedT", bound=_Named)
-
+# dependencies, interpreter_tags, marker_environment and pick_wheel live in
+# releasekit.interpreters, re-exported here, where the sessions ask for them
 __all__ = [
     "dependencies",
+    "interpreter_tags",
     "marker_environment",
+    "pick_wheel",
     "smoke_sdist",
     "smoke_wheel",
     "version_failures",
     "version_module",
 ]
-
-_tags_cache: dict[str, list[str]] = {}
-_markers_cache: dict[str, dict[str, str]] = {}
-
-
-def interpreter_tags(python: str | None) -> list[str]:
-    """The wheel tags ``python`` accepts, most preferred first (what an installer ranks by).
-
-    ``packaging`` is pure Python, so the copy releasekit runs with is put on the target
-    interpreter's path for this one question; the target needs nothing installed. Asked
-    once per interpreter and process (smoke-install and each publish step ask again).
-    """
-    key = python or ""
-    if key not in _tags_cache:
-        _tags_cache[key] = _interpreter_tags(python)
-    return list(_tags_cache[key])
-
-
-def _interpreter_tags(python: str | None) -> list[str]:
-    import packaging
-
-    interpreter = venvs.find_python(python) if python else sys.executable
-    where = str(Path(packaging.__file__).resolve().parent.parent)
-    output = proc.run(
-        [interpreter, "-I", _child.TAGS, where],
-        what=f"reading the wheel tags of {python or 'the running Python'}",
-        error=SmokeError,
-        hint="check that it is a working Python >= 3.9",
-    )
-    for line in reversed(output.splitlines()):
-        if line.startswith("["):
-            return [str(tag) for tag in json.loads(line)]
-    raise SmokeError(f"{interpreter} printed no wheel tags", "check that it is a working Python")
-
-
-def pick_wheel(wheels: Sequence[_NamedT], tags: Sequence[str]) -> _NamedT | None:
-    """The wheel an installer on an interpreter with ``tags`` would take, or ``None``.
-
-    Pure and ranked as pip and uv rank: the wheel whose best tag comes earliest in the
-    interpreter's list wins (a cp312 manylinux wheel over a py3-none-any one on 3.12).
-    """
-    from packaging.utils import parse_wheel_filename
-
-    rank = {tag: position for position, tag in enumerate(tags)}
-    best: tuple[int, _NamedT] | None = None
-    for wheel in wheels:
-        _, _, _, wheel_tags = parse_wheel_filename(wheel.filename)
-        positions = [rank[str(tag)] for tag in wheel_tags if str(tag) in rank]
-        if positions and (best is None or min(positions) < best[0]):
-            best = (min(positions), wheel)
-    return best[1] if best else None
-
-
-def marker_environment(python: Path) -> dict[str, str]:
-    """The PEP 508 marker environment of the interpreter at ``python``.
-
-    Dependencies are selected by the markers of the Python that will run them, not of the
-    Python running releasekit: a ``python_version < "3.11"`` dependency matters on 3.9 only.
-    """
-    output = proc.run(
-        [python, "-I", _child.MARKERS],
-        what=f"reading the marker environment of {python}",
-        error=SmokeError,
-        hint="the smoke venv's interpreter does not run: recreate it",
-    )
-    for line in reversed(output.splitlines()):
-        if line.startswith("{"):
-            try:
-                data = json.loads(line)
-            except ValueError:
-                break
-            return {str(key): str(value) for key, value in data.items()}
-    raise SmokeError(
-        f"{python} printed no marker environment (got {output.strip()[-200:]!r})",
-        "check that it is a working Python >= 3.9",
-    )
-
-
-def _markers(venv: venvs.Venv, python: str | None) -> dict[str, str]:
-    """The marker environment of ``venv``: that of the Python it was made from, which a
-    venv shares. Asked once per Python and process; the running Python answers in-process
-    (the same values its venv's interpreter would print)."""
-    key = python or ""
-    if key not in _markers_cache:
-        if python is None:
-            from packaging.markers import default_environment
-
-            found = {str(k): str(v) for k, v in default_environment().items()}
-        else:
-            found = marker_environment(venv.python)
-        _markers_cache[key] = found
-    return dict(_markers_cache[key])
-
-
-def dependencies(
-    requires_dist: Sequence[str], extras: Sequence[str], env: Mapping[str, str]
-) -> list[str]:
-    """The ``Requires-Dist`` entries to install for ``extras`` on the Python described by ``env``.
-
-    An entry counts when its marker is true with no extra or with one of ``extras`` (names
-    compared PEP 685-normalized). Each is returned without its marker, because the marker
-    was evaluated here against the *target* interpreter; duplicates are dropped.
-    """
-    wanted = ["", *(canonicalize_name(extra) for extra in extras)]
-    selected: list[str] = []
-    for entry in requires_dist:
-        try:
-            requirement = Requirement(entry)
-        except InvalidRequirement as exc:
-            raise SmokeError(
-                f"the wheel's Requires-Dist entry {entry!r} is not a valid requirement: {exc}",
-                "fix [project] dependencies in pyproject.toml",
-            ) from None
-        marker = requirement.marker
-        if marker is not None:
-            if not any(marker.evaluate({**env, "extra": extra}) for extra in wanted):
-                continue
-            requirement.marker = None
-        text = str(requirement)
-        if text not in selected:
-            selected.append(text)
-    return selected
-
-
-def _install_set(
-    requires_dist: Sequence[str], extras: Sequence[str], env: Mapping[str, str], name: str
-) -> list[str]:
-    """:func:`dependencies`, with self-references (``demo[cli]; extra == "all"``) expanded.
-
-    A project's own name must never be installed from an index: that would replace the
-    wheel under test with whatever the index serves. Its extras are followed instead.
-    """
-    own = canonicalize_name(name)
-    wanted: set[str] = {canonicalize_name(extra) for extra in extras}
-    while True:
-        selected: list[str] = []
-        more: set[str] = set()
-        for text in dependencies(requires_dist, sorted(wanted), env):
-            requirement = Requirement(text)
-            if canonicalize_name(requirement.name) == own:
-                more |= {canonicalize_name(extra) for extra in requirement.extras}
-            else:
-                selected.append(text)
-        if more <= wanted:
-            return selected
-        wanted |= more
 
 
 def _verify_hash(path: Path, sha256: str) -> None:
@@ -401,13 +258,13 @@ def needs_an_extra(
     installed = [canonicalize_name(extra) for extra in installed_extras]
     base = {
         canonicalize_name(Requirement(text).name)
-        for text in _install_set(requires_dist, installed, env, name)
+        for text in install_set(requires_dist, installed, env, name)
     }
     provided: dict[str, str] = {}  # canonical requirement name -> the extra that brings it
     for extra in provides_extra:
         if canonicalize_name(extra) in installed:
             continue
-        for text in _install_set(requires_dist, [*installed, extra], env, name):
+        for text in install_set(requires_dist, [*installed, extra], env, name):
             requirement = canonicalize_name(Requirement(text).name)
             if requirement not in base:
                 provided.setdefault(requirement, extra)
@@ -587,7 +444,7 @@ def smoke_wheel(
         )
     purpose = "for the smoke install" + (f" from {from_index}" if from_index else "")
     venv = _create(_venv_dir(workdir, "smoke", python), python, log, purpose)
-    env = _markers(venv, python)
+    env = markers(venv, python)
     label = _label(env, python)
     install_env = _find_links_env(find_links)
     if from_index is None:
@@ -618,7 +475,7 @@ def smoke_wheel(
         hint="the wheel does not install here: check its tags (python, abi, platform) and "
         "Requires-Python",
     )
-    requirements = _install_set(info.requires_dist, list(config.extras), env, info.name or name)
+    requirements = install_set(info.requires_dist, list(config.extras), env, info.name or name)
     if requirements:
         source = install_index or "the installer's default index"
         log(f"smoke-install on {label}: installing the dependencies {' '.join(requirements)}…")
@@ -677,7 +534,7 @@ def smoke_sdist(
     want = normalize(version)
     _verify_hash(sdist, sha256)
     venv = _create(_venv_dir(workdir, "smoke-sdist", python), python, log, "for the sdist build")
-    env = _markers(venv, python)
+    env = markers(venv, python)
     label = _label(env, python)
     requires = _build_requires(sdist)
     needs = f" (installs its build requirements: {', '.join(requires)})" if requires else ""

@@ -11,14 +11,8 @@ import pytest
 from packaging.markers import default_environment
 
 from releasekit.errors import SmokeError
-from releasekit.smoke import (
-    _install_set,
-    dependencies,
-    marker_environment,
-    needs_an_extra,
-    version_failures,
-    version_module,
-)
+from releasekit.interpreters import dependencies, install_set, marker_environment
+from releasekit.smoke import needs_an_extra, version_failures, version_module
 
 
 def env_for(python_version: str, sys_platform: str = "linux") -> dict[str, str]:
@@ -97,7 +91,7 @@ def test_self_referencing_extras_are_expanded_not_installed() -> None:
         'pytest; extra == "test"',
         'Demo_Pkg[cli]; extra == "test"',
     )
-    assert _install_set(requires, ["all"], env_for("3.12"), "demo.pkg") == [
+    assert install_set(requires, ["all"], env_for("3.12"), "demo.pkg") == [
         "base",
         "rich",
         "pytest",
