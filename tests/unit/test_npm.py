@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import http.server
 import io
 import json
+import socket
 import tarfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from releasekit import npm
+from releasekit import npm, npm_registry
 from releasekit.errors import BuildError, PublishError, VersionError
 
 
@@ -149,3 +154,129 @@ def test_a_prerelease_is_never_published_as_latest(tmp_path: Path) -> None:
     artifact = _artifact(tmp_path, "2.0.0-rc.1")
     with pytest.raises(PublishError, match="pre-release: not publishing it as latest"):
         npm.publish(artifact, "https://registry.invalid/", tag="latest", environ={})
+
+
+# -- packument reads go through releasekit.net ------------------------------------------------
+
+
+class _Registry(http.server.BaseHTTPRequestHandler):
+    """Answers every packument read with a redirect: to plain http elsewhere for ``/demo``,
+    to its own ``/same`` for ``/moved``, which serves a packument."""
+
+    def do_GET(self) -> None:
+        if self.path == "/demo":
+            self._redirect("http://example.invalid/demo")
+        elif self.path == "/moved":
+            self._redirect("/same")
+        elif self.path == "/same":
+            body = json.dumps(
+                {"name": "moved", "versions": {"1.0.0": {"dist": {"integrity": "sha512-x"}}}}
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        else:
+            self.send_error(404)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def registry() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Registry)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_packument_read_refuses_a_redirect_to_plain_http_elsewhere(
+    registry: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As index reads do: the redirect is refused before any connection to its target."""
+    connected: list[str] = []
+    real = socket.create_connection
+
+    def create_connection(address: Any, *args: Any, **kwargs: Any) -> socket.socket:
+        connected.append(address[0])
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    with pytest.raises(PublishError) as info:
+        npm.registry_state(registry, "demo", "1.0.0")
+    assert info.value.message == (
+        f"{registry}demo redirected (302): refusing http URL http://example.invalid/demo "
+        "on a non-loopback host"
+    )
+    assert connected == ["127.0.0.1"]
+    assert npm.registry_state(registry, "moved", "1.0.0") == "sha512-x"  # a safe one is fine
+
+
+def test_waiting_until_served_backs_off_and_says_so_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = iter([None, None, None, "sha512-good"])
+    monkeypatch.setattr(npm_registry, "registry_state", lambda *_: next(answers))
+    now, waits, lines = [0.0], [], []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    npm.wait_until_served(
+        "https://registry.invalid/",
+        "demo",
+        "1.0.0",
+        "sha512-good",
+        log=lines.append,
+        sleep=sleep,
+        clock=lambda: now[0],
+    )
+    assert waits == [0.5, 0.75, 1.125]
+    assert lines == [
+        "waiting for https://registry.invalid/ to serve demo@1.0.0 (propagation) ...",
+        "https://registry.invalid/ now serves demo@1.0.0",
+    ]
+
+
+def test_waiting_until_served_stops_at_other_bytes_and_at_the_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(npm_registry, "registry_state", lambda *_: "sha512-other")
+    with pytest.raises(PublishError, match="with integrity sha512-other, not the published"):
+        npm.wait_until_served("https://registry.invalid/", "demo", "1.0.0", "sha512-good")
+    monkeypatch.setattr(npm_registry, "registry_state", lambda *_: None)
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    with pytest.raises(PublishError, match=r"does not serve demo@1\.0\.0 after 2s"):
+        npm.wait_until_served(
+            "https://registry.invalid/",
+            "demo",
+            "1.0.0",
+            "sha512-good",
+            timeout=2,
+            sleep=sleep,
+            clock=lambda: now[0],
+        )
+    assert now[0] == 2.0
+
+
+def test_a_registry_url_with_credentials_is_refused_without_showing_them() -> None:
+    with pytest.raises(PublishError) as info:
+        npm.packument_url("https://u:S3CRET@registry.example/", "x")
+    assert info.value.message == "https://***@registry.example/ has credentials in it"
+    assert "S3CRET" not in str(info.value)
