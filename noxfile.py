@@ -3,6 +3,8 @@
 # ///
 """releasekit's own development sessions, and its release through its own sessions.
 
+Run with::
+
     nox                             # tests, lint, typecheck
     nox -s release -- --rehearse    # releasekit released to a local index, end to end
 """
@@ -36,15 +38,22 @@ def tests(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", *session.posargs)
 
 
+# What ruff checks and formats; .ci/run checks the same.
+LINTED = ("src", "tests", "benchmarks", "noxfile.py")
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff: lint and formatting."""
-    session.install("ruff>=0.6")
-    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
+    """ruff (lint and formatting) and the import contracts (lint-imports), as .ci/run."""
+    session.install("-e", ".[lint]")
+    session.run("ruff", "check", *LINTED)
+    session.run("ruff", "format", "--check", *LINTED)
+    session.run("lint-imports", "--no-cache")
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over the package."""
-    session.install("-e", ".", "mypy>=1.10", "nox>=2025.2.9")
+    """mypy --strict over the package and its child scripts, as .ci/run."""
+    # the test extra brings what src imports for types: nox, githubkit, hatchling, ...
+    session.install("-e", ".[test,lint]")
     session.run("mypy")
