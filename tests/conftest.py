@@ -1,1 +1,5 @@
-pytest_plugins = ["tests.fixtures_projects", "tests.fixtures_index"]
+"""The fixtures every test can use, registered from ``tests/helpers`` (see its docstring)."""
+
+from __future__ import annotations
+
+pytest_plugins = ["tests.helpers.projects", "tests.helpers.index"]

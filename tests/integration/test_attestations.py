@@ -33,7 +33,7 @@ from releasekit.config import IndexConfig
 from releasekit.index import project_files
 from releasekit.localindex import LocalIndex
 from releasekit.publish import publish
-from tests.fixtures_index import SampleDists, copy_dists
+from tests.helpers.index import SampleDists, copy_dists
 from tests.unit.test_attest import (
     RECORDED_PROVENANCE,
     WHEEL,

@@ -49,7 +49,7 @@ from releasekit.errors import ReleasekitError
 from releasekit.hatch_version_source import ReleasekitVersionSource
 from releasekit.localindex import LocalIndex
 from releasekit.manifest import Manifest, describe
-from tests.fixtures_projects import Project, run, write_project
+from tests.helpers.projects import Project, run, write_project
 from tests.integration.test_release_sessions import creds, nox, release_project, served
 
 Snapshot = dict[str, "tuple[bytes, int] | None"]

@@ -18,7 +18,7 @@ from typing import Callable
 import pytest
 
 from releasekit.cli import main
-from tests.fixtures_projects import Project, run
+from tests.helpers.projects import Project, run
 
 MakeProject = Callable[..., Project]
 

@@ -30,8 +30,8 @@ from releasekit.publish import (
     _upload_error,
     publish,
 )
-from tests.fault_proxy import FaultProxy
-from tests.fixtures_index import SampleDists, build_demo
+from tests.helpers.fault_proxy import FaultProxy
+from tests.helpers.index import SampleDists, build_demo
 
 pytestmark = pytest.mark.slow
 

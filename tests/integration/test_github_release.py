@@ -36,7 +36,7 @@ from releasekit.github import (
     publish_github_release,
 )
 from releasekit.journal import Journal
-from tests.github_fake import FakeGitHub
+from tests.helpers.github_fake import FakeGitHub
 
 pytestmark = pytest.mark.slow
 

@@ -27,7 +27,7 @@ from hatchling.metadata.core import ProjectMetadata
 from hatchling.plugin.manager import PluginManager
 
 from releasekit.errors import CarrierError, ConfigError, TagError
-from tests.fixtures_projects import (
+from tests.helpers.projects import (
     GIT_ENV,
     TAG_VARIABLES,
     Project,

@@ -26,7 +26,7 @@ from releasekit.index import (
     project_page,
 )
 from releasekit.localindex import LocalIndex
-from tests.fixtures_index import SampleDists
+from tests.helpers.index import SampleDists
 
 pytestmark = pytest.mark.slow
 

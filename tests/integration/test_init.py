@@ -22,7 +22,7 @@ import pytest
 from releasekit import init
 from releasekit.cli import main
 from releasekit.init import template_text
-from tests.fixtures_projects import run
+from tests.helpers.projects import run
 
 HATCH_PYPROJECT = """\
 [build-system]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from releasekit.cli import main
-from tests.fixtures_projects import Project, run, write_project
+from tests.helpers.projects import Project, run, write_project
 
 CHANGELOG = """# Changelog
 
@@ -189,7 +189,7 @@ def test_yank_prints_each_index_page_and_marks_the_github_release(
     project: Project, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("githubkit")
-    from tests.github_fake import FakeGitHub
+    from tests.helpers.github_fake import FakeGitHub
 
     token = "ghs_" + "y" * 36
     with FakeGitHub(token) as fake:

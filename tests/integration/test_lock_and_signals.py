@@ -22,7 +22,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.fixtures_projects import REPO, Project
+from tests.helpers.projects import REPO, Project
 from tests.integration.test_release_sessions import release_project
 
 HOLDER = textwrap.dedent("""\

@@ -20,7 +20,7 @@ import pytest
 from releasekit import npm
 from releasekit.errors import BuildError, PublishError, SmokeError
 from releasekit.localnpm import LocalRegistry
-from tests.fixtures_npm import verdaccio_cache
+from tests.helpers.npm import verdaccio_cache
 
 pytestmark = [
     pytest.mark.slow,

@@ -26,7 +26,7 @@ from releasekit.config import load_config
 from releasekit.errors import BuildError, ConfigError, TagError
 from releasekit.metadata import project_metadata
 from releasekit.version import normalize
-from tests.fixtures_projects import Project, write_project
+from tests.helpers.projects import Project, write_project
 
 pytestmark = pytest.mark.slow
 

@@ -26,7 +26,7 @@ from releasekit.errors import BuildError, PublishError
 from releasekit.index import RemoteFile, download, project_files
 from releasekit.localindex import LocalIndex
 from releasekit.publish import Outcome, publish
-from tests.fixtures_index import SampleDists, build_demo, copy_dists
+from tests.helpers.index import SampleDists, build_demo, copy_dists
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ import pytest
 
 from releasekit import venvs
 from releasekit.errors import ReleasekitError
-from tests.fixtures_projects import REPO, python_for
+from tests.helpers.projects import REPO, python_for
 
 pytestmark = pytest.mark.slow
 CURRENT = f"{sys.version_info[0]}.{sys.version_info[1]}"

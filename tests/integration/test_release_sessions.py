@@ -23,7 +23,7 @@ import pytest
 from releasekit.init import template_text
 from releasekit.localindex import LocalIndex
 from releasekit.venvs import find_uv
-from tests.fixtures_projects import Project, python_for, run, write_project
+from tests.helpers.projects import Project, python_for, run, write_project
 
 pytestmark = pytest.mark.slow
 
@@ -766,7 +766,7 @@ def test_release_ends_with_the_github_release_of_the_tag(
 ) -> None:
     """chroma-ingestion, LogFlux, Tektra: PyPI, then the GitHub release with the files."""
     pytest.importorskip("githubkit")
-    from tests.github_fake import FakeGitHub
+    from tests.helpers.github_fake import FakeGitHub
 
     project = release_project(tmp_path, indexes, keys="github-release = true\n")
     project.commit("github release")

@@ -28,9 +28,9 @@ from releasekit.errors import PublishError
 from releasekit.init import template_text
 from releasekit.localindex import LocalIndex
 from releasekit.publish import credentials_env, publish, upload_env
-from tests.fault_proxy import FaultProxy, Upload
-from tests.fixtures_index import SampleDists, build_demo
-from tests.fixtures_projects import Project, write_project
+from tests.helpers.fault_proxy import FaultProxy, Upload
+from tests.helpers.index import SampleDists, build_demo
+from tests.helpers.projects import Project, write_project
 
 TWINE = [sys.executable, "-m", "twine"]
 LINUX = sys.platform.startswith("linux") and Path("/proc/self/environ").exists()

@@ -15,7 +15,7 @@ from hatchling.builders.wheel import WheelBuilder
 
 from releasekit.changelog import check_changelog
 from releasekit.cli import main
-from tests.fixtures_projects import Project
+from tests.helpers.projects import Project
 from tests.integration.test_hatch_plugin import hatch
 from tests.integration.test_hatch_plugin import hatch_env as hatch_env  # the session fixture
 

@@ -24,7 +24,7 @@ from releasekit.config import SmokeConfig
 from releasekit.errors import SmokeError
 from releasekit.manifest import sha256_file
 from releasekit.smoke import _build_requires, smoke_sdist, smoke_wheel
-from tests.fixtures_projects import python_for
+from tests.helpers.projects import python_for
 
 pytestmark = pytest.mark.slow
 

@@ -23,8 +23,8 @@ from releasekit.journal import Journal
 from releasekit.localindex import LocalIndex
 from releasekit.localnpm import LocalRegistry
 from releasekit.manifest import Manifest
-from tests.fixtures_npm import verdaccio_cache
-from tests.fixtures_projects import Project, run, write_project
+from tests.helpers.npm import verdaccio_cache
+from tests.helpers.projects import Project, run, write_project
 from tests.integration.test_npm import write_cjs
 from tests.integration.test_release_sessions import CHANGELOG, creds, served
 

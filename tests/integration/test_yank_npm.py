@@ -20,7 +20,7 @@ import pytest
 
 from releasekit import npm
 from releasekit.localnpm import LocalRegistry
-from tests.fixtures_npm import verdaccio_cache
+from tests.helpers.npm import verdaccio_cache
 from tests.integration.test_npm import npm_view, write_cjs
 
 pytestmark = [
