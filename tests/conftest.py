@@ -2,4 +2,9 @@
 
 from __future__ import annotations
 
-pytest_plugins = ["tests.helpers.projects", "tests.helpers.index"]
+pytest_plugins = [
+    "tests.helpers.projects",
+    "tests.helpers.index",
+    "tests.helpers.sessions",
+    "tests.helpers.hatch",
+]

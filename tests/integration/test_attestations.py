@@ -33,14 +33,14 @@ from releasekit.config import IndexConfig
 from releasekit.index import project_files
 from releasekit.localindex import LocalIndex
 from releasekit.publish import publish
-from tests.helpers.index import SampleDists, copy_dists
-from tests.unit.test_attest import (
+from tests.helpers.attest import (
     RECORDED_PROVENANCE,
     WHEEL,
     WHEEL_SHA256,
     FakeSigner,
     attestation_for,
 )
+from tests.helpers.index import SampleDists, copy_dists
 
 pytestmark = pytest.mark.slow
 

@@ -50,7 +50,7 @@ from releasekit.hatch_version_source import ReleasekitVersionSource
 from releasekit.localindex import LocalIndex
 from releasekit.manifest import Manifest, describe
 from tests.helpers.projects import Project, run, write_project
-from tests.integration.test_release_sessions import creds, nox, release_project, served
+from tests.helpers.sessions import creds, nox, release_project, served
 
 Snapshot = dict[str, "tuple[bytes, int] | None"]
 Setup = Callable[[Project, pytest.MonkeyPatch], None]

@@ -27,6 +27,7 @@ from hatchling.metadata.core import ProjectMetadata
 from hatchling.plugin.manager import PluginManager
 
 from releasekit.errors import CarrierError, ConfigError, TagError
+from tests.helpers.hatch import hatch, isolated
 from tests.helpers.projects import (
     GIT_ENV,
     TAG_VARIABLES,
@@ -67,11 +68,6 @@ def uv_or_skip() -> str:
     if uv is None:
         pytest.skip("uv is not installed")
     return uv
-
-
-def isolated(build_env: Mapping[str, str]) -> dict[str, str]:
-    """For uv-driven builds and installs: releasekit from the wheelhouse, no uv config files."""
-    return {**build_env, "UV_NO_CONFIG": "1", "UV_PYTHON_DOWNLOADS": "never"}
 
 
 def python_m_build(project: Project, out: Path, env: Mapping[str, str]) -> Any:
@@ -552,35 +548,6 @@ def test_regex_version_source_with_mismatched_tag_fails(make_project: MakeProjec
 
 
 # -- 12: the releasekit version source and `hatch version` ------------------------------------
-
-
-@pytest.fixture(scope="session")
-def hatch_env(
-    build_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, str]:
-    """Environment for the real ``hatch``: its own data and cache dirs, shared by the session."""
-    if shutil.which("hatch") is None:
-        pytest.skip("hatch is not installed")
-    home = tmp_path_factory.mktemp("hatch")
-    (home / "config.toml").write_text("")  # hatch's defaults, not this machine's config
-    return {
-        **isolated(build_env),
-        "HATCH_DATA_DIR": str(home / "data"),
-        "HATCH_CACHE_DIR": str(home / "cache"),
-        "HATCH_CONFIG": str(home / "config.toml"),
-    }
-
-
-def hatch(project: Project, env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``hatch args`` in the project, stdout and stderr apart."""
-    return subprocess.run(
-        ["hatch", *args],
-        cwd=project.path,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def version_files_project(make_project: MakeProject) -> Project:

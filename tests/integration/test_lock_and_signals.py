@@ -23,7 +23,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.helpers.projects import REPO, Project
-from tests.integration.test_release_sessions import release_project
+from tests.helpers.sessions import release_project
 
 HOLDER = textwrap.dedent("""\
     import sys, time

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytest
 from releasekit import npm
 from releasekit.errors import BuildError, PublishError, SmokeError
 from releasekit.localnpm import LocalRegistry
-from tests.helpers.npm import verdaccio_cache
+from tests.helpers.npm import npm_view, verdaccio_cache, write_cjs
 
 pytestmark = [
     pytest.mark.slow,
@@ -52,24 +51,6 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRegistry
         yield server
 
 
-def write_cjs(root: Path, name: str, version: str, body: str = "42") -> Path:
-    """A tiny CommonJS package: ``main`` and ``types``."""
-    root.mkdir(parents=True, exist_ok=True)
-    manifest = {
-        "name": name,
-        "version": version,
-        "main": "lib/index.js",
-        "types": "lib/index.d.ts",
-        "files": ["lib"],
-        "license": "MIT",
-    }
-    (root / "package.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    (root / "lib").mkdir(exist_ok=True)
-    (root / "lib" / "index.js").write_text(f"module.exports = {{ answer: {body} }};\n", "utf-8")
-    (root / "lib" / "index.d.ts").write_text("export declare const answer: number;\n", "utf-8")
-    return root
-
-
 def write_esm(root: Path, name: str, version: str) -> Path:
     """A tiny ESM-only package: ``"type": "module"``, ``exports`` with conditions, ``types``."""
     root.mkdir(parents=True, exist_ok=True)
@@ -94,17 +75,6 @@ def write_esm(root: Path, name: str, version: str) -> Path:
 
 def env_with(registry: LocalRegistry) -> dict[str, str]:
     return {"NODE_AUTH_TOKEN": registry.token}
-
-
-def npm_view(registry: LocalRegistry, spec: str, field: str) -> object:
-    done = subprocess.run(
-        ["npm", "view", spec, field, "--json", "--registry", registry.url],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={k: v for k, v in os.environ.items() if k != "NODE_AUTH_TOKEN"},
-    )
-    return json.loads(done.stdout)
 
 
 def test_cjs_pack_check_publish_verify_install_then_rerun(

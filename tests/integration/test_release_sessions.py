@@ -24,103 +24,9 @@ from releasekit.init import template_text
 from releasekit.localindex import LocalIndex
 from releasekit.venvs import find_uv
 from tests.helpers.projects import Project, python_for, run, write_project
+from tests.helpers.sessions import creds, nox, release_project, served
 
 pytestmark = pytest.mark.slow
-
-CHANGELOG = """# Changelog
-
-## [{version}] - 2026-11-21
-
-- Something new.
-
-## [1.1.0] - 2026-01-02
-
-- Something old.
-"""
-
-
-@pytest.fixture(scope="session")
-def nox_envdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One envdir for every nox run: the tool venvs (build, twine) are made once."""
-    return tmp_path_factory.mktemp("nox-envs")
-
-
-def release_project(
-    root: Path,
-    indexes: dict[str, LocalIndex],
-    *,
-    version: str = "1.2.0",
-    policy: str = "both",
-    tag: str | None = "v1.2.0",
-    changelog_version: str | None = None,
-    keys: str = "",
-) -> Project:
-    """A sample project with a changelog, the template noxfile and both local indexes.
-
-    ``keys``: more ``[tool.releasekit]`` lines (e.g. ``'check-sessions = ["tests"]\\n'``).
-    """
-    tables = "\n".join(
-        f'[tool.releasekit.indexes.{name}]\nurl = "{server.url}"\n'
-        f'publish-url = "{server.publish_url}"\n'
-        for name, server in indexes.items()
-    )
-    project = write_project(
-        root / "demo",
-        version=version,
-        releasekit_table=(
-            f'[tool.releasekit]\n{keys}pre-release = "{policy}"\npropagation-timeout = 10\n\n'
-            f'[tool.releasekit.smoke]\ncommands = ["demo --version"]\n\n{tables}'
-        ),
-        git=False,
-    )
-    pyproject = project.path / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text().replace(
-            'description = "A sample project"',
-            'description = "A sample project"\nreadme = "README.md"',
-        )
-    )
-    project.write("README.md", "# demo\n\nA sample project.\n")
-    project.write("noxfile.py", template_text())
-    project.write("CHANGELOG.md", CHANGELOG.format(version=changelog_version or version))
-    project.write(".gitignore", "dist/\n.nox/\n")
-    project.git("init", "-q", "-b", "main")
-    project.commit("initial")
-    if tag:
-        project.tag(tag)
-    return project
-
-
-def nox(
-    project: Project,
-    envdir: Path,
-    build_env: dict[str, str],
-    *args: str,
-    env: dict[str, str] | None = None,
-) -> tuple[int, str]:
-    proc = run(
-        sys.executable,
-        "-m",
-        "nox",
-        "--envdir",
-        envdir,
-        "--no-color",
-        *args,
-        cwd=project.path,
-        env={**build_env, **(env or {})},
-        check=False,
-    )
-    return proc.returncode, proc.stdout
-
-
-def served(server: LocalIndex) -> dict[str, str]:
-    """filename -> sha256 of what the index holds on disk."""
-    root = server.packages_dir
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in root.iterdir()
-        if p.suffix in (".whl", ".gz")
-    }
 
 
 def built(project: Project) -> dict[str, str]:
@@ -139,14 +45,6 @@ def installed_from_index(out: str, index: str, wheel: str) -> bool:
         f"{index}: {name}=={version} installs from the index (pinned by sha256: {wheel}) "
         "and imports" in out
     )
-
-
-def creds(indexes: dict[str, LocalIndex], **override: str) -> dict[str, str]:
-    env = {}
-    for name, server in indexes.items():
-        env[f"RELEASEKIT_{name.upper()}_USERNAME"] = server.username
-        env[f"RELEASEKIT_{name.upper()}_PASSWORD"] = override.get(name, server.password)
-    return env
 
 
 def test_release_publishes_the_built_bytes_then_rerun_is_a_noop_and_changes_are_refused(

@@ -15,9 +15,8 @@ from hatchling.builders.wheel import WheelBuilder
 
 from releasekit.changelog import check_changelog
 from releasekit.cli import main
+from tests.helpers.hatch import hatch
 from tests.helpers.projects import Project
-from tests.integration.test_hatch_plugin import hatch
-from tests.integration.test_hatch_plugin import hatch_env as hatch_env  # the session fixture
 
 MakeProject = Callable[..., Project]
 

@@ -23,10 +23,9 @@ from releasekit.journal import Journal
 from releasekit.localindex import LocalIndex
 from releasekit.localnpm import LocalRegistry
 from releasekit.manifest import Manifest
-from tests.helpers.npm import verdaccio_cache
+from tests.helpers.npm import verdaccio_cache, write_cjs
 from tests.helpers.projects import Project, run, write_project
-from tests.integration.test_npm import write_cjs
-from tests.integration.test_release_sessions import CHANGELOG, creds, served
+from tests.helpers.sessions import CHANGELOG, creds, served
 
 pytestmark = [
     pytest.mark.slow,

@@ -20,8 +20,7 @@ import pytest
 
 from releasekit import npm
 from releasekit.localnpm import LocalRegistry
-from tests.helpers.npm import verdaccio_cache
-from tests.integration.test_npm import npm_view, write_cjs
+from tests.helpers.npm import npm_view, verdaccio_cache, write_cjs
 
 pytestmark = [
     pytest.mark.slow,
