@@ -19,10 +19,10 @@ from releasekit.config import CarrierSpec, Config, load_config, load_pyproject, 
 from releasekit.errors import CarrierError, ChangelogError, ConfigError, ReleasekitError, TagError
 from releasekit.metadata import project_metadata
 from releasekit.project import project_name
-from releasekit.version import BUMP_PARTS, bump, channel, normalize, tag_for, try_normalize
+from releasekit.version import BUMP_PARTS, bump, channel, tag_for, try_normalize
 
 if TYPE_CHECKING:
-    from releasekit.workspace import Member, Workspace
+    pass
 
 __all__ = ["main"]
 
@@ -350,172 +350,9 @@ def _cmd_notes(args: argparse.Namespace) -> int:
 
 
 def _cmd_yank(args: argparse.Namespace) -> int:
-    from releasekit.workspace import find_workspace
+    from releasekit.yank import yank
 
-    workspace = find_workspace(args.root)
-    if workspace is not None:
-        return _yank_workspace(workspace, args)
-    if args.only:
-        raise ConfigError(
-            "--only selects members of a workspace; this project declares none",
-            "run yank in the project to withdraw, or at the workspace's root",
-        )
-    here = Path(args.root).resolve()
-    if (here / "package.json").is_file() and not (here / "pyproject.toml").is_file():
-        raise ConfigError(
-            f"{here.name} is an npm package: releasekit yanks it as a member of its workspace",
-            f"run `releasekit yank {args.version} --reason ... --only PATH` at the workspace's "
-            "root (where releasekit.toml is), PATH this directory",
-        )
-    config = load_config(args.root)
-    version = normalize(args.version)
-    name = project_name(config.root)
-    reason = f' with the reason "{args.reason}"' if args.reason else ""
-    print(f"yanking {name} {version}{reason}: nothing is deleted; installs that pin it still work")
-    _yank_python(config, name, version, args.reason, config.tag_prefix)
-    return 0
-
-
-def _yank_python(
-    config: Config,
-    name: str,
-    version: str,
-    reason: str,
-    tag_prefix: str | None,
-    *,
-    member: bool = False,
-) -> None:
-    """Each index's yank page, and the GitHub release of the tag marked (GITHUB_TOKEN)."""
-    for index in config.indexes.values():
-        print(f"  {index.name}: {_yank_page(index.url, name, version)}")
-    if member and not config.github_release:  # as the github-release session does
-        print("  github: no GitHub release for this member (github-release is off)")
-        return
-    from releasekit import github
-
-    settings = github.Settings.from_env(os.environ, config.root)
-    tag = tag_for(version, tag_prefix)
-    if settings.token is None:
-        print(f"  github: set GITHUB_TOKEN to mark the release {tag} as yanked, or edit it by hand")
-        return
-    url = github.mark_yanked(settings, tag=tag, reason=reason)
-    print(f"  github: {url} marked [YANKED], the reason first in its notes")
-
-
-def _yank_workspace(workspace: Workspace, args: argparse.Namespace) -> int:
-    """Yank VERSION of the members at it (or ``--only``'s): npm members are deprecated on
-    the registry, Python members get today's index pages and GitHub release mark."""
-    from releasekit.workspace import read_package_json
-
-    version = normalize(args.version)
-    chosen: list[tuple[Member, str]] = []  # each member and VERSION as it spells it
-    for member in workspace.select(args.only):
-        if member.kind == "npm":
-            current = read_package_json(member.path).get("version")
-            current = current if isinstance(current, str) else ""
-        else:
-            try:
-                current = project_metadata(load_config(member.path), log=_progress).version
-            except ReleasekitError:  # its version unknown here: its release tag still counts
-                current = ""
-        at_version = try_normalize(current) == version
-        if (
-            args.only
-            or at_version
-            or git.tag_exists(member.path, tag_for(version, member.tag_prefix))
-        ):
-            chosen.append((member, current if at_version else args.version))
-    if not chosen:
-        listed = ", ".join(m.rel for m in workspace.members)
-        raise ReleasekitError(
-            f"no member of the workspace in {workspace.source.name} is at {version} or has a "
-            "release tag for it",
-            f"name the members to yank it of with --only PATH (members: {listed})",
-        )
-    npm_members = [m for m, _ in chosen if m.kind == "npm"]
-    if npm_members and not args.reason.strip():
-        raise ReleasekitError(
-            f"npm deprecate needs a reason: {', '.join(m.rel for m in npm_members)} "
-            "would be deprecated with an empty message (which npm takes as un-deprecating)",
-            'give one: --reason "broken: use the next version"',
-        )
-    reason = f' with the reason "{args.reason}"' if args.reason else ""
-    print(
-        f"yanking {version} of {', '.join(m.rel for m, _ in chosen)}{reason}: nothing is "
-        "deleted; installs that pin it still work"
-    )
-    done, advice, failed = 0, [], []
-    for member, spelled in chosen:
-        try:
-            if member.kind == "npm":
-                print(f"{member.rel}: {member.name}@{spelled} on {workspace.npm_registry}")
-                if _deprecate_npm(workspace, member, spelled, args.reason):
-                    done += 1
-                else:
-                    advice.append(member.rel)
-            else:
-                config = load_config(member.path)
-                name = project_name(member.path)
-                print(f"{member.rel}: {name} {version}")
-                _yank_python(config, name, version, args.reason, member.tag_prefix, member=True)
-                done += 1
-        except ReleasekitError as exc:
-            print(f"  failed: {exc.message}")
-            if exc.hint:
-                print(f"  hint: {exc.hint}")
-            failed.append(member.rel)
-    if failed:
-        raise ReleasekitError(
-            f"yanking {version} failed for {', '.join(failed)}"
-            + (f" (done for {done} other member(s))" if done else ""),
-            "fix the cause printed under each, then run the same command again: what is "
-            "done already stays done",
-        )
-    if not done:
-        raise ReleasekitError(
-            f"nothing was yanked: NODE_AUTH_TOKEN is not set to deprecate {version} of "
-            f"{', '.join(advice)}",
-            "set NODE_AUTH_TOKEN to a token allowed to publish the packages, then run the "
-            "same command again",
-        )
-    return 0
-
-
-def _deprecate_npm(workspace: Workspace, member: Member, version: str, reason: str) -> bool:
-    """``npm deprecate`` ``member``'s ``version``; ``False`` (saying what to set) without a
-    token. The token stays in the environment: npm reads it through a temporary .npmrc."""
-    from releasekit import npm
-
-    if not os.environ.get("NODE_AUTH_TOKEN"):
-        print(
-            f"  npm: set NODE_AUTH_TOKEN (a token allowed to publish {member.name}) to "
-            f"deprecate {member.name}@{version}, or run `npm deprecate {member.name}@{version} "
-            '"<reason>"` logged in to the registry'
-        )
-        return False
-
-    def log(text: str) -> None:  # npm's output (on a failure) too, indented under the member
-        for line in text.splitlines():
-            print(f"  npm: {line}")
-
-    npm.deprecate(workspace.npm_registry, member.name, version, reason, environ=os.environ, log=log)
-    print("  npm: installs still work; npm shows the reason as a warning on each")
-    return True
-
-
-def _yank_page(index_url: str, name: str, version: str) -> str:
-    """Where a human yanks ``version`` on an index: there is no upload API for it."""
-    from urllib.parse import urlsplit
-
-    host = urlsplit(index_url).hostname or ""
-    if host in ("pypi.org", "test.pypi.org"):
-        return (
-            f"open https://{host}/manage/project/{name}/release/{version}/ and choose "
-            "Options > Yank (a yanked release is skipped by installers unless pinned exactly)"
-        )
-    return (
-        f"{index_url} has no yank API known to releasekit: yank or remove {version} there by hand"
-    )
+    return yank(args.root, args.version, args.reason, args.only)
 
 
 def _cmd_init(args: argparse.Namespace) -> int:

@@ -72,6 +72,7 @@ __all__ = [
     "parse_remote_url",
     "plan_github_release",
     "publish_github_release",
+    "read_release",
     "sha256sums",
     "upload_target",
 ]
@@ -133,6 +134,11 @@ class Settings:
     @property
     def repository(self) -> str:
         return f"{self.owner}/{self.repo}"
+
+    @property
+    def journal_url(self) -> str:
+        """The repository's API URL: what the journal keys this repository's releases by."""
+        return f"{self.api_url}/repos/{self.owner}/{self.repo}"
 
     @property
     def is_github_com(self) -> bool:
@@ -592,11 +598,7 @@ def publish_github_release(
         return _dry_result(plan, head, echo)
 
     with _Client(settings) as client:
-        release = client.find_release(tag)
-        if release is not None:
-            assets = client.list_assets(release.id)
-            assets = tuple(client.fill_digest(a, _names(files)) for a in assets)
-            release = dataclasses.replace(release, assets=assets)
+        release = _read_release(client, tag, _names(files))
         plan = plan_github_release(
             release, tag=tag, version=version, prerelease=prerelease, notes=notes, files=files
         )
@@ -637,6 +639,7 @@ def publish_github_release(
                     JOURNAL_TARGET,
                     step.name,
                     step.sha256,
+                    url=settings.journal_url,
                     version=version,
                     tag=tag,
                     release=release.html_url,
@@ -657,6 +660,21 @@ def publish_github_release(
             uploaded=tuple(uploaded),
             skipped=tuple(a.name for a in plan.skips),
         )
+
+
+def read_release(settings: Settings, tag: str, names: set[str]) -> RemoteRelease | None:
+    """The release of ``tag`` with its assets, each with a digest where it is one of
+    ``names`` (the plan's one read of GitHub); ``None`` when there is none."""
+    with _Client(settings) as client:
+        return _read_release(client, tag, names)
+
+
+def _read_release(client: _Client, tag: str, names: set[str]) -> RemoteRelease | None:
+    release = client.find_release(tag)
+    if release is None:
+        return None
+    assets = tuple(client.fill_digest(a, names) for a in client.list_assets(release.id))
+    return dataclasses.replace(release, assets=assets)
 
 
 def _names(files: Sequence[tuple[Path | str, str]]) -> set[str]:

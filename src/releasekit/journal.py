@@ -11,9 +11,13 @@ remove them, and every question asked of it names the sha256 of the file it is a
 the entries of an earlier version or an earlier build (other bytes) never count. What a
 target serves *now* stays the truth; the journal says who put it there.
 
-A line is one step on one target: ``{"time", "step", "target", "file", "sha256", "run",
-...}``; the rest (``version`` for an upload; later a release's URL, a package's integrity)
-rides along in :attr:`Entry.extra`, so new kinds of targets fit without a new format.
+A line is one step on one target: ``{"time", "step", "target", "file", "sha256", "url",
+"run", ...}``. ``target`` is the target's name for people; ``url`` is the target itself,
+what every question asked of the journal matches, so a line a rehearsal wrote for its local
+stand-in never counts for the real index of the same name. The rest (``version`` for an
+upload, a release's tag and URL) rides along in :attr:`Entry.extra`, so new kinds of
+targets fit without a new format. A line without ``url`` (written before it was kept)
+matches no target: the target itself then tells what it holds.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
+from releasekit.records import JOURNAL_NAME
+
 __all__ = [
     "JOURNAL_NAME",
     "Entry",
@@ -41,7 +47,6 @@ __all__ = [
     "summarize",
 ]
 
-JOURNAL_NAME = "releasekit-journal.jsonl"
 _REQUIRED = ("time", "step", "target", "file", "sha256", "run")
 
 
@@ -60,6 +65,12 @@ class Entry:
     @property
     def version(self) -> str | None:
         value = self.extra.get("version")
+        return value if isinstance(value, str) else None
+
+    @property
+    def url(self) -> str | None:
+        """The target the step went to (its URL), by which the journal is asked."""
+        value = self.extra.get("url")
         return value if isinstance(value, str) else None
 
     def to_json(self) -> str:
@@ -198,9 +209,10 @@ def _fsync_dir(path: Path) -> None:
 
 
 def done(
-    entries: Iterable[Entry], target: str, file: str, sha256: str, *, step: str | None = None
+    entries: Iterable[Entry], url: str, file: str, sha256: str, *, step: str | None = None
 ) -> Entry | None:
-    """The first entry that put exactly these bytes (``sha256``) of ``file`` on ``target``.
+    """The first entry that put exactly these bytes (``sha256``) of ``file`` on the target
+    at ``url``.
 
     Entries of the same file name with other bytes (an earlier build) do not count.
     ``step`` narrows it to one kind of step.
@@ -208,7 +220,7 @@ def done(
     wanted = sha256.lower()
     for entry in entries:
         if (
-            entry.target == target
+            entry.url == url
             and entry.file == file
             and entry.sha256.lower() == wanted
             and (step is None or entry.step == step)
@@ -249,22 +261,23 @@ def progress(
     entries: Sequence[Entry],
     *,
     run_id: str,
-    targets: Sequence[str],
+    targets: Mapping[str, str],
     files: Sequence[_File],
     served: Mapping[str, Mapping[str, str | None]],
 ) -> list[Progress]:
     """For each target and file: done by this run, by an earlier run, already there, missing.
 
+    ``targets`` maps each target's name to its URL (what journal lines are matched by).
     ``served`` is what each target serves now, ``{target: {filename: sha256 or None}}``,
     and it is the truth: a file the target does not serve with these bytes is missing,
     whatever the journal says (a step may have been recorded, then undone by hand). A target
     absent from ``served`` was not read, and the journal alone answers for it. Pure: no I/O.
     """
     result = []
-    for target in targets:
+    for target, url in targets.items():
         now = served.get(target)
         for item in files:
-            entry = done(entries, target, item.filename, item.sha256)
+            entry = done(entries, url, item.filename, item.sha256)
             if now is not None:
                 there = now.get(item.filename)
                 if there is None or there.lower() != item.sha256.lower():

@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from releasekit.errors import BuildError
+from releasekit.records import MANIFEST_NAME
 
 __all__ = ["MANIFEST_NAME", "DistFile", "Manifest", "describe", "sha256_file"]
 
-MANIFEST_NAME = "releasekit-manifest.json"
 
 
 def sha256_file(path: Path) -> str:

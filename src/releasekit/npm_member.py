@@ -14,25 +14,22 @@ call the Python steps for a ``pyproject.toml``; the guarantees are the same (see
   output an npm package's ``files`` usually ships);
 - ``smoke``: the tarball installed into a fresh project and loaded (``require``/``import``),
   with the tarballs of the members it depends on beside it;
-- ``publish``: that exact tarball, dist-tag ``latest`` or ``next``; then the registry is read
-  until it serves this integrity, and the version is installed from it and loaded.
+- publishing that exact tarball is the npm registry target's
+  (:mod:`releasekit.targets.npm`).
 """
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from releasekit import git, npm, proc
-from releasekit.config import IndexConfig
 from releasekit.errors import BuildError, TagError
 from releasekit.manifest import DistFile, Manifest
-from releasekit.plan import ReleasePlan, RemoteView, TargetState, make_plan
 from releasekit.version import try_normalize
 from releasekit.workspace import Member, read_package_json
 
-__all__ = ["DIST_NAME", "build", "check", "plan", "publish", "read_version", "smoke"]
+__all__ = ["DIST_NAME", "artifact_of", "build", "check", "read_version", "reusable", "smoke"]
 
 DIST_NAME = "releasekit-dist"
 
@@ -146,62 +143,3 @@ def smoke(manifest: Manifest, out: Path, *, beside: Sequence[Path] = (), log: pr
         None, manifest.name, manifest.version,
         tarballs=[artifact.path, *beside], log=log,
     )  # fmt: skip
-
-
-def plan(
-    manifest: Manifest,
-    registry_url: str,
-    environ: Mapping[str, str],
-    *,
-    include: bool,
-    tag_prefix: str | None,
-    pre_release: str,
-    rehearse: bool,
-    now: datetime.datetime,
-) -> ReleasePlan:
-    """The plan of an npm member: one target, the registry (named ``npm``), compared by
-    integrity; ``include`` false (a run that stops at the test index) plans no target."""
-
-    def read(index: IndexConfig) -> TargetState:
-        served = npm.registry_state(index.url, manifest.name, manifest.version)
-        if served is None:
-            return TargetState()
-        return TargetState(
-            files={f.filename: RemoteView(None, integrity=served) for f in manifest.files}
-        )
-
-    index = IndexConfig(name="npm", url=registry_url, publish_url=registry_url)
-    oidc = all(environ.get(name) for name in npm.OIDC_VARIABLES)
-    return make_plan(
-        manifest,
-        [index] if include else [],
-        read,
-        tag_prefix=tag_prefix,
-        pre_release=pre_release,
-        rehearse=rehearse,
-        credentials={"npm": bool(environ.get("NODE_AUTH_TOKEN")) or oidc},
-        now=now,
-    )
-
-
-def publish(
-    manifest: Manifest,
-    out: Path,
-    registry_url: str,
-    *,
-    environ: Mapping[str, str],
-    provenance: bool,
-    timeout: float,
-    log: proc.Log,
-) -> npm.PublishOutcome:
-    """Publish the tarball, wait until the registry serves it, install it from there."""
-    artifact = artifact_of(manifest, out)
-    outcome = npm.publish(
-        artifact, registry_url, tag=npm.dist_tag_for(artifact.version), environ=environ,
-        provenance=provenance, log=log,
-    )  # fmt: skip
-    npm.wait_until_served(
-        registry_url, artifact.name, artifact.version, artifact.integrity, timeout=timeout, log=log
-    )
-    npm.install_and_import(registry_url, artifact.name, artifact.version, log=log)
-    return outcome

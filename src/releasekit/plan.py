@@ -1,15 +1,18 @@
 """The release plan: everything the release will do, decided before it does anything.
 
 Made once, right before the first irreversible step, from the build manifest and one read of
-every target index: for each target, the policy's verdict (:mod:`releasekit.policy`) and,
-for each built file, whether the target already holds it (missing / identical /
-conflicting). Every reason to stop — a conflict on *any* index, a missing credential for an
-index that will be written, an archived project, a release too old for new files — is a
-refusal, and refusals stop the release before anything is uploaded anywhere: a conflict on
-prod is no longer found after the test index was changed.
+every target (:mod:`releasekit.targets`: the indexes, an npm registry, a GitHub release):
+for each target, the policy's verdict for its stage (:mod:`releasekit.policy`) and, for
+each built file, whether the target already holds it (missing / identical / conflicting).
+Every reason to stop — a conflict on *any* target, a missing credential for a target that
+will be written, a target that cannot be read, an archived project, a release too old for
+new files, an immutable GitHub release — is a refusal, and refusals stop the release before
+anything is uploaded anywhere: a conflict on prod or on GitHub is no longer found after the
+test index was changed.
 
-:func:`make_plan` is pure (values in, a plan out); the sessions read the indexes, call it,
-print the plan first, write it to ``dist/releasekit-plan.json`` and then execute it.
+:func:`make_plan` calls each target's ``read`` and ``credentials`` and is otherwise pure;
+the release prints the plan first, writes it to ``dist/releasekit-plan.json`` and then
+executes it.
 """
 
 from __future__ import annotations
@@ -18,21 +21,35 @@ import datetime
 import enum
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from releasekit.config import IndexConfig
-from releasekit.errors import PublishError
+from releasekit.errors import PublishError, ReleasekitError
 from releasekit.manifest import DistFile, Manifest
 from releasekit.policy import Decision, Verdict, decide
+from releasekit.records import PLAN_NAME
+from releasekit.remote import (
+    REPLACE_HINT,
+    FileState,
+    Holding,
+    RemoteView,
+    TargetState,
+    conflict_message,
+    file_state,
+)
 from releasekit.version import channel, tag_for
+
+if TYPE_CHECKING:
+    from releasekit.targets.base import Target
 
 __all__ = [
     "PLAN_NAME",
+    "REPLACE_HINT",
     "FileState",
     "Holding",
     "ReleasePlan",
+    "RemoteView",
     "TargetPlan",
     "TargetState",
     "conflict_message",
@@ -40,49 +57,8 @@ __all__ = [
     "make_plan",
 ]
 
-PLAN_NAME = "releasekit-plan.json"
-REPLACE_HINT = (
-    "a published file can't be replaced: bump the version (e.g. `releasekit bump post`) and "
-    "rebuild; yank the old one on the index's web page if it is broken"
-)
 NEW_FILES_WINDOW = datetime.timedelta(days=14)  # PyPI refuses new files for older releases
 _CLOSED_STATUSES = ("archived", "quarantined")
-
-
-class Holding(str, enum.Enum):
-    """What a target holds under one built file's name."""
-
-    MISSING = "missing"
-    IDENTICAL = "identical"
-    CONFLICTING = "conflicting"
-    UNVERIFIABLE = "unverifiable"  # there, but the index gives no sha256 to compare
-
-
-@dataclass(frozen=True)
-class RemoteView:
-    """What an index says about one file (the fields :func:`make_plan` uses)."""
-
-    sha256: str | None
-    upload_time: datetime.datetime | None = None
-    integrity: str | None = None  # npm: what the registry serves for the version
-
-
-@dataclass(frozen=True)
-class TargetState:
-    """One read of a target: its files of this project, and its project status (PEP 792)."""
-
-    files: Mapping[str, RemoteView] = field(default_factory=dict)
-    status: str | None = None
-    status_reason: str | None = None
-
-
-@dataclass(frozen=True)
-class FileState:
-    filename: str
-    sha256: str  # ours, as ``digest`` names it
-    holding: Holding
-    remote_sha256: str | None = None  # theirs, the same kind of digest
-    digest: str = "sha256"  # "integrity" for an npm tarball: the sha512 a registry serves
 
 
 @dataclass(frozen=True)
@@ -94,6 +70,7 @@ class TargetPlan:
     publish_url: str
     verdict: Verdict
     reason: str = ""
+    stage: str = "test"  # the target's Stage, by value
     files: tuple[FileState, ...] = ()
     refusals: tuple[str, ...] = ()
     hints: tuple[str, ...] = ()
@@ -162,12 +139,21 @@ class ReleasePlan:
             lines.append("  => nothing to upload: every target already has these files")
         return lines
 
-    def check(self) -> None:
-        """Raise one :class:`PublishError` for every refusal, before anything is uploaded."""
+    def check(self, already_out: str = "") -> None:
+        """Raise one :class:`PublishError` for every refusal, before anything is uploaded.
+
+        ``already_out`` says what earlier steps of this run put out already (a re-plan of
+        prod after the test upload): the message must not claim that nothing was uploaded.
+        """
         refusals = self.refusals
         if not refusals:
             return
         message = "; ".join(message for message, _ in refusals)
+        if already_out:
+            raise PublishError(
+                f"the release stops here, with {already_out} out already: {message}",
+                refusals[0][1],
+            )
         raise PublishError(
             f"the release is refused, nothing was uploaded: {message}", refusals[0][1]
         )
@@ -182,34 +168,38 @@ class ReleasePlan:
 
 def make_plan(
     manifest: Manifest,
-    targets: Sequence[IndexConfig],
-    read: Callable[[IndexConfig], TargetState],
+    targets: Sequence[Target],
     *,
     tag_prefix: str | None,
     pre_release: str,
     rehearse: bool,
-    credentials: Mapping[str, bool],
     now: datetime.datetime,
 ) -> ReleasePlan:
     """The plan for ``manifest`` on ``targets``.
 
-    ``read`` is called once for each target the policy would publish to (never for one it
-    skips or refuses), and is the only I/O. ``credentials`` says, per target name, whether
-    an upload there has credentials (a password in the environment, or a trusted-publishing
-    identity).
+    Each target the policy would publish to (never one it skips or refuses) is read once
+    (:meth:`~releasekit.targets.base.Target.read`, the only I/O) and asked whether its
+    credentials are there; a read that fails is that target's refusal, so one plan shows
+    every problem of every target.
     """
     plans = []
-    for index in targets:
+    for target in targets:
         decision = decide(
-            index.name,
+            target.stage,
             manifest.version,
             tagged=manifest.tag is not None,
             rehearse=rehearse,
             pre_release=pre_release,
             tag_prefix=tag_prefix,
         )
-        state = read(index) if decision.verdict is Verdict.PUBLISH else None
-        plans.append(_target_plan(index, decision, state, manifest, credentials, now))
+        state: TargetState | None = None
+        unread: ReleasekitError | None = None
+        if decision.verdict is Verdict.PUBLISH:
+            try:
+                state = target.read(manifest)
+            except ReleasekitError as exc:
+                unread = exc
+        plans.append(_target_plan(target, decision, state, unread, manifest, now))
     return ReleasePlan(
         name=manifest.name,
         version=manifest.version,
@@ -223,33 +213,34 @@ def make_plan(
 
 
 def _target_plan(
-    index: IndexConfig,
+    target: Target,
     decision: Decision,
     state: TargetState | None,
+    unread: ReleasekitError | None,
     manifest: Manifest,
-    credentials: Mapping[str, bool],
     now: datetime.datetime,
 ) -> TargetPlan:
-    if decision.verdict is not Verdict.PUBLISH or state is None:
+    where = (target.name, target.url, target.publish_url)
+    if decision.verdict is not Verdict.PUBLISH:
         return TargetPlan(
-            index.name,
-            index.url,
-            index.publish_url,
+            *where,
             decision.verdict,
             decision.reason,
+            stage=target.stage.value,
             hints=(decision.hint,) if decision.hint else (),
         )
-    files = tuple(file_state(item, state.files.get(item.filename)) for item in manifest.files)
     refusals: list[tuple[str, str]] = []
+    files: tuple[FileState, ...] = ()
+    if state is None:
+        assert unread is not None
+        refusals.append((f"cannot be read: {unread.message}", unread.hint))
+        state = TargetState()
+    else:
+        files = tuple(file_state(item, state.files.get(item.filename)) for item in manifest.files)
     bad = [f for f in files if f.holding in (Holding.CONFLICTING, Holding.UNVERIFIABLE)]
     if bad:
-        refusals.append(
-            (
-                "; ".join(conflict_message(f) for f in bad),
-                REPLACE_HINT,
-            )
-        )
-    uploads = [f for f in files if f.holding is Holding.MISSING]
+        refusals.append(("; ".join(conflict_message(f) for f in bad), REPLACE_HINT))
+    uploads = unread is not None or any(f.holding is Holding.MISSING for f in files)
     if uploads and state.status in _CLOSED_STATUSES:
         why = f": {state.status_reason}" if state.status_reason else ""
         refusals.append(
@@ -268,58 +259,18 @@ def _target_plan(
                 "release the missing files under a new version (e.g. `releasekit bump post`)",
             )
         )
-    if uploads and not credentials.get(index.name, False):
-        env = index.env_prefix
-        hint = (
-            f"set {env}_PASSWORD (an API token; {env}_USERNAME defaults to __token__), or "
-            "run in CI with trusted publishing (GitHub Actions: permissions: id-token: write)"
-        )
-        if index.name == "npm":
-            hint = (
-                "set NODE_AUTH_TOKEN to an npm automation token (actions/setup-node uses it), "
-                "or publish from GitHub Actions with id-token: write (npm trusted publishing)"
-            )
-        refusals.append((f"no credentials to upload to {index.publish_url}", hint))
+    refusals += state.refusals
+    credentials = target.credentials()
+    if uploads and not credentials.present:
+        refusals.append((f"no credentials to upload to {target.publish_url}", credentials.hint))
     return TargetPlan(
-        index.name,
-        index.url,
-        index.publish_url,
+        *where,
         decision.verdict,
         decision.reason,
+        stage=target.stage.value,
         files=files,
         refusals=tuple(message for message, _ in refusals),
         hints=tuple(hint for _, hint in refusals),
-    )
-
-
-def file_state(item: DistFile, remote: RemoteView | None) -> FileState:
-    """What a target holds under ``item``'s name: compared by sha256, or for an npm tarball
-    by the sha512 integrity a registry serves."""
-    if remote is None:
-        return FileState(item.filename, item.sha256, Holding.MISSING)
-    if item.integrity is not None:
-        ours, theirs, digest = item.integrity, remote.integrity, "integrity"
-        same = theirs == ours
-    else:
-        ours, theirs, digest = item.sha256, remote.sha256, "sha256"
-        same = theirs is not None and theirs.lower() == ours.lower()
-    if theirs is None:
-        return FileState(item.filename, ours, Holding.UNVERIFIABLE, digest=digest)
-    holding = Holding.IDENTICAL if same else Holding.CONFLICTING
-    return FileState(item.filename, ours, holding, theirs, digest)
-
-
-def conflict_message(state: FileState) -> str:
-    """Why a conflicting or unverifiable file stops the release."""
-    width = 20 if state.digest == "integrity" else 12
-    if state.holding is Holding.UNVERIFIABLE:
-        return (
-            f"{state.filename} is already there but the index gave no {state.digest} to "
-            f"compare with ours ({state.sha256[:width]}…)"
-        )
-    return (
-        f"{state.filename} is already there with {state.digest} "
-        f"{(state.remote_sha256 or '')[:width]}…, ours is {state.sha256[:width]}…"
     )
 
 

@@ -1,8 +1,9 @@
 """Where a version may go: the release policy, as pure functions.
 
-One place decides, for each target index, whether this build is published there, skipped
-by policy, or refused, from values only (the version, whether the build has a release tag,
-whether this is a rehearsal, the ``pre-release`` setting). The plan
+One place decides, for each target, whether this build is published there, skipped by
+policy, or refused, from values only: the target's stage (test, prod, after prod), the
+version, whether the build has a release tag, whether this is a rehearsal, the
+``pre-release`` setting. A target's name never enters into it. The plan
 (:mod:`releasekit.plan`) applies it before anything irreversible happens, and the tests
 need no git, network or venv.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from releasekit.remote import Stage
 from releasekit.version import Channel, channel, tag_for
 
 __all__ = ["Decision", "Verdict", "decide"]
@@ -25,16 +27,15 @@ class Verdict(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Decision:
-    """What the policy says about one target, and why (for the plan's output)."""
+    """What the policy says about one stage, and why (for the plan's output)."""
 
-    target: str
     verdict: Verdict
     reason: str = ""
     hint: str = ""
 
 
 def decide(
-    target: str,
+    stage: Stage,
     version: str,
     *,
     tagged: bool,
@@ -42,33 +43,30 @@ def decide(
     pre_release: str,
     tag_prefix: str | None = None,
 ) -> Decision:
-    """The policy for ``version`` on ``target`` ("test", "prod", or "npm", judged as prod).
+    """The policy for ``version`` on a target of ``stage``.
 
     - a local version (``+...``) goes nowhere: every public index rejects it;
-    - the test index takes everything else: trying a build there is what it is for;
-    - prod (and npm) refuses an untagged build and a dev version, unless rehearsing (the stand-in
-      indexes are local and the tag that would be made is checked instead);
-    - a pre-release skips prod under ``pre-release = "test-only"``.
+    - the test stage takes everything else: trying a build there is what it is for;
+    - prod and after prod (an npm registry, which has no test registry; a GitHub release)
+      refuse an untagged build and a dev version, unless rehearsing (the stand-ins are
+      local and the tag that would be made is checked instead);
+    - a pre-release skips them under ``pre-release = "test-only"``.
     """
     kind = channel(version)
     if kind is Channel.LOCAL:
         return Decision(
-            target,
             Verdict.REFUSE,
             f"{version} is a local version (+...), which every public index rejects",
             "build from a clean checkout of the release tag",
         )
-    if target not in ("prod", "npm"):  # npm has no test registry: it is judged as prod
-        return Decision(target, Verdict.PUBLISH)
+    if stage is Stage.TEST:
+        return Decision(Verdict.PUBLISH)
     if kind is Channel.PRE and pre_release == "test-only":
-        return Decision(
-            target, Verdict.SKIP, f'{version} is a pre-release and pre-release = "test-only"'
-        )
+        return Decision(Verdict.SKIP, f'{version} is a pre-release and pre-release = "test-only"')
     if rehearse:
-        return Decision(target, Verdict.PUBLISH)
+        return Decision(Verdict.PUBLISH)
     if not tagged:
         return Decision(
-            target,
             Verdict.REFUSE,
             f"{version} has no release tag: prod only takes tagged builds",
             f"tag the commit (`git tag {tag_for(version, tag_prefix)}`) and run again; to try "
@@ -76,9 +74,8 @@ def decide(
         )
     if kind is Channel.DEV:
         return Decision(
-            target,
             Verdict.REFUSE,
             f"{version} is a dev version: prod takes final and pre-release versions",
             "release a final or pre-release version; dev builds belong on the test index",
         )
-    return Decision(target, Verdict.PUBLISH)
+    return Decision(Verdict.PUBLISH)

@@ -8,7 +8,8 @@ releasekit decides itself, from the sha256 the index reports:
 2. read what the index serves for the project and :func:`plan_upload`: a same-named file with
    other bytes stops everything *before* any upload;
 3. upload only the missing files, with this index's credentials in the environment of this
-   one twine process only (:func:`upload_env`);
+   one twine process only (:func:`releasekit.credentials.index_upload_env`), and tell the
+   caller of each file that landed before anything is waited for (``landed``: the journal);
 4. if twine fails, read the index again and compare hashes, file by file
    (:func:`publish`): a file served with the built sha256 landed (a retried request whose
    first try landed hears "already exists"); a file twine had finished before the failure,
@@ -41,10 +42,11 @@ from typing import Callable
 
 from releasekit import attest, proc, venvs
 from releasekit.config import IndexConfig
+from releasekit.credentials import index_upload_env
 from releasekit.errors import PublishError
 from releasekit.index import RemoteFile, project_files
 from releasekit.manifest import DistFile, Manifest
-from releasekit.plan import REPLACE_HINT, Holding, RemoteView, conflict_message, file_state
+from releasekit.remote import REPLACE_HINT, Holding, RemoteView, conflict_message, file_state
 
 __all__ = [
     "FailureKind",
@@ -53,12 +55,10 @@ __all__ = [
     "Outcome",
     "UploadError",
     "UploadPlan",
-    "credentials_env",
     "plan_upload",
     "prestart_upload",
     "publish",
     "upload",
-    "upload_env",
     "wait_until_served",
 ]
 
@@ -69,9 +69,6 @@ _RERUN_HINT = (
 )
 _MAX_BACKOFF = 30.0
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-# GitLab CI hands trusted publishing its OIDC token in <AUDIENCE>_ID_TOKEN (PYPI_ID_TOKEN,
-# TESTPYPI_ID_TOKEN); GitHub Actions in proc.OIDC_VARIABLES.
-_GITLAB_ID_TOKEN = re.compile(r"[A-Z0-9_]+_ID_TOKEN")
 _EXISTS = re.compile(r"already exist|file exists|exists already", re.IGNORECASE)
 _BROKEN_CONNECTION = re.compile(
     r"ConnectionError|Connection aborted|RemoteDisconnected|ConnectionResetError|"
@@ -149,42 +146,6 @@ def plan_upload(
     return UploadPlan(tuple(upload), tuple(identical))
 
 
-def credentials_env(index: IndexConfig, environ: Mapping[str, str]) -> dict[str, str]:
-    """twine's credentials from ``RELEASEKIT_<NAME>_PASSWORD`` (+ ``_USERNAME``), or ``{}``.
-
-    ``{}`` leaves twine to its own resolution (``TWINE_*``, keyring, trusted publishing in
-    CI). An empty password counts as unset: a CI secret that is not defined expands to "",
-    and that must not stop trusted publishing from working.
-    """
-    password = environ.get(f"{index.env_prefix}_PASSWORD", "")
-    if not password:
-        return {}
-    username = environ.get(f"{index.env_prefix}_USERNAME", "") or "__token__"
-    return {"TWINE_USERNAME": username, "TWINE_PASSWORD": password}
-
-
-def upload_env(index: IndexConfig, environ: Mapping[str, str]) -> dict[str, str]:
-    """The credentials the twine upload to ``index`` gets, on top of the scrubbed environment.
-
-    :func:`proc.run` starts every process without credentials; this is the one exception,
-    made for one process: ``index``'s own ``RELEASEKIT_<NAME>_PASSWORD`` as
-    ``TWINE_USERNAME``/``TWINE_PASSWORD`` (the other index's never), else twine's own
-    variables (``TWINE_*``: the user chose them for twine), and the CI's trusted-publishing
-    identity (GitHub's OIDC request pair, GitLab's ``<AUDIENCE>_ID_TOKEN``), which twine
-    uses only when no password is set. Everything comes from ``environ``, the environment
-    that holds the release's credentials.
-    """
-    env = {
-        name: value
-        for name, value in environ.items()
-        if name.upper().startswith("TWINE_")
-        or name in proc.OIDC_VARIABLES
-        or _GITLAB_ID_TOKEN.fullmatch(name)
-    }
-    env.update(credentials_env(index, environ))
-    return env
-
-
 class FailureKind(str, Enum):
     """How a twine upload failed, as far as its output tells: what to do about it."""
 
@@ -231,9 +192,10 @@ def upload(
     """Run ``twine upload`` for ``paths``; the password goes in the environment, never argv.
 
     ``twine`` is the command prefix, e.g. ``[venv_python, "-m", "twine"]``. The process gets
-    the scrubbed environment plus :func:`upload_env` for ``index`` only. Everything that
-    comes back (output, messages) has the credentials scrubbed out. A failure raises
-    :class:`UploadError`, which says which file twine stopped at and what the index said.
+    the scrubbed environment plus :func:`~releasekit.credentials.index_upload_env` for
+    ``index`` only. Everything that comes back (output, messages) has the credentials
+    scrubbed out. A failure raises :class:`UploadError`, which says which file twine
+    stopped at and what the index said.
     """
     argv, env, secrets = _upload_command(paths, index, twine=twine, environ=environ)
     if "--attestations" in argv:
@@ -297,7 +259,7 @@ def _upload_command(
     """The ``twine upload`` command line for ``paths``, what it adds to the environment
     (``index``'s credentials), and the values to keep out of any output."""
     environ = os.environ if environ is None else environ
-    extra = upload_env(index, environ)
+    extra = index_upload_env(index, environ)
     secrets = [
         value
         for name, value in extra.items()
@@ -424,8 +386,13 @@ def publish(
     log: proc.Log,
     verify_timeout: float = 300,
     sleep: Callable[[float], None] = time.sleep,
+    landed: Callable[[str, str], None] = lambda filename, sha256: None,
 ) -> IndexResult:
     """Publish ``manifest``'s files from ``dist_dir`` to ``index`` and prove they are served.
+
+    ``landed(filename, sha256)`` is called for each file this run uploaded, as soon as the
+    upload is settled and before the wait for the index to serve it: a wait that times out
+    must not leave an uploaded file unrecorded.
 
     A failed read of the index raises at once. A failed upload is settled by reading the
     index (see the module's docstring); what stays unsettled raises with what the index
@@ -449,6 +416,9 @@ def publish(
         uploaded, refused = _upload_settled(
             plan.upload, paths, index, manifest.name, twine=twine, environ=environ, log=log
         )
+        for item in plan.upload:
+            if item.filename in uploaded:
+                landed(item.filename, item.sha256)
     wait_until_served(
         index,
         manifest.name,

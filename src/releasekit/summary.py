@@ -3,27 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import NamedTuple
 
 from releasekit.manifest import Manifest
 
-__all__ = ["render_summary"]
+__all__ = ["Row", "render_summary"]
 
 _STEPS = ("check", "build", "smoke-install", "publish-test", "publish", "github-release")
 
 
+class Row(NamedTuple):
+    """One target's line: what it is (``index``, ``registry``, ``release``), its name, where
+    it is, and what happened there (``None``: the step did not write it)."""
+
+    noun: str
+    name: str
+    url: str | None
+    result: str | None
+
+
 def render_summary(
     manifest: Manifest,
-    records: Mapping[str, Mapping[str, Any]],
+    rows: Sequence[Row],
     steps: Mapping[str, float],
     *,
     rehearsal: bool = False,
     dry_run: bool = False,
-    targets: Sequence[str] = ("test", "prod"),
 ) -> str:
-    """A plain-text table; pure, so it is tested without running a release.
-
-    ``targets``: where this project goes (an npm package: ``("npm",)``)."""
+    """A plain-text table; pure, so it is tested without running a release."""
     mode = " (rehearsal: local indexes, nothing left the machine)" if rehearsal else ""
     mode += " (dry run: nothing uploaded)" if dry_run else ""
     lines = [
@@ -34,22 +41,11 @@ def render_summary(
     ]
     for item in manifest.files:
         lines.append(f"  file     {item.filename}  sha256={item.sha256}")
-    for name in targets:
-        record = records.get(name)
-        if record is None:
-            result = "not run" if not dry_run else "dry run"
-            lines.append(f"  {_label(name)}{name}: {result}")
-        else:
-            where = f" {record['url']}" if record.get("url") else ""
-            lines.append(f"  {_label(name)}{name}{where}: {record.get('result', '?')}")
-    github = records.get("github")
-    if github is not None:
-        lines.append(f"  github   {github.get('url') or ''}: {github.get('result', '?')}")
+    for row in rows:
+        result = row.result if row.result is not None else ("dry run" if dry_run else "not run")
+        where = f" {row.url}" if row.url and row.result is not None else ""
+        lines.append(f"  {row.noun:<9}{row.name}{where}: {result}")
     timed = [f"{step} {steps[step]:.1f}s" for step in _STEPS if step in steps]
     if timed:
         lines.append(f"  time     {', '.join(timed)}")
     return "\n".join(lines)
-
-
-def _label(target: str) -> str:
-    return "registry " if target == "npm" else "index    "

@@ -27,7 +27,8 @@ from releasekit.config import IndexConfig
 from releasekit.errors import PublishError
 from releasekit.init import template_text
 from releasekit.localindex import LocalIndex
-from releasekit.publish import credentials_env, publish, upload_env
+from releasekit.credentials import index_upload_env, twine_credentials
+from releasekit.publish import publish
 from tests.helpers.fault_proxy import FaultProxy, Upload
 from tests.helpers.index import SampleDists, build_demo
 from tests.helpers.projects import Project, write_project
@@ -97,10 +98,13 @@ BOTH = {
 
 
 def test_upload_env_holds_one_index_credentials_and_the_ci_identity() -> None:
-    test = upload_env(TEST, BOTH)
+    test = index_upload_env(TEST, BOTH)
     assert test["TWINE_USERNAME"] == "test-user" and test["TWINE_PASSWORD"] == "test-pw"
     assert "prod-pw" not in test.values()
-    assert {k: test[k] for k in OIDC} == OIDC and test["PYPI_ID_TOKEN"] == "gitlab-oidc"
+    assert {k: test[k] for k in OIDC} == OIDC
+    # GitLab's ID token is for the audience it was minted for: PyPI's is no credential for
+    # an index that is not PyPI (test.example), so that upload never sees it
+    assert "PYPI_ID_TOKEN" not in test
     assert test["TWINE_CERT"] == "/etc/ca.pem"
     assert not {"GITHUB_TOKEN", "NODE_AUTH_TOKEN", "PYPI_API_TOKEN", "DATABASE_PASSWORD"} & set(
         test
@@ -108,15 +112,15 @@ def test_upload_env_holds_one_index_credentials_and_the_ci_identity() -> None:
     assert not any(name.startswith("RELEASEKIT_") for name in test)
     assert "PATH" not in test  # the rest comes from the scrubbed environment
 
-    prod = upload_env(PROD, BOTH)
+    prod = index_upload_env(PROD, BOTH)
     assert prod["TWINE_USERNAME"] == "__token__" and prod["TWINE_PASSWORD"] == "prod-pw"
     assert "test-pw" not in prod.values() and "test-user" not in prod.values()
 
 
 def test_without_a_releasekit_password_twine_resolves_its_own() -> None:
     environ = {**FOREIGN, **OIDC}
-    assert credentials_env(TEST, environ) == {}
-    env = upload_env(TEST, environ)
+    assert twine_credentials(TEST, environ) == {}
+    env = index_upload_env(TEST, environ)
     assert env["TWINE_PASSWORD"] == FOREIGN["TWINE_PASSWORD"]  # the user's choice for twine
     assert {k: env[k] for k in OIDC} == OIDC  # trusted publishing
 

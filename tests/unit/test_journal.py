@@ -21,6 +21,8 @@ from releasekit.manifest import DistFile
 
 WHEEL = DistFile("demo-1.2.0-py3-none-any.whl", "a" * 64, 100, "wheel")
 SDIST = DistFile("demo-1.2.0.tar.gz", "b" * 64, 200, "sdist")
+URLS = {"test": "https://test.example/simple/", "prod": "https://prod.example/simple/"}
+REHEARSAL = "http://127.0.0.1:8765/simple/"  # a rehearsal's stand-in, also named "prod"
 
 
 def test_record_appends_one_line_per_step(tmp_path: Path) -> None:
@@ -85,26 +87,48 @@ def test_no_journal_reads_empty(tmp_path: Path) -> None:
 
 def test_done_matches_target_file_and_bytes(tmp_path: Path) -> None:
     journal = Journal(tmp_path, "run-1")
-    journal.record("upload", "test", WHEEL.filename, "f" * 64, version="1.2.0")  # other build
-    journal.record("upload", "test", WHEEL.filename, WHEEL.sha256, version="1.2.0")
+    test = URLS["test"]
+    journal.record("upload", "test", WHEEL.filename, "f" * 64, url=test)  # other build
+    journal.record("upload", "test", WHEEL.filename, WHEEL.sha256, url=test)
     entries = Journal.read(tmp_path)
-    found = done(entries, "test", WHEEL.filename, WHEEL.sha256.upper())
-    assert found is not None and found.sha256 == WHEEL.sha256
-    assert done(entries, "prod", WHEEL.filename, WHEEL.sha256) is None
-    assert done(entries, "test", SDIST.filename, SDIST.sha256) is None
-    assert done(entries, "test", WHEEL.filename, WHEEL.sha256, step="asset") is None
+    found = done(entries, test, WHEEL.filename, WHEEL.sha256.upper())
+    assert found is not None and found.sha256 == WHEEL.sha256 and found.url == test
+    assert done(entries, URLS["prod"], WHEEL.filename, WHEEL.sha256) is None
+    assert done(entries, test, SDIST.filename, SDIST.sha256) is None
+    assert done(entries, test, WHEEL.filename, WHEEL.sha256, step="asset") is None
+
+
+def test_a_rehearsal_never_counts_for_the_real_index_of_the_same_name(tmp_path: Path) -> None:
+    """Lines are keyed by the target's URL, not its name: "prod" in a rehearsal is a local
+    pypiserver, and what it got says nothing of what PyPI holds."""
+    Journal(tmp_path, "run-1").record("upload", "prod", WHEEL.filename, WHEEL.sha256, url=REHEARSAL)
+    entries = Journal.read(tmp_path)
+    assert done(entries, REHEARSAL, WHEEL.filename, WHEEL.sha256) is not None
+    assert done(entries, URLS["prod"], WHEEL.filename, WHEEL.sha256) is None
+    items = progress(
+        entries, run_id="run-2", targets={"prod": URLS["prod"]}, files=[WHEEL], served={}
+    )
+    assert [p.status for p in items] == [Status.MISSING]
+
+
+def test_a_line_without_a_url_matches_no_target(tmp_path: Path) -> None:
+    """Written before lines were keyed by URL: which index it meant cannot be told."""
+    Journal(tmp_path, "run-1").record("upload", "prod", WHEEL.filename, WHEEL.sha256)
+    assert done(Journal.read(tmp_path), URLS["prod"], WHEEL.filename, WHEEL.sha256) is None
 
 
 def test_done_gives_the_first_time(tmp_path: Path) -> None:
-    Journal(tmp_path, "run-1").record("upload", "test", WHEEL.filename, WHEEL.sha256)
-    Journal(tmp_path, "run-2").record("upload", "test", WHEEL.filename, WHEEL.sha256)
-    found = done(Journal.read(tmp_path), "test", WHEEL.filename, WHEEL.sha256)
+    test = URLS["test"]
+    Journal(tmp_path, "run-1").record("upload", "test", WHEEL.filename, WHEEL.sha256, url=test)
+    Journal(tmp_path, "run-2").record("upload", "test", WHEEL.filename, WHEEL.sha256, url=test)
+    found = done(Journal.read(tmp_path), test, WHEEL.filename, WHEEL.sha256)
     assert found is not None and found.run == "run-1"
 
 
 def _entry(target: str, item: DistFile, run: str, sha256: str | None = None) -> Entry:
     sha256 = sha256 or item.sha256
-    return Entry("2026-11-21T10:00:00Z", "upload", target, item.filename, sha256, run)
+    extra = {"url": URLS[target]}
+    return Entry("2026-11-21T10:00:00Z", "upload", target, item.filename, sha256, run, extra)
 
 
 def test_progress_tells_this_run_from_an_earlier_one_and_missing() -> None:
@@ -118,9 +142,7 @@ def test_progress_tells_this_run_from_an_earlier_one_and_missing() -> None:
         "test": {WHEEL.filename: WHEEL.sha256, SDIST.filename: SDIST.sha256.upper()},
         "prod": {WHEEL.filename: WHEEL.sha256},
     }
-    items = progress(
-        entries, run_id="now", targets=["test", "prod"], files=[WHEEL, SDIST], served=served
-    )
+    items = progress(entries, run_id="now", targets=URLS, files=[WHEEL, SDIST], served=served)
     got = {(p.target, p.file): p.status for p in items}
     assert got == {
         ("test", WHEEL.filename): Status.EARLIER_RUN,
@@ -138,7 +160,9 @@ def test_the_target_is_the_truth() -> None:
     """Journaled but not served (or other bytes): missing. Served, never journaled: there."""
     entries = [_entry("test", WHEEL, "now")]
     served = {"test": {WHEEL.filename: "9" * 64, SDIST.filename: SDIST.sha256}}
-    items = progress(entries, run_id="now", targets=["test"], files=[WHEEL, SDIST], served=served)
+    items = progress(
+        entries, run_id="now", targets={"test": URLS["test"]}, files=[WHEEL, SDIST], served=served
+    )
     assert [p.status for p in items] == [Status.MISSING, Status.NOT_JOURNALED]
     assert summarize(items) == "1 already there, 1 missing"
 
@@ -147,7 +171,7 @@ def test_a_target_not_read_is_answered_by_the_journal() -> None:
     items = progress(
         [_entry("prod", WHEEL, "now")],
         run_id="now",
-        targets=["prod"],
+        targets={"prod": URLS["prod"]},
         files=[WHEEL, SDIST],
         served={},
     )

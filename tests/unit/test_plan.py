@@ -8,15 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.config import IndexConfig
 from releasekit.errors import PublishError
 from releasekit.manifest import DistFile, Manifest
 from releasekit.plan import Holding, RemoteView, TargetState, make_plan
 from releasekit.policy import Verdict, decide
+from releasekit.targets.base import Stage, Target
+from tests.helpers.fake_targets import FakeTarget, Store
 
 NOW = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.timezone.utc)
-TEST = IndexConfig("test", "https://test.example/simple/", "https://test.example/legacy/")
-PROD = IndexConfig("prod", "https://prod.example/simple/", "https://prod.example/legacy/")
+TEST = ("test", Stage.TEST, "https://test.example/simple/")
+PROD = ("prod", Stage.PROD, "https://prod.example/simple/")
 SDIST = DistFile("demo-1.2.0.tar.gz", "a" * 64, 10, "sdist")
 WHEEL = DistFile("demo-1.2.0-py3-none-any.whl", "b" * 64, 10, "wheel")
 
@@ -37,22 +38,28 @@ def plan(
     rehearse: bool = False,
     pre_release: str = "both",
     credentials: dict[str, bool] | None = None,
-    scope: tuple[IndexConfig, ...] = (TEST, PROD),
+    scope: tuple[tuple[str, Stage, str], ...] = (TEST, PROD),
 ):  # type: ignore[no-untyped-def]
     read: list[str] = []
+    credentials = credentials if credentials is not None else {"test": True, "prod": True}
 
-    def reader(index: IndexConfig) -> TargetState:
-        read.append(index.name)
-        return (states or {}).get(index.name, TargetState())
+    class Reading(FakeTarget):
+        def read(self, manifest: Manifest) -> TargetState:
+            read.append(self.name)
+            return (states or {}).get(self.name, TargetState())
 
+    targets: list[Target] = [
+        Reading(name, stage, Store(), url=url, credentials=credentials[name])
+        for name, stage, url in scope
+    ]
+    for target in targets:  # the upload URLs the messages name
+        target.publish_url = target.url.replace("/simple/", "/legacy/")
     result = make_plan(
         manifest(version, tag),
-        list(scope),
-        reader,
+        targets,
         tag_prefix=None,
         pre_release=pre_release,
         rehearse=rehearse,
-        credentials=credentials if credentials is not None else {"test": True, "prod": True},
         now=NOW,
     )
     return result, read
@@ -64,18 +71,22 @@ def plan(
 @pytest.mark.parametrize(
     ("target", "version", "tagged", "rehearse", "policy", "verdict"),
     [
-        ("test", "1.2.0", False, False, "both", Verdict.PUBLISH),
-        ("prod", "1.2.0", True, False, "both", Verdict.PUBLISH),
-        ("prod", "1.2.0", False, False, "both", Verdict.REFUSE),
-        ("prod", "1.2.0", False, True, "both", Verdict.PUBLISH),
-        ("prod", "1.2.0.dev3", True, False, "both", Verdict.REFUSE),
-        ("test", "1.2.0.dev3", False, False, "both", Verdict.PUBLISH),
-        ("prod", "1.2.0rc1", True, False, "test-only", Verdict.SKIP),
-        ("prod", "1.2.0rc1", True, False, "both", Verdict.PUBLISH),
-        ("test", "1.2.0rc1", True, False, "test-only", Verdict.PUBLISH),
-        ("prod", "1.2.0rc1", False, True, "test-only", Verdict.SKIP),
-        ("test", "1.2.0+local", True, False, "both", Verdict.REFUSE),
-        ("prod", "1.2.0+local", True, True, "both", Verdict.REFUSE),
+        (Stage.TEST, "1.2.0", False, False, "both", Verdict.PUBLISH),
+        (Stage.PROD, "1.2.0", True, False, "both", Verdict.PUBLISH),
+        (Stage.PROD, "1.2.0", False, False, "both", Verdict.REFUSE),
+        (Stage.PROD, "1.2.0", False, True, "both", Verdict.PUBLISH),
+        (Stage.PROD, "1.2.0.dev3", True, False, "both", Verdict.REFUSE),
+        (Stage.TEST, "1.2.0.dev3", False, False, "both", Verdict.PUBLISH),
+        (Stage.PROD, "1.2.0rc1", True, False, "test-only", Verdict.SKIP),
+        (Stage.PROD, "1.2.0rc1", True, False, "both", Verdict.PUBLISH),
+        (Stage.TEST, "1.2.0rc1", True, False, "test-only", Verdict.PUBLISH),
+        (Stage.PROD, "1.2.0rc1", False, True, "test-only", Verdict.SKIP),
+        (Stage.TEST, "1.2.0+local", True, False, "both", Verdict.REFUSE),
+        (Stage.PROD, "1.2.0+local", True, True, "both", Verdict.REFUSE),
+        # after prod (a GitHub release) is judged as prod
+        (Stage.AFTER_PROD, "1.2.0", False, False, "both", Verdict.REFUSE),
+        (Stage.AFTER_PROD, "1.2.0", True, False, "both", Verdict.PUBLISH),
+        (Stage.AFTER_PROD, "1.2.0.dev3", True, False, "both", Verdict.REFUSE),
     ],
 )
 def test_policy(
@@ -152,7 +163,7 @@ def test_missing_credentials_only_matter_where_something_will_be_uploaded() -> N
     result, _ = plan(credentials={"test": True, "prod": False})
     ((message, hint),) = result.refusals
     assert message == "prod: no credentials to upload to https://prod.example/legacy/"
-    assert "RELEASEKIT_PROD_PASSWORD" in hint and "id-token: write" in hint
+    assert hint == "set FAKE_PROD_TOKEN"  # the target's own hint (an index's: test_credentials)
 
     done = TargetState({SDIST.filename: RemoteView("a" * 64), WHEEL.filename: RemoteView("b" * 64)})
     result, _ = plan({"prod": done}, credentials={"test": True, "prod": False})

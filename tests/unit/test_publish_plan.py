@@ -9,6 +9,7 @@ import pytest
 
 from releasekit import publish as publish_mod
 from releasekit.config import IndexConfig
+from releasekit.credentials import twine_credentials
 from releasekit.errors import PublishError
 from releasekit.index import RemoteFile
 from releasekit.manifest import DistFile, Manifest
@@ -17,7 +18,6 @@ from releasekit.publish import (
     IndexResult,
     Outcome,
     UploadPlan,
-    credentials_env,
     plan_upload,
     wait_until_served,
 )
@@ -88,23 +88,23 @@ def test_every_file_is_checked_before_raising() -> None:
     assert SDIST.filename not in info.value.message  # missing is fine, not a conflict
 
 
-# -- credentials_env -------------------------------------------------------------------------
+# -- twine_credentials ---------------------------------------------------------------------
 
 
 def test_credentials_from_releasekit_variables() -> None:
     env = {"RELEASEKIT_TEST_PASSWORD": "pypi-abc", "RELEASEKIT_PROD_PASSWORD": "other"}
-    assert credentials_env(INDEX, env) == {
+    assert twine_credentials(INDEX, env) == {
         "TWINE_USERNAME": "__token__",
         "TWINE_PASSWORD": "pypi-abc",
     }
     env["RELEASEKIT_TEST_USERNAME"] = "alice"
-    assert credentials_env(INDEX, env)["TWINE_USERNAME"] == "alice"
+    assert twine_credentials(INDEX, env)["TWINE_USERNAME"] == "alice"
 
 
 def test_prod_index_uses_prod_variables() -> None:
     prod = IndexConfig("prod", "https://pypi.org/simple/", "https://upload.pypi.org/legacy/")
     env = {"RELEASEKIT_TEST_PASSWORD": "t", "RELEASEKIT_PROD_PASSWORD": "p"}
-    assert credentials_env(prod, env)["TWINE_PASSWORD"] == "p"
+    assert twine_credentials(prod, env)["TWINE_PASSWORD"] == "p"
 
 
 @pytest.mark.parametrize(
@@ -117,12 +117,12 @@ def test_prod_index_uses_prod_variables() -> None:
     ],
 )
 def test_no_password_leaves_twine_to_its_own_resolution(env: dict[str, str]) -> None:
-    assert credentials_env(INDEX, env) == {}
+    assert twine_credentials(INDEX, env) == {}
 
 
 def test_empty_username_defaults_to_token() -> None:
     env = {"RELEASEKIT_TEST_PASSWORD": "pw", "RELEASEKIT_TEST_USERNAME": ""}
-    assert credentials_env(INDEX, env)["TWINE_USERNAME"] == "__token__"
+    assert twine_credentials(INDEX, env)["TWINE_USERNAME"] == "__token__"
 
 
 # -- IndexResult.summary ---------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The pure parts of the nox front end: option parsing and the release summary."""
+"""The pure parts of a release run: option parsing and the release summary."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from releasekit.artifacts import file_version as _file_version
 from releasekit.errors import ReleasekitError
 from releasekit.manifest import DistFile, Manifest
-from releasekit.sessions import _options
-from releasekit.summary import render_summary
+from releasekit.runcontext import parse_options as _options
+from releasekit.summary import Row, render_summary
 
 
 def test_options(tmp_path: Path) -> None:
@@ -59,10 +59,11 @@ def test_summary_lists_files_indexes_and_times() -> None:
     )
     text = render_summary(
         manifest,
-        {
-            "test": {"url": "https://test.pypi.org/simple/", "result": "2 uploaded"},
-            "prod": {"result": "not published: pre-release policy is test-only"},
-        },
+        [
+            Row("index", "test", "https://test.pypi.org/simple/", "2 uploaded"),
+            Row("index", "prod", None, "not published: pre-release policy is test-only"),
+            Row("release", "github", None, None),
+        ],
         {"check": 0.5, "build": 1.25},
     )
     assert "version  demo 1.2.0" in text and "tag      v1.2.0" in text
@@ -70,4 +71,5 @@ def test_summary_lists_files_indexes_and_times() -> None:
     assert "test https://test.pypi.org/simple/: 2 uploaded" in text
     assert "prod: not published: pre-release policy is test-only" in text
     assert "check 0.5s, build 1.2s" in text
-    assert "rehearsal" in render_summary(manifest, {}, {}, rehearsal=True)
+    assert "  release  github: not run" in text  # a target its step did not write
+    assert "rehearsal" in render_summary(manifest, [], {}, rehearsal=True)

@@ -1,0 +1,76 @@
+"""The interface of a kind of package: what is built, how it is checked and smoke-tested.
+
+A Python distribution (sdist and wheels) and an npm package (one tarball) go through the
+same release: check the version against its tag, build once into a directory of their own
+with a manifest, reuse that build while it is intact, smoke-test what was built, and after
+publishing install it back from the target. The release engine (:mod:`releasekit.release`)
+calls these methods and never asks which kind it has.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from releasekit.config import Config
+    from releasekit.git import ReleaseTag
+    from releasekit.manifest import Manifest
+    from releasekit.release import Release
+    from releasekit.runcontext import Project
+    from releasekit.targets.base import Target
+    from releasekit.workspace import Member
+
+__all__ = ["Kind"]
+
+
+class Kind(abc.ABC):
+    """One kind of package. Stateless: one instance serves every project of its kind."""
+
+    dist_name: ClassVar[str]  # the directory its builds go to, beside its manifest
+    noun: ClassVar[str]  # how messages name what was built: "files", "tarball"
+
+    @abc.abstractmethod
+    def member_config(self, member: Member) -> Config:
+        """The settings of a workspace member of this kind."""
+
+    @abc.abstractmethod
+    def check(self, project: Project, release: Release) -> str:
+        """Check what ``check`` checks for this kind (version against tag, its own checks);
+        return the version to release."""
+
+    @abc.abstractmethod
+    def reusable(self, project: Project) -> Manifest | None:
+        """The build in the project's dist directory, if it is of HEAD and intact."""
+
+    @abc.abstractmethod
+    def build(self, project: Project, release: Release, tag: ReleaseTag | None) -> Manifest:
+        """Build once from a clean checkout of HEAD, check the result, write the manifest."""
+
+    @abc.abstractmethod
+    def smoke(self, project: Project, release: Release, needed: Sequence[Project]) -> None:
+        """Install what was built into fresh environments and prove it works; ``needed``:
+        the projects of this run it depends on, whose new builds it installs beside it."""
+
+    @abc.abstractmethod
+    def current_version(self, project: Project) -> str:
+        """The version the project's files carry now (``releasekit yank`` picks the members
+        at the version it withdraws); ``""`` when it cannot be told."""
+
+    def spell_version(self, current: str, asked: str) -> str:
+        """``asked`` (a version given to ``yank``) as this kind's files spell it, when
+        ``current`` is that version."""
+        from releasekit.version import normalize
+
+        return normalize(asked)
+
+    def spelled(self, project: Project, version: str) -> str:
+        """How ``yank`` names the package at ``version``."""
+        return f"{project.name} {version}"
+
+    @abc.abstractmethod
+    def install_from(
+        self, project: Project, release: Release, manifest: Manifest, target: Target
+    ) -> None:
+        """Install the published version back from ``target`` and prove it works."""

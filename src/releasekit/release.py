@@ -1,0 +1,650 @@
+"""The release, step by step, without nox: check, build, smoke-install, publish, summary.
+
+A :class:`Release` is one run's projects (the single project, or the workspace members it
+releases, in release order), each with its kind (:mod:`releasekit.kinds`) and its targets
+(:mod:`releasekit.targets`), and a :class:`~releasekit.runcontext.Console` to speak
+through. The nox sessions (:mod:`releasekit.sessions`) only make a console of a nox session
+and call one step; the tests call the steps with fake consoles, kinds and targets.
+
+The steps keep the release's promises:
+
+- **one plan before anything irreversible**: ``publish_test`` reads and judges every target
+  of every project that this run will write (the test and prod indexes, an npm registry, a
+  GitHub release) before the first upload; a refusal anywhere lists every problem at once
+  and stops everything;
+- **the same bytes everywhere**: each target gets the manifest's files, verified again;
+- **a journal that tells the truth**: each target journals each file as it lands, keyed by
+  the target's URL, so a rerun does only what is missing and a rehearsal never counts for
+  a real index;
+- **judged again right before writing**: prod (and what comes after it) is read again
+  before its upload, and a refusal then says what earlier steps already put out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Callable
+
+from releasekit import git, lock, proc, venvs
+from releasekit.config import load_pyproject, validate_project
+from releasekit.errors import PublishError, ReleasekitError
+from releasekit.journal import Journal, current_run_id, progress, summarize
+from releasekit.kinds import kind_of
+from releasekit.manifest import Manifest
+from releasekit.plan import ReleasePlan, TargetPlan, make_plan
+from releasekit.policy import Verdict, decide
+from releasekit.project import project_name
+from releasekit.records import JOURNAL_NAME, PublishRecord, StepTimes
+from releasekit.runcontext import Console, Options, Project, ToolsCache, parse_options
+from releasekit.targets import configure
+from releasekit.targets.base import PublishRun, Stage, Target
+from releasekit.version import tag_for, version_from_tag
+from releasekit.workspace import Workspace, find_workspace
+
+__all__ = ["PUBLISHING", "TOOLS", "Release", "playbook"]
+
+TOOLS = ("twine>=7",)
+PUBLISHING = ("publish-test", "publish", "github-release")
+# The stages a nox run writes, by the sessions it was asked for: a run that goes on to prod
+# is judged on prod (and on what follows it) before the first upload.
+_STAGES_OF = (
+    (("release", "github-release"), (Stage.TEST, Stage.PROD, Stage.AFTER_PROD)),
+    (("publish",), (Stage.TEST, Stage.PROD)),
+)
+
+
+class Release:
+    """One nox run's release. Made by :meth:`open` for each session."""
+
+    def __init__(
+        self,
+        console: Console,
+        options: Options,
+        projects: Sequence[Project],
+        *,
+        workspace: Workspace | None = None,
+        requested: Sequence[str] = (),
+        noxfile: Path | None = None,
+        tools: ToolsCache | None = None,
+    ) -> None:
+        self.console = console
+        self.options = options
+        self.projects = list(projects)
+        self.workspace = workspace
+        self.requested = list(requested)
+        self.noxfile = noxfile
+        self.tools_cache = tools or ToolsCache()
+        self.current: Project | None = None
+        self._targets: dict[int, list[Target]] = {}
+
+    # -- making one ----------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        console: Console,
+        posargs: Sequence[str],
+        cwd: Path,
+        step: str,
+        *,
+        requested: Sequence[str] = (),
+        noxfile: Path | None = None,
+        tools: ToolsCache | None = None,
+    ) -> Release:
+        """The projects of this run, with the release lock held for the whole process."""
+        options = parse_options(posargs)
+        workspace = find_workspace(cwd)
+        if workspace is None:
+            if options.only:
+                raise ReleasekitError(
+                    "--only selects members of a workspace; this project declares none",
+                    'list them in [tool.releasekit] members = ["packages/core", ...]',
+                )
+            config = validate_project(load_pyproject(cwd), cwd)
+            dist_dir = (options.dist or config.root / "dist").resolve()
+            kind = kind_of("python")
+            projects = [Project(config, project_name(config.root), dist_dir, kind, options)]
+        else:
+            projects = _members(console, options, workspace, step)
+        release = cls(
+            console, options, projects, workspace=workspace, requested=requested,
+            noxfile=noxfile, tools=tools,
+        )  # fmt: skip
+        # one release at a time per project, held for the whole nox process (all sessions)
+        lock.hold(projects[0].state_dir, lock.command_line())
+        return release
+
+    # -- speaking ------------------------------------------------------------------------------
+
+    def log(self, project: Project | None, message: str) -> None:
+        self.console.log(_prefixed(project, message))
+
+    def warn(self, project: Project | None, message: str) -> None:
+        self.console.warn(_prefixed(project, message))
+
+    def logger(self, project: Project) -> Callable[[str], None]:
+        return lambda message: self.log(project, message)
+
+    # -- what every step shares ----------------------------------------------------------------
+
+    def each(self, step: str, action: Callable[[Project], None]) -> None:
+        """``action`` for each project in release order; the first failure stops the rest."""
+        for project in self.projects:
+            self.current = project
+            started = time.monotonic()
+            action(project)
+            StepTimes(project.dist_dir).record(
+                step, time.monotonic() - started, fresh=step == "check"
+            )
+        self.current = None
+
+    def tools(self, project: Project) -> list[str]:
+        """The interpreter of the tools virtualenv (twine; build when there is no uv).
+
+        Found once per nox process: on a nox that runs on Python 3.9 the lookup of a newer
+        Python (twine 7 needs 3.10) costs a second, and the sessions of ``release`` share it.
+        """
+        cache = self.tools_cache
+        with cache.lock:  # check may be making it in the background
+            requirements = list(TOOLS) if venvs.find_uv() else [*TOOLS, "build>=1.2"]
+            if project.config.attestations:  # signing runs next to twine, never in nox's env
+                from releasekit import attest
+
+                requirements += attest.REQUIREMENTS
+            key = (project.state_dir, tuple(requirements))  # members may differ on attestations
+            if key not in cache.made:
+                python, why = venvs.tools_python(cache.python)
+                if python != sys.executable:
+                    self.log(project, why)
+                venv = venvs.ensure(
+                    project.state_dir / "tools", requirements, python=python,
+                    log=self.logger(project), name="the tools venv (twine)",
+                )  # fmt: skip
+                cache.made[key] = [str(venv.python)]
+            return cache.made[key]
+
+    def targets(self, project: Project) -> list[Target]:
+        """Where ``project`` goes, by stage: its configured targets, or in a rehearsal their
+        local stand-ins (started on first use, shared by the sessions of this process)."""
+        key = id(project)
+        if key not in self._targets:
+            targets = configure(project)
+            if self.options.rehearse:
+                targets = [t.stand_in(project, self.logger(project)) for t in targets]
+            self._targets[key] = targets
+        return self._targets[key]
+
+    def stages(self) -> tuple[Stage, ...]:
+        """The stages this nox run writes (see :data:`_STAGES_OF`)."""
+        for sessions, stages in _STAGES_OF:
+            if set(sessions) & set(self.requested):
+                return stages
+        return (Stage.TEST,)
+
+    def needed_by(self, project: Project) -> list[Project]:
+        """The projects released before ``project`` in this run that it depends on, of its
+        own kind (a Python requirement, an npm dependency)."""
+        needs = project.member.requires if project.member is not None else frozenset()
+        return [
+            other
+            for other in self.projects[: self.projects.index(project)]
+            if other.member is not None
+            and other.kind is project.kind
+            and other.member.name in needs
+        ]
+
+    def already_out(self) -> str:
+        """What this run put out so far, from the journals of its projects (``""``: nothing)."""
+        counts: Counter[str] = Counter()
+        run = current_run_id()
+        for project in self.projects:
+            for entry in Journal.read(project.dist_dir):
+                if entry.run == run:
+                    counts[entry.target] += 1
+        return ", ".join(f"{n} file(s) on {target}" for target, n in counts.items())
+
+    # -- check ---------------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Config, clean tree, tag == version, changelog, what the targets hold, the
+        project's own checks."""
+        _unique_names(self.projects)
+        if {"build", "release"} & set(self.requested):
+            # the build needs the tools venv: made (or found) while the checks run
+            first = self.projects[0]
+            threading.Thread(target=_quietly(lambda: self.tools(first)), daemon=True).start()
+        self.each("check", self._check)
+
+    def _check(self, project: Project) -> None:
+        version = project.kind.check(project, self)
+        self._check_changelog(project, version)
+        configured = configure(project)
+        if self.options.rehearse:  # the stand-ins start while the build runs; the plan reads them
+            warmed = set()
+            for kind in dict.fromkeys(type(t) for t in configured):
+                said = kind.warm_up(project)
+                if said:
+                    self.log(project, said)
+                    warmed.add(kind)
+            for target in configured:
+                if type(target) not in warmed:  # no background start: start and read it now
+                    self._preview(project, target.stand_in(project, self.logger(project)), version)
+        else:
+            for target in configured:
+                judged = decide(
+                    target.stage, version, tagged=True, rehearse=True,
+                    pre_release=project.config.pre_release,
+                )  # fmt: skip
+                if judged.verdict is not Verdict.SKIP:
+                    self._preview(project, target, version)
+        self._run_check_sessions(project)
+        for command in project.config.check_commands:
+            self.log(
+                project, f"check-commands: {command}  (nox's environment, without credentials)"
+            )
+            self.console.run(proc.split_command(command, "check-commands"), cwd=project.root)
+
+    def _preview(self, project: Project, target: Target, version: str) -> None:
+        line = target.preview(project.name, version)
+        if line:
+            self.log(project, line)
+
+    def _check_changelog(self, project: Project, version: str) -> None:
+        changelog_path = project.config.changelog_path()
+        if changelog_path is not None:
+            from releasekit.changelog import check_changelog
+
+            found = check_changelog(changelog_path, version)
+            self.log(project, f"{changelog_path.name}: {found}")
+        elif project.config.changelog is False:
+            self.log(project, "changelog check off ([tool.releasekit] changelog = false)")
+        else:
+            self.log(project, "no changelog (set [tool.releasekit] changelog to check one)")
+
+    def _run_check_sessions(self, project: Project) -> None:
+        """Run the project's own nox sessions (``check-sessions``) in a child nox process.
+
+        A child process rather than ``requires=``: the options after ``--`` (``--rehearse``)
+        are the release's, and nox would hand them to the user's test sessions too, where
+        pytest would refuse them. Parametrized sessions run for every Python they declare.
+        """
+        sessions = project.config.check_sessions
+        if not sessions:
+            return
+        path = (self.noxfile or project.root / "noxfile.py").resolve()
+        if project.member is not None:  # a workspace member's own sessions are in its own noxfile
+            path = project.root / "noxfile.py"
+        argv = [sys.executable, "-m", "nox", "--noxfile", str(path), "--session", *sessions]
+        self.log(project, f"check-sessions: $ nox --noxfile {path.name} -s {' '.join(sessions)}")
+        started = time.monotonic()
+        code = subprocess.run(
+            argv, cwd=path.parent, check=False, stdin=subprocess.DEVNULL, env=proc.child_env(),
+            start_new_session=os.name == "posix",  # a stop reaches it as SIGTERM, not SIGKILL
+        ).returncode  # fmt: skip
+        if code != 0:
+            raise ReleasekitError(
+                f"check-sessions failed: `nox -s {' '.join(sessions)}` exited with {code}",
+                "fix what the session output above reports; the release stops here",
+            )
+        self.log(
+            project,
+            f"check-sessions: {', '.join(sessions)} passed in {time.monotonic() - started:.1f}s",
+        )
+
+    # -- build ---------------------------------------------------------------------------------
+
+    def build(self) -> None:
+        """Build once from a clean export of HEAD (or adopt ``--dist``), check, record."""
+        self.each("build", self._build)
+
+    def _build(self, project: Project) -> None:
+        tag = git.release_tag(project.root, project.config.tag_prefix)
+        reused = project.kind.reusable(project) if self.options.dist is None else None
+        if reused is not None and reused.tag == (tag.name if tag else None):
+            manifest = reused
+            self.log(
+                project,
+                f"reusing {project.dist_dir.name}/: built from {(reused.commit or '')[:12]}, "
+                "files unchanged",
+            )
+        else:
+            if self.options.dist is None and git.dirty_files(project.root):
+                self.warn(project, "building HEAD: uncommitted changes are not in the build")
+            manifest = project.kind.build(project, self, tag)
+        for item in manifest.files:
+            self.log(project, f"{item.filename}  sha256={item.sha256}  {item.size} bytes")
+
+    # -- smoke-install -------------------------------------------------------------------------
+
+    def smoke_install(self) -> None:
+        """What was built, into fresh environments: installs, imports, runs."""
+        if {"publish-test", "publish", "release"} & set(self.requested):
+            self._prestart_test_uploads()
+        self.each("smoke-install", lambda p: p.kind.smoke(p, self, self.needed_by(p)))
+
+    def _prestart_test_uploads(self) -> None:
+        """Let the first test-stage upload's process start importing now, so that it
+        overlaps the smoke installs: nothing is sent before ``publish_test`` runs exactly
+        that upload, after its plan; any other upload leaves it unused."""
+        for project in self.projects:
+            tests = [t for t in self.targets(project) if t.stage is Stage.TEST]
+            if not tests:
+                continue
+            manifest = Manifest.load(project.dist_dir)
+            names = [f.filename for f in manifest.files]
+            tests[0].prestart(manifest, project.dist_dir, names, self._publish_run(project))
+            return
+
+    # -- publish -------------------------------------------------------------------------------
+
+    def publish_test(self) -> None:
+        """The plan of every target of every project, then the test stage."""
+        plans = self.plan_all()
+        self.each("publish-test", lambda p: self._publish_stage(p, Stage.TEST, plans[id(p)]))
+
+    def publish(self) -> None:
+        """The prod stage, judged again right before its upload."""
+        self.each("publish", lambda p: self._publish_stage(p, Stage.PROD))
+
+    def github_release(self) -> None:
+        """What comes after prod (the GitHub release), judged again right before it."""
+        self.each("github-release", lambda p: self._publish_stage(p, Stage.AFTER_PROD))
+
+    def plan_all(self) -> dict[int, ReleasePlan]:
+        """The plan of every project of this run, printed and saved, before the first upload.
+
+        The first irreversible step: every target of every member is read and judged now, so
+        a conflict on prod, on npm or on GitHub (for a member released after three others)
+        stops the release before anything is uploaded anywhere.
+        """
+        plans: dict[int, ReleasePlan] = {}
+        refusals: list[tuple[str, str]] = []
+        stages = self.stages()
+        for project in self.projects:
+            targets = [t for t in self.targets(project) if t.stage in stages]
+            plan = self._plan(project, targets)
+            for line in plan.render():
+                self.log(project, line)
+            plan.save(project.dist_dir)
+            label = f"{project.member.label}: " if project.member is not None else ""
+            refusals += [(label + message, hint) for message, hint in plan.refusals]
+            plans[id(project)] = plan
+        if refusals:
+            raise PublishError(
+                "the release is refused, nothing was uploaded: "
+                + "; ".join(message for message, _ in refusals),
+                refusals[0][1],
+            )
+        return plans
+
+    def _plan(self, project: Project, targets: Sequence[Target]) -> ReleasePlan:
+        manifest = Manifest.load(project.dist_dir)
+        manifest.verified_paths(project.dist_dir)
+        return make_plan(
+            manifest,
+            targets,
+            tag_prefix=project.config.tag_prefix,
+            pre_release=project.config.pre_release,
+            rehearse=self.options.rehearse,
+            now=datetime.datetime.now(datetime.timezone.utc),
+        )
+
+    def _publish_stage(
+        self, project: Project, stage: Stage, plan: ReleasePlan | None = None
+    ) -> None:
+        """Write the targets of ``stage`` (``plan``: the one ``publish_test`` made and
+        printed; none: the stage is judged again now, against what its targets hold now)."""
+        everywhere = self.targets(project)
+        targets = [t for t in everywhere if t.stage is stage]
+        if not targets:
+            later = [t.name for t in everywhere if t.stage is not stage]
+            if later and stage is Stage.TEST:
+                self.log(project, f"no test stage: {', '.join(later)} is written by a later step")
+            return
+        if plan is None:
+            plan = self._plan(project, targets)
+            plan.check(self.already_out())
+            planned = list(zip(targets, plan.targets))
+        else:
+            plan.check()
+            stages = self.stages()
+            planned = list(zip([t for t in everywhere if t.stage in stages], plan.targets))
+        manifest = Manifest.load(project.dist_dir)
+        for target, target_plan in planned:
+            if target.stage is stage:
+                self._write(project, manifest, target, target_plan, planned)
+
+    def _write(
+        self,
+        project: Project,
+        manifest: Manifest,
+        target: Target,
+        planned: TargetPlan,
+        everything: Sequence[tuple[Target, TargetPlan]],
+    ) -> None:
+        if planned.verdict is Verdict.SKIP:
+            self.log(project, f"{target.name}: {planned.reason}: nothing published there")
+            PublishRecord(target.name, f"skipped: {planned.reason}").save(project.dist_dir)
+            return
+        run = self._publish_run(project)
+        published = target.publish(manifest, project.dist_dir, planned, run)
+        if published is None:  # a dry run: said what it would do
+            return
+        for later, later_plan in everything:  # their processes start while this one is checked
+            if _stage_after(target.stage) is later.stage and later_plan.uploads:
+                later.prestart(manifest, project.dist_dir, later_plan.uploads, run)
+        project.kind.install_from(project, self, manifest, target)
+        published.record(target).save(project.dist_dir)
+
+    def _publish_run(self, project: Project) -> PublishRun:
+        return PublishRun(
+            log=self.logger(project),
+            journal=Journal(project.dist_dir),
+            dry_run=self.options.dry_run,
+            rehearse=self.options.rehearse,
+            confirm=lambda question: self._confirm(question),
+            tools=lambda: self.tools(project),
+        )
+
+    def _confirm(self, question: str) -> None:
+        """Ask before a real upload when someone is at a terminal; ``--yes`` or no terminal: go."""
+        if self.options.yes:
+            return
+        answer = self.console.ask(question)
+        if answer is False:
+            raise PublishError(
+                "publish cancelled at the prompt; nothing uploaded there",
+                "run again and answer y, or pass -- --yes",
+            )
+
+    # -- after a failure, and at the end -------------------------------------------------------
+
+    def after_failure(self, step: str) -> list[tuple[Project | None, str]]:
+        """What to say after a failure: where every file is now (a publishing step), and in
+        a workspace which members are not released yet."""
+        said: list[tuple[Project | None, str]] = []
+        current = self.current
+        if current is None:
+            return said
+        if step in PUBLISHING:
+            # every project of the run that has something out: a workspace's earlier
+            # members too (npm published, the Python package not yet)
+            for project in self.projects:
+                with contextlib.suppress(ReleasekitError):
+                    lines = playbook(project, self.targets(project))
+                    said += [(project, line) for line in lines]
+        if self.workspace is not None:
+            after = self.projects[self.projects.index(current) + 1 :]
+            if after:
+                said.append(
+                    (
+                        None,
+                        f"stopped at {current.label}: "
+                        f"{', '.join(p.label for p in after)} not released yet; fix the cause, "
+                        "then the same command again finishes what is missing (nothing twice)",
+                    )
+                )
+        return said
+
+    def summary(self) -> None:
+        """The table ``release`` ends with (one per member of a workspace)."""
+        if self.workspace is not None:
+            names = ", ".join(p.label for p in self.projects)
+            self.log(None, f"workspace {self.workspace.root.name}: released in order: {names}")
+        for project in self.projects:
+            for line in self._summary(project).splitlines():
+                self.log(project, line)
+
+    def _summary(self, project: Project) -> str:
+        from releasekit.summary import Row, render_summary
+
+        manifest = Manifest.load(project.dist_dir)
+        entries = Journal.read(project.dist_dir)
+        rows = []
+        for target in self.targets(project):
+            record = PublishRecord.load(project.dist_dir, target.name)
+            result = record.result if record is not None else None
+            if record is not None and record.files:  # who did what: this run, an earlier one
+                served = {target.name: {f.filename: f.sha256 for f in record.files}}
+                done = progress(
+                    entries, run_id=current_run_id(), targets={target.name: target.url},
+                    files=manifest.files, served=served,
+                )  # fmt: skip
+                result = summarize(done, target.verb)
+            url = record.url if record is not None else None
+            rows.append(Row(target.noun, target.name, url, result))
+        return render_summary(
+            manifest, rows, StepTimes(project.dist_dir).read(),
+            rehearsal=self.options.rehearse, dry_run=self.options.dry_run,
+        )  # fmt: skip
+
+
+def playbook(project: Project, targets: Sequence[Target]) -> list[str]:
+    """After a failure past the first upload: where every file is now, and what to run next.
+
+    Read from the journal (what was really done, by any run, on these very targets: lines
+    are matched by each target's URL); empty when nothing of this build was published
+    anywhere yet, because then a rerun is all there is to it.
+    """
+    try:
+        manifest = Manifest.load(project.dist_dir)
+    except ReleasekitError:
+        return []
+    ours = {(f.filename, f.sha256) for f in manifest.files}
+    entries = Journal.read(project.dist_dir)
+    done: dict[str, list[str]] = {}
+    for target in targets:
+        for entry in entries:
+            if entry.url == target.url and (entry.file, entry.sha256) in ours:
+                files = done.setdefault(target.name, [])
+                if entry.file not in files:
+                    files.append(entry.file)
+    if not done:
+        return []
+    lines = [f"where {manifest.name} {manifest.version} is now (from {JOURNAL_NAME}):"]
+    for target in targets:
+        files = done.get(target.name, [])
+        missing = len(manifest.files) - len(files)
+        shown = ", ".join(files) if files else "nothing yet"
+        lines.append(
+            f"  {target.name:<6} {shown}" + (f" ({missing} missing)" if files and missing else "")
+        )
+    lines.append(
+        "next: fix the cause below, then run the same command again: it uploads only what "
+        "is missing and never a file twice"
+    )
+    lines.append(
+        f'  or, to withdraw what is out: releasekit yank {manifest.version} --reason "..." '
+        f"(says what each target allows: the index's yank page, npm deprecate, the GitHub "
+        f"release of {manifest.tag or tag_for(manifest.version, project.config.tag_prefix)} "
+        "marked [YANKED])"
+    )
+    return lines
+
+
+def _members(console: Console, options: Options, workspace: Workspace, step: str) -> list[Project]:
+    """The members this run releases: ``--only``'s; else, rehearsing, all; else those with
+    a release tag at HEAD."""
+    if options.dist is not None:
+        raise ReleasekitError(
+            "--dist is for a single project; a workspace builds each member into its own directory",
+            "run the release from the member's directory to release prebuilt files",
+        )
+    selected = workspace.select(options.only)
+    explicit = os.environ.get("RELEASEKIT_TAG", "").strip()
+    if explicit and not (
+        len(selected) == 1 and version_from_tag(explicit, selected[0].tag_prefix) is not None
+    ):
+        raise ReleasekitError(
+            f"RELEASEKIT_TAG={explicit} names one tag, but this workspace release has "
+            f"{len(selected)} member(s)",
+            "select the member it tags with -- --only PATH, or unset it and tag the members",
+        )
+    projects = []
+    for member in selected:
+        kind = kind_of(member.kind)
+        config = kind.member_config(member)
+        dist_dir = member.path / kind.dist_name
+        projects.append(Project(config, member.name, dist_dir, kind, options, member, workspace))
+    if options.only or options.rehearse:
+        return projects
+    tagged = [p for p in projects if git.release_tag(p.root, p.config.tag_prefix) is not None]
+    if not tagged:
+        wanted = ", ".join(f"{p.config.tag_prefix or 'v'}<version>" for p in projects)
+        raise ReleasekitError(
+            "no workspace member has a release tag at HEAD: nothing to release",
+            f"tag the members to release ({wanted}); or choose with -- --only PATH, or "
+            "rehearse all of them with -- --rehearse",
+        )
+    if step == "check":
+        for project in projects:
+            if project not in tagged:
+                console.log(
+                    f"[{project.label}] not released: no {project.config.tag_prefix}<version> "
+                    "tag at HEAD"
+                )
+    return tagged
+
+
+def _unique_names(projects: Sequence[Project]) -> None:
+    """Two members that publish one package name (of one kind) cannot both be released: the
+    second would find the first's files and be refused after the first went out."""
+    seen: dict[tuple[type, str], Project] = {}
+    for project in projects:
+        key = (type(project.kind), project.name)
+        if key in seen:
+            raise ReleasekitError(
+                f"{seen[key].label} and {project.label} both release the package {project.name}",
+                "give each member its own package name, or take one out of the workspace's members",
+            )
+        seen[key] = project
+
+
+def _stage_after(stage: Stage) -> Stage | None:
+    stages = list(Stage)
+    index = stages.index(stage)
+    return stages[index + 1] if index + 1 < len(stages) else None
+
+
+def _prefixed(project: Project | None, message: str) -> str:
+    return f"[{project.member.label}] {message}" if project and project.member else message
+
+
+def _quietly(action: Callable[[], object]) -> Callable[[], None]:
+    """``action`` for a background thread: a failure is left for the step that needs it,
+    which calls it again and reports it."""
+
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            action()
+
+    return run
