@@ -332,3 +332,25 @@ def test_a_400_with_another_reason_is_a_refusal_and_403_is_credentials() -> None
     )
     assert denied.kind is FailureKind.AUTH
     assert "RELEASEKIT_PROD_PASSWORD" in denied.hint
+
+
+def test_an_upload_whose_wait_times_out_is_journaled_before_the_wait(
+    proxied: Proxied, sample_dists: SampleDists
+) -> None:
+    """The files landed, then the index's page lagged past the timeout: the journal (here the
+    ``landed`` callback the release journals with) heard of both before the wait began, so
+    the playbook names what the index holds instead of "nothing yet"."""
+    proxied.proxy.lag(6)
+    landed: list[str] = []
+    with pytest.raises(PublishError, match="serves none of the 2 built files yet"):
+        publish(
+            sample_dists.manifest,
+            sample_dists.dist_dir,
+            proxied.index,
+            twine=TWINE,
+            environ=proxied.server.credentials("test"),
+            log=[].append,
+            verify_timeout=1,
+            landed=lambda filename, sha256: landed.append(filename),
+        )
+    assert sorted(landed) == sorted(built(sample_dists)) == sorted(proxied.landed())

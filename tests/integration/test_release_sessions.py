@@ -656,6 +656,25 @@ def test_a_missing_prod_credential_stops_the_release_before_any_upload(
     assert served(indexes["test"]) == {}
 
 
+def test_a_github_release_without_a_token_is_refused_before_any_upload(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    """GitHub is planned with the indexes: a missing GITHUB_TOKEN used to be found after the
+    files were on the test index and on prod."""
+    project = release_project(tmp_path, indexes, keys="github-release = true\n")
+    project.commit("github release")
+    project.git("tag", "-f", "v1.2.0")
+    env = {**creds(indexes), "GITHUB_TOKEN": "", "GITHUB_REPOSITORY": "octo-org/widget"}
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=env)
+    assert code != 0
+    assert "the release is refused, nothing was uploaded: github: no credentials" in out
+    assert "GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}" in out  # the hint says how
+    assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
+
+
 def test_release_ends_with_the_github_release_of_the_tag(
     tmp_path: Path,
     indexes: dict[str, LocalIndex],
