@@ -27,7 +27,7 @@ from releasekit.targets.base import Stage
 from tests.helpers.fake_targets import FakeTarget, Store
 
 pytest.importorskip("githubkit")
-from tests.helpers.github_fake import FakeGitHub  # noqa: E402
+from tests.helpers.github_fake import FakeGitHub
 
 TOKEN = "ghs_" + "p" * 36
 SDIST = "demo-1.2.0.tar.gz"

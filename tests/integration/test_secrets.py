@@ -24,10 +24,10 @@ import pytest
 
 from releasekit import proc
 from releasekit.config import IndexConfig
+from releasekit.credentials import index_upload_env, twine_credentials
 from releasekit.errors import PublishError
 from releasekit.init import template_text
 from releasekit.localindex import LocalIndex
-from releasekit.credentials import index_upload_env, twine_credentials
 from releasekit.publish import publish
 from tests.helpers.fault_proxy import FaultProxy, Upload
 from tests.helpers.index import SampleDists, build_demo
