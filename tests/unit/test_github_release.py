@@ -21,6 +21,8 @@ from releasekit.github import (
     sha256sums,
     upload_target,
 )
+from releasekit.github import client as github_client
+from releasekit.github import settings as github_settings
 
 TOKEN = "ghs_unitTOKENvalue0123456789"
 SHA_W = "a" * 64
@@ -205,7 +207,7 @@ def test_the_token_is_never_in_a_repr_or_str(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(sys.version_info < (3, 10), reason="githubkit needs Python 3.10+")
 def test_the_auth_header_strategy_does_not_show_the_token() -> None:
-    auth = github._bearer(TOKEN)
+    auth = github_client._bearer(TOKEN)
     assert TOKEN not in repr(auth)
     assert TOKEN not in repr(auth.get_auth_flow(None))
 
@@ -296,12 +298,12 @@ def test_other_remotes_are_not_guessed(url: str) -> None:
 
 
 def test_credentials_in_a_remote_url_are_redacted() -> None:
-    assert github._redact_url("https://x-access-token:SECRET@github.com/o/r") == (
+    assert github_settings._redact_url("https://x-access-token:SECRET@github.com/o/r") == (
         "https://***@github.com/o/r"
     )
-    assert github._redact_url("https://SECRET@github.com/o/r") == "https://***@github.com/o/r"
-    assert github._redact_url("ssh://git@github.com/o/r") == "ssh://git@github.com/o/r"
-    assert github._redact_url("git@github.com:o/r") == "git@github.com:o/r"
+    assert github_settings._redact_url("https://SECRET@github.com/o/r") == "https://***@github.com/o/r"
+    assert github_settings._redact_url("ssh://git@github.com/o/r") == "ssh://git@github.com/o/r"
+    assert github_settings._redact_url("git@github.com:o/r") == "git@github.com:o/r"
 
 
 # -- upload URLs ------------------------------------------------------------------------------
@@ -360,7 +362,7 @@ SETTINGS = Settings("octo-org", "widget", "https://api.github.com", token=TOKEN)
     ],
 )
 def test_http_errors_carry_status_message_and_a_hint(status: int, needle: str) -> None:
-    error = github._http_error(status, "Bad credentials", "uploading x.whl", SETTINGS)
+    error = github_client._http_error(status, "Bad credentials", "uploading x.whl", SETTINGS)
     assert error.status == status
     assert error.message == f"GitHub answered {status} to uploading x.whl: Bad credentials"
     assert needle in error.hint
@@ -368,5 +370,5 @@ def test_http_errors_carry_status_message_and_a_hint(status: int, needle: str) -
 
 
 def test_a_rate_limit_is_not_blamed_on_the_token() -> None:
-    error = github._http_error(403, "API rate limit exceeded for x", "listing", SETTINGS)
+    error = github_client._http_error(403, "API rate limit exceeded for x", "listing", SETTINGS)
     assert "rate limit" in error.hint and "GITHUB_TOKEN" not in error.hint
