@@ -40,7 +40,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Callable
 
-from releasekit import attest, proc, venvs
+from releasekit import attest, net, proc, venvs
 from releasekit.config import IndexConfig
 from releasekit.credentials import index_upload_env
 from releasekit.errors import PublishError
@@ -607,11 +607,11 @@ def wait_until_served(
     error at once: waiting will not fix it. So is a read that fails. ``refused`` names
     files the index answered "already exists" for: the message at the deadline says so.
     """
-    deadline = clock() + timeout
-    delay = 1.0
-    while True:
+    missing: list[DistFile] = []
+
+    def attempt() -> bool | None:
         remote = project_files(index.url, project)
-        missing = []
+        missing[:] = []
         for item in files:
             there = remote.get(item.filename)
             if there is None:
@@ -629,18 +629,20 @@ def wait_until_served(
                     f"{there.sha256[:12]}…, but the build has {item.sha256[:12]}…",
                     REPLACE_HINT,
                 )
-        if not missing:
-            return
-        remaining = deadline - clock()
-        if remaining <= 0:
-            raise _not_served(index, files, missing, timeout, refused)
-        wait = min(delay, remaining)
-        log(
+        return None if missing else True
+
+    net.poll(
+        attempt,
+        timeout=timeout,
+        expired=lambda: _not_served(index, files, missing, timeout, refused),
+        waiting=lambda wait: log(
             f"waiting for {index.name} ({index.url}) to serve {len(missing)} file(s) "
             f"(CDN propagation), next check in {wait:g}s"
-        )
-        sleep(wait)
-        delay = min(delay * 2, _MAX_BACKOFF)
+        ),
+        cap=_MAX_BACKOFF,
+        sleep=sleep,
+        clock=clock,
+    )
 
 
 def _not_served(
