@@ -59,13 +59,9 @@ class GitHubReleaseTarget(Target):
         self.stage = Stage.AFTER_PROD
         self.settings = settings
         self.problem = problem  # the settings could not be made: a refusal at the plan
-        self.url = self.publish_url = (
-            "rehearsal:github"
-            if rehearsal
-            else settings.journal_url
-            if settings is not None
-            else "github:unconfigured"
-        )
+        # the journal's key: a rehearsal's lines must never count for the real repository
+        real = settings.journal_url if settings is not None else "github"
+        self.url = self.publish_url = f"rehearsal:{real}" if rehearsal else real
         self.tag_prefix = tag_prefix
         self.changelog = changelog
         self.enabled = enabled
