@@ -19,6 +19,7 @@ __all__ = [
     "REPLACE_HINT",
     "FileState",
     "Holding",
+    "PackageFormat",
     "RemoteView",
     "Stage",
     "TargetState",
@@ -30,6 +31,14 @@ REPLACE_HINT = (
     "a published file can't be replaced: bump the version (e.g. `releasekit bump post`) and "
     "rebuild; yank the old one on the index's web page if it is broken"
 )
+
+
+class PackageFormat(enum.Enum):
+    """What a kind of package builds (:mod:`releasekit.kinds`), which is what a target takes
+    (:mod:`releasekit.targets`): the one thing each side knows of the other."""
+
+    PYTHON = "Python distributions (an sdist and wheels)"
+    NPM = "an npm tarball"
 
 
 class Stage(enum.Enum):

@@ -22,6 +22,7 @@ from releasekit.journal import Journal, current_run_id
 from releasekit.kinds import kind_of
 from releasekit.kinds.base import Kind
 from releasekit.manifest import DistFile, Manifest
+from releasekit.remote import PackageFormat
 from releasekit.release import Release, playbook
 from releasekit.runcontext import Options, Project
 from releasekit.targets.base import Stage, Target
@@ -296,6 +297,7 @@ def test_a_new_target_goes_through_plan_publish_journal_summary_playbook_and_yan
 
 
 class _QuietKind(Kind):
+    format = PackageFormat.NPM
     dist_name = "dist"
     noun = "files"
 

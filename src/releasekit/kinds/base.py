@@ -13,6 +13,8 @@ import abc
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from releasekit.remote import PackageFormat
+
 if TYPE_CHECKING:
     from releasekit.config import Config
     from releasekit.git import ReleaseTag
@@ -28,6 +30,7 @@ __all__ = ["Kind"]
 class Kind(abc.ABC):
     """One kind of package. Stateless: one instance serves every project of its kind."""
 
+    format: ClassVar[PackageFormat]  # what it builds: the targets that take it configure
     dist_name: ClassVar[str]  # the directory its builds go to, beside its manifest
     noun: ClassVar[str]  # how messages name what was built: "files", "tarball"
 

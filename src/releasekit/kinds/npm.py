@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from releasekit.config import Config
 from releasekit.errors import ConfigError
 from releasekit.kinds.base import Kind
+from releasekit.remote import PackageFormat
 
 if TYPE_CHECKING:
     from releasekit.git import ReleaseTag
@@ -31,6 +32,7 @@ __all__ = ["NpmKind"]
 
 
 class NpmKind(Kind):
+    format = PackageFormat.NPM
     dist_name = "releasekit-dist"  # not dist/, which an npm package's `files` usually ships
     noun = "tarball"
 

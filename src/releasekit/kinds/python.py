@@ -24,6 +24,7 @@ from releasekit import git, guard
 from releasekit.config import load_pyproject, validate_project
 from releasekit.errors import ReleasekitError
 from releasekit.kinds.base import Kind
+from releasekit.remote import PackageFormat
 from releasekit.version import normalize, tag_for
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ __all__ = ["PythonKind"]
 
 
 class PythonKind(Kind):
+    format = PackageFormat.PYTHON
     dist_name = "dist"
     noun = "files"
 

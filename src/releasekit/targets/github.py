@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Callable
 
 from releasekit.credentials import Credentials
 from releasekit.errors import ReleasekitError
+from releasekit.remote import PackageFormat
 from releasekit.targets.base import Published, PublishRun, RemoteView, Stage, Target, TargetState
 from releasekit.version import Channel, channel, tag_for
 
@@ -72,10 +73,8 @@ class GitHubReleaseTarget(Target):
         """The GitHub release of a Python project with ``github-release = true``; for
         ``yank``, of a single project whatever the setting (a release may have been made by
         hand), never of a workspace member that has it off."""
-        from releasekit.kinds.python import PythonKind
-
         enabled = project.config.github_release
-        if not isinstance(project.kind, PythonKind):
+        if project.kind.format is not PackageFormat.PYTHON:
             return []
         if not enabled and (project.member is not None or not withdrawing):
             return []
@@ -100,10 +99,8 @@ class GitHubReleaseTarget(Target):
     @classmethod
     def absent(cls, project: Project) -> str | None:
         """Why ``project`` has no GitHub release, for ``yank``'s report of a member."""
-        from releasekit.kinds.python import PythonKind
-
         if (
-            isinstance(project.kind, PythonKind)
+            project.kind.format is PackageFormat.PYTHON
             and project.member
             and not project.config.github_release
         ):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Callable
 
 from releasekit.credentials import Credentials, github_oidc, npm_credentials
 from releasekit.records import FileOutcome
+from releasekit.remote import PackageFormat
 from releasekit.targets.base import Published, PublishRun, RemoteView, Stage, Target, TargetState
 
 if TYPE_CHECKING:
@@ -50,9 +51,7 @@ class NpmRegistryTarget(Target):
 
     @classmethod
     def configure(cls, project: Project, *, withdrawing: bool = False) -> list[Target]:
-        from releasekit.kinds.npm import NpmKind
-
-        if not isinstance(project.kind, NpmKind):
+        if project.kind.format is not PackageFormat.NPM:
             return []
         return [
             cls(

@@ -18,6 +18,7 @@ from releasekit.artifacts import file_version
 from releasekit.config import IndexConfig
 from releasekit.credentials import Credentials, index_credentials
 from releasekit.records import FileOutcome
+from releasekit.remote import PackageFormat
 from releasekit.targets.base import Published, PublishRun, RemoteView, Stage, Target, TargetState
 
 if TYPE_CHECKING:
@@ -58,9 +59,7 @@ class IndexTarget(Target):
 
     @classmethod
     def configure(cls, project: Project, *, withdrawing: bool = False) -> list[Target]:
-        from releasekit.kinds.python import PythonKind
-
-        if not isinstance(project.kind, PythonKind):
+        if project.kind.format is not PackageFormat.PYTHON:
             return []
         return [
             cls(
