@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.shared import once_per_run
+
 REPO = Path(__file__).resolve().parents[2]
 
 # Variables that would make a test see a release tag it did not set.
@@ -40,6 +42,10 @@ TAG_VARIABLES = (
     "TWINE_REPOSITORY_URL",
     "SOURCE_DATE_EPOCH",
 )
+# The terminal's size: uv and pip wrap their messages to it, and tests assert on those
+# messages. An xdist worker gets COLUMNS=80 and LINES=24 in its environment where a plain
+# pytest run has none, so without this a test's expected text would depend on -n.
+TERMINAL_VARIABLES = ("COLUMNS", "LINES")
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test",
     "GIT_AUTHOR_EMAIL": "test@example.invalid",
@@ -52,8 +58,9 @@ GIT_ENV = {
 
 @pytest.fixture(autouse=True)
 def _clean_release_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees a tag, a credential or a git identity from the machine running it."""
-    for name in TAG_VARIABLES:
+    """No test sees a tag, a credential, a terminal size or a git identity from the machine
+    running it."""
+    for name in (*TAG_VARIABLES, *TERMINAL_VARIABLES):
         monkeypatch.delenv(name, raising=False)
     for name, value in GIT_ENV.items():
         monkeypatch.setenv(name, value)
@@ -80,16 +87,22 @@ def run(
     return proc
 
 
-@pytest.fixture(scope="session")
-def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A directory holding releasekit's wheel, built once from this checkout."""
-    out = tmp_path_factory.mktemp("wheelhouse")
+def build_releasekit_wheel(out: Path) -> None:
+    """Build releasekit's wheel from this checkout into ``out``."""
     uv = shutil.which("uv")
     if uv:
         run(uv, "build", "--wheel", "--out-dir", out, REPO, env={"UV_NO_CONFIG": "1"})
     else:
         run(sys.executable, "-m", "build", "--wheel", "--outdir", out, REPO)
-    return out
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory holding releasekit's wheel, built once per run from this checkout.
+
+    Only read (it is a ``--find-links`` directory), so xdist workers share one build.
+    """
+    return once_per_run(tmp_path_factory, "wheelhouse", build_releasekit_wheel)
 
 
 @pytest.fixture(scope="session")

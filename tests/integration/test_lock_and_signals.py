@@ -25,6 +25,10 @@ import pytest
 from tests.helpers.projects import REPO, Project
 from tests.helpers.sessions import release_project
 
+# One worker runs these one after another: each measures how fast a real process reacts (a
+# lock refused "at once", a stop within 10 s), which two of them side by side would blur.
+pytestmark = pytest.mark.xdist_group("signals")
+
 HOLDER = textwrap.dedent("""\
     import sys, time
     from pathlib import Path

@@ -25,6 +25,7 @@ from releasekit.errors import SmokeError
 from releasekit.manifest import sha256_file
 from releasekit.smoke import _build_requires, smoke_sdist, smoke_wheel
 from tests.helpers.projects import python_for
+from tests.helpers.shared import once_per_run
 
 pytestmark = pytest.mark.slow
 
@@ -173,27 +174,32 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
 
 @pytest.fixture(scope="session")
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """hatchling and its dependencies as wheels, so the sdist builds without an index."""
-    path = tmp_path_factory.mktemp("wheelhouse")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--only-binary",
-            ":all:",
-            "--dest",
-            str(path),
-            "hatchling",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        pytest.skip(f"cannot download hatchling into a wheelhouse: {result.stderr[-300:]}")
-    return path
+    """hatchling and its dependencies as wheels, so the sdist builds without an index.
+
+    Downloaded once per run: only read, so xdist workers share it.
+    """
+
+    def download(path: Path) -> None:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--only-binary",
+                ":all:",
+                "--dest",
+                str(path),
+                "hatchling",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            pytest.skip(f"cannot download hatchling into a wheelhouse: {result.stderr[-300:]}")
+
+    return once_per_run(tmp_path_factory, "smoke-wheelhouse", download)
 
 
 @pytest.fixture(autouse=True)
