@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.helpers.index",
     "tests.helpers.sessions",
     "tests.helpers.hatch",
+    "tests.helpers.isolation",
 ]
