@@ -20,7 +20,7 @@ All run ``python -S`` with an explicit ``PYTHONPATH`` holding what an isolated b
 environment holds (hatchling and its dependencies, with or without releasekit), so they
 start alike. Ratios are medians of the per-round ratios: each round's builds ran side by
 side, so a slow minute of the machine slows both. Then the import of
-``releasekit.hatch_build_hook`` with ``-X importtime``: the releasekit part only, measured
+``releasekit.hatch_plugin.build_hook`` with ``-X importtime``: the releasekit part only, measured
 with hatchling's hook interface imported first (hatchling has imported it before it loads a
 plugin).
 """
@@ -233,11 +233,11 @@ _LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)")
 
 
 def import_ms(env: dict[str, str]) -> tuple[float, list[tuple[int, str]]]:
-    """Cumulative ms of ``import releasekit.hatch_build_hook`` after hatchling's interface,
+    """Cumulative ms of ``import releasekit.hatch_plugin.build_hook`` after hatchling's interface,
     and the (self us, module) lines it is made of."""
     code = (
         "import hatchling.builders.hooks.plugin.interface, hatchling.plugin\n"
-        "import releasekit.hatch_build_hook"
+        "import releasekit.hatch_plugin.build_hook"
     )
     proc = subprocess.run(
         [sys.executable, "-S", "-X", "importtime", "-c", code],
@@ -247,7 +247,7 @@ def import_ms(env: dict[str, str]) -> tuple[float, list[tuple[int, str]]]:
         check=True,
     )
     lines = [m.groups() for m in map(_LINE.match, proc.stderr.splitlines()) if m]
-    end = next(i for i, g in enumerate(lines) if g[3] == "releasekit.hatch_build_hook")
+    end = next(i for i, g in enumerate(lines) if g[3] == "releasekit.hatch_plugin.build_hook")
     start = end
     while start > 0 and lines[start - 1][2] != " ":  # back to the previous top-level import
         start -= 1

@@ -50,7 +50,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import bench_hook  # noqa: E402
 from bench_hook import GIT_ENV, sh  # noqa: E402
 
-from releasekit.init import template_text  # noqa: E402
+from releasekit.cli.init import template_text  # noqa: E402
 
 STEPS = ("check", "build", "smoke-install", "publish-test", "publish")
 

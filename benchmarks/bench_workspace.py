@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from releasekit.init import template_text
+from releasekit.cli.init import template_text
 
 PYPROJECT = """\
 [build-system]

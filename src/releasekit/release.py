@@ -2,7 +2,7 @@
 
 A :class:`Release` is one run's projects (the single project, or the workspace members it
 releases, in release order), each with its kind (:mod:`releasekit.kinds`) and its targets
-(:mod:`releasekit.targets`), and a :class:`~releasekit.runcontext.Console` to speak
+(:mod:`releasekit.targets`), and a :class:`~releasekit.engine.runcontext.Console` to speak
 through. The nox sessions (:mod:`releasekit.sessions`) only make a console of a nox session
 and call one step; the tests call the steps with fake consoles, kinds and targets.
 
@@ -34,21 +34,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Callable
 
-from releasekit import git, lock, proc, venvs
-from releasekit.config import load_pyproject, validate_project
+from releasekit.core import git
+from releasekit.core.config import load_pyproject, validate_project
+from releasekit.core.version import tag_for, version_from_tag
+from releasekit.engine.journal import Journal, current_run_id, progress, summarize
+from releasekit.engine.manifest import Manifest
+from releasekit.engine.plan import ReleasePlan, TargetPlan, make_plan
+from releasekit.engine.policy import Verdict, decide
+from releasekit.engine.records import JOURNAL_NAME, PublishRecord, StepTimes
+from releasekit.engine.runcontext import Console, Options, Project, ToolsCache, parse_options
 from releasekit.errors import PublishError, ReleasekitError
-from releasekit.journal import Journal, current_run_id, progress, summarize
 from releasekit.kinds import kind_of
-from releasekit.manifest import Manifest
-from releasekit.plan import ReleasePlan, TargetPlan, make_plan
-from releasekit.policy import Verdict, decide
-from releasekit.project import project_name
-from releasekit.records import JOURNAL_NAME, PublishRecord, StepTimes
-from releasekit.runcontext import Console, Options, Project, ToolsCache, parse_options
+from releasekit.project.identity import project_name
+from releasekit.project.workspace import Workspace, find_workspace
+from releasekit.runtime import lock, proc, venvs
 from releasekit.targets import configure
 from releasekit.targets.base import PublishRun, Stage, Target
-from releasekit.version import tag_for, version_from_tag
-from releasekit.workspace import Workspace, find_workspace
 
 __all__ = ["PUBLISHING", "TOOLS", "Release", "playbook"]
 
@@ -157,7 +158,7 @@ class Release:
         with cache.lock:  # check may be making it in the background
             requirements = list(TOOLS) if venvs.find_uv() else [*TOOLS, "build>=1.2"]
             if project.config.attestations:  # signing runs next to twine, never in nox's env
-                from releasekit import attest
+                from releasekit.targets.pypi import attest
 
                 requirements += attest.REQUIREMENTS
             key = (project.state_dir, tuple(requirements))  # members may differ on attestations
@@ -261,7 +262,7 @@ class Release:
     def _check_changelog(self, project: Project, version: str) -> None:
         changelog_path = project.config.changelog_path()
         if changelog_path is not None:
-            from releasekit.changelog import check_changelog
+            from releasekit.project.changelog import check_changelog
 
             found = check_changelog(changelog_path, version)
             self.log(project, f"{changelog_path.name}: {found}")
@@ -505,7 +506,7 @@ class Release:
                 self.log(project, line)
 
     def _summary(self, project: Project) -> str:
-        from releasekit.summary import Row, render_summary
+        from releasekit.engine.summary import Row, render_summary
 
         manifest = Manifest.load(project.dist_dir)
         entries = Journal.read(project.dist_dir)

@@ -9,7 +9,7 @@ session, opens the :class:`~releasekit.release.Release` of this run (the options
 :class:`ReleasekitError` becomes ``session.error`` (never ``session.skip``: nox counts a
 skipped prerequisite as a success).
 
-Sessions hand over through files under ``dist/`` (:mod:`releasekit.records`), because nox
+Sessions hand over through files under ``dist/`` (:mod:`releasekit.engine.records`), because nox
 may run them in separate processes.
 """
 
@@ -22,10 +22,10 @@ from typing import Any, Callable
 
 import nox
 
-from releasekit import proc, signals
+from releasekit.engine.runcontext import ToolsCache
 from releasekit.errors import ReleasekitError
 from releasekit.release import Release
-from releasekit.runcontext import ToolsCache
+from releasekit.runtime import proc, signals
 
 __all__ = ["SESSIONS", "register"]
 
@@ -110,7 +110,7 @@ def release(session: nox.Session) -> None:
 
 
 class _NoxConsole:
-    """A :class:`~releasekit.runcontext.Console` that speaks through a nox session."""
+    """A :class:`~releasekit.engine.runcontext.Console` that speaks through a nox session."""
 
     def __init__(self, session: nox.Session) -> None:
         self.session = session
@@ -166,9 +166,9 @@ def _nox_run(session: nox.Session) -> tuple[list[str], Path | None]:
 def _github_release_enabled() -> bool:
     """``[tool.releasekit] github-release`` of the project the noxfile is in (cwd), or of
     any member of the workspace declared there."""
-    from releasekit.config import load_pyproject
+    from releasekit.core.config import load_pyproject
     from releasekit.kinds import kind_of
-    from releasekit.workspace import find_workspace
+    from releasekit.project.workspace import find_workspace
 
     try:
         workspace = find_workspace(Path.cwd())

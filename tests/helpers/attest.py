@@ -7,7 +7,7 @@ PEP 740 and the Integrity API documentation, with the statement exactly as
 ``pypi-attestations`` builds it; its certificate, signature and transparency-log entry are
 made up (a self-signed certificate, no Sigstore chain), so it can't pass a Sigstore
 signature check, which releasekit does not make (PyPI does, at upload). Shared by the unit
-tests of ``releasekit.attest`` and the integration tests that upload attested files.
+tests of ``releasekit.targets.pypi.attest`` and the integration tests that upload attested files.
 """
 
 from __future__ import annotations

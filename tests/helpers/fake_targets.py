@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from releasekit.credentials import Credentials
+from releasekit.engine.records import FileOutcome
 from releasekit.errors import PublishError, ReleasekitError
-from releasekit.records import FileOutcome
+from releasekit.runtime.credentials import Credentials
 from releasekit.targets.base import Published, PublishRun, RemoteView, Stage, Target, TargetState
 
 if TYPE_CHECKING:
-    from releasekit.manifest import Manifest
-    from releasekit.plan import TargetPlan
-    from releasekit.runcontext import Project
+    from releasekit.engine.manifest import Manifest
+    from releasekit.engine.plan import TargetPlan
+    from releasekit.engine.runcontext import Project
 
 
 @dataclass

@@ -4,7 +4,7 @@ Real indexes fail in ways a healthy pypiserver never does: the upload lands but 
 is a 503 (and twine's retry then hears "already exists"), the connection drops half-way
 through an upload, a CDN serves the project page from before the upload for minutes, a
 cache answers 200 with bytes that are not a simple page at all. :class:`FaultProxy`
-forwards every request to a real index (a :class:`~releasekit.localindex.LocalIndex`) and
+forwards every request to a real index (a :class:`~releasekit.rehearsal.pypiserver.LocalIndex`) and
 can be told to do each of those, so releasekit's real publish path (real twine, real
 uploads, real reads) can be driven through them.
 
@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from urllib.parse import urlsplit
 
-from releasekit.config import IndexConfig
-from releasekit.index import normalize_name
+from releasekit.core.config import IndexConfig
+from releasekit.targets.pypi.simple import normalize_name
 
 __all__ = ["FaultProxy", "Upload"]
 

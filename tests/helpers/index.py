@@ -1,7 +1,7 @@
 """Fixtures for publishing for real: a pypiserver per test, and one small built project.
 
-``local_index`` is a started :class:`~releasekit.localindex.LocalIndex` (fresh, empty, its own
-port and password) running on the interpreter that runs the tests. ``sample_dists`` is a
+``local_index`` is a started :class:`~releasekit.rehearsal.pypiserver.LocalIndex` (fresh, empty,
+its own port and password) running on the interpreter that runs the tests. ``sample_dists`` is a
 ``demo 1.0.0`` sdist and wheel with their build manifest, built once per session: tests that
 need to change files copy them first (see :func:`copy_dists`).
 """
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.localindex import LocalIndex
-from releasekit.manifest import Manifest, describe
+from releasekit.engine.manifest import Manifest, describe
+from releasekit.rehearsal.pypiserver import LocalIndex
 
 SOURCE_DATE_EPOCH = "1700000000"
 

@@ -1,7 +1,7 @@
 """What the npm tests share: where verdaccio is installed once, a sample package, reads.
 
-verdaccio is installed once (under an ``flock``, see ``releasekit.localnpm``) and reused by
-every test run and every xdist worker.
+verdaccio is installed once (under an ``flock``, see ``releasekit.rehearsal.verdaccio``) and reused
+by every test run and every xdist worker.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from releasekit.localnpm import LocalRegistry
+from releasekit.rehearsal.verdaccio import LocalRegistry
 
 
 def verdaccio_cache() -> Path:

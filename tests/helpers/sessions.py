@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.init import template_text
-from releasekit.localindex import LocalIndex
+from releasekit.cli.init import template_text
+from releasekit.rehearsal.pypiserver import LocalIndex
 from tests.helpers.projects import Project, run, write_project
 
 # The changelog of a sample project: the released version (``{version}``) has its section.

@@ -27,12 +27,12 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from releasekit import attest
-from releasekit.attest import AttestationError
-from releasekit.config import IndexConfig
-from releasekit.index import project_files
-from releasekit.localindex import LocalIndex
-from releasekit.publish import publish
+from releasekit.core.config import IndexConfig
+from releasekit.rehearsal.pypiserver import LocalIndex
+from releasekit.targets.pypi import attest
+from releasekit.targets.pypi.attest import AttestationError
+from releasekit.targets.pypi.simple import project_files
+from releasekit.targets.pypi.upload import publish
 from tests.helpers.attest import (
     RECORDED_PROVENANCE,
     WHEEL,

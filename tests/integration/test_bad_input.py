@@ -43,12 +43,12 @@ from hatchling.builders.wheel import WheelBuilder
 from hatchling.metadata.core import ProjectMetadata
 from hatchling.plugin.manager import PluginManager
 
-from releasekit import carriers
 from releasekit.cli import main
+from releasekit.core import carriers
+from releasekit.engine.manifest import Manifest, describe
 from releasekit.errors import ReleasekitError
-from releasekit.hatch_version_source import ReleasekitVersionSource
-from releasekit.localindex import LocalIndex
-from releasekit.manifest import Manifest, describe
+from releasekit.hatch_plugin.version_source import ReleasekitVersionSource
+from releasekit.rehearsal.pypiserver import LocalIndex
 from tests.helpers.projects import Project, run, write_project
 from tests.helpers.sessions import creds, nox, release_project, served
 

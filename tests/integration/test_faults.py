@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.config import IndexConfig
+from releasekit.core.config import IndexConfig
 from releasekit.errors import PublishError
-from releasekit.localindex import LocalIndex
-from releasekit.publish import (
+from releasekit.rehearsal.pypiserver import LocalIndex
+from releasekit.targets.pypi.upload import (
     FailureKind,
     IndexResult,
     Outcome,

@@ -1,4 +1,4 @@
-"""Integration tests of releasekit.git against real repositories made in tmp dirs."""
+"""Integration tests of releasekit.core.git against real repositories made in tmp dirs."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.errors import BuildError, TagError
-from releasekit.git import (
+from releasekit.core.git import (
     DirtyCheck,
     ReleaseTag,
     clean_checkout,
@@ -24,6 +23,7 @@ from releasekit.git import (
     release_tag,
     uncommitted_digest,
 )
+from releasekit.errors import BuildError, TagError
 
 TAG_VARS = (
     "RELEASEKIT_TAG",

@@ -1,4 +1,4 @@
-"""releasekit.gitdir against real git: the same tags at HEAD as ``git tag --points-at HEAD``,
+"""releasekit.core.gitdir against real git: the same tags at HEAD as ``git tag --points-at HEAD``,
 or ``None`` (ask git) where the layout is one it does not read."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from releasekit import git as rk_git
-from releasekit import gitdir
+from releasekit.core import git as rk_git
+from releasekit.core import gitdir
 
 
 @pytest.fixture(autouse=True)

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 from releasekit import targets as target_registry
-from releasekit.config import Config
+from releasekit.core.config import Config
+from releasekit.engine.manifest import DistFile, Manifest
+from releasekit.engine.runcontext import Options, Project
 from releasekit.errors import PublishError
 from releasekit.kinds import kind_of
-from releasekit.manifest import DistFile, Manifest
 from releasekit.release import Release
-from releasekit.runcontext import Options, Project
 from releasekit.targets.base import Stage
 from tests.helpers.fake_targets import FakeTarget, Store
 

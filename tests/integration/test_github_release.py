@@ -28,14 +28,14 @@ import pytest
 if sys.version_info < (3, 10):  # githubkit, and so the github extra, needs 3.10
     pytest.skip("the GitHub release step needs Python 3.10+", allow_module_level=True)
 
-from releasekit.github import (
+from releasekit.engine.journal import Journal
+from releasekit.targets.github.step import (
     SUMS_NAME,
     GitHubError,
     GitHubResult,
     Settings,
     publish_github_release,
 )
-from releasekit.journal import Journal
 from tests.helpers.github_fake import FakeGitHub
 
 pytestmark = pytest.mark.slow

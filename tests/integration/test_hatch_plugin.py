@@ -742,7 +742,7 @@ def test_hook_runs_git_only_to_see_whether_a_tag_build_is_dirty(
 def test_git_answers_never_call_a_tree_clean_without_asking(make_project: MakeProject) -> None:
     """No tag when the hook's answers were made, so no ``git status`` was started: should a
     release tag count after all, the dirty files are asked for then, not taken as none."""
-    from releasekit.hatch_build_hook import _GitAnswers
+    from releasekit.hatch_plugin.build_hook import _GitAnswers
 
     project = make_project()
     answers = _GitAnswers(project.path)
@@ -755,7 +755,7 @@ def test_git_answers_never_call_a_tree_clean_without_asking(make_project: MakePr
 def test_importing_the_plugin_stays_light() -> None:
     heavy = ("nox", "urllib.request", "http.client", "tomlkit")
     code = (
-        "import sys, json, releasekit.hatch_hooks; "
+        "import sys, json, releasekit.hatch_plugin; "
         f"print(json.dumps([m for m in {heavy!r} if m in sys.modules]))"
     )
     proc = run(sys.executable, "-c", code)
@@ -767,7 +767,7 @@ def test_hook_module_imports_nothing_heavy() -> None:
     client, no difflib, no tomlkit on that path (a structural check; benchmarks/bench_hook.py
     measures the time)."""
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import releasekit.hatch_build_hook"],
+        [sys.executable, "-X", "importtime", "-c", "import releasekit.hatch_plugin.build_hook"],
         capture_output=True,
         text=True,
         check=True,
@@ -777,6 +777,6 @@ def test_hook_module_imports_nothing_heavy() -> None:
         for line in proc.stderr.splitlines()
         if line.startswith("import time:")
     }
-    assert "releasekit.hatch_build_hook" in imported
+    assert "releasekit.hatch_plugin.build_hook" in imported
     heavy = {"nox", "urllib.request", "http.client", "difflib", "tomlkit"}
     assert not heavy & imported, sorted(heavy & imported)

@@ -18,14 +18,14 @@ from typing import Any, ClassVar
 import pytest
 
 from releasekit.errors import PublishError
-from releasekit.index import (
+from releasekit.rehearsal.pypiserver import LocalIndex
+from releasekit.targets.pypi.simple import (
     IndexGarbage,
     IndexUnavailable,
     ProjectPage,
     project_files,
     project_page,
 )
-from releasekit.localindex import LocalIndex
 from tests.helpers.index import SampleDists
 
 pytestmark = pytest.mark.slow

@@ -19,9 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from releasekit import init
-from releasekit.cli import main
-from releasekit.init import template_text
+from releasekit.cli import init, main
+from releasekit.cli.init import template_text
 from tests.helpers.projects import run
 
 HATCH_PYPROJECT = """\

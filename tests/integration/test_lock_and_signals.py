@@ -32,7 +32,7 @@ pytestmark = pytest.mark.xdist_group("signals")
 HOLDER = textwrap.dedent("""\
     import sys, time
     from pathlib import Path
-    from releasekit.lock import release_lock
+    from releasekit.runtime.lock import release_lock
     with release_lock(Path(sys.argv[1]), "nox -s release -- --rehearse"):
         print("locked", flush=True)
         time.sleep(120)
@@ -41,7 +41,7 @@ TRY = textwrap.dedent("""\
     import sys
     from pathlib import Path
     from releasekit.errors import ReleasekitError
-    from releasekit.lock import release_lock
+    from releasekit.runtime.lock import release_lock
     try:
         with release_lock(Path(sys.argv[1]), "second"):
             print("got the lock")
@@ -99,7 +99,7 @@ def test_the_lock_goes_with_a_killed_holder(tmp_path: Path, holder: subprocess.P
 
 
 def test_the_lock_is_reentrant_in_one_process_and_released_after(tmp_path: Path) -> None:
-    from releasekit.lock import release_lock
+    from releasekit.runtime.lock import release_lock
 
     with release_lock(tmp_path, "outer"), release_lock(tmp_path, "inner"):
         second = _python(TRY, tmp_path)
@@ -112,7 +112,7 @@ def test_the_lock_is_reentrant_in_one_process_and_released_after(tmp_path: Path)
 
 SIGNALS = textwrap.dedent("""\
     import os, signal, subprocess, sys, time
-    from releasekit import signals
+    from releasekit.runtime import signals
     stopped = []
     signals.install()
     signals.install()

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from releasekit import npm
 from releasekit.errors import BuildError, PublishError, SmokeError
-from releasekit.localnpm import LocalRegistry
+from releasekit.kinds.npm import pack as npm
+from releasekit.rehearsal.verdaccio import LocalRegistry
 from tests.helpers.npm import npm_view, verdaccio_cache, write_cjs
 
 pytestmark = [

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from releasekit import git
-from releasekit.build import build_release
-from releasekit.config import load_config
+from releasekit.core import git
+from releasekit.core.config import load_config
+from releasekit.core.version import normalize
 from releasekit.errors import BuildError, ConfigError, TagError
-from releasekit.metadata import project_metadata
-from releasekit.version import normalize
+from releasekit.kinds.python.build import build_release
+from releasekit.project.metadata import project_metadata
 from tests.helpers.projects import Project, write_project
 
 pytestmark = pytest.mark.slow
@@ -347,7 +347,7 @@ def test_two_top_level_packages_are_both_in_the_wheel(tmp_path: Path) -> None:
     )
     project.commit("second package")
     files = build(project)
-    from releasekit.artifacts import inspect_wheel
+    from releasekit.kinds.python.artifacts import inspect_wheel
 
     assert inspect_wheel(files["wheel"]).top_level == ("demo", "demo_compat")
     assert normalize(inspect_wheel(files["wheel"]).version) == "1.2.0"

@@ -20,12 +20,12 @@ from typing import ClassVar
 
 import pytest
 
-from releasekit import localindex
-from releasekit import publish as publish_mod
 from releasekit.errors import BuildError, PublishError
-from releasekit.index import RemoteFile, download, project_files
-from releasekit.localindex import LocalIndex
-from releasekit.publish import Outcome, publish
+from releasekit.rehearsal import pypiserver as localindex
+from releasekit.rehearsal.pypiserver import LocalIndex
+from releasekit.targets.pypi import upload as publish_mod
+from releasekit.targets.pypi.simple import RemoteFile, download, project_files
+from releasekit.targets.pypi.upload import Outcome, publish
 from tests.helpers.index import SampleDists, build_demo, copy_dists
 
 pytestmark = pytest.mark.slow

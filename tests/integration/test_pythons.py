@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from releasekit import venvs
 from releasekit.errors import ReleasekitError
+from releasekit.runtime import venvs
 from tests.helpers.projects import REPO, python_for
 
 pytestmark = pytest.mark.slow
@@ -92,7 +92,7 @@ def test_tools_python_when_nox_runs_on_3_9(python39: str) -> None:
 def test_tools_python_under_a_real_3_9(python39: str) -> None:
     """The whole lookup, run by a real 3.9 (no uv package there, a shim on PATH)."""
     code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); from releasekit import venvs; "
+        "import sys; sys.path.insert(0, sys.argv[1]); from releasekit.runtime import venvs; "
         "path, why = venvs.tools_python(None); print(path); print(why)"
     )
     result = subprocess.run(

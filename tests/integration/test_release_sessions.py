@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.init import template_text
-from releasekit.localindex import LocalIndex
-from releasekit.venvs import find_uv
+from releasekit.cli.init import template_text
+from releasekit.rehearsal.pypiserver import LocalIndex
+from releasekit.runtime.venvs import find_uv
 from tests.helpers.projects import Project, python_for, run, write_project
 from tests.helpers.sessions import creds, nox, release_project, served
 

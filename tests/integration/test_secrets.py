@@ -22,13 +22,13 @@ from pathlib import Path
 
 import pytest
 
-from releasekit import proc
-from releasekit.config import IndexConfig
-from releasekit.credentials import index_upload_env, twine_credentials
+from releasekit.cli.init import template_text
+from releasekit.core.config import IndexConfig
 from releasekit.errors import PublishError
-from releasekit.init import template_text
-from releasekit.localindex import LocalIndex
-from releasekit.publish import publish
+from releasekit.rehearsal.pypiserver import LocalIndex
+from releasekit.runtime import proc
+from releasekit.runtime.credentials import index_upload_env, twine_credentials
+from releasekit.targets.pypi.upload import publish
 from tests.helpers.fault_proxy import FaultProxy, Upload
 from tests.helpers.index import SampleDists, build_demo
 from tests.helpers.projects import Project, write_project

@@ -13,8 +13,8 @@ from typing import Any, Callable
 import pytest
 from hatchling.builders.wheel import WheelBuilder
 
-from releasekit.changelog import check_changelog
 from releasekit.cli import main
+from releasekit.project.changelog import check_changelog
 from tests.helpers.hatch import hatch
 from tests.helpers.projects import Project
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.config import SmokeConfig
+from releasekit.core.config import SmokeConfig
+from releasekit.engine.manifest import sha256_file
 from releasekit.errors import SmokeError
-from releasekit.manifest import sha256_file
-from releasekit.smoke import _build_requires, smoke_sdist, smoke_wheel
+from releasekit.kinds.python.smoke import _build_requires, smoke_sdist, smoke_wheel
 from tests.helpers.projects import python_for
 from tests.helpers.shared import once_per_run
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from releasekit import npm
-from releasekit.init import template_text
-from releasekit.journal import Journal
-from releasekit.localindex import LocalIndex
-from releasekit.localnpm import LocalRegistry
-from releasekit.manifest import Manifest
+from releasekit.cli.init import template_text
+from releasekit.engine.journal import Journal
+from releasekit.engine.manifest import Manifest
+from releasekit.kinds.npm import pack as npm
+from releasekit.rehearsal.pypiserver import LocalIndex
+from releasekit.rehearsal.verdaccio import LocalRegistry
 from tests.helpers.npm import verdaccio_cache, write_cjs
 from tests.helpers.projects import Project, run, write_project
 from tests.helpers.sessions import CHANGELOG, creds, served

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.artifacts import (
+from releasekit.errors import BuildError
+from releasekit.kinds.python.artifacts import (
     check_versions,
     check_wheel_contents,
     find_dists,
     inspect_sdist,
     inspect_wheel,
 )
-from releasekit.errors import BuildError
 
 
 def metadata(name: str, version: str, *extra: str) -> str:

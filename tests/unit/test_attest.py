@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from releasekit import attest
-from releasekit.attest import AttestationError
 from releasekit.errors import PublishError
+from releasekit.targets.pypi import attest
+from releasekit.targets.pypi.attest import AttestationError
 from tests.helpers.attest import (
     RECORDED_PROVENANCE,
     WHEEL,

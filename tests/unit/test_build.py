@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from releasekit import _child, build, venvs
+from releasekit import _child
 from releasekit.errors import BuildError
+from releasekit.kinds.python import build
+from releasekit.runtime import venvs
 
 PYPROJECT = """\
 [build-system]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.carriers import (
+from releasekit.core.carriers import (
     PackageJsonCarrier,
     PyprojectCarrier,
     PythonCarrier,
@@ -19,7 +19,7 @@ from releasekit.carriers import (
     read_all,
     write_all,
 )
-from releasekit.config import CarrierSpec
+from releasekit.core.config import CarrierSpec
 from releasekit.errors import CarrierError
 
 
@@ -596,7 +596,7 @@ def test_write_failure_names_the_file_and_puts_back_what_was_written(
             raise PermissionError(13, "Permission denied")
         return real_open(path, mode, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr("releasekit.carriers.open", refuse_package_json, raising=False)
+    monkeypatch.setattr("releasekit.core.carriers.open", refuse_package_json, raising=False)
     with pytest.raises(CarrierError) as excinfo:
         write_all(specs, tmp_path, "1.1.0")
     assert error(excinfo).message == (

@@ -6,8 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.changelog import ChangelogSection, check_changelog, find_section, section_for
 from releasekit.errors import ChangelogError, VersionError
+from releasekit.project.changelog import (
+    ChangelogSection,
+    check_changelog,
+    find_section,
+    section_for,
+)
 
 BODY = "- Added the frobnicator."
 
@@ -368,7 +373,7 @@ NOTES = """# Changes
 
 
 def test_release_notes_are_the_body_of_the_section_that_releases_the_version() -> None:
-    from releasekit.changelog import release_notes
+    from releasekit.project.changelog import release_notes
 
     assert release_notes(NOTES, "1.2.0") == "- Shiny.\n- More."
     assert release_notes(NOTES, "1.2.0rc1") == "- Shiny.\n- More."  # its final version's

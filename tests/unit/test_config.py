@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from releasekit.config import CarrierSpec, env_flag, hook_options, parse_config, validate_project
+from releasekit.core.config import (
+    CarrierSpec,
+    env_flag,
+    hook_options,
+    parse_config,
+    validate_project,
+)
 from releasekit.errors import ConfigError, ConfigProblems
 
 

@@ -1,4 +1,4 @@
-"""Unit tests of the pure tag discovery in releasekit.git: CI variables and RELEASEKIT_TAG.
+"""Unit tests of the pure tag discovery in releasekit.core.git: CI variables and RELEASEKIT_TAG.
 
 No repository is involved: ``release_tag`` is pointed at a directory that is not a git
 repository, so only the environment can supply a tag.
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from releasekit.core.git import ReleaseTag, ci_tag, release_tag
 from releasekit.errors import TagError
-from releasekit.git import ReleaseTag, ci_tag, release_tag
 
 TAG_VARS = (
     "RELEASEKIT_TAG",

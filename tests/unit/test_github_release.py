@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from releasekit import github
-from releasekit.github import (
+from releasekit.targets.github import client as github_client
+from releasekit.targets.github import settings as github_settings
+from releasekit.targets.github import step as github
+from releasekit.targets.github.step import (
     SUMS_NAME,
     GitHubError,
     RemoteAsset,
@@ -21,8 +23,6 @@ from releasekit.github import (
     sha256sums,
     upload_target,
 )
-from releasekit.github import client as github_client
-from releasekit.github import settings as github_settings
 
 TOKEN = "ghs_unitTOKENvalue0123456789"
 SHA_W = "a" * 64
@@ -301,7 +301,9 @@ def test_credentials_in_a_remote_url_are_redacted() -> None:
     assert github_settings._redact_url("https://x-access-token:SECRET@github.com/o/r") == (
         "https://***@github.com/o/r"
     )
-    assert github_settings._redact_url("https://SECRET@github.com/o/r") == "https://***@github.com/o/r"
+    assert (
+        github_settings._redact_url("https://SECRET@github.com/o/r") == "https://***@github.com/o/r"
+    )
     assert github_settings._redact_url("ssh://git@github.com/o/r") == "ssh://git@github.com/o/r"
     assert github_settings._redact_url("git@github.com:o/r") == "git@github.com:o/r"
 

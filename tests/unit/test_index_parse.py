@@ -11,7 +11,7 @@ import json
 import pytest
 
 from releasekit.errors import PublishError
-from releasekit.index import (
+from releasekit.targets.pypi.simple import (
     IndexGarbage,
     IndexUnavailable,
     ProjectPage,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from releasekit.journal import (
+from releasekit.engine.journal import (
     JOURNAL_NAME,
     Entry,
     Journal,
@@ -17,7 +17,7 @@ from releasekit.journal import (
     progress,
     summarize,
 )
-from releasekit.manifest import DistFile
+from releasekit.engine.manifest import DistFile
 
 WHEEL = DistFile("demo-1.2.0-py3-none-any.whl", "a" * 64, 100, "wheel")
 SDIST = DistFile("demo-1.2.0.tar.gz", "b" * 64, 200, "sdist")

@@ -1,4 +1,4 @@
-"""releasekit.net: the one opener (safe URLs and redirects, no proxy for loopback) against a
+"""releasekit.runtime.net: the one opener (safe URLs and redirects, no proxy for loopback) against a
 loopback http.server, and poll()'s backoff with a fake clock."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from releasekit import net
 from releasekit.errors import PublishError
+from releasekit.runtime import net
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from releasekit import npm, npm_registry
 from releasekit.errors import BuildError, PublishError, VersionError
+from releasekit.kinds.npm import pack as npm
+from releasekit.targets.npm import registry as npm_registry
 
 
 @pytest.mark.parametrize(
@@ -156,7 +157,7 @@ def test_a_prerelease_is_never_published_as_latest(tmp_path: Path) -> None:
         npm.publish(artifact, "https://registry.invalid/", tag="latest", environ={})
 
 
-# -- packument reads go through releasekit.net ------------------------------------------------
+# -- packument reads go through releasekit.runtime.net ---
 
 
 class _Registry(http.server.BaseHTTPRequestHandler):

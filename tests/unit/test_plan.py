@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from releasekit.engine.manifest import DistFile, Manifest
+from releasekit.engine.plan import Holding, RemoteView, TargetState, make_plan
+from releasekit.engine.policy import Verdict, decide
 from releasekit.errors import PublishError
-from releasekit.manifest import DistFile, Manifest
-from releasekit.plan import Holding, RemoteView, TargetState, make_plan
-from releasekit.policy import Verdict, decide
 from releasekit.targets.base import Stage, Target
 from tests.helpers.fake_targets import FakeTarget, Store
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from releasekit import proc
 from releasekit.errors import ReleasekitError, SmokeError
+from releasekit.runtime import proc
 
 PY = sys.executable
 # The command writes its own pid and its child's to argv[1], says it is serving, and waits.

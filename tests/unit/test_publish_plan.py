@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from releasekit import publish as publish_mod
-from releasekit.config import IndexConfig
-from releasekit.credentials import twine_credentials
+from releasekit.core.config import IndexConfig
+from releasekit.engine.manifest import DistFile, Manifest
 from releasekit.errors import PublishError
-from releasekit.index import RemoteFile
-from releasekit.manifest import DistFile, Manifest
-from releasekit.publish import (
+from releasekit.runtime.credentials import twine_credentials
+from releasekit.targets.pypi import upload as publish_mod
+from releasekit.targets.pypi.simple import RemoteFile
+from releasekit.targets.pypi.upload import (
     FileResult,
     IndexResult,
     Outcome,
@@ -312,7 +312,7 @@ def test_a_served_file_without_hash_fails(monkeypatch: pytest.MonkeyPatch) -> No
 @pytest.fixture
 def dist(tmp_path: Path) -> tuple[Manifest, Path]:
     (tmp_path / "demo-1.0.0.tar.gz").write_bytes(b"sdist bytes")
-    from releasekit.manifest import describe
+    from releasekit.engine.manifest import describe
 
     files = (describe(tmp_path / "demo-1.0.0.tar.gz"),)
     return Manifest("demo", "1.0.0", files), tmp_path

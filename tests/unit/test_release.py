@@ -16,15 +16,15 @@ from pathlib import Path
 import pytest
 
 from releasekit import targets as target_registry
-from releasekit.config import Config
+from releasekit.core.config import Config
+from releasekit.engine.journal import Journal, current_run_id
+from releasekit.engine.manifest import DistFile, Manifest
+from releasekit.engine.remote import PackageFormat
+from releasekit.engine.runcontext import Options, Project
 from releasekit.errors import PublishError, ReleasekitError
-from releasekit.journal import Journal, current_run_id
 from releasekit.kinds import kind_of
 from releasekit.kinds.base import Kind
-from releasekit.manifest import DistFile, Manifest
-from releasekit.remote import PackageFormat
 from releasekit.release import Release, playbook
-from releasekit.runcontext import Options, Project
 from releasekit.targets.base import Stage, Target
 from tests.helpers.fake_targets import FakeTarget, Store
 
@@ -287,7 +287,7 @@ def test_a_new_target_goes_through_plan_publish_journal_summary_playbook_and_yan
     assert playbook(project_, run.targets(project_))[1].startswith("  mirror demo-1.2.0")
     root = tmp_path / "demo"
     (root / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "1.2.0"\n')
-    from releasekit.yank import yank
+    from releasekit.cli.yank import yank
 
     assert yank(root, "1.2.0", "broken", []) == 0
     assert store.withdrawn == [("1.2.0", "broken")]

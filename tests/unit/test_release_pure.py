@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.artifacts import file_version as _file_version
+from releasekit.engine.manifest import DistFile, Manifest
+from releasekit.engine.manifest import file_version as _file_version
+from releasekit.engine.runcontext import parse_options as _options
+from releasekit.engine.summary import Row, render_summary
 from releasekit.errors import ReleasekitError
-from releasekit.manifest import DistFile, Manifest
-from releasekit.runcontext import parse_options as _options
-from releasekit.summary import Row, render_summary
 
 
 def test_options(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """Issue 6: a version file spelled the semver way (``1.0.0-beta``) stays semver when bumped.
 
-The bump itself is PEP 440 arithmetic (:func:`releasekit.version.bump` on the normalized
+The bump itself is PEP 440 arithmetic (:func:`releasekit.core.version.bump` on the normalized
 version); each carrier then writes the result in its own file's spelling. These tests drive
 the same two steps ``releasekit bump PART`` does, on every kind of carrier at once, and check
 that tags in either spelling agree with the files.
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.carriers import check_consistent, read_all, write_all
-from releasekit.config import CarrierSpec
+from releasekit.core.carriers import check_consistent, read_all, write_all
+from releasekit.core.config import CarrierSpec
+from releasekit.core.git import ReleaseTag
+from releasekit.core.guard import check_release_build, check_tag_matches
+from releasekit.core.version import bump, version_from_tag
 from releasekit.errors import TagError
-from releasekit.git import ReleaseTag
-from releasekit.guard import check_release_build, check_tag_matches
-from releasekit.version import bump, version_from_tag
 
 SPECS = [
     CarrierSpec("pyproject.toml"),

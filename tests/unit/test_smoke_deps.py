@@ -11,8 +11,8 @@ import pytest
 from packaging.markers import default_environment
 
 from releasekit.errors import SmokeError
-from releasekit.interpreters import dependencies, install_set, marker_environment
-from releasekit.smoke import needs_an_extra, version_failures, version_module
+from releasekit.kinds.python.interpreters import dependencies, install_set, marker_environment
+from releasekit.kinds.python.smoke import needs_an_extra, version_failures, version_module
 
 
 def env_for(python_version: str, sys_platform: str = "linux") -> dict[str, str]:

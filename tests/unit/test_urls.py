@@ -1,11 +1,11 @@
-"""The URL rules of releasekit.urls: which hosts are loopback, what is redacted, what is
+"""The URL rules of releasekit.core.urls: which hosts are loopback, what is redacted, what is
 refused. Every reader, the configuration and the GitHub target rely on these answers."""
 
 from __future__ import annotations
 
 import pytest
 
-from releasekit import config, urls
+from releasekit.core import config, urls
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "127.8.9.10", "::1", "[::1]"])

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from releasekit import venvs
 from releasekit.errors import ReleasekitError
+from releasekit.runtime import venvs
 
 CURRENT = f"{sys.version_info[0]}.{sys.version_info[1]}"
 

@@ -1,12 +1,11 @@
-"""Unit tests of releasekit.version: pure version arithmetic, tags, channels and bumps."""
+"""Unit tests of releasekit.core.version: pure version arithmetic, tags, channels and bumps."""
 
 from __future__ import annotations
 
 import pytest
 from packaging.version import Version
 
-from releasekit.errors import ReleasekitError, TagError, VersionError
-from releasekit.version import (
+from releasekit.core.version import (
     BUMP_PARTS,
     Channel,
     bump,
@@ -22,6 +21,7 @@ from releasekit.version import (
     try_normalize,
     version_from_tag,
 )
+from releasekit.errors import ReleasekitError, TagError, VersionError
 
 
 def _assert_error(exc: pytest.ExceptionInfo[ReleasekitError], *names: str) -> None:

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from releasekit.config import load_config, load_pyproject, parse_config
+from releasekit.core.config import load_config, load_pyproject, parse_config
 from releasekit.errors import ConfigError, ConfigProblems
-from releasekit.workspace import (
+from releasekit.project.workspace import (
     DEFAULT_NPM_REGISTRY,
     Member,
     Workspace,

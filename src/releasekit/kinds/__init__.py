@@ -1,6 +1,6 @@
 """What is released: the kinds of package (see :mod:`releasekit.kinds.base`).
 
-A workspace member's kind is decided by :mod:`releasekit.workspace` from the files in its
+A workspace member's kind is decided by :mod:`releasekit.project.workspace` from the files in its
 directory; :func:`kind_of` maps it to the object that checks, builds, reuses, smoke-tests
 and installs that kind. A new kind is one module here and one line in :data:`KINDS`.
 """

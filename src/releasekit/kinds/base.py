@@ -13,16 +13,16 @@ import abc
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from releasekit.remote import PackageFormat
+from releasekit.engine.remote import PackageFormat
 
 if TYPE_CHECKING:
-    from releasekit.config import Config
-    from releasekit.git import ReleaseTag
-    from releasekit.manifest import Manifest
+    from releasekit.core.config import Config
+    from releasekit.core.git import ReleaseTag
+    from releasekit.engine.manifest import Manifest
+    from releasekit.engine.runcontext import Project
+    from releasekit.project.workspace import Member
     from releasekit.release import Release
-    from releasekit.runcontext import Project
     from releasekit.targets.base import Target
-    from releasekit.workspace import Member
 
 __all__ = ["Kind"]
 
@@ -64,7 +64,7 @@ class Kind(abc.ABC):
     def spell_version(self, current: str, asked: str) -> str:
         """``asked`` (a version given to ``yank``) as this kind's files spell it, when
         ``current`` is that version."""
-        from releasekit.version import normalize
+        from releasekit.core.version import normalize
 
         return normalize(asked)
 

@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from releasekit.runcontext import Project
+    from releasekit.engine.runcontext import Project
     from releasekit.targets.base import Target
 
 __all__ = ["REGISTRY", "configure", "target_kinds"]

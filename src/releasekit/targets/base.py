@@ -31,15 +31,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, ClassVar
 
-from releasekit.credentials import Credentials
-from releasekit.records import FileOutcome, PublishRecord
-from releasekit.remote import RemoteView, Stage, TargetState
+from releasekit.engine.records import FileOutcome, PublishRecord
+from releasekit.engine.remote import RemoteView, Stage, TargetState
+from releasekit.runtime.credentials import Credentials
 
 if TYPE_CHECKING:
-    from releasekit.journal import Journal
-    from releasekit.manifest import Manifest
-    from releasekit.plan import TargetPlan
-    from releasekit.runcontext import Project
+    from releasekit.engine.journal import Journal
+    from releasekit.engine.manifest import Manifest
+    from releasekit.engine.plan import TargetPlan
+    from releasekit.engine.runcontext import Project
 
 __all__ = [
     "Credentials",

@@ -1,0 +1,378 @@
+"""The ``releasekit`` command: ``version``, ``bump PART`` and ``init``.
+
+A thin front end: it parses arguments, calls the core and prints the result. An expected
+failure is printed as ``releasekit: <what is wrong>`` plus a hint line, with exit status 1
+and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from releasekit import __version__
+from releasekit.core import carriers, git, guard
+from releasekit.core.config import (
+    CarrierSpec,
+    Config,
+    load_config,
+    load_pyproject,
+    validate_project,
+)
+from releasekit.core.version import BUMP_PARTS, bump, channel, tag_for, try_normalize
+from releasekit.errors import CarrierError, ChangelogError, ConfigError, ReleasekitError, TagError
+from releasekit.project.identity import project_name
+from releasekit.project.metadata import project_metadata
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed
+        return exc.code if isinstance(exc.code, int) else 0
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args))
+    except ReleasekitError as exc:
+        for problem in getattr(exc, "problems", None) or [exc]:
+            print(f"releasekit: {problem.message}", file=sys.stderr)
+            if problem.hint:
+                print(f"  hint: {problem.hint}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("releasekit: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `releasekit version | head -1`: the reader has what it wanted. Point stdout at
+        # devnull so the interpreter's final flush does not print a traceback either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage errors in releasekit's form: the problem, then the usage as
+    the hint (exit status 2, as argparse has it). Subcommands inherit the class."""
+
+    def error(self, message: str) -> NoReturn:
+        usage = " ".join(self.format_usage().split())
+        self.exit(2, f"releasekit: {message}\n  hint: {usage}; --help says more\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="releasekit",
+        description="Release a Python package whose tag, version and files agree.",
+    )
+    parser.add_argument("--version", action="version", version=f"releasekit {__version__}")
+    parser.add_argument(
+        "-C",
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="the project directory (default: the current one)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    version = sub.add_parser(
+        "version", help="show the version, its release tag and channel, and files that disagree"
+    )
+    version.set_defaults(func=_cmd_version)
+
+    bump_cmd = sub.add_parser(
+        "bump",
+        help="write the next version into every version file",
+        description="Write the next version into every file of [tool.releasekit] version-files.",
+    )
+    bump_cmd.add_argument(
+        "part",
+        help=f"one of {', '.join(BUMP_PARTS)}, several joined by commas (minor,rc), "
+        "or an explicit version",
+    )
+    bump_cmd.add_argument(
+        "--force", action="store_true", help="allow a version that does not move forward"
+    )
+    bump_cmd.add_argument("--dry-run", action="store_true", help="show, write nothing")
+    bump_cmd.add_argument(
+        "--commit",
+        action="store_true",
+        help="commit exactly the version files (and the changelog when it changed)",
+    )
+    bump_cmd.add_argument(
+        "--tag",
+        action="store_true",
+        help="also make the annotated release tag, its message the changelog section "
+        "(implies --commit)",
+    )
+    bump_cmd.add_argument(
+        "--push",
+        action="store_true",
+        help="also push the commit and the tag to the upstream (implies --tag)",
+    )
+    bump_cmd.set_defaults(func=_cmd_bump)
+
+    notes = sub.add_parser(
+        "notes",
+        help="print the changelog section of a version (default: the current one)",
+        description="Print the release notes of VERSION: the body of the changelog section "
+        "that releases it (its own, its final version's, or Unreleased for a pre-release).",
+    )
+    notes.add_argument("version", nargs="?", help="a version (default: the project's)")
+    notes.set_defaults(func=_cmd_notes)
+
+    yank = sub.add_parser(
+        "yank",
+        help="what to do to withdraw a bad release: each index's yank page, the GitHub "
+        "release marked",
+        description="No index API can yank a file: releasekit prints the page of each index "
+        "where it is done, and marks the GitHub release of the tag as yanked when "
+        "GITHUB_TOKEN is set. At a workspace root, each npm member at VERSION is deprecated "
+        "on its registry (npm deprecate, with NODE_AUTH_TOKEN). Nothing is ever deleted.",
+    )
+    yank.add_argument("version", help="the version to withdraw, e.g. 1.2.0")
+    yank.add_argument("--reason", default="", help="why: shown on the index, on GitHub and by npm")
+    yank.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="in a workspace: the member to yank VERSION of (repeatable); default: each "
+        "member at VERSION or with a release tag for it. npm members are deprecated with "
+        "`npm deprecate` (NODE_AUTH_TOKEN)",
+    )
+    yank.set_defaults(func=_cmd_yank)
+
+    init = sub.add_parser(
+        "init",
+        help="write noxfile.py and the build hook into this project",
+        description="Write noxfile.py from releasekit's template and enable the build hook "
+        "in pyproject.toml. Running it twice changes nothing.",
+    )
+    init.add_argument("--force", action="store_true", help="overwrite an existing noxfile.py")
+    init.add_argument(
+        "--ci",
+        choices=("github", "gitlab"),
+        help="also write the CI workflows: GitHub Actions or GitLab CI",
+    )
+    init.set_defaults(func=_cmd_init)
+    return parser
+
+
+def _cmd_version(args: argparse.Namespace) -> int:
+    config = validate_project(load_pyproject(args.root), args.root)
+    meta = project_metadata(config, log=_progress)
+    version = try_normalize(meta.version) or meta.version
+    print(f"{meta.name} {version}")
+    print(f"  channel: {channel(version).value}")
+    tag = git.release_tag(config.root, config.tag_prefix)
+    expected = tag_for(version, config.tag_prefix)
+    if tag is None:
+        print(f"  tag:     {expected} (not created yet)")
+    elif tag.version == version:
+        print(f"  tag:     {tag.name} (from {tag.source}) matches")
+    elif config.version_from_tag:
+        print(f"  tag:     {tag.name} (from {tag.source}): the build writes {tag.version} "
+              "(version-from-tag)")  # fmt: skip
+    else:
+        print(
+            f"  tag:     {tag.name} (from {tag.source}) is {tag.version}: DISAGREES, "
+            f"expected {expected}"
+        )
+    if meta.source != "pyproject.toml":
+        print(f"  source:  {meta.source}" + (" (cached)" if meta.cached else ""))
+    readings = carriers.read_all(config.version_files, config.root) if config.version_files else []
+    for reading in readings:
+        print(f"  file:    {reading.carrier.display_path} = {reading.raw}")
+    bad = [r for r in readings if r.version != version]
+    if bad:
+        listed = ", ".join(f"{r.carrier.display_path} has {r.raw}" for r in bad)
+        raise CarrierError(
+            f"version files disagree with {version}: {listed}",
+            f"`releasekit bump {version}` writes {version} into every file",
+        )
+    if tag is not None and tag.version != version and not config.version_from_tag:
+        guard.check_tag_matches(version, tag)  # raises: the message and hint on stderr
+    return 0
+
+
+def _progress(message: str) -> None:
+    """Slow steps say what they do, on stderr, so ``releasekit version | head -1`` works."""
+    print(f"releasekit: {message}", file=sys.stderr)
+
+
+def _cmd_bump(args: argparse.Namespace) -> int:
+    config = load_config(args.root)
+    specs = _bump_specs(config)
+    readings = carriers.read_all(specs, config.root)
+    current = readings[0].version
+    if try_normalize(args.part) == current and carriers.disagreements(readings):
+        new = current  # bringing the other files in line with the first
+    else:
+        new = bump(current, args.part, force=args.force)
+    commit, tag, push = args.commit or args.tag or args.push, args.tag or args.push, args.push
+    tag_name = tag_for(new, config.tag_prefix)
+    changelog = config.changelog_path()
+    if commit:  # every refusal before the first file is written
+        _check_can_commit(config.root, specs, changelog, tag_name if tag else None, push)
+    if args.dry_run:
+        print(f"{current} -> {new} (dry run: nothing written)")
+        return 0
+    written = carriers.write_all(specs, config.root, new)
+    print(f"{current} -> {new}")
+    for path in written:
+        print(f"  wrote {carriers.display_path(config.root, path)}")
+    if not commit:
+        print(f"  next: commit, then `git tag {tag_name}`")
+        return 0
+    paths = list(written)
+    if changelog is not None and _is_changed(config.root, changelog):
+        paths.append(changelog)
+    head = git.commit_paths(
+        config.root, paths, f"Release {new}" if tag else f"Bump version to {new}"
+    )
+    shown = ", ".join(carriers.display_path(config.root, path) for path in paths)
+    print(f"  committed {head[:12]}: {shown}")
+    if tag:
+        git.create_tag(config.root, tag_name, _tag_message(changelog, new))
+        print(f"  tagged {tag_name}")
+    if push:
+        remote, branch = git.upstream(config.root) or ("origin", "")
+        git.push(config.root, remote, [f"HEAD:{branch}", f"refs/tags/{tag_name}"])
+        print(f"  pushed {branch} and {tag_name} to {remote}")
+    elif tag:
+        print(
+            f"  next: `git push --atomic origin HEAD refs/tags/{tag_name}` (or rerun with --push)"
+        )
+    return 0
+
+
+def _bump_specs(config: Config) -> tuple[CarrierSpec, ...]:
+    """Where ``bump`` writes: ``version-files``, else where hatch's own version source says
+    the version lives (``[tool.hatch.version] path``, as ``hatch version`` writes it), else
+    pyproject.toml's static version."""
+    if config.version_files:
+        return config.version_files
+    pyproject = load_pyproject(config.root)
+    if not _dynamic_version(config.root):
+        return (CarrierSpec("pyproject.toml"),)
+    hatch = pyproject.get("tool", {}).get("hatch", {}).get("version", {})
+    source = hatch.get("source", "regex") if isinstance(hatch, dict) else None
+    if source == "regex" and isinstance(hatch.get("path"), str):
+        pattern = hatch.get("pattern")
+        return (CarrierSpec(hatch["path"], pattern if isinstance(pattern, str) else None),)
+    raise ConfigError(
+        f"{project_name(config.root)} has a dynamic version ([tool.hatch.version] source = "
+        f"{source!r}) and no [tool.releasekit] version-files to write it into",
+        "with a VCS version source the tag is the version (`git tag v<version>`); "
+        "otherwise list the files that carry the version in [tool.releasekit] version-files",
+    )
+
+
+def _check_can_commit(
+    root: Path,
+    specs: tuple[CarrierSpec, ...],
+    changelog: Path | None,
+    tag: str | None,
+    push: bool,
+) -> None:
+    """Refuse, with nothing changed, what would make the commit, tag or push wrong."""
+    if not git.is_repository(root) or git.head_commit(root) is None:
+        raise TagError(f"{root} is not a git repository with a commit", "git init and commit first")
+    if git.current_branch(root) is None:
+        raise TagError(
+            "HEAD is detached: the release commit would belong to no branch",
+            "check out the branch to release from (git switch main), then bump again",
+        )
+    ours = {carriers.carrier_for(spec, root).path for spec in specs}
+    if changelog is not None:
+        ours.add(Path(os.path.normpath(changelog.absolute())))
+    top = Path(git.toplevel(root) or str(root))
+    others = [
+        path for path in git.dirty_files(root)
+        if Path(os.path.normpath(top / path)) not in ours
+    ]  # fmt: skip
+    if others:
+        raise TagError(
+            f"other tracked files have uncommitted changes: {', '.join(others[:5])}",
+            "commit or stash them first: the release commit holds the version files "
+            "(and the changelog) only",
+        )
+    if tag is not None and git.tag_exists(root, tag):
+        raise TagError(
+            f"tag {tag} already exists", f"bump to another version, or delete it: git tag -d {tag}"
+        )
+    if push and git.upstream(root) is None:
+        raise TagError(
+            "the current branch has no upstream to push to",
+            "set one (git push --set-upstream origin <branch>) or leave out --push",
+        )
+
+
+def _is_changed(root: Path, path: Path) -> bool:
+    top = Path(git.toplevel(root) or str(root))
+    return any(Path(os.path.normpath(top / p)) == path.absolute() for p in git.dirty_files(root))
+
+
+def _tag_message(changelog: Path | None, version: str) -> str:
+    """The annotated tag's message: the version's changelog section, else a plain line."""
+    from releasekit.project.changelog import release_notes
+
+    notes = None
+    if changelog is not None and changelog.is_file():
+        notes = release_notes(changelog.read_text(encoding="utf-8"), version)
+    return f"Release {version}\n\n{notes}\n" if notes else f"Release {version}\n"
+
+
+def _cmd_notes(args: argparse.Namespace) -> int:
+    from releasekit.project.changelog import release_notes
+
+    config = load_config(args.root)
+    version = args.version or project_metadata(config, log=_progress).version
+    version = try_normalize(version) or version
+    path = config.changelog_path()
+    if path is None or not path.is_file():
+        raise ChangelogError(
+            "no changelog to read notes from",
+            "keep a CHANGELOG.md (or set [tool.releasekit] changelog)",
+        )
+    notes = release_notes(path.read_text(encoding="utf-8"), version)
+    if notes is None:
+        raise ChangelogError(
+            f"{path.name} has no section for {version}",
+            f"add a heading such as `## [{version}] - YYYY-MM-DD`",
+        )
+    print(notes)
+    return 0
+
+
+def _cmd_yank(args: argparse.Namespace) -> int:
+    from releasekit.cli.yank import yank
+
+    return yank(args.root, args.version, args.reason, args.only)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from releasekit.cli import init
+
+    for line in init.init_project(args.root, force=args.force):
+        print(line)
+    if args.ci:
+        for line in init.write_ci(args.root, args.ci, force=args.force):
+            print(line)
+    return 0
+
+
+def _dynamic_version(root: Path) -> bool:
+    project = load_pyproject(root).get("project")
+    return isinstance(project, dict) and "version" in (project.get("dynamic") or [])

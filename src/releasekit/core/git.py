@@ -1,0 +1,486 @@
+"""The adapter around the ``git`` command: the only place releasekit runs git.
+
+It answers the questions a release asks of the checkout: which release tag this build is
+for (an explicit ``RELEASEKIT_TAG``, the CI's tag variable, or a tag at HEAD), whether
+tracked files changed, whether the clone is shallow, when HEAD was committed (for
+``SOURCE_DATE_EPOCH``), and a clean checkout of HEAD to build from.
+
+Builds also run where git is absent or the tree is not a repository (``python -m build``
+builds the wheel from an unpacked sdist). There "no tag here" is an answer, not a crash: the
+query helpers return ``None``/``False`` instead of raising.
+
+Imported by the hatch plugin: standard library only, besides releasekit's own pure modules;
+``hashlib``, ``shutil`` and ``tempfile`` are imported by the functions that use them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from releasekit.core import gitdir
+from releasekit.core.version import parse_release_tag, try_normalize, version_from_tag
+from releasekit.errors import BuildError, TagError
+
+__all__ = [
+    "DirtyCheck",
+    "ReleaseTag",
+    "ci_tag",
+    "clean_checkout",
+    "commit_paths",
+    "commit_timestamp",
+    "create_tag",
+    "current_branch",
+    "describe",
+    "dirty_files",
+    "head_commit",
+    "is_dirty",
+    "is_repository",
+    "is_shallow",
+    "keep_out_of_status",
+    "push",
+    "release_tag",
+    "release_tag_among",
+    "tag_exists",
+    "tags_at_head",
+    "toplevel",
+    "uncommitted_digest",
+    "upstream",
+]
+
+# Variables that would point git at another repository than ``root`` (a git hook exports
+# GIT_DIR and GIT_INDEX_FILE to its children, e.g. a pre-commit hook that builds).
+_REPO_LOCATING_VARS = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_PREFIX",
+)
+
+# Tag variables of GitLab, CircleCI and Buildkite, checked in this order after GitHub's.
+_CI_TAG_VARS = ("CI_COMMIT_TAG", "CIRCLE_TAG", "BUILDKITE_TAG")
+
+
+class ReleaseTag(NamedTuple):
+    """The release tag a build is for, and where releasekit found it (for messages)."""
+
+    name: str  # the tag as written, e.g. "api-v1.2.0"
+    version: str  # the normalized version it releases, e.g. "1.2.0"
+    source: str  # "RELEASEKIT_TAG", "GITHUB_REF_NAME", ..., or "git tag at HEAD"
+
+
+def _git_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _REPO_LOCATING_VARS}
+    env["GIT_TERMINAL_PROMPT"] = "0"  # never wait for a password nobody will type
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # `git status` must not take index.lock from a user
+    env["LC_ALL"] = "C"  # output releasekit parses does not change with the locale
+    return env
+
+
+def _start(root: Path | str, args: tuple[str, ...], *, text: bool) -> subprocess.Popen[Any] | None:
+    """Start ``git args`` in ``root``; ``None`` when it cannot start (no git, no ``root``)."""
+    try:
+        return subprocess.Popen(
+            ["git", *args],
+            cwd=root,
+            env=_git_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=text,
+        )
+    except OSError:  # FileNotFoundError: no git on PATH, or root does not exist
+        return None
+
+
+def _finish(proc: subprocess.Popen[Any] | None) -> Any | None:
+    """The stdout of a started git, or ``None`` when it did not start or exited non-zero."""
+    if proc is None:
+        return None
+    with proc:  # as subprocess.run: an interrupted wait leaves no git behind
+        try:
+            out, _ = proc.communicate()
+        except BaseException:
+            proc.kill()
+            raise
+    return out if proc.returncode == 0 else None
+
+
+def _run(root: Path | str, args: tuple[str, ...], *, text: bool) -> Any | None:
+    """Run ``git args`` in ``root``: its stdout, or ``None`` for any failure.
+
+    Missing git, a missing ``root`` and a non-zero exit all mean "git cannot tell".
+    """
+    return _finish(_start(root, args, text=text))
+
+
+def _git(root: Path | str, *args: str) -> str | None:
+    """Text stdout of ``git args`` run in ``root``, or ``None`` on any failure."""
+    out: str | None = _run(root, args, text=True)
+    return out
+
+
+def ci_tag(env: Mapping[str, str]) -> tuple[str, str] | None:
+    """The tag the CI is building, and the variable it came from; ``None`` if not a tag build.
+
+    GitHub first (``GITHUB_REF_TYPE=tag`` with ``GITHUB_REF_NAME``, or a ``refs/tags/`` ref),
+    then GitLab, CircleCI, Buildkite. Empty values count as unset: CI systems export the
+    variable empty on branch builds.
+    """
+    if env.get("GITHUB_REF_TYPE") == "tag" and env.get("GITHUB_REF_NAME"):
+        return env["GITHUB_REF_NAME"], "GITHUB_REF_NAME"
+    ref = env.get("GITHUB_REF", "")
+    if ref.startswith("refs/tags/") and len(ref) > len("refs/tags/"):
+        return ref[len("refs/tags/") :], "GITHUB_REF"
+    for var in _CI_TAG_VARS:
+        value = env.get(var)
+        if value:
+            return value, var
+    return None
+
+
+def tags_at_head(root: Path | str) -> list[str] | None:
+    """The tags pointing at HEAD, sorted by name; ``None`` when git cannot tell (no
+    repository, no commit, no git). Read from ``.git`` when :mod:`releasekit.core.gitdir` can."""
+    names = gitdir.tags_at_head(root)
+    if names is not None:
+        return names
+    out = _git(root, "tag", "--points-at", "HEAD")
+    return None if out is None else out.splitlines()
+
+
+def release_tag_among(names: Iterable[str], prefix: str | None) -> ReleaseTag | None:
+    """The release tag among ``names``, the tags at HEAD (two of them with different versions
+    is a :class:`TagError`)."""
+    found: list[ReleaseTag] = []
+    for name in names:
+        version = version_from_tag(name, prefix)
+        if version is not None:
+            found.append(ReleaseTag(name, version, "git tag at HEAD"))
+    if not found:
+        return None
+    first = found[0]
+    for other in found[1:]:
+        if other.version != first.version:
+            raise TagError(
+                f"HEAD has two release tags for different versions: {first.name} "
+                f"({first.version}) and {other.name} ({other.version})",
+                f"delete the wrong one: git tag -d {other.name} (or git tag -d {first.name})",
+            )
+    return first
+
+
+def release_tag(
+    root: Path | str, prefix: str | None, env: Mapping[str, str] | None = None
+) -> ReleaseTag | None:
+    """The release tag this build is for, or ``None`` when it is not a tagged build.
+
+    First found wins: ``RELEASEKIT_TAG`` (must be a release tag, else :class:`TagError`,
+    because the user asked for it by name), then the CI's tag variable (ignored when it is not
+    a release tag of this ``prefix``: another package's tag in a monorepo, or ``latest``),
+    then release tags pointing at HEAD (two with different versions is a :class:`TagError`).
+    ``env`` defaults to ``os.environ``.
+    """
+    return release_tag_from_env(prefix, env) or release_tag_among(tags_at_head(root) or (), prefix)
+
+
+def release_tag_from_env(
+    prefix: str | None, env: Mapping[str, str] | None = None
+) -> ReleaseTag | None:
+    """The release tag named by ``RELEASEKIT_TAG`` or a CI variable; no git call.
+
+    This is all there is to go on where there is no repository: a wheel built from an
+    unpacked sdist.
+    """
+    if env is None:
+        env = os.environ
+    explicit = env.get("RELEASEKIT_TAG", "")
+    if explicit.strip():
+        return ReleaseTag(explicit, parse_release_tag(explicit, prefix), "RELEASEKIT_TAG")
+    from_ci = ci_tag(env)
+    if from_ci is not None:
+        name, var = from_ci
+        version = version_from_tag(name, prefix)
+        if version is not None:
+            return ReleaseTag(name, version, var)
+    return None
+
+
+def prefix_of(tag: str, version: str) -> str | None:
+    """The tag prefix under which ``tag`` releases ``version`` (``py-v`` for ``py-v1.2.0``
+    and 1.2.0), or ``None``.
+
+    For a wheel built from an unpacked sdist of a workspace member: the member's prefix
+    comes from the workspace's file, which is not in the sdist.
+    """
+    for at in range(len(tag)):
+        if "0" <= tag[at] <= "9":
+            prefix = tag[:at]
+            if version_from_tag(tag, prefix) == try_normalize(version):
+                return prefix
+            return None
+    return None
+
+
+def is_repository(root: Path | str) -> bool:
+    """Whether ``root`` is inside a git work tree (a monorepo package's directory counts)."""
+    return (_git(root, "rev-parse", "--is-inside-work-tree") or "").strip() == "true"
+
+
+_STATUS = ("status", "--porcelain", "-z", "--untracked-files=no", "--", ".")
+
+
+def _dirty(root: Path | str) -> list[str] | None:
+    """Changed tracked paths under ``root`` (relative to the repository's top), or ``None``.
+
+    Scoped to ``root`` so that in a monorepo an edit in another package does not block this
+    one. ``-z`` keeps names with spaces or quotes intact.
+    """
+    return _status_paths(_git(root, *_STATUS))
+
+
+def _status_paths(out: str | None) -> list[str] | None:
+    if out is None:
+        return None
+    paths: list[str] = []
+    entries = iter(out.split("\0"))
+    for entry in entries:
+        if len(entry) < 4:
+            continue
+        status, path = entry[:2], entry[3:]
+        paths.append(path)
+        if "R" in status or "C" in status:
+            next(entries, None)  # the rename's source path follows; the new path is enough
+    return paths
+
+
+class DirtyCheck:
+    """:func:`dirty_files` in two halves: ``git status`` starts when this is made and is read
+    by :meth:`files`, so the caller works while git does (the build hook imports and parses
+    its configuration meanwhile)."""
+
+    def __init__(self, root: Path | str) -> None:
+        self._root = root
+        self._proc = _start(root, _STATUS, text=True)
+        self._files: list[str] | None = None
+
+    def files(self) -> list[str]:
+        """The changed tracked paths under the root; empty when clean or not a repository."""
+        if self._files is None:
+            proc = self._proc or _start(self._root, _STATUS, text=True)  # after cancel()
+            self._files = _status_paths(_finish(proc)) or []
+        return list(self._files)
+
+    def cancel(self) -> None:
+        """Stop git if nobody asked for its answer (the build is no release after all)."""
+        if self._files is None and self._proc is not None:
+            self._proc.kill()
+            self._proc.communicate()
+            self._proc = None
+
+
+def is_dirty(root: Path | str) -> bool | None:
+    """Whether tracked files changed since HEAD; ``None`` when not a repository or no git.
+
+    Untracked files do not count: they do not change what a clean checkout would build.
+    """
+    paths = _dirty(root)
+    return None if paths is None else bool(paths)
+
+
+def dirty_files(root: Path | str) -> list[str]:
+    """The changed tracked paths, for messages; empty when clean or not a repository."""
+    return _dirty(root) or []
+
+
+def is_shallow(root: Path | str) -> bool:
+    """Whether the clone is shallow (CI default), where tags and history may be missing."""
+    return (_git(root, "rev-parse", "--is-shallow-repository") or "").strip() == "true"
+
+
+def head_commit(root: Path | str) -> str | None:
+    """The full hash of HEAD, or ``None`` (no repository, no git, or no commit yet)."""
+    out = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    return out.strip() if out else None
+
+
+def commit_timestamp(root: Path | str, ref: str = "HEAD") -> int | None:
+    """The committer time of ``ref`` in Unix seconds, the natural ``SOURCE_DATE_EPOCH``."""
+    if not ref or ref.startswith("-"):  # never let a ref be read as an option
+        return None
+    out = _git(root, "show", "--no-patch", "--format=%ct", f"{ref}^{{commit}}", "--")
+    if not out:
+        return None
+    try:
+        return int(out.strip().splitlines()[-1])
+    except ValueError:
+        return None
+
+
+@contextlib.contextmanager
+def clean_checkout(root: Path | str) -> Iterator[Path]:
+    """A temporary checkout of HEAD; yields where ``root`` is inside it.
+
+    A detached ``git worktree`` of the whole repository: untracked files and uncommitted
+    edits cannot leak into a build made from it, but the tags and history are there, so a
+    VCS version plugin (hatch-vcs, versioningit, ...) computes the same version as in the
+    user's checkout, and a monorepo package still sees the files of its neighbours. It is
+    what a CI job's fresh clone holds. The user's hooks do not run (``core.hooksPath``),
+    and the worktree is removed afterwards, even on failure.
+
+    Raises :class:`BuildError` when there is nothing to check out.
+    """
+    import shutil
+    import tempfile
+
+    if shutil.which("git", path=_git_env().get("PATH")) is None:
+        raise BuildError(
+            f"cannot check out {root}: git is not installed", "install git, or build in place"
+        )
+    if not is_repository(root):
+        raise BuildError(
+            f"cannot check out {root}: not a git repository",
+            "run from a git checkout, or build in place",
+        )
+    if head_commit(root) is None:
+        raise BuildError(
+            f"cannot check out {root}: the repository has no commit yet", "commit your files first"
+        )
+    prefix = (_git(root, "rev-parse", "--show-prefix") or "").strip()
+    tmp = tempfile.mkdtemp(prefix="releasekit-checkout-")
+    dest = Path(tmp) / "src"
+    try:
+        proc = subprocess.run(
+            ["git", "-c", f"core.hooksPath={os.devnull}", "worktree", "add", "--detach",
+             "--quiet", str(dest), "HEAD"],
+            cwd=root, env=_git_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            check=False,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            raise BuildError(
+                f"git worktree add failed in {root}: {last}",
+                "run `git worktree prune` and try again; releasekit needs to write to .git",
+            )
+        yield dest / prefix if prefix else dest
+    finally:
+        _git(root, "worktree", "remove", "--force", str(dest))
+        shutil.rmtree(tmp, ignore_errors=True)
+        _git(root, "worktree", "prune")
+
+
+def keep_out_of_status(checkout: Path | str, paths: list[Path]) -> None:
+    """Mark ``paths`` skip-worktree in a :func:`clean_checkout`: releasekit's own edits there
+    (the stamped version) must not make the build see a dirty tree."""
+    rel = [os.path.relpath(path, checkout) for path in paths]
+    if rel and _git(checkout, "update-index", "--skip-worktree", "--", *rel) is None:
+        raise BuildError(
+            f"git update-index failed for {', '.join(rel)} in the build checkout",
+            "report this as a releasekit bug",
+        )
+
+
+def describe(root: Path | str) -> str | None:
+    """``git describe --tags --long --always``: what a VCS version plugin starts from."""
+    out = _git(root, "describe", "--tags", "--long", "--always")
+    return out.strip() if out else None
+
+
+def uncommitted_digest(root: Path | str) -> str | None:
+    """A digest of every uncommitted change to tracked files ("" when clean), or ``None``."""
+    import hashlib
+
+    out: bytes | None = _run(root, ("diff", "HEAD", "--binary"), text=False)
+    if out is None:
+        return None
+    return hashlib.sha256(out).hexdigest() if out else ""
+
+
+# --- writing: the commit and tag of a bump -----------------------------------------------------
+
+
+def _write(root: Path | str, *args: str, what: str, hint: str) -> str:
+    """Run a git command that changes the repository; a failure is a :class:`TagError`
+    naming ``what`` and git's last line (never a traceback)."""
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=root, env=_git_env(), stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+    except OSError:
+        raise TagError(f"{what} failed: git is not installed", "install git") from None
+    if proc.returncode != 0:
+        lines = (proc.stderr or proc.stdout).strip().splitlines()
+        raise TagError(f"{what} failed: {lines[-1] if lines else f'exit {proc.returncode}'}", hint)
+    return proc.stdout
+
+
+def toplevel(root: Path | str) -> str | None:
+    """The repository's top directory (``git status`` paths are relative to it)."""
+    out = _git(root, "rev-parse", "--show-toplevel")
+    return out.strip() if out else None
+
+
+def current_branch(root: Path | str) -> str | None:
+    """The checked-out branch, or ``None`` when HEAD is detached (or no repository)."""
+    out = _git(root, "symbolic-ref", "--quiet", "--short", "HEAD")
+    return out.strip() if out else None
+
+
+def tag_exists(root: Path | str, name: str) -> bool:
+    return _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{name}") is not None
+
+
+def upstream(root: Path | str) -> tuple[str, str] | None:
+    """(remote, branch) the current branch pushes to, or ``None`` when it has no upstream."""
+    out = _git(root, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
+    if not out or "/" not in out.strip():
+        return None
+    remote, branch = out.strip().split("/", 1)
+    return remote, branch
+
+
+def commit_paths(root: Path | str, paths: list[Path], message: str) -> str:
+    """Commit exactly ``paths`` (nothing else that may be staged) and return the new HEAD."""
+    rel = [os.path.relpath(path, root) for path in paths]
+    _write(root, "add", "--", *rel, what="git add", hint="check the files' permissions")
+    _write(
+        root, "commit", "--quiet", "--no-verify", "-m", message, "--only", "--", *rel,
+        what="git commit", hint="set user.name and user.email (git config), then run again",
+    )  # fmt: skip
+    return head_commit(root) or ""
+
+
+def create_tag(root: Path | str, name: str, message: str) -> None:
+    """An annotated tag ``name`` at HEAD whose message is ``message`` (the changelog section),
+    passed on stdin so no text is ever read as an option."""
+    proc = subprocess.run(
+        ["git", "tag", "--annotate", "--cleanup=verbatim", "--file=-", name],
+        cwd=root, env=_git_env(), input=message or name, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        lines = proc.stderr.strip().splitlines()
+        raise TagError(
+            f"git tag {name} failed: {lines[-1] if lines else proc.returncode}",
+            "check the tag name and your git identity (user.name, user.email)",
+        )
+
+
+def push(root: Path | str, remote: str, refs: list[str]) -> None:
+    """Push ``refs`` (the branch and the tag) to ``remote`` in one go, atomically when the
+    server supports it, so the tag never arrives without its commit."""
+    _write(
+        root, "push", "--atomic", "--quiet", remote, *refs,
+        what=f"git push {remote} {' '.join(refs)}",
+        hint="the commit and tag are made locally; push them by hand once the remote is "
+        "reachable: git push --atomic " + remote + " " + " ".join(refs),
+    )  # fmt: skip

@@ -1,0 +1,305 @@
+"""The release plan: everything the release will do, decided before it does anything.
+
+Made once, right before the first irreversible step, from the build manifest and one read of
+every target (:mod:`releasekit.targets`: the indexes, an npm registry, a GitHub release):
+for each target, the policy's verdict for its stage (:mod:`releasekit.engine.policy`) and, for
+each built file, whether the target already holds it (missing / identical / conflicting).
+Every reason to stop — a conflict on *any* target, a missing credential for a target that
+will be written, a target that cannot be read, an archived project, a release too old for
+new files, an immutable GitHub release — is a refusal, and refusals stop the release before
+anything is uploaded anywhere: a conflict on prod or on GitHub is no longer found after the
+test index was changed.
+
+:func:`make_plan` calls each target's ``read`` and ``credentials`` and is otherwise pure;
+the release prints the plan first, writes it to ``dist/releasekit-plan.json`` and then
+executes it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from releasekit.core.version import channel, tag_for
+from releasekit.engine.manifest import DistFile, Manifest, file_version
+from releasekit.engine.policy import Decision, Verdict, decide
+from releasekit.engine.records import PLAN_NAME
+from releasekit.engine.remote import (
+    REPLACE_HINT,
+    FileState,
+    Holding,
+    RemoteView,
+    TargetState,
+    conflict_message,
+    file_state,
+)
+from releasekit.errors import PublishError, ReleasekitError
+
+if TYPE_CHECKING:
+    from releasekit.targets.base import Target
+
+__all__ = [
+    "PLAN_NAME",
+    "REPLACE_HINT",
+    "FileState",
+    "Holding",
+    "ReleasePlan",
+    "RemoteView",
+    "TargetPlan",
+    "TargetState",
+    "conflict_message",
+    "file_state",
+    "make_plan",
+]
+
+NEW_FILES_WINDOW = datetime.timedelta(days=14)  # PyPI refuses new files for older releases
+_CLOSED_STATUSES = ("archived", "quarantined")
+
+
+@dataclass(frozen=True)
+class TargetPlan:
+    """One target: the verdict, each file's state, and what stops it."""
+
+    name: str
+    url: str
+    publish_url: str
+    verdict: Verdict
+    reason: str = ""
+    stage: str = "test"  # the target's Stage, by value
+    files: tuple[FileState, ...] = ()
+    refusals: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
+
+    @property
+    def uploads(self) -> tuple[str, ...]:
+        """The file names this target will be sent."""
+        if self.verdict is not Verdict.PUBLISH:
+            return ()
+        return tuple(f.filename for f in self.files if f.holding is Holding.MISSING)
+
+    def describe(self) -> str:
+        if self.verdict is Verdict.SKIP:
+            return f"skipped: {self.reason}"
+        if self.verdict is Verdict.REFUSE:
+            return f"refused: {self.reason}"
+        if self.refusals:
+            return "refused: " + "; ".join(self.refusals)
+        counts: dict[str, int] = {}
+        for state in self.files:
+            counts[state.holding.value] = counts.get(state.holding.value, 0) + 1
+        held = ", ".join(f"{n} {what}" for what, n in counts.items())
+        todo = f"upload {len(self.uploads)} file(s)" if self.uploads else "nothing to upload"
+        return f"{todo} ({held})"
+
+
+@dataclass(frozen=True)
+class ReleasePlan:
+    """What this release will do, and whether it may."""
+
+    name: str
+    version: str
+    channel: str
+    tag: str | None  # the build's release tag
+    would_tag: str  # the tag that releases this version (made by the user, never by us)
+    files: tuple[DistFile, ...]
+    targets: tuple[TargetPlan, ...]
+    rehearse: bool = False
+
+    @property
+    def refusals(self) -> list[tuple[str, str]]:
+        """(message, hint) for everything that stops the release, in target order."""
+        found = []
+        for target in self.targets:
+            if target.verdict is Verdict.REFUSE:
+                found.append((f"{target.name}: {target.reason}", target.hints[0]))
+            for message, hint in zip(target.refusals, target.hints):
+                found.append((f"{target.name}: {message}", hint))
+        return found
+
+    def target(self, name: str) -> TargetPlan | None:
+        return next((t for t in self.targets if t.name == name), None)
+
+    def render(self) -> list[str]:
+        """The plan as lines: printed first, and all that ``--dry-run`` prints."""
+        tag = self.tag or f"none yet (would be {self.would_tag})"
+        mode = " (rehearsal: local stand-in indexes)" if self.rehearse else ""
+        lines = [f"release plan{mode}: {self.name} {self.version} ({self.channel}), tag {tag}"]
+        for item in self.files:
+            lines.append(f"  file   {item.filename}  sha256={item.sha256[:16]}…")
+        for target in self.targets:
+            lines.append(f"  {target.name:<6} {target.url}: {target.describe()}")
+        if self.refusals:
+            lines.append("  => refused: nothing will be uploaded anywhere")
+        elif not any(t.uploads for t in self.targets):
+            lines.append("  => nothing to upload: every target already has these files")
+        return lines
+
+    def check(self, already_out: str = "") -> None:
+        """Raise one :class:`PublishError` for every refusal, before anything is uploaded.
+
+        ``already_out`` says what earlier steps of this run put out already (a re-plan of
+        prod after the test upload): the message must not claim that nothing was uploaded.
+        """
+        refusals = self.refusals
+        if not refusals:
+            return
+        message = "; ".join(message for message, _ in refusals)
+        if already_out:
+            raise PublishError(
+                f"the release stops here, with {already_out} out already: {message}",
+                refusals[0][1],
+            )
+        raise PublishError(
+            f"the release is refused, nothing was uploaded: {message}", refusals[0][1]
+        )
+
+    # -- the record under dist/ ---------------------------------------------------------------
+
+    def save(self, dist_dir: Path) -> Path:
+        path = dist_dir / PLAN_NAME
+        path.write_text(json.dumps(_jsonable(self), indent=2) + "\n", encoding="utf-8")
+        return path
+
+
+def make_plan(
+    manifest: Manifest,
+    targets: Sequence[Target],
+    *,
+    tag_prefix: str | None,
+    pre_release: str,
+    rehearse: bool,
+    now: datetime.datetime,
+) -> ReleasePlan:
+    """The plan for ``manifest`` on ``targets``.
+
+    Each target the policy would publish to (never one it skips or refuses) is read once
+    (:meth:`~releasekit.targets.base.Target.read`, the only I/O) and asked whether its
+    credentials are there; a read that fails is that target's refusal, so one plan shows
+    every problem of every target.
+    """
+    plans = []
+    for target in targets:
+        decision = decide(
+            target.stage,
+            manifest.version,
+            tagged=manifest.tag is not None,
+            rehearse=rehearse,
+            pre_release=pre_release,
+            tag_prefix=tag_prefix,
+        )
+        state: TargetState | None = None
+        unread: ReleasekitError | None = None
+        if decision.verdict is Verdict.PUBLISH:
+            try:
+                state = target.read(manifest)
+            except ReleasekitError as exc:
+                unread = exc
+        plans.append(_target_plan(target, decision, state, unread, manifest, now))
+    return ReleasePlan(
+        name=manifest.name,
+        version=manifest.version,
+        channel=channel(manifest.version).value,
+        tag=manifest.tag,
+        would_tag=tag_for(manifest.version, tag_prefix),
+        files=manifest.files,
+        targets=tuple(plans),
+        rehearse=rehearse,
+    )
+
+
+def _target_plan(
+    target: Target,
+    decision: Decision,
+    state: TargetState | None,
+    unread: ReleasekitError | None,
+    manifest: Manifest,
+    now: datetime.datetime,
+) -> TargetPlan:
+    where = (target.name, target.url, target.publish_url)
+    if decision.verdict is not Verdict.PUBLISH:
+        return TargetPlan(
+            *where,
+            decision.verdict,
+            decision.reason,
+            stage=target.stage.value,
+            hints=(decision.hint,) if decision.hint else (),
+        )
+    refusals: list[tuple[str, str]] = []
+    files: tuple[FileState, ...] = ()
+    if state is None:
+        assert unread is not None
+        refusals.append((f"cannot be read: {unread.message}", unread.hint))
+        state = TargetState()
+    else:
+        files = tuple(file_state(item, state.files.get(item.filename)) for item in manifest.files)
+    bad = [f for f in files if f.holding in (Holding.CONFLICTING, Holding.UNVERIFIABLE)]
+    if bad:
+        refusals.append(("; ".join(conflict_message(f) for f in bad), REPLACE_HINT))
+    uploads = unread is not None or any(f.holding is Holding.MISSING for f in files)
+    if uploads and state.status in _CLOSED_STATUSES:
+        why = f": {state.status_reason}" if state.status_reason else ""
+        refusals.append(
+            (
+                f"the project is {state.status} on this index (PEP 792){why}; it takes no uploads",
+                "ask the index's admins or the project's owners; nothing can be uploaded there",
+            )
+        )
+    oldest = _oldest_upload(manifest.version, manifest.name, state.files)
+    if uploads and oldest is not None and now - oldest > NEW_FILES_WINDOW:
+        age = (now - oldest).days
+        refusals.append(
+            (
+                f"{manifest.version} was first uploaded {oldest:%Y-%m-%d} ({age} days ago); "
+                "PyPI refuses new files for a release more than 14 days old",
+                "release the missing files under a new version (e.g. `releasekit bump post`)",
+            )
+        )
+    refusals += state.refusals
+    credentials = target.credentials()
+    if uploads and not credentials.present:
+        refusals.append((f"no credentials to upload to {target.publish_url}", credentials.hint))
+    return TargetPlan(
+        *where,
+        decision.verdict,
+        decision.reason,
+        stage=target.stage.value,
+        files=files,
+        refusals=tuple(message for message, _ in refusals),
+        hints=tuple(hint for _, hint in refusals),
+    )
+
+
+def _oldest_upload(
+    version: str, name: str, files: Mapping[str, RemoteView]
+) -> datetime.datetime | None:
+    """The earliest upload time of this version's files on the index (PEP 700), if served."""
+    times = [
+        remote.upload_time
+        for filename, remote in files.items()
+        if remote.upload_time is not None and file_version(filename, name) == version
+    ]
+    return min(times) if times else None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _jsonable(getattr(value, name)) for name in value.__dataclass_fields__}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return value
+
+
+def states_from_files(files: Iterable[tuple[str, str | None]]) -> TargetState:
+    """A :class:`TargetState` from (filename, sha256) pairs, for callers with no more."""
+    return TargetState(files={name: RemoteView(sha256) for name, sha256 in files})

@@ -1,0 +1,115 @@
+"""The files a release leaves under ``dist/``, named once, and the typed ones written here.
+
+Sessions hand over through these files because nox may run them in separate processes:
+
+- ``releasekit-manifest.json``: what was built (:mod:`releasekit.engine.manifest`);
+- ``releasekit-plan.json``: what the release will do (:mod:`releasekit.engine.plan`);
+- ``releasekit-journal.jsonl``: what was done, appended as it happens
+(:mod:`releasekit.engine.journal`); - ``releasekit-publish-<target>.json``: what publishing to one
+target ended with
+  (:class:`PublishRecord`), read by the summary;
+- ``releasekit-steps.json``: how long each step took (:class:`StepTimes`).
+
+The names are part of releasekit's contract with its users (their CI keeps these files as
+artifacts): they do not change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "JOURNAL_NAME",
+    "MANIFEST_NAME",
+    "PLAN_NAME",
+    "PUBLISH_RECORD_GLOB",
+    "STEPS_NAME",
+    "FileOutcome",
+    "PublishRecord",
+    "StepTimes",
+]
+
+MANIFEST_NAME = "releasekit-manifest.json"
+PLAN_NAME = "releasekit-plan.json"
+JOURNAL_NAME = "releasekit-journal.jsonl"
+STEPS_NAME = "releasekit-steps.json"
+PUBLISH_RECORD_GLOB = "releasekit-publish-*.json"
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one file on one target: ``outcome`` in the target's own words
+    ("uploaded", "already identical", "published", ...)."""
+
+    filename: str
+    sha256: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class PublishRecord:
+    """What publishing to one target ended with: ``releasekit-publish-<target>.json``."""
+
+    target: str  # the target's name: "test", "prod", "npm", "github", ...
+    result: str  # one line for the summary: "2 uploaded", "skipped: ...", ...
+    url: str | None = None
+    files: tuple[FileOutcome, ...] = field(default=())
+
+    @staticmethod
+    def path(dist_dir: Path, target: str) -> Path:
+        return dist_dir / f"releasekit-publish-{target}.json"
+
+    def save(self, dist_dir: Path) -> None:
+        data: dict[str, Any] = {"index": self.target, "result": self.result}
+        if self.url is not None:
+            data["url"] = self.url
+        data["files"] = [
+            {"filename": f.filename, "sha256": f.sha256, "outcome": f.outcome} for f in self.files
+        ]
+        self.path(dist_dir, self.target).write_text(json.dumps(data, indent=2))
+
+    @classmethod
+    def load(cls, dist_dir: Path, target: str) -> PublishRecord | None:
+        """The record of ``target``, or ``None`` when there is none (or it is unreadable: a
+        summary is no place to fail a release that is done)."""
+        try:
+            data = json.loads(cls.path(dist_dir, target).read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, Mapping):
+            return None
+        files = tuple(
+            FileOutcome(str(f.get("filename")), str(f.get("sha256")), str(f.get("outcome")))
+            for f in data.get("files") or ()
+            if isinstance(f, Mapping)
+        )
+        url = data.get("url")
+        return cls(
+            target, str(data.get("result", "?")), url if isinstance(url, str) else None, files
+        )
+
+
+class StepTimes:
+    """``releasekit-steps.json``: seconds each step took, for the summary's last line."""
+
+    def __init__(self, dist_dir: Path) -> None:
+        self.path = dist_dir / STEPS_NAME
+
+    def read(self) -> dict[str, float]:
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads(self.path.read_text())
+            if isinstance(data, dict):
+                return {str(k): float(v) for k, v in data.items()}
+        return {}
+
+    def record(self, step: str, seconds: float, *, fresh: bool = False) -> None:
+        """Add ``step``; ``fresh`` (the first step of a release) forgets earlier timings."""
+        steps = {} if fresh else self.read()
+        steps[step] = round(seconds, 2)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(steps, indent=2))

@@ -1,0 +1,137 @@
+"""What one release run works from: its options, its console, and its projects.
+
+The release engine (:mod:`releasekit.release`), the kinds of package
+(:mod:`releasekit.kinds`) and the targets (:mod:`releasekit.targets`) all take these
+values, so none of them needs nox: the nox sessions make a :class:`Console` of a nox
+session and hand it over, and the tests hand over a fake one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from releasekit.core.config import Config
+from releasekit.errors import ReleasekitError
+
+if TYPE_CHECKING:
+    from releasekit.kinds.base import Kind
+    from releasekit.project.workspace import Member, Workspace
+
+__all__ = ["Console", "Options", "Project", "ToolsCache", "parse_options"]
+
+OPTIONS_HINT = "options after --: --rehearse, --dry-run, --yes, --dist DIR, --only PATH"
+
+
+@dataclass
+class Options:
+    """The session options after ``--``."""
+
+    rehearse: bool = False
+    dry_run: bool = False
+    yes: bool = False
+    dist: Path | None = None
+    only: list[str] = field(default_factory=list)  # workspace members to release
+
+
+def parse_options(posargs: Sequence[str]) -> Options:
+    """The options after ``--``; an unknown one or a missing ``--dist`` directory is an error."""
+    parser = argparse.ArgumentParser(
+        prog="nox -s <session> --", add_help=False, exit_on_error=False, allow_abbrev=False
+    )
+    parser.add_argument("--rehearse", action="store_true")
+    parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--yes", "-y", action="store_true")
+    parser.add_argument("--dist", type=Path)
+    parser.add_argument("--only", action="append", default=[], metavar="PATH")
+    try:
+        namespace, unknown = parser.parse_known_args(list(posargs))
+    except argparse.ArgumentError as exc:
+        raise ReleasekitError(f"bad session option: {exc}", OPTIONS_HINT) from None
+    if unknown:
+        raise ReleasekitError(f"unknown session option {unknown[0]!r}", OPTIONS_HINT)
+    options = Options(**vars(namespace))
+    if options.dist is not None and not options.dist.is_dir():
+        what = "not a directory" if options.dist.exists() else "no such directory"
+        raise ReleasekitError(
+            f"--dist {options.dist}: {what}",
+            "build the files first, or point --dist at the directory that holds them",
+        )
+    return options
+
+
+class Console(Protocol):
+    """Where a release speaks and what it asks: a nox session, or a test's fake."""
+
+    def log(self, message: str) -> None: ...
+
+    def warn(self, message: str) -> None: ...
+
+    def run(self, argv: Sequence[str], *, cwd: Path) -> None:
+        """Run a user's command (``check-commands``) without credentials; raise on failure."""
+
+    def ask(self, question: str) -> bool | None:
+        """Ask a yes/no question; ``None`` when nobody is at a terminal to answer."""
+
+
+class ToolsCache:
+    """The tools venv's interpreter per set of requirements, made once per process (the
+    sessions of ``release`` share it; ``check`` may make it in the background)."""
+
+    def __init__(self, python: str | None = None) -> None:
+        self.python = python
+        self.made: dict[tuple[Path, tuple[str, ...]], list[str]] = {}
+        self.lock = threading.Lock()
+
+
+@dataclass
+class Project:
+    """One project of the run: the single project, or one workspace member released.
+
+    In a workspace the tools venv, the lock and the rehearsal's servers are the
+    workspace's, shared by all of its members.
+    """
+
+    config: Config
+    name: str
+    dist_dir: Path
+    kind: Kind
+    options: Options
+    member: Member | None = None
+    workspace: Workspace | None = None
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+    @property
+    def label(self) -> str:
+        """How messages name it: the member's label, or the project's name."""
+        return self.member.label if self.member is not None else self.name
+
+    @property
+    def state_dir(self) -> Path:
+        """Where releasekit keeps what it reuses between runs (rehearsal index, smoke venvs)."""
+        return (self.workspace.root if self.workspace else self.root) / ".nox" / "releasekit"
+
+    @property
+    def work_dir(self) -> Path:
+        """This project's own corner of :attr:`state_dir` (its smoke venvs)."""
+        if self.member is None:
+            return self.state_dir
+        return self.state_dir / "members" / self.member.rel.replace("/", "__")
+
+    @property
+    def npm_registry(self) -> str:
+        """The npm registry of the workspace (the default one outside a workspace)."""
+        if self.workspace is not None:
+            return self.workspace.npm_registry
+        from releasekit.project.workspace import DEFAULT_NPM_REGISTRY
+
+        return DEFAULT_NPM_REGISTRY

@@ -1,0 +1,166 @@
+"""The ``releasekit`` hatch build hook: no release build whose tag and version disagree.
+
+Enabled with ``[tool.hatch.build.hooks.releasekit]``. It runs in every build of the user's
+project, so it is built to cost little: it imports nothing beyond the standard library and
+``packaging``, reads the tags at HEAD from ``.git`` without starting git where it can
+(:mod:`releasekit.core.gitdir`), and starts git only on what may be a release build, to see
+whether the tree is dirty, while it parses its configuration. One ``hatchling build``
+process builds the sdist and then the wheel from the same tree: git is asked once per
+invocation (its shared project metadata), and the second target reuses the answers.
+
+``python -m build`` builds the wheel from the unpacked sdist, where there is no ``.git`` and
+hatchling reads the version from PKG-INFO. That version was checked against the tag when the
+sdist was built, so the wheel step cannot mislabel a release. Nothing about the tag is written
+into the sdist: the same commit builds the same bytes whether or not the tag exists yet (a
+file uploaded to a test index before tagging must be the file published after). On that
+step the hook checks the version against ``RELEASEKIT_TAG`` when it is set, and a CI tag
+variable only *satisfies* ``require-tag`` when it names this version: in a CI job at a tag,
+pip may build some dependency's sdist, which is not the release being tagged and must not
+fail because its version is another.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+if TYPE_CHECKING:
+    from releasekit.core import git
+
+# hatchling imports this module whenever it collects build hooks, including builds that
+# enable another plugin's hook and not this one: what the checks need is imported when
+# initialize() runs, so such a build pays for one small module.
+
+
+class _GitAnswers:
+    """What git said during one ``hatchling build`` invocation (one ``ProjectMetadata``,
+    shared by its sdist and wheel targets): a new invocation, even in the same process,
+    asks again, so a tree edited between two builds is seen.
+
+    The tags at HEAD are read first, from ``.git`` (no process). When the build may be a
+    release (a tag at HEAD, or a tag named by the environment), ``git status`` starts at
+    once and runs while the hook imports and parses its configuration.
+    """
+
+    def __init__(self, root: Path) -> None:
+        from releasekit.core import git
+
+        self.root = root
+        self.tags = git.tags_at_head(root) or []
+        maybe_release = (
+            self.tags or os.environ.get("RELEASEKIT_TAG", "").strip() or git.ci_tag(os.environ)
+        )
+        self.dirty: git.DirtyCheck | None = git.DirtyCheck(root) if maybe_release else None
+
+    def dirty_files(self) -> list[str]:
+        if self.dirty is None:  # a release after all (the environment changed): ask now
+            from releasekit.core import git
+
+            self.dirty = git.DirtyCheck(self.root)
+        return self.dirty.files()
+
+    def done(self) -> None:
+        """Stop ``git status`` when nothing asked for it."""
+        if self.dirty is not None:
+            self.dirty.cancel()
+
+
+_ANSWERS: weakref.WeakKeyDictionary[Any, _GitAnswers] = weakref.WeakKeyDictionary()
+
+
+def _answers(metadata: Any, root: Path) -> _GitAnswers:
+    try:
+        answers = _ANSWERS.get(metadata)
+    except TypeError:  # not weak-referenceable: ask git every time
+        return _GitAnswers(root)
+    if answers is None:
+        answers = _ANSWERS[metadata] = _GitAnswers(root)
+    return answers
+
+
+class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
+    """Refuses a release build whose release tag and package version disagree."""
+
+    PLUGIN_NAME = "releasekit"
+
+    def initialize(self, version: str, build_data: dict[str, Any]) -> None:
+        if version == "editable":  # pip install -e . is development, never a release
+            return
+        root = Path(self.root)
+        from_sdist = (root / "PKG-INFO").is_file()
+        answers = None if from_sdist else _answers(self.metadata, root)
+        try:
+            self._check(root, answers)
+        finally:
+            if answers is not None:
+                answers.done()
+
+    def _check(self, root: Path, answers: _GitAnswers | None) -> None:
+        """The checks of :meth:`initialize`; ``answers`` is ``None`` when building from an
+        unpacked sdist (no ``.git`` there)."""
+        from releasekit.core import git, guard
+        from releasekit.core.config import hook_options, parse_config
+        from releasekit.core.version import try_normalize
+        from releasekit.errors import TagError
+
+        config = parse_config(self.metadata.config, self.root)
+        options = hook_options(self.config)
+        package_version = self.metadata.version
+
+        if answers is None:
+            # RELEASEKIT_TAG is checked; a CI tag variable only counts when it is this
+            # version's tag (an sdist of some dependency, built in a tag job, is not it).
+            explicit = {"RELEASEKIT_TAG": os.environ.get("RELEASEKIT_TAG", "")}
+            prefix = config.tag_prefix
+            if prefix is None:  # a workspace member's prefix is not in its sdist
+                prefix = git.prefix_of(explicit["RELEASEKIT_TAG"], package_version)
+            tag = git.release_tag_from_env(prefix, explicit)
+            ci = None if tag else git.release_tag_from_env(config.tag_prefix)
+            if ci is not None and ci.version == try_normalize(package_version):
+                tag = ci
+        else:
+            tag = git.release_tag_from_env(config.tag_prefix) or git.release_tag_among(
+                answers.tags, config.tag_prefix
+            )
+
+        if tag is None:
+            if options.require_tag:
+                why = (
+                    "RELEASEKIT_REQUIRE_TAG is set"
+                    if options.require_tag_from_env
+                    else "require-tag = true"
+                )
+                where = (
+                    "building from an sdist: no RELEASEKIT_TAG, no CI tag for this version"
+                    if answers is None
+                    else ("no RELEASEKIT_TAG, no CI tag variable, no release tag at HEAD")
+                )
+                raise guard.missing_tag_error(
+                    package_version,
+                    config.tag_prefix,
+                    shallow=answers is not None and git.is_shallow(root),
+                    why=f"{why}; {where}",
+                )
+            return
+
+        dirty = [] if answers is None else answers.dirty_files()
+        try:
+            guard.check_release_build(
+                package_version, tag, dirty_files=dirty, allow_dirty=options.allow_dirty
+            )
+        except TagError as exc:
+            if config.version_from_tag and tag.version != package_version:
+                raise TagError(
+                    exc.message,
+                    "version-from-tag = true: `nox -s build` writes the tag's version into "
+                    "its own checkout before building; a plain build builds what the files say",
+                ) from None
+            raise
+        if answers is not None and config.version_files:
+            from releasekit.core import carriers
+
+            carriers.check_consistent(config.version_files, root)

@@ -1,0 +1,208 @@
+"""A Python distribution: an sdist and the wheels built from it.
+
+- ``check``: the version the backend reports (or the version files carry) against the
+  release tag, on a clean tree (:mod:`releasekit.core.guard`);
+- ``build``: sdist from a clean export of HEAD, then the wheel from the unpacked sdist, in
+  an isolated build environment (:mod:`releasekit.kinds.python.build`); or a ``--dist`` directory of
+  files built elsewhere, checked and adopted;
+- ``smoke``: for each Python of ``[tool.releasekit.smoke] pythons``, the wheel its installer
+  would choose and the sdist, each into a fresh venv: import, entry points, commands
+  (:mod:`releasekit.kinds.python.smoke`), two at a time;
+- ``install_from``: the wheel pinned by sha256 from an index, so the index must serve
+  exactly that file and the installer must take it.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Callable
+
+from releasekit.core import git, guard
+from releasekit.core.config import load_pyproject, validate_project
+from releasekit.core.version import normalize, tag_for
+from releasekit.engine.remote import PackageFormat
+from releasekit.errors import ReleasekitError
+from releasekit.kinds.base import Kind
+
+if TYPE_CHECKING:
+    from releasekit.core.config import Config
+    from releasekit.engine.manifest import Manifest
+    from releasekit.engine.runcontext import Project
+    from releasekit.project.workspace import Member
+    from releasekit.release import Release
+    from releasekit.targets.base import Target
+
+__all__ = ["PythonKind"]
+
+
+class PythonKind(Kind):
+    format = PackageFormat.PYTHON
+    dist_name = "dist"
+    noun = "files"
+
+    def member_config(self, member: Member) -> Config:
+        config = validate_project(load_pyproject(member.path), member.path)
+        return config._replace(tag_prefix=member.tag_prefix)
+
+    def check(self, project: Project, release: Release) -> str:
+        from releasekit.project.identity import release_metadata
+
+        log = release.logger(project)
+        meta, readings = release_metadata(project.config, log=log)
+        version = normalize(meta.version)
+        log(
+            f"{meta.name} {version} (from {meta.source}"
+            + (", cached" if meta.cached else "")
+            + ")"
+            + "".join(f"; {r.describe()}" for r in readings)
+        )
+        prefix = project.config.tag_prefix
+        tag = git.release_tag(project.root, prefix)
+        if project.config.version_from_tag and tag is not None and tag.version != version:
+            log(
+                f"version-from-tag: the build writes {tag.version} from {tag.name} into the "
+                f"version files of its checkout (the files here say {version})"
+            )
+            version = tag.version
+        dirty = git.dirty_files(project.root)
+        if dirty and project.options.rehearse:
+            release.warn(
+                project,
+                f"uncommitted changes ({', '.join(dirty[:5])}) are not in the rehearsal: it "
+                "builds HEAD",
+            )
+            dirty = []
+        if tag is not None:
+            guard.check_release_build(version, tag, dirty_files=dirty)
+            log(f"tag {tag.name} (from {tag.source}) matches version {version}")
+        else:
+            if dirty:
+                would_be = git.ReleaseTag(
+                    name=tag_for(version, prefix),
+                    version=version,
+                    source="the tag that would be made",
+                )
+                guard.check_release_build(version, would_be, dirty_files=dirty)
+            would_be_name = tag_for(version, prefix)
+            log(f"untagged: {version} would be released by tag {would_be_name} (not created)")
+        return version
+
+    def reusable(self, project: Project) -> Manifest | None:
+        from releasekit.kinds.python import build
+
+        return build.reusable_manifest(project.root, project.dist_dir, project.name)
+
+    def build(self, project: Project, release: Release, tag: git.ReleaseTag | None) -> Manifest:
+        from releasekit.kinds.python import build
+
+        log = release.logger(project)
+        if project.options.dist is not None:
+            manifest = build.adopt_prebuilt(
+                project.config, project.dist_dir, tools=release.tools(project),
+                name=project.name, tag=tag, log=log,
+            )  # fmt: skip
+            log(f"checked prebuilt files in {project.dist_dir}")
+            return manifest
+        return build.build_release(
+            project.config, project.dist_dir, tools=release.tools(project), name=project.name,
+            tag=tag, log=log,
+        )  # fmt: skip
+
+    def smoke(self, project: Project, release: Release, needed: Sequence[Project]) -> None:
+        from releasekit.engine.manifest import Manifest
+        from releasekit.kinds.python import smoke
+
+        log = release.logger(project)
+        manifest = Manifest.load(project.dist_dir)
+        manifest.verified_paths(project.dist_dir)
+        # the members it needs are not published yet: their new builds come from their dist
+        find_links = [str(other.dist_dir) for other in needed]
+        pythons: Sequence[str | None] = project.config.smoke.pythons or (None,)
+        checks: list[tuple[Callable[[], None], str]] = []
+        tested: set[str] = set()
+        for python in pythons:
+            label = python or f"{sys.version_info[0]}.{sys.version_info[1]} (current)"
+            common: dict[str, Any] = dict(
+                name=manifest.name, version=manifest.version, python=python,
+                workdir=project.work_dir / "smoke", install_index=project.config.install_index,
+                log=log, find_links=find_links,
+            )  # fmt: skip
+            # The wheel this Python's installer would take: one per Python, so a wheelhouse
+            # of cp310/cp311/cp312 wheels has each tested where it can run.
+            picked = smoke.pick_wheel(manifest.wheels, smoke.interpreter_tags(python))
+            if picked is None:
+                release.warn(
+                    project,
+                    f"Python {label}: none of the wheels installs here (their tags don't fit)",
+                )
+            for wheel in [picked] if picked else []:
+                tested.add(wheel.filename)
+                check = functools.partial(
+                    smoke.smoke_wheel,
+                    project.dist_dir / wheel.filename,
+                    sha256=wheel.sha256,
+                    config=project.config.smoke,
+                    **common,
+                )
+                checks.append(
+                    (check, f"Python {label}: {wheel.filename} installs, imports and runs")
+                )
+            for sdist in manifest.sdists:
+                check = functools.partial(
+                    smoke.smoke_sdist,
+                    project.dist_dir / sdist.filename,
+                    sha256=sdist.sha256,
+                    **common,
+                )
+                checks.append((check, f"Python {label}: {sdist.filename} builds and installs"))
+        for wheel in manifest.wheels:
+            if wheel.filename not in tested:
+                log(
+                    f"not smoke-tested: {wheel.filename} (no Python here takes it; "
+                    "[tool.releasekit.smoke] pythons names the ones to try)"
+                )
+        # Each check is its own venv and processes: two at a time halve the wait on two
+        # cores. Results are reported, and the first failure raised, in order.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            running = [(pool.submit(check), done) for check, done in checks]
+            for future, done in running:
+                future.result()
+                log(done)
+
+    def current_version(self, project: Project) -> str:
+        from releasekit.project.metadata import project_metadata
+
+        try:
+            return project_metadata(project.config, log=lambda _: None).version
+        except ReleasekitError:  # its version unknown here: its release tag still counts
+            return ""
+
+    def install_from(
+        self, project: Project, release: Release, manifest: Manifest, target: Target
+    ) -> None:
+        from releasekit.kinds.python import smoke
+
+        source = target.install_source()
+        chosen = smoke.pick_wheel(manifest.wheels, smoke.interpreter_tags(None))
+        if source is None or chosen is None:
+            return
+        smoke.smoke_wheel(
+            project.dist_dir / chosen.filename,
+            sha256=chosen.sha256,
+            name=manifest.name,
+            version=manifest.version,
+            python=None,
+            workdir=project.work_dir / f"smoke-{target.name}",
+            config=project.config.smoke,
+            install_index=project.config.install_index,
+            log=release.logger(project),
+            from_index=source,
+        )
+        release.log(
+            project,
+            f"{target.name}: {manifest.name}=={manifest.version} installs from the "
+            f"index (pinned by sha256: {chosen.filename}) and imports",
+        )

@@ -1,0 +1,504 @@
+"""Build once, from a clean checkout of HEAD, and record exactly what was built.
+
+The sdist is built first and the wheel from the unpacked sdist (what ``python -m build``
+does), so a file missing from the sdist shows up as a broken wheel now rather than as a
+broken install from PyPI later. ``SOURCE_DATE_EPOCH`` is the commit's time, so building
+the same commit again gives the same bytes, and a rerun of the release can prove that
+what an index serves is what this commit builds.
+
+Before the sdist is built, the checkout may be prepared: ``prepare-commands`` make files
+that are not committed (a frontend bundle), and ``version-from-tag`` writes the tag's
+version into the version files. Both change the temporary checkout only, never the
+user's tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tarfile
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from releasekit import _child
+from releasekit.core import carriers, git
+from releasekit.core.config import CarrierSpec, Config
+from releasekit.core.git import ReleaseTag
+from releasekit.core.guard import check_tag_matches
+from releasekit.core.version import normalize
+from releasekit.engine.manifest import MANIFEST_NAME, Manifest, describe, sha256_file
+from releasekit.errors import BuildError
+from releasekit.kinds.python import artifacts
+from releasekit.runtime import proc, venvs
+from releasekit.runtime.venvs import find_uv
+
+__all__ = ["adopt_prebuilt", "build_release", "reusable_manifest"]
+
+
+def reusable_manifest(root: Path, dist_dir: Path, name: str) -> Manifest | None:
+    """The manifest in ``dist_dir`` when it was built from HEAD for ``name`` and its files
+    are intact and still carry its name and version.
+
+    A rerun of the release then uploads the very bytes the first run built and checked; a
+    manifest is never trusted on its word (a hand-edited one, another project's dist/).
+    """
+    try:
+        manifest = Manifest.load(dist_dir)
+        paths = manifest.verified_paths(dist_dir)
+        if canonicalize_name(manifest.name) != canonicalize_name(name):
+            return None
+        artifacts.check_versions(paths, manifest.name, manifest.version)
+    except BuildError:
+        return None
+    head = git.head_commit(root)
+    if head is None or manifest.commit != head:
+        return None
+    return manifest
+
+
+def build_release(
+    config: Config,
+    dist_dir: Path,
+    *,
+    tools: Sequence[str],
+    name: str,
+    tag: ReleaseTag | None,
+    log: proc.Log,
+) -> Manifest:
+    """Build sdist and wheel from a clean checkout of HEAD into ``dist_dir``; check them.
+
+    ``tools`` is an interpreter with ``build`` and ``twine`` installed (the session's).
+    """
+    root = config.root
+    foreign = _foreign_files(dist_dir, name)
+    if foreign:
+        raise BuildError(
+            f"{dist_dir} holds files releasekit did not build: {', '.join(foreign)}",
+            "move or delete them (releasekit never deletes files it did not make), or "
+            "build elsewhere with `-- --dist DIR`",
+        )
+    commit = git.head_commit(root)
+    if commit is None:
+        raise BuildError(
+            f"{root} is not a git repository with a commit",
+            "releasekit builds from a commit: `git init` and commit first",
+        )
+    # twine check runs after the build: its (slow) start overlaps with the build
+    _prestart_twine(tools)
+    epoch = git.commit_timestamp(root)
+    env = {"SOURCE_DATE_EPOCH": str(epoch)} if epoch is not None else {}
+    if tag is not None:  # the wheel is built from the sdist: hand the hook the tag
+        env["RELEASEKIT_TAG"] = tag.name
+    with (
+        tempfile.TemporaryDirectory(prefix="releasekit-build-") as tmp,
+        git.clean_checkout(root) as export,
+    ):
+        out = Path(tmp) / "dist"
+        if config.version_from_tag and tag is not None:
+            stamp_version(config, export, tag.version, log=log)
+        prepare(config, export, log=log)
+        uv = find_uv()
+        system = _build_system(export) if uv else None
+        if uv and system is not None:
+            log("building the sdist, then the wheel from the sdist (one isolated build env)")
+            build_from_sdist(export, out, system, uv=uv, work=Path(tmp), env=env, log=log)
+        else:
+            if uv:  # an in-tree backend, or no [build-system]: uv build knows the defaults
+                # --python: a .python-version file in the project must not make uv look
+                # for (or download) another interpreter just to run the build backend
+                argv = [uv, "build", "--python", sys.executable, "--out-dir", str(out)]
+                argv.append(str(export))
+            else:
+                argv = [*tools, "-m", "build", "--outdir", str(out), str(export)]
+            tool = "uv build" if uv else "python -m build"
+            log(f"building the sdist, then the wheel from the sdist ({tool})")
+            proc.run(
+                argv,
+                what="building the sdist, then the wheel from the sdist",
+                error=BuildError,
+                env=env,
+                log=log,
+                hint=_BUILD_HINT,
+            )
+        built = artifacts.find_dists(out)
+        _replace_dist(dist_dir, built)
+    return check_and_record(
+        config, dist_dir, tools=tools, name=name, tag=tag, commit=commit, epoch=epoch, log=log
+    )
+
+
+_BUILD_HINT = "read the build output above; the same command fails locally too"
+
+
+@dataclass(frozen=True)
+class BuildSystem:
+    """A project's ``[build-system]``: what its backend needs, and which backend."""
+
+    requires: tuple[str, ...]
+    backend: str
+
+
+def _build_system(source: Path) -> BuildSystem | None:
+    """``[build-system]`` of ``source``'s pyproject.toml when releasekit can run the backend
+    itself; ``None`` (let ``uv build`` decide) for anything else: no table, no backend
+    (the setuptools default), an in-tree backend (``backend-path``), or a file that does not
+    parse (uv then says what is wrong with it)."""
+    from releasekit._compat import tomllib
+
+    try:
+        data = tomllib.loads((source / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    table = data.get("build-system")
+    if not isinstance(table, dict) or "backend-path" in table:
+        return None
+    requires, backend = table.get("requires"), table.get("build-backend")
+    if not isinstance(backend, str) or not backend.strip() or not isinstance(requires, list):
+        return None
+    if not all(isinstance(r, str) for r in requires):
+        return None
+    return BuildSystem(tuple(requires), backend.strip())
+
+
+class _BuildEnv:
+    """One isolated build environment: a fresh venv with the build requirements only.
+
+    ``python -m build`` and ``uv build`` make one for the sdist and another for the wheel
+    built from it; when the sdist declares the same ``[build-system]`` as the checkout (a
+    backend copies it unchanged), the second would hold exactly what the first holds, so
+    both steps run here, each in a process of its own. Compiled at install: the backend
+    starts twice.
+    """
+
+    def __init__(self, path: Path, system: BuildSystem, *, uv: str, log: proc.Log) -> None:
+        self.system = system
+        self.log = log
+        self.venv = venvs.create(path, None, uv=uv)
+        if system.requires:
+            self._install(system.requires)
+
+    def _install(self, requires: Sequence[str]) -> None:
+        self.log(f"installing the build requirements: {', '.join(requires)}")
+        self.venv.install(*requires, error=BuildError, log=self.log, compile_bytecode=True)
+
+    def _missing(self, requires: Sequence[str]) -> list[str]:
+        """The requirements the environment does not satisfy (one with extras counts as
+        missing: the installer sorts it out)."""
+        from importlib import metadata
+
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        sites = [str(p) for p in self.venv.path.glob("lib*/python*/site-packages")]
+        sites += [str(p) for p in self.venv.path.glob("Lib/site-packages")]
+        have = {
+            canonicalize_name(d.metadata["Name"] or ""): d.version
+            for d in metadata.distributions(path=sites)
+        }
+        missing = []
+        for text in requires:
+            try:
+                requirement = Requirement(text)
+            except InvalidRequirement:
+                missing.append(text)  # the installer says what is wrong with it
+                continue
+            if requirement.marker is not None and not requirement.marker.evaluate():
+                continue
+            version = have.get(canonicalize_name(requirement.name))
+            if (
+                version is None
+                or requirement.extras
+                or not requirement.specifier.contains(version, prereleases=True)
+            ):
+                missing.append(text)
+        return missing
+
+    def build(self, phase: str, source: Path, out: Path, env: Mapping[str, str]) -> Path:
+        """Run the backend's ``build_sdist``/``build_wheel`` in ``source``; the built file."""
+        result = self.venv.path.parent / f"releasekit-{phase}-result.json"
+        what = "building the sdist" if phase == "sdist" else "building the wheel from the sdist"
+        bin_dir = str(self.venv.bin("python").parent)
+        child = {
+            **env,
+            "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")]),
+            "VIRTUAL_ENV": str(self.venv.path),
+        }
+        # A script file, as pyproject_hooks runs its helper: the source tree is the working
+        # directory but not on sys.path (``-c`` would put it there, and a backend could
+        # import the project instead of itself); see releasekit/_child/backend.py
+        skip = "0"
+        while True:
+            result.unlink(missing_ok=True)
+            proc.run(
+                [self.venv.python, _child.BACKEND, phase, out, result, self.system.backend, skip],
+                what=what, error=BuildError, cwd=source, env=child, log=self.log,
+                hint=_BUILD_HINT,
+            )  # fmt: skip
+            try:
+                answer = json.loads(result.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                raise BuildError(
+                    f"{what} failed: the backend {self.system.backend} reported no result",
+                    _BUILD_HINT,
+                ) from None
+            if "built" in answer:
+                return out / str(answer["built"])
+            requires = [str(r) for r in answer.get("requires", [])]
+            missing = self._missing(requires)
+            if missing:
+                self._install(missing)
+            skip = "1"
+
+
+def build_from_sdist(
+    source: Path,
+    out: Path,
+    system: BuildSystem,
+    *,
+    uv: str,
+    work: Path,
+    env: Mapping[str, str],
+    log: proc.Log,
+) -> None:
+    """The sdist of ``source``, then the wheel from the unpacked sdist, into ``out``.
+
+    What ``python -m build`` does, with one isolated environment for both steps when the
+    sdist's ``[build-system]`` is the checkout's (otherwise a second one for the wheel).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    build_env = _BuildEnv(work / "build-env", system, uv=uv, log=log)
+    sdist = build_env.build("sdist", source, out, env)
+    unpacked = _unpack_sdist(sdist, work / "sdist")
+    wheel_system = _build_system(unpacked)
+    if wheel_system is None:
+        raise BuildError(
+            f"{sdist.name} has no usable [build-system] in its pyproject.toml",
+            "the sdist must ship pyproject.toml: check [tool.hatch.build.targets.sdist]",
+        )
+    if wheel_system != system:
+        log("the sdist declares another [build-system]: a second build env for the wheel")
+        build_env = _BuildEnv(work / "build-env-wheel", wheel_system, uv=uv, log=log)
+    build_env.build("wheel", unpacked, out, env)
+
+
+def _unpack_sdist(sdist: Path, where: Path) -> Path:
+    """Unpack ``sdist`` under ``where``; the directory the wheel is built from.
+
+    As ``python -m build`` does: the ``data`` extraction filter (nothing lands outside
+    ``where``), and the source is the directory named like the file (``demo-1.0.tar.gz``
+    holds ``demo-1.0/``).
+    """
+    where.mkdir(parents=True, exist_ok=True)
+    try:
+        with tarfile.open(sdist, "r:gz") as archive:
+            if hasattr(tarfile, "data_filter"):
+                archive.extractall(where, filter="data")
+            else:  # Python < 3.9.17: plain files and directories inside ``where`` only
+                for member in archive.getmembers():
+                    parts = member.name.split("/")
+                    if (
+                        member.name.startswith("/")
+                        or ".." in parts
+                        or not (member.isfile() or member.isdir())
+                    ):
+                        raise BuildError(
+                            f"{sdist.name} holds {member.name!r}, which is not a plain file "
+                            "inside the archive",
+                            "check what [tool.hatch.build.targets.sdist] includes",
+                        )
+                archive.extractall(where)
+    except (OSError, tarfile.TarError) as exc:
+        raise BuildError(f"cannot unpack {sdist.name}: {exc}", _BUILD_HINT) from None
+    source = where / sdist.name[: -len(".tar.gz")]
+    if not source.is_dir():
+        raise BuildError(
+            f"{sdist.name} does not hold the directory {source.name}/",
+            "an sdist holds its files under {name}-{version}/: check the build backend",
+        )
+    return source
+
+
+def stamp_version(config: Config, export: Path, version: str, *, log: proc.Log) -> None:
+    """``version-from-tag``: write the tag's version into the checkout's version files.
+
+    Each file keeps its own spelling (semver in package.json). Only the temporary checkout
+    is written; the user's tree stays as committed.
+    """
+    specs = config.version_files or (CarrierSpec("pyproject.toml"),)
+    written = carriers.write_all(specs, export, version)
+    git.keep_out_of_status(export, written)
+    shown = ", ".join(carriers.display_path(export, path) for path in written)
+    log(f"version-from-tag: wrote {version} into {shown} (in the build checkout only)")
+
+
+def prepare(config: Config, export: Path, *, log: proc.Log) -> None:
+    """Run ``prepare-commands`` in the checkout, in order, before the sdist is built.
+
+    They make what is not committed but must ship (a frontend built by npm): hatchling
+    packages it when ``[tool.hatch.build] artifacts`` names it. Each runs with the checkout
+    as its working directory, without a shell, and stops the build when it fails.
+    """
+    for command in config.prepare_commands:
+        argv = proc.split_command(command, "prepare-commands", error=BuildError)
+        log(f"prepare: {command}  (in the clean checkout of HEAD)")
+        proc.run(
+            argv,
+            what=f"prepare-commands `{command}`",
+            error=BuildError,
+            cwd=export,
+            env={"RELEASEKIT_PREPARE": "1", "PWD": os.fspath(export)},
+            log=log,
+            hint="run it in a fresh clone to reproduce; it must work from a clean checkout",
+        )
+
+
+def adopt_prebuilt(
+    config: Config,
+    dist_dir: Path,
+    *,
+    tools: Sequence[str],
+    name: str,
+    tag: ReleaseTag | None,
+    log: proc.Log,
+) -> Manifest:
+    """Check files built elsewhere (a CI matrix, cibuildwheel) and record them for publishing."""
+    return check_and_record(
+        config,
+        dist_dir,
+        tools=tools,
+        name=name,
+        tag=tag,
+        commit=git.head_commit(config.root),
+        epoch=git.commit_timestamp(config.root),
+        log=log,
+    )
+
+
+def check_and_record(
+    config: Config,
+    dist_dir: Path,
+    *,
+    tools: Sequence[str],
+    name: str,
+    tag: ReleaseTag | None,
+    commit: str | None,
+    epoch: int | None,
+    log: proc.Log,
+) -> Manifest:
+    """twine check, version and content checks, then the manifest: the build's record."""
+    files = artifacts.find_dists(dist_dir)
+    if not files:
+        raise BuildError(
+            f"no .whl or .tar.gz files in {dist_dir}",
+            "build first (`nox -s build`) or point --dist at the built files",
+        )
+    proc.run(
+        [*tools, "-m", "twine", "check", "--strict", *map(str, files)],
+        what="twine check --strict",
+        error=BuildError,
+        log=log,
+        env=_TWINE_CHECK_ENV,
+        hint="fix the package metadata (often the README's markup or a missing field)",
+    )
+    sdists = [f for f in files if f.name.endswith(".tar.gz")]
+    wheels = [artifacts.inspect_wheel(f) for f in files if f.name.endswith(".whl")]
+    if not wheels:
+        raise BuildError(f"no wheel in {dist_dir}", "build a wheel as well as the sdist")
+    version = normalize(wheels[0].version)  # METADATA may say 1.0.0-beta; files say 1.0.0b0
+    artifacts.check_versions(files, name, version)
+    if tag is not None:
+        check_tag_matches(version, tag)
+    problems = [f"{w.filename} {p}" for w in wheels for p in artifacts.check_wheel_contents(w)]
+    if problems:
+        raise BuildError(
+            "wheel contents: " + "; ".join(problems),
+            'exclude them in [tool.hatch.build.targets.wheel] (e.g. packages = ["src/pkg"])',
+        )
+    if not sdists:
+        log(f"note: no sdist in {dist_dir}; only wheels will be published")
+    manifest = Manifest(
+        name=wheels[0].name,
+        version=version,
+        tag=tag.name if tag else None,
+        commit=commit,
+        source_date_epoch=epoch,
+        files=tuple(describe(f) for f in files),
+    )
+    manifest.save(dist_dir)
+    return manifest
+
+
+# What twine check imports before it can check (most of its start-up, ~0.3 s); and the
+# upload command's modules, which the uploads later import from the .pyc files this
+# writes (the first release from a new tools venv compiles them here, in the background)
+_TWINE_CHECK_PRELOAD = ("twine.__main__", "twine.commands.check", "twine.commands.upload")
+_TWINE_CHECK_ENV = {"NO_COLOR": "1", **venvs.WRITE_BYTECODE}
+
+
+def _prestart_twine(tools: Sequence[str]) -> None:
+    """Start twine check now, to run after the build (see
+    :func:`releasekit.runtime.proc.prestart`).
+    """
+    if len(tools) == 1:
+        argv = [tools[0], "-m", "twine", "check", "--strict"]  # the files: when built
+        proc.prestart(argv, preload=_TWINE_CHECK_PRELOAD, env=_TWINE_CHECK_ENV)
+
+
+def _foreign_files(dist_dir: Path, name: str) -> list[str]:
+    """Distribution files in ``dist_dir`` that releasekit did not build for ``name``.
+
+    A file counts as releasekit's only when the manifest there lists it, the manifest is
+    ``name``'s (another project's dist/, copied or shared, is not ours to empty), and the
+    file still has the bytes the manifest records (a file rebuilt by hand or edited since is
+    not what releasekit built). Each other file is named with why it is not ours.
+    """
+    if not dist_dir.is_dir():
+        return []
+    try:
+        manifest: Manifest | None = Manifest.load(dist_dir)
+    except BuildError:
+        manifest = None
+    ours = {f.filename: f.sha256 for f in manifest.files} if manifest is not None else {}
+    owner = manifest.name if manifest is not None else name
+    foreign = []
+    for path in artifacts.find_dists(dist_dir):
+        if path.name not in ours:
+            foreign.append(path.name)
+        elif canonicalize_name(owner) != canonicalize_name(name):
+            foreign.append(f"{path.name} (built for {owner})")
+        elif sha256_file(path) != ours[path.name]:
+            foreign.append(f"{path.name} (changed since it was built)")
+    return sorted(foreign)
+
+
+def _replace_dist(dist_dir: Path, built: list[Path]) -> None:
+    """Make ``dist_dir`` hold exactly the new build: old files would be published too.
+
+    Only files of releasekit's previous build are removed (the caller refused to start
+    when others were there). A dist/ that cannot be written is a clear error.
+    """
+    try:
+        dist_dir.mkdir(parents=True, exist_ok=True)
+        for old in artifacts.find_dists(dist_dir):
+            old.unlink()
+        from releasekit.targets.pypi.attest import attestation_files
+
+        old_records = [
+            dist_dir / MANIFEST_NAME,
+            *dist_dir.glob("releasekit-publish-*.json"),
+            *attestation_files(dist_dir),  # they sign the files just replaced
+        ]
+        for record in old_records:
+            record.unlink(missing_ok=True)
+        for path in built:
+            shutil.move(str(path), dist_dir / path.name)
+    except OSError as exc:
+        raise BuildError(
+            f"cannot write the build into {dist_dir}: {exc.strerror or exc}",
+            "make it writable (and check the disk has space), or pass `-- --dist DIR`",
+        ) from None

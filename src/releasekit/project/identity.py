@@ -1,0 +1,53 @@
+"""The project being released: its name, its version, and the files that carry it.
+
+The version is the one the project's own build computes (:mod:`releasekit.project.metadata`), so
+``releasekit version`` and ``nox -s check`` agree with what a build makes, whatever
+plugins compute it. ``version-files`` are then checked against it: a file that disagrees
+with the build would ship a package whose ``__version__`` lies.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from releasekit.core import carriers
+from releasekit.core.config import Config
+from releasekit.core.version import try_normalize
+from releasekit.errors import CarrierError
+from releasekit.project.metadata import ProjectMetadata, project_metadata, static_name
+from releasekit.runtime import proc
+
+__all__ = ["project_name", "project_version", "release_metadata"]
+
+
+def project_name(root: Path) -> str:
+    """``[project].name`` (never dynamic, so no build is needed)."""
+    return static_name(root)
+
+
+def release_metadata(
+    config: Config, *, log: proc.Log | None = None
+) -> tuple[ProjectMetadata, list[carriers.Reading]]:
+    """The build's name and version, and every version file's reading, checked to agree."""
+    meta = project_metadata(config, log=log)
+    if not config.version_files:
+        return meta, []
+    readings = carriers.read_all(config.version_files, config.root)
+    version = try_normalize(meta.version) or meta.version
+    wrong = [r for r in readings if r.version != version]
+    if wrong:
+        listed = ", ".join(r.describe() for r in wrong)
+        raise CarrierError(
+            f"the build computes version {meta.version} (from {meta.source}), but {listed}",
+            f"run `releasekit bump {version}` to write it into every file, or fix "
+            "[tool.releasekit] version-files",
+        )
+    return meta, readings
+
+
+def project_version(
+    config: Config, *, log: proc.Log | None = None
+) -> tuple[str, list[carriers.Reading]]:
+    """The normalized version the build computes, and every version file's reading."""
+    meta, readings = release_metadata(config, log=log)
+    return try_normalize(meta.version) or meta.version, readings

@@ -1,0 +1,184 @@
+"""A real package index on a loopback port: pypiserver, for rehearsals and tests.
+
+``--rehearse`` and the test suite publish to it exactly the way they publish to PyPI (twine
+upload with a password, then reading the simple API for hashes), so a rehearsal exercises
+the same code and the same failure modes: wrong password (403), file already there (400),
+unknown project (404, because ``--disable-fallback`` stops the redirect to the real PyPI).
+
+Each start makes a fresh username and password, written to an htpasswd file in a private
+temporary directory; the password reaches the helper that writes it through the
+environment, never a command line, and is never logged.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.util
+import os
+import secrets
+import sys
+import tempfile
+from pathlib import Path
+
+from releasekit.core.config import IndexConfig
+from releasekit.errors import PublishError
+from releasekit.rehearsal.loopback import LoopbackServer, answers, free_port
+from releasekit.runtime import proc, venvs
+
+__all__ = ["PYPISERVER_REQUIREMENTS", "LocalIndex"]
+
+# pypiserver >= 2.3 runs on Python 3.9-3.13 without setuptools (it falls back to
+# importlib.resources, not pkg_resources); passlib reads the htpasswd file.
+PYPISERVER_REQUIREMENTS = ("pypiserver[passlib]>=2.3",)
+
+
+class LocalIndex(LoopbackServer):
+    """A pypiserver serving ``packages_dir`` on ``127.0.0.1``, uploads guarded by a password.
+
+    Use it as a context manager, or call :meth:`start` and :meth:`stop`. ``server_python`` is
+    an interpreter that already has ``pypiserver[passlib]``; otherwise one is made (and
+    reused) in ``venv_dir``; with neither, the running interpreter is used if it has them.
+    """
+
+    start_timeout = 20.0  # pypiserver answers /health in well under a second
+
+    def __init__(
+        self,
+        packages_dir: Path,
+        *,
+        server_python: Path | None = None,
+        venv_dir: Path | None = None,
+        log: proc.Log | None = None,
+    ) -> None:
+        self.packages_dir = Path(packages_dir)
+        self.server_python = server_python
+        self.venv_dir = venv_dir
+        super().__init__(self.packages_dir.parent / f"{self.packages_dir.name}.pypiserver.log", log)
+        self._username = ""
+        self._password = ""
+
+    # -- what a publisher needs ------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The simple API root, ``http://127.0.0.1:PORT/simple/``."""
+        return f"http://127.0.0.1:{self._started_port()}/simple/"
+
+    @property
+    def publish_url(self) -> str:
+        """The upload endpoint (twine's ``--repository-url``)."""
+        return f"http://127.0.0.1:{self._started_port()}/"
+
+    @property
+    def username(self) -> str:
+        self._started_port()
+        return self._username
+
+    @property
+    def password(self) -> str:
+        self._started_port()
+        return self._password
+
+    def index_config(self, name: str = "test") -> IndexConfig:
+        """This server as the ``name`` index of a config, e.g. to stand in for TestPyPI."""
+        return IndexConfig(name=name, url=self.url, publish_url=self.publish_url)
+
+    def credentials(self, name: str = "test") -> dict[str, str]:
+        """The environment variables that make publish use this server's credentials."""
+        prefix = self.index_config(name).env_prefix
+        return {f"{prefix}_USERNAME": self.username, f"{prefix}_PASSWORD": self.password}
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> LocalIndex:
+        """Start the server and wait until it answers ``/health``; idempotent.
+
+        Interrupted (Ctrl-C, SIGTERM) or failed, it stops what it started before raising.
+        """
+        with self._lifecycle:
+            return self._start()
+
+    def _start(self) -> LocalIndex:
+        if self.running:
+            return self
+        self.stop()
+        try:
+            python = self._python()
+            self.packages_dir.mkdir(parents=True, exist_ok=True)
+            self._private_dir = Path(tempfile.mkdtemp(prefix="releasekit-index-"))
+            self._username = f"releasekit-{secrets.token_hex(4)}"
+            self._password = secrets.token_urlsafe(24)
+            htpasswd = self._private_dir / "htpasswd"
+            _write_htpasswd(htpasswd, self._username, self._password)
+            # One retry: another process may take the free port between our probe and
+            # pypiserver's bind.
+            for attempt in (1, 2):
+                port = free_port()
+                if self._launch(python, htpasswd, port, last_try=attempt == 2):
+                    break
+        except BaseException:
+            self.stop()
+            raise
+        self._log(f"local index at {self.url} (server log: {self.log_path})")
+        return self
+
+    def __enter__(self) -> LocalIndex:
+        return self.start()
+
+    def __repr__(self) -> str:
+        where = self.url if self.running else "stopped"
+        return f"LocalIndex({str(self.packages_dir)!r}, {where})"
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _python(self) -> Path:
+        """The interpreter that runs pypiserver."""
+        if self.server_python is not None:
+            return Path(self.server_python)
+        if self.venv_dir is not None:
+            venv = venvs.ensure(
+                Path(self.venv_dir),
+                list(PYPISERVER_REQUIREMENTS),
+                log=self._log,
+                name="the local index venv (pypiserver)",
+            )
+            return venv.python
+        if importlib.util.find_spec("pypiserver") and importlib.util.find_spec("passlib"):
+            return Path(sys.executable)
+        raise PublishError(
+            f"pypiserver[passlib] is not installed in {sys.executable}",
+            "pass venv_dir= (releasekit makes a venv for it) or install 'pypiserver[passlib]'",
+        )
+
+    def _launch(self, python: Path, htpasswd: Path, port: int, *, last_try: bool) -> bool:
+        """Start pypiserver on ``port``; False if the port was taken and another try may work."""
+        argv = [
+            str(python), "-m", "pypiserver", "run",
+            "--interface", "127.0.0.1", "--port", str(port),
+            "-P", str(htpasswd), "-a", "update",
+            "--disable-fallback",
+            str(self.packages_dir),
+        ]  # fmt: skip
+        return self._spawn(
+            argv,
+            port,
+            healthy=lambda p: answers(p, "/health", b"Ok"),
+            port_taken="address already in use",
+            what="the local index (pypiserver)",
+            hint=f"the server needs pypiserver[passlib] in {python}",
+            last_try=last_try,
+            env={"PYTHONUNBUFFERED": "1", **venvs.WRITE_BYTECODE},
+        )
+
+
+def _write_htpasswd(path: Path, username: str, password: str) -> None:
+    """An htpasswd line in the ``{SHA}`` scheme, which passlib (pypiserver) accepts.
+
+    Written here rather than by passlib in the server's venv: it saves a Python start per
+    server, and the password is a throwaway for one loopback server, readable only by us.
+    """
+    digest = base64.b64encode(hashlib.sha1(password.encode()).digest()).decode()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(f"{username}:{{SHA}}{digest}\n")

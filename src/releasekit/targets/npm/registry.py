@@ -1,0 +1,500 @@
+"""The npm registry side of the npm target: what a registry serves, and changing it.
+
+- **compare, never assume.** A version already on the registry with the same integrity is
+  "already identical" (a rerun, or a publish whose answer was lost): nothing is published.
+  The same version with another integrity can never be replaced, so it is refused *before*
+  anything is published;
+- **the token reaches npm only.** ``NODE_AUTH_TOKEN`` (what ``actions/setup-node`` sets) is
+  handed to the one npm process that publishes or deprecates, in its environment, through a
+  temporary ``.npmrc`` that *references* the variable (``${NODE_AUTH_TOKEN}``) and is named by
+  ``NPM_CONFIG_USERCONFIG``. The token is never written to a file, never on a command line,
+  never logged (:func:`releasekit.runtime.proc.run` redacts it from any output shown). Every other
+  npm process gets :func:`releasekit.runtime.proc.child_env`, which has no ``*_TOKEN`` at all;
+- **proved from outside.** After a publish the packument is read, without credentials and
+  through :func:`releasekit.runtime.net.open_url` (https, or http to loopback, redirects included),
+  until it serves this version with this integrity (registries propagate; it waits and
+  says so).
+
+The temporary ``.npmrc`` replaces the user's own for that one process: a token for the same
+registry in ``~/.npmrc`` must not win over the one releasekit was given. npm's global config
+(``cafile`` and the like) still applies.
+
+What a registry knows a version by lives here too: the tarball as published
+(:class:`NpmArtifact`, its sha512 ``integrity``) and the dist-tag a version goes to.
+:mod:`releasekit.kinds.npm.pack` (pack, check, install: the npm package kind) builds on this
+module; the npm registry target (:mod:`releasekit.targets.npm`) is made of it.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import re
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+from releasekit.core import urls
+from releasekit.engine.manifest import Manifest
+from releasekit.errors import PublishError, VersionError
+from releasekit.runtime import net, proc
+
+__all__ = [
+    "DEFAULT_REGISTRY",
+    "NPM_TIMEOUT",
+    "OIDC_VARIABLES",
+    "DistTag",
+    "NpmArtifact",
+    "PublishOutcome",
+    "artifact_of",
+    "deprecate",
+    "dist_tag_for",
+    "integrity_of",
+    "npm_userconfig",
+    "npmrc_text",
+    "packument_url",
+    "publish",
+    "publish_argv",
+    "refuse_other_bytes",
+    "registry_root",
+    "registry_state",
+    "wait_until_served",
+]
+
+DEFAULT_REGISTRY = "https://registry.npmjs.org/"
+DistTag = Literal["latest", "next"]
+PublishOutcome = Literal["published", "identical"]
+# npm >= 11.5 exchanges GitHub's OIDC request pair for a publish token (trusted publishing),
+# and --provenance signs with it; only the publishing npm process gets them.
+OIDC_VARIABLES = proc.OIDC_VARIABLES
+NPM_TIMEOUT = 600.0  # seconds for one npm process (pack, publish, install)
+
+_HTTP_TIMEOUT = 30.0
+# https://semver.org: MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]
+_SEMVER = re.compile(
+    r"v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
+)
+_NAME = re.compile(r"(?:@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*")
+
+
+# -- what a registry knows a version by --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NpmArtifact:
+    """One packed tarball: what is published, compared and recorded.
+
+    ``integrity`` is the SRI string (``sha512-<base64>``) a registry reports as
+    ``dist.integrity``; ``sha256`` (hex) is what releasekit's manifest and journal use for
+    every file of every kind.
+    """
+
+    path: Path
+    name: str
+    version: str
+    sha256: str
+    integrity: str
+    size: int
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+    @property
+    def spec(self) -> str:
+        """``name@version``, as npm commands take it."""
+        return f"{self.name}@{self.version}"
+
+
+def integrity_of(path: Path) -> tuple[str, str]:
+    """``(sha256 hex, sha512 SRI integrity)`` of a file, read once."""
+    sha256 = hashlib.sha256()
+    sha512 = hashlib.sha512()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha256.update(block)
+            sha512.update(block)
+    return sha256.hexdigest(), "sha512-" + base64.b64encode(sha512.digest()).decode("ascii")
+
+
+def dist_tag_for(version: str) -> DistTag:
+    """``latest`` for a final version, ``next`` for a semver pre-release (``1.0.0-rc.1``).
+
+    A pre-release on ``latest`` would be what ``npm install name`` gives everyone.
+    """
+    match = _SEMVER.fullmatch(version)
+    if match is None:
+        raise VersionError(
+            f"{version!r} is not a semver version, which npm requires",
+            "use MAJOR.MINOR.PATCH, with -PRERELEASE for a pre-release (1.2.0-rc.1)",
+        )
+    return "next" if match.group(4) else "latest"
+
+
+# -- the registry, read without credentials ---------------------------------------------------
+
+
+def packument_url(registry_url: str, name: str) -> str:
+    """``<registry>/<name>``, a scoped name as ``@scope%2fname`` (npm's own spelling)."""
+    if not _NAME.fullmatch(name):
+        raise PublishError(f"{name!r} is not an npm package name", "fix name in package.json")
+    return registry_root(registry_url) + name.replace("/", "%2f")
+
+
+def registry_state(registry_url: str, name: str, version: str) -> str | None:
+    """The ``dist.integrity`` the registry serves for ``name@version``; ``None`` if none.
+
+    Read with no credentials (what the public sees), the abbreviated packument preferred,
+    caches asked to revalidate. A version with only an old ``shasum`` gets it as an SRI
+    ``sha1-`` string, which never equals a sha512 integrity; a version served with no
+    digest at all is ``"unknown"`` (there, but not provably these bytes).
+    """
+    version_doc = _version_doc(registry_url, name, version, abbreviated=True)
+    if version_doc is None:
+        return None
+    dist = version_doc.get("dist")
+    if isinstance(dist, dict):
+        integrity = dist.get("integrity")
+        if isinstance(integrity, str) and integrity:
+            return integrity.split()[0]
+        shasum = dist.get("shasum")
+        if isinstance(shasum, str) and re.fullmatch(r"[0-9a-f]{40}", shasum):
+            return "sha1-" + base64.b64encode(bytes.fromhex(shasum)).decode("ascii")
+    return "unknown"
+
+
+def _version_doc(
+    registry_url: str, name: str, version: str, *, abbreviated: bool
+) -> dict[str, Any] | None:
+    packument = _get_packument(registry_url, name, abbreviated=abbreviated)
+    if packument is None:
+        return None
+    versions = packument.get("versions")
+    if not isinstance(versions, dict):
+        return None
+    doc = versions.get(version)
+    return doc if isinstance(doc, dict) else None
+
+
+def _get_packument(registry_url: str, name: str, *, abbreviated: bool) -> dict[str, Any] | None:
+    url = packument_url(registry_url, name)
+    accept = (
+        "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8"
+        if abbreviated
+        else "application/json"
+    )
+    request = urllib.request.Request(url, headers={"Accept": accept, "Cache-Control": "no-cache"})
+    try:  # a redirect to plain http elsewhere is refused, as for an index (PublishError)
+        with net.open_url(request, _HTTP_TIMEOUT) as response:
+            data = json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return None
+        raise PublishError(
+            f"{url} answered HTTP {error.code}",
+            "is npm-registry the registry's URL? try it with curl",
+        ) from None
+    except (urllib.error.URLError, OSError) as error:
+        raise PublishError(
+            f"cannot read {url}: {error}", "is the registry reachable from here?"
+        ) from None
+    except ValueError:
+        raise PublishError(
+            f"{url} did not answer JSON", "is npm-registry an npm registry?"
+        ) from None
+    return data if isinstance(data, dict) else None
+
+
+def wait_until_served(
+    registry_url: str,
+    name: str,
+    version: str,
+    integrity: str,
+    *,
+    timeout: float = 300.0,
+    log: proc.Log = proc.no_log,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
+) -> None:
+    """Return once the registry serves ``name@version`` with ``integrity``.
+
+    A registry's CDN may answer with the packument from before the publish for a while:
+    wait with backoff (0.5 s, growing to 10 s), saying so once. Other bytes served for the
+    version is not propagation: it stops at once. ``sleep`` and ``clock`` are
+    :func:`releasekit.runtime.net.poll`'s, for a test.
+    """
+    registry = registry_root(registry_url)
+    said = False
+
+    def attempt() -> bool | None:
+        served = registry_state(registry, name, version)
+        if served == integrity:
+            return True
+        if served is not None:
+            raise PublishError(
+                f"{registry} serves {name}@{version} with integrity {served}, "
+                f"not the published {integrity}",
+                "another tarball was published as this version; it can never be replaced: "
+                "release a new version",
+            )
+        return None
+
+    def waiting(_wait: float) -> None:
+        nonlocal said
+        if not said:
+            log(f"waiting for {registry} to serve {name}@{version} (propagation) ...")
+            said = True
+
+    def expired() -> PublishError:
+        return PublishError(
+            f"{registry} does not serve {name}@{version} after {timeout:g}s",
+            "the publish may still be propagating; rerun the release to check again "
+            "(nothing is published twice)",
+        )
+
+    net.poll(
+        attempt,
+        timeout=timeout,
+        expired=expired,
+        waiting=waiting,
+        first=0.5,
+        factor=1.5,
+        cap=10.0,
+        sleep=sleep,
+        clock=clock,
+    )
+    if said:
+        log(f"{registry} now serves {name}@{version}")
+
+
+# -- publishing --------------------------------------------------------------------------------
+
+
+def npmrc_text(registry_url: str, token_env: str | None) -> str:
+    """The temporary ``.npmrc``: the registry, and its token as a *reference* to the variable.
+
+    npm expands ``${VAR}`` in .npmrc from its environment, so the file never holds the
+    token. The auth line is keyed by the registry's "nerf dart" (``//host[:port]/path/``),
+    which is how npm scopes a token to one registry.
+    """
+    registry = registry_root(registry_url)
+    lines = [f"registry={registry}"]
+    if token_env is not None:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", token_env):
+            raise PublishError(f"{token_env!r} is not an environment variable name", "fix it")
+        nerf = "//" + registry.split("://", 1)[1]
+        lines.append(f"{nerf}:_authToken=${{{token_env}}}")
+    return "\n".join(lines) + "\n"
+
+
+def publish_argv(
+    artifact: NpmArtifact, registry_url: str, *, tag: DistTag, provenance: bool
+) -> list[str]:
+    """The publish command line: the tarball, the registry, the dist-tag; never a token."""
+    argv = ["npm", "publish", str(artifact.path), "--registry", registry_root(registry_url)]
+    argv += ["--tag", tag]
+    if provenance:
+        argv.append("--provenance")
+    return argv
+
+
+def publish(
+    artifact: NpmArtifact,
+    registry_url: str,
+    *,
+    tag: DistTag,
+    token_env: str = "NODE_AUTH_TOKEN",
+    environ: Mapping[str, str],
+    provenance: bool = False,
+    log: proc.Log = proc.no_log,
+) -> PublishOutcome:
+    """Publish exactly ``artifact``'s tarball, unless the registry already has its version.
+
+    Returns ``"identical"`` when the registry already serves the version with this integrity
+    (nothing is published), ``"published"`` otherwise. The same version with another
+    integrity is refused before npm runs. ``environ`` is where the token is looked up (the
+    caller's ``os.environ``, or a rehearsal's); without a token, npm's own trusted
+    publishing is left to work when GitHub's OIDC variables are there.
+    """
+    registry = registry_root(registry_url)
+    if tag == "latest" and dist_tag_for(artifact.version) == "next":
+        raise PublishError(
+            f"{artifact.spec} is a pre-release: not publishing it as latest",
+            "publish pre-releases with the dist-tag next (dist_tag_for)",
+        )
+    served = registry_state(registry, artifact.name, artifact.version)
+    if served is not None:
+        refuse_other_bytes(artifact, registry, served)
+        log(f"{artifact.spec} on {registry}: already identical (same integrity), not published")
+        return "identical"
+    sha256, _ = integrity_of(artifact.path)
+    if sha256 != artifact.sha256:
+        raise PublishError(
+            f"{artifact.filename} changed since it was packed: not publishing it",
+            "pack again; nothing may rewrite the artifact between pack and publish",
+        )
+    token = environ.get(token_env, "")
+    oidc = {name: environ[name] for name in OIDC_VARIABLES if environ.get(name)}
+    if not token and len(oidc) != len(OIDC_VARIABLES):
+        raise PublishError(
+            f"no {token_env} to publish {artifact.spec} to {registry}",
+            f"set {token_env} to an npm automation token (actions/setup-node uses it), or "
+            "publish from GitHub Actions with id-token: write (npm trusted publishing)",
+        )
+    env: dict[str, str] = {}
+    if token:
+        env[token_env] = token
+    if provenance or not token:
+        env.update(oidc)
+    argv = publish_argv(artifact, registry, tag=tag, provenance=provenance)
+    with npm_userconfig(registry, token_env if token else None) as userconfig:
+        env["NPM_CONFIG_USERCONFIG"] = str(userconfig)
+        try:
+            proc.run(
+                argv,
+                what=f"npm publish {artifact.filename} to {registry}",
+                error=PublishError,
+                hint=f"check {token_env} (a token allowed to publish {artifact.name}) and "
+                "the registry's answer above",
+                cwd=userconfig.parent,
+                env=env,
+                log=log,
+                secrets=[token] if token else [],
+                timeout=NPM_TIMEOUT,
+            )
+        except PublishError:
+            # A publish that landed but whose answer was lost (a retry got "cannot publish
+            # over"): the registry decides, by integrity.
+            if registry_state(registry, artifact.name, artifact.version) == artifact.integrity:
+                log(
+                    f"npm reported a failure, but {registry} serves {artifact.spec} "
+                    "with these bytes: published"
+                )
+                return "published"
+            raise
+    log(f"published {artifact.spec} to {registry} with dist-tag {tag}")
+    return "published"
+
+
+def refuse_other_bytes(artifact: NpmArtifact, registry: str, served: str) -> None:
+    """Raise unless ``served`` (what the registry has for this version) is ``artifact``'s
+    integrity: a version, once published, can never be replaced, so nothing is sent."""
+    if served != artifact.integrity:
+        raise PublishError(
+            f"{registry} already has {artifact.spec} with integrity {served}, "
+            f"not this tarball's {artifact.integrity}: nothing was published",
+            "an npm version can never be replaced: bump the version and release again "
+            "(or deprecate the bad one with `releasekit yank`)",
+        )
+
+
+def deprecate(
+    registry_url: str,
+    name: str,
+    version: str,
+    message: str,
+    *,
+    token_env: str = "NODE_AUTH_TOKEN",
+    environ: Mapping[str, str],
+    log: proc.Log = proc.no_log,
+) -> None:
+    """``npm deprecate name@version message``, with the token scoped as for a publish.
+
+    npm's registry can deprecate (not delete) a version: installs still work, with the
+    message as a warning. Verified by reading the packument afterwards.
+    """
+    registry = registry_root(registry_url)
+    if not message.strip():
+        raise PublishError(
+            f"no reason to deprecate {name}@{version} with",
+            "give one (--reason); an empty message would un-deprecate it",
+        )
+    if _version_doc(registry, name, version, abbreviated=False) is None:
+        raise PublishError(
+            f"{registry} has no {name}@{version} to deprecate", "check the version and registry"
+        )
+    token = environ.get(token_env, "")
+    if not token:
+        raise PublishError(
+            f"no {token_env} to deprecate {name}@{version} on {registry}",
+            f"set {token_env} to a token allowed to publish {name}",
+        )
+    with npm_userconfig(registry, token_env) as userconfig:
+        proc.run(
+            ["npm", "deprecate", f"{name}@{version}", message, "--registry", registry],
+            what=f"npm deprecate {name}@{version}",
+            error=PublishError,
+            hint=f"check {token_env} (a token allowed to publish {name})",
+            cwd=userconfig.parent,
+            env={token_env: token, "NPM_CONFIG_USERCONFIG": str(userconfig)},
+            log=log,
+            secrets=[token],
+            timeout=NPM_TIMEOUT,
+        )
+    doc = _version_doc(registry, name, version, abbreviated=False)
+    if doc is None or doc.get("deprecated") != message:
+        raise PublishError(
+            f"npm deprecate passed but {registry} does not show {name}@{version} as deprecated",
+            "look at the package page; the registry may still be propagating",
+        )
+    log(f"deprecated {name}@{version} on {registry}: {message}")
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def registry_root(registry_url: str) -> str:
+    """``registry_url`` with one trailing slash; plain http only to loopback.
+
+    The rule is :func:`releasekit.core.urls.unsafe_reason`'s; the words are npm's. Every registry
+    URL passes through here before npm or a packument read gets it.
+    """
+    reason = urls.unsafe_reason(registry_url)
+    if reason == urls.HAS_CREDENTIALS:
+        raise PublishError(
+            f"{urls.redact_url(registry_url)} has credentials in it",
+            "remove the user and password from the registry URL: the token comes from the "
+            "environment (NODE_AUTH_TOKEN)",
+        )
+    if reason == urls.PLAIN_HTTP:
+        raise PublishError(
+            f"{registry_url} is plain http: a token or a tarball would travel in clear",
+            "use https (http is only for a registry on this machine)",
+        )
+    if reason is not None:
+        raise PublishError(
+            f"{registry_url!r} is not a registry URL", f"use e.g. {DEFAULT_REGISTRY}"
+        )
+    return registry_url.rstrip("/") + "/"
+
+
+@contextlib.contextmanager
+def npm_userconfig(registry: str, token_env: str | None) -> Iterator[Path]:
+    """A private temporary directory holding the ``.npmrc`` for one npm process.
+
+    The directory is also the process's working directory, so no project ``.npmrc`` of the
+    caller's working directory (which could name another registry or token) applies.
+    """
+    with tempfile.TemporaryDirectory(prefix="releasekit-npmrc-") as tmp:
+        path = Path(tmp) / ".npmrc"
+        path.write_text(npmrc_text(registry, token_env), encoding="utf-8")
+        path.chmod(0o600)
+        yield path
+
+
+def artifact_of(manifest: Manifest, out: Path) -> NpmArtifact:
+    """The manifest's tarball as an :class:`NpmArtifact`, hashed again."""
+    (path,) = manifest.verified_paths(out)
+    (item,) = manifest.files
+    assert item.integrity is not None
+    return NpmArtifact(
+        path, manifest.name, manifest.version, item.sha256, item.integrity, item.size
+    )

@@ -1,0 +1,214 @@
+"""A PyPI-style index as a release target: ``test`` (TestPyPI) and ``prod`` (PyPI).
+
+Read through the simple API (:mod:`releasekit.targets.pypi.simple`: sha256, upload time and project
+status of each file), written with twine (:mod:`releasekit.targets.pypi.upload`: the exact built
+bytes, never twice, settled by hash after a failure), and verified by waiting until the index
+serves every file with the built sha256. Credentials: :mod:`releasekit.runtime.credentials`. In a
+rehearsal each stands in as a local pypiserver (:mod:`releasekit.rehearsal`). No index API
+can yank: :meth:`IndexTarget.withdraw` says where a human does it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from releasekit.core.config import IndexConfig
+from releasekit.engine.manifest import file_version
+from releasekit.engine.records import FileOutcome
+from releasekit.engine.remote import PackageFormat
+from releasekit.runtime.credentials import Credentials, index_credentials
+from releasekit.targets.base import Published, PublishRun, RemoteView, Stage, Target, TargetState
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from releasekit.engine.manifest import Manifest
+    from releasekit.engine.plan import TargetPlan
+    from releasekit.engine.runcontext import Project
+
+__all__ = ["IndexTarget"]
+
+_STAGES = {"test": Stage.TEST, "prod": Stage.PROD}
+
+
+class IndexTarget(Target):
+    """One of the project's two indexes (``[tool.releasekit.indexes.test|prod]``)."""
+
+    def __init__(
+        self,
+        index: IndexConfig,
+        *,
+        project: str,
+        environ: Mapping[str, str],
+        attestations: bool = False,
+        timeout: float = 300.0,
+        rehearsal: bool = False,
+    ) -> None:
+        self.index = index
+        self.name = index.name
+        self.stage = _STAGES[index.name]
+        self.url = index.url
+        self.publish_url = index.publish_url
+        self.project = project
+        self.environ = environ
+        self.attestations = attestations
+        self.timeout = timeout
+        self.rehearsal = rehearsal
+
+    @classmethod
+    def configure(cls, project: Project, *, withdrawing: bool = False) -> list[Target]:
+        if project.kind.format is not PackageFormat.PYTHON:
+            return []
+        return [
+            cls(
+                project.config.indexes[name],
+                project=project.name,
+                environ=project.environ,
+                attestations=project.config.attestations,
+                timeout=project.config.propagation_timeout,
+            )
+            for name in _STAGES
+        ]
+
+    @classmethod
+    def warm_up(cls, project: Project) -> str | None:
+        from releasekit.core import git
+        from releasekit.rehearsal import start_local_indexes
+
+        start_local_indexes(
+            project.state_dir / "rehearsal", git.head_commit(project.root) or "no-commit"
+        )
+        return "rehearsal: local test and prod indexes starting (the release plan reads them)"
+
+    def stand_in(self, project: Project, log: Callable[[str], None]) -> Target:
+        from releasekit.core import git
+        from releasekit.rehearsal import local_indexes
+
+        key = git.head_commit(project.root) or "no-commit"
+        rehearsal = local_indexes(project.state_dir / "rehearsal", key, log=log)
+        return IndexTarget(
+            rehearsal.indexes[self.name],
+            project=self.project,
+            environ=rehearsal.environ,
+            attestations=self.attestations,
+            timeout=self.timeout,
+            rehearsal=True,
+        )
+
+    def preview(self, name: str, version: str) -> str | None:
+        from releasekit.targets.pypi import simple as index_api
+
+        files = index_api.project_files(self.url, name)
+        mine = sorted(f for f in files if file_version(f, name) == version)
+        if not mine:
+            return f"{self.name} ({self.url}): {version} not published yet"
+        return (
+            f"{self.name} ({self.url}): {version} already has {len(mine)} file(s): "
+            f"{', '.join(mine)} (publishing skips identical files and refuses different ones)"
+        )
+
+    def read(self, manifest: Manifest) -> TargetState:
+        from releasekit.targets.pypi import simple as index_api
+
+        page = index_api.project_page(self.url, manifest.name)
+        return TargetState(
+            files={
+                name: RemoteView(remote.sha256, remote.upload_time)
+                for name, remote in page.files.items()
+            },
+            status=page.status,
+            status_reason=page.status_reason,
+        )
+
+    def credentials(self) -> Credentials:
+        return index_credentials(self.index, self.environ)
+
+    def prestart(
+        self, manifest: Manifest, dist_dir: Path, uploads: Sequence[str], run: PublishRun
+    ) -> None:
+        if not uploads or run.dry_run or (self.attestations and self.stage is Stage.TEST):
+            return  # the test upload's attestations are made after this, so its command differs
+        from releasekit.targets.pypi import upload as publish
+
+        publish.prestart_upload(
+            [dist_dir / name for name in uploads],
+            self.index,
+            twine=[*run.tools(), "-m", "twine"],
+            environ=self.environ,
+        )
+
+    def publish(
+        self, manifest: Manifest, dist_dir: Path, planned: TargetPlan, run: PublishRun
+    ) -> Published | None:
+        from releasekit.targets.pypi import upload as publish
+
+        if run.dry_run:
+            signed = " with its PEP 740 attestation" if self.attestations else ""
+            for filename in planned.uploads:
+                run.log(f"dry run: would upload {filename}{signed} to {self.publish_url}")
+            return None
+        if planned.uploads and self.stage is not Stage.TEST and not run.rehearse:
+            run.confirm(
+                f"Publish {manifest.name} {manifest.version} ({len(planned.uploads)} file(s)) "
+                f"to {self.publish_url}? [y/N] "
+            )
+        if self.attestations and planned.uploads:  # PEP 740: signed once, sent to each index
+            from releasekit.targets.pypi import attest
+
+            attest.make_attestations(
+                manifest.verified_paths(dist_dir),
+                log=run.log,
+                python=run.tools()[0],
+                environ=self.environ,
+                rehearse=run.rehearse,
+            )
+
+        def landed(name: str, sha256: str) -> None:
+            run.journal.record(
+                "upload", self.name, name, sha256, url=self.url, version=manifest.version
+            )
+
+        result = publish.publish(
+            manifest,
+            dist_dir,
+            self.index,
+            twine=[*run.tools(), "-m", "twine"],
+            environ=self.environ,
+            log=run.log,
+            verify_timeout=self.timeout,
+            landed=landed,
+        )
+        run.log(
+            f"{self.name} ({self.url}): {result.summary}; serves the built sha256 of every file"
+        )
+        return Published(
+            result.summary,
+            tuple(FileOutcome(f.filename, f.sha256, f.outcome.value) for f in result.files),
+            self.url,
+        )
+
+    def install_source(self) -> str | None:
+        return self.url
+
+    def withdraw(
+        self, name: str, version: str, reason: str, echo: Callable[[str], None]
+    ) -> tuple[str, str] | None:
+        echo(f"  {self.name}: {yank_page(self.url, name, version)}")
+        return None  # the page is what there is to do on an index: said, so done
+
+
+def yank_page(index_url: str, name: str, version: str) -> str:
+    """Where a human yanks ``version`` on an index: there is no upload API for it."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(index_url).hostname or ""
+    if host in ("pypi.org", "test.pypi.org"):
+        return (
+            f"open https://{host}/manage/project/{name}/release/{version}/ and choose "
+            "Options > Yank (a yanked release is skipped by installers unless pinned exactly)"
+        )
+    return (
+        f"{index_url} has no yank API known to releasekit: yank or remove {version} there by hand"
+    )
