@@ -3,9 +3,7 @@ loopback http.server, and poll()'s backoff with a fake clock."""
 
 from __future__ import annotations
 
-import http.server
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -14,48 +12,29 @@ import pytest
 
 from releasekit.errors import PublishError
 from releasekit.runtime import net
+from tests.helpers.http import Handler, serve
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _Handler(Handler):
     seen: ClassVar[list[dict[str, str]]] = []
 
     def do_GET(self) -> None:
         _Handler.seen.append({k.lower(): v for k, v in self.headers.items()})
         if self.path == "/elsewhere":
-            self._redirect("http://example.invalid/simple/x/")
+            self.redirect("http://example.invalid/simple/x/")
         elif self.path == "/here":
-            self._redirect("/ok")
+            self.redirect("/ok")
         elif self.path == "/ok":
-            body = b"ok"
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.reply(b"ok")
         else:
             self.send_error(404)
-
-    def _redirect(self, location: str) -> None:
-        self.send_response(302)
-        self.send_header("Location", location)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
     _Handler.seen.clear()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve(_Handler) as url:
+        yield url
 
 
 @pytest.fixture

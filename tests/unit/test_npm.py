@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import http.server
 import io
 import json
 import socket
 import tarfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ import pytest
 from releasekit.errors import BuildError, PublishError, VersionError
 from releasekit.kinds.npm import pack as npm
 from releasekit.targets.npm import registry as npm_registry
+from tests.helpers.http import Handler, serve
 
 
 @pytest.mark.parametrize(
@@ -160,48 +159,28 @@ def test_a_prerelease_is_never_published_as_latest(tmp_path: Path) -> None:
 # -- packument reads go through releasekit.runtime.net ---
 
 
-class _Registry(http.server.BaseHTTPRequestHandler):
+class _Registry(Handler):
     """Answers every packument read with a redirect: to plain http elsewhere for ``/demo``,
     to its own ``/same`` for ``/moved``, which serves a packument."""
 
     def do_GET(self) -> None:
         if self.path == "/demo":
-            self._redirect("http://example.invalid/demo")
+            self.redirect("http://example.invalid/demo")
         elif self.path == "/moved":
-            self._redirect("/same")
+            self.redirect("/same")
         elif self.path == "/same":
             body = json.dumps(
                 {"name": "moved", "versions": {"1.0.0": {"dist": {"integrity": "sha512-x"}}}}
             ).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.reply(body, "application/json")
         else:
             self.send_error(404)
-
-    def _redirect(self, location: str) -> None:
-        self.send_response(302)
-        self.send_header("Location", location)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture
 def registry() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Registry)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(_Registry) as url:
+        yield url + "/"
 
 
 def test_a_packument_read_refuses_a_redirect_to_plain_http_elsewhere(
