@@ -348,3 +348,28 @@ def test_targets_are_ordered_by_stage(tmp_path: Path, monkeypatch: pytest.Monkey
     options = Options()
     found: list[Target] = target_registry.configure(project(tmp_path, options))
     assert [t.name for t in found] == ["early", "late"]
+
+
+def test_a_private_npm_member_is_refused_at_check(tmp_path: Path) -> None:
+    """npm refuses to publish a private package: found at check, not after the Python
+    members of the release went out."""
+    from releasekit.errors import ConfigError
+    from releasekit.project.workspace import Member
+
+    path = tmp_path / "packages" / "core"
+    path.mkdir(parents=True)
+    (path / "package.json").write_text(
+        json.dumps({"name": "@demo/core", "version": VERSION, "private": True})
+    )
+    member = Member(path, "packages/core", "npm", "@demo/core", "core-v")
+    kind = kind_of("npm")
+    options = Options()
+    one = Project(
+        kind.member_config(member), member.name, path / kind.dist_name, kind, options, member
+    )
+    with pytest.raises(ConfigError) as info:
+        kind.check(one, Release(Console(), options, [one]))
+    assert info.value.message == (
+        'packages/core/package.json says "private": true: npm refuses to publish it'
+    )
+    assert "remove" in info.value.hint
