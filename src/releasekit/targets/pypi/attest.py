@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from releasekit import _child
 from releasekit.errors import PublishError
 from releasekit.runtime import proc
 
@@ -328,7 +329,7 @@ def tools_signer(
         with tempfile.TemporaryDirectory(prefix="releasekit-attest-") as private:
             result = Path(private) / "result.json"
             proc.run(
-                [python, "-I", "-c", _BOOTSTRAP, package, "sign", result, *paths],
+                [python, "-I", _child.ATTEST, package, "sign", result, *paths],
                 what="signing the attestations",
                 error=AttestationError,
                 hint="see the output above",
@@ -384,29 +385,6 @@ def _write_atomically(path: Path, text: str) -> Path:
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
     return path
-
-
-# The child process: load releasekit from its package directory without putting that
-# directory's parent (the nox environment's site-packages) on sys.path, then this module by
-# its file, not as releasekit.targets.pypi.attest: the packages above it import what the
-# tools venv does not have (packaging), and the signing needs none of it.
-_BOOTSTRAP = """\
-import importlib.util, sys
-package = sys.argv.pop(1)
-spec = importlib.util.spec_from_file_location(
-    "releasekit", package + "/__init__.py", submodule_search_locations=[package]
-)
-module = importlib.util.module_from_spec(spec)
-sys.modules["releasekit"] = module
-spec.loader.exec_module(module)
-spec = importlib.util.spec_from_file_location(
-    "releasekit_attest", package + "/targets/pypi/attest.py"
-)
-attest = importlib.util.module_from_spec(spec)
-sys.modules["releasekit_attest"] = attest  # its dataclasses look their module up there
-spec.loader.exec_module(attest)
-raise SystemExit(attest._worker(sys.argv[1:]))
-"""
 
 
 class _WorkerFailure(Exception):
