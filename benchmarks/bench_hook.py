@@ -121,17 +121,24 @@ def make_project(root: Path, table: str = "") -> Path:
 BUILD_ENV = ("hatchling", "packaging", "pathspec", "pluggy", "trove_classifiers")
 
 
-def build_env(where: Path, *, releasekit: bool) -> Path:
-    """A directory of links to hatchling and its dependencies (and releasekit's dist-info,
+def build_env(where: Path, *, releasekit: bool, src: Path = SRC) -> Path:
+    """A directory of links to hatchling and its dependencies (and a releasekit dist-info,
     whose ``hatch`` entry point loads the plugin from ``src``, and the null hook's plugin),
     like an isolated build environment: the venv holds many more distributions, and hatchling
     reads the entry points of every one of them, which no real build pays."""
     where.mkdir()
     for entry in SITE.iterdir():
         name = entry.name.split("-", 1)[0].lower()
-        if name in BUILD_ENV or (releasekit and entry.name.startswith("releasekit-")):
+        if name in BUILD_ENV:
             (where / entry.name).symlink_to(entry)
     if releasekit:
+        # the plugin module of that checkout (releasekit.hatch_hooks before the layout of
+        # subpackages), so a baseline from before it is measured too
+        plugin = "hatch_plugin" if (src / "releasekit" / "hatch_plugin").is_dir() else "hatch_hooks"
+        rk_info = where / "releasekit-0.dist-info"
+        rk_info.mkdir()
+        (rk_info / "METADATA").write_text("Metadata-Version: 2.1\nName: releasekit\nVersion: 0\n")
+        (rk_info / "entry_points.txt").write_text(f"[hatch]\nreleasekit = releasekit.{plugin}\n")
         (where / "bench_null_hook.py").write_text(NULL_PLUGIN)
         info = where / "bench_null_hook-1.0.dist-info"
         info.mkdir()
@@ -157,7 +164,7 @@ def environments(tmp: Path, src: Path = SRC) -> tuple[dict[str, str], dict[str, 
         "PYTHONPATH",
     ):
         base.pop(key, None)
-    site_rk = build_env(tmp / "site-releasekit", releasekit=True)
+    site_rk = build_env(tmp / "site-releasekit", releasekit=True, src=src)
     with_rk = {**base, "PYTHONPATH": os.pathsep.join([str(src), str(site_rk)])}
     bare = {**base, "PYTHONPATH": str(build_env(tmp / "site-bare", releasekit=False))}
     return with_rk, bare

@@ -14,17 +14,15 @@ from collections.abc import Iterator
 
 import pytest
 
-# Where ``proc`` lives: looked up among the loaded modules, not imported, since a test that
-# never loaded it cannot have prestarted anything (and the module is being moved).
-_PROC_MODULES = ("releasekit.runtime.proc", "releasekit.proc")
+# Looked up among the loaded modules, not imported: a test that never loaded ``proc``
+# cannot have prestarted anything.
+_PROC = "releasekit.runtime.proc"
 
 
 @pytest.fixture(autouse=True)
 def _no_prestarted_processes_left() -> Iterator[None]:
     """After each test, stop the prestarted children no run took."""
     yield
-    for name in _PROC_MODULES:
-        module = sys.modules.get(name)
-        drop = getattr(module, "drop_prestarted", None)
-        if drop is not None:
-            drop()
+    module = sys.modules.get(_PROC)
+    if module is not None:
+        module.drop_prestarted()
