@@ -239,13 +239,20 @@ def inside(project: Path, env: dict[str, str]) -> dict[str, float]:
 _LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)")
 
 
+def hook_module(env: dict[str, str]) -> str:
+    """The build hook's module in the releasekit checkout first on ``env``'s PYTHONPATH
+    (``releasekit.hatch_build_hook`` before the layout of subpackages)."""
+    src = Path(env["PYTHONPATH"].split(os.pathsep)[0])
+    if (src / "releasekit" / "hatch_plugin").is_dir():
+        return "releasekit.hatch_plugin.build_hook"
+    return "releasekit.hatch_build_hook"
+
+
 def import_ms(env: dict[str, str]) -> tuple[float, list[tuple[int, str]]]:
-    """Cumulative ms of ``import releasekit.hatch_plugin.build_hook`` after hatchling's interface,
-    and the (self us, module) lines it is made of."""
-    code = (
-        "import hatchling.builders.hooks.plugin.interface, hatchling.plugin\n"
-        "import releasekit.hatch_plugin.build_hook"
-    )
+    """Cumulative ms of importing the build hook's module after hatchling's interface, and
+    the (self us, module) lines it is made of."""
+    module = hook_module(env)
+    code = f"import hatchling.builders.hooks.plugin.interface, hatchling.plugin\nimport {module}"
     proc = subprocess.run(
         [sys.executable, "-S", "-X", "importtime", "-c", code],
         env=env,
@@ -254,7 +261,7 @@ def import_ms(env: dict[str, str]) -> tuple[float, list[tuple[int, str]]]:
         check=True,
     )
     lines = [m.groups() for m in map(_LINE.match, proc.stderr.splitlines()) if m]
-    end = next(i for i, g in enumerate(lines) if g[3] == "releasekit.hatch_plugin.build_hook")
+    end = next(i for i, g in enumerate(lines) if g[3] == module)
     start = end
     while start > 0 and lines[start - 1][2] != " ":  # back to the previous top-level import
         start -= 1
