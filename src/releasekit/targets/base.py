@@ -86,7 +86,9 @@ class Target(abc.ABC):
     publish_url: str  # where it is written
     noun: ClassVar[str] = "index"  # the summary's column: "index", "registry", "github"
     verb: ClassVar[str] = "uploaded"  # what the summary says of a file sent there
-    digest: ClassVar[str] = "sha256"  # what a file is compared by
+    # ``releasekit yank`` without ``--reason``: a target that cannot withdraw without one
+    # says so here ("{members}" is filled in), before anything is withdrawn anywhere
+    empty_reason: ClassVar[str | None] = None
 
     @classmethod
     @abc.abstractmethod
@@ -143,10 +145,6 @@ class Target(abc.ABC):
         registry), or ``None`` when nothing installs from here."""
         return None
 
-    # ``releasekit yank`` without ``--reason``: a target that cannot withdraw without one
-    # says so here ("{members}" is filled in), before anything is withdrawn anywhere
-    empty_reason: ClassVar[str | None] = None
-
     @abc.abstractmethod
     def withdraw(
         self, name: str, version: str, reason: str, echo: Callable[[str], None]
@@ -154,12 +152,3 @@ class Target(abc.ABC):
         """Withdraw ``version`` as far as this target can, or say where a human does it
         (through ``echo``). ``None`` when that is done; else what is missing and the hint
         (e.g. no token), which fails ``yank`` when no target did anything."""
-
-    def describe(self) -> str:
-        """The target as the plan and the logs name it."""
-        return f"{self.name} ({self.url})"
-
-
-def labelled(targets: Sequence[Target]) -> str:
-    """``"test, prod"``: the targets' names, for a message."""
-    return ", ".join(t.name for t in targets)

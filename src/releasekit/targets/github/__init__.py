@@ -119,11 +119,6 @@ class GitHubReleaseTarget(Target):
             rehearsal=True,
         )
 
-    def describe(self) -> str:
-        if self.settings is None:
-            return "github"
-        return f"github ({self.settings.repository} at {self.settings.api_url})"
-
     def _tag(self, manifest: Manifest) -> str:
         return manifest.tag or tag_for(manifest.version, self.tag_prefix)
 

@@ -32,7 +32,6 @@ class NpmRegistryTarget(Target):
 
     noun = "registry"
     verb = "published"
-    digest = "integrity"
 
     def __init__(
         self,
