@@ -389,3 +389,36 @@ def test_clean_checkout_is_removed_when_the_build_fails(repo: Path) -> None:
         raise RuntimeError("build failed")
     assert not dest.exists()
     assert len(git(repo, "worktree", "list").strip().splitlines()) == 1
+
+
+def test_git_gets_no_credential(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git runs programs a user configured (fsmonitor, credential helpers, textconv): the
+    release's tokens must not be in its environment, whichever git call it is."""
+    real = subprocess.run(["sh", "-c", "command -v git"], capture_output=True, text=True)
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    dumps = tmp_path / "env"
+    dumps.mkdir()
+    (shim / "git").write_text(
+        f'#!/bin/sh\nenv > "{dumps}/$$"\nexec {real.stdout.strip()} "$@"\n', encoding="utf-8"
+    )
+    (shim / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
+    tokens = {
+        "RELEASEKIT_PROD_PASSWORD": "prod-pw-1234",
+        "GITHUB_TOKEN": "ghs_token1234",
+        "NODE_AUTH_TOKEN": "npm_token1234",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "oidc-1234",
+        "TWINE_PASSWORD": "twine-1234",
+    }
+    for name, value in tokens.items():
+        monkeypatch.setenv(name, value)
+    assert head_commit(repo) is not None
+    assert dirty_files(repo) == []
+    seen = [p.read_text() for p in dumps.iterdir()]
+    assert len(seen) >= 2  # each call was a git of the shim
+    for environ in seen:
+        assert not any(value in environ for value in tokens.values()), environ
+        assert "GIT_TERMINAL_PROMPT=0" in environ

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from releasekit.core import gitdir
+from releasekit.core import gitdir, secret_env
 from releasekit.core.version import parse_release_tag, try_normalize, version_from_tag
 from releasekit.errors import BuildError, TagError
 
@@ -78,7 +78,9 @@ class ReleaseTag(NamedTuple):
 
 
 def _git_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _REPO_LOCATING_VARS}
+    """git's environment: no credential (it runs programs a user configured), and none of
+    the variables that would point it at another repository than the one asked about."""
+    env = {k: v for k, v in secret_env.scrub(os.environ).items() if k not in _REPO_LOCATING_VARS}
     env["GIT_TERMINAL_PROMPT"] = "0"  # never wait for a password nobody will type
     env["GIT_OPTIONAL_LOCKS"] = "0"  # `git status` must not take index.lock from a user
     env["LC_ALL"] = "C"  # output releasekit parses does not change with the locale

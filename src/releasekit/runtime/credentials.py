@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from releasekit.core.config import IndexConfig
-from releasekit.runtime.proc import OIDC_VARIABLES
+from releasekit.core.secret_env import OIDC_VARIABLES
 
 __all__ = [
     "OIDC_VARIABLES",

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import locale
 import os
-import re
 import shlex
 import signal
 import subprocess
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Callable
 
 from releasekit import _child
+from releasekit.core.secret_env import OIDC_VARIABLES, is_secret, scrub
 from releasekit.errors import ReleasekitError
 
 __all__ = [
@@ -61,11 +61,6 @@ _LINUX = sys.platform.startswith("linux")
 GRACE_SECONDS = 2.0
 
 
-# GitHub Actions' trusted publishing: with `id-token: write` the job gets a URL and a bearer
-# token to ask for an OIDC token. Only twine upload needs them (twine >= 6.1 does the
-# exchange itself); to everything else they are a credential like any other.
-OIDC_VARIABLES = ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL")
-_RELEASEKIT_CREDENTIAL = re.compile(r"RELEASEKIT_\w+_(USERNAME|PASSWORD)")
 # Values shorter than this are not searched for in output: replacing every "1" or "yes"
 # would garble messages, and no real token is that short.
 _MIN_REDACTED = 6
@@ -73,29 +68,6 @@ _MIN_REDACTED = 6
 
 def no_log(_: str) -> None:
     """A :data:`Log` that drops every line."""
-
-
-def is_secret(name: str) -> bool:
-    """Whether the environment variable ``name`` holds a credential no child should inherit.
-
-    ``RELEASEKIT_<INDEX>_PASSWORD`` and ``_USERNAME``, every ``TWINE_*`` (twine's own
-    resolution reads them: only twine upload may), anything ending in ``_TOKEN`` or
-    ``_PASSWORD`` (``GITHUB_TOKEN``, ``NODE_AUTH_TOKEN``, ``PYPI_API_TOKEN``, GitLab's
-    ``PYPI_ID_TOKEN``, ...) and :data:`OIDC_VARIABLES`. Case-insensitive: Windows names are,
-    and a lower-case ``pypi_token`` is a token too.
-    """
-    upper = name.upper()
-    return (
-        upper.startswith("TWINE_")
-        or upper.endswith(("_TOKEN", "_PASSWORD"))
-        or upper in OIDC_VARIABLES
-        or _RELEASEKIT_CREDENTIAL.fullmatch(upper) is not None
-    )
-
-
-def scrub(environ: Mapping[str, str]) -> dict[str, str]:
-    """A copy of ``environ`` without the variables :func:`is_secret` names."""
-    return {name: value for name, value in environ.items() if not is_secret(name)}
 
 
 def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
