@@ -25,7 +25,7 @@ from pathlib import Path
 
 from releasekit.core import git
 from releasekit.core.version import try_normalize
-from releasekit.engine.manifest import DistFile, Manifest
+from releasekit.engine.manifest import MANIFEST_NAME, DistFile, Manifest
 from releasekit.errors import BuildError, TagError
 from releasekit.kinds.npm import pack as npm
 from releasekit.project.workspace import Member, read_package_json
@@ -96,7 +96,7 @@ def build(
     if commit is None:
         raise BuildError(f"{member.path} has no commit", "commit first: releasekit packs HEAD")
     out.mkdir(parents=True, exist_ok=True)
-    for old in [*out.glob("*.tgz"), out / "releasekit-manifest.json"]:
+    for old in [*out.glob("*.tgz"), out / MANIFEST_NAME]:
         old.unlink(missing_ok=True)  # releasekit's own: this directory is releasekit's
     with git.clean_checkout(member.path) as checkout:
         for command in member.prepare_commands:

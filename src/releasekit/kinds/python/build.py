@@ -33,6 +33,7 @@ from releasekit.core.git import ReleaseTag
 from releasekit.core.guard import check_tag_matches
 from releasekit.core.version import normalize
 from releasekit.engine.manifest import MANIFEST_NAME, Manifest, describe, sha256_file
+from releasekit.engine.records import PUBLISH_RECORD_GLOB
 from releasekit.errors import BuildError
 from releasekit.kinds.python import artifacts
 from releasekit.runtime import proc, venvs
@@ -490,7 +491,7 @@ def _replace_dist(dist_dir: Path, built: list[Path]) -> None:
 
         old_records = [
             dist_dir / MANIFEST_NAME,
-            *dist_dir.glob("releasekit-publish-*.json"),
+            *dist_dir.glob(PUBLISH_RECORD_GLOB),
             *attestation_files(dist_dir),  # they sign the files just replaced
         ]
         for record in old_records:
