@@ -393,7 +393,7 @@ class Release:
         return make_plan(
             manifest,
             targets,
-            tag_prefix=project.config.tag_prefix,
+            tag_prefix=project.new_tag_prefix,
             pre_release=project.config.pre_release,
             rehearse=self.options.rehearse,
             now=datetime.datetime.now(datetime.timezone.utc),
@@ -566,7 +566,7 @@ def playbook(project: Project, targets: Sequence[Target]) -> list[str]:
     lines.append(
         f'  or, to withdraw what is out: releasekit yank {manifest.version} --reason "..." '
         f"(says what each target allows: the index's yank page, npm deprecate, the GitHub "
-        f"release of {manifest.tag or tag_for(manifest.version, project.config.tag_prefix)} "
+        f"release of {manifest.tag or tag_for(manifest.version, project.new_tag_prefix)} "
         "marked [YANKED])"
     )
     return lines

@@ -20,7 +20,9 @@ from releasekit.core.git import (
     is_dirty,
     is_repository,
     is_shallow,
+    new_tag_prefix,
     release_tag,
+    tag_style,
     uncommitted_digest,
 )
 from releasekit.errors import BuildError, TagError
@@ -422,3 +424,25 @@ def test_git_gets_no_credential(
     for environ in seen:
         assert not any(value in environ for value in tokens.values()), environ
         assert "GIT_TERMINAL_PROMPT=0" in environ
+
+
+@pytest.mark.parametrize(
+    ("tags", "style"),
+    [
+        ((), None),
+        (("nightly", "api-v2.0.0"), None),  # no release tag of this project's form
+        (("v1.0.0", "v1.1.0"), "v"),
+        (("1.0.0", "1.1.0"), ""),
+        (("v0.9.0", "1.0.0"), ""),  # the newest release decides: the project changed style
+        (("1.0.0", "v2.0.0rc1"), "v"),
+        (("1.10.0", "v1.9.0"), ""),  # by version, not by name
+    ],
+)
+def test_tag_style_is_how_the_newest_release_was_tagged(
+    repo: Path, tags: tuple[str, ...], style: str | None
+) -> None:
+    for name in tags:
+        git(repo, "tag", name)
+    assert tag_style(repo) == style
+    assert new_tag_prefix(repo, None) == ("" if style == "" else None)
+    assert new_tag_prefix(repo, "core-v") == "core-v"  # tag-prefix, when set, wins

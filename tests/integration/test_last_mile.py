@@ -219,3 +219,69 @@ def test_yank_prints_each_index_page_and_marks_the_github_release(
         cli(capsys, project, "yank", "1.2.0", "--reason", "breaks imports")  # idempotent
         assert release.name == "[YANKED] v1.2.0" and len(fake.writes()) == 1
         assert fake.schema_errors == []
+
+
+# -- the project's own tag style ---------------------------------------------------------------
+
+
+def test_bump_tags_as_the_project_spells_its_tags(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """filelock, structlog, httpx: release tags without a `v`. With no tag-prefix set, a
+    new tag is spelled as the newest release tag is, not `v1.3.0`."""
+    project.git("tag", "v0.9.0", "HEAD~1")  # an older style, long ago
+    project.git("tag", "1.2.0")
+    project.write("CHANGELOG.md", CHANGELOG)
+    code, out, err = cli(capsys, project, "bump", "minor", "--push")
+    assert code == 0, err
+    assert out.splitlines()[4:] == ["  tagged 1.3.0", "  pushed main and 1.3.0 to origin"]
+    assert project.git("tag", "-l", "v1.3.0") == ""
+    code, out, _ = cli(capsys, project, "version")
+    assert "  tag:     1.3.0 (from git tag at HEAD) matches" in out
+
+
+def test_version_suggests_the_tag_in_the_project_s_style(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.git("tag", "1.1.0", "HEAD~1")
+    code, out, _ = cli(capsys, project, "version")
+    assert code == 0
+    assert "  tag:     1.2.0 (not created yet)" in out
+
+
+def test_init_ci_fires_on_the_project_s_tags(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ruamel.yaml import YAML
+
+    project.git("tag", "1.1.0", "HEAD~1")
+    code, out, err = cli(capsys, project, "init", "--ci", "github")
+    assert code == 0, err
+    assert "the workflows release on tags [0-9]* (tag-prefix, or how this repository" in out
+    release = (project.path / ".github/workflows/release.yml").read_text()
+    assert 'tags: ["[0-9]*"]' in release and 'tags: ["v*"]' not in release
+    assert "startsWith(github.event.release.tag_name, '')" in release
+    assert YAML(typ="safe").load(release)["on"]["push"]["tags"] == ["[0-9]*"]
+    code, out, err = cli(capsys, project, "init", "--ci", "gitlab")
+    assert code == 0, err
+    gitlab = (project.path / ".gitlab-ci.yml").read_text()
+    assert "$CI_COMMIT_TAG =~ /^[0-9]/" in gitlab and "$CI_COMMIT_TAG =~ /^v/" not in gitlab
+
+
+def test_a_configured_tag_prefix_wins_over_the_repository_s_style(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pyproject = project.path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "[tool.releasekit]\n", '[tool.releasekit]\ntag-prefix = "demo-v"\n'
+        )
+    )
+    project.commit("tag-prefix")
+    project.git("tag", "1.1.0", "HEAD~1")
+    code, out, err = cli(capsys, project, "init", "--ci", "github")
+    assert code == 0, err
+    assert "the workflows release on tags demo-v*" in out
+    release = (project.path / ".github/workflows/release.yml").read_text()
+    assert 'tags: ["demo-v*"]' in release
+    assert "startsWith(github.event.release.tag_name, 'demo-v')" in release

@@ -176,7 +176,7 @@ def _cmd_version(args: argparse.Namespace) -> int:
     print(f"{meta.name} {version}")
     print(f"  channel: {channel(version).value}")
     tag = git.release_tag(config.root, config.tag_prefix)
-    expected = tag_for(version, config.tag_prefix)
+    expected = tag_for(version, git.new_tag_prefix(config.root, config.tag_prefix))
     if tag is None:
         print(f"  tag:     {expected} (not created yet)")
     elif tag.version == version:
@@ -221,7 +221,7 @@ def _cmd_bump(args: argparse.Namespace) -> int:
     else:
         new = bump(current, args.part, force=args.force)
     commit, tag, push = args.commit or args.tag or args.push, args.tag or args.push, args.push
-    tag_name = tag_for(new, config.tag_prefix)
+    tag_name = tag_for(new, git.new_tag_prefix(config.root, config.tag_prefix))
     changelog = config.changelog_path()
     if commit:  # every refusal before the first file is written
         _check_can_commit(config.root, specs, changelog, tag_name if tag else None, push)

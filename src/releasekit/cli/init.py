@@ -87,9 +87,10 @@ def write_ci(root: Path, kind: str, *, force: bool = False) -> list[str]:
 
     Every file is checked before the first is written, so a refusal changes nothing.
     """
+    prefix = _ci_tag_prefix(root)
     pending = []
     for name, dest in CI_FILES[kind]:
-        text, target = _template(name), root / dest
+        text, target = with_tag_prefix(_template(name), prefix), root / dest
         if target.is_file() and target.read_text(encoding="utf-8") == text:
             continue
         if target.exists() and not force:
@@ -105,6 +106,11 @@ def write_ci(root: Path, kind: str, *, force: bool = False) -> list[str]:
         lines.append(f"{dest}: written from releasekit's template")
     if not pending:
         lines.append(f"{kind} CI: unchanged")
+    if prefix is not None:
+        lines.append(
+            f"the workflows release on tags {_tag_glob(prefix)} (tag-prefix, or how this "
+            "repository spells its release tags)"
+        )
     where = "the repository's variables" if kind == "github" else "the project's CI/CD variables"
     lines.append(
         f"next: set RELEASEKIT_SOURCE in {where} (where CI gets releasekit until it is on "
@@ -112,6 +118,37 @@ def write_ci(root: Path, kind: str, *, force: bool = False) -> list[str]:
         "publisher on TestPyPI and PyPI"
     )
     return lines
+
+
+def _ci_tag_prefix(root: Path) -> str | None:
+    """The tag prefix the CI workflows fire on: ``tag-prefix``, else the repository's own
+    spelling of its release tags; ``None`` keeps the templates' ``v``."""
+    from releasekit.core import git
+
+    path = root / "pyproject.toml"
+    data = pyproject_edit.parse(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    configured = data.get("tool", {}).get("releasekit", {}).get("tag-prefix")
+    return git.new_tag_prefix(root, configured if isinstance(configured, str) else None)
+
+
+def _tag_glob(prefix: str) -> str:
+    return f"{prefix}*" if prefix else "[0-9]*"
+
+
+def with_tag_prefix(text: str, prefix: str | None) -> str:
+    """A CI template written for tags ``v*`` rewritten for tags ``<prefix>*`` (a version's
+    first digit with no prefix): GitHub's tag filter and release check, GitLab's rule."""
+    if prefix is None:
+        return text
+    gitlab = re.escape(prefix) if prefix else "[0-9]"
+    return (
+        text.replace('tags: ["v*"]', f'tags: ["{_tag_glob(prefix)}"]')
+        .replace(
+            "startsWith(github.event.release.tag_name, 'v')",
+            f"startsWith(github.event.release.tag_name, '{prefix}')",
+        )
+        .replace("$CI_COMMIT_TAG =~ /^v/", f"$CI_COMMIT_TAG =~ /^{gitlab}/")
+    )
 
 
 @dataclass(frozen=True)

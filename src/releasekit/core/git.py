@@ -22,6 +22,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from packaging.version import Version
+
 from releasekit.core import gitdir, secret_env
 from releasekit.core.version import parse_release_tag, try_normalize, version_from_tag
 from releasekit.errors import BuildError, TagError
@@ -439,6 +441,36 @@ def current_branch(root: Path | str) -> str | None:
 
 def tag_exists(root: Path | str, name: str) -> bool:
     return _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{name}") is not None
+
+
+def tag_style(root: Path | str) -> str | None:
+    """How the repository spells its release tags: ``"v"`` or ``""`` (no prefix), as its
+    newest release (by version) was tagged; ``None`` when it has no release tag yet.
+
+    With the default tag form (an optional ``v``) any tag releases, but a new tag should be
+    spelled as the project spells them: most projects tag ``1.2.3``, not ``v1.2.3``.
+    """
+    out = _git(root, "tag", "--list")
+    newest: tuple[Version, str] | None = None
+    for name in (out or "").split():
+        prefix = "v" if name[:1] in ("v", "V") else ""
+        rest = name[len(prefix) :]
+        version = try_normalize(rest) if rest[:1].isdigit() else None
+        if version is None:
+            continue
+        if newest is None or Version(version) > newest[0]:
+            newest = (Version(version), prefix)
+    return None if newest is None else newest[1]
+
+
+def new_tag_prefix(root: Path | str, configured: str | None) -> str | None:
+    """The prefix of a tag releasekit makes or suggests: ``tag-prefix`` when set, else the
+    repository's own style (:func:`tag_style`); ``None`` (the default ``v``) when it has none
+    yet. Matching a tag stays tolerant of either spelling; this is only how a new one is
+    written."""
+    if configured is not None:
+        return configured
+    return "" if tag_style(root) == "" else None
 
 
 def upstream(root: Path | str) -> tuple[str, str] | None:

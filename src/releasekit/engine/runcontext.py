@@ -9,6 +9,7 @@ session and hand it over, and the tests hand over a fake one.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import threading
 from collections.abc import Mapping, Sequence
@@ -109,6 +110,14 @@ class Project:
     @property
     def root(self) -> Path:
         return self.config.root
+
+    @functools.cached_property
+    def new_tag_prefix(self) -> str | None:
+        """The prefix of a tag releasekit suggests for this project: ``tag-prefix``, else the
+        repository's own spelling (``1.2.3`` or ``v1.2.3``), read once."""
+        from releasekit.core import git
+
+        return git.new_tag_prefix(self.root, self.config.tag_prefix)
 
     @property
     def label(self) -> str:

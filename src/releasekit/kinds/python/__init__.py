@@ -79,15 +79,16 @@ class PythonKind(Kind):
             guard.check_release_build(version, tag, dirty_files=dirty)
             log(f"tag {tag.name} (from {tag.source}) matches version {version}")
         else:
+            would_be = tag_for(version, project.new_tag_prefix)  # as the project spells tags
             if dirty:
-                would_be = git.ReleaseTag(
-                    name=tag_for(version, prefix),
-                    version=version,
-                    source="the tag that would be made",
+                guard.check_release_build(
+                    version,
+                    git.ReleaseTag(
+                        name=would_be, version=version, source="the tag that would be made"
+                    ),
+                    dirty_files=dirty,
                 )
-                guard.check_release_build(version, would_be, dirty_files=dirty)
-            would_be_name = tag_for(version, prefix)
-            log(f"untagged: {version} would be released by tag {would_be_name} (not created)")
+            log(f"untagged: {version} would be released by tag {would_be} (not created)")
         return version
 
     def reusable(self, project: Project) -> Manifest | None:

@@ -90,7 +90,7 @@ class GitHubReleaseTarget(Target):
             cls(
                 settings,
                 problem=problem,
-                tag_prefix=project.config.tag_prefix,
+                tag_prefix=project.new_tag_prefix,
                 changelog=project.config.changelog_path(),
                 enabled=enabled,
             )
