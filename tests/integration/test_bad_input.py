@@ -430,7 +430,7 @@ CLI_CASES: dict[str, CliCase] = {
     ),
     "no [project] table": CliCase(
         VERSION,
-        "pyproject.toml has no [project] table",
+        "pyproject.toml has no [project] table and no [build-system]",
         'add [project] with name = "..."',
         setup=write_files({"pyproject.toml": '[tool.releasekit]\ntag-prefix = "v"\n'}),
     ),

@@ -80,6 +80,33 @@ def test_pyproject_round_trip_keeps_every_other_byte(tmp_path: Path) -> None:
     assert carrier.read() == "1.3.0rc1"
 
 
+POETRY = """\
+[tool.poetry]
+name = "poetry-demo"
+version = "0.3.0"  # poetry-core reads it here
+description = "demo"
+
+[build-system]
+requires = ["poetry-core>=1.0.0"]
+build-backend = "poetry.core.masonry.api"
+"""
+
+
+def test_a_poetry_project_s_version_is_in_tool_poetry(tmp_path: Path) -> None:
+    """poetry-core projects with no [project] table keep the version in [tool.poetry]."""
+    path = write(tmp_path, "pyproject.toml", POETRY)
+    carrier = carrier_for(CarrierSpec("pyproject.toml"), tmp_path)
+    assert carrier.read() == "0.3.0"
+    assert write_all([CarrierSpec("pyproject.toml")], tmp_path, "0.3.1") == [path]
+    assert text_of(path) == POETRY.replace('"0.3.0"', '"0.3.1"')
+
+
+def test_a_project_table_wins_over_tool_poetry(tmp_path: Path) -> None:
+    """poetry-core 2 reads [project] first: so does releasekit."""
+    write(tmp_path, "pyproject.toml", '[project]\nversion = "2.0.0"\n\n' + POETRY)
+    assert carrier_for(CarrierSpec("pyproject.toml"), tmp_path).read() == "2.0.0"
+
+
 def test_pyproject_keeps_crlf_line_endings(tmp_path: Path) -> None:
     original = PYPROJECT.replace("\n", "\r\n")
     path = write(tmp_path, "pyproject.toml", original)

@@ -245,8 +245,14 @@ class PyprojectCarrier(Carrier):
             ) from None
 
     def _project(self, doc: TOMLDocument) -> Any:
-        """The ``[project]`` table holding a static version, or :class:`CarrierError`."""
+        """The ``[project]`` table holding a static version, or :class:`CarrierError`.
+
+        With no ``[project]`` table, poetry-core's ``[tool.poetry]``, where a poetry project
+        keeps its version."""
         project = doc.get("project")
+        poetry = doc.get("tool", {}).get("poetry") if project is None else None
+        if isinstance(poetry, dict) and isinstance(poetry.get("version"), str):
+            return poetry
         if not isinstance(project, dict):
             why = "there is no [project] table"
         elif "version" in project:

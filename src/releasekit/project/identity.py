@@ -21,8 +21,14 @@ __all__ = ["project_name", "project_version", "release_metadata"]
 
 
 def project_name(root: Path) -> str:
-    """``[project].name`` (never dynamic, so no build is needed)."""
-    return static_name(root)
+    """``[project].name`` (never dynamic, so no build is needed); with no ``[project]``
+    table, the name the project's build backend gives (computed once per commit)."""
+    name = static_name(root)
+    if name is not None:
+        return name
+    from releasekit.core.config import load_config
+
+    return project_metadata(load_config(root)).name
 
 
 def release_metadata(

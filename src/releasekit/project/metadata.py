@@ -55,18 +55,22 @@ class ProjectMetadata:
     cached: bool = False
 
 
-def static_name(root: Path, pyproject: Mapping[str, Any] | None = None) -> str:
-    """``[project].name``: PEP 621 forbids a dynamic name, so no backend is needed.
+def static_name(root: Path, pyproject: Mapping[str, Any] | None = None) -> str | None:
+    """``[project].name``: PEP 621 forbids a dynamic name, so no backend is needed; ``None``
+    for a project with no ``[project]`` table (poetry-core's ``[tool.poetry]``, setuptools'
+    ``setup.cfg``), whose name only its build backend knows.
 
-    A missing name is caught here, with a hint, rather than as a backend traceback in the
-    middle of a build.
+    A ``[project]`` without a name is caught here, with a hint, rather than as a backend
+    traceback in the middle of a build.
     """
     data = load_pyproject(root) if pyproject is None else pyproject
     project = data.get("project")
+    if project is None:
+        return None
     if not isinstance(project, Mapping):
         raise ConfigError(
-            f"{root / 'pyproject.toml'} has no [project] table",
-            'add [project] with name = "..." (and a version or dynamic = ["version"])',
+            f"{root / 'pyproject.toml'} [project] is not a table",
+            'make it one: [project] with name = "..." (and a version or dynamic = ["version"])',
         )
     name = project.get("name")
     if not isinstance(name, str) or not name.strip():
@@ -83,6 +87,14 @@ def project_metadata(config: Config, *, log: proc.Log | None = None) -> ProjectM
     root = config.root
     pyproject = load_pyproject(root)
     name = static_name(root, pyproject)
+    if name is None:  # no [project]: the name and the version are the backend's
+        if not isinstance(pyproject.get("build-system"), Mapping):
+            raise ConfigError(
+                f"{root / 'pyproject.toml'} has no [project] table and no [build-system]",
+                'add [project] with name = "..." (and a version or dynamic = ["version"]), '
+                "or the [build-system] whose backend knows them",
+            )
+        return _from_backend(root, pyproject, None, log or (lambda _: None))
     project = pyproject["project"]
     dynamic = project.get("dynamic") or []
     if "version" not in dynamic:
@@ -104,8 +116,10 @@ def project_metadata(config: Config, *, log: proc.Log | None = None) -> ProjectM
 
 
 def _from_backend(
-    root: Path, pyproject: Mapping[str, Any], name: str, log: proc.Log
+    root: Path, pyproject: Mapping[str, Any], name: str | None, log: proc.Log
 ) -> ProjectMetadata:
+    """The version (and, with no ``[project]`` table, the name) from the project's own
+    backend's ``prepare_metadata_for_build_wheel``, cached per commit."""
     system = pyproject.get("build-system") or {}
     requires = [str(r) for r in system.get("requires") or ["setuptools>=40.8.0"]]
     backend = str(system.get("build-backend") or "setuptools.build_meta:__legacy__")
@@ -117,21 +131,27 @@ def _from_backend(
     state = root / ".nox" / "releasekit"
     key = _cache_key(root, requires, backend)
     cached = _cache_get(state, key) if key else None
-    if cached is not None:
-        return ProjectMetadata(name, cached["version"], _source(backend), cached=True)
+    if cached is not None and (name or cached.get("name")):
+        return ProjectMetadata(
+            name or cached["name"], cached["version"], _source(backend), cached=True
+        )
     env_hash = hashlib.sha256(json.dumps([sys.executable, requires]).encode()).hexdigest()[:16]
-    log(f"computing the version with the project's build backend ({backend}); cached afterwards")
+    what = "version" if name else "name and version"
+    log(f"computing the {what} with the project's build backend ({backend}); cached afterwards")
     venv = venvs.ensure(state / "metadata-env" / env_hash, requires)
     metadata = _prepare_metadata(root, venv, backend, backend_path, log)
     built_name, version = metadata.get("Name", ""), metadata.get("Version", "")
-    if not version:
+    if not version or not (name or built_name) or built_name.upper() == "UNKNOWN":
+        missing = "Version" if not version else "Name"
         raise BuildError(
-            f"the build backend of {name} produced metadata without a Version",
-            "check [project] dynamic and [tool.hatch.version]",
+            f"the build backend of {name or root.name} produced metadata without a {missing}",
+            "check [project] dynamic and [tool.hatch.version]"
+            if name
+            else "check the name and version your build backend's configuration gives",
         )
     if key:
         _cache_put(state, key, {"name": built_name, "version": version})
-    return ProjectMetadata(name, version, _source(backend))
+    return ProjectMetadata(name or built_name, version, _source(backend))
 
 
 def _source(backend: str) -> str:
