@@ -56,6 +56,14 @@ def test_output_is_returned() -> None:
     assert proc.run([PY, "-c", "print('hello')"], what="hello") == "hello\n"
 
 
+def test_every_tool_writes_for_a_wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """uv wraps its messages at $COLUMNS (80 under a CI runner or an xdist worker), and a
+    failure is quoted by its last line: the tools releasekit runs get a wide one."""
+    monkeypatch.setenv("COLUMNS", "80")
+    code = "import os; print(os.environ['COLUMNS'])"
+    assert proc.run([sys.executable, "-c", code], what="columns").strip() == "200"
+
+
 def test_failure_names_what_exit_code_and_last_line() -> None:
     log: list[str] = []
     code = "import sys; print('working'); print('boom: no such file', file=sys.stderr); sys.exit(4)"

@@ -61,6 +61,9 @@ _LINUX = sys.platform.startswith("linux")
 GRACE_SECONDS = 2.0
 
 
+# Every tool releasekit runs writes for a wide terminal: uv, pip and twine wrap their messages
+# at $COLUMNS, and a failure is quoted by its last line, which must be whole.
+WIDE = {"COLUMNS": "200"}
 # Values shorter than this are not searched for in output: replacing every "1" or "yes"
 # would garble messages, and no real token is that short.
 _MIN_REDACTED = 6
@@ -177,7 +180,7 @@ def run(
     SIGKILL) and ``error`` says so, with ``timeout_hint`` as its hint.
     """
     argv = [os.fspath(a) for a in args]
-    full_env = child_env(env)
+    full_env = child_env({**WIDE, **(env or {})})
     secrets = (*secrets, *_environ_secrets())
     log(redact(f"$ {shlex.join(argv)}", secrets))
     warm = _take_warm(argv, full_env, cwd)
@@ -321,7 +324,7 @@ def prestart(
     argv = [os.fspath(a) for a in args]
     if len(argv) < 3 or argv[1] != "-m":  # not a Python module run: nothing to prepare
         return
-    full_env = child_env(env)
+    full_env = child_env({**WIDE, **(env or {})})
     with _warm_lock:
         if any(w.serves(argv, full_env, cwd) and w.argv == argv for w in _warm):
             return

@@ -288,8 +288,8 @@ def _upload_command(
         *(os.fspath(p) for p in paths),
         *(os.fspath(a) for a in attestations),
     ]
-    # Wide output, so twine's error line stays one line we can quote.
-    env = {**extra, "NO_COLOR": "1", "COLUMNS": "200", **venvs.WRITE_BYTECODE}
+    # wide output (proc.WIDE, for every tool) keeps twine's error line one line to quote
+    env = {**extra, "NO_COLOR": "1", **venvs.WRITE_BYTECODE}
     return argv, env, secrets
 
 
