@@ -44,7 +44,7 @@ from releasekit.engine.policy import Verdict, decide
 from releasekit.engine.records import JOURNAL_NAME, PublishRecord, StepTimes
 from releasekit.engine.runcontext import Console, Options, Project, ToolsCache, parse_options
 from releasekit.errors import PublishError, ReleasekitError
-from releasekit.kinds import kind_of
+from releasekit.kinds import kind_of, member_project
 from releasekit.project.identity import project_name
 from releasekit.project.workspace import Workspace, find_workspace
 from releasekit.runtime import lock, proc, venvs
@@ -590,12 +590,7 @@ def _members(console: Console, options: Options, workspace: Workspace, step: str
             f"{len(selected)} member(s)",
             "select the member it tags with -- --only PATH, or unset it and tag the members",
         )
-    projects = []
-    for member in selected:
-        kind = kind_of(member.kind)
-        config = kind.member_config(member)
-        dist_dir = member.path / kind.dist_name
-        projects.append(Project(config, member.name, dist_dir, kind, options, member, workspace))
+    projects = [member_project(member, workspace, options) for member in selected]
     if options.only or options.rehearse:
         return projects
     tagged = [p for p in projects if git.release_tag(p.root, p.config.tag_prefix) is not None]

@@ -18,7 +18,7 @@ from releasekit.core.config import load_config
 from releasekit.core.version import normalize, tag_for, try_normalize
 from releasekit.engine.runcontext import Options, Project
 from releasekit.errors import ConfigError, ReleasekitError
-from releasekit.kinds import kind_of
+from releasekit.kinds import kind_of, member_project
 from releasekit.project.identity import project_name
 from releasekit.project.workspace import Workspace, find_workspace
 from releasekit.targets import configure, target_kinds
@@ -79,11 +79,8 @@ def _yank_workspace(workspace: Workspace, version: str, reason: str, only: Seque
     normal = normalize(version)
     chosen: list[tuple[Project, str]] = []  # each member and VERSION as it spells it
     for member in workspace.select(only):
-        kind = kind_of(member.kind)
-        project = Project(
-            kind.member_config(member), member.name, member.path / kind.dist_name, kind,
-            Options(), member, workspace,
-        )  # fmt: skip
+        project = member_project(member, workspace, Options())
+        kind = project.kind
         current = kind.current_version(project)
         at_version = try_normalize(current) == normal
         if only or at_version or git.tag_exists(member.path, tag_for(normal, member.tag_prefix)):

@@ -11,9 +11,11 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from releasekit.engine.runcontext import Options, Project
     from releasekit.kinds.base import Kind
+    from releasekit.project.workspace import Member, Workspace
 
-__all__ = ["KINDS", "kind_of"]
+__all__ = ["KINDS", "kind_of", "member_project"]
 
 KINDS = {
     "python": "releasekit.kinds.python:PythonKind",
@@ -29,3 +31,14 @@ def kind_of(key: str) -> Kind:
         module, _, name = KINDS[key].partition(":")
         _made[key] = getattr(importlib.import_module(module), name)()
     return _made[key]
+
+
+def member_project(member: Member, workspace: Workspace, options: Options) -> Project:
+    """A workspace member as a project of its kind: its settings, its dist directory."""
+    from releasekit.engine.runcontext import Project
+
+    kind = kind_of(member.kind)
+    dist_dir = member.path / kind.dist_name
+    return Project(
+        kind.member_config(member), member.name, dist_dir, kind, options, member, workspace
+    )
