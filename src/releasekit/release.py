@@ -349,8 +349,8 @@ class Release:
 
     def publish_test(self) -> None:
         """The plan of every target of every project, then the test stage."""
-        plans = self.plan_all()
-        self.each("publish-test", lambda p: self._publish_stage(p, Stage.TEST, plans[id(p)]))
+        planned = self.plan_all()
+        self.each("publish-test", lambda p: self._publish_stage(p, Stage.TEST, planned[id(p)]))
 
     def publish(self) -> None:
         """The prod stage, judged again right before its upload."""
@@ -360,14 +360,15 @@ class Release:
         """What comes after prod (the GitHub release), judged again right before it."""
         self.each("github-release", lambda p: self._publish_stage(p, Stage.AFTER_PROD))
 
-    def plan_all(self) -> dict[int, ReleasePlan]:
+    def plan_all(self) -> dict[int, list[tuple[Target, TargetPlan]]]:
         """The plan of every project of this run, printed and saved, before the first upload.
 
         The first irreversible step: every target of every member is read and judged now, so
         a conflict on prod, on npm or on GitHub (for a member released after three others)
-        stops the release before anything is uploaded anywhere.
+        stops the release before anything is uploaded anywhere. Returns each project's
+        targets with their part of its plan.
         """
-        plans: dict[int, ReleasePlan] = {}
+        planned: dict[int, list[tuple[Target, TargetPlan]]] = {}
         refusals: list[tuple[str, str]] = []
         stages = self.stages()
         for project in self.projects:
@@ -378,14 +379,14 @@ class Release:
             plan.save(project.dist_dir)
             label = f"{project.member.label}: " if project.member is not None else ""
             refusals += [(label + message, hint) for message, hint in plan.refusals]
-            plans[id(project)] = plan
+            planned[id(project)] = list(zip(targets, plan.targets))
         if refusals:
             raise PublishError(
                 "the release is refused, nothing was uploaded: "
                 + "; ".join(message for message, _ in refusals),
                 refusals[0][1],
             )
-        return plans
+        return planned
 
     def _plan(self, project: Project, targets: Sequence[Target]) -> ReleasePlan:
         manifest = Manifest.load(project.dist_dir)
@@ -400,10 +401,13 @@ class Release:
         )
 
     def _publish_stage(
-        self, project: Project, stage: Stage, plan: ReleasePlan | None = None
+        self,
+        project: Project,
+        stage: Stage,
+        planned: list[tuple[Target, TargetPlan]] | None = None,
     ) -> None:
-        """Write the targets of ``stage`` (``plan``: the one ``publish_test`` made and
-        printed; none: the stage is judged again now, against what its targets hold now)."""
+        """Write the targets of ``stage`` (``planned``: from the plan ``publish_test`` made
+        and printed; none: the stage is judged again now, against what its targets hold)."""
         everywhere = self.targets(project)
         targets = [t for t in everywhere if t.stage is stage]
         if not targets:
@@ -411,14 +415,10 @@ class Release:
             if later and stage is Stage.TEST:
                 self.log(project, f"no test stage: {', '.join(later)} is written by a later step")
             return
-        if plan is None:
+        if planned is None:
             plan = self._plan(project, targets)
             plan.check(self.already_out())
             planned = list(zip(targets, plan.targets))
-        else:
-            plan.check()
-            stages = self.stages()
-            planned = list(zip([t for t in everywhere if t.stage in stages], plan.targets))
         manifest = Manifest.load(project.dist_dir)
         for target, target_plan in planned:
             if target.stage is stage:
