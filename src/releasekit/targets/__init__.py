@@ -40,5 +40,7 @@ def configure(project: Project, *, withdrawing: bool = False) -> list[Target]:
     targets = [
         t for kind in target_kinds() for t in kind.configure(project, withdrawing=withdrawing)
     ]
-    order = {stage: n for n, stage in enumerate(type(targets[0].stage))} if targets else {}
-    return sorted(targets, key=lambda t: order[t.stage])
+    from releasekit.engine.remote import Stage
+
+    stages = list(Stage)  # TEST, PROD, AFTER_PROD: the order a release writes them in
+    return sorted(targets, key=lambda t: stages.index(t.stage))
