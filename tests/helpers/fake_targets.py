@@ -107,3 +107,30 @@ class FakeTarget(Target):
         self.store.withdrawn.append((version, reason))
         echo(f"  {self.name}: withdrew {name} {version}")
         return None
+
+
+class FakeConsole:
+    """A :class:`~releasekit.engine.runcontext.Console` that keeps what it was told, the
+    commands it was asked to run and the questions asked, and answers them as told."""
+
+    def __init__(self, answer: bool | None = None) -> None:
+        self.lines: list[str] = []
+        self.answer = answer
+        self.asked: list[str] = []
+
+    def log(self, message: str) -> None:
+        self.lines.append(message)
+
+    def warn(self, message: str) -> None:
+        self.lines.append(f"warning: {message}")
+
+    def run(self, argv: Sequence[str], *, cwd: Path) -> None:
+        self.lines.append(f"$ {' '.join(argv)}")
+
+    def ask(self, question: str) -> bool | None:
+        self.asked.append(question)
+        return self.answer
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)

@@ -24,29 +24,13 @@ from releasekit.errors import PublishError
 from releasekit.kinds import kind_of
 from releasekit.release import Release
 from releasekit.targets.base import Stage
-from tests.helpers.fake_targets import FakeTarget, Store
+from tests.helpers.fake_targets import FakeConsole, FakeTarget, Store
 
 pytest.importorskip("githubkit")
 from tests.helpers.github_fake import FakeGitHub
 
 TOKEN = "ghs_" + "p" * 36
 SDIST = "demo-1.2.0.tar.gz"
-
-
-class Console:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def log(self, message: str) -> None:
-        self.lines.append(message)
-
-    warn = log
-
-    def run(self, argv: object, *, cwd: Path) -> None:  # pragma: no cover - no commands here
-        raise AssertionError("no command runs at the plan")
-
-    def ask(self, question: str) -> bool | None:  # pragma: no cover
-        raise AssertionError("nothing is asked at the plan")
 
 
 @pytest.fixture
@@ -70,7 +54,7 @@ def indexes(monkeypatch: pytest.MonkeyPatch) -> dict[str, FakeTarget]:
     return made
 
 
-def plan(tmp_path: Path, environ: dict[str, str]) -> tuple[str, Console]:
+def plan(tmp_path: Path, environ: dict[str, str]) -> tuple[str, FakeConsole]:
     """The release's plan over the two indexes and GitHub; the refusal's message."""
     root = tmp_path / "demo"
     dist = root / "dist"
@@ -82,10 +66,11 @@ def plan(tmp_path: Path, environ: dict[str, str]) -> tuple[str, Console]:
     options = Options(yes=True)
     config = Config(root=root, github_release=True, changelog=False)
     project = Project(config, "demo", dist, kind_of("python"), options, environ=environ)
-    console = Console()
+    console = FakeConsole()
     release = Release(console, options, [project], requested=("release",))
     with pytest.raises(PublishError) as info:
         release.publish_test()
+    assert console.asked == [] and not any(line.startswith("$ ") for line in console.lines)
     return info.value.message, console
 
 

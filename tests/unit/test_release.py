@@ -26,35 +26,9 @@ from releasekit.kinds import kind_of
 from releasekit.kinds.base import Kind
 from releasekit.release import Release, playbook
 from releasekit.targets.base import Stage, Target
-from tests.helpers.fake_targets import FakeTarget, Store
+from tests.helpers.fake_targets import FakeConsole, FakeTarget, Store
 
 VERSION = "1.2.0"
-
-
-class Console:
-    """A console that keeps what it was told, and answers prompts as told."""
-
-    def __init__(self, answer: bool | None = None) -> None:
-        self.lines: list[str] = []
-        self.answer = answer
-        self.asked: list[str] = []
-
-    def log(self, message: str) -> None:
-        self.lines.append(message)
-
-    def warn(self, message: str) -> None:
-        self.lines.append(f"warning: {message}")
-
-    def run(self, argv: Sequence[str], *, cwd: Path) -> None:
-        self.lines.append(f"$ {' '.join(argv)}")
-
-    def ask(self, question: str) -> bool | None:
-        self.asked.append(question)
-        return self.answer
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
 
 
 def built(root: Path, name: str = "demo", tag: str | None = "v1.2.0") -> Path:
@@ -100,10 +74,12 @@ def release(
     rehearse: bool = False,
     dry_run: bool = False,
     requested: Sequence[str] = ("release",),
-    console: Console | None = None,
+    console: FakeConsole | None = None,
 ) -> Release:
     options = Options(rehearse=rehearse, dry_run=dry_run, yes=True)
-    return Release(console or Console(), options, [project(tmp_path, options)], requested=requested)
+    return Release(
+        console or FakeConsole(), options, [project(tmp_path, options)], requested=requested
+    )
 
 
 def calls(targets: dict[str, FakeTarget]) -> list[str]:
@@ -172,7 +148,7 @@ def test_a_refusal_after_an_upload_says_what_is_out(
 def test_a_dry_run_sends_nothing_and_writes_no_record(
     tmp_path: Path, registered: dict[str, FakeTarget]
 ) -> None:
-    console = Console()
+    console = FakeConsole()
     run = release(tmp_path, dry_run=True, console=console)
     run.publish_test()
     run.publish()
@@ -219,7 +195,7 @@ def test_journal_lines_of_a_rehearsal_never_count_for_the_real_target(
 def test_the_summary_reads_each_target_s_record_and_the_journal(
     tmp_path: Path, registered: dict[str, FakeTarget]
 ) -> None:
-    console = Console()
+    console = FakeConsole()
     run = release(tmp_path, console=console)
     run.publish_test()
     run.publish()
@@ -248,7 +224,7 @@ def test_a_prompt_answered_no_stops_before_prod(
             return super().publish(manifest, dist_dir, planned, run)
 
     registered["prod"].__class__ = Asking
-    console = Console(answer=False)
+    console = FakeConsole(answer=False)
     options = Options()
     run = Release(console, options, [project(tmp_path, options)], requested=("publish",))
     run.publish_test()
@@ -275,7 +251,7 @@ def test_a_new_target_goes_through_plan_publish_journal_summary_playbook_and_yan
     from releasekit.targets.pypi import IndexTarget
 
     monkeypatch.setattr(IndexTarget, "configure", classmethod(lambda cls, p, withdrawing=False: []))
-    console = Console()
+    console = FakeConsole()
     run = release(tmp_path, console=console, requested=("publish",))
     run.publish_test()
     assert "  mirror fake://mirror: upload 2 file(s) (2 missing)" in console.text  # the plan
@@ -334,7 +310,7 @@ def test_two_members_releasing_one_package_name_are_refused_at_check(
     two = Project(
         Config(root=tmp_path / "b"), "@demo/core", built(tmp_path / "b", "core"), kind, options
     )
-    run = Release(Console(), options, [one, two])
+    run = Release(FakeConsole(), options, [one, two])
     with pytest.raises(ReleasekitError, match="both release the package @demo/core"):
         run.check()
     assert calls(registered) == []
@@ -368,7 +344,7 @@ def test_a_private_npm_member_is_refused_at_check(tmp_path: Path) -> None:
         kind.member_config(member), member.name, path / kind.dist_name, kind, options, member
     )
     with pytest.raises(ConfigError) as info:
-        kind.check(one, Release(Console(), options, [one]))
+        kind.check(one, Release(FakeConsole(), options, [one]))
     assert info.value.message == (
         'packages/core/package.json says "private": true: npm refuses to publish it'
     )
