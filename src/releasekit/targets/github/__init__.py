@@ -125,6 +125,14 @@ class GitHubReleaseTarget(Target):
     def _files(self, manifest: Manifest, dist_dir: Path) -> list[tuple[Path, str]]:
         return [(dist_dir / f.filename, f.sha256) for f in manifest.files]
 
+    def _settings(self) -> Settings:
+        """The settings, or the problem that kept them from being made (exactly one is
+        there: :meth:`configure` makes one or the other)."""
+        if self.settings is None:
+            assert self.problem is not None
+            raise self.problem
+        return self.settings
+
     def read(self, manifest: Manifest) -> TargetState:
         if self.problem is not None:
             raise self.problem
@@ -177,8 +185,7 @@ class GitHubReleaseTarget(Target):
         from releasekit.project.changelog import release_notes
         from releasekit.targets.github import step as github
 
-        if self.settings is None:  # the plan refused already; a rerun of the step alone
-            raise self.problem or ReleasekitError("no GitHub settings", "set GITHUB_REPOSITORY")
+        settings = self._settings()  # a rerun of this step alone: refused as the plan would
         notes = ""
         if self.changelog is not None and self.changelog.is_file():
             notes = (
@@ -186,7 +193,7 @@ class GitHubReleaseTarget(Target):
             )
         dry_run = run.dry_run or self.rehearsal
         result = github.publish_github_release(
-            self.settings,
+            settings,
             tag=self._tag(manifest),
             version=manifest.version,
             prerelease=channel(manifest.version) is not Channel.FINAL,
@@ -212,13 +219,12 @@ class GitHubReleaseTarget(Target):
         from releasekit.targets.github import step as github
 
         tag = tag_for(version, self.tag_prefix)
-        if self.settings is None:
-            if self.enabled or self.problem is None:
-                raise self.problem or ReleasekitError("no GitHub settings", "")
+        if self.problem is not None and not self.enabled:
             # github-release is off: a release made by hand is marked where one can be found
             echo(f"  github: not marked: {self.problem.message}")
             return (self.problem.message, self.problem.hint)
-        if self.settings.token is None:
+        settings = self._settings()
+        if settings.token is None:
             echo(
                 f"  github: set GITHUB_TOKEN to mark the release {tag} as yanked, or edit it "
                 "by hand"
@@ -227,6 +233,6 @@ class GitHubReleaseTarget(Target):
                 "GITHUB_TOKEN is not set to mark the GitHub release of",
                 "set GITHUB_TOKEN to a token that may write the repository's contents",
             )
-        url = github.mark_yanked(self.settings, tag=tag, reason=reason)
+        url = github.mark_yanked(settings, tag=tag, reason=reason)
         echo(f"  github: {url} marked [YANKED], the reason first in its notes")
         return None
