@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.cli import init, main
+from releasekit.cli import init, init_advice, main, pyproject_edit
 from releasekit.cli.init import template_text
 from tests.helpers.projects import run
 
@@ -59,9 +59,9 @@ COMMIT_ALL = (
     "(the release is built from HEAD, and `nox -s check` wants a clean tree)"
 )
 HATCH_DONE = (
-    "pyproject.toml: releasekit added to [build-system] requires; "
-    "[tool.hatch.build.hooks.releasekit] added; commented [tool.releasekit] added"
+    "pyproject.toml: [tool.hatch.build.hooks.releasekit] added; commented [tool.releasekit] added"
 )
+REQUIREMENT = pyproject_edit.releasekit_requirement()  # releasekit>= this version
 INSTALLED_FROM = init.installed_from  # before the fixture below replaces it
 NOTHING_CHANGED = "nothing changed: noxfile.py, pyproject.toml and .gitignore are set up already"
 
@@ -128,7 +128,7 @@ def assert_refused(result: Result, message: str, hint: str) -> None:
 # --- a hatchling project -------------------------------------------------------------------
 
 
-def test_hatchling_project_gets_the_hook_and_the_requirement(
+def test_hatchling_project_gets_the_hook_with_its_dependency(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make(tmp_path / "demo-app")
@@ -146,11 +146,11 @@ def test_hatchling_project_gets_the_hook_and_the_requirement(
         REHEARSE,
     ]
     text = (root / "pyproject.toml").read_text()
-    # the one line that changed keeps its comment; everything else is appended
-    assert text.startswith(
-        HATCH_PYPROJECT.replace('["hatchling"]', '["hatchling", "releasekit"]')
-        + "\n[tool.hatch.build.hooks.releasekit]\n"
-    )
+    # [build-system] keeps only the backend (the published sdist builds without releasekit);
+    # releasekit comes in as the hook's dependency; everything is appended
+    assert text.startswith(HATCH_PYPROJECT + "\n[tool.hatch.build.hooks.releasekit]\n")
+    assert f'\ndependencies = ["{REQUIREMENT}"]\n' in text
+    assert REQUIREMENT.startswith("releasekit>=")
     assert '# version-files = ["pyproject.toml", "src/demo_app/__init__.py"]' in text
     assert '# commands = ["demo-app --version"]' in text
     for key in ("tag-prefix", "changelog", "pre-release", "check-sessions", "check-commands",
@@ -194,16 +194,18 @@ def test_a_requirement_array_over_several_lines_and_crlf_line_ends_are_kept(
     assert releasekit_init(capsys, root).code == 0
 
     text = (root / "pyproject.toml").read_bytes().decode()
-    assert '    "hatch-vcs",\r\n    "releasekit",\r\n]\r\n' in text
+    assert text.startswith(pyproject)  # the requirement array as it was
+    assert f'\r\ndependencies = ["{REQUIREMENT}"]\r\n' in text
     assert "\n" not in text.replace("\r\n", "")
 
 
 def test_existing_releasekit_setup_is_kept(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A project set up by hand: requirement (another spelling), hook, config, own noxfile."""
-    pyproject = HATCH_PYPROJECT.replace('["hatchling"]', '["hatchling", "ReleaseKit>=0.1"]') + (
-        "\n[tool.hatch.build.targets.wheel.hooks.releasekit]\n\n"
+    """A project set up by hand: hook with its dependency (another spelling), config, own
+    noxfile."""
+    pyproject = HATCH_PYPROJECT + (
+        '\n[tool.hatch.build.hooks.releasekit]\ndependencies = ["ReleaseKit>=0.1"]\n\n'
         '[tool.releasekit]\nversion-files = ["pyproject.toml", "src/demo_app/__init__.py"]\n'
     )
     root = make(tmp_path / "demo-app", pyproject)
@@ -252,9 +254,11 @@ def test_setuptools_project_gets_no_build_requirement(
         "noxfile.py: written from releasekit's template",
         ".gitignore: created with dist/ and .nox/",
         "pyproject.toml: commented [tool.releasekit] added",
-        "note: the build hook is hatch-only and this project builds with "
-        "setuptools.build_meta: releasekit was not added to its build requirements; "
-        "the nox sessions work with any PEP 517 backend",
+        f"note: setuptools (setuptools.build_meta): {init_advice.SESSIONS}; the build hook "
+        "is hatch-only, so a plain `python -m build` does not compare the tag with the "
+        "version; `nox -s check` and `nox -s build` do, with the version the backend reports "
+        "(releasekit was not added to the build requirements); `releasekit bump PART` writes "
+        "[project] version, and every file in [tool.releasekit] version-files",
         VERSION_FILES,
         COMMIT_ALL,
         REHEARSE,
@@ -265,40 +269,100 @@ def test_setuptools_project_gets_no_build_requirement(
     assert (root / "noxfile.py").read_text() == template_text()
 
 
-@pytest.mark.parametrize(
-    ("build_system", "builds_with"),
-    [
-        ('requires = ["flit_core>=3.4"]\nbuild-backend = "flit_core.buildapi"',
-         "flit_core.buildapi"),
-        ('requires = ["poetry-core"]\nbuild-backend = "poetry.core.masonry.api"',
-         "poetry.core.masonry.api"),
-        ('requires = ["pdm-backend"]\nbuild-backend = "pdm.backend"', "pdm.backend"),
-        (None, None),
-    ],
-    ids=["flit", "poetry", "pdm", "no build-system"],
-)  # fmt: skip
-def test_other_backends_get_no_build_requirement(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], build_system: str | None,
-    builds_with: str | None,
-) -> None:  # fmt: skip
-    pyproject = (f"[build-system]\n{build_system}\n\n" if build_system else "") + PROJECT
-    root = make(tmp_path / "demo-app", pyproject)
+# What each backend is told: (build-system and tool tables, what only its note says).
+BACKENDS = {
+    "setuptools-scm": (
+        'requires = ["setuptools>=64", "setuptools-scm>=8"]\n'
+        'build-backend = "setuptools.build_meta"',
+        "[tool.setuptools_scm]\n",
+        "note: setuptools (setuptools.build_meta): ",
+        "the version comes from git tags (setuptools-scm): the tag is the version, so there "
+        "is no file for `releasekit bump` to write: release by tagging the commit",
+    ),
+    "flit": (
+        'requires = ["flit_core>=3.4"]\nbuild-backend = "flit_core.buildapi"',
+        "",
+        "note: flit (flit_core.buildapi): ",
+        "`releasekit bump PART` writes [project] version",
+    ),
+    "pdm-backend": (
+        'requires = ["pdm-backend"]\nbuild-backend = "pdm.backend"',
+        "",
+        "note: pdm-backend (pdm.backend): ",
+        "`releasekit bump PART` writes [project] version",
+    ),
+    "pdm scm": (
+        'requires = ["pdm-backend"]\nbuild-backend = "pdm.backend"',
+        '[tool.pdm.version]\nsource = "scm"\n',
+        "note: pdm-backend (pdm.backend): ",
+        "the version comes from git tags (pdm-backend's scm source): the tag is the version",
+    ),
+    "poetry-core": (
+        'requires = ["poetry-core"]\nbuild-backend = "poetry.core.masonry.api"',
+        "",
+        "note: poetry-core (poetry.core.masonry.api): ",
+        "`releasekit bump PART` writes [project] version",
+    ),
+    "maturin": (
+        'requires = ["maturin>=1.5"]\nbuild-backend = "maturin"',
+        "",
+        "note: maturin (maturin) builds compiled wheels: ",
+        "build the platform wheels in a CI matrix (cibuildwheel, maturin-action)",
+    ),
+    "scikit-build-core": (
+        'requires = ["scikit-build-core"]\nbuild-backend = "scikit_build_core.build"',
+        "",
+        "note: scikit-build-core (scikit_build_core.build) builds compiled wheels: ",
+        "`nox -s build` makes the sdist and a wheel for this machine only",
+    ),
+    "hatch-vcs": (
+        'requires = ["hatchling", "hatch-vcs"]\nbuild-backend = "hatchling.build"',
+        '[tool.hatch.version]\nsource = "vcs"\n',
+        "note: hatchling with hatch-vcs: the build hook checks tag against version in every "
+        "build; ",
+        "the version comes from git tags (hatch-vcs): the tag is the version",
+    ),
+    "no build-system": (
+        None,
+        "",
+        "note: this project has no [build-system] build-backend (pip builds it with setuptools): ",
+        "`releasekit bump PART` writes [project] version",
+    ),
+}
 
-    result = releasekit_init(capsys, root)
 
-    assert result.code == 0, result
-    what = (
-        f"this project builds with {builds_with}"
-        if builds_with
-        else "this project has no [build-system] (pip builds it with setuptools)"
-    )
-    assert (
-        f"note: the build hook is hatch-only and {what}: releasekit was not added to its "
-        "build requirements; the nox sessions work with any PEP 517 backend"
-    ) in result.out
-    text = (root / "pyproject.toml").read_text()
-    assert text.startswith(pyproject) and 'releasekit"' not in text
-    assert "[tool.hatch" not in text
+def test_each_backend_gets_its_own_advice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One note per backend: the sessions work, who checks the tag, where the version lives."""
+    notes = {}
+    for name, (build_system, tool, starts, says) in BACKENDS.items():
+        pyproject = (f"[build-system]\n{build_system}\n\n" if build_system else "") + PROJECT
+        if "git tags" in says:
+            pyproject = pyproject.replace('version = "1.2.0"', 'dynamic = ["version"]')
+        root = make(tmp_path / name.replace(" ", "-"), pyproject + "\n" + tool)
+
+        result = releasekit_init(capsys, root)
+
+        assert result.code == 0, result
+        (note,) = [line for line in result.out if line.startswith("note: ")]
+        assert note.startswith(starts), (name, note)
+        assert says in note, (name, note)
+        if name != "hatch-vcs":
+            assert init_advice.SESSIONS in note, name
+            assert "`nox -s check` and `nox -s build` do" in note, name
+            text = (root / "pyproject.toml").read_text()
+            assert text.startswith(pyproject) and 'releasekit"' not in text
+            assert "[tool.hatch.build" not in text
+        notes[name] = note
+    assert len(set(notes.values())) == len(BACKENDS)  # each its own
+
+
+def test_a_plain_hatchling_project_gets_no_backend_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make(tmp_path / "demo-app")
+    assert not [line for line in releasekit_init(capsys, root).out if line.startswith("note:")]
 
 
 # --- .gitignore ----------------------------------------------------------------------------
@@ -354,7 +418,7 @@ def test_a_releasekit_from_a_checkout_is_made_findable_by_builds(
     result = releasekit_init(capsys, root)
 
     assert findable_steps(result.out) == [
-        "next: let this project's builds find releasekit (a build requirement now): it is "
+        "next: let this project's builds find releasekit (the build hook needs it): it is "
         "installed from file:///home/me/src/releasekit, where no build frontend looks; put "
         "its wheel where they do:",
         '        pip wheel --no-deps --wheel-dir "$HOME/.cache/releasekit-wheels" '

@@ -1,9 +1,12 @@
 """``releasekit init``: set a project up for releasekit, and say what is left to do.
 
 It writes noxfile.py from the template, enables the build hook in pyproject.toml of a
-hatchling project (``releasekit`` in ``[build-system] requires`` and a
-``[tool.hatch.build.hooks.releasekit]`` table), appends a commented ``[tool.releasekit]``
-table, and ignores ``dist/`` and ``.nox/`` in .gitignore. A second run changes nothing.
+hatchling project (a ``[tool.hatch.build.hooks.releasekit]`` table, first among the hooks,
+whose ``dependencies`` bring releasekit into the build; ``[build-system] requires`` keeps
+only the backend, so the sdist releasekit publishes builds without releasekit), appends a
+commented ``[tool.releasekit]`` table, and ignores ``dist/`` and ``.nox/`` in .gitignore.
+A project set up the old way (releasekit in ``[build-system] requires``) is migrated. A
+second run changes nothing.
 
 Every file is rendered and checked before the first one is written: a pyproject.toml that
 releasekit cannot edit safely (invalid TOML, a ``[build-system]`` that is not a table, ...)
@@ -12,9 +15,10 @@ comments and layout: new tables are appended as text, the requirement is added w
 tomlkit, and the result is parsed again and compared with the original
 (:mod:`releasekit.cli.pyproject_edit`).
 
-The build hook is hatch-only. On any other backend (setuptools, flit, poetry, pdm) releasekit
-is not added to the build requirements, where it would only be one more thing to install;
-the nox sessions still work there, since they build through any PEP 517 backend.
+The build hook is hatch-only. On any other backend (setuptools, flit, poetry, pdm, maturin,
+scikit-build-core) releasekit is not added to the build requirements, and init says what
+works there (:mod:`releasekit.cli.init_advice`): the sessions build through any PEP 517
+backend and check the tag themselves.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from releasekit.cli import pyproject_edit
+from releasekit.cli import init_advice, pyproject_edit
 from releasekit.errors import ConfigError
 
 __all__ = [
@@ -193,8 +197,9 @@ def init_project(
         lines.append(
             "nothing changed: noxfile.py, pyproject.toml and .gitignore are set up already"
         )
-    if not hatch:
-        lines.append(_not_hatch_note(backend))
+    note = init_advice.backend_note(data)
+    if note:
+        lines.append(note)
     final = pyproject_edit.parse(_read(pyproject_path, missing_hint="")) if writes else data
     return lines + _next_steps(root, final, env)
 
@@ -291,18 +296,6 @@ def _plan_pyproject(
     return _Write(path, new_text, "pyproject.toml: " + "; ".join(done))
 
 
-def _not_hatch_note(backend: str | None) -> str:
-    builds_with = (
-        f"this project builds with {backend}"
-        if backend
-        else "this project has no [build-system] (pip builds it with setuptools)"
-    )
-    return (
-        f"note: the build hook is hatch-only and {builds_with}: releasekit was not added to "
-        "its build requirements; the nox sessions work with any PEP 517 backend"
-    )
-
-
 # --- writing -------------------------------------------------------------------------------
 
 
@@ -346,11 +339,16 @@ def _write_all(writes: Sequence[_Write], root: Path) -> None:
 
 
 def _next_steps(root: Path, data: Mapping[str, Any], environ: Mapping[str, str]) -> list[str]:
-    steps: list[str] = []
-    for step in (_version_files_step(root, data), _readme_step(root, data)):
-        if step:
-            steps.append(step)
-    if any(pyproject_edit.req_name(r) == "releasekit" for r in pyproject_edit.build_requires(data)):
+    steps = init_advice.version_files_step(root, data)
+    readme = _readme_step(root, data)
+    if readme:
+        steps.append(readme)
+    steps += init_advice.frontend_steps(data)
+    needs_releasekit = [
+        *pyproject_edit.build_requires(data),
+        *pyproject_edit.hook_dependencies(data),
+    ]
+    if any(pyproject_edit.req_name(r) == "releasekit" for r in needs_releasekit):
         steps += _findable_steps(environ)
     steps += _commit_steps(root)
     steps.append(
@@ -358,31 +356,6 @@ def _next_steps(root: Path, data: Mapping[str, Any], environ: Mapping[str, str])
         "(the whole release against local indexes: nothing leaves this machine)"
     )
     return steps
-
-
-def _version_files_step(root: Path, data: Mapping[str, Any]) -> str | None:
-    """Say so when files other than pyproject.toml carry the version but are not listed."""
-    table = data.get("tool", {}).get("releasekit", {})
-    if table.get("version-files"):
-        return None
-    project = data.get("project")
-    static = isinstance(project, dict) and "version" in project
-    hatch_version = data.get("tool", {}).get("hatch", {}).get("version", {})
-    own_source = isinstance(hatch_version, dict) and hatch_version.get("source") == "releasekit"
-    files = pyproject_edit.version_carriers(root)
-    if own_source:
-        listed = ", ".join(json.dumps(f) for f in files) or '"src/PACKAGE/__init__.py"'
-        return (
-            f"next: set version-files = [{listed}] in [tool.releasekit]: "
-            '[tool.hatch.version] source = "releasekit" reads the version from the first'
-        )
-    if static and files:
-        listed = ", ".join(json.dumps(f) for f in ["pyproject.toml", *files])
-        return (
-            f"next: {', '.join(files)} carr{'ies' if len(files) == 1 else 'y'} the version too: "
-            f"set [tool.releasekit] version-files = [{listed}]"
-        )
-    return None
 
 
 def _readme_step(root: Path, data: Mapping[str, Any]) -> str | None:
@@ -473,7 +446,7 @@ def _findable_steps(environ: Mapping[str, str]) -> list[str]:
     found = [d for dirs in holding.values() for d in dirs]
     wheelhouse = str(found[0]) if found else WHEELHOUSE
     steps = [
-        f"next: let this project's builds find releasekit (a build requirement now): it is "
+        f"next: let this project's builds find releasekit (the build hook needs it): it is "
         f"installed from {url}, where no build frontend looks; put its wheel where they do:"
     ]
     if not found:

@@ -10,6 +10,7 @@ a :class:`ConfigError` and nothing is written.
 from __future__ import annotations
 
 import copy
+import importlib.metadata
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -37,6 +38,9 @@ __all__ = [
 HOOK_TABLE = """
 [tool.hatch.build.hooks.releasekit]
 # Refuse a release build whose git tag and version disagree (see the releasekit README).
+# hatchling installs releasekit for this hook; the sdist releasekit builds ships the hook
+# off (enable-by-default = false), so the published sdist builds without releasekit.
+dependencies = [{requirement}]
 # require-tag = true    # or RELEASEKIT_REQUIRE_TAG=1 in the CI release job
 # allow-dirty = false   # true: allow a tag build from a tree with uncommitted changes
 """
@@ -179,38 +183,245 @@ def has_hook(data: Mapping[str, Any]) -> bool:
     )
 
 
+def releasekit_requirement() -> str:
+    """``releasekit>=`` this releasekit's public version: the hook table's dependency (a
+    build then gets a releasekit that ships the sdist's pyproject.toml without it)."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        installed = importlib.metadata.version("releasekit")
+    except importlib.metadata.PackageNotFoundError:
+        return "releasekit"
+    try:
+        return f"releasekit>={Version(installed).public}"
+    except InvalidVersion:
+        return "releasekit"
+
+
+def hook_dependencies(data: Mapping[str, Any]) -> list[str]:
+    """The ``dependencies`` of releasekit's hook tables (global and per target)."""
+    found: list[str] = []
+    for table in _hook_tables(data):
+        dependencies = table.get("dependencies")
+        if isinstance(dependencies, list):
+            found += [d for d in dependencies if isinstance(d, str)]
+    return found
+
+
+def old_form(data: Mapping[str, Any]) -> bool:
+    """releasekit in ``[build-system] requires``: the way init set a project up before the
+    hook carried its own dependency; every sdist published so needs releasekit to build."""
+    return any(req_name(r) == "releasekit" for r in build_requires(data))
+
+
+def _hook_tables(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    build = data.get("tool", {}).get("hatch", {}).get("build", {})
+    tables = []
+    hooks = build.get("hooks", {}) if isinstance(build, dict) else {}
+    if isinstance(hooks, dict) and isinstance(hooks.get("releasekit"), dict):
+        tables.append(hooks["releasekit"])
+    targets = build.get("targets", {}) if isinstance(build, dict) else {}
+    for target in targets.values() if isinstance(targets, dict) else ():
+        hooks = target.get("hooks") if isinstance(target, dict) else None
+        if isinstance(hooks, dict) and isinstance(hooks.get("releasekit"), dict):
+            tables.append(hooks["releasekit"])
+    return tables
+
+
+def hook_order(data: Mapping[str, Any]) -> list[str]:
+    """The names of ``[tool.hatch.build.hooks.*]`` in the order hatchling runs them."""
+    hooks = data.get("tool", {}).get("hatch", {}).get("build", {}).get("hooks", {})
+    return list(hooks) if isinstance(hooks, dict) else []
+
+
 def edit(text: str, data: dict[str, Any], hatch: bool, root: Path) -> tuple[str, list[str]]:
     """The new pyproject.toml text, checked to parse to the old data plus exactly our
     additions, and what was added (nothing: ``text`` itself and an empty list).
 
-    ``hatch``: the project builds with hatchling, so the build hook is enabled too.
+    ``hatch``: the project builds with hatchling, so the build hook is enabled too: its
+    table first among the hooks (a wrong tag is refused before a long frontend build), with
+    releasekit as the hook's ``dependencies``, never in ``[build-system] requires``. A
+    project set up the old way (releasekit in ``requires``) is migrated.
     """
-    import tomlkit
-    import tomlkit.exceptions
-
     done: list[str] = []
     new_text = text
     expected = copy.deepcopy(data)
-    if hatch and not any(req_name(r) == "releasekit" for r in build_requires(data)):
-        try:
-            doc = tomlkit.parse(text)
-            doc["build-system"]["requires"].append("releasekit")
-            new_text = tomlkit.dumps(doc)
-        except (tomlkit.exceptions.TOMLKitError, KeyError, AttributeError, TypeError) as exc:
-            raise ConfigError(
-                f"cannot add releasekit to [build-system] requires: {exc}",
-                'add it by hand: requires = ["hatchling", "releasekit"]',
-            ) from None
-        expected["build-system"]["requires"].append("releasekit")
-        done.append("releasekit added to [build-system] requires")
+    if hatch and has_hook(data):
+        new_text = _migrate(new_text, expected, done)
+        new_text = _hook_first(new_text, expected, done)
     if hatch and not has_hook(data):
-        new_text = _append_table(new_text, HOOK_TABLE, HOOK_PATH, expected)
+        block = HOOK_TABLE.format(requirement=json.dumps(releasekit_requirement()))
+        if old_form(data):
+            new_text = _drop_build_requirement(new_text, expected)
+            done.append("releasekit removed from [build-system] requires")
+        new_text = _insert_hook_table(new_text, block, expected)
         done.append("[tool.hatch.build.hooks.releasekit] added")
     if "releasekit" not in data.get("tool", {}):
         block = _config_table(data, root)
         new_text = _append_table(new_text, block, ("tool", "releasekit"), expected)
         done.append("commented [tool.releasekit] added")
     return new_text, done
+
+
+def _tomlkit_edit(text: str, change: Any, by_hand: str) -> str:
+    """``text`` changed by ``change(document)`` through tomlkit (comments and layout kept)."""
+    import tomlkit
+    import tomlkit.exceptions
+
+    try:
+        doc = tomlkit.parse(text)
+        change(doc)
+        return tomlkit.dumps(doc)
+    except (tomlkit.exceptions.TOMLKitError, KeyError, AttributeError, TypeError) as exc:
+        raise ConfigError(
+            f"cannot edit pyproject.toml: {exc}; nothing was changed", by_hand
+        ) from None
+
+
+def _drop_build_requirement(text: str, expected: dict[str, Any]) -> str:
+    """``text`` without releasekit in ``[build-system] requires``."""
+
+    def drop(doc: Any) -> None:
+        requires = doc["build-system"]["requires"]
+        for index in reversed(range(len(requires))):
+            if req_name(str(requires[index])) == "releasekit":
+                del requires[index]
+
+    requires = expected["build-system"]["requires"]
+    requires[:] = [r for r in requires if req_name(r) != "releasekit"]
+    return _tomlkit_edit(
+        text,
+        drop,
+        'remove releasekit from [build-system] requires by hand: requires = ["hatchling"]',
+    )
+
+
+def _migrate(text: str, expected: dict[str, Any], done: list[str]) -> str:
+    """An old-form project: releasekit moves from ``[build-system] requires`` into the hook
+    table's ``dependencies`` (added there too when the hook table lacks it)."""
+    has_dependency = any(req_name(d) == "releasekit" for d in hook_dependencies(expected))
+    if has_dependency and not old_form(expected):
+        return text
+    requirement = releasekit_requirement()
+    if not has_dependency:
+        table = _hook_tables(expected)[0]
+
+        def add(doc: Any) -> None:
+            for path in _hook_paths(doc):
+                hook = doc
+                for key in path:
+                    hook = hook[key]
+                if "dependencies" in hook:
+                    hook["dependencies"].append(requirement)
+                else:
+                    hook["dependencies"] = [requirement]
+                return
+
+        by_hand = f'add dependencies = ["{requirement}"] to [tool.hatch.build.hooks.releasekit]'
+        text = _tomlkit_edit(text, add, by_hand)
+        table.setdefault("dependencies", []).append(requirement)
+    if old_form(expected):
+        text = _drop_build_requirement(text, expected)
+        done.append(
+            "releasekit moved from [build-system] requires to the dependencies of "
+            "[tool.hatch.build.hooks.releasekit] (the published sdist then builds without it)"
+        )
+    else:
+        done.append(
+            f"{requirement} added to the dependencies of [tool.hatch.build.hooks.releasekit]"
+        )
+    return text
+
+
+def _hook_paths(data: Any) -> list[tuple[str, ...]]:
+    """Where releasekit's hook tables are, global first."""
+    paths: list[tuple[str, ...]] = []
+    build = data.get("tool", {}).get("hatch", {}).get("build", {})
+    if "releasekit" in build.get("hooks", {}):
+        paths.append(HOOK_PATH)
+    for name, target in build.get("targets", {}).items():
+        if "releasekit" in target.get("hooks", {}):
+            paths.append(("tool", "hatch", "build", "targets", name, "hooks", "releasekit"))
+    return paths
+
+
+# A table header: `[a.b]` (not `[[a]]`), with what it names.
+_HEADER = re.compile(r"^[ \t]*\[(?!\[)([^\]\n]*)\][ \t]*(?:#[^\n]*)?\r?$", re.M)
+
+
+def _header_keys(inside: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip("\"'") for part in inside.split("."))
+
+
+def _hook_headers(text: str) -> list[tuple[int, str]]:
+    """Where each ``[tool.hatch.build.hooks.NAME]`` header starts (its comment lines just
+    above included), with NAME, in file order."""
+    found = []
+    for match in _HEADER.finditer(text):
+        keys = _header_keys(match.group(1))
+        if len(keys) == 5 and keys[:4] == ("tool", "hatch", "build", "hooks"):
+            found.append((_with_comments_above(text, match.start()), keys[4]))
+    return found
+
+
+def _with_comments_above(text: str, start: int) -> int:
+    """``start`` moved up over the comment lines right above it."""
+    lines = text[:start].splitlines(keepends=True)
+    while lines and lines[-1].lstrip().startswith("#"):
+        start -= len(lines.pop())
+    return start
+
+
+def _insert_hook_table(text: str, block: str, expected: dict[str, Any]) -> str:
+    """The hook table before the first other hook table (hatchling runs hooks in the order
+    of their tables), or appended when there is none."""
+    others = _hook_headers(text)
+    if not others:
+        return _append_table(text, block, HOOK_PATH, expected)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    at = others[0][0]
+    new_text = text[:at] + block.lstrip("\n").replace("\n", newline) + newline + text[at:]
+    hook_expected = copy.deepcopy(expected)
+    _add_block(hook_expected, block, HOOK_PATH)
+    try:
+        parsed = tomllib.loads(new_text)
+    except tomllib.TOMLDecodeError:
+        parsed = None
+    if parsed == hook_expected and hook_order(parsed)[:1] == ["releasekit"]:
+        expected.clear()
+        expected.update(hook_expected)
+        return new_text
+    return _append_table(text, block, HOOK_PATH, expected)  # at the end: it still guards
+
+
+def _hook_first(text: str, expected: dict[str, Any], done: list[str]) -> str:
+    """An existing ``[tool.hatch.build.hooks.releasekit]`` after other hook tables moved
+    before them, when it is a plain ``[...]`` table that moves as a block of lines."""
+    headers = _hook_headers(text)
+    names = [name for _, name in headers]
+    if "releasekit" not in names or names.index("releasekit") == 0:
+        return text
+    index = names.index("releasekit")
+    start = headers[index][0]
+    following = [m.start() for m in _HEADER.finditer(text) if m.start() > start]
+    end = following[0] if following else len(text)
+    end = _with_comments_above(text, end)  # the comments above the next table are its own
+    block = text[start:end].rstrip("\r\n ") + ("\r\n" if "\r\n" in text else "\n")
+    blank = "\r\n" if "\r\n" in text else "\n"
+    first = headers[0][0]
+    new_text = text[:first] + block + blank + text[first:start] + text[end:]
+    try:
+        parsed = tomllib.loads(new_text)
+    except tomllib.TOMLDecodeError:
+        parsed = None
+    if parsed == expected and hook_order(parsed)[:1] == ["releasekit"]:
+        done.append(
+            "[tool.hatch.build.hooks.releasekit] moved before "
+            f"[tool.hatch.build.hooks.{names[0]}] (hooks run in the order of their tables: "
+            "a wrong tag is refused before the others run)"
+        )
+        return new_text
+    return text
 
 
 def _append_table(text: str, block: str, keys: Sequence[str], expected: dict[str, Any]) -> str:
@@ -220,7 +431,7 @@ def _append_table(text: str, block: str, keys: Sequence[str], expected: dict[str
     """
     newline = "\r\n" if "\r\n" in text else "\n"
     new_text = text.rstrip("\r\n") + newline + block.replace("\n", newline)
-    _set_path(expected, keys)
+    _add_block(expected, block, keys)
     try:
         if tomllib.loads(new_text) == expected:
             return new_text
@@ -257,9 +468,15 @@ def _inline_prefix(text: str, keys: Sequence[str]) -> str | None:
     return None
 
 
-def _set_path(data: dict[str, Any], keys: Sequence[str]) -> None:
+def _add_block(expected: dict[str, Any], block: str, keys: Sequence[str]) -> None:
+    """``expected`` with the table at ``keys`` that ``block`` (one table's text) holds."""
+    table: Any = tomllib.loads(block)
     for key in keys:
-        data = data.setdefault(key, {})
+        table = table[key]
+    node = expected
+    for key in keys:
+        node = node.setdefault(key, {})
+    node.update(table)
 
 
 def _config_table(data: Mapping[str, Any], root: Path) -> str:

@@ -87,6 +87,8 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
 
     PLUGIN_NAME = "releasekit"
 
+    _published: str | None = None  # the directory of the sdist's pyproject.toml copy
+
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         if version == "editable":  # pip install -e . is development, never a release
             return
@@ -98,6 +100,51 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         finally:
             if answers is not None:
                 answers.done()
+        if self.target_name == "sdist":
+            self._publish_pyproject(build_data)
+
+    def _publish_pyproject(self, build_data: dict[str, Any]) -> None:
+        """Ship the sdist a pyproject.toml that builds without releasekit
+        (:mod:`releasekit.hatch_plugin.sdist_pyproject`).
+
+        hatchling puts pyproject.toml into the sdist through ``build_data["force_include"]``;
+        its entry is swapped, in place and in the same position (the archive's order stays),
+        for a copy in a temporary directory that :meth:`finalize` removes. The copy's mode
+        is the original's; hatchling normalizes mode and mtime of a reproducible sdist.
+        """
+        force_include = build_data.get("force_include")
+        source = os.path.join(self.root, "pyproject.toml")
+        if not isinstance(force_include, dict) or force_include.get(source) != "pyproject.toml":
+            return  # hatchling did not include it from the project: nothing of ours to swap
+        from releasekit.hatch_plugin.sdist_pyproject import published_pyproject
+
+        with open(source, "rb") as handle:
+            text = handle.read().decode("utf-8")
+        published = published_pyproject(text)
+        if published == text:
+            return
+        import shutil
+        import tempfile
+
+        self._cleanup()
+        self._published = tempfile.mkdtemp(prefix="releasekit-sdist-")
+        copy = os.path.join(self._published, "pyproject.toml")
+        with open(copy, "wb") as handle:
+            handle.write(published.encode("utf-8"))
+        shutil.copymode(source, copy)
+        entries = [(copy if path == source else path, to) for path, to in force_include.items()]
+        force_include.clear()
+        force_include.update(entries)
+
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._published is not None:
+            import shutil
+
+            shutil.rmtree(self._published, ignore_errors=True)
+            self._published = None
 
     def _check(self, root: Path, answers: _GitAnswers | None) -> None:
         """The checks of :meth:`initialize`; ``answers`` is ``None`` when building from an

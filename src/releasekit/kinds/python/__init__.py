@@ -51,6 +51,7 @@ class PythonKind(Kind):
         from releasekit.project.identity import release_metadata
 
         log = release.logger(project)
+        _warn_old_setup(project, release)
         meta, readings = release_metadata(project.config, log=log)
         version = normalize(meta.version)
         log(
@@ -207,3 +208,25 @@ class PythonKind(Kind):
             f"{target.name}: {manifest.name}=={manifest.version} installs from the "
             f"index (pinned by sha256: {chosen.filename}) and imports",
         )
+
+
+def _warn_old_setup(project: Project, release: Release) -> None:
+    """releasekit in ``[build-system] requires`` (how init set projects up before the hook
+    carried its own ``dependencies``): every sdist published so needs releasekit to build."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    system = load_pyproject(project.root).get("build-system")
+    requires = system.get("requires") if isinstance(system, dict) else None
+    for text in requires if isinstance(requires, list) else []:
+        try:
+            named = Requirement(str(text)).name.lower() == "releasekit"
+        except InvalidRequirement:
+            continue
+        if named:
+            release.warn(
+                project,
+                "releasekit is in [build-system] requires, so the published sdist needs "
+                "releasekit to build (on any index without it, it fails); `releasekit init` "
+                "moves it to the dependencies of [tool.hatch.build.hooks.releasekit]",
+            )
+            return

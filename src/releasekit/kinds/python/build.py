@@ -94,6 +94,9 @@ def build_release(
     _prestart_twine(tools)
     epoch = git.commit_timestamp(root)
     env = {"SOURCE_DATE_EPOCH": str(epoch)} if epoch is not None else {}
+    # The sdist ships releasekit's hook off (it builds without releasekit anywhere else);
+    # this build turns it on again, so the tag guard also checks the wheel built from it.
+    env["HATCH_BUILD_HOOK_ENABLE_RELEASEKIT"] = "1"
     if tag is not None:  # the wheel is built from the sdist: hand the hook the tag
         env["RELEASEKIT_TAG"] = tag.name
     with (

@@ -1,0 +1,114 @@
+"""The pyproject.toml that goes into the sdist: one that builds without releasekit.
+
+On the maintainer's checkout the hook is on by default and hatchling installs releasekit
+for it (the hook table's ``dependencies``). The sdist is what strangers build: a distro or
+conda-forge packager, ``pip install --no-binary``, a platform without a wheel, an index
+without releasekit. Its pyproject.toml therefore says ``enable-by-default = false`` in
+releasekit's hook table: hatchling then neither asks for the hook's ``dependencies``
+(PEP 517 ``get_requires_for_build_*``) nor loads the plugin, and only the project's other
+build requirements are needed. releasekit's own builds turn the hook back on with
+``HATCH_BUILD_HOOK_ENABLE_RELEASEKIT=1`` for the wheel they build from that sdist, so the
+tag guard still runs there.
+
+A ``releasekit`` left in ``[build-system] requires`` (a project set up before the hook
+carried its own dependency) is dropped from the copy for the same reason.
+``[tool.hatch.version] source = "releasekit"`` is left alone: in an unpacked sdist hatchling
+takes the version from PKG-INFO and never loads the version source.
+
+The copy is edited with tomlkit, so comments and layout survive, and is the same bytes for
+the same input (the sdist stays reproducible); it is parsed again and compared with the
+original data plus exactly these changes before it is used.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, MutableMapping
+from typing import Any
+
+from releasekit.errors import ConfigError
+
+__all__ = ["HOOK_NAME", "published_pyproject"]
+
+HOOK_NAME = "releasekit"
+_OFF_COMMENT = (
+    "releasekit: the published sdist builds without releasekit; "
+    "its own builds set HATCH_BUILD_HOOK_ENABLE_RELEASEKIT=1"
+)
+
+
+def _is_releasekit(requirement: object) -> bool:
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    try:
+        return canonicalize_name(Requirement(str(requirement)).name) == HOOK_NAME
+    except InvalidRequirement:
+        return False
+
+
+def _hook_tables(data: MutableMapping[str, Any]) -> Iterator[MutableMapping[str, Any]]:
+    """releasekit's hook tables: the global one and any per target."""
+    build = data.get("tool", {}).get("hatch", {}).get("build", {})
+    if not isinstance(build, MutableMapping):
+        return
+    hooks = build.get("hooks", {})
+    if isinstance(hooks, MutableMapping) and isinstance(hooks.get(HOOK_NAME), MutableMapping):
+        yield hooks[HOOK_NAME]
+    targets = build.get("targets", {})
+    for target in targets.values() if isinstance(targets, MutableMapping) else ():
+        hooks = target.get("hooks") if isinstance(target, MutableMapping) else None
+        if isinstance(hooks, MutableMapping) and isinstance(hooks.get(HOOK_NAME), MutableMapping):
+            yield hooks[HOOK_NAME]
+
+
+def _change(data: MutableMapping[str, Any], *, off: object) -> bool:
+    """Turn releasekit's hook tables off and drop releasekit from the build requirements,
+    in place (plain data or a tomlkit document); whether anything changed."""
+    changed = False
+    for table in _hook_tables(data):
+        if table.get("enable-by-default") is not False:
+            table["enable-by-default"] = copy.copy(off)
+            changed = True
+    system = data.get("build-system")
+    requires = system.get("requires") if isinstance(system, MutableMapping) else None
+    if isinstance(requires, list):
+        for index in reversed(range(len(requires))):
+            if _is_releasekit(requires[index]):
+                del requires[index]
+                changed = True
+    return changed
+
+
+def published_pyproject(text: str) -> str:
+    """``text`` (a pyproject.toml) as the sdist ships it; ``text`` itself when it needs no
+    change (no releasekit hook table, no releasekit build requirement)."""
+    import tomlkit
+    import tomlkit.exceptions
+
+    from releasekit._compat import tomllib
+
+    try:
+        expected: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:  # hatchling parsed it: not reached in a build
+        raise ConfigError(f"pyproject.toml is not valid TOML: {exc}", "fix its syntax") from None
+    if not _change(expected, off=False):
+        return text
+    try:
+        doc = tomlkit.parse(text)
+        off = tomlkit.item(False)
+        off.comment(_OFF_COMMENT)
+        off.trivia.comment_ws = "  "
+        _change(doc, off=off)
+        new_text = tomlkit.dumps(doc)
+        same = tomllib.loads(new_text) == expected
+    except (tomlkit.exceptions.TOMLKitError, tomllib.TOMLDecodeError) as exc:
+        same, new_text = False, str(exc)
+    if not same:
+        raise ConfigError(
+            "cannot write the sdist's pyproject.toml without releasekit: the edited copy "
+            "would read differently",
+            "add enable-by-default = false to [tool.hatch.build.hooks.releasekit] by hand "
+            "and set HATCH_BUILD_HOOK_ENABLE_RELEASEKIT=1 where you build",
+        )
+    return new_text
