@@ -117,8 +117,9 @@ def make_project(root: Path, table: str = "") -> Path:
     return root
 
 
-# What an isolated build environment of ``requires = ["hatchling", "releasekit"]`` holds.
-BUILD_ENV = ("hatchling", "packaging", "pathspec", "pluggy", "trove_classifiers")
+# What an isolated build environment of hatchling with releasekit's hook holds (tomlkit:
+# a dependency of hatchling 1.33 and of releasekit, which edits the sdist's pyproject.toml).
+BUILD_ENV = ("hatchling", "packaging", "pathspec", "pluggy", "tomlkit", "trove_classifiers")
 
 
 def build_env(where: Path, *, releasekit: bool, src: Path = SRC) -> Path:

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable
@@ -26,6 +27,7 @@ from hatchling.builders.wheel import WheelBuilder
 from hatchling.metadata.core import ProjectMetadata
 from hatchling.plugin.manager import PluginManager
 
+from releasekit._compat import tomllib
 from releasekit.errors import CarrierError, ConfigError, TagError
 from tests.helpers.hatch import hatch, isolated
 from tests.helpers.projects import (
@@ -381,10 +383,92 @@ def test_the_same_commit_builds_the_same_bytes_with_or_without_the_tag(
 
 
 @pytest.fixture
-def sdist_tree(tagged_dists: tuple[subprocess.CompletedProcess[str], Path], tmp_path: Path) -> Path:
-    """A fresh unpacked copy of the sdist built at v1.2.0 (no .git, a PKG-INFO)."""
+def sdist_tree(
+    tagged_dists: tuple[subprocess.CompletedProcess[str], Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
+    """A fresh unpacked copy of the sdist built at v1.2.0 (no .git, a PKG-INFO), built as
+    releasekit's own builds build it: the sdist ships the hook off, they turn it on."""
+    monkeypatch.setenv("HATCH_BUILD_HOOK_ENABLE_RELEASEKIT", "1")
     _, out = tagged_dists
     return unpack_sdist(out / "demo-1.2.0.tar.gz", tmp_path / "unpacked")
+
+
+# -- 7b: the sdist's pyproject.toml builds without releasekit ---------------------------------
+
+OFF_LINE = (
+    "enable-by-default = false  # releasekit: the published sdist builds without releasekit; "
+    "its own builds set HATCH_BUILD_HOOK_ENABLE_RELEASEKIT=1"
+)
+
+
+def shipped_pyproject(sdist: Path) -> str:
+    with tarfile.open(sdist) as archive:
+        member = archive.extractfile(f"{sdist.name[: -len('.tar.gz')]}/pyproject.toml")
+        assert member is not None
+        return member.read().decode("utf-8")
+
+
+def test_the_sdist_ships_the_hook_off_and_stays_reproducible(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One line under the hook's header; comments, layout and everything else as committed;
+    the same bytes on every build; the copy is gone afterwards."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    project = make_project(
+        build_requires=("hatchling",),
+        hook_options='# the guard\ndependencies = ["releasekit"]  # for the hook',
+    )
+    before = set(Path(tempfile.gettempdir()).glob("releasekit-sdist-*"))
+    first = build(project, "sdist")
+    digest = sha256(first)
+    assert sha256(build(project, "sdist")) == digest
+    assert set(Path(tempfile.gettempdir()).glob("releasekit-sdist-*")) == before
+
+    committed = (project.path / "pyproject.toml").read_text(encoding="utf-8")
+    header = "[tool.hatch.build.hooks.releasekit]\n"
+    assert shipped_pyproject(first) == committed.replace(header, header + OFF_LINE + "\n")
+    # in the archive where hatchling puts pyproject.toml, and once
+    assert sdist_names(first).count("demo-1.2.0/pyproject.toml") == 1
+
+
+def test_the_old_form_loses_its_build_requirement_in_the_sdist(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """releasekit in [build-system] requires (a project not migrated yet), a hook table that
+    says enable-by-default = true: tomlkit edits both, comments kept."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    project = make_project(hook_options="enable-by-default = true  # on")
+    shipped = shipped_pyproject(build(project, "sdist"))
+    data = tomllib.loads(shipped)
+    assert data["build-system"]["requires"] == ["hatchling"]
+    assert data["tool"]["hatch"]["build"]["hooks"]["releasekit"] == {"enable-by-default": False}
+    assert "  # releasekit: the published sdist builds without releasekit" in shipped
+    assert sha256(build(project, "sdist")) == sha256(build(project, "sdist"))
+
+
+def test_a_project_without_the_hook_ships_its_pyproject_as_it_is(
+    make_project: MakeProject,
+) -> None:
+    project = make_project(hook=False, build_requires=("hatchling",))
+    shipped = shipped_pyproject(build(project, "sdist"))
+    assert shipped == (project.path / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_the_wheel_from_the_sdist_is_guarded_only_when_turned_on(
+    tagged_dists: tuple[subprocess.CompletedProcess[str], Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stranger's build of the sdist never loads releasekit; releasekit's builds do."""
+    _, out = tagged_dists
+    tree = unpack_sdist(out / "demo-1.2.0.tar.gz", tmp_path / "unpacked")
+    monkeypatch.setenv("RELEASEKIT_TAG", "v1.2.1")
+    assert build(tree).name == "demo-1.2.0-py3-none-any.whl"  # the hook is off
+    monkeypatch.setenv("HATCH_BUILD_HOOK_ENABLE_RELEASEKIT", "1")
+    with pytest.raises(TagError):
+        build(tree)
 
 
 def test_wheel_from_sdist_with_another_releasekit_tag_fails(

@@ -742,3 +742,114 @@ def test_readme_commands_match_what_init_prints() -> None:
     assert f'pip wheel --no-deps --wheel-dir "{init.WHEELHOUSE}" "$RELEASEKIT_SRC"' in section
     assert f'export PIP_FIND_LINKS="{init.WHEELHOUSE}" UV_FIND_LINKS="{init.WHEELHOUSE}"' in section
     assert "\nreleasekit init " in section
+
+
+# --- the old form, hook order, version files, a frontend hook ------------------------------
+
+JUPYTER_HOOK = """
+# the frontend
+[tool.hatch.build.hooks.jupyter-builder]
+dependencies = ["hatch-jupyter-builder>=0.5"]
+build-function = "hatch_jupyter_builder.npm_builder"
+ensured-targets = ["demo_app/labextension/static/style.js", "demo_app/labextension/package.json"]
+
+[tool.hatch.build.hooks.jupyter-builder.build-kwargs]
+build_cmd = "build:prod"
+npm = ["jlpm"]
+"""
+OLD_HOOK = "\n[tool.hatch.build.hooks.releasekit]\n# the guard\nrequire-tag = false\n"
+OLD_FORM = (
+    HATCH_PYPROJECT.replace('["hatchling"]', '["hatchling", "releasekit"]')
+    + JUPYTER_HOOK
+    + OLD_HOOK
+    + '\n[tool.releasekit]\nversion-files = ["pyproject.toml"]\n'
+)
+
+
+def test_the_old_form_is_migrated_and_the_hook_moved_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make(tmp_path / "demo-app", OLD_FORM)
+
+    result = releasekit_init(capsys, root)
+
+    assert result.code == 0, result
+    assert (
+        "pyproject.toml: releasekit moved from [build-system] requires to the dependencies "
+        "of [tool.hatch.build.hooks.releasekit] (the published sdist then builds without it); "
+        "[tool.hatch.build.hooks.releasekit] moved before [tool.hatch.build.hooks.jupyter-builder] "
+        "(hooks run in the order of their tables: a wrong tag is refused before the others run)"
+    ) in result.out
+    text = (root / "pyproject.toml").read_text()
+    moved = OLD_HOOK.lstrip("\n") + f'dependencies = ["{REQUIREMENT}"]\n'
+    assert text == (
+        HATCH_PYPROJECT
+        + "\n"
+        + moved
+        + JUPYTER_HOOK
+        + '\n[tool.releasekit]\nversion-files = ["pyproject.toml"]\n'
+    )
+    again = releasekit_init(capsys, root)
+    assert again.out[0] == NOTHING_CHANGED
+
+
+def test_a_frontend_hook_gets_the_hook_first_and_the_once_per_release_route(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make(tmp_path / "demo-app", HATCH_PYPROJECT + JUPYTER_HOOK)
+    (root / "package.json").write_text('{"name": "demo-app", "version": "1.1.0"}\n')
+
+    result = releasekit_init(capsys, root)
+
+    assert result.code == 0, result
+    text = (root / "pyproject.toml").read_text()
+    assert text.index("[tool.hatch.build.hooks.releasekit]") < text.index(
+        "# the frontend\n[tool.hatch.build.hooks.jupyter-builder]"
+    )
+    assert text.startswith(HATCH_PYPROJECT + "\n[tool.hatch.build.hooks.releasekit]\n")
+    assert [
+        line for line in result.out if "version" in line and line.startswith(("next", "note"))
+    ] == [
+        "next: src/demo_app/__init__.py, package.json carry the version too: set "
+        '[tool.releasekit] version-files = ["pyproject.toml", "src/demo_app/__init__.py", '
+        '"package.json"]',
+        "note: package.json says 1.1.0, but pyproject.toml says 1.2.0: align it before "
+        "listing it (`nox -s check` refuses version files that disagree)",
+    ]
+    start = result.out.index(
+        "next: [tool.hatch.build.hooks.jupyter-builder] builds the frontend inside every build: "
+        "in a release that is the sdist, the wheel built from it and smoke-install's sdist "
+        "build, each a full JavaScript build. Build it once per release instead:"
+    )
+    assert result.out[start + 1 : start + 4] == [
+        '        [tool.releasekit] prepare-commands = ["jlpm install", "jlpm run build:prod"] '
+        "(run once, in the clean checkout of HEAD, before the sdist is built)",
+        '        [tool.hatch.build.targets.sdist] artifacts = ["demo_app/labextension"] '
+        "(git ignores it; the sdist must ship it)",
+        '        skip-if-exists = ["demo_app/labextension/static/style.js"] in '
+        "[tool.hatch.build.hooks.jupyter-builder] (the wheel built from the sdist, and a "
+        "user's build of it, then reuse it)",
+    ]
+
+
+def test_a_frontend_set_up_for_one_build_is_told_so() -> None:
+    data = {
+        "tool": {
+            "releasekit": {"prepare-commands": ["npm ci", "npm run build"]},
+            "hatch": {
+                "build": {
+                    "targets": {"sdist": {"artifacts": ["pkg/labextension"]}},
+                    "hooks": {
+                        "jupyter-builder": {
+                            "ensured-targets": ["pkg/labextension/package.json"],
+                            "skip-if-exists": ["pkg/labextension/package.json"],
+                        }
+                    },
+                }
+            },
+        }
+    }
+    assert init_advice.frontend_steps(data) == [
+        "note: [tool.hatch.build.hooks.jupyter-builder]: the frontend is built once per "
+        "release (prepare-commands, artifacts and skip-if-exists are set)"
+    ]
