@@ -264,7 +264,14 @@ class Release:
         if changelog_path is not None:
             from releasekit.project.changelog import check_changelog
 
-            found = check_changelog(changelog_path, version)
+            try:
+                found = check_changelog(changelog_path, version)
+            except ReleasekitError as exc:
+                guessed = project.next_version  # a patch bump: no section is expected yet
+                if guessed is None or not guessed.guessed or guessed.version != version:
+                    raise
+                self.warn(project, f"{exc.message}: the release at its tag will need one")
+                return
             self.log(project, f"{changelog_path.name}: {found}")
         elif project.config.changelog is False:
             self.log(project, "changelog check off ([tool.releasekit] changelog = false)")

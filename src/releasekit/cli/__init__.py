@@ -23,10 +23,18 @@ from releasekit.core.config import (
     load_pyproject,
     validate_project,
 )
-from releasekit.core.version import BUMP_PARTS, bump, channel, tag_for, try_normalize
+from releasekit.core.version import (
+    BUMP_PARTS,
+    NextVersion,
+    bump,
+    channel,
+    tag_for,
+    try_normalize,
+)
 from releasekit.errors import CarrierError, ChangelogError, ConfigError, ReleasekitError, TagError
 from releasekit.project.identity import project_name
 from releasekit.project.metadata import project_metadata
+from releasekit.project.vcsversion import VcsSource, next_release, set_version_hint, vcs_source
 
 if TYPE_CHECKING:
     pass
@@ -87,6 +95,13 @@ def _parser() -> argparse.ArgumentParser:
 
     version = sub.add_parser(
         "version", help="show the version, its release tag and channel, and files that disagree"
+    )
+    version.add_argument(
+        "--next-version",
+        metavar="VERSION",
+        help="with a version from git tags (hatch-vcs, setuptools-scm, ...) before its tag: "
+        "the version the next tag releases, or major/minor/patch of the last tag "
+        "(default: the changelog's top section if newer, else a patch bump)",
     )
     version.set_defaults(func=_cmd_version)
 
@@ -176,8 +191,13 @@ def _cmd_version(args: argparse.Namespace) -> int:
     print(f"{meta.name} {version}")
     print(f"  channel: {channel(version).value}")
     tag = git.release_tag(config.root, config.tag_prefix)
-    expected = tag_for(version, git.new_tag_prefix(config.root, config.tag_prefix))
-    if tag is None:
+    new_prefix = git.new_tag_prefix(config.root, config.tag_prefix)
+    source, upcoming = _next_release(config, tag, args.next_version)
+    expected = tag_for(upcoming.version if upcoming else version, new_prefix)
+    if upcoming is not None:  # git says a dev version: what the next tag releases
+        print(f"  next:    {upcoming.version} ({upcoming.reason})")
+        print(f"  tag:     {expected} (not created yet): tag the commit: git tag {expected}")
+    elif tag is None:
         print(f"  tag:     {expected} (not created yet)")
     elif tag.version == version:
         print(f"  tag:     {tag.name} (from {tag.source}) matches")
@@ -199,11 +219,36 @@ def _cmd_version(args: argparse.Namespace) -> int:
         listed = ", ".join(f"{r.carrier.display_path} has {r.raw}" for r in bad)
         raise CarrierError(
             f"version files disagree with {version}: {listed}",
-            f"`releasekit bump {version}` writes {version} into every file",
+            f"`releasekit bump {version}` writes {version} into every file"
+            if source is None
+            else f"the version comes from git tags ({source.plugin}), which `releasekit bump` "
+            "cannot write: take the files it generates out of [tool.releasekit] version-files",
         )
     if tag is not None and tag.version != version and not config.version_from_tag:
-        guard.check_tag_matches(version, tag)  # raises: the message and hint on stderr
+        hint = set_version_hint(source, tag.version, new_prefix) if source is not None else None
+        guard.check_tag_matches(version, tag, hint=hint)  # raises: message and hint on stderr
     return 0
+
+
+def _next_release(
+    config: Config, tag: git.ReleaseTag | None, requested: str | None
+) -> tuple[VcsSource | None, NextVersion | None]:
+    """The plugin that takes the version from git tags, and, untagged, the next tag's
+    version (``--next-version``, else derived); ``--next-version`` elsewhere is an error."""
+    source = vcs_source(load_pyproject(config.root))
+    if source is None or tag is not None:
+        if requested is not None:
+            why = (
+                f"HEAD already has the release tag {tag.name}"
+                if tag is not None and source is not None
+                else "the version does not come from git tags"
+            )
+            raise TagError(
+                f"--next-version {requested}: {why}",
+                "leave it out; it names the version of a tag that does not exist yet",
+            )
+        return source, None
+    return source, next_release(config, requested)
 
 
 def _progress(message: str) -> None:
@@ -213,7 +258,7 @@ def _progress(message: str) -> None:
 
 def _cmd_bump(args: argparse.Namespace) -> int:
     config = load_config(args.root)
-    specs = _bump_specs(config)
+    specs = _bump_specs(config, args.part)
     readings = carriers.read_all(specs, config.root)
     current = readings[0].version
     if try_normalize(args.part) == current and carriers.disagreements(readings):
@@ -257,7 +302,7 @@ def _cmd_bump(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bump_specs(config: Config) -> tuple[CarrierSpec, ...]:
+def _bump_specs(config: Config, part: str = "patch") -> tuple[CarrierSpec, ...]:
     """Where ``bump`` writes: ``version-files``, else where hatch's own version source says
     the version lives (``[tool.hatch.version] path``, as ``hatch version`` writes it), else
     pyproject.toml's static version."""
@@ -271,10 +316,26 @@ def _bump_specs(config: Config) -> tuple[CarrierSpec, ...]:
     if source == "regex" and isinstance(hatch.get("path"), str):
         pattern = hatch.get("pattern")
         return (CarrierSpec(hatch["path"], pattern if isinstance(pattern, str) else None),)
+    vcs = vcs_source(pyproject)
+    prefix = git.new_tag_prefix(config.root, config.tag_prefix)
+    last = git.last_release_tag(config.root, config.tag_prefix) if vcs is not None else None
+    try:
+        tag = tag_for(bump(last.version, part), prefix) if last is not None else None
+    except ReleasekitError:
+        tag = None
+    tag = tag or f"{'v' if prefix is None else prefix}<version>"
+    hatch_said = isinstance(hatch, dict) and bool(hatch)
+    what = (
+        f"from git tags: {vcs.plugin}"
+        if vcs is not None and not hatch_said
+        else f"[tool.hatch.version] source = {source!r}"
+    )
     raise ConfigError(
-        f"{project_name(config.root)} has a dynamic version ([tool.hatch.version] source = "
-        f"{source!r}) and no [tool.releasekit] version-files to write it into",
-        "with a VCS version source the tag is the version (`git tag v<version>`); "
+        f"{project_name(config.root)} has a dynamic version ({what}) and no "
+        "[tool.releasekit] version-files to write it into",
+        f"the version comes from git tags ({vcs.plugin}): tag the commit: `git tag {tag}`"
+        if vcs is not None
+        else f"with a VCS version source the tag is the version (`git tag {tag}`); "
         "otherwise list the files that carry the version in [tool.releasekit] version-files",
     )
 

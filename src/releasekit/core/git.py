@@ -44,6 +44,7 @@ __all__ = [
     "is_repository",
     "is_shallow",
     "keep_out_of_status",
+    "last_release_tag",
     "push",
     "release_tag",
     "release_tag_among",
@@ -461,6 +462,18 @@ def tag_style(root: Path | str) -> str | None:
         if newest is None or Version(version) > newest[0]:
             newest = (Version(version), prefix)
     return None if newest is None else newest[1]
+
+
+def last_release_tag(root: Path | str, prefix: str | None) -> ReleaseTag | None:
+    """The newest release tag (by version) of ``prefix`` in HEAD's history, HEAD included:
+    what a VCS version plugin counts from. ``None`` when there is none (or no repository)."""
+    out = _git(root, "tag", "--merged", "HEAD", "--list")
+    newest: tuple[Version, str, str] | None = None
+    for name in (out or "").split():
+        version = version_from_tag(name, prefix)
+        if version is not None and (newest is None or Version(version) > newest[0]):
+            newest = (Version(version), name, version)
+    return None if newest is None else ReleaseTag(newest[1], newest[2], "last release tag")
 
 
 def new_tag_prefix(root: Path | str, configured: str | None) -> str | None:

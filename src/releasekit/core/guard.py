@@ -16,11 +16,12 @@ from releasekit.errors import TagError
 __all__ = ["check_release_build", "check_tag_matches", "missing_tag_error"]
 
 
-def check_tag_matches(version: str, tag: ReleaseTag) -> None:
+def check_tag_matches(version: str, tag: ReleaseTag, *, hint: str | None = None) -> None:
     """The tag's version and the package version must be the same string once normalized.
 
     ``1.2`` and ``1.2.0`` are equal as versions but name different files on an index, so
-    they disagree here.
+    they disagree here. ``hint``: how this project sets its version, in its own version
+    source's terms (a version from git tags is set by tagging, not by writing files).
     """
     normalized = try_normalize(version) or version
     if same_version(tag.version, normalized):
@@ -28,8 +29,12 @@ def check_tag_matches(version: str, tag: ReleaseTag) -> None:
     raise TagError(
         f"release tag {tag.name} (from {tag.source}) is version {tag.version}, "
         f"but the package version is {normalized}",
-        f"set the version to {tag.version} (`hatch version {tag.version}` or "
-        f"`releasekit bump {tag.version}`), or move the tag to the commit that has {normalized}",
+        (
+            hint
+            or f"set the version to {tag.version} (`hatch version {tag.version}` or "
+            f"`releasekit bump {tag.version}`)"
+        )
+        + f", or move the tag to the commit that has {normalized}",
     )
 
 
@@ -39,6 +44,7 @@ def check_release_build(
     *,
     dirty_files: Sequence[str] = (),
     allow_dirty: bool = False,
+    hint: str | None = None,
 ) -> None:
     """Everything a build at a release tag must satisfy, first failure first.
 
@@ -66,7 +72,7 @@ def check_release_build(
             "build from a clean checkout of the tagged commit (a VCS version source adds "
             "+g<hash> off the tag or in a dirty tree)",
         )
-    check_tag_matches(version, tag)
+    check_tag_matches(version, tag, hint=hint)
     if dirty_files and not allow_dirty:
         shown = ", ".join(dirty_files[:5]) + (", ..." if len(dirty_files) > 5 else "")
         raise TagError(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import re
+from typing import NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
@@ -21,10 +22,12 @@ from releasekit.errors import TagError, VersionError
 __all__ = [
     "BUMP_PARTS",
     "Channel",
+    "NextVersion",
     "bump",
     "channel",
     "from_semver",
     "is_semver_spelling",
+    "next_version",
     "normalize",
     "parse_release_tag",
     "same_version",
@@ -246,6 +249,68 @@ def bump(current: str, part: str, *, force: bool = False) -> str:
         )
         raise VersionError(f"bump {shown} would move {normalize(current)} back to {new}", hint)
     return new
+
+
+class NextVersion(NamedTuple):
+    """The version the next release tag will release, and why (one line for the log)."""
+
+    version: str
+    reason: str
+    guessed: bool = False  # a patch bump of the last tag: nothing named this version
+
+
+_NEXT_HINT = "give it: -- --next-version 1.2.3 (or major, minor, patch)"
+
+
+def next_version(
+    last_tag: tuple[str, str] | None, changelog_top: str | None, requested: str | None
+) -> NextVersion:
+    """The version the next tag releases, for a project whose version comes from git tags.
+
+    ``last_tag`` is the newest release tag behind HEAD as (name, version); ``changelog_top``
+    the version the changelog's first versioned section names; ``requested`` what the user
+    gave (``--next-version``): a version, or a bump part applied to the last tag.
+
+    Without ``requested``: the changelog's top section when it names a version newer than
+    the last tag (the maintainer has written the notes of the next release), else a patch
+    bump of the last tag (what a VCS version plugin's guess-next-dev computes).
+    """
+    last_name, last = last_tag if last_tag is not None else (None, None)
+    if requested is not None and requested.strip():
+        given = requested.strip()
+        explicit = try_normalize(given) if given[:1].isdigit() else None
+        if explicit is not None:
+            if last is not None and Version(explicit) <= Version(last):
+                raise VersionError(
+                    f"--next-version {given}: the last release tag {last_name} already "
+                    f"released {last}",
+                    f"give a version later than {last}",
+                )
+            return NextVersion(explicit, f"given with --next-version {given}")
+        if last is None:
+            raise VersionError(
+                f"--next-version {given}: there is no release tag to bump",
+                "give the version itself: -- --next-version 0.1.0",
+            )
+        return NextVersion(
+            bump(last, given), f"--next-version {given}: a {given} bump of {last_name}"
+        )
+    top = try_normalize(changelog_top) if changelog_top else None
+    if top is not None and (last is None or Version(top) > Version(last)):
+        newer = "" if last is None else f", newer than the last release tag {last_name}"
+        return NextVersion(top, f"the changelog's top section names {top}{newer}")
+    if last is None:
+        raise VersionError(
+            "no release tag yet and no changelog section naming the first version: "
+            "cannot tell which version the next tag releases",
+            _NEXT_HINT,
+        )
+    said = f"; the changelog's top section names {top}" if top is not None else ""
+    return NextVersion(
+        bump(last, "patch"),
+        f"a patch bump of the last release tag {last_name}{said}; --next-version chooses another",
+        guessed=True,
+    )
 
 
 def to_semver(version: str) -> str:

@@ -21,12 +21,16 @@ from releasekit.core.config import Config
 from releasekit.errors import ReleasekitError
 
 if TYPE_CHECKING:
+    from releasekit.core.version import NextVersion
     from releasekit.kinds.base import Kind
     from releasekit.project.workspace import Member, Workspace
 
 __all__ = ["Console", "Options", "Project", "ToolsCache", "parse_options"]
 
-OPTIONS_HINT = "options after --: --rehearse, --dry-run, --yes, --dist DIR, --only PATH"
+OPTIONS_HINT = (
+    "options after --: --rehearse, --dry-run, --yes, --dist DIR, --only PATH, "
+    "--next-version VERSION|major|minor|patch"
+)
 
 
 @dataclass
@@ -38,6 +42,8 @@ class Options:
     yes: bool = False
     dist: Path | None = None
     only: list[str] = field(default_factory=list)  # workspace members to release
+    # the version the next tag releases, for a version from git tags (rehearsal, check)
+    next_version: str | None = None
 
 
 def parse_options(posargs: Sequence[str]) -> Options:
@@ -50,6 +56,7 @@ def parse_options(posargs: Sequence[str]) -> Options:
     parser.add_argument("--yes", "-y", action="store_true")
     parser.add_argument("--dist", type=Path)
     parser.add_argument("--only", action="append", default=[], metavar="PATH")
+    parser.add_argument("--next-version", metavar="VERSION")
     try:
         namespace, unknown = parser.parse_known_args(list(posargs))
     except argparse.ArgumentError as exc:
@@ -106,6 +113,8 @@ class Project:
     member: Member | None = None
     workspace: Workspace | None = None
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    # a version from git tags, untagged: what the next tag releases and why (set by check)
+    next_version: NextVersion | None = None
 
     @property
     def root(self) -> Path:

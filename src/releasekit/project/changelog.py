@@ -31,7 +31,14 @@ from packaging.version import InvalidVersion, Version
 from releasekit.core.version import Channel, channel, normalize
 from releasekit.errors import ChangelogError
 
-__all__ = ["ChangelogSection", "check_changelog", "find_section", "release_notes", "section_for"]
+__all__ = [
+    "ChangelogSection",
+    "check_changelog",
+    "find_section",
+    "release_notes",
+    "section_for",
+    "top_version",
+]
 
 # An ATX heading: up to three spaces, 1-6 "#", then the title (closing "#"s are dropped).
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
@@ -182,6 +189,15 @@ def find_section(text: str, version: str) -> str | None:
     for position, heading in enumerate(headings):
         if heading.version == wanted and not heading.unreleased:
             return _body(lines, headings, position)
+    return None
+
+
+def top_version(text: str) -> str | None:
+    """The version the first heading that names one names (normalized), or ``None``: the
+    release the maintainer wrote notes for last, "Unreleased" sections skipped."""
+    for heading in _headings(text.splitlines()):
+        if heading.version is not None:
+            return heading.version
     return None
 
 

@@ -8,6 +8,7 @@ with the build would ship a package whose ``__version__`` lies.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from releasekit.core import carriers
@@ -32,10 +33,12 @@ def project_name(root: Path) -> str:
 
 
 def release_metadata(
-    config: Config, *, log: proc.Log | None = None
+    config: Config, *, log: proc.Log | None = None, env: Mapping[str, str] | None = None
 ) -> tuple[ProjectMetadata, list[carriers.Reading]]:
-    """The build's name and version, and every version file's reading, checked to agree."""
-    meta = project_metadata(config, log=log)
+    """The build's name and version, and every version file's reading, checked to agree.
+
+    ``env``: for the backend's process only (a VCS plugin's pretend version)."""
+    meta = project_metadata(config, log=log, env=env)
     if not config.version_files:
         return meta, []
     readings = carriers.read_all(config.version_files, config.root)
@@ -45,10 +48,27 @@ def release_metadata(
         listed = ", ".join(r.describe() for r in wrong)
         raise CarrierError(
             f"the build computes version {meta.version} (from {meta.source}), but {listed}",
-            f"run `releasekit bump {version}` to write it into every file, or fix "
-            "[tool.releasekit] version-files",
+            _files_hint(config, version),
         )
     return meta, readings
+
+
+def _files_hint(config: Config, version: str) -> str:
+    """What to do when version files disagree with the build: write them (``releasekit
+    bump``), or, where git tags are the version, stop listing files that only follow it."""
+    from releasekit.core.config import load_pyproject
+    from releasekit.project.vcsversion import vcs_source
+
+    source = vcs_source(load_pyproject(config.root))
+    if source is not None:
+        return (
+            f"the version comes from git tags ({source.plugin}), which `releasekit bump` "
+            "cannot write: take the files it generates out of [tool.releasekit] version-files"
+        )
+    return (
+        f"run `releasekit bump {version}` to write it into every file, or fix "
+        "[tool.releasekit] version-files"
+    )
 
 
 def project_version(

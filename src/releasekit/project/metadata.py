@@ -42,7 +42,14 @@ __all__ = ["ProjectMetadata", "project_metadata", "static_name"]
 CACHE_FILE = "metadata-cache.json"
 _CACHE_LIMIT = 32  # entries kept: enough for a few branches, small enough to read at once
 # Variables that change what a VCS version plugin computes (setuptools-scm, hatch-vcs).
-_VERSION_ENV_PREFIXES = ("SETUPTOOLS_SCM_", "HATCH_VCS_", "VERSIONINGIT_", "DUNAMAI_")
+_VERSION_ENV_PREFIXES = (
+    "SETUPTOOLS_SCM_",
+    "HATCH_VCS_",
+    "VERSIONINGIT_",
+    "DUNAMAI_",
+    "PDM_BUILD_SCM_",
+    "POETRY_DYNAMIC_VERSIONING_",
+)
 
 
 @dataclass(frozen=True)
@@ -82,8 +89,14 @@ def static_name(root: Path, pyproject: Mapping[str, Any] | None = None) -> str |
     return name
 
 
-def project_metadata(config: Config, *, log: proc.Log | None = None) -> ProjectMetadata:
-    """The name and version a build of ``config.root``'s working tree would produce."""
+def project_metadata(
+    config: Config, *, log: proc.Log | None = None, env: Mapping[str, str] | None = None
+) -> ProjectMetadata:
+    """The name and version a build of ``config.root``'s working tree would produce.
+
+    ``env``: variables for the backend's process only (a VCS plugin's pretend version,
+    :mod:`releasekit.project.vcsversion`); part of the cache key.
+    """
     root = config.root
     pyproject = load_pyproject(root)
     name = static_name(root, pyproject)
@@ -94,7 +107,7 @@ def project_metadata(config: Config, *, log: proc.Log | None = None) -> ProjectM
                 'add [project] with name = "..." (and a version or dynamic = ["version"]), '
                 "or the [build-system] whose backend knows them",
             )
-        return _from_backend(root, pyproject, None, log or (lambda _: None))
+        return _from_backend(root, pyproject, None, log or (lambda _: None), env or {})
     project = pyproject["project"]
     dynamic = project.get("dynamic") or []
     if "version" not in dynamic:
@@ -112,11 +125,15 @@ def project_metadata(config: Config, *, log: proc.Log | None = None) -> ProjectM
         if config.version_files:  # releasekit's own source: the same code, in-process
             version = carriers.check_consistent(config.version_files, root)
             return ProjectMetadata(name, version, "version-files")
-    return _from_backend(root, pyproject, name, log or (lambda _: None))
+    return _from_backend(root, pyproject, name, log or (lambda _: None), env or {})
 
 
 def _from_backend(
-    root: Path, pyproject: Mapping[str, Any], name: str | None, log: proc.Log
+    root: Path,
+    pyproject: Mapping[str, Any],
+    name: str | None,
+    log: proc.Log,
+    env: Mapping[str, str],
 ) -> ProjectMetadata:
     """The version (and, with no ``[project]`` table, the name) from the project's own
     backend's ``prepare_metadata_for_build_wheel``, cached per commit."""
@@ -129,7 +146,7 @@ def _from_backend(
     # may also not be on the index the environment installs from.
     requires = [r for r in requires if _requirement_name(r) != "releasekit"]
     state = root / ".nox" / "releasekit"
-    key = _cache_key(root, requires, backend)
+    key = _cache_key(root, requires, backend, env)
     cached = _cache_get(state, key) if key else None
     if cached is not None and (name or cached.get("name")):
         return ProjectMetadata(
@@ -139,7 +156,7 @@ def _from_backend(
     what = "version" if name else "name and version"
     log(f"computing the {what} with the project's build backend ({backend}); cached afterwards")
     venv = venvs.ensure(state / "metadata-env" / env_hash, requires)
-    metadata = _prepare_metadata(root, venv, backend, backend_path, log)
+    metadata = _prepare_metadata(root, venv, backend, backend_path, log, env)
     built_name, version = metadata.get("Name", ""), metadata.get("Version", "")
     if not version or not (name or built_name) or built_name.upper() == "UNKNOWN":
         missing = "Version" if not version else "Name"
@@ -169,16 +186,22 @@ def _prepare_metadata(
     backend: str,
     backend_path: Sequence[str] | None,
     log: proc.Log,
+    env: Mapping[str, str],
 ) -> dict[str, str]:
     """Run the backend's PEP 517 hooks in ``venv`` and read the METADATA they write."""
     from pyproject_hooks import BuildBackendHookCaller
+
+    def runner(
+        cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
+    ) -> None:
+        proc.pep517_runner(cmd, cwd, {**env, **(extra_environ or {})})
 
     caller = BuildBackendHookCaller(
         str(root),
         backend,
         backend_path=list(backend_path) if backend_path else None,
         python_executable=str(venv.python),
-        runner=proc.pep517_runner,  # quiet, and no credentials for the backend
+        runner=runner,  # quiet, and no credentials for the backend
     )
     try:
         extra = caller.get_requires_for_build_wheel()
@@ -247,7 +270,9 @@ def metadata_error(output: str, root: Path) -> BuildError:
 # --- cache -----------------------------------------------------------------------------------
 
 
-def _cache_key(root: Path, requires: Sequence[str], backend: str) -> str | None:
+def _cache_key(
+    root: Path, requires: Sequence[str], backend: str, env: Mapping[str, str]
+) -> str | None:
     """Everything the backend's answer depends on, hashed; ``None``: don't cache.
 
     Outside a git repository releasekit cannot tell cheaply whether a file changed, so
@@ -267,6 +292,7 @@ def _cache_key(root: Path, requires: Sequence[str], backend: str) -> str | None:
         json.dumps(
             sorted((k, v) for k, v in os.environ.items() if k.startswith(_VERSION_ENV_PREFIXES))
         ),
+        json.dumps(sorted(env.items())),
     ):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     changes = git.uncommitted_digest(root)

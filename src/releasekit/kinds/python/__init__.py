@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from releasekit.core import git, guard
 from releasekit.core.config import load_pyproject, validate_project
-from releasekit.core.version import normalize, tag_for
+from releasekit.core.version import NextVersion, normalize, tag_for, try_normalize
 from releasekit.engine.remote import PackageFormat
-from releasekit.errors import ReleasekitError
+from releasekit.errors import BuildError, ReleasekitError, TagError
 from releasekit.kinds.base import Kind
+from releasekit.project import vcsversion
 
 if TYPE_CHECKING:
     from releasekit.core.config import Config
@@ -52,16 +53,38 @@ class PythonKind(Kind):
 
         log = release.logger(project)
         _warn_old_setup(project, release)
-        meta, readings = release_metadata(project.config, log=log)
+        prefix = project.config.tag_prefix
+        tag = git.release_tag(project.root, prefix)
+        source, upcoming = _next_release(project, tag)
+        pretend = None
+        if source is not None and upcoming is not None:
+            project.next_version = upcoming
+            log(f"next version {upcoming.version}: {upcoming.reason}")
+            if project.options.rehearse:  # the build computes it: prove the plugin takes it
+                pretend = source.pretend_env(project.name, upcoming.version)
+        meta, readings = release_metadata(project.config, log=log, env=pretend)
         version = normalize(meta.version)
         log(
             f"{meta.name} {version} (from {meta.source}"
             + (", cached" if meta.cached else "")
+            + (f", with {_shown(pretend)}" if pretend else "")
             + ")"
             + "".join(f"; {r.describe()}" for r in readings)
         )
-        prefix = project.config.tag_prefix
-        tag = git.release_tag(project.root, prefix)
+        if source is not None and upcoming is not None:
+            if pretend and version != upcoming.version:
+                raise BuildError(
+                    f"with {_shown(pretend)} the build backend still computes {version}: "
+                    f"{source.plugin} did not take the pretend version",
+                    "check the plugin's version (and its configuration) in [build-system] "
+                    "requires; or rehearse at a tagged commit",
+                )
+            if not pretend:
+                log(f"{version} is what git says now; the checks use {upcoming.version}")
+            version = upcoming.version
+        hint = None  # the guard's own: write the version files
+        if source is not None and tag is not None:  # tags are the version: tag the commit
+            hint = vcsversion.set_version_hint(source, tag.version, project.new_tag_prefix)
         if project.config.version_from_tag and tag is not None and tag.version != version:
             log(
                 f"version-from-tag: the build writes {tag.version} from {tag.name} into the "
@@ -77,7 +100,7 @@ class PythonKind(Kind):
             )
             dirty = []
         if tag is not None:
-            guard.check_release_build(version, tag, dirty_files=dirty)
+            guard.check_release_build(version, tag, dirty_files=dirty, hint=hint)
             log(f"tag {tag.name} (from {tag.source}) matches version {version}")
         else:
             would_be = tag_for(version, project.new_tag_prefix)  # as the project spells tags
@@ -89,18 +112,49 @@ class PythonKind(Kind):
                     ),
                     dirty_files=dirty,
                 )
-            log(f"untagged: {version} would be released by tag {would_be} (not created)")
+            told = f": tag the commit: git tag {would_be}" if source is not None else ""
+            log(f"untagged: {version} would be released by tag {would_be} (not created){told}")
         return version
+
+    def next_version_env(self, project: Project, tag: git.ReleaseTag | None) -> dict[str, str]:
+        """The pretend variable of a rehearsal build of an untagged git-derived version
+        (empty otherwise): only a rehearsal builds a version that no tag names yet."""
+        if tag is not None or not project.options.rehearse:
+            return {}
+        source, upcoming = _next_release(project, tag)
+        if source is None or upcoming is None:
+            return {}
+        return source.pretend_env(project.name, upcoming.version)
 
     def reusable(self, project: Project) -> Manifest | None:
         from releasekit.kinds.python import build
 
-        return build.reusable_manifest(project.root, project.dist_dir, project.name)
+        manifest = build.reusable_manifest(project.root, project.dist_dir, project.name)
+        if manifest is None or manifest.tag is not None:
+            return manifest
+        # Untagged, with a version from git: the files were built either with the next
+        # tag's version (a rehearsal) or with git's dev version. Never the one for the other.
+        source = vcsversion.vcs_source(load_pyproject(project.root))
+        if source is None:
+            return manifest
+        try:
+            env = self.next_version_env(project, None)
+            expected = next(iter(env.values())) if env else normalize(self.current_version(project))
+        except ReleasekitError:
+            return None
+        return manifest if manifest.version == expected else None
 
     def build(self, project: Project, release: Release, tag: git.ReleaseTag | None) -> Manifest:
         from releasekit.kinds.python import build
 
         log = release.logger(project)
+        pretend = self.next_version_env(project, tag) if project.options.dist is None else {}
+        if pretend:
+            version = next(iter(pretend.values()))
+            log(
+                f"building {version}, the version of the next tag, with {_shown(pretend)} "
+                "(in the build's environment only; nothing is written to the tree)"
+            )
         if project.options.dist is not None:
             manifest = build.adopt_prebuilt(
                 project.config, project.dist_dir, tools=release.tools(project),
@@ -108,10 +162,18 @@ class PythonKind(Kind):
             )  # fmt: skip
             log(f"checked prebuilt files in {project.dist_dir}")
             return manifest
-        return build.build_release(
+        manifest = build.build_release(
             project.config, project.dist_dir, tools=release.tools(project), name=project.name,
-            tag=tag, log=log,
+            tag=tag, log=log, version_env=pretend,
         )  # fmt: skip
+        if pretend and manifest.version != next(iter(pretend.values())):
+            raise BuildError(
+                f"built {manifest.version} with {_shown(pretend)}: the version plugin did "
+                "not take the pretend version",
+                "check the plugin's version in [build-system] requires; or rehearse at a "
+                "tagged commit",
+            )
+        return manifest
 
     def smoke(self, project: Project, release: Release, needed: Sequence[Project]) -> None:
         from releasekit.engine.manifest import Manifest
@@ -208,6 +270,40 @@ class PythonKind(Kind):
             f"{target.name}: {manifest.name}=={manifest.version} installs from the "
             f"index (pinned by sha256: {chosen.filename}) and imports",
         )
+
+
+def _shown(env: dict[str, str]) -> str:
+    return ", ".join(f"{name}={value}" for name, value in env.items())
+
+
+def _next_release(
+    project: Project, tag: git.ReleaseTag | None
+) -> tuple[vcsversion.VcsSource | None, NextVersion | None]:
+    """The plugin that derives ``project``'s version from git tags, and (when HEAD has no
+    release tag) the version the next tag releases, with the reason.
+
+    ``--next-version`` is for exactly that case: on a project whose files carry the version
+    it is an error (the files are the version), and at a tag it must name the tag's version.
+    """
+    source = vcsversion.vcs_source(load_pyproject(project.root))
+    requested = project.options.next_version
+    if source is None:
+        if requested is not None:
+            raise TagError(
+                f"--next-version {requested}: {project.name}'s version does not come from git tags",
+                "write the version into its files instead (`releasekit bump "
+                f"{requested}`), then rehearse",
+            )
+        return None, None
+    if tag is not None:
+        if requested is not None and try_normalize(requested) != tag.version:
+            raise TagError(
+                f"--next-version {requested}: HEAD already has the release tag {tag.name} "
+                f"({tag.version})",
+                "leave out --next-version: at a tag the tag is the version",
+            )
+        return source, None
+    return source, vcsversion.next_release(project.config, requested)
 
 
 def _warn_old_setup(project: Project, release: Release) -> None:

@@ -71,10 +71,13 @@ def build_release(
     name: str,
     tag: ReleaseTag | None,
     log: proc.Log,
+    version_env: Mapping[str, str] | None = None,
 ) -> Manifest:
     """Build sdist and wheel from a clean checkout of HEAD into ``dist_dir``; check them.
 
     ``tools`` is an interpreter with ``build`` and ``twine`` installed (the session's).
+    ``version_env``: a VCS plugin's pretend version (:mod:`releasekit.project.vcsversion`),
+    for the build processes only.
     """
     root = config.root
     foreign = _foreign_files(dist_dir, name)
@@ -99,6 +102,7 @@ def build_release(
     env["HATCH_BUILD_HOOK_ENABLE_RELEASEKIT"] = "1"
     if tag is not None:  # the wheel is built from the sdist: hand the hook the tag
         env["RELEASEKIT_TAG"] = tag.name
+    env.update(version_env or {})
     with (
         tempfile.TemporaryDirectory(prefix="releasekit-build-") as tmp,
         git.clean_checkout(root) as export,
