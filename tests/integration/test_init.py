@@ -853,3 +853,48 @@ def test_a_frontend_set_up_for_one_build_is_told_so() -> None:
         "note: [tool.hatch.build.hooks.jupyter-builder]: the frontend is built once per "
         "release (prepare-commands, artifacts and skip-if-exists are set)"
     ]
+
+
+def test_hooks_in_dotted_keys_and_tags_without_v_are_spoken_of_as_they_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As tox-dev/filelock writes it: hatch-vcs, its version-file hook as dotted keys under
+    [tool.hatch], release tags without a v."""
+    pyproject = (
+        HATCH_PYPROJECT.replace('["hatchling"]', '["hatchling", "hatch-vcs"]').replace(
+            'version = "1.2.0"', 'dynamic = ["version"]'
+        )
+        + '\n[tool.hatch]\nversion.source = "vcs"\n'
+        + 'build.hooks.vcs.version-file = "src/demo_app/_version.py"\n'
+    )
+    root = make(tmp_path / "demo-app", pyproject)
+    run("git", "tag", "1.1.0", cwd=root)
+
+    result = releasekit_init(capsys, root)
+
+    assert result.code == 0, result
+    notes = [line for line in result.out if line.startswith("note: ")]
+    assert notes == [
+        "note: hatchling with hatch-vcs: the build hook checks tag against version in every "
+        "build; the version comes from git tags (hatch-vcs): the tag is the version, so there "
+        "is no file for `releasekit bump` to write: release by tagging the commit (git tag "
+        "1.2.3) (`hatch version X` cannot set it either)",
+        "note: [tool.hatch.build.hooks.vcs] runs before releasekit's hook (hatchling runs "
+        "hooks in the order of their tables): a wrong tag is refused only after; move "
+        "[tool.hatch.build.hooks.releasekit] above them by hand",
+    ]
+
+
+def test_a_version_kept_in_package_json_by_hatch_nodejs_version_is_offered(
+    tmp_path: Path,
+) -> None:
+    """As jupyterlab/extension-examples write it: [tool.hatch.version] source = "nodejs"."""
+    (tmp_path / "package.json").write_text('{"name": "x", "version": "0.1.0"}\n')
+    data = {
+        "project": {"dynamic": ["version"]},
+        "tool": {"hatch": {"version": {"source": "nodejs"}}},
+    }
+    assert init_advice.version_files_step(tmp_path, data) == [
+        "next: the version lives in package.json (hatch-nodejs-version): set [tool.releasekit] "
+        'version-files = ["package.json"] so that `releasekit bump` writes it'
+    ]

@@ -135,6 +135,16 @@ def _ci_tag_prefix(root: Path) -> str | None:
     return git.new_tag_prefix(root, configured if isinstance(configured, str) else None)
 
 
+def _tag_prefix(root: Path, data: Mapping[str, Any]) -> str | None:
+    """How this project spells a release tag (``tag-prefix``, else its newest release tag);
+    ``None``: the default ``v``."""
+    from releasekit.core import git
+
+    table = data.get("tool", {}).get("releasekit", {})
+    configured = table.get("tag-prefix") if isinstance(table, dict) else None
+    return git.new_tag_prefix(root, configured if isinstance(configured, str) else None)
+
+
 def _tag_glob(prefix: str) -> str:
     return f"{prefix}*" if prefix else "[0-9]*"
 
@@ -197,10 +207,13 @@ def init_project(
         lines.append(
             "nothing changed: noxfile.py, pyproject.toml and .gitignore are set up already"
         )
-    note = init_advice.backend_note(data)
+    note = init_advice.backend_note(data, _tag_prefix(root, data))
     if note:
         lines.append(note)
     final = pyproject_edit.parse(_read(pyproject_path, missing_hint="")) if writes else data
+    order = init_advice.hook_order_note(final)
+    if order:
+        lines.append(order)
     return lines + _next_steps(root, final, env)
 
 

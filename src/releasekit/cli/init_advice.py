@@ -44,7 +44,7 @@ _TAG_BY_SESSIONS = (
 )
 _FROM_GIT = (
     "the version comes from git tags ({plugin}): the tag is the version, so there is no "
-    "file for `releasekit bump` to write: release by tagging the commit (git tag v1.2.3)"
+    "file for `releasekit bump` to write: release by tagging the commit (git tag {tag})"
 )
 _BUMP = "`releasekit bump PART` writes {where}, and every file in [tool.releasekit] version-files"
 
@@ -71,36 +71,38 @@ def _dynamic_version(data: Mapping[str, Any]) -> bool:
     return "version" in (project.get("dynamic") or []) or "version" not in project
 
 
-def _hatch_note(data: Mapping[str, Any]) -> str | None:
+def _hatch_note(data: Mapping[str, Any], tag: str) -> str | None:
     """hatchling gets the hook; only a version from git needs saying."""
     source = _table(data, "tool", "hatch", "version").get("source")
     if source == "vcs":
         return (
             "note: hatchling with hatch-vcs: the build hook checks tag against version in "
             "every build; "
-            + _FROM_GIT.format(plugin="hatch-vcs")
+            + _FROM_GIT.format(plugin="hatch-vcs", tag=tag)
             + " (`hatch version X` cannot set it either)"
         )
     return None
 
 
-def backend_note(data: Mapping[str, Any]) -> str | None:
+def backend_note(data: Mapping[str, Any], tag_prefix: str | None = None) -> str | None:
     """What works on this project's backend, as one ``note:`` paragraph; ``None`` for a
-    plain hatchling project (the hook is on, nothing to add)."""
+    plain hatchling project (the hook is on, nothing to add). ``tag_prefix``: how the
+    project spells its release tags (``None``: the default ``v``), for the example tag."""
+    tag = f"{'v' if tag_prefix is None else tag_prefix}1.2.3"
     backend = str(_table(data, "build-system").get("build-backend") or "")
     top = backend.split(".")[0].split(":")[0]
     tool = _table(data, "tool")
     requires = _requires(data)
     dynamic = _dynamic_version(data)
     if top == "hatchling":
-        return _hatch_note(data)
+        return _hatch_note(data, tag)
     if not backend:
         what = "this project has no [build-system] build-backend (pip builds it with setuptools)"
         version = _BUMP.format(where="[project] version")
         return f"note: {what}: {SESSIONS}; {_TAG_BY_SESSIONS}; {version}"
     if top == "setuptools":
         if "setuptools_scm" in tool or "setuptools-scm" in tool or "setuptools-scm" in requires:
-            version = _FROM_GIT.format(plugin="setuptools-scm")
+            version = _FROM_GIT.format(plugin="setuptools-scm", tag=tag)
         elif dynamic:
             version = (
                 "the version is dynamic ([tool.setuptools.dynamic] attr/file): list the file "
@@ -121,7 +123,7 @@ def backend_note(data: Mapping[str, Any]) -> str | None:
     if top == "pdm":
         source = _table(tool, "pdm", "version").get("source")
         if source == "scm":
-            version = _FROM_GIT.format(plugin="pdm-backend's scm source")
+            version = _FROM_GIT.format(plugin="pdm-backend's scm source", tag=tag)
         elif source == "file":
             path = _table(tool, "pdm", "version").get("path") or "the file"
             version = (
@@ -133,7 +135,7 @@ def backend_note(data: Mapping[str, Any]) -> str | None:
         return f"note: pdm-backend ({backend}): {SESSIONS}; {_TAG_BY_SESSIONS}; {version}"
     if top == "poetry":
         if _table(tool, "poetry-dynamic-versioning").get("enable") is True:
-            version = _FROM_GIT.format(plugin="poetry-dynamic-versioning")
+            version = _FROM_GIT.format(plugin="poetry-dynamic-versioning", tag=tag)
         else:
             where = "[tool.poetry] version" if "project" not in data else "[project] version"
             version = (
@@ -227,6 +229,14 @@ def version_files_step(root: Path, data: Mapping[str, Any]) -> list[str]:
     elif isinstance(hatch_version.get("path"), str) and hatch_version["path"] in carriers:
         truth = str(hatch_version["path"])  # hatchling's regex source reads this file
         version = carriers[truth]
+    elif hatch_version.get("source") == "nodejs" and "package.json" in carriers:
+        truth, version = "package.json", carriers["package.json"]  # hatch-nodejs-version
+        if len(carriers) == 1:
+            return [
+                "next: the version lives in package.json (hatch-nodejs-version): set "
+                '[tool.releasekit] version-files = ["package.json"] so that `releasekit bump` '
+                "writes it"
+            ]
     else:
         return []  # a version from git or a plugin: no file to keep in step
     others = {path: v for path, v in carriers.items() if path != truth}
@@ -335,3 +345,19 @@ def frontend_steps(data: Mapping[str, Any]) -> list[str]:
         )
         lines += [f"        {item}" for item in todo]
     return lines
+
+
+def hook_order_note(data: Mapping[str, Any]) -> str | None:
+    """releasekit's hook table after another hook's, where init could not move it (hooks
+    written as dotted keys, ``build.hooks.vcs.x = ...``): say so, since hatchling runs the
+    hooks in the order of their tables."""
+    hooks = _table(data, "tool", "hatch", "build", "hooks")
+    names = list(hooks)
+    if "releasekit" not in names or names[0] == "releasekit":
+        return None
+    before = ", ".join(f"[tool.hatch.build.hooks.{n}]" for n in names[: names.index("releasekit")])
+    return (
+        f"note: {before} run{'s' if len(before.split(', ')) == 1 else ''} before releasekit's "
+        "hook (hatchling runs hooks in the order of their tables): a wrong tag is refused only "
+        "after; move [tool.hatch.build.hooks.releasekit] above them by hand"
+    )
