@@ -256,7 +256,8 @@ def _target_plan(
             (
                 f"{manifest.version} was first uploaded {oldest:%Y-%m-%d} ({age} days ago); "
                 "PyPI refuses new files for a release more than 14 days old",
-                "release the missing files under a new version (e.g. `releasekit bump post`)",
+                "release the missing files under a new version (`releasekit bump post`; with "
+                "a version from git tags, tag a new one)",
             )
         )
     refusals += state.refusals

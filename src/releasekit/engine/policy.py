@@ -57,7 +57,8 @@ def decide(
         return Decision(
             Verdict.REFUSE,
             f"{version} is a local version (+...), which every public index rejects",
-            "build from a clean checkout of the release tag",
+            "build from a clean checkout of the release tag (a version from git tags is "
+            "then the tag's: tag the commit first); to try it before, `-- --rehearse`",
         )
     if stage is Stage.TEST:
         return Decision(Verdict.PUBLISH)

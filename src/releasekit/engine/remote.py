@@ -28,8 +28,9 @@ __all__ = [
 ]
 
 REPLACE_HINT = (
-    "a published file can't be replaced: bump the version (e.g. `releasekit bump post`) and "
-    "rebuild; yank the old one on the index's web page if it is broken"
+    "a published file can't be replaced: bump the version (`releasekit bump post`; with a "
+    "version from git tags, tag a new one) and rebuild; yank the old one on the index's web "
+    "page if it is broken"
 )
 
 

@@ -117,9 +117,7 @@ def next_release(config: Config, requested: str | None) -> NextVersion:
     return next_version((last.name, last.version) if last else None, top, requested)
 
 
-def set_version_hint(
-    source: VcsSource | None, version: str, tag_prefix: str | None, *, files: bool = True
-) -> str:
+def set_version_hint(source: VcsSource | None, version: str, tag_prefix: str | None) -> str:
     """How to give the project ``version``, in its own version source's terms.
 
     From git tags: tag the commit (spelled as the project tags). Otherwise ``releasekit
@@ -132,8 +130,4 @@ def set_version_hint(
             f"the version comes from git tags ({source.plugin}): tag the commit: "
             f"git tag {tag_for(shown, tag_prefix)}"
         )
-    return (
-        f"set the version to {shown} (`releasekit bump {shown}`"
-        + (f" or `hatch version {shown}`" if files else "")
-        + ")"
-    )
+    return f"set the version to {shown} (`releasekit bump {shown}` or `hatch version {shown}`)"
