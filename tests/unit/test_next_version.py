@@ -3,17 +3,25 @@
 Pure: the last release tag, the changelog's top section and ``--next-version`` in, the
 version and the one-line reason out (:func:`releasekit.core.version.next_version`); and
 which plugins are recognized, with the variable that pretends a version for each
-(:mod:`releasekit.project.vcsversion`).
+(:mod:`releasekit.project.vcsversion`); and that the changelog check of a guessed version
+(a patch bump) only warns, with a fake console.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from releasekit.core.config import load_pyproject, validate_project
 from releasekit.core.version import NextVersion, next_version
-from releasekit.errors import VersionError
+from releasekit.engine.runcontext import Options, Project
+from releasekit.errors import ChangelogError, VersionError
+from releasekit.kinds import kind_of
 from releasekit.project.changelog import top_version
 from releasekit.project.vcsversion import set_version_hint, vcs_source
+from releasekit.release import Release
+from tests.helpers.fake_targets import FakeConsole
 
 LAST = ("v1.2.0", "1.2.0")
 
@@ -158,3 +166,28 @@ def test_the_hint_speaks_the_version_source() -> None:
     assert set_version_hint(None, "1.3.0", None) == (
         "set the version to 1.3.0 (`releasekit bump 1.3.0` or `hatch version 1.3.0`)"
     )
+
+
+def test_a_guessed_next_version_without_notes_is_a_warning(tmp_path: Path) -> None:
+    """pluggy (towncrier): the notes of the next release are written when it is cut, so a
+    rehearsal of a guessed version warns about the missing section; a version given or read
+    from the changelog still needs it."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\ndynamic = ["version"]\n')
+    (tmp_path / "CHANGELOG.md").write_text("# Changelog\n\n## 1.2.0\n\n- Old.\n")
+    config = validate_project(load_pyproject(tmp_path), tmp_path)
+    console = FakeConsole()
+    options = Options(rehearse=True)
+    guessed = NextVersion("1.2.1", "a patch bump of the last release tag v1.2.0", guessed=True)
+    project = Project(config, "demo", tmp_path / "dist", kind_of("python"), options)
+    project.next_version = guessed
+    release = Release(console, options, [project])
+
+    release._check_changelog(project, "1.2.1")
+    assert console.lines == [
+        f"warning: changelog {tmp_path / 'CHANGELOG.md'} has no section for 1.2.1: the release "
+        "at its tag will need one"
+    ]
+
+    project.next_version = guessed._replace(reason="given with --next-version 1.2.1", guessed=False)
+    with pytest.raises(ChangelogError):
+        release._check_changelog(project, "1.2.1")
