@@ -437,13 +437,17 @@ def test_the_old_form_loses_its_build_requirement_in_the_sdist(
     make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """releasekit in [build-system] requires (a project not migrated yet), a hook table that
-    says enable-by-default = true: tomlkit edits both, comments kept."""
+    says enable-by-default = true: tomlkit edits both, comments kept, and the requirement
+    moves into the hook's dependencies (a build that turns the hook on still gets it)."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     project = make_project(hook_options="enable-by-default = true  # on")
     shipped = shipped_pyproject(build(project, "sdist"))
     data = tomllib.loads(shipped)
     assert data["build-system"]["requires"] == ["hatchling"]
-    assert data["tool"]["hatch"]["build"]["hooks"]["releasekit"] == {"enable-by-default": False}
+    assert data["tool"]["hatch"]["build"]["hooks"]["releasekit"] == {
+        "enable-by-default": False,
+        "dependencies": ["releasekit"],
+    }
     assert "  # releasekit: the published sdist builds without releasekit" in shipped
     assert sha256(build(project, "sdist")) == sha256(build(project, "sdist"))
 

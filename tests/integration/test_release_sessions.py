@@ -241,7 +241,8 @@ def test_init_writes_noxfile_and_hook_once(tmp_path: Path) -> None:
     before = (project.path / "pyproject.toml").read_text()
     assert main(["-C", str(project.path), "init"]) == 0
     pyproject = (project.path / "pyproject.toml").read_text()
-    assert '"hatchling", "releasekit"' in pyproject
+    assert 'requires = ["hatchling"]' in pyproject  # the sdist builds without releasekit
+    assert '\ndependencies = ["releasekit>=' in pyproject  # the hook brings it in
     assert "[tool.hatch.build.hooks.releasekit]" in pyproject
     assert "# version-files" in pyproject
     assert before.splitlines()[4:12] == pyproject.splitlines()[4:12]  # layout kept

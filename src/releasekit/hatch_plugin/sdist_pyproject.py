@@ -11,7 +11,8 @@ build requirements are needed. releasekit's own builds turn the hook back on wit
 tag guard still runs there.
 
 A ``releasekit`` left in ``[build-system] requires`` (a project set up before the hook
-carried its own dependency) is dropped from the copy for the same reason.
+carried its own dependency) moves in the copy into the hook table's ``dependencies``, for the
+same reason: the sdist then needs releasekit only in a build that turns the hook on.
 ``[tool.hatch.version] source = "releasekit"`` is left alone: in an unpacked sdist hatchling
 takes the version from PKG-INFO and never loads the version source.
 
@@ -66,20 +67,31 @@ def _hook_tables(data: MutableMapping[str, Any]) -> Iterator[MutableMapping[str,
 
 
 def _change(data: MutableMapping[str, Any], *, off: object) -> bool:
-    """Turn releasekit's hook tables off and drop releasekit from the build requirements,
-    in place (plain data or a tomlkit document); whether anything changed."""
+    """Turn releasekit's hook tables off and move releasekit from the build requirements
+    into their ``dependencies`` (where a build that turns the hook on still gets it), in
+    place (plain data or a tomlkit document); whether anything changed."""
     changed = False
-    for table in _hook_tables(data):
-        if table.get("enable-by-default") is not False:
-            table["enable-by-default"] = copy.copy(off)
-            changed = True
+    dropped: list[str] = []
     system = data.get("build-system")
     requires = system.get("requires") if isinstance(system, MutableMapping) else None
     if isinstance(requires, list):
         for index in reversed(range(len(requires))):
             if _is_releasekit(requires[index]):
+                dropped.insert(0, str(requires[index]))
                 del requires[index]
                 changed = True
+    for table in _hook_tables(data):
+        if table.get("enable-by-default") is not False:
+            table["enable-by-default"] = copy.copy(off)
+            changed = True
+        dependencies = table.get("dependencies")
+        if dropped and not (
+            isinstance(dependencies, list) and any(_is_releasekit(d) for d in dependencies)
+        ):
+            if isinstance(dependencies, list):
+                dependencies.extend(dropped)
+            else:
+                table["dependencies"] = list(dropped)
     return changed
 
 
