@@ -8,4 +8,6 @@ pytest_plugins = [
     "tests.helpers.sessions",
     "tests.helpers.hatch",
     "tests.helpers.isolation",
+    "tests.helpers.wheels",
+    "tests.helpers.tools_cache",
 ]

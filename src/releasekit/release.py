@@ -47,13 +47,15 @@ from releasekit.errors import PublishError, ReleasekitError
 from releasekit.kinds import kind_of, member_project
 from releasekit.project.identity import project_name
 from releasekit.project.workspace import Workspace, find_workspace
-from releasekit.runtime import lock, proc, venvs
+from releasekit.runtime import lock, proc, tool_locks, venvs
 from releasekit.targets import configure
 from releasekit.targets.base import PublishRun, Stage, Target
 
 __all__ = ["PUBLISHING", "TOOLS", "Release", "playbook"]
 
-TOOLS = ("twine>=7",)
+# What the tools venv holds (twine, and build for where uv is missing), from releasekit's lock:
+# exact versions and hashes, never resolved from the user's installer configuration.
+TOOLS = tool_locks.TOOLS
 PUBLISHING = ("publish-test", "publish", "github-release")
 # The stages a nox run writes, by the sessions it was asked for: a run that goes on to prod
 # is judged on prod (and on what follows it) before the first upload.
@@ -149,26 +151,28 @@ class Release:
         self.current = None
 
     def tools(self, project: Project) -> list[str]:
-        """The interpreter of the tools virtualenv (twine; build when there is no uv).
+        """The interpreter of the tools virtualenv: twine and build from releasekit's lock
+        (:mod:`releasekit.runtime.tool_locks`), pypi-attestations too when uploads sign.
 
-        Found once per nox process: on a nox that runs on Python 3.9 the lookup of a newer
-        Python (twine 7 needs 3.10) costs a second, and the sessions of ``release`` share it.
+        Installed from PyPI or ``tools-index`` alone, every hash checked, the user's
+        installer configuration ignored: these tools run with the upload credentials. The
+        venv is shared by every project while the lock is the same (under the user cache
+        dir); found once per nox process: on a nox that runs on Python 3.9 the lookup of a
+        newer Python (twine 7 needs 3.10) costs a second, and the sessions share it.
         """
         cache = self.tools_cache
         with cache.lock:  # check may be making it in the background
-            requirements = list(TOOLS) if venvs.find_uv() else [*TOOLS, "build>=1.2"]
-            if project.config.attestations:  # signing runs next to twine, never in nox's env
-                from releasekit.targets.pypi import attest
-
-                requirements += attest.REQUIREMENTS
-            key = (project.state_dir, tuple(requirements))  # members may differ on attestations
+            # signing runs next to twine, never in nox's env
+            locked = tool_locks.TOOLS_ATTESTATIONS if project.config.attestations else TOOLS
+            index = project.config.tools_index
+            key = (project.state_dir, (locked.name, index or ""))  # members may differ
             if key not in cache.made:
                 python, why = venvs.tools_python(cache.python)
                 if python != sys.executable:
                     self.log(project, why)
-                venv = venvs.ensure(
-                    project.state_dir / "tools", requirements, python=python,
-                    log=self.logger(project), name="the tools venv (twine)",
+                venv = venvs.ensure_locked(
+                    locked, python, index=index, log=self.logger(project),
+                    name=f"the tools venv ({locked.what})",
                 )  # fmt: skip
                 cache.made[key] = [str(venv.python)]
             return cache.made[key]

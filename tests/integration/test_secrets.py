@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -287,8 +288,10 @@ def sample_project(
     *,
     version_source: str = "static",
     releasekit: str = "",
+    git: bool = True,
 ) -> Project:
-    """A tagged project whose backend, prepare-command and smoke command dump their env."""
+    """A tagged project whose backend, prepare-command and smoke command dump their env
+    (``git=False``: a workspace member, in the repository its caller makes)."""
     tables = "\n".join(
         f'[tool.releasekit.indexes.{name}]\nurl = "{proxy.url}"\n'
         f'publish-url = "{proxy.publish_url}"\n'
@@ -319,6 +322,8 @@ def sample_project(
     project.write("README.md", "# demo\n\nA sample project.\n")
     project.write("hatch_build.py", HATCH_BUILD)
     project.write("noxfile.py", template_text())
+    if not git:
+        return project
     project.write(".gitignore", "dist/\n.nox/\n")
     project.git("init", "-q", "-b", "main")
     project.commit("initial")
@@ -474,6 +479,8 @@ def test_publish_reads_credentials_from_os_environ_and_scopes_them(
     """``publish.publish`` as the sessions call it (``environ`` = ``os.environ``), both
     indexes' credentials set: each twine sees its own, and a failure shows neither."""
     test, prod = indexes.servers["test"], indexes.servers["prod"]
+    # twine runs from this interpreter here: no tools venv, so no cache dir to pass on
+    monkeypatch.delenv("RELEASEKIT_CACHE_DIR", raising=False)
     for name, value in {**test.credentials("test"), **prod.credentials("prod"), **FOREIGN}.items():
         monkeypatch.setenv(name, value)
     lines: list[str] = []
@@ -513,3 +520,131 @@ def test_publish_reads_credentials_from_os_environ_and_scopes_them(
     assert any("403" in line for line in lines)
     for value in (test.password, prod.password, test.username, *FOREIGN.values()):
         assert value not in everything
+
+
+# -- a workspace: an npm member, a Python member with its GitHub release ---------------------
+
+
+def is_npm_publish(seen: Seen) -> bool:
+    """The ``npm publish`` of the tarball (node runs npm's script: ``node .../npm publish``),
+    not the ``npm publish --dry-run`` that checks the package."""
+    npm = any(os.path.basename(a) in ("npm", "npm-cli.js") for a in seen.argv[:2])
+    return npm and "publish" in seen.argv and "--dry-run" not in seen.argv
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not LINUX, reason="reads /proc/<pid>/environ")
+@pytest.mark.skipif(shutil.which("npm") is None, reason="npm members need Node.js and npm")
+def test_a_workspace_release_hands_each_token_to_the_one_process_that_uses_it(
+    tmp_path: Path, indexes: Indexes, envdir: Path
+) -> None:
+    """The test token only in the test upload, the prod token only in the prod upload,
+    NODE_AUTH_TOKEN only in npm publish; GITHUB_TOKEN in no child at all: the GitHub client
+    (githubkit) runs in the nox process itself, which holds every credential by right."""
+    pytest.importorskip("githubkit")
+    from releasekit.rehearsal.verdaccio import LocalRegistry
+    from tests.helpers.github_fake import FakeGitHub
+    from tests.helpers.npm import verdaccio_cache, write_cjs
+
+    dump_dir = tmp_path / "dumps"
+    dump_dir.mkdir()
+    dump = tmp_path / "dump_env.py"
+    dump.write_text(DUMP)
+    root = tmp_path / "repo"
+    write_cjs(root / "packages" / "core", "evforge-core", "1.2.0")
+    member = sample_project(
+        root / "packages",
+        indexes,
+        dump,
+        releasekit=(
+            'version-files = ["../core/package.json", "pyproject.toml"]\ngithub-release = true\n'
+        ),
+        git=False,
+    )
+    member.write("CHANGELOG.md", "# Changelog\n\n## [1.2.0] - 2026-11-21\n\n- New.\n")
+    test, prod = indexes.servers["test"], indexes.servers["prod"]
+    github_token = "ghs_" + "w" * 36
+    registry = LocalRegistry(verdaccio_cache(), tmp_path / "npm-storage")
+    with registry, FakeGitHub(github_token) as github:
+        project = Project(root, "monorepo")
+        project.write(
+            "releasekit.toml",
+            'members = [{ path = "packages/demo", tag-prefix = "py-v" }, "packages/core"]\n'
+            f'npm-registry = "{registry.url}"\n',
+        )
+        project.write("noxfile.py", template_text())
+        project.write(".gitignore", "dist/\n.nox/\nreleasekit-dist/\n")
+        project.git("init", "-q", "-b", "main")
+        project.commit("initial")
+        project.tag("core-v1.2.0")
+        project.tag("py-v1.2.0")
+        ours = {
+            **test.credentials("test"),
+            **prod.credentials("prod"),
+            "NODE_AUTH_TOKEN": registry.token,
+            "GITHUB_TOKEN": github_token,
+        }
+        foreign = {k: v for k, v in FOREIGN.items() if k not in ours}
+        secrets = {**ours, **foreign}
+        env = {
+            **os.environ,
+            **secrets,
+            "GITHUB_REPOSITORY": f"{github.owner}/{github.repo}",
+            "GITHUB_API_URL": github.api_url,
+            "RK_DUMP_DIR": str(dump_dir),
+            "UV_NO_CONFIG": "1",
+        }
+        code, out, watcher = run_nox(project, envdir, env, "-s", "release", "--", "--yes")
+        assert code == 0, out
+        release = github.release_for("py-v1.2.0")  # the nox process used GITHUB_TOKEN
+        assert release is not None and not release.draft
+
+    # Each twine upload: its own index's password, nothing else of ours.
+    for name, server in (("test", test), ("prod", prod)):
+        assert len(indexes.twine[name]) == 2, name  # an sdist and a wheel
+        for twine in indexes.twine[name]:
+            assert twine["TWINE_PASSWORD"] == server.password
+            others = {k: v for k, v in secrets.items() if v != server.password}
+            others.pop(f"RELEASEKIT_{name.upper()}_USERNAME")
+            assert [n for n in twine if n in others and not n.startswith("TWINE_")] == []
+            assert [k for k, v in others.items() if v in twine.values()] == [], name
+
+    # Every process the nox run started, sampled from /proc: at most the one credential
+    # that process uses.
+    def allowed(seen: Seen) -> set[str]:
+        if seen.is_twine_upload:
+            index = "test" if indexes.proxies["test"].publish_url in seen.argv else "prod"
+            return {f"RELEASEKIT_{index.upper()}_USERNAME", f"RELEASEKIT_{index.upper()}_PASSWORD"}
+        if is_npm_publish(seen):
+            return {"NODE_AUTH_TOKEN"}
+        return set()
+
+    npm_publishes = 0
+    # git included; only nox's own probe of uv (`uv self version`, when nox is imported,
+    # before any releasekit code runs) is nox's business
+    sampled = {key: s for key, s in watcher.seen.items() if not s.is_nox_own}
+    assert len(sampled) >= 20 and any(s.is_git for s in sampled.values()), list(sampled)
+    # npm sets its process title to "npm": a later sample of the same process shows that
+    # argv; it is the same process (pid and start time) as its first sample
+    own_of: dict[tuple[int, str], set[str]] = {}
+    for (pid, start, _), seen in sampled.items():
+        own_of.setdefault((pid, start), set()).update(allowed(seen))
+    for (pid, start, _), seen in sampled.items():
+        own = own_of[(pid, start)]
+        npm_publishes += own == {"NODE_AUTH_TOKEN"}
+        held = {k for k, v in secrets.items() if v in seen.env.values()}
+        assert held <= own, (seen.argv, sorted(held - own))
+        names = {n for n in seen.env if proc.is_secret(n)} - {"TWINE_USERNAME", "TWINE_PASSWORD"}
+        assert names <= own, (seen.argv, sorted(names - own))
+        if own == {"NODE_AUTH_TOKEN"}:
+            assert seen.env["NODE_AUTH_TOKEN"] == ours["NODE_AUTH_TOKEN"]
+    assert npm_publishes >= 1, [s.argv for s in watcher.seen.values()]
+    assert not any(github_token in s.env.values() for s in sampled.values())
+
+    found = dumps(dump_dir)
+    kinds = {stem.rsplit("-", 1)[0] for stem in found}
+    assert {"backend-sdist", "backend-wheel", "prepare", "smoke"} <= kinds, sorted(found)
+    for stem, dumped in found.items():
+        assert leaks(dumped, secrets) == [], stem
+    for value in secrets.values():
+        assert value not in out

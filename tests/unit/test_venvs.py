@@ -166,3 +166,125 @@ def test_ensure_says_so_when_it_installs_and_is_quiet_when_it_reuses(tmp_path: P
     log.clear()
     assert venvs.ensure(tmp_path / "tools", [wheel], log=log.append) == venv
     assert log == []
+
+
+# -- the locked tools venv: no user configuration, every hash, one index ---------------------
+
+USER_CONFIG = {
+    "PIP_INDEX_URL": "https://test.pypi.org/simple/",
+    "PIP_EXTRA_INDEX_URL": "https://test.pypi.org/simple/",
+    "PIP_FIND_LINKS": "/opt/wheels",
+    "PIP_CONFIG_FILE": "/home/me/pip.conf",
+    "PIP_CONSTRAINT": "/etc/constraints.txt",
+    "PIP_TRUSTED_HOST": "evil.example",
+    "UV_INDEX_URL": "https://test.pypi.org/simple/",
+    "UV_EXTRA_INDEX_URL": "https://test.pypi.org/simple/",
+    "UV_INDEX": "test=https://test.pypi.org/simple/",
+    "UV_DEFAULT_INDEX": "https://test.pypi.org/simple/",
+    "UV_FIND_LINKS": "/opt/wheels",
+    "UV_CONFIG_FILE": "/home/me/uv.toml",
+    "UV_INDEX_STRATEGY": "unsafe-best-match",
+    "UV_INSECURE_HOST": "evil.example",
+    "UV_NO_CONFIG": "0",
+    "uv_extra_index_url": "https://test.pypi.org/simple/",  # Windows: names ignore case
+    "UV_CACHE_DIR": "/cache/uv",
+    "UV_HTTP_TIMEOUT": "60",
+    "PATH": "/usr/bin",
+    "HTTPS_PROXY": "http://proxy.example:3128",
+}
+LOCK = Path("/rk/lockfiles/tools.txt")
+
+
+def _venv(uv: str | None) -> venvs.Venv:
+    return venvs.Venv(Path("/cache/venvs/tools-1"), uv)
+
+
+@pytest.mark.parametrize("uv", ["/bin/uv", None])
+def test_a_locked_install_reads_no_user_configuration_and_requires_every_hash(
+    uv: str | None, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("")
+    environ = {**USER_CONFIG, "SSL_CERT_FILE": str(bundle)}
+    argv, env, unset = venvs.locked_install(_venv(uv), LOCK, environ=environ)
+    python = str(_venv(uv).python)
+    tail = ["--require-hashes", "--only-binary", ":all:"]
+    tail += ["--index-url", "https://pypi.org/simple/", "-r", str(LOCK)]
+    if uv:
+        assert argv == [
+            "/bin/uv", "pip", "install", "--python", python, "--quiet", "--no-config", *tail,
+        ]  # fmt: skip
+    else:
+        assert argv == [
+            python, "-I", "-m", "pip", "install", "--isolated", "--quiet",
+            "--disable-pip-version-check", "--no-input", "--cert", str(bundle), *tail,
+        ]  # fmt: skip
+    # pip skips every config file (global and site too) only for the null device
+    assert env == {"PIP_CONFIG_FILE": os.devnull, "UV_NO_CONFIG": "1", "SSL_CERT_FILE": str(bundle)}
+    kept = {"UV_CACHE_DIR", "UV_HTTP_TIMEOUT", "PATH", "HTTPS_PROXY", "SSL_CERT_FILE"}
+    assert sorted(unset) == sorted(set(USER_CONFIG) - kept - set(env))
+    assert "uv_extra_index_url" in unset
+
+
+@pytest.mark.parametrize(
+    ("index", "source"),
+    [
+        ("https://pypi.example/simple/", ["--index-url", "https://pypi.example/simple/"]),
+        ("file:///srv/simple/", ["--index-url", "file:///srv/simple/"]),
+        ("/srv/wheels", ["--no-index", "--find-links", "/srv/wheels"]),
+    ],
+)
+def test_a_locked_install_uses_the_tools_index_alone(index: str, source: list[str]) -> None:
+    for uv in ("/bin/uv", None):
+        argv, _, _ = venvs.locked_install(_venv(uv), LOCK, index, environ={})
+        assert argv[-len(source) - 2 :] == [*source, "-r", str(LOCK)]
+        assert argv.count("--index-url") + argv.count("--find-links") == 1
+        assert "--extra-index-url" not in argv
+
+
+def test_the_ca_bundle_is_ssl_cert_file_else_the_systems(tmp_path: Path) -> None:
+    import ssl
+
+    bundle = tmp_path / "proxy-ca.pem"
+    bundle.write_text("")
+    assert venvs.system_ca_bundle({"SSL_CERT_FILE": str(bundle)}) == str(bundle)
+    system = ssl.get_default_verify_paths().cafile
+    expected = system if system and os.path.isfile(system) else None
+    assert venvs.system_ca_bundle({"SSL_CERT_FILE": str(tmp_path / "missing")}) == expected
+    assert venvs.system_ca_bundle({}) == expected
+
+
+def test_the_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert venvs.cache_dir({"RELEASEKIT_CACHE_DIR": str(tmp_path)}) == tmp_path
+    if sys.platform.startswith("linux"):
+        assert venvs.cache_dir({"XDG_CACHE_HOME": "/xdg"}) == Path("/xdg/releasekit")
+        assert venvs.cache_dir({}) == Path.home() / ".cache" / "releasekit"
+
+
+def test_a_locked_venv_is_keyed_by_the_lock_the_interpreter_and_the_installer(
+    tmp_path: Path,
+) -> None:
+    from releasekit.runtime import tool_locks
+
+    one = venvs.locked_venv_path(tool_locks.TOOLS, sys.executable, True, tmp_path)
+    assert one.parent == tmp_path and one.name.startswith("tools-")
+    assert one == venvs.locked_venv_path(tool_locks.TOOLS, sys.executable, True, tmp_path)
+    assert one != venvs.locked_venv_path(tool_locks.TOOLS, sys.executable, False, tmp_path)
+    assert one != venvs.locked_venv_path(tool_locks.TOOLS, "/usr/bin/python3.99", True, tmp_path)
+    attest = venvs.locked_venv_path(tool_locks.TOOLS_ATTESTATIONS, sys.executable, True, tmp_path)
+    assert attest.name.startswith("tools-attestations-")
+
+
+def test_install_failures_are_one_line_naming_the_index() -> None:
+    from releasekit.runtime import tool_locks
+
+    failed = ReleasekitError("installing twine, build failed (exit 1): Caused by: refused", "")
+    error = venvs._install_failed(tool_locks.TOOLS, "https://m.example/simple/", "", failed)
+    assert error.message == "installing twine, build from https://m.example/simple failed: refused"
+    assert "tools-index" in error.hint and "network" in error.hint
+    said = "ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE."
+    error = venvs._install_failed(tool_locks.TOOLS, venvs.PYPI, said, failed)
+    assert error.message == (
+        "installing twine, build from https://pypi.org/simple: a file it serves does not "
+        "match the sha256 in releasekit's lock"
+    )

@@ -78,6 +78,7 @@ _TOP_KEYS = (
     "pre-release",
     "indexes",
     "install-index",
+    "tools-index",
     "check-commands",
     "check-sessions",
     "prepare-commands",
@@ -158,6 +159,8 @@ class Config(NamedTuple):
     pre_release: str = "both"
     indexes: Mapping[str, IndexConfig] = MappingProxyType({})
     install_index: str | None = None  # None: the installer's own configuration (PyPI)
+    # where the locked tools (twine, pypiserver) come from: a URL or an absolute directory
+    tools_index: str | None = None  # None: PyPI
     check_commands: tuple[str, ...] = ()
     check_sessions: tuple[str, ...] = ()  # the project's own nox sessions that check requires
     prepare_commands: tuple[str, ...] = ()  # run in the clean export before the sdist build
@@ -225,6 +228,9 @@ def parse_config(pyproject: Mapping[str, Any], root: Path | str) -> Config:
         indexes=_indexes(table.get("indexes", {}), where, problems),
         install_index=problems.check(
             _optional_url, None, table.get("install-index"), f"{where} install-index"
+        ),
+        tools_index=problems.check(
+            _tools_index, None, table.get("tools-index"), f"{where} tools-index", Path(root)
         ),
         check_commands=strings("check-commands"),
         check_sessions=strings("check-sessions"),
@@ -452,6 +458,26 @@ def _userinfo_hint(where: str) -> str:
 
 def _optional_url(value: object, where: str) -> str | None:
     return None if value is None else _url(value, where)
+
+
+def _tools_index(value: object, where: str, root: Path) -> str | None:
+    """Where the locked tools come from instead of PyPI (a company mirror): an index URL
+    (https, http on loopback, file://), or a directory of the locked files, made absolute.
+    Hashes decide what is installed; this only decides where it is fetched."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.startswith("file://"):
+        return value if value.endswith("/") else value + "/"
+    if isinstance(value, str) and "://" not in value:
+        directory = (root / Path(value).expanduser()).resolve()
+        if not directory.is_dir():
+            raise ConfigError(
+                f"{where} {value!r} is neither a URL nor a directory",
+                "e.g. https://pypi.example/simple/, file:///srv/wheels/simple/ or a directory "
+                "holding the locked files",
+            )
+        return str(directory)
+    return _url(value, where)
 
 
 def _smoke(value: object, where: str, problems: Problems) -> SmokeConfig:

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from releasekit.core.config import IndexConfig
 from releasekit.rehearsal.loopback import LoopbackServer
-from releasekit.rehearsal.pypiserver import PYPISERVER_REQUIREMENTS, LocalIndex
-from releasekit.runtime import proc, signals, venvs
+from releasekit.rehearsal.pypiserver import LocalIndex, server_python
+from releasekit.runtime import proc, signals
 
 __all__ = ["Rehearsal", "local_indexes", "local_npm_registry", "start_local_indexes", "stop_all"]
 
@@ -56,7 +56,7 @@ def _stop_at_exit() -> None:
         _hooked = True
 
 
-def start_local_indexes(state_dir: Path, key: str) -> None:
+def start_local_indexes(state_dir: Path, key: str, *, tools_index: str | None = None) -> None:
     """Start the stand-ins for ``key`` in the background: the build runs meanwhile, and
     :func:`local_indexes` waits for them (and says what the start said) when needed."""
     storage = state_dir / "indexes" / key
@@ -65,12 +65,15 @@ def start_local_indexes(state_dir: Path, key: str) -> None:
     _stopped.clear()
     said: list[str] = []
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="releasekit-rehearsal")
-    _starting[storage] = (pool.submit(_start, state_dir, key, said.append), said)
+    _starting[storage] = (pool.submit(_start, state_dir, key, said.append, tools_index), said)
     pool.shutdown(wait=False)
 
 
-def local_indexes(state_dir: Path, key: str, *, log: proc.Log) -> Rehearsal:
-    """The running test and prod stand-ins for the build of ``key`` (a commit)."""
+def local_indexes(
+    state_dir: Path, key: str, *, log: proc.Log, tools_index: str | None = None
+) -> Rehearsal:
+    """The running test and prod stand-ins for the build of ``key`` (a commit); pypiserver
+    from releasekit's lock, fetched from ``tools_index`` (else PyPI) the first time."""
     storage = state_dir / "indexes" / key
     if storage in _starting:
         future, said = _starting.pop(storage)
@@ -82,18 +85,13 @@ def local_indexes(state_dir: Path, key: str, *, log: proc.Log) -> Rehearsal:
     if storage in _running:
         return _running[storage]
     _stopped.clear()
-    return _start(state_dir, key, log)
+    return _start(state_dir, key, log, tools_index)
 
 
-def _start(state_dir: Path, key: str, log: proc.Log) -> Rehearsal:
+def _start(state_dir: Path, key: str, log: proc.Log, tools_index: str | None) -> Rehearsal:
     storage = state_dir / "indexes" / key
     _forget_other_commits(storage)
-    python = venvs.ensure(
-        state_dir / "pypiserver-venv",
-        list(PYPISERVER_REQUIREMENTS),
-        log=log,
-        name="the local index venv (pypiserver)",
-    ).python
+    python = server_python(index=tools_index, log=log)
     servers = {
         name: LocalIndex(storage / name, server_python=python, log=_prefixed(log, name))
         for name in ("test", "prod")

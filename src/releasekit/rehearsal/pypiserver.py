@@ -14,31 +14,39 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
 import os
 import secrets
-import sys
 import tempfile
 from pathlib import Path
 
 from releasekit.core.config import IndexConfig
-from releasekit.errors import PublishError
 from releasekit.rehearsal.loopback import LoopbackServer, answers, free_port
-from releasekit.runtime import proc, venvs
+from releasekit.runtime import proc, tool_locks, venvs
 
-__all__ = ["PYPISERVER_REQUIREMENTS", "LocalIndex"]
+__all__ = ["LocalIndex", "server_python"]
 
-# pypiserver >= 2.3 runs on Python 3.9-3.13 without setuptools (it falls back to
-# importlib.resources, not pkg_resources); passlib reads the htpasswd file.
-PYPISERVER_REQUIREMENTS = ("pypiserver[passlib]>=2.3",)
+
+def server_python(*, index: str | None = None, log: proc.Log = proc.no_log) -> Path:
+    """The interpreter of pypiserver's venv: ``pypiserver[passlib]`` from releasekit's lock.
+
+    pypiserver holds a rehearsal's upload passwords, so it comes from the lock like twine
+    does (PyPI or ``tools-index`` only, every hash checked), made once and shared by every
+    project (:func:`releasekit.runtime.venvs.ensure_locked`). It runs on the Python running
+    releasekit (3.9 included: pypiserver >= 2.3 needs no setuptools there).
+    """
+    venv = venvs.ensure_locked(
+        tool_locks.PYPISERVER, index=index, log=log, name="the local index venv (pypiserver)"
+    )
+    return venv.python
 
 
 class LocalIndex(LoopbackServer):
     """A pypiserver serving ``packages_dir`` on ``127.0.0.1``, uploads guarded by a password.
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`. ``server_python`` is
-    an interpreter that already has ``pypiserver[passlib]``; otherwise one is made (and
-    reused) in ``venv_dir``; with neither, the running interpreter is used if it has them.
+    an interpreter that already has ``pypiserver[passlib]``; otherwise releasekit's locked
+    venv of it is used (:func:`server_python`, made on first use from ``tools_index``, else
+    PyPI).
     """
 
     start_timeout = 20.0  # pypiserver answers /health in well under a second
@@ -48,12 +56,12 @@ class LocalIndex(LoopbackServer):
         packages_dir: Path,
         *,
         server_python: Path | None = None,
-        venv_dir: Path | None = None,
+        tools_index: str | None = None,
         log: proc.Log | None = None,
     ) -> None:
         self.packages_dir = Path(packages_dir)
         self.server_python = server_python
-        self.venv_dir = venv_dir
+        self.tools_index = tools_index
         super().__init__(self.packages_dir.parent / f"{self.packages_dir.name}.pypiserver.log", log)
         self._username = ""
         self._password = ""
@@ -136,20 +144,7 @@ class LocalIndex(LoopbackServer):
         """The interpreter that runs pypiserver."""
         if self.server_python is not None:
             return Path(self.server_python)
-        if self.venv_dir is not None:
-            venv = venvs.ensure(
-                Path(self.venv_dir),
-                list(PYPISERVER_REQUIREMENTS),
-                log=self._log,
-                name="the local index venv (pypiserver)",
-            )
-            return venv.python
-        if importlib.util.find_spec("pypiserver") and importlib.util.find_spec("passlib"):
-            return Path(sys.executable)
-        raise PublishError(
-            f"pypiserver[passlib] is not installed in {sys.executable}",
-            "pass venv_dir= (releasekit makes a venv for it) or install 'pypiserver[passlib]'",
-        )
+        return server_python(index=self.tools_index, log=self._log)
 
     def _launch(self, python: Path, htpasswd: Path, port: int, *, last_try: bool) -> bool:
         """Start pypiserver on ``port``; False if the port was taken and another try may work."""

@@ -169,11 +169,13 @@ def run(
     secrets: Iterable[str] = (),
     timeout: float | None = None,
     timeout_hint: str = "",
+    unset: Iterable[str] = (),
 ) -> str:
     """Run ``args``, return its combined output; raise ``error`` naming ``what`` on failure.
 
     The command gets :func:`child_env`: the current environment without credentials, and
-    ``env`` on top of it (a credential the command needs goes there, and in ``secrets``).
+    ``env`` on top of it (a credential the command needs goes there, and in ``secrets``);
+    the variables named in ``unset`` are left out (an installer's own configuration).
     Output is logged (redacted) only when the command fails, so a passing step stays quiet;
     ``secrets`` and the values of credentials in ``os.environ`` are redacted. Past
     ``timeout`` seconds the command and every process it started are stopped (SIGTERM, then
@@ -181,6 +183,8 @@ def run(
     """
     argv = [os.fspath(a) for a in args]
     full_env = child_env({**WIDE, **(env or {})})
+    for name in unset:
+        full_env.pop(name, None)
     secrets = (*secrets, *_environ_secrets())
     log(redact(f"$ {shlex.join(argv)}", secrets))
     warm = _take_warm(argv, full_env, cwd)

@@ -11,20 +11,37 @@ both backends as a path: a pyenv shim on PATH that is not selected exits with a 
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import re
 import shutil
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from releasekit.errors import ReleasekitError
 from releasekit.runtime import proc
+from releasekit.runtime.tool_locks import ToolLock
 
-__all__ = ["WRITE_BYTECODE", "Venv", "create", "ensure", "find_python", "find_uv", "tools_python"]
+__all__ = [
+    "PYPI",
+    "WRITE_BYTECODE",
+    "Venv",
+    "cache_dir",
+    "create",
+    "ensure",
+    "ensure_locked",
+    "find_python",
+    "find_uv",
+    "locked_install",
+    "locked_venv_path",
+    "system_ca_bundle",
+    "tools_python",
+]
 
 # Newest first: what tools_python tries when the running Python is too old.
 TOOLS_PYTHONS = ("3.13", "3.12", "3.11", "3.10")
@@ -358,4 +375,203 @@ def ensure(
     venv = create(path, python, uv=uv)
     venv.install(*requirements, log=log)
     stamp.write_text(json.dumps(wanted))
+    return venv
+
+
+# -- the venvs of the tools that run with credentials: from releasekit's locks only -------------
+
+# Where a locked install comes from unless [tool.releasekit] tools-index says otherwise.
+PYPI = "https://pypi.org/simple/"
+# The installers' settings that say nothing of where a package comes from or what it may be:
+# a locked install keeps them. Every other PIP_* and UV_* variable (extra indexes,
+# find-links, constraints, keyring, trusted hosts, ...) is left out of its environment.
+_KEPT_INSTALLER_VARIABLES = frozenset(
+    {
+        "UV_CACHE_DIR",
+        "UV_NO_CACHE",
+        "UV_HTTP_TIMEOUT",
+        "UV_HTTP_RETRIES",
+        "UV_CONCURRENT_DOWNLOADS",
+        "UV_CONCURRENT_INSTALLS",
+        "UV_LINK_MODE",
+        "UV_NO_PROGRESS",
+        "UV_OFFLINE",
+    }
+)
+_HASH_MISMATCH = (
+    "do not match the hashes",  # pip: THESE PACKAGES DO NOT MATCH THE HASHES FROM ...
+    "hash mismatch",  # uv
+)
+_STAMP = "releasekit-venv.json"
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """releasekit's user cache directory: ``RELEASEKIT_CACHE_DIR``, else the platform's own
+    (``$XDG_CACHE_HOME/releasekit`` or ``~/.cache/releasekit``, ``~/Library/Caches/releasekit``
+    on macOS, ``%LOCALAPPDATA%\\releasekit\\Cache`` on Windows)."""
+    environ = os.environ if environ is None else environ
+    if environ.get("RELEASEKIT_CACHE_DIR"):
+        return Path(environ["RELEASEKIT_CACHE_DIR"])
+    if sys.platform == "win32" and environ.get("LOCALAPPDATA"):
+        return Path(environ["LOCALAPPDATA"]) / "releasekit" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "releasekit"
+    return Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "releasekit"
+
+
+def system_ca_bundle(environ: Mapping[str, str] | None = None) -> str | None:
+    """The CA bundle a locked install trusts: ``SSL_CERT_FILE`` when it names a file, else the
+    system's (OpenSSL's default file, e.g. /etc/ssl/certs/ca-certificates.crt), else None.
+
+    The installer's own configuration is ignored, and with it a ``cert`` set there (the CA
+    of a proxy in front of pypi.org); uv trusts only its bundled roots unless told, and the
+    pip of an older venv only certifi's. The system's bundle keeps such a proxy working.
+    Trust decides only whether the index is reached: what is installed is fixed by hashes.
+    """
+    import ssl
+
+    environ = os.environ if environ is None else environ
+    given = environ.get("SSL_CERT_FILE", "")
+    if given and os.path.isfile(given):
+        return given
+    found = ssl.get_default_verify_paths().cafile
+    return found if found and os.path.isfile(found) else None
+
+
+def _is_installer_setting(name: str) -> bool:
+    upper = name.upper()
+    return upper.startswith(("PIP_", "UV_")) and upper not in _KEPT_INSTALLER_VARIABLES
+
+
+def _source(index: str) -> list[str]:
+    """An index URL (https, loopback http, file://), or a local directory of files."""
+    if "://" in index:
+        return ["--index-url", index]
+    return ["--no-index", "--find-links", index]
+
+
+def locked_install(
+    venv: Venv, lock: Path, index: str = PYPI, *, environ: Mapping[str, str] | None = None
+) -> tuple[list[str], dict[str, str], list[str]]:
+    """The command that installs the lock file ``lock`` into ``venv`` from ``index`` alone,
+    what its environment gets, and which variables it loses.
+
+    Every file's sha256 must be in the lock (``--require-hashes``), and only wheels are
+    taken (an sdist would run a build backend with unpinned build requirements). The user's
+    installer configuration is not read: uv with ``--no-config``, pip with ``--isolated``,
+    ``PIP_CONFIG_FILE`` set to the null device (which also skips the global and site files)
+    and ``-I`` (no ``PYTHONPATH``, no user site); no ``PIP_*`` or ``UV_*`` variable that
+    could name another index reaches it.
+    """
+    environ = os.environ if environ is None else environ
+    cert = system_ca_bundle(environ)
+    common = ["--require-hashes", "--only-binary", ":all:", *_source(index), "-r", str(lock)]
+    env = {"PIP_CONFIG_FILE": os.devnull, "UV_NO_CONFIG": "1"}
+    if cert:
+        env["SSL_CERT_FILE"] = cert
+    if venv.uv:
+        argv = [venv.uv, "pip", "install", "--python", str(venv.python), "--quiet"]
+        argv += ["--no-config", *common]
+    else:
+        argv = [str(venv.python), "-I", "-m", "pip", "install", "--isolated", "--quiet"]
+        argv += ["--disable-pip-version-check", "--no-input"]
+        argv += [*(["--cert", cert] if cert else []), *common]
+    unset = sorted(n for n in environ if _is_installer_setting(n) and n.upper() not in env)
+    return argv, env, unset
+
+
+def _install_failed(
+    lock: ToolLock, index: str, output: str, error: ReleasekitError
+) -> ReleasekitError:
+    """One line naming the index, and what to do: a hash mismatch is not a network error."""
+    shown = index.rstrip("/")
+    if any(marker in output.lower() for marker in _HASH_MISMATCH):
+        return ReleasekitError(
+            f"installing {lock.what} from {shown}: a file it serves does not match the sha256 "
+            "in releasekit's lock",
+            "the index serves other bytes under a locked name and version: if it is your "
+            "mirror ([tool.releasekit] tools-index), have it serve PyPI's files; otherwise "
+            "report it (never loosen the lock)",
+        )
+    detail = error.message.split(": ", 1)[1] if ": " in error.message else error.message
+    detail = re.sub(r"^(caused by|cause|error):\s*", "", detail, flags=re.IGNORECASE)
+    return ReleasekitError(
+        f"installing {lock.what} from {shown} failed: {detail}",
+        "check the network (a proxy's CA belongs in SSL_CERT_FILE), or set [tool.releasekit] "
+        "tools-index to a mirror (or a directory) that serves the locked files",
+    )
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``path`` for the block (POSIX; elsewhere none): two nox
+    runs of different projects may make the same shared venv at the same time."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def locked_venv_path(lock: ToolLock, interpreter: str, uv: bool, root: Path) -> Path:
+    """Where the venv of ``lock`` for ``interpreter`` lives: one per lock content, base
+    interpreter and installer, shared by every project of this user."""
+    key = json.dumps([lock.digest, os.path.realpath(interpreter), uv])
+    return root / f"{lock.name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+def ensure_locked(
+    lock: ToolLock,
+    python: str | None = None,
+    *,
+    index: str | None = None,
+    log: proc.Log = proc.no_log,
+    name: str = "",
+    root: Path | None = None,
+) -> Venv:
+    """A venv holding exactly ``lock``, made once and reused while the lock is unchanged.
+
+    It lives under the user cache dir (``root``: elsewhere), keyed by the lock's sha256, the
+    base interpreter and the installer, so every project (and every test project) shares
+    one; a lock file is held while it is checked or made. ``index``: ``tools-index``, else
+    PyPI. Installed by :func:`locked_install`; a failure is one line naming the index.
+    """
+    uv = find_uv()
+    interpreter = sys.executable if python is None else find_python(python)
+    path = locked_venv_path(lock, interpreter, bool(uv), root or cache_dir() / "venvs")
+    wanted = {"lock": lock.digest, "python": interpreter, "uv": bool(uv)}
+    venv = Venv(path, uv)
+    with _exclusive(path.parent / f"{path.name}.lock"):
+        try:
+            if json.loads((path / _STAMP).read_text()) == wanted and venv.python.exists():
+                return venv
+        except (OSError, ValueError):
+            pass
+        if not uv:
+            _say_no_uv(log)
+        source = (index or PYPI).rstrip("/")
+        log(
+            f"installing {name or lock.what} from releasekit's lock ({lock.name}.txt, "
+            f"{source}) with {'uv' if uv else 'pip'} into {path} — once; reused afterwards"
+        )
+        venv = create(path, python, uv=uv)
+        argv, env, unset = locked_install(venv, lock.path, index or PYPI)
+        said: list[str] = []
+
+        def tee(line: str) -> None:
+            said.append(line)
+            log(line)
+
+        try:
+            proc.run(argv, what=f"installing {lock.what}", env=env, unset=unset, log=tee)
+        except ReleasekitError as error:
+            raise _install_failed(lock, index or PYPI, "\n".join(said), error) from None
+        (path / _STAMP).write_text(json.dumps(wanted))
     return venv

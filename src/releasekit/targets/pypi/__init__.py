@@ -78,7 +78,9 @@ class IndexTarget(Target):
         from releasekit.rehearsal import start_local_indexes
 
         start_local_indexes(
-            project.state_dir / "rehearsal", git.head_commit(project.root) or "no-commit"
+            project.state_dir / "rehearsal",
+            git.head_commit(project.root) or "no-commit",
+            tools_index=project.config.tools_index,
         )
         return "rehearsal: local test and prod indexes starting (the release plan reads them)"
 
@@ -87,7 +89,9 @@ class IndexTarget(Target):
         from releasekit.rehearsal import local_indexes
 
         key = git.head_commit(project.root) or "no-commit"
-        rehearsal = local_indexes(project.state_dir / "rehearsal", key, log=log)
+        rehearsal = local_indexes(
+            project.state_dir / "rehearsal", key, log=log, tools_index=project.config.tools_index
+        )
         return IndexTarget(
             rehearsal.indexes[self.name],
             project=self.project,
