@@ -22,11 +22,14 @@ The steps keep the release's promises:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -37,13 +40,14 @@ from typing import Callable
 from releasekit.core import git
 from releasekit.core.config import load_pyproject, validate_project
 from releasekit.core.version import tag_for, version_from_tag
+from releasekit.engine.handoff import Handoff
 from releasekit.engine.journal import Journal, current_run_id, progress, summarize
 from releasekit.engine.manifest import Manifest
 from releasekit.engine.plan import ReleasePlan, TargetPlan, make_plan
 from releasekit.engine.policy import Verdict, decide
 from releasekit.engine.records import JOURNAL_NAME, PublishRecord, StepTimes
 from releasekit.engine.runcontext import Console, Options, Project, ToolsCache, parse_options
-from releasekit.errors import PublishError, ReleasekitError
+from releasekit.errors import BuildError, PublishError, ReleasekitError
 from releasekit.kinds import kind_of, member_project
 from releasekit.project.identity import project_name
 from releasekit.project.workspace import Workspace, find_workspace
@@ -56,7 +60,7 @@ __all__ = ["PUBLISHING", "TOOLS", "Release", "playbook"]
 # What the tools venv holds (twine, and build for where uv is missing), from releasekit's lock:
 # exact versions and hashes, never resolved from the user's installer configuration.
 TOOLS = tool_locks.TOOLS
-PUBLISHING = ("publish-test", "publish", "github-release")
+PUBLISHING = ("publish-test", "publish", "github-release", "verify-install")
 # The stages a nox run writes, by the sessions it was asked for: a run that goes on to prod
 # is judged on prod (and on what follows it) before the first upload.
 _STAGES_OF = (
@@ -126,6 +130,61 @@ class Release:
         lock.hold(projects[0].state_dir, lock.command_line())
         return release
 
+    @classmethod
+    def from_artifact(
+        cls,
+        console: Console,
+        dist_dirs: Sequence[Path],
+        step: str,
+        *,
+        yes: bool = False,
+        dry_run: bool = False,
+        tools: ToolsCache | None = None,
+    ) -> Release:
+        """The release of the built files in ``dist_dirs`` alone (a workspace's members in
+        release order): for the CI jobs that hold publishing credentials and so must run no
+        project code (PyPA's trust model).
+
+        Everything comes from the artifact: the files, the manifest their digests are checked
+        against, and what publishing needs of the project (:mod:`releasekit.engine.handoff`).
+        No checkout, no pyproject.toml, no noxfile, no build backend, no git; and no install
+        from the index either (that runs the project's code): ``verify-install`` does it in
+        a job without credentials.
+        """
+        # each project's directory stands in a temporary one: only what publishing reads is
+        # there (the changelog, for the GitHub release's notes), and the tools venv
+        scratch = Path(tempfile.mkdtemp(prefix="releasekit-publish-"))
+        atexit.register(shutil.rmtree, scratch, True)
+        projects: list[Project] = []
+        for number, given in enumerate(dist_dirs):
+            if not given.is_dir():
+                what = "not a directory" if given.exists() else "no such directory"
+                raise ReleasekitError(
+                    f"--dist {given}: {what}",
+                    "download the build job's artifact there first (actions/download-artifact)",
+                )
+            dist_dir = given.resolve()
+            handoff = Handoff.load(dist_dir)
+            manifest = Manifest.load(dist_dir)
+            if manifest.name != handoff.name:
+                raise BuildError(
+                    f"{dist_dir} holds files of {manifest.name} but the project file of "
+                    f"{handoff.name}",
+                    "download one build job's whole artifact into an empty directory",
+                )
+            options = Options(yes=yes, dry_run=dry_run, dist=dist_dir, installs=False)
+            config = handoff.unpack(scratch / str(number))
+            kind = kind_of(handoff.kind)
+            projects.append(
+                Project(
+                    config, handoff.name, dist_dir, kind, options, registry=handoff.npm_registry
+                )
+            )
+        _unique_names(projects)
+        release = cls(console, projects[0].options, projects, requested=[step], tools=tools)
+        lock.hold(scratch, lock.command_line())
+        return release
+
     # -- speaking ------------------------------------------------------------------------------
 
     def log(self, project: Project | None, message: str) -> None:
@@ -162,8 +221,10 @@ class Release:
         """
         cache = self.tools_cache
         with cache.lock:  # check may be making it in the background
+            from releasekit.targets.pypi import signs
+
             # signing runs next to twine, never in nox's env
-            locked = tool_locks.TOOLS_ATTESTATIONS if project.config.attestations else TOOLS
+            locked = tool_locks.TOOLS_ATTESTATIONS if signs(project) else TOOLS
             index = project.config.tools_index
             key = (project.state_dir, (locked.name, index or ""))  # members may differ
             if key not in cache.made:
@@ -334,6 +395,12 @@ class Release:
             manifest = project.kind.build(project, self, tag)
         for item in manifest.files:
             self.log(project, f"{item.filename}  sha256={item.sha256}  {item.size} bytes")
+        # what the publishing jobs of a CI release need of the project travels with the files
+        registry = project.npm_registry if project.kind.key == "npm" else None
+        Handoff.of(
+            project.config, name=project.name, kind=project.kind.key,
+            tag_prefix=project.new_tag_prefix, npm_registry=registry,
+        ).save(project.dist_dir)  # fmt: skip
 
     # -- smoke-install -------------------------------------------------------------------------
 
@@ -425,6 +492,8 @@ class Release:
             later = [t.name for t in everywhere if t.stage is not stage]
             if later and stage is Stage.TEST:
                 self.log(project, f"no test stage: {', '.join(later)} is written by a later step")
+            elif not self.options.installs:  # a CI job of its own for this step: say why it is idle
+                self.log(project, f"nothing to publish at this step: no {stage.value} target")
             return
         if planned is None:
             plan = self._plan(project, targets)
@@ -454,7 +523,15 @@ class Release:
         for later, later_plan in everything:  # their processes start while this one is checked
             if _stage_after(target.stage) is later.stage and later_plan.uploads:
                 later.prestart(manifest, project.dist_dir, later_plan.uploads, run)
-        project.kind.install_from(project, self, manifest, target)
+        if self.options.installs:
+            project.kind.install_from(project, self, manifest, target)
+        elif target.install_source() is not None:
+            self.log(
+                project,
+                f"{target.name}: not installed from here (this job holds credentials and runs "
+                f"no project code): `releasekit verify-install --from {target.name}` does it "
+                "in a job without them",
+            )
         published.record(target).save(project.dist_dir)
 
     def _publish_run(self, project: Project) -> PublishRun:
@@ -476,6 +553,55 @@ class Release:
             raise PublishError(
                 "publish cancelled at the prompt; nothing uploaded there",
                 "run again and answer y, or pass -- --yes",
+            )
+
+    # -- verify-install ------------------------------------------------------------------------
+
+    def verify_install(self, names: Sequence[str] = ()) -> None:
+        """Install the release from each index that serves it (``names``: only those), pinned
+        by sha256, and run the smoke commands: the check that the publishing jobs leave to a
+        job without credentials."""
+        self.each("verify-install", lambda p: self._verify_install(p, names))
+
+    def _verify_install(self, project: Project, names: Sequence[str]) -> None:
+        manifest = Manifest.load(project.dist_dir)
+        manifest.verified_paths(project.dist_dir)
+        installable = [t for t in self.targets(project) if t.install_source() is not None]
+        unknown = [n for n in names if n not in {t.name for t in installable}]
+        if unknown:
+            raise ReleasekitError(
+                f"--from {unknown[0]}: not an index of {project.name}",
+                f"choose from {', '.join(t.name for t in installable)}",
+            )
+        verified = 0
+        for target in [t for t in installable if not names or t.name in names]:
+            served = target.read(manifest).files
+            other = [
+                f.filename
+                for f in manifest.files
+                if f.filename in served and served[f.filename].sha256 != f.sha256
+            ]
+            if other:
+                raise PublishError(
+                    f"{target.name} ({target.url}) serves other bytes as {', '.join(other)}",
+                    "these are not the files of this build: find out who uploaded them "
+                    f"before going on (releasekit yank {manifest.version} says how to withdraw)",
+                )
+            missing = [f.filename for f in manifest.files if f.filename not in served]
+            if missing:
+                if names:
+                    raise PublishError(
+                        f"{target.name} ({target.url}) does not serve {', '.join(missing)}",
+                        "publish there first; an index may take minutes to show new files",
+                    )
+                self.log(project, f"{target.name}: {manifest.version} is not there: not checked")
+                continue
+            project.kind.install_from(project, self, manifest, target)
+            verified += 1
+        if not verified:
+            raise PublishError(
+                f"no index of {project.name} serves {manifest.version} yet",
+                "run this after `releasekit publish-test` (or `publish`) has uploaded the files",
             )
 
     # -- after a failure, and at the end -------------------------------------------------------

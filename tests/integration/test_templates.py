@@ -31,11 +31,29 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
+import releasekit
+from releasekit.cli.init import CI_SOURCE_PLACEHOLDER, ci_source
+
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 GITHUB = sorted((TEMPLATES / "github").glob("*.yml"))
 GITLAB = TEMPLATES / "gitlab" / ".gitlab-ci.yml"
 RELEASE_WORKFLOWS = ("release.yml", "release-wheels.yml")  # publish on a tag
 VENDOR = "check_jsonschema.builtin_schemas.vendor"
+# The current major versions of the actions the templates use (August 2026).
+CURRENT_ACTIONS = {
+    "actions/checkout": "v6",
+    "actions/setup-python": "v6",
+    "actions/upload-artifact": "v5",
+    "actions/download-artifact": "v6",
+}
+# What a job that holds credentials may run: the pinned releasekit's wheel, installed by
+# file without extras, and the artifact commands. Nothing of the project: no nox (its
+# noxfile is project code), no build, no install of what was built.
+_CREDENTIALED = (
+    re.compile(r'python -m pip wheel --quiet --no-deps --wheel-dir \S+ "\$RELEASEKIT_SOURCE"'),
+    re.compile(r'python -m pip install --quiet "\$\(ls "?\S+"?/releasekit-\*\.whl\)"'),
+    re.compile(r"releasekit (publish-test|publish|github-release) --dist dist --yes"),
+)
 
 # GitLab keywords that are not jobs at the top level of .gitlab-ci.yml
 _GITLAB_GLOBAL = {
@@ -99,6 +117,20 @@ def nox_calls(script: str) -> list[tuple[str, list[str]]]:
 
 def job_nox(job: dict[str, Any]) -> list[tuple[str, list[str]]]:
     return [call for script in run_lines(job) for call in nox_calls(script)]
+
+
+def releasekit_calls(job: dict[str, Any]) -> list[list[str]]:
+    """Every ``releasekit ARGS`` line of a job's scripts, as its arguments."""
+    return [
+        shlex.split(line)[1:]
+        for script in run_lines(job)
+        for line in script.splitlines()
+        if line.startswith("releasekit ")
+    ]
+
+
+def assert_credentialed_line(line: str, where: str) -> None:
+    assert any(p.fullmatch(line.strip()) for p in _CREDENTIALED), f"{where} runs {line!r}"
 
 
 def uses(step: dict[str, Any], action: str) -> bool:
@@ -178,6 +210,16 @@ def test_github_template_never_puts_an_expression_on_a_command_line(path: Path) 
 
 
 @pytest.mark.parametrize("path", GITHUB, ids=lambda p: p.name)
+def test_github_template_uses_the_current_major_of_each_action(path: Path) -> None:
+    for _, job in load_yaml(path)["jobs"].items():
+        for step in job.get("steps", []):
+            action = str(step.get("uses", ""))
+            name, _, version = action.partition("@")
+            if name in CURRENT_ACTIONS:
+                assert version == CURRENT_ACTIONS[name], f"{path.name}: {action}"
+
+
+@pytest.mark.parametrize("path", GITHUB, ids=lambda p: p.name)
 def test_github_template_clones_fully_and_keeps_no_credentials_in_git(path: Path) -> None:
     doc = load_yaml(path)
     for name, job in doc["jobs"].items():
@@ -190,33 +232,150 @@ def test_github_template_clones_fully_and_keeps_no_credentials_in_git(path: Path
 
 
 @pytest.mark.parametrize("path", GITHUB, ids=lambda p: p.name)
-def test_github_template_gets_releasekit_from_the_users_source_until_it_is_on_pypi(
-    path: Path,
-) -> None:
-    """Each job that needs releasekit builds its wheel from ``vars.RELEASEKIT_SOURCE`` (set by
-    the user, pinned), and every later install and build finds it through the find-links
-    variables; the file says what to delete once releasekit is on PyPI."""
+def test_github_jobs_with_credentials_run_no_project_code(path: Path) -> None:
+    """PyPA's trust model, walked job by job: a job that can mint an identity
+    (``id-token: write``) or write the repository checks out nothing and runs only the
+    pinned releasekit's wheel install and its artifact commands: no nox, no build, no
+    install of the project, no smoke install, no cibuildwheel."""
+    doc = load_yaml(path)
+    for name, job in doc["jobs"].items():
+        permissions = job.get("permissions", {})
+        if "write" not in permissions.values():
+            continue
+        assert not any(uses(s, "actions/checkout") for s in job["steps"]), f"{path.name} {name}"
+        for script in run_lines(job):
+            for line in script.splitlines():
+                assert_credentialed_line(line, f"{path.name} job {name}")
+
+
+@pytest.mark.parametrize("path", GITHUB, ids=lambda p: p.name)
+def test_github_template_runs_the_pinned_releasekit(path: Path) -> None:
+    """RELEASEKIT_SOURCE is written in the file (pinned; `init --ci` writes the one it ran
+    with), never a repository variable, which pull requests from forks do not receive; each
+    job installs the wheel it built from it, by file, so no index can substitute another
+    `releasekit`."""
     text = path.read_text(encoding="utf-8")
     doc = load_yaml(path)
-    assert doc["env"]["RELEASEKIT_SOURCE"] == "${{ vars.RELEASEKIT_SOURCE }}"
-    assert "until releasekit is on PyPI" in text
+    assert doc["env"]["RELEASEKIT_SOURCE"] == CI_SOURCE_PLACEHOLDER
+    assert "vars." not in text
     assert "/work/" not in text and "/home/" not in text  # no path of a developer's machine
     for name, job in doc["jobs"].items():
         scripts = run_lines(job)
-        if not any("releasekit" in s or "nox -s" in s for s in scripts):
+        runs_releasekit = any(re.search(r"^(releasekit|nox) ", line, re.M) for line in scripts)
+        if not runs_releasekit:
             continue
-        wheel = [i for i, s in enumerate(scripts) if "pip wheel" in s and "$RELEASEKIT_SOURCE" in s]
-        assert wheel, f"{path.name} job {name} never builds releasekit's wheel"
-        first = scripts[wheel[0]]
-        assert ":?set the Actions variable RELEASEKIT_SOURCE" in first  # fails with a hint
-        for variable in ("PIP_FIND_LINKS", "UV_FIND_LINKS"):
-            assert f'{variable}=$RUNNER_TEMP/releasekit-wheels" >> "$GITHUB_ENV"' in first
-        later = scripts[wheel[0] + 1 :]
-        assert all("RELEASEKIT_SOURCE" not in s for s in scripts[: wheel[0]]), name
-        assert any("releasekit" in s or "cibuildwheel" in s for s in later), name
+        (pin,) = [s for s in scripts if "$RELEASEKIT_SOURCE" in s]
+        lines = pin.splitlines()
+        assert lines[0] == (
+            'python -m pip wheel --quiet --no-deps --wheel-dir "$RUNNER_TEMP/releasekit" '
+            '"$RELEASEKIT_SOURCE"'
+        ), name
+        assert '"$(ls "$RUNNER_TEMP"/releasekit/releasekit-*.whl)' in lines[1], name
+        assert not re.search(r"install[^\n]*\breleasekit\[", pin), name  # never by name
 
 
-# --- the release workflows -----------------------------------------------------------------
+def test_release_permissions_are_the_least_each_job_needs() -> None:
+    for name in RELEASE_WORKFLOWS:
+        doc = workflow(name)
+        assert doc["permissions"] == {}
+        jobs = doc["jobs"]
+        for job_name, job in jobs.items():
+            permissions = job["permissions"]  # every job says what it gets
+            if job_name == "github-release":
+                assert permissions == {"contents": "write"}
+            elif job_name in ("publish-test", "publish"):
+                assert permissions == {"id-token": "write"}, job_name
+            elif job_name.startswith("verify") or job_name == "wheels":
+                assert permissions == {}, job_name
+            else:
+                assert permissions == {"contents": "read"}, job_name
+        writers = [n for n, j in jobs.items() if "write" in j["permissions"].values()]
+        assert writers == ["publish-test", "publish", "github-release"], name
+
+
+def test_release_publishes_then_verifies_each_index_without_credentials() -> None:
+    for name in RELEASE_WORKFLOWS:
+        jobs = workflow(name)["jobs"]
+        built = "build" if name == "release.yml" else "check"
+        order = ["publish-test", "verify-test", "publish", "verify", "github-release"]
+        assert [n for n in jobs if n in order] == order, name
+        assert needs(jobs["publish-test"]) == [built]
+        for before, after in zip(order, order[1:]):
+            assert needs(jobs[after]) == [before], (name, after)
+        assert jobs["publish-test"]["environment"] == "testpypi"
+        assert jobs["publish"]["environment"] == "pypi"
+        assert releasekit_calls(jobs["publish-test"]) == [
+            ["publish-test", "--dist", "dist", "--yes"]
+        ]
+        assert releasekit_calls(jobs["verify-test"]) == [
+            ["verify-install", "--dist", "dist", "--from", "test"]
+        ]
+        assert releasekit_calls(jobs["publish"]) == [["publish", "--dist", "dist", "--yes"]]
+        assert releasekit_calls(jobs["verify"]) == [
+            ["verify-install", "--dist", "dist", "--from", "prod"]
+        ]
+        assert releasekit_calls(jobs["github-release"]) == [
+            ["github-release", "--dist", "dist", "--yes"]
+        ]
+
+
+def test_release_signs_once_and_sends_the_same_attestations_to_pypi() -> None:
+    for name in RELEASE_WORKFLOWS:
+        jobs = workflow(name)["jobs"]
+        (up,) = [
+            s["with"] for s in jobs["publish-test"]["steps"] if uses(s, "actions/upload-artifact")
+        ]
+        assert up["name"] == "publish-test"
+        assert "dist/*.publish.attestation" in up["path"].split()
+        downloads = [
+            s["with"] for s in jobs["publish"]["steps"] if uses(s, "actions/download-artifact")
+        ]
+        assert {"name": "publish-test", "path": "dist"} in downloads, name
+
+
+def test_release_builds_once_and_hands_the_files_on_as_an_artifact() -> None:
+    """One build (``nox -s smoke-install``, or for platform wheels the ``check`` job that
+    gathers them); its ``dist`` artifact comes down as ``dist/`` in every later job."""
+    for name in RELEASE_WORKFLOWS:
+        jobs = workflow(name)["jobs"]
+        builder = "build" if name == "release.yml" else "check"
+        assert job_nox(jobs[builder]) == (
+            [("smoke-install", [])]
+            if builder == "build"
+            else [("smoke-install", ["--dist", "dist"])]
+        )
+        (built,) = [s["with"] for s in jobs[builder]["steps"] if uses(s, "actions/upload-artifact")]
+        assert built == {"name": "dist", "path": "dist/", "if-no-files-found": "error"}
+        for job_name in ("publish-test", "verify-test", "publish", "verify", "github-release"):
+            job = jobs[job_name]
+            assert builder in upstream(jobs, job_name)
+            downloads = [s["with"] for s in job["steps"] if uses(s, "actions/download-artifact")]
+            assert downloads[0] == {"name": "dist", "path": "dist"}, (name, job_name)
+
+
+def test_release_wheels_builds_every_wheel_from_one_sdist() -> None:
+    jobs = workflow("release-wheels.yml")["jobs"]
+    assert list(jobs)[:3] == ["sdist", "wheels", "check"]
+    wheels = jobs["wheels"]
+    assert wheels["runs-on"] == "${{ matrix.os }}"
+    assert {"ubuntu-latest", "windows-latest", "macos-latest"} <= set(
+        wheels["strategy"]["matrix"]["os"]
+    )
+    (build,) = [s for s in run_lines(wheels) if "cibuildwheel" in s]
+    assert "python -m cibuildwheel --output-dir wheelhouse sdist/*.tar.gz" in build
+    assert not any(uses(s, "actions/checkout") for s in wheels["steps"])  # the sdist only
+    # the sdist builds without releasekit: cibuildwheel's containers need nothing of it
+    assert "FIND_LINKS" not in json.dumps(wheels)
+    assert job_nox(jobs["sdist"]) == [("build", [])]
+
+
+@pytest.mark.parametrize("name", RELEASE_WORKFLOWS)
+def test_release_requires_a_tag_wherever_releasekit_builds_or_checks(name: str) -> None:
+    doc = workflow(name)
+    for job_name, job in doc["jobs"].items():
+        for step in job.get("steps", []):
+            if "nox -s" in step.get("run", ""):
+                assert effective_env(doc, job, step)["RELEASEKIT_REQUIRE_TAG"] == "1", job_name
 
 
 @pytest.mark.parametrize("name", RELEASE_WORKFLOWS)
@@ -229,110 +388,6 @@ def test_release_runs_on_a_version_tag_and_on_a_published_release(name: str) -> 
     assert first["if"] == (
         "github.event_name == 'push' || startsWith(github.event.release.tag_name, 'v')"
     )
-
-
-@pytest.mark.parametrize("name", RELEASE_WORKFLOWS)
-def test_release_permissions_are_the_least_each_job_needs(name: str) -> None:
-    doc = workflow(name)
-    assert doc["permissions"] == {"contents": "read"}
-    for job_name, job in doc["jobs"].items():
-        permissions = job["permissions"]  # every job says what it gets
-        sessions = {session for session, _ in job_nox(job)}
-        publishes = bool(sessions & {"publish-test", "publish"})
-        if job_name == "github-release":
-            assert permissions == {"contents": "write"}
-            assert sessions == {"github-release"}
-        elif publishes:
-            assert permissions == {"contents": "read", "id-token": "write"}, job_name
-            assert job.get("environment") in ("testpypi", "pypi"), job_name
-        else:
-            assert permissions == {"contents": "read"}, job_name
-            assert "environment" not in job, job_name
-    writers = [n for n, j in doc["jobs"].items() if j["permissions"].get("contents") == "write"]
-    assert writers == ["github-release"]
-
-
-def test_release_publishes_to_testpypi_then_pypi_in_their_environments() -> None:
-    jobs = workflow("release.yml")["jobs"]
-    assert list(jobs) == ["build", "publish-test", "publish", "github-release"]
-    assert jobs["publish-test"]["environment"] == "testpypi"
-    assert jobs["publish"]["environment"] == "pypi"
-    assert needs(jobs["publish-test"]) == ["build"]
-    assert needs(jobs["publish"]) == ["publish-test"]
-    assert needs(jobs["github-release"]) == ["publish"]
-    assert job_nox(jobs["build"]) == [("build", [])]
-    assert job_nox(jobs["publish-test"]) == [("publish-test", ["--yes", "--dist", "dist"])]
-    assert job_nox(jobs["publish"]) == [("publish", ["--yes", "--dist", "dist"])]
-    assert job_nox(jobs["github-release"]) == [("github-release", ["--yes", "--dist", "dist"])]
-
-
-def test_release_wheels_builds_every_wheel_from_one_sdist_and_releases_in_one_job() -> None:
-    jobs = workflow("release-wheels.yml")["jobs"]
-    assert list(jobs) == ["sdist", "wheels", "release", "github-release"]
-    wheels = jobs["wheels"]
-    assert wheels["runs-on"] == "${{ matrix.os }}"
-    oses = wheels["strategy"]["matrix"]["os"]
-    assert {"ubuntu-latest", "windows-latest", "macos-latest"} <= set(oses)
-    (build,) = [s for s in run_lines(wheels) if "cibuildwheel" in s]
-    assert "python -m cibuildwheel --output-dir wheelhouse sdist/*.tar.gz" in build
-    assert not any(uses(s, "actions/checkout") for s in wheels["steps"])  # the sdist only
-    linux = next(s for s in wheels["steps"] if "cibuildwheel" in s.get("run", ""))
-    # the Linux container sees the runner's releasekit wheel under /host
-    linux_env = linux["env"]["CIBW_ENVIRONMENT_LINUX"]
-    assert "PIP_FIND_LINKS=/host${{ runner.temp }}/releasekit-wheels" in linux_env
-    upload = next(s for s in wheels["steps"] if uses(s, "actions/upload-artifact"))
-    assert upload["with"]["name"] == "dist-wheels-${{ matrix.os }}"
-    assert needs(jobs["release"]) == ["wheels"] and needs(jobs["github-release"]) == ["release"]
-    assert jobs["release"]["environment"] == "pypi"
-    assert job_nox(jobs["release"]) == [("publish", ["--yes", "--dist", "dist"])]
-
-
-@pytest.mark.parametrize("name", RELEASE_WORKFLOWS)
-def test_release_builds_once_and_hands_the_files_on_as_an_artifact(name: str) -> None:
-    """One ``nox -s build``; its files go up as an artifact and come down as ``dist/`` in
-    every later job, after the checkout (which would clean them away), and every later nox
-    call takes them with ``--dist dist`` (adopted and checked, never rebuilt)."""
-    doc = workflow(name)
-    jobs = doc["jobs"]
-    builds = [(n, a) for n, j in jobs.items() for s, a in job_nox(j) if s == "build"]
-    assert len(builds) == 1 and builds[0][1] == [], builds
-    builder = builds[0][0]
-    uploads = {
-        n: [s["with"] for s in j["steps"] if uses(s, "actions/upload-artifact")]
-        for n, j in jobs.items()
-    }
-    (built,) = uploads[builder]
-    assert built["path"].startswith("dist/") and built["if-no-files-found"] == "error"
-    artifact_names = {u["name"] for ups in uploads.values() for u in ups}
-    for job_name, job in jobs.items():
-        calls = job_nox(job)
-        if job_name == builder or not calls:
-            continue
-        assert builder in upstream(jobs, job_name), job_name
-        for session, args in calls:
-            assert session != "build" and args[-2:] == ["--dist", "dist"], (job_name, args)
-        steps = job["steps"]
-        (download,) = [i for i, s in enumerate(steps) if uses(s, "actions/download-artifact")]
-        checkout = next(i for i, s in enumerate(steps) if uses(s, "actions/checkout"))
-        nox_step = next(i for i, s in enumerate(steps) if "nox -s" in s.get("run", ""))
-        assert checkout < download < nox_step, job_name
-        got = steps[download]["with"]
-        assert got["path"] == "dist"
-        if "name" in got:
-            assert got["name"] == built["name"]
-        else:  # the sdist and every wheel, merged into one folder
-            assert got["merge-multiple"] is True
-            pattern = re.compile(got["pattern"].replace("*", ".*"))
-            assert {n for n in artifact_names if pattern.fullmatch(n)} == artifact_names
-
-
-@pytest.mark.parametrize("name", RELEASE_WORKFLOWS)
-def test_release_requires_a_tag_wherever_releasekit_builds_or_checks(name: str) -> None:
-    doc = workflow(name)
-    for job_name, job in doc["jobs"].items():
-        for step in job.get("steps", []):
-            if "nox -s" in step.get("run", ""):
-                assert effective_env(doc, job, step)["RELEASEKIT_REQUIRE_TAG"] == "1", job_name
 
 
 @pytest.mark.parametrize("name", RELEASE_WORKFLOWS)
@@ -356,12 +411,12 @@ def test_release_token_reaches_the_github_release_step_only(name: str) -> None:
 def test_rehearse_runs_the_whole_release_locally_without_any_credential() -> None:
     doc = workflow("rehearse.yml")
     assert doc["on"] == ["pull_request"]
-    assert doc["permissions"] == {"contents": "read"}
+    assert doc["permissions"] == {}
     (job,) = doc["jobs"].values()
     assert job["permissions"] == {"contents": "read"}
     assert job_nox(job) == [("release", ["--rehearse"])]
     assert "environment" not in job
-    assert not any(isinstance(v, str) and "secrets." in v for _, v in walk(doc))
+    assert not any(isinstance(v, str) and ("secrets." in v or "vars." in v) for _, v in walk(doc))
 
 
 # --- GitLab -------------------------------------------------------------------------------
@@ -418,41 +473,52 @@ def test_the_gitlab_schema_is_not_vacuous(gitlab_schema: Any) -> None:
 def test_gitlab_releases_on_a_tag_with_trusted_publishing_by_id_tokens() -> None:
     doc = gitlab()
     jobs = gitlab_jobs(doc)
-    assert doc["stages"] == ["build", "publish-test", "publish"]
-    assert doc["variables"]["GIT_DEPTH"] == "0"  # a full clone
-    assert set(jobs) == {"build", "publish-test", "publish", "rehearse"}
+    assert doc["stages"] == ["build", "publish-test", "verify-test", "publish", "verify"]
+    assert doc["variables"]["GIT_DEPTH"] == "0"  # a full clone where there is one
+    assert set(jobs) == {"build", "publish-test", "verify-test", "publish", "verify", "rehearse"}
     tag_rule = [{"if": "$CI_COMMIT_TAG =~ /^v/"}]
-    for name in ("build", "publish-test", "publish"):
+    for name in ("build", "publish-test", "verify-test", "publish", "verify"):
         assert jobs[name]["rules"] == tag_rule, name
-        assert jobs[name]["variables"]["RELEASEKIT_REQUIRE_TAG"] == "1", name
+    assert jobs["build"]["variables"]["RELEASEKIT_REQUIRE_TAG"] == "1"
     assert jobs["publish-test"]["id_tokens"] == {
         "TESTPYPI_ID_TOKEN": {"aud": "testpypi"},
-        "SIGSTORE_ID_TOKEN": {"aud": "sigstore"},
+        "SIGSTORE_ID_TOKEN": {"aud": "sigstore"},  # signed once, here
     }
-    assert jobs["publish"]["id_tokens"] == {
-        "PYPI_ID_TOKEN": {"aud": "pypi"},
-        "SIGSTORE_ID_TOKEN": {"aud": "sigstore"},
-    }
-    for name in ("build", "rehearse"):  # identities only where files are uploaded
-        assert "id_tokens" not in jobs[name], name
+    assert jobs["publish"]["id_tokens"] == {"PYPI_ID_TOKEN": {"aud": "pypi"}}
+    holders = {name for name, job in jobs.items() if "id_tokens" in job}
+    assert holders == {"publish-test", "publish"}  # identities only where files are uploaded
     assert jobs["publish-test"]["environment"] == {"name": "testpypi"}
     assert jobs["publish"]["environment"] == {"name": "pypi"}
     assert jobs["rehearse"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
     assert gitlab_nox(jobs["rehearse"]) == [("release", ["--rehearse"])]
 
 
+def test_gitlab_jobs_with_id_tokens_run_no_project_code() -> None:
+    for name, job in gitlab_jobs(gitlab()).items():
+        if "id_tokens" not in job:
+            continue
+        assert job["variables"]["GIT_STRATEGY"] == "none", name  # no clone at all
+        for line in [*job["before_script"], *job["script"]]:
+            assert_credentialed_line(line, f".gitlab-ci.yml job {name}")
+
+
 def test_gitlab_builds_once_and_hands_the_files_on_as_an_artifact() -> None:
     jobs = gitlab_jobs(gitlab())
-    builds = [(n, a) for n, j in jobs.items() for s, a in gitlab_nox(j) if s == "build"]
-    assert builds == [("build", [])]
+    assert gitlab_nox(jobs["build"]) == [("smoke-install", [])]
     assert jobs["build"]["artifacts"]["paths"] == ["dist/"]
-    assert gitlab_nox(jobs["publish-test"]) == [("publish-test", ["--yes", "--dist", "dist"])]
-    assert gitlab_nox(jobs["publish"]) == [("publish", ["--yes", "--dist", "dist"])]
+    assert [shlex.split(s) for s in jobs["publish-test"]["script"]] == [
+        ["releasekit", "publish-test", "--dist", "dist", "--yes"]
+    ]
+    assert [shlex.split(s) for s in jobs["verify"]["script"]] == [
+        ["releasekit", "verify-install", "--dist", "dist", "--from", "prod"]
+    ]
     assert jobs["publish-test"]["needs"] == [{"job": "build", "artifacts": True}]
     assert jobs["publish"]["needs"] == [
         {"job": "build", "artifacts": True},
-        {"job": "publish-test", "artifacts": False},
+        {"job": "publish-test", "artifacts": True},  # its attestations, for PyPI
+        {"job": "verify-test", "artifacts": False},
     ]
+    assert "dist/*.publish.attestation" in jobs["publish-test"]["artifacts"]["paths"]
 
 
 def test_gitlab_never_puts_a_credential_on_a_command_line() -> None:
@@ -464,18 +530,36 @@ def test_gitlab_never_puts_a_credential_on_a_command_line() -> None:
             assert not re.search(r"TOKEN|PASSWORD", value), value
 
 
-def test_gitlab_gets_releasekit_from_the_users_source_until_it_is_on_pypi() -> None:
-    text = GITLAB.read_text(encoding="utf-8")
-    assert "until releasekit is on PyPI" in text
-    assert "/work/" not in text and "/home/" not in text
-    before = gitlab_job(gitlab(), ".releasekit")["before_script"]
-    assert "set the CI/CD variable RELEASEKIT_SOURCE" in before[0]
-    assert '"$RELEASEKIT_SOURCE"' in before[1] and "pip wheel --no-deps" in before[1]
-    wheels = "/tmp/releasekit-wheels"
-    assert before[2] == f"export PIP_FIND_LINKS={wheels} UV_FIND_LINKS={wheels}"
-    assert "releasekit[nox]" in before[3]
-    for name, job in gitlab_jobs(gitlab()).items():
-        assert job["before_script"] == before, name
+def test_gitlab_runs_the_pinned_releasekit() -> None:
+    doc = gitlab()
+    assert doc["variables"]["RELEASEKIT_SOURCE"] == CI_SOURCE_PLACEHOLDER
+    for template in (".releasekit", ".releasekit-nox"):
+        before = gitlab_job(doc, template)["before_script"]
+        assert before[0] == (
+            'python -m pip wheel --quiet --no-deps --wheel-dir /tmp/releasekit "$RELEASEKIT_SOURCE"'
+        )
+        assert '"$(ls /tmp/releasekit/releasekit-*.whl)' in before[1]
+
+
+def test_init_ci_writes_the_releasekit_it_runs_with() -> None:
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    assert ci_source(
+        ("https://github.com/o/releasekit", f"git+https://github.com/o/releasekit@{commit}")
+    ) == (f"git+https://github.com/o/releasekit@{commit}")
+    assert ci_source(("file:///src/releasekit", "/src/releasekit")) is None  # CI can't reach it
+    assert ci_source(None) == f"releasekit=={releasekit.__version__}"
+
+
+# --- the README's CI -------------------------------------------------------------------------
+
+
+def test_the_readme_shows_no_ci_of_its_own() -> None:
+    """The README points at the templates instead of carrying workflows of its own, which
+    drift: every workflow users copy is one of the files tested here."""
+    readme = (TEMPLATES.parent / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```ya?ml\n(.*?)```", readme, flags=re.S)
+    assert [b for b in blocks if re.search(r"^\s*(jobs|stages):", b, re.M)] == []
+    assert "pipx run nox" not in readme
 
 
 # --- what `releasekit init --ci` copies -----------------------------------------------------

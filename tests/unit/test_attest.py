@@ -306,3 +306,34 @@ def test_identity_env_is_only_the_oidc_variables() -> None:
         "ACTIONS_ID_TOKEN_REQUEST_URL": "https://token.example/x",
         "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token-value",
     }
+
+
+@pytest.mark.parametrize(
+    ("setting", "environ", "expected"),
+    [
+        (None, {"ACTIONS_ID_TOKEN_REQUEST_URL": "u", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"}, True),
+        (None, {"TESTPYPI_ID_TOKEN": "t"}, True),  # GitLab's ID token for TestPyPI
+        (None, {"RELEASEKIT_TEST_PASSWORD": "p", "RELEASEKIT_PROD_PASSWORD": "p"}, False),
+        (None, {}, False),
+        (
+            False,
+            {"ACTIONS_ID_TOKEN_REQUEST_URL": "u", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"},
+            False,
+        ),
+        (True, {"RELEASEKIT_TEST_PASSWORD": "p"}, True),  # asked for: the step says what's missing
+    ],
+)
+def test_attestations_are_on_by_default_exactly_with_trusted_publishing(
+    tmp_path: Path, setting: bool | None, environ: dict[str, str], expected: bool
+) -> None:
+    from releasekit.core.config import parse_config
+    from releasekit.engine.runcontext import Options, Project
+    from releasekit.kinds import kind_of
+    from releasekit.targets.pypi import signs
+
+    table = {} if setting is None else {"attestations": setting}
+    config = parse_config({"tool": {"releasekit": table}}, tmp_path)
+    project = Project(
+        config, "demo", tmp_path / "dist", kind_of("python"), Options(), environ=environ
+    )
+    assert signs(project) is expected

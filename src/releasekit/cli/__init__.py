@@ -181,6 +181,10 @@ def _parser() -> argparse.ArgumentParser:
         help="also write the CI workflows: GitHub Actions or GitLab CI",
     )
     init.set_defaults(func=_cmd_init)
+
+    from releasekit.cli.publish import add_commands
+
+    add_commands(sub)
     return parser
 
 

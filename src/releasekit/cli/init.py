@@ -92,9 +92,13 @@ def write_ci(root: Path, kind: str, *, force: bool = False) -> list[str]:
     Every file is checked before the first is written, so a refusal changes nothing.
     """
     prefix = _ci_tag_prefix(root)
+    source = ci_source(installed_from())
     pending = []
     for name, dest in CI_FILES[kind]:
-        text, target = with_tag_prefix(_template(name), prefix), root / dest
+        text = with_tag_prefix(_template(name), prefix)
+        if source is not None:
+            text = text.replace(f'"{CI_SOURCE_PLACEHOLDER}"', json.dumps(source))
+        target = root / dest
         if target.is_file() and target.read_text(encoding="utf-8") == text:
             continue
         if target.exists() and not force:
@@ -115,13 +119,41 @@ def write_ci(root: Path, kind: str, *, force: bool = False) -> list[str]:
             f"the workflows release on tags {_tag_glob(prefix)} (tag-prefix, or how this "
             "repository spells its release tags)"
         )
-    where = "the repository's variables" if kind == "github" else "the project's CI/CD variables"
+    if source is None:
+        lines.append(
+            f"next: replace {CI_SOURCE_PLACEHOLDER} (RELEASEKIT_SOURCE, in each file) with "
+            "the git commit of releasekit that CI is to run: this releasekit is installed "
+            "from a local directory, which CI cannot reach"
+        )
+    else:
+        lines.append(f"CI runs releasekit from {source} (RELEASEKIT_SOURCE: pinned)")
     lines.append(
-        f"next: set RELEASEKIT_SOURCE in {where} (where CI gets releasekit until it is on "
-        "PyPI), create the environments testpypi and pypi, and add this workflow as a trusted "
+        "next: create the environments testpypi and pypi, and add this workflow as a trusted "
         "publisher on TestPyPI and PyPI"
     )
     return lines
+
+
+# What the templates say RELEASEKIT_SOURCE is until `init --ci` knows better.
+CI_SOURCE_PLACEHOLDER = "git+https://github.com/OWNER/releasekit@COMMIT"
+
+
+def ci_source(installed: tuple[str, str] | None) -> str | None:
+    """What CI is to install releasekit from, pinned: this releasekit's git commit, or its
+    version when it came from an index; ``None`` for a local checkout or file, which CI
+    cannot reach. ``installed``: :func:`installed_from`."""
+    if installed is None:
+        return f"releasekit=={_releasekit_version()}"
+    _url, source = installed
+    if source.startswith("git+") and "@" in source.rsplit("/", 1)[-1]:
+        return source
+    return None
+
+
+def _releasekit_version() -> str:
+    from releasekit import __version__
+
+    return __version__
 
 
 def _ci_tag_prefix(root: Path) -> str | None:

@@ -166,7 +166,8 @@ class Config(NamedTuple):
     prepare_commands: tuple[str, ...] = ()  # run in the clean export before the sdist build
     version_from_tag: bool = False  # a tag build stamps the tag's version into the export
     github_release: bool = False  # `release` ends with the GitHub release of the tag
-    attestations: bool = False  # PEP 740 attestations for every file (trusted publishing)
+    # PEP 740 attestations for every file; None: on when the upload uses trusted publishing
+    attestations: bool | None = None
     smoke: SmokeConfig = SmokeConfig()
     propagation_timeout: float = 300.0
 
@@ -241,8 +242,10 @@ def parse_config(pyproject: Mapping[str, Any], root: Path | str) -> Config:
         github_release=problems.check(
             _bool, False, table.get("github-release", False), f"{where} github-release"
         ),
-        attestations=problems.check(
-            _bool, False, table.get("attestations", False), f"{where} attestations"
+        attestations=(
+            None
+            if table.get("attestations") is None
+            else problems.check(_bool, False, table["attestations"], f"{where} attestations")
         ),
         smoke=_smoke(table.get("smoke", {}), f"{where}.smoke", problems),
         propagation_timeout=problems.check(

@@ -5,10 +5,12 @@ Sessions hand over through these files because nox may run them in separate proc
 - ``releasekit-manifest.json``: what was built (:mod:`releasekit.engine.manifest`);
 - ``releasekit-plan.json``: what the release will do (:mod:`releasekit.engine.plan`);
 - ``releasekit-journal.jsonl``: what was done, appended as it happens
-(:mod:`releasekit.engine.journal`); - ``releasekit-publish-<target>.json``: what publishing to one
-target ended with
+  (:mod:`releasekit.engine.journal`);
+- ``releasekit-publish-<target>.json``: what publishing to one target ended with
   (:class:`PublishRecord`), read by the summary;
-- ``releasekit-steps.json``: how long each step took (:class:`StepTimes`).
+- ``releasekit-steps.json``: how long each step took (:class:`StepTimes`);
+- ``releasekit-project.json``: what the publishing jobs need of the project
+  (:mod:`releasekit.engine.handoff`).
 
 The names are part of releasekit's contract with its users (their CI keeps these files as
 artifacts): they do not change.
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "HANDOFF_NAME",
     "JOURNAL_NAME",
     "MANIFEST_NAME",
     "PLAN_NAME",
@@ -38,6 +41,7 @@ MANIFEST_NAME = "releasekit-manifest.json"
 PLAN_NAME = "releasekit-plan.json"
 JOURNAL_NAME = "releasekit-journal.jsonl"
 STEPS_NAME = "releasekit-steps.json"
+HANDOFF_NAME = "releasekit-project.json"
 PUBLISH_RECORD_GLOB = "releasekit-publish-*.json"
 
 

@@ -44,6 +44,9 @@ class Options:
     only: list[str] = field(default_factory=list)  # workspace members to release
     # the version the next tag releases, for a version from git tags (rehearsal, check)
     next_version: str | None = None
+    # install from each target after writing it; off where credentials are and no project
+    # code may run (the CI jobs that publish from an artifact: Release.from_artifact)
+    installs: bool = True
 
 
 def parse_options(posargs: Sequence[str]) -> Options:
@@ -113,6 +116,8 @@ class Project:
     member: Member | None = None
     workspace: Workspace | None = None
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    # outside a workspace: the registry an artifact's npm package was built for
+    registry: str | None = None
     # a version from git tags, untagged: what the next tag releases and why (set by check)
     next_version: NextVersion | None = None
 
@@ -150,6 +155,8 @@ class Project:
         """The npm registry of the workspace (the default one outside a workspace)."""
         if self.workspace is not None:
             return self.workspace.npm_registry
+        if self.registry is not None:
+            return self.registry
         from releasekit.project.workspace import DEFAULT_NPM_REGISTRY
 
         return DEFAULT_NPM_REGISTRY

@@ -30,6 +30,7 @@ __all__ = ["Kind"]
 class Kind(abc.ABC):
     """One kind of package. Stateless: one instance serves every project of its kind."""
 
+    key: ClassVar[str]  # its line in releasekit.kinds.KINDS (a member's `kind`)
     format: ClassVar[PackageFormat]  # what it builds: the targets that take it configure
     dist_name: ClassVar[str]  # the directory its builds go to, beside its manifest
     noun: ClassVar[str]  # how messages name what was built: "files", "tarball"

@@ -50,6 +50,7 @@ class Credentials:
     present: bool
     hint: str = ""
     how: str = ""  # "token", "trusted publishing", ...: said in the plan
+    trusted: bool = False  # trusted publishing (OIDC): an identity attestations can be signed by
 
 
 def github_oidc(environ: Mapping[str, str]) -> bool:
@@ -88,10 +89,10 @@ def index_credentials(index: IndexConfig, environ: Mapping[str, str]) -> Credent
     if environ.get(f"{env_prefix}_PASSWORD") or environ.get("TWINE_PASSWORD"):
         return Credentials(True, how="token")
     if github_oidc(environ):
-        return Credentials(True, how="trusted publishing (GitHub Actions)")
+        return Credentials(True, how="trusted publishing (GitHub Actions)", trusted=True)
     gitlab = _gitlab_variable(index.publish_url)
     if gitlab is not None and environ.get(gitlab):
-        return Credentials(True, how=f"trusted publishing ({gitlab})")
+        return Credentials(True, how=f"trusted publishing ({gitlab})", trusted=True)
     also = (
         f", or on GitLab an ID token with aud {gitlab[:-9].lower()} in {gitlab}" if gitlab else ""
     )

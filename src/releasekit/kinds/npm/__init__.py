@@ -32,6 +32,7 @@ __all__ = ["NpmKind"]
 
 
 class NpmKind(Kind):
+    key = "npm"
     format = PackageFormat.NPM
     dist_name = "releasekit-dist"  # not dist/, which an npm package's `files` usually ships
     noun = "tarball"

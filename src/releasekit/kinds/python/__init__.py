@@ -40,6 +40,7 @@ __all__ = ["PythonKind"]
 
 
 class PythonKind(Kind):
+    key = "python"
     format = PackageFormat.PYTHON
     dist_name = "dist"
     noun = "files"

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from releasekit.engine.plan import TargetPlan
     from releasekit.engine.runcontext import Project
 
-__all__ = ["IndexTarget"]
+__all__ = ["IndexTarget", "signs"]
 
 _STAGES = {"test": Stage.TEST, "prod": Stage.PROD}
 
@@ -66,7 +66,7 @@ class IndexTarget(Target):
                 project.config.indexes[name],
                 project=project.name,
                 environ=project.environ,
-                attestations=project.config.attestations,
+                attestations=signs(project, project.config.indexes[name]),
                 timeout=project.config.propagation_timeout,
             )
             for name in _STAGES
@@ -201,6 +201,17 @@ class IndexTarget(Target):
     ) -> tuple[str, str] | None:
         echo(f"  {self.name}: {yank_page(self.url, name, version)}")
         return None  # the page is what there is to do on an index: said, so done
+
+
+def signs(project: Project, index: IndexConfig | None = None) -> bool:
+    """Whether uploads of ``project`` (to ``index``; to any of its indexes when ``None``)
+    carry PEP 740 attestations: ``[tool.releasekit] attestations`` when set, else whenever
+    the upload authenticates by trusted publishing, the only identity PyPI accepts
+    attestations from (and one a CI job has anyway)."""
+    if project.config.attestations is not None:
+        return project.config.attestations
+    indexes = [index] if index is not None else list(project.config.indexes.values())
+    return any(index_credentials(i, project.environ).trusted for i in indexes)
 
 
 def yank_page(index_url: str, name: str, version: str) -> str:

@@ -1,0 +1,72 @@
+"""What the build hands to the publishing jobs: ``releasekit-project.json``, round trip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from releasekit.core.config import parse_config
+from releasekit.engine.handoff import Handoff
+from releasekit.errors import ReleasekitError
+
+TABLE = {
+    "tool": {
+        "releasekit": {
+            "pre-release": "test-only",
+            "check-sessions": ["tests"],
+            "prepare-commands": ["npm run build"],
+            "github-release": True,
+            "install-index": "https://mirror.example/simple/",
+            "smoke": {"commands": ["demo --version"], "pythons": ["3.12"], "timeout": 30},
+            "indexes": {"test": {"url": "http://127.0.0.1:1/simple/"}},
+        }
+    }
+}
+
+
+def test_the_publishing_keys_travel_and_the_build_only_keys_stay(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "CHANGELOG.md").write_text("# Changelog\n\n## 1.0.0\n\n- first\n")
+    config = parse_config(TABLE, project)
+    Handoff.of(config, name="demo", kind="python", tag_prefix="").save(tmp_path)
+
+    data = json.loads((tmp_path / "releasekit-project.json").read_text())
+    assert "check-sessions" not in data["tool.releasekit"]
+    assert "prepare-commands" not in data["tool.releasekit"]
+    elsewhere = Handoff.load(tmp_path).unpack(tmp_path / "job")
+    for field in ("pre_release", "github_release", "install_index", "smoke", "indexes"):
+        assert getattr(elsewhere, field) == getattr(config, field), field
+    assert elsewhere.tag_prefix == ""  # the tag style the build read from the repository
+    assert elsewhere.attestations is None  # unset: on with trusted publishing
+    assert elsewhere.check_sessions == () and elsewhere.prepare_commands == ()
+    changelog = elsewhere.changelog_path()
+    assert changelog is not None and "## 1.0.0" in changelog.read_text()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "has no releasekit-project.json"),
+        ("{not json", "is unreadable"),
+        ('{"format": 99}', "is not a format-1 handoff"),
+        ('{"format": 1, "name": 3}', "is malformed"),
+    ],
+)
+def test_a_missing_or_bad_handoff_is_a_clear_error(
+    tmp_path: Path, content: str | None, message: str
+) -> None:
+    if content is not None:
+        (tmp_path / "releasekit-project.json").write_text(content)
+    with pytest.raises(ReleasekitError, match=message) as caught:
+        Handoff.load(tmp_path)
+    assert caught.value.hint
+
+
+def test_a_handoff_cannot_write_outside_its_directory(tmp_path: Path) -> None:
+    handoff = Handoff(name="demo", kind="python", table={}, files={"../evil": "x"})
+    with pytest.raises(ReleasekitError, match="outside the project"):
+        handoff.unpack(tmp_path / "job")
+    assert not (tmp_path / "evil").exists()
