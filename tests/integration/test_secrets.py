@@ -648,3 +648,35 @@ def test_a_workspace_release_hands_each_token_to_the_one_process_that_uses_it(
         assert leaks(dumped, secrets) == [], stem
     for value in secrets.values():
         assert value not in out
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a shell script stands in for git")
+def test_git_asked_for_the_origin_of_a_github_release_gets_no_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without GITHUB_REPOSITORY the GitHub target reads the repository from ``origin``:
+    that git, too, runs without the token (git runs user-configured programs)."""
+    from releasekit.targets.github.settings import _origin_url
+
+    real_git = shutil.which("git")
+    assert real_git is not None
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "git"
+    wrapper.write_text(f'#!/bin/sh\nenv > "{tmp_path}/git-env"\nexec "{real_git}" "$@"\n')
+    wrapper.chmod(0o755)
+    repo = tmp_path / "repo"
+    subprocess.run([real_git, "init", "-q", str(repo)], check=True)
+    subprocess.run(
+        [real_git, "-C", str(repo), "remote", "add", "origin", "https://github.com/o/r.git"],
+        check=True,
+    )
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    secrets = {"GITHUB_TOKEN": "ghs_" + "o" * 36, **OIDC, "RELEASEKIT_PROD_PASSWORD": "pw-123456"}
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    assert _origin_url(repo) == "https://github.com/o/r.git"
+    seen = (tmp_path / "git-env").read_text()
+    assert "PATH=" in seen
+    for name, value in secrets.items():
+        assert name not in seen and value not in seen

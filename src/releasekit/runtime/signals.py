@@ -32,6 +32,8 @@ import threading
 from types import FrameType
 from typing import Any, Callable
 
+from releasekit.core.secret_env import scrub
+
 __all__ = ["install", "on_stop", "stopping"]
 
 _Handler = Callable[[int, "FrameType | None"], Any]
@@ -147,7 +149,7 @@ def _own_session_children() -> list[int]:
     try:  # macOS and the BSDs: no /proc
         listing = subprocess.run(
             ["ps", "-A", "-o", "pid=", "-o", "ppid=", "-o", "pgid="],
-            capture_output=True, text=True, check=False, timeout=5,
+            capture_output=True, text=True, check=False, timeout=5, env=scrub(os.environ),
         ).stdout  # fmt: skip
     except (OSError, subprocess.SubprocessError):
         return found

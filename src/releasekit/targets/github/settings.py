@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from releasekit.core import urls
+from releasekit.core import secret_env, urls
 from releasekit.errors import ReleasekitError
 
 __all__ = ["DEFAULT_API_URL", "GitHubError", "Settings", "parse_remote_url", "upload_target"]
@@ -174,8 +174,10 @@ def parse_remote_url(url: str) -> tuple[str, str, str] | None:
 
 
 def _origin_url(root: Path | str) -> str | None:
-    """The fetch URL of ``origin`` at ``root``, or ``None`` (no git, no repo, no remote)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    """The fetch URL of ``origin`` at ``root``, or ``None`` (no git, no repo, no remote).
+
+    git gets no credential (``GITHUB_TOKEN`` included: it runs user-configured programs)."""
+    env = {k: v for k, v in secret_env.scrub(os.environ).items() if not k.startswith("GIT_")}
     env.update(GIT_TERMINAL_PROMPT="0", LC_ALL="C")
     try:
         done = subprocess.run(
