@@ -898,3 +898,22 @@ def test_a_version_kept_in_package_json_by_hatch_nodejs_version_is_offered(
         "next: the version lives in package.json (hatch-nodejs-version): set [tool.releasekit] "
         'version-files = ["package.json"] so that `releasekit bump` writes it'
     ]
+
+
+def test_a_hook_on_the_wheel_target_only_is_named_with_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pyproject = HATCH_PYPROJECT + (
+        '\n[tool.hatch.build.targets.wheel.hooks.releasekit]\ndependencies = ["releasekit"]\n'
+    )
+    root = make(tmp_path / "demo-app", pyproject)
+
+    result = releasekit_init(capsys, root)
+
+    assert result.code == 0, result
+    assert (
+        "note: releasekit's hook is on for wheel only "
+        "([tool.hatch.build.targets.wheel.hooks.releasekit]): the sdist is built without it, "
+        "so the sdist ships the hook on and needs releasekit to build; move the table to "
+        "[tool.hatch.build.hooks.releasekit]"
+    ) in result.out

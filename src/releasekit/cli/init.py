@@ -243,9 +243,9 @@ def init_project(
     if note:
         lines.append(note)
     final = pyproject_edit.parse(_read(pyproject_path, missing_hint="")) if writes else data
-    order = init_advice.hook_order_note(final)
-    if order:
-        lines.append(order)
+    for hook_note in (init_advice.hook_order_note(final), init_advice.target_hook_note(final)):
+        if hook_note:
+            lines.append(hook_note)
     return lines + _next_steps(root, final, env)
 
 

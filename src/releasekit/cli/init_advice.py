@@ -361,3 +361,25 @@ def hook_order_note(data: Mapping[str, Any]) -> str | None:
         "hook (hatchling runs hooks in the order of their tables): a wrong tag is refused only "
         "after; move [tool.hatch.build.hooks.releasekit] above them by hand"
     )
+
+
+def target_hook_note(data: Mapping[str, Any]) -> str | None:
+    """releasekit's hook only in a target's table (``[tool.hatch.build.targets.wheel.hooks.
+    releasekit]``): the sdist is built without the hook, so it cannot ship its pyproject.toml
+    with the hook off, and the wheel built from it needs releasekit."""
+    build = _table(data, "tool", "hatch", "build")
+    if "releasekit" in _table(build, "hooks"):
+        return None
+    targets = [
+        name
+        for name, target in _table(build, "targets").items()
+        if "releasekit" in _table(target, "hooks")
+    ]
+    if not targets or "sdist" in targets:
+        return None
+    tables = ", ".join(f"[tool.hatch.build.targets.{name}.hooks.releasekit]" for name in targets)
+    return (
+        f"note: releasekit's hook is on for {', '.join(targets)} only ({tables}): the sdist is "
+        "built without it, so the sdist ships the hook on and needs releasekit to build; "
+        "move the table to [tool.hatch.build.hooks.releasekit]"
+    )
