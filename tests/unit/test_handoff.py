@@ -19,6 +19,7 @@ TABLE = {
             "prepare-commands": ["npm run build"],
             "github-release": True,
             "install-index": "https://mirror.example/simple/",
+            "tools-index": "https://tools.example/simple/",
             "smoke": {"commands": ["demo --version"], "pythons": ["3.12"], "timeout": 30},
             "indexes": {"test": {"url": "http://127.0.0.1:1/simple/"}},
         }
@@ -37,7 +38,8 @@ def test_the_publishing_keys_travel_and_the_build_only_keys_stay(tmp_path: Path)
     assert "check-sessions" not in data["tool.releasekit"]
     assert "prepare-commands" not in data["tool.releasekit"]
     elsewhere = Handoff.load(tmp_path).unpack(tmp_path / "job")
-    for field in ("pre_release", "github_release", "install_index", "smoke", "indexes"):
+    fields = ("pre_release", "github_release", "install_index", "tools_index", "smoke", "indexes")
+    for field in fields:
         assert getattr(elsewhere, field) == getattr(config, field), field
     assert elsewhere.tag_prefix == ""  # the tag style the build read from the repository
     assert elsewhere.attestations is None  # unset: on with trusted publishing

@@ -82,6 +82,9 @@ class Handoff:
             table["tag-prefix"] = tag_prefix
         if config.install_index is not None:
             table["install-index"] = config.install_index
+        if config.tools_index is not None and "://" in config.tools_index:
+            # a mirror for twine travels; a directory of the build's machine would not exist
+            table["tools-index"] = config.tools_index
         if config.attestations is not None:
             table["attestations"] = config.attestations
         files: dict[str, str] = {}
