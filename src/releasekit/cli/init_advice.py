@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from releasekit.project.vcsversion import build_requirements, table_at
+
 __all__ = ["backend_note", "frontend_steps", "version_carriers", "version_files_step"]
 
 # `__version__ = "1.2.0"` (or `__version__: str = ...`) at the start of a line.
@@ -49,31 +51,14 @@ _FROM_GIT = (
 _BUMP = "`releasekit bump PART` writes {where}, and every file in [tool.releasekit] version-files"
 
 
-def _table(data: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
-    for key in keys:
-        value = data.get(key) if isinstance(data, Mapping) else None
-        data = value if isinstance(value, Mapping) else {}
-    return data
-
-
-def _requires(data: Mapping[str, Any]) -> set[str]:
-    requires = _table(data, "build-system").get("requires") or []
-    names = set()
-    for requirement in requires if isinstance(requires, list) else []:
-        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", str(requirement))
-        if match:
-            names.add(re.sub(r"[-_.]+", "-", match.group(1)).lower())
-    return names
-
-
 def _dynamic_version(data: Mapping[str, Any]) -> bool:
-    project = _table(data, "project")
+    project = table_at(data, "project")
     return "version" in (project.get("dynamic") or []) or "version" not in project
 
 
 def _hatch_note(data: Mapping[str, Any], tag: str) -> str | None:
     """hatchling gets the hook; only a version from git needs saying."""
-    source = _table(data, "tool", "hatch", "version").get("source")
+    source = table_at(data, "tool", "hatch", "version").get("source")
     if source == "vcs":
         return (
             "note: hatchling with hatch-vcs: the build hook checks tag against version in "
@@ -89,10 +74,10 @@ def backend_note(data: Mapping[str, Any], tag_prefix: str | None = None) -> str 
     plain hatchling project (the hook is on, nothing to add). ``tag_prefix``: how the
     project spells its release tags (``None``: the default ``v``), for the example tag."""
     tag = f"{'v' if tag_prefix is None else tag_prefix}1.2.3"
-    backend = str(_table(data, "build-system").get("build-backend") or "")
+    backend = str(table_at(data, "build-system").get("build-backend") or "")
     top = backend.split(".")[0].split(":")[0]
-    tool = _table(data, "tool")
-    requires = _requires(data)
+    tool = table_at(data, "tool")
+    requires = build_requirements(data)
     dynamic = _dynamic_version(data)
     if top == "hatchling":
         return _hatch_note(data, tag)
@@ -121,11 +106,11 @@ def backend_note(data: Mapping[str, Any], tag_prefix: str | None = None) -> str 
         )
         return f"note: flit ({backend}): {SESSIONS}; {_TAG_BY_SESSIONS}; {version}"
     if top == "pdm":
-        source = _table(tool, "pdm", "version").get("source")
+        source = table_at(tool, "pdm", "version").get("source")
         if source == "scm":
             version = _FROM_GIT.format(plugin="pdm-backend's scm source", tag=tag)
         elif source == "file":
-            path = _table(tool, "pdm", "version").get("path") or "the file"
+            path = table_at(tool, "pdm", "version").get("path") or "the file"
             version = (
                 f"[tool.pdm.version] reads {path}: list it in [tool.releasekit] version-files "
                 "and `releasekit bump PART` writes it"
@@ -134,7 +119,7 @@ def backend_note(data: Mapping[str, Any], tag_prefix: str | None = None) -> str 
             version = _BUMP.format(where="[project] version")
         return f"note: pdm-backend ({backend}): {SESSIONS}; {_TAG_BY_SESSIONS}; {version}"
     if top == "poetry":
-        if _table(tool, "poetry-dynamic-versioning").get("enable") is True:
+        if table_at(tool, "poetry-dynamic-versioning").get("enable") is True:
             version = _FROM_GIT.format(plugin="poetry-dynamic-versioning", tag=tag)
         else:
             where = "[tool.poetry] version" if "project" not in data else "[project] version"
@@ -212,11 +197,11 @@ def _same(a: str, b: str) -> bool:
 def version_files_step(root: Path, data: Mapping[str, Any]) -> list[str]:
     """Say so when files other than pyproject.toml carry the version but are not listed in
     ``version-files``, and when one of them has drifted from the project's version."""
-    table = _table(data, "tool", "releasekit")
+    table = table_at(data, "tool", "releasekit")
     if table.get("version-files"):
         return []
-    project = _table(data, "project")
-    hatch_version = _table(data, "tool", "hatch", "version")
+    project = table_at(data, "project")
+    hatch_version = table_at(data, "tool", "hatch", "version")
     carriers = version_carriers(root)
     if hatch_version.get("source") == "releasekit":
         listed = ", ".join(json.dumps(f) for f in carriers) or '"src/PACKAGE/__init__.py"'
@@ -293,13 +278,13 @@ def frontend_steps(data: Mapping[str, Any]) -> list[str]:
     the (git-ignored) output in the sdist, and the hook's ``skip-if-exists`` makes every
     later build take it as it is.
     """
-    hooks = _table(data, "tool", "hatch", "build", "hooks")
+    hooks = table_at(data, "tool", "hatch", "build", "hooks")
     lines = []
     for name in FRONTEND_HOOKS:
         hook = hooks.get(name)
         if not isinstance(hook, Mapping):
             continue
-        kwargs = _table(hook, "build-kwargs")
+        kwargs = table_at(hook, "build-kwargs")
         npm = _strings(kwargs.get("npm")) or ["npm"]
         if isinstance(kwargs.get("npm"), str):
             npm = [str(kwargs["npm"])]
@@ -309,12 +294,12 @@ def frontend_steps(data: Mapping[str, Any]) -> list[str]:
         targets = _strings(hook.get("ensured-targets"))
         skip = _strings(hook.get("skip-if-exists"))
         output = _common_dir(targets) or "PACKAGE/labextension"
-        sdist = _table(data, "tool", "hatch", "build", "targets", "sdist")
+        sdist = table_at(data, "tool", "hatch", "build", "targets", "sdist")
         artifacts = _strings(sdist.get("artifacts")) + _strings(
-            _table(data, "tool", "hatch", "build").get("artifacts")
+            table_at(data, "tool", "hatch", "build").get("artifacts")
         )
         todo = []
-        releasekit = _table(data, "tool", "releasekit")
+        releasekit = table_at(data, "tool", "releasekit")
         if not releasekit.get("prepare-commands"):
             todo.append(
                 "[tool.releasekit] prepare-commands = "
@@ -351,7 +336,7 @@ def hook_order_note(data: Mapping[str, Any]) -> str | None:
     """releasekit's hook table after another hook's, where init could not move it (hooks
     written as dotted keys, ``build.hooks.vcs.x = ...``): say so, since hatchling runs the
     hooks in the order of their tables."""
-    hooks = _table(data, "tool", "hatch", "build", "hooks")
+    hooks = table_at(data, "tool", "hatch", "build", "hooks")
     names = list(hooks)
     if "releasekit" not in names or names[0] == "releasekit":
         return None
@@ -367,13 +352,13 @@ def target_hook_note(data: Mapping[str, Any]) -> str | None:
     """releasekit's hook only in a target's table (``[tool.hatch.build.targets.wheel.hooks.
     releasekit]``): the sdist is built without the hook, so it cannot ship its pyproject.toml
     with the hook off, and the wheel built from it needs releasekit."""
-    build = _table(data, "tool", "hatch", "build")
-    if "releasekit" in _table(build, "hooks"):
+    build = table_at(data, "tool", "hatch", "build")
+    if "releasekit" in table_at(build, "hooks"):
         return None
     targets = [
         name
-        for name, target in _table(build, "targets").items()
-        if "releasekit" in _table(target, "hooks")
+        for name, target in table_at(build, "targets").items()
+        if "releasekit" in table_at(target, "hooks")
     ]
     if not targets or "sdist" in targets:
         return None

@@ -27,7 +27,14 @@ from releasekit.core import git
 from releasekit.core.config import Config
 from releasekit.core.version import NextVersion, next_version, tag_for, try_normalize
 
-__all__ = ["VcsSource", "next_release", "set_version_hint", "vcs_source"]
+__all__ = [
+    "VcsSource",
+    "build_requirements",
+    "next_release",
+    "set_version_hint",
+    "table_at",
+    "vcs_source",
+]
 
 
 @dataclass(frozen=True)
@@ -63,15 +70,18 @@ def _scm_dist_name(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).upper()
 
 
-def _table(data: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
+def table_at(data: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
+    """The table at ``keys`` of a parsed pyproject.toml; ``{}`` where any level is missing
+    or not a table."""
     for key in keys:
         value = data.get(key) if isinstance(data, Mapping) else None
         data = value if isinstance(value, Mapping) else {}
     return data
 
 
-def _requires(pyproject: Mapping[str, Any]) -> set[str]:
-    requires = _table(pyproject, "build-system").get("requires") or []
+def build_requirements(pyproject: Mapping[str, Any]) -> set[str]:
+    """The normalized names in ``[build-system] requires``."""
+    requires = table_at(pyproject, "build-system").get("requires") or []
     names = set()
     for requirement in requires if isinstance(requires, list) else []:
         match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", str(requirement))
@@ -83,21 +93,23 @@ def _requires(pyproject: Mapping[str, Any]) -> set[str]:
 def vcs_source(pyproject: Mapping[str, Any]) -> VcsSource | None:
     """The plugin that derives this project's version from git tags, or ``None`` (a static
     version, version files, or a version source releasekit knows no pretend variable of)."""
-    project = _table(pyproject, "project")
+    project = table_at(pyproject, "project")
     if project and "version" not in (project.get("dynamic") or []):
         return None  # a static [project].version: no plugin computes it
-    tool = _table(pyproject, "tool")
-    backend = str(_table(pyproject, "build-system").get("build-backend") or "")
-    if backend.startswith("hatchling") and _table(tool, "hatch", "version").get("source") == "vcs":
+    tool = table_at(pyproject, "tool")
+    backend = str(table_at(pyproject, "build-system").get("build-backend") or "")
+    hatch_source = table_at(tool, "hatch", "version").get("source")
+    if backend.startswith("hatchling") and hatch_source == "vcs":
         return HATCH_VCS
-    if backend.startswith("pdm.backend") and _table(tool, "pdm", "version").get("source") == "scm":
+    pdm_source = table_at(tool, "pdm", "version").get("source")
+    if backend.startswith("pdm.backend") and pdm_source == "scm":
         return PDM_SCM
-    if _table(tool, "poetry-dynamic-versioning").get("enable") is True:
+    if table_at(tool, "poetry-dynamic-versioning").get("enable") is True:
         return POETRY_DYNAMIC
     if backend.startswith("setuptools") and (
         "setuptools_scm" in tool
         or "setuptools-scm" in tool
-        or {"setuptools-scm", "setuptools-scm-git-archive"} & _requires(pyproject)
+        or {"setuptools-scm", "setuptools-scm-git-archive"} & build_requirements(pyproject)
     ):
         return SETUPTOOLS_SCM
     return None
