@@ -39,23 +39,23 @@ from typing import Callable
 
 from releasekit.core import git
 from releasekit.core.config import load_pyproject, validate_project
-from releasekit.core.version import tag_for, version_from_tag
 from releasekit.engine.handoff import Handoff
 from releasekit.engine.journal import Journal, current_run_id, progress, summarize
 from releasekit.engine.manifest import Manifest
 from releasekit.engine.plan import ReleasePlan, TargetPlan, make_plan
+from releasekit.engine.playbook import playbook
 from releasekit.engine.policy import Verdict, decide
-from releasekit.engine.records import JOURNAL_NAME, PublishRecord, StepTimes
+from releasekit.engine.records import PublishRecord, StepTimes
 from releasekit.engine.runcontext import Console, Options, Project, ToolsCache, parse_options
 from releasekit.errors import BuildError, PublishError, ReleasekitError
-from releasekit.kinds import kind_of, member_project
+from releasekit.kinds import kind_of, refuse_shared_names, released_members
 from releasekit.project.identity import project_name
 from releasekit.project.workspace import Workspace, find_workspace
 from releasekit.runtime import lock, proc, tool_locks, venvs
 from releasekit.targets import configure
 from releasekit.targets.base import PublishRun, Stage, Target
 
-__all__ = ["PUBLISHING", "TOOLS", "Release", "playbook"]
+__all__ = ["PUBLISHING", "TOOLS", "Release"]
 
 # What the tools venv holds (twine, and build for where uv is missing), from releasekit's lock:
 # exact versions and hashes, never resolved from the user's installer configuration.
@@ -121,7 +121,7 @@ class Release:
             kind = kind_of("python")
             projects = [Project(config, project_name(config.root), dist_dir, kind, options)]
         else:
-            projects = _members(console, options, workspace, step)
+            projects = released_members(console.log, options, workspace, step)
         release = cls(
             console, options, projects, workspace=workspace, requested=requested,
             noxfile=noxfile, tools=tools,
@@ -180,7 +180,7 @@ class Release:
                     config, handoff.name, dist_dir, kind, options, registry=handoff.npm_registry
                 )
             )
-        _unique_names(projects)
+        refuse_shared_names(projects)
         release = cls(console, projects[0].options, projects, requested=[step], tools=tools)
         lock.hold(scratch, lock.command_line())
         return release
@@ -283,7 +283,7 @@ class Release:
     def check(self) -> None:
         """Config, clean tree, tag == version, changelog, what the targets hold, the
         project's own checks."""
-        _unique_names(self.projects)
+        refuse_shared_names(self.projects)
         if {"build", "release"} & set(self.requested):
             # the build needs the tools venv: made (or found) while the checks run
             first = self.projects[0]
@@ -664,102 +664,6 @@ class Release:
             manifest, rows, StepTimes(project.dist_dir).read(),
             rehearsal=self.options.rehearse, dry_run=self.options.dry_run,
         )  # fmt: skip
-
-
-def playbook(project: Project, targets: Sequence[Target]) -> list[str]:
-    """After a failure past the first upload: where every file is now, and what to run next.
-
-    Read from the journal (what was really done, by any run, on these very targets: lines
-    are matched by each target's URL); empty when nothing of this build was published
-    anywhere yet, because then a rerun is all there is to it.
-    """
-    try:
-        manifest = Manifest.load(project.dist_dir)
-    except ReleasekitError:
-        return []
-    ours = {(f.filename, f.sha256) for f in manifest.files}
-    entries = Journal.read(project.dist_dir)
-    done: dict[str, list[str]] = {}
-    for target in targets:
-        for entry in entries:
-            if entry.url == target.url and (entry.file, entry.sha256) in ours:
-                files = done.setdefault(target.name, [])
-                if entry.file not in files:
-                    files.append(entry.file)
-    if not done:
-        return []
-    lines = [f"where {manifest.name} {manifest.version} is now (from {JOURNAL_NAME}):"]
-    for target in targets:
-        files = done.get(target.name, [])
-        missing = len(manifest.files) - len(files)
-        shown = ", ".join(files) if files else "nothing yet"
-        lines.append(
-            f"  {target.name:<6} {shown}" + (f" ({missing} missing)" if files and missing else "")
-        )
-    lines.append(
-        "next: fix the cause below, then run the same command again: it uploads only what "
-        "is missing and never a file twice"
-    )
-    lines.append(
-        f'  or, to withdraw what is out: releasekit yank {manifest.version} --reason "..." '
-        f"(says what each target allows: the index's yank page, npm deprecate, the GitHub "
-        f"release of {manifest.tag or tag_for(manifest.version, project.new_tag_prefix)} "
-        "marked [YANKED])"
-    )
-    return lines
-
-
-def _members(console: Console, options: Options, workspace: Workspace, step: str) -> list[Project]:
-    """The members this run releases: ``--only``'s; else, rehearsing, all; else those with
-    a release tag at HEAD."""
-    if options.dist is not None:
-        raise ReleasekitError(
-            "--dist is for a single project; a workspace builds each member into its own directory",
-            "run the release from the member's directory to release prebuilt files",
-        )
-    selected = workspace.select(options.only)
-    explicit = os.environ.get("RELEASEKIT_TAG", "").strip()
-    if explicit and not (
-        len(selected) == 1 and version_from_tag(explicit, selected[0].tag_prefix) is not None
-    ):
-        raise ReleasekitError(
-            f"RELEASEKIT_TAG={explicit} names one tag, but this workspace release has "
-            f"{len(selected)} member(s)",
-            "select the member it tags with -- --only PATH, or unset it and tag the members",
-        )
-    projects = [member_project(member, workspace, options) for member in selected]
-    if options.only or options.rehearse:
-        return projects
-    tagged = [p for p in projects if git.release_tag(p.root, p.config.tag_prefix) is not None]
-    if not tagged:
-        wanted = ", ".join(f"{p.config.tag_prefix or 'v'}<version>" for p in projects)
-        raise ReleasekitError(
-            "no workspace member has a release tag at HEAD: nothing to release",
-            f"tag the members to release ({wanted}); or choose with -- --only PATH, or "
-            "rehearse all of them with -- --rehearse",
-        )
-    if step == "check":
-        for project in projects:
-            if project not in tagged:
-                console.log(
-                    f"[{project.label}] not released: no {project.config.tag_prefix}<version> "
-                    "tag at HEAD"
-                )
-    return tagged
-
-
-def _unique_names(projects: Sequence[Project]) -> None:
-    """Two members that publish one package name (of one kind) cannot both be released: the
-    second would find the first's files and be refused after the first went out."""
-    seen: dict[tuple[type, str], Project] = {}
-    for project in projects:
-        key = (type(project.kind), project.name)
-        if key in seen:
-            raise ReleasekitError(
-                f"{seen[key].label} and {project.label} both release the package {project.name}",
-                "give each member its own package name, or take one out of the workspace's members",
-            )
-        seen[key] = project
 
 
 def _stage_after(stage: Stage) -> Stage | None:

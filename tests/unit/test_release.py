@@ -19,12 +19,13 @@ from releasekit import targets as target_registry
 from releasekit.core.config import Config
 from releasekit.engine.journal import Journal, current_run_id
 from releasekit.engine.manifest import DistFile, Manifest
+from releasekit.engine.playbook import playbook
 from releasekit.engine.remote import PackageFormat
 from releasekit.engine.runcontext import Options, Project
 from releasekit.errors import PublishError, ReleasekitError
 from releasekit.kinds import kind_of
 from releasekit.kinds.base import Kind
-from releasekit.release import Release, playbook
+from releasekit.release import Release
 from releasekit.targets.base import Stage, Target
 from tests.helpers.fake_targets import FakeConsole, FakeTarget, Store
 

@@ -8,14 +8,16 @@ and installs that kind. A new kind is one module here and one line in :data:`KIN
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     from releasekit.engine.runcontext import Options, Project
     from releasekit.kinds.base import Kind
     from releasekit.project.workspace import Member, Workspace
 
-__all__ = ["KINDS", "kind_of", "member_project"]
+__all__ = ["KINDS", "kind_of", "member_project", "refuse_shared_names", "released_members"]
 
 KINDS = {
     "python": "releasekit.kinds.python:PythonKind",
@@ -42,3 +44,64 @@ def member_project(member: Member, workspace: Workspace, options: Options) -> Pr
     return Project(
         kind.member_config(member), member.name, dist_dir, kind, options, member, workspace
     )
+
+
+def released_members(
+    log: Callable[[str], None], options: Options, workspace: Workspace, step: str
+) -> list[Project]:
+    """The members this run releases: ``--only``'s; else, rehearsing, all; else those with
+    a release tag at HEAD."""
+    from releasekit.core import git
+    from releasekit.core.version import version_from_tag
+    from releasekit.errors import ReleasekitError
+
+    if options.dist is not None:
+        raise ReleasekitError(
+            "--dist is for a single project; a workspace builds each member into its own directory",
+            "run the release from the member's directory to release prebuilt files",
+        )
+    selected = workspace.select(options.only)
+    explicit = os.environ.get("RELEASEKIT_TAG", "").strip()
+    if explicit and not (
+        len(selected) == 1 and version_from_tag(explicit, selected[0].tag_prefix) is not None
+    ):
+        raise ReleasekitError(
+            f"RELEASEKIT_TAG={explicit} names one tag, but this workspace release has "
+            f"{len(selected)} member(s)",
+            "select the member it tags with -- --only PATH, or unset it and tag the members",
+        )
+    projects = [member_project(member, workspace, options) for member in selected]
+    if options.only or options.rehearse:
+        return projects
+    tagged = [p for p in projects if git.release_tag(p.root, p.config.tag_prefix) is not None]
+    if not tagged:
+        wanted = ", ".join(f"{p.config.tag_prefix or 'v'}<version>" for p in projects)
+        raise ReleasekitError(
+            "no workspace member has a release tag at HEAD: nothing to release",
+            f"tag the members to release ({wanted}); or choose with -- --only PATH, or "
+            "rehearse all of them with -- --rehearse",
+        )
+    if step == "check":
+        for project in projects:
+            if project not in tagged:
+                log(
+                    f"[{project.label}] not released: no {project.config.tag_prefix}<version> "
+                    "tag at HEAD"
+                )
+    return tagged
+
+
+def refuse_shared_names(projects: Sequence[Project]) -> None:
+    """Two members that publish one package name (of one kind) cannot both be released: the
+    second would find the first's files and be refused after the first went out."""
+    from releasekit.errors import ReleasekitError
+
+    seen: dict[tuple[type, str], Project] = {}
+    for project in projects:
+        key = (type(project.kind), project.name)
+        if key in seen:
+            raise ReleasekitError(
+                f"{seen[key].label} and {project.label} both release the package {project.name}",
+                "give each member its own package name, or take one out of the workspace's members",
+            )
+        seen[key] = project
