@@ -46,6 +46,7 @@ from releasekit.engine.plan import ReleasePlan, TargetPlan, make_plan
 from releasekit.engine.playbook import playbook
 from releasekit.engine.policy import Verdict, decide
 from releasekit.engine.records import PublishRecord, StepTimes
+from releasekit.engine.remote import Holding, conflict_message, file_state
 from releasekit.engine.runcontext import Console, Options, Project, ToolsCache, parse_options
 from releasekit.errors import BuildError, PublishError, ReleasekitError
 from releasekit.kinds import kind_of, refuse_shared_names, released_members
@@ -380,7 +381,7 @@ class Release:
         self.each("build", self._build)
 
     def _build(self, project: Project) -> None:
-        tag = git.release_tag(project.root, project.config.tag_prefix)
+        tag = git.release_tag(project.root, project.tag_prefix)
         reused = project.kind.reusable(project) if self.options.dist is None else None
         if reused is not None and reused.tag == (tag.name if tag else None):
             manifest = reused
@@ -561,33 +562,43 @@ class Release:
         """Install the release from each index that serves it (``names``: only those), pinned
         by sha256, and run the smoke commands: the check that the publishing jobs leave to a
         job without credentials."""
+        known = {
+            t.name
+            for project in self.projects
+            for t in self.targets(project)
+            if t.install_source() is not None
+        }
+        unknown = [n for n in names if n not in known]
+        if unknown:  # one of a workspace's members may lack it (npm has no test index)
+            raise ReleasekitError(
+                f"--from {unknown[0]}: no project of this run installs from an index so named",
+                f"choose from {', '.join(sorted(known))}",
+            )
         self.each("verify-install", lambda p: self._verify_install(p, names))
 
     def _verify_install(self, project: Project, names: Sequence[str]) -> None:
         manifest = Manifest.load(project.dist_dir)
         manifest.verified_paths(project.dist_dir)
-        installable = [t for t in self.targets(project) if t.install_source() is not None]
-        unknown = [n for n in names if n not in {t.name for t in installable}]
-        if unknown:
-            raise ReleasekitError(
-                f"--from {unknown[0]}: not an index of {project.name}",
-                f"choose from {', '.join(t.name for t in installable)}",
-            )
+        chosen = [
+            t
+            for t in self.targets(project)
+            if t.install_source() is not None and (not names or t.name in names)
+        ]
+        if not chosen:
+            self.log(project, f"no {' or '.join(names) or 'index'} to install from: not checked")
+            return
         verified = 0
-        for target in [t for t in installable if not names or t.name in names]:
+        for target in chosen:
             served = target.read(manifest).files
-            other = [
-                f.filename
-                for f in manifest.files
-                if f.filename in served and served[f.filename].sha256 != f.sha256
-            ]
-            if other:
+            states = [file_state(f, served.get(f.filename)) for f in manifest.files]
+            wrong = [s for s in states if s.holding in (Holding.CONFLICTING, Holding.UNVERIFIABLE)]
+            if wrong:
                 raise PublishError(
-                    f"{target.name} ({target.url}) serves other bytes as {', '.join(other)}",
+                    f"{target.name} ({target.url}): {conflict_message(wrong[0])}",
                     "these are not the files of this build: find out who uploaded them "
                     f"before going on (releasekit yank {manifest.version} says how to withdraw)",
                 )
-            missing = [f.filename for f in manifest.files if f.filename not in served]
+            missing = [s.filename for s in states if s.holding is Holding.MISSING]
             if missing:
                 if names:
                     raise PublishError(

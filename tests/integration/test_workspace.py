@@ -309,3 +309,50 @@ def test_a_python_member_that_needs_another_is_smoke_tested_with_its_new_build(
     assert code == 0, out
     assert out.index("[alpha] Python") < out.index("[beta] Python"), out
     assert "[beta] Python 3." in out and "beta-2.0.0-py3-none-any.whl installs, imports" in out
+
+
+def test_a_monorepo_publishes_from_its_artifact_in_the_order_given(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    registry: LocalRegistry,
+    envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    """Event-Forge's flow in CI: one build job at the root, then publishing jobs that have
+    only the members' build directories (no checkout) and pass them in release order."""
+    project = monorepo(tmp_path / "repo", indexes, registry.url)
+    project.tag("core-v1.2.0")
+    project.tag("py-v1.2.0")
+    code, out = nox(project, envdir, build_env, "-s", "build")
+    assert code == 0, out
+    job = tmp_path / "publish-job"
+    for member, dist in (("core", "releasekit-dist"), ("python", "dist")):
+        shutil.copytree(project.path / "packages" / member / dist, job / member / dist)
+    dists = ["--dist", "core/releasekit-dist", "--dist", "python/dist"]
+    env = {**build_env, **creds(indexes), **registry.credentials()}
+
+    def releasekit(*args: str) -> tuple[int, str]:
+        proc = run(sys.executable, "-m", "releasekit", *args, cwd=job, env=env, check=False)
+        return proc.returncode, proc.stdout
+
+    code, out = releasekit("publish-test", *dists, "--yes")
+    assert code == 0, out
+    py_files = {f.filename: f.sha256 for f in Manifest.load(job / "python" / "dist").files}
+    assert served(indexes["test"]) == py_files and served(indexes["prod"]) == {}
+
+    code, out = releasekit("publish", *dists, "--yes")
+    assert code == 0, out
+    (tarball,) = Manifest.load(job / "core" / "releasekit-dist").files
+    assert npm.registry_state(registry.url, "evforge-core", "1.2.0") == tarball.integrity
+    assert served(indexes["prod"]) == py_files
+    publishes = [
+        e for e in Journal.read(job / "core" / "releasekit-dist") if e.step == "npm-publish"
+    ]
+    # in the order given: npm first (the journal's times are to the second)
+    assert journal_time(job / "python" / "dist", "upload", "prod") >= publishes[0].time
+    assert out.index("evforge-core") < out.index(f"prod ({indexes['prod'].url})")
+    assert registry.token not in out
+
+    code, out = releasekit("verify-install", *dists)
+    assert code == 0, out
+    assert "prod: evforge==1.2.0 installs from the index" in out
