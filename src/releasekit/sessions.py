@@ -44,8 +44,8 @@ def register(*, python: str | None = None) -> None:
     ``[tool.releasekit.smoke] pythons``.
 
     The sessions need no nox virtualenv of their own: the tools live in one virtualenv that
-    releasekit makes under ``.nox/releasekit/tools`` and reuses while its requirements are
-    unchanged, which saves a venv and an install per session.
+    releasekit makes from its lock under the user cache (``RELEASEKIT_CACHE_DIR``) and
+    reuses while the lock is unchanged, which saves a venv and an install per session.
     """
     _tools.python = python
     signals.install()

@@ -352,8 +352,9 @@ def _signing_failed(kind: str, detail: str, python: str) -> AttestationError:
     if kind == "missing":
         return AttestationError(
             f"attestations = true, but {python} cannot import pypi-attestations ({detail})",
-            f"install {' '.join(REQUIREMENTS)} into releasekit's tools venv "
-            "(.nox/releasekit/tools), or set attestations = false",
+            "releasekit's tools venv is made from its lock with pypi-attestations: remove "
+            "it (under RELEASEKIT_CACHE_DIR, default ~/.cache/releasekit/venvs) so the next "
+            "run makes it again, or set attestations = false",
         )
     if kind in ("no-identity", "identity"):
         return AttestationError(
