@@ -623,6 +623,19 @@ def test_hatch_vcs_at_tag_builds_and_a_commit_later_is_a_dev_version(
     assert "is a dev version, but release tag v1.2.0 is 1.2.0" in failure.value.message
 
 
+def test_a_hatch_vcs_mismatch_hints_at_tags_not_at_writing_the_version(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(version_source="vcs")
+    project.tag("v1.2.0")
+    monkeypatch.setenv("RELEASEKIT_TAG", "v1.3.0")
+    with pytest.raises(TagError) as failure:
+        build(project)
+    assert "is version 1.3.0, but the package version is 1.2.0" in failure.value.message
+    assert failure.value.hint.startswith("the version comes from git tags here (hatch-vcs)")
+    assert "hatch version" not in failure.value.hint  # it raises on hatch-vcs
+
+
 def test_regex_version_source_with_mismatched_tag_fails(make_project: MakeProject) -> None:
     project = make_project(version_source="regex")
     project.tag("v1.3.0")

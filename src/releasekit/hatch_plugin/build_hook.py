@@ -56,6 +56,13 @@ class _GitAnswers:
         )
         self.dirty: git.DirtyCheck | None = git.DirtyCheck(root) if maybe_release else None
 
+    def named_tags(self) -> list[str]:
+        """The tags this build may be for: the environment's, then those at HEAD."""
+        from releasekit.core import git
+
+        ci = git.ci_tag(os.environ)
+        return [os.environ.get("RELEASEKIT_TAG", "").strip(), ci[0] if ci else "", *self.tags]
+
     def dirty_files(self) -> list[str]:
         if self.dirty is None:  # a release after all (the environment changed): ask now
             from releasekit.core import git
@@ -146,6 +153,16 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             shutil.rmtree(self._published, ignore_errors=True)
             self._published = None
 
+    def _version_hint(self) -> str | None:
+        """How this project's version moves, when it is not by writing a file: hatch-vcs
+        takes it from a tag (``hatch version X`` raises there). ``None``: the default hint."""
+        if self.metadata.hatch.version.source_name != "vcs":
+            return None
+        return (
+            "the version comes from git tags here (hatch-vcs): it moves by tagging, not by "
+            "writing a file; check which tag hatch-vcs read (two tags at HEAD, its tag-pattern)"
+        )
+
     def _check(self, root: Path, answers: _GitAnswers | None) -> None:
         """The checks of :meth:`initialize`; ``answers`` is ``None`` when building from an
         unpacked sdist (no ``.git`` there)."""
@@ -170,9 +187,10 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             if ci is not None and ci.version == try_normalize(package_version):
                 tag = ci
         else:
-            tag = git.release_tag_from_env(config.tag_prefix) or git.release_tag_among(
-                answers.tags, config.tag_prefix
-            )
+            prefix = config.tag_prefix
+            if prefix is None:  # a prefix of the project's own (hatch-v): a tag names this version
+                prefix = git.own_prefix(answers.named_tags(), package_version)
+            tag = git.release_tag_from_env(prefix) or git.release_tag_among(answers.tags, prefix)
 
         if tag is None:
             if options.require_tag:
@@ -197,8 +215,9 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         dirty = [] if answers is None else answers.dirty_files()
         try:
             guard.check_release_build(
-                package_version, tag, dirty_files=dirty, allow_dirty=options.allow_dirty
-            )
+                package_version, tag, dirty_files=dirty, allow_dirty=options.allow_dirty,
+                hint=self._version_hint(),
+            )  # fmt: skip
         except TagError as exc:
             if config.version_from_tag and tag.version != package_version:
                 raise TagError(
