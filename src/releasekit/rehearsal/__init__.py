@@ -4,7 +4,9 @@ Two pypiserver processes on free loopback ports (one "test", one "prod"), with u
 authentication on and fallback to PyPI off, run from a virtualenv of their own that is
 made once and reused. Their storage is kept per commit, so a rehearsal rerun on the same
 commit finds its earlier uploads (and is a no-op), and a new commit starts from empty
-indexes.
+indexes. A file an earlier rehearsal of the commit uploaded that the new build does not
+reproduce byte for byte is dropped before the plan reads the stand-in, and uploaded again
+(:func:`drop_earlier_files`): a rehearsal never refuses its own scratch space.
 
 ``nox -s release`` runs every session in one process: the servers start once, in parallel,
 when the first session needs them, and stop when the process exits, or as soon as it is
@@ -19,9 +21,9 @@ import contextlib
 import os
 import shutil
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from releasekit.core.config import IndexConfig
@@ -29,7 +31,14 @@ from releasekit.rehearsal.loopback import LoopbackServer
 from releasekit.rehearsal.pypiserver import LocalIndex, server_python
 from releasekit.runtime import proc, signals
 
-__all__ = ["Rehearsal", "local_indexes", "local_npm_registry", "start_local_indexes", "stop_all"]
+__all__ = [
+    "Rehearsal",
+    "drop_earlier_files",
+    "local_indexes",
+    "local_npm_registry",
+    "start_local_indexes",
+    "stop_all",
+]
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,8 @@ class Rehearsal:
 
     indexes: Mapping[str, IndexConfig]
     environ: Mapping[str, str]
+    # where each stand-in keeps its files (pypiserver serves the directory as it is)
+    storage: Mapping[str, Path] = field(default_factory=dict)
 
 
 _running: dict[Path, Rehearsal] = {}
@@ -115,7 +126,11 @@ def _start(state_dir: Path, key: str, log: proc.Log, tools_index: str | None) ->
         environ[f"{index.env_prefix}_USERNAME"] = server.username
         environ[f"{index.env_prefix}_PASSWORD"] = server.password
         indexes[name] = index
-    _running[storage] = Rehearsal(indexes=indexes, environ=environ)
+    _running[storage] = Rehearsal(
+        indexes=indexes,
+        environ=environ,
+        storage={name: server.packages_dir for name, server in servers.items()},
+    )
     return _running[storage]
 
 
@@ -140,6 +155,21 @@ def local_npm_registry(state_dir: Path, key: str, *, log: proc.Log) -> tuple[str
     environ = {**os.environ, **server.credentials()}
     _registries[storage] = (server.url, environ)
     return _registries[storage]
+
+
+def drop_earlier_files(packages_dir: Path, filenames: Collection[str]) -> list[str]:
+    """Remove ``filenames`` from a stand-in index's storage: the files an earlier rehearsal
+    of this commit uploaded, which this build does not reproduce byte for byte (``dist/``
+    emptied and built again, the commit tagged since). A real index never takes a file
+    back; a stand-in is this machine's scratch space, so the new build replaces its own
+    earlier upload instead of being refused for it. The names removed, sorted."""
+    dropped = []
+    for name in sorted(filenames):
+        path = packages_dir / name
+        if path.parent == packages_dir and path.is_file():
+            path.unlink()
+            dropped.append(name)
+    return dropped
 
 
 def _forget_other_commits(storage: Path) -> None:

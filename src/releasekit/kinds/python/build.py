@@ -14,13 +14,14 @@ user's tree.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import sys
 import tarfile
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,15 +32,21 @@ from releasekit.core import carriers, git
 from releasekit.core.config import CarrierSpec, Config
 from releasekit.core.git import ReleaseTag
 from releasekit.core.guard import check_tag_matches
-from releasekit.core.version import normalize
-from releasekit.engine.manifest import MANIFEST_NAME, Manifest, describe, sha256_file
+from releasekit.core.version import normalize, tag_for, try_normalize
+from releasekit.engine.manifest import (
+    MANIFEST_NAME,
+    Manifest,
+    describe,
+    filename_parts,
+    sha256_file,
+)
 from releasekit.engine.records import PUBLISH_RECORD_GLOB
-from releasekit.errors import BuildError
-from releasekit.kinds.python import artifacts
+from releasekit.errors import BuildError, ReleasekitError
+from releasekit.kinds.python import artifacts, reproducible
 from releasekit.runtime import proc, venvs
 from releasekit.runtime.venvs import find_uv
 
-__all__ = ["adopt_prebuilt", "build_release", "reusable_manifest"]
+__all__ = ["adopt_prebuilt", "build_release", "reusable_manifest", "tagged_clone"]
 
 
 def reusable_manifest(root: Path, dist_dir: Path, name: str) -> Manifest | None:
@@ -102,39 +109,33 @@ def build_release(
     env["HATCH_BUILD_HOOK_ENABLE_RELEASEKIT"] = "1"
     if tag is not None:  # the wheel is built from the sdist: hand the hook the tag
         env["RELEASEKIT_TAG"] = tag.name
-    env.update(version_env or {})
-    with (
-        tempfile.TemporaryDirectory(prefix="releasekit-build-") as tmp,
-        git.clean_checkout(root) as export,
-    ):
-        out = Path(tmp) / "dist"
-        if config.version_from_tag and tag is not None:
-            stamp_version(config, export, tag.version, log=log)
-        prepare(config, export, log=log)
-        uv = find_uv()
-        system = _build_system(export) if uv else None
-        if uv and system is not None:
-            log("building the sdist, then the wheel from the sdist (one isolated build env)")
-            build_from_sdist(export, out, system, uv=uv, work=Path(tmp), env=env, log=log)
-        else:
-            if uv:  # an in-tree backend, or no [build-system]: uv build knows the defaults
-                # --python: a .python-version file in the project must not make uv look
-                # for (or download) another interpreter just to run the build backend
-                argv = [uv, "build", "--python", sys.executable, "--out-dir", str(out)]
-                argv.append(str(export))
-            else:
-                argv = [*tools, "-m", "build", "--outdir", str(out), str(export)]
-            tool = "uv build" if uv else "python -m build"
-            log(f"building the sdist, then the wheel from the sdist ({tool})")
-            proc.run(
-                argv,
-                what="building the sdist, then the wheel from the sdist",
-                error=BuildError,
-                env=env,
-                log=log,
-                hint=_BUILD_HINT,
-            )
-        built = artifacts.find_dists(out)
+    pretend = dict(version_env or {})
+    next_tag = _next_tag_to_make(config, pretend)
+    with tempfile.TemporaryDirectory(prefix="releasekit-build-") as tmp:
+        work = Path(tmp)
+        built: list[Path] | None = None
+        if next_tag is not None:
+            # setuptools-scm records what git says (scm_version.json) only at a real tag:
+            # the tag is made in a throwaway clone, so the build is the tag's own
+            with tagged_clone(root, commit, next_tag, work / "clone", log=log) as clone:
+                if clone is not None:
+                    log(
+                        f"building {next_tag[1]} in a throwaway clone tagged {next_tag[0]} "
+                        "(as the tag will build it; the repository's tags are not touched)"
+                    )
+                    built = _build_checkout(
+                        config, clone, work / "tagged", tools, env, tag, epoch, log
+                    )
+            if built is not None and not _all_of_version(built, next_tag[1]):
+                log(
+                    f"setuptools-scm did not read {next_tag[1]} from the tag {next_tag[0]} "
+                    "(a tag_regex of its own?): building with the pretend variable instead"
+                )
+                built = None
+        if built is None:
+            with git.clean_checkout(root) as export:
+                built = _build_checkout(config, export, work / "build", tools,
+                                        {**env, **pretend}, tag, epoch, log)  # fmt: skip
         _replace_dist(dist_dir, built)
     return check_and_record(
         config, dist_dir, tools=tools, name=name, tag=tag, commit=commit, epoch=epoch, log=log
@@ -142,6 +143,137 @@ def build_release(
 
 
 _BUILD_HINT = "read the build output above; the same command fails locally too"
+
+
+def _build_checkout(
+    config: Config,
+    export: Path,
+    work: Path,
+    tools: Sequence[str],
+    env: Mapping[str, str],
+    tag: ReleaseTag | None,
+    epoch: int | None,
+    log: proc.Log,
+) -> list[Path]:
+    """Prepare the checkout ``export`` and build its sdist, then the wheel from the sdist,
+    under ``work``; the built files. The sdist's times are the commit's
+    (:mod:`releasekit.kinds.python.reproducible`) before anything reads it."""
+    out = work / "dist"
+    work.mkdir(parents=True, exist_ok=True)
+    if config.version_from_tag and tag is not None:
+        stamp_version(config, export, tag.version, log=log)
+    prepare(config, export, log=log)
+    uv = find_uv()
+    system = _build_system(export) if uv else None
+    if uv and system is not None:
+        log("building the sdist, then the wheel from the sdist (one isolated build env)")
+        build_from_sdist(export, out, system, uv=uv, work=work, env=env, log=log, epoch=epoch)
+        return artifacts.find_dists(out)
+    if uv:  # an in-tree backend, or no [build-system]: uv build knows the defaults
+        # --python: a .python-version file in the project must not make uv look
+        # for (or download) another interpreter just to run the build backend
+        argv = [uv, "build", "--python", sys.executable, "--out-dir", str(out), str(export)]
+    else:
+        argv = [*tools, "-m", "build", "--outdir", str(out), str(export)]
+    tool = "uv build" if uv else "python -m build"
+    log(f"building the sdist, then the wheel from the sdist ({tool})")
+    proc.run(
+        argv,
+        what="building the sdist, then the wheel from the sdist",
+        error=BuildError,
+        env=env,
+        log=log,
+        hint=_BUILD_HINT,
+    )
+    built = artifacts.find_dists(out)
+    if epoch is not None:  # the wheel was built from the sdist as the backend wrote it
+        for path in built:
+            if path.name.endswith(".tar.gz"):
+                _settle(path, epoch, log)
+    return built
+
+
+def _settle(sdist: Path, epoch: int, log: proc.Log) -> None:
+    said = reproducible.settle_sdist(sdist, epoch)
+    if said:
+        log(f"reproducible sdist: {said}")
+
+
+def _next_tag_to_make(config: Config, pretend: Mapping[str, str]) -> tuple[str, str] | None:
+    """(tag, version) when a rehearsal of a setuptools-scm project builds the next tag's
+    version: the build is made at that tag in a throwaway clone instead of with the pretend
+    variable. setuptools-scm (>= 10) writes ``scm_version.json`` into the sdist for a build
+    at a real tag and never for a pretended one, so only the tag builds the tag's bytes.
+    ``None`` for every other case (hatch-vcs and pdm-backend build the same files with their
+    pretend variables)."""
+    if not pretend:
+        return None
+    from releasekit.core.config import load_pyproject
+    from releasekit.project import vcsversion
+
+    try:
+        source = vcsversion.vcs_source(load_pyproject(config.root))
+    except ReleasekitError:
+        return None
+    if source is not vcsversion.SETUPTOOLS_SCM:
+        return None
+    version = next(iter(pretend.values()))
+    return tag_for(version, git.new_tag_prefix(config.root, config.tag_prefix)), version
+
+
+def _all_of_version(built: Sequence[Path], version: str) -> bool:
+    """Whether every built file carries ``version`` in its name."""
+    want = try_normalize(version)
+    return bool(built) and all(
+        try_normalize(filename_parts(path.name)[1]) == want for path in built
+    )
+
+
+# Variables that would point git at another repository than the one it is asked about
+_GIT_LOCATING = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR",
+                 "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES")  # fmt: skip
+
+
+@contextlib.contextmanager
+def tagged_clone(
+    root: Path, commit: str, tag: tuple[str, str], where: Path, *, log: proc.Log
+) -> Iterator[Path | None]:
+    """A throwaway clone of ``root``'s repository at ``commit``, with ``tag[0]`` made there
+    (lightweight) and nowhere else; yields where ``root`` is inside it, or ``None`` (said in
+    the log) when git could not make it (the caller then builds as before).
+
+    ``--shared``: the clone borrows the repository's objects (no copy), and it takes every
+    tag of the repository, so a version plugin counts as in a fresh CI clone. HEAD is
+    detached, as in :func:`releasekit.core.git.clean_checkout`, so what a plugin records of
+    the branch is what the tag's own build records. The user's hooks do not run.
+    """
+    top = git.toplevel(root)
+    hooks = ["-c", f"core.hooksPath={os.devnull}"]
+    steps = [
+        ["clone", "--quiet", "--shared", "--no-checkout", str(top), str(where)],
+        ["-C", str(where), "fetch", "--quiet", "origin", "+refs/tags/*:refs/tags/*"],
+        ["-C", str(where), "checkout", "--quiet", "--detach", commit],
+        ["-C", str(where), "tag", tag[0], commit],
+    ]
+    try:
+        made = top is not None
+        for argv in steps if made else []:
+            try:
+                proc.run(
+                    ["git", *hooks, *argv], what=f"git {argv[0]}", error=BuildError,
+                    env={"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}, unset=_GIT_LOCATING,
+                )  # fmt: skip
+            except BuildError as exc:
+                log(f"no throwaway clone to tag ({exc.message}): the pretend variable it is")
+                made = False
+                break
+        if not made or top is None:
+            yield None
+        else:
+            prefix = os.path.relpath(root.resolve(), Path(top).resolve())
+            yield where if prefix == "." else where / prefix
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -272,15 +404,20 @@ def build_from_sdist(
     work: Path,
     env: Mapping[str, str],
     log: proc.Log,
+    epoch: int | None = None,
 ) -> None:
     """The sdist of ``source``, then the wheel from the unpacked sdist, into ``out``.
 
     What ``python -m build`` does, with one isolated environment for both steps when the
     sdist's ``[build-system]`` is the checkout's (otherwise a second one for the wheel).
+    With ``epoch``, the sdist's times are settled to it first (the wheel is built from the
+    sdist that is published).
     """
     out.mkdir(parents=True, exist_ok=True)
     build_env = _BuildEnv(work / "build-env", system, uv=uv, log=log)
     sdist = build_env.build("sdist", source, out, env)
+    if epoch is not None:
+        _settle(sdist, epoch, log)
     unpacked = _unpack_sdist(sdist, work / "sdist")
     wheel_system = _build_system(unpacked)
     if wheel_system is None:

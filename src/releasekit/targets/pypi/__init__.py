@@ -45,6 +45,8 @@ class IndexTarget(Target):
         attestations: bool = False,
         timeout: float = 300.0,
         rehearsal: bool = False,
+        stand_in_storage: Path | None = None,
+        log: Callable[[str], None] | None = None,
     ) -> None:
         self.index = index
         self.name = index.name
@@ -56,6 +58,9 @@ class IndexTarget(Target):
         self.attestations = attestations
         self.timeout = timeout
         self.rehearsal = rehearsal
+        # a rehearsal's local index: where it keeps its files, and the rehearsal's log
+        self.stand_in_storage = stand_in_storage
+        self.log = log
 
     @classmethod
     def configure(cls, project: Project, *, withdrawing: bool = False) -> list[Target]:
@@ -99,6 +104,8 @@ class IndexTarget(Target):
             attestations=self.attestations,
             timeout=self.timeout,
             rehearsal=True,
+            stand_in_storage=rehearsal.storage.get(self.name),
+            log=log,
         )
 
     def preview(self, name: str, version: str) -> str | None:
@@ -117,11 +124,25 @@ class IndexTarget(Target):
         from releasekit.targets.pypi import simple as index_api
 
         page = index_api.project_page(self.url, manifest.name)
+        files = {
+            name: RemoteView(remote.sha256, remote.upload_time)
+            for name, remote in page.files.items()
+        }
+        if self.stand_in_storage is not None:  # a rehearsal's own index: never a conflict
+            from releasekit.rehearsal import drop_earlier_files
+
+            ours = {f.filename: f.sha256 for f in manifest.files}
+            other = [n for n, remote in files.items() if n in ours and remote.sha256 != ours[n]]
+            for name in drop_earlier_files(self.stand_in_storage, other):
+                theirs = files.pop(name).sha256 or "?"
+                if self.log is not None:
+                    self.log(
+                        f"rehearsal {self.name}: dropped {name} (sha256 {theirs[:12]}…), an "
+                        "earlier rehearsal's upload of this commit; this build's bytes differ "
+                        f"({ours[name][:12]}…), so they are uploaded instead"
+                    )
         return TargetState(
-            files={
-                name: RemoteView(remote.sha256, remote.upload_time)
-                for name, remote in page.files.items()
-            },
+            files=files,
             status=page.status,
             status_reason=page.status_reason,
         )

@@ -1,0 +1,141 @@
+"""An sdist whose bytes depend on the commit only, not on when it was built.
+
+Backends honour ``SOURCE_DATE_EPOCH`` unevenly. hatchling does throughout. pdm-backend
+stamps its tar members with it but opens the archive with ``tarfile.open(..., "w:gz")``,
+which writes the build's clock into the gzip header (RFC 1952: MTIME, bytes 4-7, little
+endian). setuptools reads it nowhere: every member carries the time the file was written
+(the checkout's, or the build's own for PKG-INFO, setup.cfg and the egg-info), and the gzip
+header the build's clock too. So two builds of one commit differ, and a rehearsal's sdist
+is never the bytes its tag then builds, although every file in it is.
+
+releasekit publishes the bytes it built, so it settles the times itself, after the backend
+and before anything reads the sdist (the wheel is built from the settled one): a gzip header
+MTIME is set to ``SOURCE_DATE_EPOCH`` in place (the deflate stream is untouched, so the
+archive gunzips to the same tar), and only when some member is newer than it is the tar
+written again with those times clamped to it (as GNU tar's ``--mtime --clamp-mtime`` does),
+each member's name, mode, owner, link and bytes kept, in the order the backend wrote them.
+An sdist that is already reproducible (hatchling's) is left byte for byte alone.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import struct
+import tarfile
+import zlib
+from pathlib import Path
+
+from releasekit.errors import BuildError
+
+__all__ = ["settle_sdist"]
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_FHCRC, _FEXTRA, _FNAME, _FCOMMENT = 0x02, 0x04, 0x08, 0x10
+# pax records that carry a time: the clamped mtime replaces them (atime and ctime differ
+# between any two builds and say nothing an installer reads)
+_PAX_TIMES = ("mtime", "atime", "ctime")
+
+
+def settle_sdist(path: Path, epoch: int) -> str | None:
+    """Make the times in the sdist at ``path`` those of ``epoch`` (the commit's); what was
+    changed, for the log, or ``None`` when the sdist already had them."""
+    try:
+        newer = _members_newer_than(path, epoch)
+        if newer:
+            _rewrite_clamped(path, epoch)
+            return (
+                f"{path.name}: {newer} file time(s) after the commit clamped to "
+                f"SOURCE_DATE_EPOCH={epoch}, and the gzip header's time set to it"
+            )
+        if _set_gzip_mtime(path, epoch):
+            return f"{path.name}: the gzip header's time set to SOURCE_DATE_EPOCH={epoch}"
+    except (OSError, tarfile.TarError, zlib.error, EOFError) as exc:
+        raise BuildError(
+            f"cannot settle the file times of {path.name}: {exc}",
+            "the backend wrote an sdist releasekit cannot read: check it with `tar tzf`",
+        ) from None
+    return None
+
+
+def _members_newer_than(path: Path, epoch: int) -> int:
+    with tarfile.open(path, "r:gz") as archive:
+        return sum(1 for member in archive if member.mtime > epoch)
+
+
+def _header_end(head: bytes) -> int | None:
+    """Where the gzip member header at the start of ``head`` ends (``None``: not gzip, or
+    a header longer than ``head``)."""
+    if len(head) < 10 or head[:2] != _GZIP_MAGIC or head[2] != 8:
+        return None
+    flags, end = head[3], 10
+    try:
+        if flags & _FEXTRA:
+            (extra,) = struct.unpack("<H", head[end : end + 2])
+            end += 2 + extra
+        for flag in (_FNAME, _FCOMMENT):
+            if flags & flag:
+                end = head.index(b"\0", end) + 1
+    except (struct.error, ValueError):
+        return None
+    if flags & _FHCRC:
+        end += 2
+    return end if end <= len(head) else None
+
+
+def _set_gzip_mtime(path: Path, epoch: int) -> bool:
+    """Set the MTIME of the sdist's gzip header to ``epoch`` in place; whether it changed.
+
+    A header with FHCRC gets its CRC16 (the low half of the header's CRC32) again.
+    """
+    with path.open("r+b") as handle:
+        head = handle.read(65536)
+        end = _header_end(head)
+        if end is None:
+            raise BuildError(
+                f"{path.name} does not start with a gzip header",
+                "an sdist is a .tar.gz: check the build backend",
+            )
+        stamp = struct.pack("<I", epoch & 0xFFFFFFFF)
+        if head[4:8] == stamp:
+            return False
+        header = bytearray(head[:end])
+        header[4:8] = stamp
+        if header[3] & _FHCRC:
+            header[-2:] = struct.pack("<H", zlib.crc32(bytes(header[:-2])) & 0xFFFF)
+        handle.seek(0)
+        handle.write(header)
+    return True
+
+
+def _rewrite_clamped(path: Path, epoch: int) -> None:
+    """Write the sdist again with every member time clamped to ``epoch``: pax format (the
+    default of Python's tarfile, which setuptools and pdm-backend write), gzip level 9 with
+    the file's name and ``epoch`` in the header, as ``tarfile.open(..., "w:gz")`` does."""
+    tmp = path.with_name(path.name + ".releasekit-tmp")
+    try:
+        with (
+            tarfile.open(path, "r:gz") as source,
+            tmp.open("wb") as raw,
+            gzip.GzipFile(
+                filename=path.name, mode="wb", fileobj=raw, compresslevel=9, mtime=epoch
+            ) as zipped,
+            tarfile.open(
+                fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT, pax_headers=source.pax_headers
+            ) as target,
+        ):
+            for member in source:
+                if member.mtime > epoch:
+                    member.mtime = epoch
+                    member.pax_headers = {
+                        key: value
+                        for key, value in member.pax_headers.items()
+                        if key not in _PAX_TIMES
+                    }
+                data = source.extractfile(member) if member.isreg() else None
+                target.addfile(member, data)
+        shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
