@@ -194,8 +194,10 @@ def _cmd_version(args: argparse.Namespace) -> int:
     version = try_normalize(meta.version) or meta.version
     print(f"{meta.name} {version}")
     print(f"  channel: {channel(version).value}")
-    tag = git.release_tag(config.root, config.tag_prefix)
-    new_prefix = git.new_tag_prefix(config.root, config.tag_prefix)
+    # a prefix of the project's own (hatch-v) is learned from its tags; a tag naming this
+    # version is the strongest evidence
+    tag = git.release_tag(config.root, git.tag_prefix(config.root, config.tag_prefix, version))
+    new_prefix = git.new_tag_prefix(config.root, config.tag_prefix, version)
     source, upcoming = _next_release(config, tag, args.next_version)
     expected = tag_for(upcoming.version if upcoming else version, new_prefix)
     if upcoming is not None:  # git says a dev version: what the next tag releases
@@ -270,7 +272,7 @@ def _cmd_bump(args: argparse.Namespace) -> int:
     else:
         new = bump(current, args.part, force=args.force)
     commit, tag, push = args.commit or args.tag or args.push, args.tag or args.push, args.push
-    tag_name = tag_for(new, git.new_tag_prefix(config.root, config.tag_prefix))
+    tag_name = tag_for(new, git.new_tag_prefix(config.root, config.tag_prefix, current))
     changelog = config.changelog_path()
     if commit:  # every refusal before the first file is written
         _check_can_commit(config.root, specs, changelog, tag_name if tag else None, push)
@@ -322,7 +324,8 @@ def _bump_specs(config: Config, part: str = "patch") -> tuple[CarrierSpec, ...]:
         return (CarrierSpec(hatch["path"], pattern if isinstance(pattern, str) else None),)
     vcs = vcs_source(pyproject)
     prefix = git.new_tag_prefix(config.root, config.tag_prefix)
-    last = git.last_release_tag(config.root, config.tag_prefix) if vcs is not None else None
+    found = git.tag_prefix(config.root, config.tag_prefix) if vcs is not None else None
+    last = git.last_release_tag(config.root, found) if vcs is not None else None
     try:
         tag = tag_for(bump(last.version, part), prefix) if last is not None else None
     except ReleasekitError:

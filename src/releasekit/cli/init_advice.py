@@ -194,13 +194,38 @@ def _same(a: str, b: str) -> bool:
     return (try_normalize(a) or a) == (try_normalize(b) or b)
 
 
+def _version_source(data: Mapping[str, Any], carriers: Mapping[str, str]) -> tuple[str, str] | None:
+    """The file the build reads a version from that is written in it, and that version:
+    pyproject.toml's ``[project]`` version, or poetry-core's ``[tool.poetry]`` version when
+    there is no ``[project]`` table (as :mod:`releasekit.core.carriers` reads it), or the
+    module a backend reads (hatchling's ``[tool.hatch.version] path``, pdm-backend's
+    ``[tool.pdm.version] path``, setuptools' ``attr``); ``None``: from git, or unknown."""
+    project = table_at(data, "project")
+    if isinstance(project.get("version"), str):
+        return "pyproject.toml", str(project["version"])
+    poetry = table_at(data, "tool", "poetry")
+    if not project and isinstance(poetry.get("version"), str):
+        return "pyproject.toml", str(poetry["version"])
+    paths = [
+        table_at(data, "tool", "hatch", "version").get("path"),
+        table_at(data, "tool", "pdm", "version").get("path"),
+    ]
+    attr = table_at(data, "tool", "setuptools", "dynamic", "version").get("attr")
+    if isinstance(attr, str) and "." in attr:  # "pkg.__version__": pkg/__init__.py
+        module = attr.rsplit(".", 1)[0].replace(".", "/")
+        paths += [f"{module}/__init__.py", f"src/{module}/__init__.py", f"{module}.py"]
+    for path in paths:
+        if isinstance(path, str) and path in carriers:
+            return path, carriers[path]
+    return None
+
+
 def version_files_step(root: Path, data: Mapping[str, Any]) -> list[str]:
     """Say so when files other than pyproject.toml carry the version but are not listed in
     ``version-files``, and when one of them has drifted from the project's version."""
     table = table_at(data, "tool", "releasekit")
     if table.get("version-files"):
         return []
-    project = table_at(data, "project")
     hatch_version = table_at(data, "tool", "hatch", "version")
     carriers = version_carriers(root)
     if hatch_version.get("source") == "releasekit":
@@ -209,11 +234,9 @@ def version_files_step(root: Path, data: Mapping[str, Any]) -> list[str]:
             f"next: set version-files = [{listed}] in [tool.releasekit]: "
             '[tool.hatch.version] source = "releasekit" reads the version from the first'
         ]
-    if isinstance(project.get("version"), str):
-        truth, version = "pyproject.toml", str(project["version"])
-    elif isinstance(hatch_version.get("path"), str) and hatch_version["path"] in carriers:
-        truth = str(hatch_version["path"])  # hatchling's regex source reads this file
-        version = carriers[truth]
+    source = _version_source(data, carriers)
+    if source is not None:
+        truth, version = source
     elif hatch_version.get("source") == "nodejs" and "package.json" in carriers:
         truth, version = "package.json", carriers["package.json"]  # hatch-nodejs-version
         if len(carriers) == 1:

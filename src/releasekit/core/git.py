@@ -45,10 +45,13 @@ __all__ = [
     "is_shallow",
     "keep_out_of_status",
     "last_release_tag",
+    "new_tag_prefix",
     "push",
     "release_tag",
     "release_tag_among",
     "tag_exists",
+    "tag_prefix",
+    "tag_style",
     "tags_at_head",
     "toplevel",
     "uncommitted_digest",
@@ -232,6 +235,20 @@ def prefix_of(tag: str, version: str) -> str | None:
             if version_from_tag(tag, prefix) == try_normalize(version):
                 return prefix
             return None
+    return None
+
+
+def own_prefix(tags: Iterable[str], version: str) -> str | None:
+    """The prefix of the project's own form (not ``v`` nor none) under which one of ``tags``
+    releases ``version`` (``hatch-v`` for ``hatch-v1.18.0`` and 1.18.0); ``None`` if none does.
+
+    A build that knows its version and no ``tag-prefix`` learns a prefix like pypa/hatch's
+    this way, without listing the repository's tags: a tag naming the version is the
+    strongest evidence there is."""
+    for tag in tags:
+        prefix = prefix_of(tag, version) if tag else None
+        if prefix not in (None, "", "v", "V"):
+            return prefix
     return None
 
 
@@ -444,24 +461,41 @@ def tag_exists(root: Path | str, name: str) -> bool:
     return _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{name}") is not None
 
 
-def tag_style(root: Path | str) -> str | None:
-    """How the repository spells its release tags: ``"v"`` or ``""`` (no prefix), as its
-    newest release (by version) was tagged; ``None`` when it has no release tag yet.
+def tag_style(root: Path | str, version: str | None = None) -> str | None:
+    """How the repository spells this project's release tags: ``"v"``, ``""`` (no prefix) or a
+    prefix of its own (``"hatch-v"``); ``None`` when it has no release tag yet.
 
     With the default tag form (an optional ``v``) any tag releases, but a new tag should be
-    spelled as the project spells them: most projects tag ``1.2.3``, not ``v1.2.3``.
+    spelled as the project spells them: most projects tag ``1.2.3``, not ``v1.2.3``, and
+    pypa/hatch tags ``hatch-v1.18.0``. A prefix of its own is learned only from evidence that
+    the tags are this project's (:func:`releasekit.core.tagprefix.learn_tag_prefix`): a tag
+    naming its version (``version``, the computed one, else the static one in pyproject.toml),
+    its VCS plugin's ``--match``, or, for a version from git tags, the tag the plugin counts
+    from; else ``v`` or none, as the newest release (by version) was tagged.
     """
-    out = _git(root, "tag", "--list")
-    newest: tuple[Version, str] | None = None
-    for name in (out or "").split():
-        prefix = "v" if name[:1] in ("v", "V") else ""
-        rest = name[len(prefix) :]
-        version = try_normalize(rest) if rest[:1].isdigit() else None
-        if version is None:
-            continue
-        if newest is None or Version(version) > newest[0]:
-            newest = (Version(version), prefix)
-    return None if newest is None else newest[1]
+    from releasekit.core import tagprefix
+
+    evidence = tagprefix.evidence(Path(root), version)
+    tags = (_git(root, "tag", "--list") or "").split()
+    if not tags:
+        return evidence.match
+    nearest = None
+    if evidence.from_tags and evidence.match is None:
+        skip = [f"--exclude={prefix}*" for prefix in sorted(evidence.others)]
+        out = _git(root, "describe", "--tags", "--abbrev=0", "--match=*[0-9]*", *skip, "HEAD")
+        nearest = out.strip() if out else None
+    at_head = (tags_at_head(root) or ()) if evidence.version is not None else ()
+    return tagprefix.learn_tag_prefix(tags, evidence, at_head=at_head, nearest=nearest)
+
+
+def tag_prefix(root: Path | str, configured: str | None, version: str | None = None) -> str | None:
+    """The prefix this project's release tags are found with: ``tag-prefix`` when set, else
+    a prefix of its own learned from the repository (:func:`tag_style`), else ``None``: the
+    default, an optional ``v``."""
+    if configured is not None:
+        return configured
+    style = tag_style(root, version)
+    return None if style in (None, "", "v") else style
 
 
 def last_release_tag(root: Path | str, prefix: str | None) -> ReleaseTag | None:
@@ -476,14 +510,17 @@ def last_release_tag(root: Path | str, prefix: str | None) -> ReleaseTag | None:
     return None if newest is None else ReleaseTag(newest[1], newest[2], "last release tag")
 
 
-def new_tag_prefix(root: Path | str, configured: str | None) -> str | None:
+def new_tag_prefix(
+    root: Path | str, configured: str | None, version: str | None = None
+) -> str | None:
     """The prefix of a tag releasekit makes or suggests: ``tag-prefix`` when set, else the
     repository's own style (:func:`tag_style`); ``None`` (the default ``v``) when it has none
-    yet. Matching a tag stays tolerant of either spelling; this is only how a new one is
-    written."""
+    yet. With the default form matching stays tolerant of either spelling; this is only how a
+    new one is written."""
     if configured is not None:
         return configured
-    return "" if tag_style(root) == "" else None
+    style = tag_style(root, version)
+    return None if style in (None, "v") else style
 
 
 def upstream(root: Path | str) -> tuple[str, str] | None:

@@ -133,6 +133,15 @@ class Project:
 
         return git.new_tag_prefix(self.root, self.config.tag_prefix)
 
+    @functools.cached_property
+    def tag_prefix(self) -> str | None:
+        """The prefix this project's release tags are found with: ``tag-prefix``, else a
+        prefix of its own the repository's tags show (``hatch-v``), else ``None`` (an
+        optional ``v``); read once."""
+        from releasekit.core import git
+
+        return git.tag_prefix(self.root, self.config.tag_prefix)
+
     @property
     def label(self) -> str:
         """How messages name it: the member's label, or the project's name."""

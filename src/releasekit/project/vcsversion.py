@@ -26,6 +26,7 @@ from typing import Any
 from releasekit.core import git
 from releasekit.core.config import Config
 from releasekit.core.version import NextVersion, next_version, tag_for, try_normalize
+from releasekit.errors import VersionError
 
 __all__ = [
     "VcsSource",
@@ -119,14 +120,38 @@ def next_release(config: Config, requested: str | None) -> NextVersion:
     """The version the next tag of ``config``'s project releases, and why (see
     :func:`releasekit.core.version.next_version`): from ``requested``, the changelog's top
     section, or a patch bump of the last release tag in HEAD's history."""
-    last = git.last_release_tag(config.root, config.tag_prefix)
+    prefix = git.tag_prefix(config.root, config.tag_prefix)  # hatch-v: learned from its tags
+    last = git.last_release_tag(config.root, prefix)
     top = None
     path = config.changelog_path()
     if path is not None and path.is_file():
         from releasekit.project.changelog import top_version
 
         top = top_version(path.read_text(encoding="utf-8", errors="replace"))
-    return next_version((last.name, last.version) if last else None, top, requested)
+    try:
+        return next_version((last.name, last.version) if last else None, top, requested)
+    except VersionError as exc:
+        other = _tag_of_another_form(config, prefix) if last is None else None
+        if other is None:
+            raise
+        raise VersionError(
+            exc.message,
+            f"HEAD is tagged {other[0]}: if that is this project's release tag, set "
+            f'tag-prefix = "{other[1]}" in [tool.releasekit]; otherwise {exc.hint}',
+        ) from None
+
+
+def _tag_of_another_form(config: Config, prefix: str | None) -> tuple[str, str] | None:
+    """A tag at HEAD of a release form other than ``prefix``'s, and its prefix: the tag the
+    project is released by, when ``tag-prefix`` (or its default) is not how it is spelled."""
+    from releasekit.core.tagprefix import split_tag
+    from releasekit.core.version import version_from_tag
+
+    for name in git.tags_at_head(config.root) or ():
+        found = split_tag(name)
+        if found is not None and version_from_tag(name, prefix) is None:
+            return name, found[0]
+    return None
 
 
 def set_version_hint(source: VcsSource | None, version: str, tag_prefix: str | None) -> str:

@@ -54,7 +54,7 @@ class PythonKind(Kind):
 
         log = release.logger(project)
         _warn_old_setup(project, release)
-        prefix = project.config.tag_prefix
+        prefix = project.tag_prefix
         tag = git.release_tag(project.root, prefix)
         source, upcoming = _next_release(project, tag)
         pretend = None
