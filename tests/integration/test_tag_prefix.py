@@ -183,3 +183,25 @@ def test_init_offers_the_other_files_of_a_version_a_backend_reads_from_a_module(
         f"next: src/pkg/_version.py carries the version too: set [tool.releasekit] "
         f'version-files = ["{truth}", "src/pkg/_version.py"]'
     ]
+
+
+def test_one_commit_past_a_static_versions_tag_says_the_version_must_move_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pallets/click one commit past 8.5.0: not "would be released by tag 8.5.0"."""
+    project = repo(tmp_path, '[project]\nname = "click"\nversion = "8.5.0"\n', "click")
+    project.tag("8.5.0", annotated=True)
+    tagged = project.git("rev-parse", "HEAD")
+    project.commit("one past the release")
+
+    assert main(["-C", str(project.path), "version"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"tag:     8.5.0 exists on another commit ({tagged[:12]}): 8.5.0 is released there, "
+        "so this commit's version must move on: releasekit bump patch"
+    ) in out
+    assert git.released_elsewhere(project.path, "v", "8.5.0") is None  # not v8.5.0's form
+
+    project.git("tag", "-d", "8.5.0")
+    assert main(["-C", str(project.path), "version"]) == 0
+    assert "tag:     v8.5.0 (not created yet)" in capsys.readouterr().out  # no tags: v

@@ -196,7 +196,8 @@ def _cmd_version(args: argparse.Namespace) -> int:
     print(f"  channel: {channel(version).value}")
     # a prefix of the project's own (hatch-v) is learned from its tags; a tag naming this
     # version is the strongest evidence
-    tag = git.release_tag(config.root, git.tag_prefix(config.root, config.tag_prefix, version))
+    prefix = git.tag_prefix(config.root, config.tag_prefix, version)
+    tag = git.release_tag(config.root, prefix)
     new_prefix = git.new_tag_prefix(config.root, config.tag_prefix, version)
     source, upcoming = _next_release(config, tag, args.next_version)
     expected = tag_for(upcoming.version if upcoming else version, new_prefix)
@@ -204,7 +205,12 @@ def _cmd_version(args: argparse.Namespace) -> int:
         print(f"  next:    {upcoming.version} ({upcoming.reason})")
         print(f"  tag:     {expected} (not created yet): tag the commit: git tag {expected}")
     elif tag is None:
-        print(f"  tag:     {expected} (not created yet)")
+        taken = (
+            None
+            if config.version_from_tag
+            else git.released_elsewhere(config.root, prefix, version)
+        )
+        print(f"  tag:     {taken or f'{expected} (not created yet)'}")
     elif tag.version == version:
         print(f"  tag:     {tag.name} (from {tag.source}) matches")
     elif config.version_from_tag:

@@ -49,6 +49,8 @@ __all__ = [
     "push",
     "release_tag",
     "release_tag_among",
+    "released_elsewhere",
+    "tag_elsewhere",
     "tag_exists",
     "tag_prefix",
     "tag_style",
@@ -508,6 +510,34 @@ def last_release_tag(root: Path | str, prefix: str | None) -> ReleaseTag | None:
         if version is not None and (newest is None or Version(version) > newest[0]):
             newest = (Version(version), name, version)
     return None if newest is None else ReleaseTag(newest[1], newest[2], "last release tag")
+
+
+def tag_elsewhere(root: Path | str, prefix: str | None, version: str) -> tuple[str, str] | None:
+    """A release tag of ``version`` (of ``prefix``'s form) on another commit than HEAD, and
+    that commit: the version was released there, and this commit's must move on.
+    ``None`` when no tag releases it, one is at HEAD, or git cannot tell."""
+    out = _git(
+        root, "for-each-ref", "refs/tags", "--format=%(refname:short) %(objectname) %(*objectname)"
+    )
+    head = head_commit(root)
+    for line in (out or "").splitlines():
+        name, _, ids = line.partition(" ")
+        commit = ids.split()[-1] if ids.split() else ""
+        if version_from_tag(name, prefix) == version:
+            return None if commit == head else (name, commit)
+    return None
+
+
+def released_elsewhere(root: Path | str, prefix: str | None, version: str) -> str | None:
+    """What to say of an untagged commit whose version a tag on another commit released
+    (one commit past pallets/click's 8.5.0): that version is taken, this one must move on."""
+    found = tag_elsewhere(root, prefix, version)
+    if found is None:
+        return None
+    return (
+        f"{found[0]} exists on another commit ({found[1][:12]}): {version} is released there, "
+        "so this commit's version must move on: releasekit bump patch"
+    )
 
 
 def new_tag_prefix(

@@ -114,7 +114,13 @@ class PythonKind(Kind):
                     dirty_files=dirty,
                 )
             told = f": tag the commit: git tag {would_be}" if source is not None else ""
-            log(f"untagged: {version} would be released by tag {would_be} (not created){told}")
+            taken = None
+            if source is None and not project.config.version_from_tag:
+                taken = git.released_elsewhere(project.root, prefix, version)
+            if taken is not None:
+                release.warn(project, f"untagged: {taken}")
+            else:
+                log(f"untagged: {version} would be released by tag {would_be} (not created){told}")
         return version
 
     def next_version_env(self, project: Project, tag: git.ReleaseTag | None) -> dict[str, str]:
