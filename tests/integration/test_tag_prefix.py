@@ -13,9 +13,9 @@ from releasekit.cli import init_advice, main
 from releasekit.cli.init import write_ci
 from releasekit.core import git
 from releasekit.core.config import load_config
-from releasekit.errors import VersionError
+from releasekit.errors import TagError, VersionError
 from releasekit.project.vcsversion import next_release
-from tests.helpers.projects import Project
+from tests.helpers.projects import Project, write_project
 
 HATCH_VCS = """\
 [build-system]
@@ -205,3 +205,32 @@ def test_one_commit_past_a_static_versions_tag_says_the_version_must_move_on(
     project.git("tag", "-d", "8.5.0")
     assert main(["-C", str(project.path), "version"]) == 0
     assert "tag:     v8.5.0 (not created yet)" in capsys.readouterr().out  # no tags: v
+
+
+def build_wheel(project: Project) -> Path:
+    """The project's wheel, built in this process (releasekit's hook runs in it)."""
+    from hatchling.builders.wheel import WheelBuilder
+
+    (artifact,) = WheelBuilder(str(project.path)).build(
+        directory=str(project.path.parent / "dist"), versions=["standard"]
+    )
+    return Path(artifact)
+
+
+def test_the_build_hook_takes_a_tag_of_its_own_form_that_names_its_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tag job of a project tagged demo-v1.2.0 (RELEASEKIT_REQUIRE_TAG=1, and the tag
+    that releasekit's build hands the hook), with no tag-prefix."""
+    project = write_project(tmp_path / "demo")
+    monkeypatch.setenv("RELEASEKIT_REQUIRE_TAG", "1")
+    project.tag("demo-v1.2.0")
+    assert build_wheel(project).name == "demo-1.2.0-py3-none-any.whl"
+    monkeypatch.setenv("RELEASEKIT_TAG", "demo-v1.2.0")
+    assert build_wheel(project).name == "demo-1.2.0-py3-none-any.whl"
+
+    project.git("tag", "-d", "demo-v1.2.0")
+    project.tag("demo-v1.2.1")  # names another version: not taken for this one's tag
+    monkeypatch.delenv("RELEASEKIT_TAG")
+    with pytest.raises(TagError, match="no release tag at HEAD"):
+        build_wheel(project)

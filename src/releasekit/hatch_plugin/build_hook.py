@@ -156,7 +156,10 @@ class ReleasekitBuildHook(BuildHookInterface):  # type: ignore[type-arg]
     def _version_hint(self) -> str | None:
         """How this project's version moves, when it is not by writing a file: hatch-vcs
         takes it from a tag (``hatch version X`` raises there). ``None``: the default hint."""
-        if self.metadata.hatch.version.source_name != "vcs":
+        # the [tool.hatch.version] table itself: hatchling's ``hatch.version`` raises for a
+        # project without one (a static version)
+        table = self.metadata.hatch.config.get("version")
+        if not isinstance(table, dict) or table.get("source") != "vcs":
             return None
         return (
             "the version comes from git tags here (hatch-vcs): it moves by tagging, not by "
