@@ -4,7 +4,10 @@ The sdist is built first and the wheel from the unpacked sdist (what ``python -m
 does), so a file missing from the sdist shows up as a broken wheel now rather than as a
 broken install from PyPI later. ``SOURCE_DATE_EPOCH`` is the commit's time, so building
 the same commit again gives the same bytes, and a rerun of the release can prove that
-what an index serves is what this commit builds.
+what an index serves is what this commit builds; where a backend puts the build's clock
+into the sdist anyway, its times are settled to the commit's
+(:mod:`releasekit.kinds.python.reproducible`). A rehearsal of a setuptools-scm version
+before its tag builds in a throwaway clone where that tag is made (:func:`tagged_clone`).
 
 Before the sdist is built, the checkout may be prepared: ``prepare-commands`` make files
 that are not committed (a frontend bundle), and ``version-from-tag`` writes the tag's
