@@ -210,3 +210,48 @@ def test_nox_rehearsal_twice_on_one_commit_with_dist_removed(
             assert f"rehearsal {index}: dropped {name} (sha256 " in second, second
     assert "refused" not in second
     assert "release summary (rehearsal" in second
+
+
+def test_setuptools_scm_next_tag_taken_elsewhere_falls_back_to_the_pretend_variable(
+    tmp_path: Path,
+) -> None:
+    """The next tag already names another commit (a release branch): the throwaway clone
+    cannot make it, so the rehearsal builds with the pretend variable, and says why."""
+    sample = SampleProject(tmp_path / "scmdemo", "scmdemo")
+    sample.write("pyproject.toml", textwrap.dedent("""\
+        [build-system]
+        requires = ["setuptools>=64", "setuptools-scm>=8"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "scmdemo"
+        dynamic = ["version"]
+        description = "A setuptools-scm project"
+        readme = "README.md"
+        requires-python = ">=3.9"
+
+        [tool.setuptools_scm]
+        """))  # fmt: skip
+    sample.write("README.md", "# scmdemo\n\nA sample.\n")
+    sample.write("src/scmdemo/__init__.py", '"""scmdemo."""\n')
+    sample.write(".gitignore", "dist/\n.nox/\n")
+    sample.git("init", "-q", "-b", "main")
+    sample.commit("initial")
+    sample.tag("v1.2.0")
+    sample.git("checkout", "-q", "-b", "maintenance")
+    sample.write("FIX.txt", "a fix released from a branch\n")
+    sample.commit("a fix")
+    sample.tag("v1.2.1")
+    sample.git("checkout", "-q", "main")
+    sample.write("NEWS.txt", "one commit after the tag\n")
+    sample.commit("after the tag")
+
+    built, said = _build(sample, rehearse=True)
+    assert sorted(built) == ["scmdemo-1.2.1-py3-none-any.whl", "scmdemo-1.2.1.tar.gz"]
+    (line,) = [line for line in said if line.startswith("no throwaway clone to tag")]
+    assert line == (
+        "no throwaway clone to tag (git tag failed (exit 128): fatal: tag 'v1.2.1' already "
+        "exists): building with the pretend variable instead"
+    )
+    assert not any("in a throwaway clone tagged" in line for line in said)
+    assert sample.git("rev-parse", "v1.2.1^{commit}") != sample.git("rev-parse", "HEAD")

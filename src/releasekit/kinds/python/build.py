@@ -263,11 +263,15 @@ def tagged_clone(
         for argv in steps if made else []:
             try:
                 proc.run(
-                    ["git", *hooks, *argv], what=f"git {argv[0]}", error=BuildError,
+                    ["git", *hooks, *argv], error=BuildError,
+                    what=f"git {argv[2] if argv[0] == '-C' else argv[0]}",
                     env={"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}, unset=_GIT_LOCATING,
                 )  # fmt: skip
             except BuildError as exc:
-                log(f"no throwaway clone to tag ({exc.message}): the pretend variable it is")
+                log(
+                    f"no throwaway clone to tag ({exc.message}): building with the pretend "
+                    "variable instead"
+                )
                 made = False
                 break
         if not made or top is None:
