@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -351,6 +353,25 @@ def _files(dest: Path) -> list[str]:
     return sorted(
         p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file() and p.name != ".git"
     )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock")
+def test_clean_checkout_is_at_one_path_per_repository_unless_it_is_taken(
+    tmp_path: Path, repo: Path
+) -> None:
+    """A bundler that writes its input's path into the output (webpack) builds the same bytes
+    in a rehearsal and at the tag: every build of the repository uses one path, and a second
+    build running at the same time gets a directory of its own."""
+    clone = tmp_path / f"unique-{tmp_path.name}"
+    shutil.copytree(repo, clone)
+    with clean_checkout(clone) as first:
+        assert first.name == "src"
+        assert first.parent.name == f"releasekit-checkout-{clone.name}"
+        with clean_checkout(clone) as second:  # taken: a path of its own
+            assert second != first and second.exists()
+    assert not first.exists()
+    with clean_checkout(clone) as again:
+        assert again == first
 
 
 def test_clean_checkout_holds_head_only_and_is_removed(repo: Path) -> None:

@@ -360,10 +360,13 @@ def clean_checkout(root: Path | str) -> Iterator[Path]:
     what a CI job's fresh clone holds. The user's hooks do not run (``core.hooksPath``),
     and the worktree is removed afterwards, even on failure.
 
+    Its path is the same for every build of the repository (:func:`_checkout_dir`): some
+    builds write it into what they make (webpack's module ids in a JupyterLab extension's
+    bundle), and a rehearsal must build the bytes that the tag's build then makes.
+
     Raises :class:`BuildError` when there is nothing to check out.
     """
     import shutil
-    import tempfile
 
     if shutil.which("git", path=_git_env().get("PATH")) is None:
         raise BuildError(
@@ -379,8 +382,62 @@ def clean_checkout(root: Path | str) -> Iterator[Path]:
             f"cannot check out {root}: the repository has no commit yet", "commit your files first"
         )
     prefix = (_git(root, "rev-parse", "--show-prefix") or "").strip()
-    tmp = tempfile.mkdtemp(prefix="releasekit-checkout-")
-    dest = Path(tmp) / "src"
+    with _checkout_dir(root) as tmp:
+        dest = Path(tmp) / "src"
+        with _worktree(root, dest):
+            yield dest / prefix if prefix else dest
+
+
+@contextlib.contextmanager
+def _checkout_dir(root: Path | str) -> Iterator[str]:
+    """An empty directory for :func:`clean_checkout`, removed afterwards: one path per
+    repository name (``<tmp>/releasekit-checkout-<name>``), so that two builds of one commit
+    are built at the same path, here and on a CI runner, held with ``flock`` while it is in
+    use. Taken (another build of a same-named repository is running), or where ``flock``
+    does not exist: a new temporary directory, whose path differs."""
+    import shutil
+    import tempfile
+
+    top = (_git(root, "rev-parse", "--show-toplevel") or str(root)).strip()
+    stable = Path(tempfile.gettempdir()) / f"releasekit-checkout-{Path(top).name or 'root'}"
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        fcntl = None  # type: ignore[assignment]
+    handle = None
+    if fcntl is not None:
+        with contextlib.suppress(OSError):
+            handle = open(f"{stable}.lock", "a")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                handle = None
+    try:
+        path = None
+        if handle is not None:
+            if stable.exists():  # left by a build that was killed: not ours to keep
+                shutil.rmtree(stable, ignore_errors=True)
+                _git(root, "worktree", "prune")
+            # made here, private: a directory of that name we cannot replace (another
+            # user's, in a shared /tmp) means a temporary one instead
+            with contextlib.suppress(OSError):
+                stable.mkdir(mode=0o700)
+                path = str(stable)
+        if path is None:
+            path = tempfile.mkdtemp(prefix="releasekit-checkout-")
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+    finally:
+        if handle is not None:
+            handle.close()
+
+
+@contextlib.contextmanager
+def _worktree(root: Path | str, dest: Path) -> Iterator[None]:
+    """``dest`` as a detached worktree of HEAD, removed afterwards even on failure."""
     try:
         proc = subprocess.run(
             ["git", "-c", f"core.hooksPath={os.devnull}", "worktree", "add", "--detach",
@@ -394,10 +451,9 @@ def clean_checkout(root: Path | str) -> Iterator[Path]:
                 f"git worktree add failed in {root}: {last}",
                 "run `git worktree prune` and try again; releasekit needs to write to .git",
             )
-        yield dest / prefix if prefix else dest
+        yield
     finally:
         _git(root, "worktree", "remove", "--force", str(dest))
-        shutil.rmtree(tmp, ignore_errors=True)
         _git(root, "worktree", "prune")
 
 
