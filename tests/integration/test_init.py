@@ -819,23 +819,23 @@ def test_a_frontend_hook_gets_the_hook_first_and_the_once_per_release_route(
     start = result.out.index(
         "next: [tool.hatch.build.hooks.jupyter-builder] builds the frontend inside every build: "
         "in a release that is the sdist, the wheel built from it and smoke-install's sdist "
-        "build, each a full JavaScript build. Build it once per release instead:"
+        "build, each a full JavaScript build. Build it once per release, in the sdist's build:"
     )
     assert result.out[start + 1 : start + 4] == [
-        '        [tool.releasekit] prepare-commands = ["jlpm install", "jlpm run build:prod"] '
-        "(run once, in the clean checkout of HEAD, before the sdist is built)",
         '        [tool.hatch.build.targets.sdist] artifacts = ["demo_app/labextension"] '
         "(git ignores it; the sdist must ship it)",
         '        skip-if-exists = ["demo_app/labextension/static/style.js"] in '
         "[tool.hatch.build.hooks.jupyter-builder] (the wheel built from the sdist, and a "
         "user's build of it, then reuse it)",
+        '        (or before the sdist, with [tool.releasekit] prepare-commands = ["jlpm install", '
+        '"jlpm run build:prod"]: then jlpm must be on the PATH of every machine and CI job '
+        "that builds the release)",
     ]
 
 
 def test_a_frontend_set_up_for_one_build_is_told_so() -> None:
     data = {
         "tool": {
-            "releasekit": {"prepare-commands": ["npm ci", "npm run build"]},
             "hatch": {
                 "build": {
                     "targets": {"sdist": {"artifacts": ["pkg/labextension"]}},
@@ -851,7 +851,7 @@ def test_a_frontend_set_up_for_one_build_is_told_so() -> None:
     }
     assert init_advice.frontend_steps(data) == [
         "note: [tool.hatch.build.hooks.jupyter-builder]: the frontend is built once per "
-        "release (prepare-commands, artifacts and skip-if-exists are set)"
+        "release, in the sdist's build (artifacts and skip-if-exists are set)"
     ]
 
 
