@@ -369,9 +369,22 @@ def test_clean_checkout_is_at_one_path_per_repository_unless_it_is_taken(
         assert first.parent.name == f"releasekit-checkout-{clone.name}"
         with clean_checkout(clone) as second:  # taken: a path of its own
             assert second != first and second.exists()
-    assert not first.exists()
+    assert not first.parent.exists()  # nothing left behind
     with clean_checkout(clone) as again:
         assert again == first
+
+    # a build killed half-way left its worktree there: taken over, emptied
+    first.parent.mkdir(mode=0o700)
+    first.mkdir()
+    (first / "left-over").write_text("x")
+    with clean_checkout(clone) as again:
+        assert again == first and not (again / "left-over").exists()
+    # a directory of that name others may write to is not used
+    first.parent.mkdir(mode=0o777)
+    first.parent.chmod(0o777)
+    with clean_checkout(clone) as elsewhere:
+        assert elsewhere.parent != first.parent
+    first.parent.rmdir()
 
 
 def test_clean_checkout_holds_head_only_and_is_removed(repo: Path) -> None:

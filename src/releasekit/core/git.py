@@ -392,47 +392,66 @@ def clean_checkout(root: Path | str) -> Iterator[Path]:
 def _checkout_dir(root: Path | str) -> Iterator[str]:
     """An empty directory for :func:`clean_checkout`, removed afterwards: one path per
     repository name (``<tmp>/releasekit-checkout-<name>``), so that two builds of one commit
-    are built at the same path, here and on a CI runner, held with ``flock`` while it is in
-    use. Taken (another build of a same-named repository is running), or where ``flock``
-    does not exist: a new temporary directory, whose path differs."""
+    are built at the same path, here and on a CI runner. The directory itself is held with
+    ``flock`` while in use; taken (another build of a same-named repository is running),
+    not ours, or where ``flock`` does not exist: a new temporary directory instead, whose
+    path differs."""
     import shutil
     import tempfile
 
     top = (_git(root, "rev-parse", "--show-toplevel") or str(root)).strip()
     stable = Path(tempfile.gettempdir()) / f"releasekit-checkout-{Path(top).name or 'root'}"
+    held = _hold_directory(stable)
+    if held is not None:  # a killed build's worktree there is registered still: forget it
+        _git(root, "worktree", "prune")
+    path = str(stable) if held is not None else tempfile.mkdtemp(prefix="releasekit-checkout-")
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)  # while still held
+        if held is not None:
+            os.close(held)
+
+
+def _hold_directory(path: Path) -> int | None:
+    """A descriptor of the empty, private directory ``path``, locked with ``flock`` (made
+    when missing, emptied when a killed build left it); ``None`` when it cannot be had."""
+    import shutil
+
     try:
         import fcntl
     except ImportError:  # Windows
-        fcntl = None  # type: ignore[assignment]
-    handle = None
-    if fcntl is not None:
-        with contextlib.suppress(OSError):
-            handle = open(f"{stable}.lock", "a")
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                handle.close()
-                handle = None
-    try:
-        path = None
-        if handle is not None:
-            if stable.exists():  # left by a build that was killed: not ours to keep
-                shutil.rmtree(stable, ignore_errors=True)
-                _git(root, "worktree", "prune")
-            # made here, private: a directory of that name we cannot replace (another
-            # user's, in a shared /tmp) means a temporary one instead
-            with contextlib.suppress(OSError):
-                stable.mkdir(mode=0o700)
-                path = str(stable)
-        if path is None:
-            path = tempfile.mkdtemp(prefix="releasekit-checkout-")
+        return None
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(3):  # the path may be removed and made again between the steps
         try:
-            yield path
-        finally:
-            shutil.rmtree(path, ignore_errors=True)
-    finally:
-        if handle is not None:
-            handle.close()
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            pass  # held by a running build, or left by a killed one
+        except OSError:
+            return None
+        try:
+            fd = os.open(path, flags)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held = os.fstat(fd)
+            if os.lstat(path).st_ino != held.st_ino:  # removed after we opened it: again
+                raise FileNotFoundError(path)
+        except FileNotFoundError:
+            os.close(fd)
+            continue
+        except OSError:  # another build holds it
+            os.close(fd)
+            return None
+        if held.st_uid != os.getuid() or held.st_mode & 0o077:  # not ours alone
+            os.close(fd)
+            return None
+        for entry in path.iterdir():  # a killed build's leftovers
+            shutil.rmtree(entry, ignore_errors=True)
+        return fd
+    return None
 
 
 @contextlib.contextmanager
