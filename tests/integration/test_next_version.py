@@ -9,10 +9,8 @@ the files are byte for byte those that tagging that very commit and building aga
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
-import sys
 import tarfile
 import textwrap
 from pathlib import Path
@@ -20,11 +18,8 @@ from pathlib import Path
 import pytest
 
 from releasekit.cli import main
-from releasekit.core import git
-from releasekit.core.config import load_config
-from releasekit.engine.runcontext import Options, Project
-from releasekit.kinds import kind_of
 from releasekit.rehearsal.pypiserver import LocalIndex
+from tests.helpers.kind_build import kind_build, kind_project
 from tests.helpers.projects import Project as SampleProject
 from tests.helpers.projects import write_project
 from tests.helpers.sessions import creds, nox, release_project, served
@@ -39,34 +34,6 @@ def _find_releasekit(build_env: dict[str, str], monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setenv(key, value)
 
 
-class _Steps:
-    """What the Python kind asks of the release it runs in: a logger and the tools (this
-    interpreter has twine). The build itself is real."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def logger(self, project: Project) -> object:
-        return self.lines.append
-
-    def tools(self, project: Project) -> list[str]:
-        return [sys.executable]
-
-
-def _project(sample: SampleProject, **options: object) -> Project:
-    config = load_config(sample.path)
-    dist = sample.path / "dist"
-    return Project(config, sample.name, dist, kind_of("python"), Options(**options))  # type: ignore[arg-type]
-
-
-def _hashes(dist: Path) -> dict[str, str]:
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(dist.iterdir())
-        if p.name.endswith((".whl", ".tar.gz"))
-    }
-
-
 def _sdist_files(dist: Path) -> dict[str, bytes]:
     """name -> bytes of every file of the sdist in ``dist``; SOURCES.txt only as listed
     (it names scm_version.json where setuptools-scm wrote one)."""
@@ -78,15 +45,6 @@ def _sdist_files(dist: Path) -> dict[str, bytes]:
             if data is not None:
                 files[member.name] = b"" if member.name.endswith("SOURCES.txt") else data.read()
     return files
-
-
-def _build(sample: SampleProject, **options: object) -> tuple[dict[str, str], list[str]]:
-    """``nox -s build``'s Python kind on ``sample``: the files' sha256 and what it said."""
-    project = _project(sample, **options)
-    steps = _Steps()
-    tag = git.release_tag(sample.path, project.config.tag_prefix)
-    project.kind.build(project, steps, tag)  # type: ignore[arg-type]
-    return _hashes(project.dist_dir), steps.lines
 
 
 def _hatch_vcs_sample(tmp_path: Path) -> SampleProject:
@@ -121,7 +79,7 @@ def test_hatch_vcs_rehearsal_builds_the_bytes_the_tag_builds(tmp_path: Path) -> 
     _past_the_tag(sample)
     status = sample.git("status", "--porcelain")
 
-    rehearsed, said = _build(sample, rehearse=True)
+    rehearsed, said = kind_build(sample, rehearse=True)
     assert sorted(rehearsed) == ["demo-1.2.1-py3-none-any.whl", "demo-1.2.1.tar.gz"]
     assert (
         "building 1.2.1, the version of the next tag, with "
@@ -132,13 +90,13 @@ def test_hatch_vcs_rehearsal_builds_the_bytes_the_tag_builds(tmp_path: Path) -> 
 
     # The rehearsal's files are reused by a rehearsal of the same commit, never by a real
     # build: that one builds what git says (a dev version), and the plan refuses it.
-    assert _project(sample, rehearse=True).kind.reusable(_project(sample, rehearse=True))
-    real = _project(sample)
+    assert kind_project(sample, rehearse=True).kind.reusable(kind_project(sample, rehearse=True))
+    real = kind_project(sample)
     assert real.kind.reusable(real) is None
     assert real.kind.next_version_env(real, None) == {}  # type: ignore[attr-defined]
 
     sample.tag("v1.2.1")
-    tagged, said = _build(sample)
+    tagged, said = kind_build(sample)
     assert not any("PRETEND" in line for line in said)
     assert tagged == rehearsed  # byte for byte: same names, same sha256
 
@@ -167,7 +125,7 @@ def test_setuptools_scm_rehearsal_builds_the_next_version(tmp_path: Path) -> Non
     sample.commit("initial")
     _past_the_tag(sample)
 
-    rehearsed, said = _build(sample, rehearse=True)
+    rehearsed, said = kind_build(sample, rehearse=True)
     rehearsed_sdist = tmp_path / "rehearsed"
     rehearsed_sdist.mkdir()
     shutil.copy(sample.path / "dist" / "scmdemo-1.3.0.tar.gz", rehearsed_sdist)
@@ -184,7 +142,7 @@ def test_setuptools_scm_rehearsal_builds_the_next_version(tmp_path: Path) -> Non
     assert any(line.startswith("reproducible sdist: scmdemo-1.3.0.tar.gz: ") for line in said)
 
     sample.tag("v1.3.0")
-    tagged, _ = _build(sample)
+    tagged, _ = kind_build(sample)
     assert tagged == rehearsed  # byte for byte: sdist and wheel
     tag_files = _sdist_files(sample.path / "dist")
     assert "scmdemo-1.3.0/src/scmdemo.egg-info/scm_version.json" in tag_files

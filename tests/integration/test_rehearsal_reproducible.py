@@ -20,12 +20,11 @@ from pathlib import Path
 import pytest
 
 from releasekit.core import git
-from releasekit.core.config import IndexConfig, load_config
+from releasekit.core.config import IndexConfig
 from releasekit.engine.manifest import Manifest, describe
-from releasekit.engine.runcontext import Options, Project
-from releasekit.kinds import kind_of
 from releasekit.rehearsal.pypiserver import LocalIndex
 from releasekit.targets.pypi import IndexTarget
+from tests.helpers.kind_build import kind_build
 from tests.helpers.projects import Project as SampleProject
 from tests.helpers.sessions import nox, release_project
 
@@ -37,35 +36,6 @@ def _find_releasekit(build_env: dict[str, str], monkeypatch: pytest.MonkeyPatch)
     """Build environments find releasekit's own wheel, as if it were on the index."""
     for key, value in build_env.items():
         monkeypatch.setenv(key, value)
-
-
-class _Steps:
-    """What the Python kind asks of the release it runs in: a logger and the tools (this
-    interpreter has twine). The build itself is real."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def logger(self, project: Project) -> object:
-        return self.lines.append
-
-    def tools(self, project: Project) -> list[str]:
-        return [sys.executable]
-
-
-def _build(sample: SampleProject, **options: object) -> tuple[dict[str, str], list[str]]:
-    """``nox -s build``'s Python kind on ``sample``: the files' sha256 and what it said."""
-    config = load_config(sample.path)
-    options_ = Options(**options)  # type: ignore[arg-type]
-    project = Project(config, sample.name, sample.path / "dist", kind_of("python"), options_)
-    tag = git.release_tag(sample.path, config.tag_prefix)
-    project.kind.build(project, steps := _Steps(), tag)
-    hashes = {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(project.dist_dir.iterdir())
-        if p.name.endswith((".whl", ".tar.gz"))
-    }
-    return hashes, steps.lines
 
 
 def _gzip_mtime(path: Path) -> int:
@@ -105,7 +75,7 @@ def test_pdm_backend_rehearsal_builds_the_bytes_the_tag_builds(
     sample.commit("after the tag")
     epoch = git.commit_timestamp(sample.path)
 
-    rehearsed, said = _build(sample, rehearse=True)
+    rehearsed, said = kind_build(sample, rehearse=True)
     assert sorted(rehearsed) == ["pdmdemo-1.2.1-py3-none-any.whl", "pdmdemo-1.2.1.tar.gz"]
     assert any("PDM_BUILD_SCM_VERSION=1.2.1" in line for line in said)
     assert (
@@ -116,11 +86,11 @@ def test_pdm_backend_rehearsal_builds_the_bytes_the_tag_builds(
 
     # dist/ emptied and built again: the same bytes (the build's clock is not in them)
     shutil.rmtree(sample.path / "dist")
-    again, _ = _build(sample, rehearse=True)
+    again, _ = kind_build(sample, rehearse=True)
     assert again == rehearsed
 
     sample.tag("v1.2.1")
-    tagged, said = _build(sample)
+    tagged, said = kind_build(sample)
     assert not any("PDM_BUILD_SCM_VERSION" in line for line in said)
     assert tagged == rehearsed  # byte for byte: same names, same sha256
 
@@ -246,7 +216,7 @@ def test_setuptools_scm_next_tag_taken_elsewhere_falls_back_to_the_pretend_varia
     sample.write("NEWS.txt", "one commit after the tag\n")
     sample.commit("after the tag")
 
-    built, said = _build(sample, rehearse=True)
+    built, said = kind_build(sample, rehearse=True)
     assert sorted(built) == ["scmdemo-1.2.1-py3-none-any.whl", "scmdemo-1.2.1.tar.gz"]
     (line,) = [line for line in said if line.startswith("no throwaway clone to tag")]
     assert line == (
