@@ -89,12 +89,19 @@ def _parser() -> argparse.ArgumentParser:
         "--root",
         type=Path,
         default=Path("."),
+        metavar="DIR",
         help="the project directory (default: the current one)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     version = sub.add_parser(
-        "version", help="show the version, its release tag and channel, and files that disagree"
+        "version",
+        help="show the version, its release tag and channel, and files that disagree",
+        description="Print the project's name and version, then one line each: its channel "
+        "(final, pre-release, dev, local); the tag that would release it (not created yet), "
+        "or the tag found and whether it matches; where the version comes from when not "
+        "pyproject.toml; each version file and the version it holds. Exits 1 when a version "
+        "file or the tag disagrees with the version.",
     )
     version.add_argument(
         "--next-version",
@@ -122,13 +129,14 @@ def _parser() -> argparse.ArgumentParser:
     bump_cmd.add_argument(
         "--commit",
         action="store_true",
-        help="commit exactly the version files (and the changelog when it changed)",
+        help="commit exactly the version files (and the changelog when it changed), "
+        "with the message 'Bump version to X'",
     )
     bump_cmd.add_argument(
         "--tag",
         action="store_true",
         help="also make the annotated release tag, its message the changelog section "
-        "(implies --commit)",
+        "(implies --commit; the commit is then 'Release X', the release's own commit)",
     )
     bump_cmd.add_argument(
         "--push",
@@ -185,6 +193,18 @@ def _parser() -> argparse.ArgumentParser:
     from releasekit.cli.publish import add_commands
 
     add_commands(sub)
+    # `releasekit init -C DIR` as well as `releasekit -C DIR init`: each subcommand takes
+    # -C too. SUPPRESS leaves the top level's value (or its default) alone unless -C is
+    # given after the subcommand.
+    for command in sub.choices.values():
+        command.add_argument(
+            "-C",
+            "--root",
+            type=Path,
+            default=argparse.SUPPRESS,
+            metavar="DIR",
+            help="the project directory (default: the current one)",
+        )
     return parser
 
 

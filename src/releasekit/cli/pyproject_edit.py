@@ -54,15 +54,37 @@ CONFIG_TABLE = """
 # changelog = "CHANGELOG.md"      # a path, or false: no changelog check (default: CHANGELOG.md
 #                                 # when present; `nox -s check` wants a section per version)
 # pre-release = "both"            # or "test-only": rc/beta/alpha go to the test index only
-# check-sessions = ["tests"]      # your own nox sessions that `nox -s check` requires
-# check-commands = ["pytest -q"]  # commands `nox -s check` runs
+# Tests: a nox session of your own in noxfile.py that installs the project and pytest
+# (session.install(".", "pytest"); session.run("pytest")), listed here; `nox -s check`
+# runs it before anything is built:
+# check-sessions = ["tests"]
+# check-commands = ["pre-commit run --all-files"]  # run in nox's own environment, where
+#                                 # neither your project nor pytest is installed
 # prepare-commands = ["npm ci"]   # run in the clean export of HEAD before the sdist is built
 # version-from-tag = false        # true: a tag build writes the tag's version into the
 #                                 # version files of the export (placeholders in git)
+# install-index = "https://pypi.org/simple/"  # dependencies of smoke installs (default: your
+#                                 # installer's own configuration)
+# tools-index = "https://pypi.example/simple/"  # where the locked tools releasekit runs with
+#                                 # credentials (twine, ...) come from (default: PyPI)
+# propagation-timeout = 300       # seconds to wait for an index (its CDN) to serve new files
+# github-release = false          # true: `nox -s release` ends with the tag's GitHub release
+# attestations = true             # PEP 740 attestations (default: on with trusted publishing)
+# members = ["packages/core"]     # at a workspace root only: the projects it releases
+# npm-registry = "https://registry.npmjs.org/"  # a workspace's npm members publish there
+#
+# [tool.releasekit.indexes.test]  # default: TestPyPI
+# url = "https://test.pypi.org/simple/"
+# publish-url = "https://test.pypi.org/legacy/"
+#
+# [tool.releasekit.indexes.prod]  # default: PyPI
+# url = "https://pypi.org/simple/"
+# publish-url = "https://upload.pypi.org/legacy/"
 #
 # [tool.releasekit.smoke]
 # pythons = ["3.9", "3.13"]       # smoke-install with each (default: the Python running nox)
 # commands = [{smoke_command}]{smoke_pad}# run in the smoke venv after installing the wheel
+# extras = {{ cli = [{smoke_command}] }}  # install the package with [cli], then run these
 # timeout = 120                   # seconds a smoke command may take
 """
 
