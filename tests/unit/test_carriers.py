@@ -223,7 +223,9 @@ def test_python_forms(tmp_path: Path, line: str, raw: str) -> None:
     assert text_of(path) == text.replace(f"{quote}{raw}{quote}", f"{quote}3.0.0rc1{quote}")
 
 
-def test_python_first_match_at_line_start_wins(tmp_path: Path) -> None:
+def test_python_assignments_at_line_start_must_agree(tmp_path: Path) -> None:
+    """Only assignments at line start count; two that disagree are refused, naming both
+    lines (a bump used to rewrite the first and leave the other saying an old version)."""
     text = (
         'def f():\n    __version__ = "0.0.1"\n'  # indented: not the module's version
         '# __version__ = "0.0.2"\n'
@@ -232,9 +234,22 @@ def test_python_first_match_at_line_start_wins(tmp_path: Path) -> None:
     )
     path = write(tmp_path, "m.py", text)
     carrier = carrier_for(CarrierSpec("m.py"), tmp_path)
+    with pytest.raises(CarrierError) as excinfo:
+        write_all([CarrierSpec("m.py")], tmp_path, "1.1.0")
+    assert error(excinfo).message == (
+        'm.py has two version assignments that disagree: line 4 (VERSION = "1.0.0") and '
+        'line 5 (__version__ = "1.0.1")'
+    )
+    assert "pattern" in error(excinfo).hint
+    assert text_of(path) == text
+    with pytest.raises(CarrierError):
+        carrier.raw()
+    agreeing = text.replace('"1.0.1"', '"1.0.0"')
+    write(tmp_path, "m.py", agreeing)
     assert carrier.raw() == "1.0.0"
-    write_all([CarrierSpec("m.py")], tmp_path, "1.1.0")
-    assert text_of(path) == text.replace('VERSION = "1.0.0"', 'VERSION = "1.1.0"')
+    write_all([CarrierSpec("m.py")], tmp_path, "1.1.0")  # both, so they go on agreeing
+    assert text_of(path) == agreeing.replace('= "1.0.0"', '= "1.1.0"')
+    assert 'f():\n    __version__ = "0.0.1"' in text_of(path)
 
 
 def test_python_without_version_names_the_forms(tmp_path: Path) -> None:

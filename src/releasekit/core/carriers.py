@@ -81,7 +81,7 @@ class Carrier(abc.ABC):
 
     def raw(self) -> str:
         """The value exactly as written in the file (``1.0.0-rc.1`` in package.json)."""
-        return self._raw_in(self._load())
+        return self._raw_in(_without_bom(self._load()))
 
     def render(self, version: str) -> str:
         """The whole new text of the file with ``version`` in it; nothing is written.
@@ -100,7 +100,7 @@ class Carrier(abc.ABC):
         has (say, a tag's version into an export) changes nothing. :class:`CarrierError` when
         the file's spelling cannot express ``version``.
         """
-        return self._spell(self._raw_in(self._load()), _version.normalize(version))
+        return self._spell(self._raw_in(_without_bom(self._load())), _version.normalize(version))
 
     # -- for subclasses -------------------------------------------------------------------
 
@@ -155,6 +155,13 @@ class Carrier(abc.ABC):
         refuses a semver pre-release PEP 440 cannot express or would misread (``1.0.0-1`` is
         a pre-release in semver but ``1.0.0.post1`` in PEP 440).
         """
+        if raw != raw.strip():
+            # packaging would strip it, so every tool would read 1.2.0 while the module's
+            # __version__ (or the metadata) says "1.2.0 ": refused, not silently mended
+            raise CarrierError(
+                f"{self.display_path} has version {raw!r}, with whitespace around it",
+                f"write {raw.strip()!r} into {self.display_path}, without the spaces",
+            )
         semver = self._spelled_semver(raw)
         try:
             return _version.from_semver(raw) if semver else _version.normalize(raw)
@@ -165,7 +172,8 @@ class Carrier(abc.ABC):
                     f"{exc.hint} in {self.display_path}",
                 ) from None
             raise CarrierError(
-                f"{self.display_path} has version {raw!r}, which is not a PEP 440 version",
+                f"{self.display_path} has version {_version_shown(raw)}, which is not a "
+                "PEP 440 version",
                 f"write a version such as 1.2.0 or 1.2.0rc1 into {self.display_path}",
             ) from None
 
@@ -205,6 +213,8 @@ class Carrier(abc.ABC):
         whose ``version`` group is too narrow for ``1.3.0rc1`` or ``1.3.0-rc.1``: better to
         refuse the bump than to leave a file that disagrees with itself.
         """
+        if text.startswith(_BOM):  # a BOM (a Windows editor's) is kept, and never parsed
+            return _BOM + self._render_text(text[len(_BOM) :], version)
         wanted = _version.normalize(version)
         value = self._spell(self._raw_in(text), wanted)
         new_text = self._replace(text, value)
@@ -305,27 +315,51 @@ _PYTHON_FORMS = '__version__ = "...", __version__: str = "..." or VERSION = "...
 
 
 class PythonCarrier(Carrier):
-    """The first ``__version__`` (or ``VERSION``) string literal at line start in a module."""
+    """The ``__version__`` (or ``VERSION``) string literals at line start in a module.
+
+    A module may say it twice (``__version__ = "1.2.0"`` and ``VERSION = "1.2.0"``): while
+    they agree, a bump rewrites both, so they go on agreeing. Two that disagree are refused,
+    naming both lines: which one is the version is the maintainer's call, and rewriting one
+    would leave the other saying an old version nobody notices.
+    """
 
     kind = "Python file"
 
-    def _match(self, text: str) -> re.Match[str]:
-        match = _PYTHON_RE.search(text)
-        if match is None:
+    def _matches(self, text: str) -> list[re.Match[str]]:
+        matches = list(_PYTHON_RE.finditer(text))
+        if not matches:
             raise CarrierError(
                 f"{self.display_path} has no version assignment at line start (looked for "
                 f"{_PYTHON_FORMS})",
                 f'add __version__ = "X" to {self.display_path}, or give '
                 f'{{ path = "{self.spec.path}", pattern = "...(?P<version>...)..." }}',
             )
-        return match
+        first = matches[0]
+        for other in matches[1:]:
+            if other.group("version") != first.group("version"):
+                raise CarrierError(
+                    f"{self.display_path} has two version assignments that disagree: "
+                    f"{_line_of(text, first)} and {_line_of(text, other)}",
+                    "keep one (e.g. VERSION = __version__), or give "
+                    f'{{ path = "{self.spec.path}", pattern = "...(?P<version>...)..." }} '
+                    "matching the line that carries the version",
+                )
+        return matches
 
     def _raw_in(self, text: str) -> str:
-        return self._match(text).group("version")
+        return self._matches(text)[0].group("version")
 
     def _replace(self, text: str, value: str) -> str:
-        start, end = self._match(text).span("version")
-        return text[:start] + value + text[end:]
+        for match in reversed(self._matches(text)):  # from the end: earlier spans stay put
+            start, end = match.span("version")
+            text = text[:start] + value + text[end:]
+        return text
+
+
+def _line_of(text: str, match: re.Match[str]) -> str:
+    """``line 3 (__version__ = "1.2.0")``: where a match is, and what it says, for a message."""
+    number = text.count("\n", 0, match.start()) + 1
+    return f"line {number} ({match.group(0).strip()})"
 
 
 _JSON_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -467,11 +501,23 @@ class RegexCarrier(Carrier):
             )
         return (valid or matches)[0]
 
+    def _span(self, text: str) -> tuple[int, int]:
+        """The version group's span without whitespace around it: a pattern such as
+        ``version: (?P<version>.+)$`` takes a CRLF file's ``\\r`` into the group, and a
+        rewrite must keep it."""
+        start, end = self._match(text).span("version")
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        return start, end
+
     def _raw_in(self, text: str) -> str:
-        return self._match(text).group("version")
+        start, end = self._span(text)
+        return text[start:end]
 
     def _replace(self, text: str, value: str) -> str:
-        start, end = self._match(text).span("version")
+        start, end = self._span(text)
         return text[:start] + value + text[end:]
 
     def _readback_hint(self) -> str:
@@ -537,6 +583,40 @@ def _boundary(root: Path) -> tuple[Path, str]:
         if (candidate / ".git").exists():
             return candidate, "the git repository"
     return root, "the project"
+
+
+def _refuse_outside(carrier: Carrier) -> None:
+    """Refuse writing through a symlink (the file's, or a directory's on its path) to a file
+    outside the repository: :func:`_locate` checks the path as written, this where it leads.
+
+    A committed ``pyproject.toml -> /home/x/.bashrc`` or ``src/pkg -> /etc`` would have a
+    bump write a file that is not the project's. Both sides are resolved, so a project
+    reached through a symlinked directory (``/tmp`` on macOS) is still inside.
+    """
+    boundary, what = _boundary(carrier.root)
+    real = Path(os.path.realpath(carrier.path))
+    real_boundary = Path(os.path.realpath(boundary))
+    if real != real_boundary and real_boundary not in real.parents:
+        raise CarrierError(
+            f"version file {carrier.display_path} leads to {real.as_posix()} through a "
+            f"symlink, outside {what} ({boundary.as_posix()}); nothing was written",
+            f"replace the symlink with the file itself, or take {carrier.display_path} out "
+            "of [tool.releasekit] version-files: a bump writes only the project's own files",
+        )
+
+
+_BOM = "\ufeff"
+
+
+def _without_bom(text: str) -> str:
+    """``text`` without a leading UTF-8 byte order mark, which no carrier's format allows
+    before its first token (``^__version__`` would not match on line 1)."""
+    return text[len(_BOM) :] if text.startswith(_BOM) else text
+
+
+def _version_shown(raw: str) -> str:
+    """A file's version value for a message, shortened when absurdly long."""
+    return repr(raw) if len(raw) <= 80 else f"{raw[:20]!r}... ({len(raw)} characters)"
 
 
 def display_path(root: Path, path: Path) -> str:
@@ -616,6 +696,7 @@ def write_all(specs: Sequence[CarrierSpec], root: Path, version: str) -> list[Pa
     pending: dict[Path, str] = {}
     for spec in specs:
         carrier = carrier_for(spec, root)
+        _refuse_outside(carrier)
         text = pending[carrier.path] if carrier.path in pending else carrier._load()
         pending[carrier.path] = carrier._render_text(text, wanted)
     return _write_together(pending, Path(os.path.abspath(root)))

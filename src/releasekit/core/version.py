@@ -21,6 +21,7 @@ from releasekit.errors import TagError, VersionError
 
 __all__ = [
     "BUMP_PARTS",
+    "MAX_VERSION_LENGTH",
     "Channel",
     "NextVersion",
     "bump",
@@ -30,6 +31,7 @@ __all__ = [
     "next_version",
     "normalize",
     "parse_release_tag",
+    "refuse_local",
     "same_version",
     "semver_prerelease",
     "tag_for",
@@ -61,12 +63,36 @@ _SEMVER_PRE = {"a": "alpha", "b": "beta", "rc": "rc"}
 _VERSION_HINT = "use a PEP 440 version such as 1.2.3, 1.2.3rc1, 1.2.3.post1 or 1.2.3.dev1"
 
 
+MAX_VERSION_LENGTH = 256
+"""The longest version text read as a version (npm's semver takes no longer either).
+
+Without a cap a number of more than 4,300 digits reaches ``int()`` inside ``packaging`` and
+fails with Python's integer-string limit, a traceback in every front end; anything this
+long is a mistake or an attack, never a release."""
+
+
+def _shown(text: str) -> str:
+    """``text`` for a message: whole when short, else its start and its length."""
+    if len(text) <= 80:
+        return repr(text)
+    return f"{text[:20]!r}... ({len(text)} characters)"
+
+
 def _parse(text: str, what: str = "version") -> Version:
     """Parse or raise the one :class:`VersionError` every function here uses for bad input."""
+    if isinstance(text, str) and len(text) > MAX_VERSION_LENGTH:
+        raise VersionError(
+            f"{what} {_shown(text)} is too long to be a version (at most "
+            f"{MAX_VERSION_LENGTH} characters)",
+            _VERSION_HINT,
+        )
     try:
         return Version(text)
-    except (InvalidVersion, TypeError):
-        raise VersionError(f"{what} {text!r} is not a PEP 440 version", _VERSION_HINT) from None
+    except (InvalidVersion, TypeError, ValueError):
+        # ValueError: a number too long for int() (Python's integer-string limit)
+        raise VersionError(
+            f"{what} {_shown(text)} is not a PEP 440 version", _VERSION_HINT
+        ) from None
 
 
 def normalize(text: str) -> str:
@@ -217,6 +243,7 @@ def bump(current: str, part: str, *, force: bool = False) -> str:
     start = _parse(current, "current version")
     base = Version(start.public)
     pieces = [piece.strip() for piece in part.split(",")]
+    _refuse_repeated(pieces, part)
     result = base
     explicit_only = True
     for piece in pieces:
@@ -229,13 +256,20 @@ def bump(current: str, part: str, *, force: bool = False) -> str:
         explicit = try_normalize(piece) if piece else None
         if explicit is None:
             raise VersionError(
-                f"unknown bump part {piece!r} in {part!r}: not a part name and not a version",
+                f"unknown bump part {_shown(piece)} in {_shown(part)}: not a part name and "
+                "not a version"
+                + (
+                    f" (a version is at most {MAX_VERSION_LENGTH} characters)"
+                    if len(piece) > MAX_VERSION_LENGTH
+                    else ""
+                ),
                 f"use one of {', '.join(BUMP_PARTS)} (comma-separated, e.g. 'minor,rc') "
                 "or an explicit version such as 1.2.3",
             )
         result = Version(explicit)
     new = str(result)
     shown = ",".join(pieces)  # one line, whatever whitespace the user typed
+    refuse_local(new, f"bump {shown}")
     if not force and result == base:
         raise VersionError(
             f"already at {normalize(current)}: bump {shown} gives {new}, the same version",
@@ -249,6 +283,37 @@ def bump(current: str, part: str, *, force: bool = False) -> str:
         )
         raise VersionError(f"bump {shown} would move {normalize(current)} back to {new}", hint)
     return new
+
+
+def _refuse_repeated(pieces: list[str], part: str) -> None:
+    """A part named twice (``major,major``) is a typo, not a request for +2."""
+    seen: set[str] = set()
+    for piece in pieces:
+        name = _PART_ALIASES.get(piece.lower(), piece.lower())
+        if name and name in seen:
+            raise VersionError(
+                f"bump part {piece!r} is given twice in {_shown(part)}",
+                "name each part once (e.g. 'major' or 'minor,rc'), or give the version "
+                "itself such as 2.0.0",
+            )
+        seen.add(name)
+
+
+def refuse_local(version: str, what: str) -> None:
+    """Refuse writing a version with a local label (``1.1.0+local``).
+
+    No public index accepts a local version (PEP 440 keeps them for builds that never leave
+    the machine), and the build hook refuses the tag that would release it: a bump to one
+    only leaves files and a tag nobody can publish.
+    """
+    parsed = _parse(version)
+    if parsed.local is not None:
+        raise VersionError(
+            f"{what} gives {parsed}, a local version (+{parsed.local}) that no package "
+            "index accepts",
+            f"bump to the public version {parsed.public}; local labels are for builds "
+            "that never leave your machine",
+        )
 
 
 class NextVersion(NamedTuple):
