@@ -32,7 +32,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
-from releasekit.engine.records import JOURNAL_NAME
+from releasekit.engine.records import JOURNAL_NAME, named_oserror
 
 __all__ = [
     "JOURNAL_NAME",
@@ -160,6 +160,8 @@ class Journal:
         try:
             os.write(fd, line.encode("utf-8"))
             os.fsync(fd)
+        except OSError as exc:  # os.write names no file: "No space left on device"
+            raise named_oserror(exc, self.path) from None
         finally:
             os.close(fd)
         if created:

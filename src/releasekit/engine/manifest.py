@@ -15,7 +15,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from releasekit.engine.records import MANIFEST_NAME
+from releasekit.engine.records import MANIFEST_NAME, write_atomic
 from releasekit.errors import BuildError
 
 __all__ = [
@@ -75,9 +75,10 @@ class Manifest:
         return tuple(f for f in self.files if f.kind == "sdist")
 
     def save(self, dist_dir: Path) -> Path:
+        """Write the manifest whole or not at all (see :func:`write_atomic`)."""
         path = dist_dir / MANIFEST_NAME
         data = asdict(self)
-        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        write_atomic(path, json.dumps(data, indent=2) + "\n")
         return path
 
     @classmethod
@@ -92,10 +93,15 @@ class Manifest:
                 f"no build manifest at {path}",
                 "run `nox -s build` first (or point --dist at a directory releasekit built)",
             ) from None
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise BuildError(
-                f"the build manifest {path} is unreadable ({exc})",
+                f"the build manifest {path} is unreadable ({type(exc).__name__}: {exc})",
                 "delete it and run `nox -s build` again",
+            ) from None
+        except OSError as exc:
+            raise BuildError(
+                f"cannot read the build manifest {path}: {exc.strerror or exc}",
+                "make it readable, or delete it and run `nox -s build` again",
             ) from None
 
     def verified_paths(self, dist_dir: Path) -> list[Path]:

@@ -10,7 +10,15 @@ Sessions hand over through these files because nox may run them in separate proc
   (:class:`PublishRecord`), read by the summary;
 - ``releasekit-steps.json``: how long each step took (:class:`StepTimes`);
 - ``releasekit-project.json``: what the publishing jobs need of the project
-  (:mod:`releasekit.engine.handoff`).
+  (:mod:`releasekit.engine.handoff`);
+- ``releasekit-pending.json``: the files a build moved into ``dist/`` before its manifest
+  was written (:func:`releasekit.kinds.python.build.replace_dist`): a build stopped
+  between the two (a full disk, SIGTERM during ``twine check``) leaves files releasekit
+  still knows as its own. Removed once the manifest is written.
+
+Every record is written by :func:`write_atomic`: a temporary file beside it, then a rename,
+so a full disk or a stop leaves the old record or the new one, never half of one; and
+every ``OSError`` it raises names the file (a failed ``write`` alone names none).
 
 The names are part of releasekit's contract with its users (their CI keeps these files as
 artifacts): they do not change.
@@ -20,6 +28,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,12 +39,16 @@ __all__ = [
     "HANDOFF_NAME",
     "JOURNAL_NAME",
     "MANIFEST_NAME",
+    "PENDING_NAME",
     "PLAN_NAME",
     "PUBLISH_RECORD_GLOB",
     "STEPS_NAME",
+    "TEMP_PREFIX",
     "FileOutcome",
     "PublishRecord",
     "StepTimes",
+    "named_oserror",
+    "write_atomic",
 ]
 
 MANIFEST_NAME = "releasekit-manifest.json"
@@ -43,6 +57,46 @@ JOURNAL_NAME = "releasekit-journal.jsonl"
 STEPS_NAME = "releasekit-steps.json"
 HANDOFF_NAME = "releasekit-project.json"
 PUBLISH_RECORD_GLOB = "releasekit-publish-*.json"
+PENDING_NAME = "releasekit-pending.json"
+# Temporary names in dist/ while a record or a build is written: never a distribution's
+# name (find_dists looks for *.whl and *.tar.gz only), and removed by the next build
+TEMP_PREFIX = ".releasekit-tmp-"
+
+
+def named_oserror(exc: OSError, path: Path | str) -> OSError:
+    """``exc`` with ``path`` as its file name when it has none: ``os.write`` and a file
+    object's ``write``/``close`` raise "No space left on device" naming no file, and
+    every front end shows ``exc.filename``."""
+    if exc.filename is not None:
+        return exc
+    named = type(exc)(exc.errno, exc.strerror or str(exc), os.fspath(path))
+    return named
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all: a temporary file in the same
+    directory (the same filesystem), flushed and synced, then renamed over ``path``.
+
+    A full disk or a stop half-way leaves ``path`` as it was and no temporary file (a
+    SIGKILL may leave a ``.releasekit-tmp-*`` file, which is no record). Every
+    ``OSError`` names ``path``.
+    """
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".part")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise named_oserror(exc, path) from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 @dataclass(frozen=True)
@@ -75,7 +129,7 @@ class PublishRecord:
         data["files"] = [
             {"filename": f.filename, "sha256": f.sha256, "outcome": f.outcome} for f in self.files
         ]
-        self.path(dist_dir, self.target).write_text(json.dumps(data, indent=2))
+        write_atomic(self.path(dist_dir, self.target), json.dumps(data, indent=2))
 
     @classmethod
     def load(cls, dist_dir: Path, target: str) -> PublishRecord | None:
@@ -115,5 +169,8 @@ class StepTimes:
         """Add ``step``; ``fresh`` (the first step of a release) forgets earlier timings."""
         steps = {} if fresh else self.read()
         steps[step] = round(seconds, 2)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(steps, indent=2))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise named_oserror(exc, self.path.parent) from None
+        write_atomic(self.path, json.dumps(steps, indent=2))

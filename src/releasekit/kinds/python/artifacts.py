@@ -33,6 +33,7 @@ from releasekit.errors import BuildError
 __all__ = [
     "SdistInfo",
     "WheelInfo",
+    "check_archives",
     "check_versions",
     "check_wheel_contents",
     "find_dists",
@@ -293,6 +294,25 @@ def check_versions(files: Sequence[Path], name: str, version: str) -> None:
         else:
             sdist = inspect_sdist(path)
             _compare(path.name, "its PKG-INFO", sdist.name, sdist.version, want)
+
+
+def check_archives(files: Sequence[Path]) -> None:
+    """Every file opens as what its name says (a wheel as a zip with its metadata, an sdist
+    as a tar.gz with PKG-INFO), before any tool reads it: twine shows a traceback for a
+    file that is not, and names no file. ``BuildError`` names the first one that does not,
+    with where it is and what to do (a file built elsewhere and passed with ``--dist`` may
+    be anything)."""
+    for path in files:
+        try:
+            if path.name.endswith(".whl"):
+                inspect_wheel(path)
+            else:
+                inspect_sdist(path)
+        except BuildError as exc:
+            raise BuildError(
+                f"{path.parent}: {exc.message}",
+                f"remove {path.name} from {path.parent} or put the file the build made there",
+            ) from None
 
 
 def find_dists(dist_dir: Path) -> list[Path]:

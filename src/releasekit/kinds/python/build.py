@@ -36,6 +36,7 @@ from releasekit.core.config import CarrierSpec, Config
 from releasekit.core.git import ReleaseTag
 from releasekit.core.guard import check_tag_matches
 from releasekit.core.version import normalize, tag_for, try_normalize
+from releasekit.engine import records
 from releasekit.engine.manifest import (
     MANIFEST_NAME,
     Manifest,
@@ -43,7 +44,7 @@ from releasekit.engine.manifest import (
     filename_parts,
     sha256_file,
 )
-from releasekit.engine.records import PUBLISH_RECORD_GLOB
+from releasekit.engine.records import PENDING_NAME, PUBLISH_RECORD_GLOB, TEMP_PREFIX
 from releasekit.errors import BuildError, ReleasekitError
 from releasekit.kinds.python import artifacts, reproducible
 from releasekit.runtime import proc, venvs
@@ -139,7 +140,7 @@ def build_release(
             with git.clean_checkout(root) as export:
                 built = _build_checkout(config, export, work / "build", tools,
                                         {**env, **pretend}, tag, epoch, log)  # fmt: skip
-        _replace_dist(dist_dir, built)
+        _replace_dist(dist_dir, built, name)
     return check_and_record(
         config, dist_dir, tools=tools, name=name, tag=tag, commit=commit, epoch=epoch, log=log
     )
@@ -549,6 +550,7 @@ def check_and_record(
             f"no .whl or .tar.gz files in {dist_dir}",
             "build first (`nox -s build`) or point --dist at the built files",
         )
+    artifacts.check_archives(files)  # twine check shows a traceback for a broken one
     proc.run(
         [*tools, "-m", "twine", "check", "--strict", *map(str, files)],
         what="twine check --strict",
@@ -582,6 +584,10 @@ def check_and_record(
         files=tuple(describe(f) for f in files),
     )
     manifest.save(dist_dir)
+    try:  # the manifest now says which files are releasekit's
+        (dist_dir / PENDING_NAME).unlink(missing_ok=True)
+    except OSError as exc:
+        raise records.named_oserror(exc, dist_dir / PENDING_NAME) from None
     return manifest
 
 
@@ -604,40 +610,117 @@ def _prestart_twine(tools: Sequence[str]) -> None:
 def _foreign_files(dist_dir: Path, name: str) -> list[str]:
     """Distribution files in ``dist_dir`` that releasekit did not build for ``name``.
 
-    A file counts as releasekit's only when the manifest there lists it, the manifest is
+    A file counts as releasekit's when the manifest there lists it, the manifest is
     ``name``'s (another project's dist/, copied or shared, is not ours to empty), and the
     file still has the bytes the manifest records (a file rebuilt by hand or edited since is
-    not what releasekit built). Each other file is named with why it is not ours.
+    not what releasekit built); or when the pending record of a build stopped before its
+    manifest (:func:`_replace_dist`) lists it for ``name`` with those bytes. Each other file
+    is named with why it is not ours. A manifest that cannot be read is named itself, with
+    what to do: its files are most likely releasekit's own.
     """
     if not dist_dir.is_dir():
         return []
+    unreadable: BuildError | None = None
     try:
         manifest: Manifest | None = Manifest.load(dist_dir)
-    except BuildError:
+    except BuildError as exc:
         manifest = None
+        if os.path.lexists(dist_dir / MANIFEST_NAME):
+            unreadable = exc
     ours = {f.filename: f.sha256 for f in manifest.files} if manifest is not None else {}
     owner = manifest.name if manifest is not None else name
+    pending = _read_pending(dist_dir, name)
     foreign = []
     for path in artifacts.find_dists(dist_dir):
-        if path.name not in ours:
+        if path.name not in ours and path.name not in pending:
             foreign.append(path.name)
+            continue
+        actual = sha256_file(path)
+        if pending.get(path.name) == actual:
+            continue  # moved in by a build that stopped before its manifest
+        if path.name not in ours:
+            foreign.append(f"{path.name} (changed since it was built)")
         elif canonicalize_name(owner) != canonicalize_name(name):
             foreign.append(f"{path.name} (built for {owner})")
-        elif sha256_file(path) != ours[path.name]:
+        elif actual != ours[path.name]:
             foreign.append(f"{path.name} (changed since it was built)")
+    if foreign and unreadable is not None:
+        raise BuildError(
+            f"{unreadable.message}: releasekit cannot tell whether {', '.join(sorted(foreign))} "
+            f"in {dist_dir} are its own build",
+            f"releasekit writes it whole, so something else changed it: if {dist_dir} holds "
+            f"only releasekit's build, delete {MANIFEST_NAME} and those files (or the whole "
+            "directory) and build again; otherwise move the other files away first",
+        )
     return sorted(foreign)
 
 
-def _replace_dist(dist_dir: Path, built: list[Path]) -> None:
+def _read_pending(dist_dir: Path, name: str) -> dict[str, str]:
+    """filename -> sha256 of the files a build of ``name`` moved into ``dist_dir`` before it
+    wrote the manifest (``{}`` when there is no such record, or it is another project's or
+    unreadable: then those files are not known to be ours)."""
+    try:
+        data = json.loads((dist_dir / PENDING_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+        return {}
+    if canonicalize_name(str(data.get("name", ""))) != canonicalize_name(name):
+        return {}
+    return {str(k): str(v) for k, v in data["files"].items()}
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` and sync it: what is renamed into dist/ is on disk."""
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+        dst.flush()
+        os.fsync(dst.fileno())
+
+
+def _replace_dist(dist_dir: Path, built: list[Path], name: str) -> None:
     """Make ``dist_dir`` hold exactly the new build: old files would be published too.
 
     Only files of releasekit's previous build are removed (the caller refused to start
-    when others were there). A dist/ that cannot be written is a clear error.
+    when others were there). Nothing half-written ever carries a distribution's name, and
+    every file in ``dist_dir`` is always known as releasekit's:
+
+    1. each built file is copied into a temporary directory inside ``dist_dir`` (the same
+       filesystem) and synced: a full disk or a stop here leaves ``dist_dir`` as it was;
+    2. the pending record (``releasekit-pending.json``, written whole) lists every file that
+       will be there, with its sha256, until :func:`check_and_record` writes the manifest:
+       a build stopped after this point (SIGTERM during ``twine check``) leaves only files
+       the next run knows as its own, and replaces;
+    3. the old records go, the new files are renamed into place, the old files go.
+
+    An ``OSError`` is a :class:`BuildError` that names the file and says whether
+    ``dist_dir`` was changed.
     """
     try:
         dist_dir.mkdir(parents=True, exist_ok=True)
-        for old in artifacts.find_dists(dist_dir):
-            old.unlink()
+        for leftover in dist_dir.glob(TEMP_PREFIX + "*"):  # a killed run's; never a record
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+        old = artifacts.find_dists(dist_dir)
+        owned = {path.name: sha256_file(path) for path in old}
+    except OSError as exc:
+        raise _dist_write_error(dist_dir, exc, changed=False) from None
+    new = {path.name: sha256_file(path) for path in built}
+    staging: Path | None = None
+    changed = False
+    current: Path = dist_dir
+    try:
+        staging = Path(tempfile.mkdtemp(dir=dist_dir, prefix=TEMP_PREFIX))
+        for path in built:
+            current = dist_dir / path.name
+            _copy_file(path, staging / path.name)
+        current = dist_dir / PENDING_NAME
+        records.write_atomic(
+            current, json.dumps({"name": name, "files": {**owned, **new}}, indent=2) + "\n"
+        )
+        changed = True
         from releasekit.targets.pypi.attest import attestation_files
 
         old_records = [
@@ -646,11 +729,30 @@ def _replace_dist(dist_dir: Path, built: list[Path]) -> None:
             *attestation_files(dist_dir),  # they sign the files just replaced
         ]
         for record in old_records:
+            current = record
             record.unlink(missing_ok=True)
         for path in built:
-            shutil.move(str(path), dist_dir / path.name)
+            current = dist_dir / path.name
+            os.replace(staging / path.name, current)
+        for path in old:
+            if path.name not in new:
+                current = path
+                path.unlink(missing_ok=True)
     except OSError as exc:
-        raise BuildError(
-            f"cannot write the build into {dist_dir}: {exc.strerror or exc}",
-            "make it writable (and check the disk has space), or pass `-- --dist DIR`",
-        ) from None
+        raise _dist_write_error(dist_dir, records.named_oserror(exc, current), changed) from None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _dist_write_error(dist_dir: Path, exc: OSError, changed: bool) -> BuildError:
+    where = f"{exc.filename}" if exc.filename else str(dist_dir)
+    state = (
+        "every file in it is still known as releasekit's: run the build again"
+        if changed
+        else f"nothing in {dist_dir} was changed"
+    )
+    return BuildError(
+        f"cannot write the build into {dist_dir}: {where}: {exc.strerror or exc} ({state})",
+        "make it writable (and check the disk has space), or pass `-- --dist DIR`",
+    )
