@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from releasekit._compat import tomllib
 from releasekit.cli import _parser, main, pyproject_edit
 from releasekit.core import config
-from tests.helpers.projects import Project, write_project
+from releasekit.errors import TagError
+from tests.helpers.kind_build import kind_project
+from tests.helpers.projects import REPO, Project, run, write_project
+from tests.helpers.sessions import nox, release_project
 
 # The required arguments of each subcommand, so that each can be parsed with -C after it.
 _ARGUMENTS = {"bump": ["patch"], "yank": ["1.2.0"]}
@@ -109,3 +114,144 @@ def test_help_says_what_version_prints_and_what_bump_commits(
 
 def _project(tmp_path: Path) -> Project:
     return write_project(tmp_path / "demo", build_requires=("hatchling",), hook=False)
+
+
+class _Release:
+    """What the Python kind's check asks of the release it runs in: a logger and warn."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def logger(self, project: object) -> object:
+        return self.lines.append
+
+    def warn(self, project: object, message: str) -> None:
+        self.lines.append(f"warning: {message}")
+
+
+def test_check_on_a_dirty_untagged_tree_names_no_tag_as_existing(tmp_path: Path) -> None:
+    """Was "release build of v1.2.0 from a tree with uncommitted changes", as if v1.2.0
+    existed."""
+    project = _project(tmp_path)
+    project.write("src/demo/cli.py", "X = 1\n")
+    release = kind_project(project)
+    with pytest.raises(TagError) as caught:
+        release.kind.check(release, _Release())  # type: ignore[arg-type]
+    assert caught.value.message == (
+        "untagged build of 1.2.0 from a tree with uncommitted changes: src/demo/cli.py"
+    )
+    assert caught.value.hint == (
+        "commit or stash them: a release is built from a commit, which tag v1.2.0 (not "
+        "created yet) will name; `--rehearse` builds HEAD without them"
+    )
+    assert "release build of v1.2.0" not in caught.value.message
+
+
+def test_version_and_check_at_an_older_tag_of_this_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """v1.2.0 exists on an older commit and the version did not move: neither says the tag
+    is "not created yet" (verified: fixed before issue 17)."""
+    project = _project(tmp_path)
+    project.tag("v1.2.0")
+    project.write("README.md", "more\n")
+    project.commit("after the release")
+    assert main(["-C", str(project.path), "version"]) == 0
+    out = capsys.readouterr().out
+    assert "not created yet" not in out
+    assert "v1.2.0" in out and "another commit" in out
+    release = kind_project(project)
+    steps = _Release()
+    release.kind.check(release, steps)  # type: ignore[arg-type]
+    said = "\n".join(steps.lines)
+    assert "not created" not in said
+    assert "another commit" in said
+
+
+def test_yank_without_origin_and_github_release_off_prints_the_pages_and_exits_0(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No `origin` remote, no GITHUB_REPOSITORY, github-release off: the index pages are
+    the whole yank, and GitHub is said to be skipped, and why."""
+    for name in ("GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    project = _project(tmp_path)
+    project.tag("v1.2.0")
+    proc = run(
+        sys.executable, "-m", "releasekit", "yank", "1.2.0", "--reason", "broken", "-C",
+        project.path, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith('yanking demo 1.2.0 with the reason "broken"')
+    assert lines[1].startswith("  test: open https://test.pypi.org/manage/project/demo/release/")
+    assert lines[2].startswith("  prod: open https://pypi.org/manage/project/demo/release/")
+    assert lines[3] == (
+        "  github: skipped (github-release is off, and a release made by hand cannot be "
+        "marked: no GitHub repository to release to: GITHUB_REPOSITORY is not set and the "
+        f"git repository at {project.path} has no `origin` remote)"
+    )
+    assert "Traceback" not in proc.stdout
+
+
+def test_check_offline_names_the_host_and_how_to_check_offline(
+    tmp_path: Path, nox_envdir: Path
+) -> None:
+    """`nox -s check` without the network: was "[Errno -3] Temporary failure in name
+    resolution" for TestPyPI; says which host could not be resolved and that the rehearsal
+    checks offline. (`.invalid` never resolves: what an offline machine sees for any host.)"""
+    offline = {
+        name: SimpleNamespace(
+            url=f"https://{name}.releasekit-offline.invalid/simple/",
+            publish_url=f"https://{name}.releasekit-offline.invalid/legacy/",
+        )
+        for name in ("test", "prod")
+    }
+    project = release_project(tmp_path, offline, tag="v1.2.0")  # type: ignore[arg-type]
+    code, out = nox(project, nox_envdir, {}, "-s", "check")
+    assert code == 1, out
+    assert (
+        "reading https://test.releasekit-offline.invalid/simple/demo/ failed: cannot resolve "
+        "test.releasekit-offline.invalid (" in out
+    ), out
+    assert "): no network, or no DNS for it here" in out
+    assert "offline, `nox -s check -- --rehearse` checks against local stand-in indexes" in out
+    assert "Traceback" not in out
+
+
+def test_quick_start_installs_what_python_3_9_can_install_before_the_rehearsal() -> None:
+    """The Quick start promised Python 3.9+ and began with `pip install -e '.[test]'`, which
+    fails there (twine 7 and hatch 1.16 need 3.10): the rehearsal needs only the
+    `nox` extra, whose requirements carry 3.10-only pieces behind markers; the README says
+    the tests need 3.10+."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = quick.split("```console\n", 1)[1].split("```", 1)[0]
+    lines = [line for line in block.splitlines() if line.strip()]
+    rehearsal = next(i for i, line in enumerate(lines) if "nox -s release -- --rehearse" in line)
+    installs = [line for line in lines[:rehearsal] if "pip install" in line]
+    assert installs and all("'.[nox]'" in line for line in installs), installs
+    assert "Python 3.9+" in quick
+    test_line = next(line for line in lines if "pip install -e '.[test]'" in line)
+    assert "Python 3.10+" in test_line
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    needed = {"nox"}
+    while True:  # the extras `nox` pulls in, releasekit[github] and so on
+        more = {
+            m.group(1)
+            for name in needed
+            for req in extras[name]
+            for m in [re.match(r"releasekit\[([a-z]+)\]", req)]
+            if m
+        }
+        if more <= needed:
+            break
+        needed |= more
+    assert "test" not in needed
+    for name in needed:
+        for req in extras[name]:
+            # what needs 3.10 here says so in a marker (githubkit, hishel, pypi-attestations)
+            if req.split(";")[0].strip().startswith(("githubkit", "hishel", "pypi-attest")):
+                assert "python_version >= '3.10'" in req, req

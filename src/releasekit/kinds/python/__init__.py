@@ -105,13 +105,13 @@ class PythonKind(Kind):
             log(f"tag {tag.name} (from {tag.source}) matches version {version}")
         else:
             would_be = tag_for(version, project.new_tag_prefix)  # as the project spells tags
-            if dirty:
-                guard.check_release_build(
-                    version,
-                    git.ReleaseTag(
-                        name=would_be, version=version, source="the tag that would be made"
-                    ),
-                    dirty_files=dirty,
+            if dirty:  # no tag yet: say so, rather than name a tag as if it existed
+                shown = ", ".join(dirty[:5]) + (", ..." if len(dirty) > 5 else "")
+                raise TagError(
+                    f"untagged build of {version} from a tree with uncommitted changes: {shown}",
+                    f"commit or stash them: a release is built from a commit, which tag "
+                    f"{would_be} (not created yet) will name; `--rehearse` builds HEAD "
+                    "without them",
                 )
             told = f": tag the commit: git tag {would_be}" if source is not None else ""
             taken = None

@@ -221,7 +221,10 @@ class GitHubReleaseTarget(Target):
         tag = tag_for(version, self.tag_prefix)
         if self.problem is not None and not self.enabled:
             # github-release is off: a release made by hand is marked where one can be found
-            echo(f"  github: not marked: {self.problem.message}")
+            echo(
+                "  github: skipped (github-release is off, and a release made by hand cannot "
+                f"be marked: {self.problem.message})"
+            )
             return (self.problem.message, self.problem.hint)
         settings = self._settings()
         if settings.token is None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import datetime
+import errno
 import hashlib
 import html
 import http.client
@@ -203,7 +204,7 @@ def read_url(url: str, *, headers: Mapping[str, str], timeout: float = 30.0) -> 
             return None
         raise _http_error(what, exc.code, exc.reason) from None
     except (OSError, http.client.HTTPException) as exc:
-        raise _connection_error(what, exc, timeout) from None
+        raise _connection_error(what, exc, timeout, url) from None
     return Answer(body, content_type, final_url)
 
 
@@ -436,7 +437,7 @@ def download(
                 exc.close()
                 raise _http_error(what, exc.code, exc.reason) from None
             except (OSError, http.client.HTTPException) as exc:
-                raise _connection_error(what, exc, timeout) from None
+                raise _connection_error(what, exc, timeout, file.url) from None
         actual = digest.hexdigest()
         if actual != expected_sha256.lower():
             raise PublishError(
@@ -468,10 +469,17 @@ def _http_error(what: str, code: int, reason: object) -> PublishError:
     return PublishError(message, "check [tool.releasekit.indexes] url and the index")
 
 
-def _connection_error(what: str, exc: BaseException, timeout: float) -> PublishError:
+def _connection_error(
+    what: str, exc: BaseException, timeout: float, url: str | None = None
+) -> PublishError:
     reason: object = exc.reason if isinstance(exc, urllib.error.URLError) else exc
     if isinstance(reason, http.client.InvalidURL):  # e.g. a port that is not a number
         return PublishError(f"{what} failed: {reason}", "check [tool.releasekit.indexes] url")
+    host = urlsplit(url).hostname if url else None
+    unreachable = _unreachable(reason, host)
+    if unreachable is not None:
+        # offline (no DNS, no route): say which host, and that a rehearsal needs no network
+        return IndexUnavailable(f"{what} failed: {unreachable}", _OFFLINE_HINT)
     if isinstance(reason, ssl.SSLCertVerificationError):
         return PublishError(
             f"{what} failed: {reason.verify_message or reason}",
@@ -485,3 +493,30 @@ def _connection_error(what: str, exc: BaseException, timeout: float) -> PublishE
     elif not str(reason):
         reason = type(reason).__name__
     return IndexUnavailable(f"{what} failed: {reason}", _UNAVAILABLE_HINT)
+
+
+_OFFLINE_HINT = (
+    "check the network (and [tool.releasekit.indexes] url), then run again; offline, "
+    "`nox -s check -- --rehearse` checks against local stand-in indexes (as does "
+    "`nox -s release -- --rehearse`)"
+)
+
+
+def _unreachable(reason: object, host: str | None) -> str | None:
+    """Why ``host`` could not be reached at all, when the network is the cause: a name that
+    does not resolve (offline, or no DNS) or no route to it; ``None`` for other failures."""
+    where = host or "the index's host"
+    if isinstance(reason, socket.gaierror):
+        detail = reason.strerror or str(reason)
+        return f"cannot resolve {where} ({detail}): no network, or no DNS for it here"
+    errno_ = getattr(reason, "errno", None)
+    if isinstance(reason, OSError) and errno_ in _NO_ROUTE:
+        return f"cannot reach {where} ({reason.strerror or reason}): no network route to it"
+    return None
+
+
+_NO_ROUTE = frozenset(
+    getattr(errno, name)
+    for name in ("ENETUNREACH", "EHOSTUNREACH", "ENETDOWN", "EHOSTDOWN")
+    if hasattr(errno, name)
+)
