@@ -59,6 +59,8 @@ TESTPYPI_URL = "https://test.pypi.org/simple/"
 TESTPYPI_UPLOAD_URL = "https://test.pypi.org/legacy/"
 
 PRE_RELEASE_POLICIES = ("both", "test-only")
+# Longer is no index's URL but a paste gone wrong; servers and proxies refuse past ~8 kB.
+MAX_URL_LENGTH = 2000
 # Where projects keep their changelog, most common first; the first that exists is checked.
 CHANGELOG_NAMES = (
     "CHANGELOG.md",
@@ -375,12 +377,25 @@ def _pre_release(value: object, where: str) -> str:
 
 
 def _timeout(value: object, where: str) -> float:
+    _finite(value, f"{where} propagation-timeout", "e.g. propagation-timeout = 300")
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
         return float(value)
     raise ConfigError(
         f"{where} propagation-timeout must be a number of seconds >= 0, not {value!r}",
         "e.g. propagation-timeout = 300",
     )
+
+
+def _finite(value: object, where: str, hint: str) -> None:
+    """Refuse TOML's ``inf`` and ``nan`` as a number of seconds: ``inf`` would wait forever
+    (an index that never serves the file hangs the release), ``nan`` compares false."""
+    if isinstance(value, float):
+        import math
+
+        if not math.isfinite(value):
+            raise ConfigError(
+                f"{where} = {value!r} never ends: give a finite number of seconds", hint
+            )
 
 
 def _indexes(value: object, where: str, problems: Problems) -> dict[str, IndexConfig]:
@@ -401,7 +416,33 @@ def _indexes(value: object, where: str, problems: Problems) -> dict[str, IndexCo
             )
             or publish_url,
         )
+    test, prod = result["test"], result["prod"]
+    for key, first, second in (
+        ("url", test.url, prod.url),
+        ("publish-url", test.publish_url, prod.publish_url),
+    ):
+        if _same_url(first, second):
+            problems.found.append(
+                ConfigError(
+                    f"{where}.test and {where}.prod have the same {key} {_hide_userinfo(first)!r}",
+                    "the test upload would be the release itself: point test at a separate "
+                    "index (TestPyPI, or a staging index of your own)",
+                )
+            )
+            break
     return result
+
+
+def _same_url(first: str, second: str) -> bool:
+    """The same index, whatever the case of the host or a trailing slash."""
+    from urllib.parse import urlsplit
+
+    a, b = urlsplit(first), urlsplit(second)
+    return (a.scheme.lower(), (a.netloc or "").lower(), a.path.rstrip("/")) == (
+        b.scheme.lower(),
+        (b.netloc or "").lower(),
+        b.path.rstrip("/"),
+    )
 
 
 def _url(value: object, where: str) -> str:
@@ -414,6 +455,12 @@ def _url(value: object, where: str) -> str:
     """
     if not isinstance(value, str):
         raise ConfigError(f"{where} must be a URL string, not {value!r}", "e.g. https://...")
+    if len(value) > MAX_URL_LENGTH:  # refused before it is shown whole or requested
+        raise ConfigError(
+            f"{where} {_hide_userinfo(value[:60])!r}... is {len(value):,} characters long, "
+            f"more than the {MAX_URL_LENGTH:,} a URL may have",
+            "set it to the index's URL, e.g. https://pypi.org/simple/",
+        )
     shown = _hide_userinfo(value)
     reason = urls.unsafe_reason(value)
     if reason == urls.NOT_VALID:
@@ -499,6 +546,7 @@ def _smoke(value: object, where: str, problems: Problems) -> SmokeConfig:
 
 
 def _smoke_timeout(value: object, where: str) -> float:
+    _finite(value, f"{where} timeout", "e.g. timeout = 120")
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
         return float(value)
     raise ConfigError(

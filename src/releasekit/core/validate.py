@@ -121,6 +121,11 @@ def load_pyproject(root: Path | str) -> dict[str, Any]:
             f"no pyproject.toml in {Path(root)}",
             "run releasekit from the project's root directory",
         ) from None
+    except NotADirectoryError:  # root (-C X) is a file: not chmod's business
+        raise ConfigError(
+            f"{Path(root)} is a file, not a project directory",
+            "point -C at the directory that holds pyproject.toml (or run releasekit there)",
+        ) from None
     except IsADirectoryError:
         raise ConfigError(
             f"pyproject.toml in {Path(root)} is a directory, not a file",

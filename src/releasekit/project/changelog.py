@@ -333,18 +333,75 @@ def _read(path: Path, wanted: str) -> str:
         ) from None
 
 
+# A date in a heading: "## [1.2.0] - 2026-01-02", "1.2.0 (2026-01-02)"
+_DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
+# How far ahead of today (UTC) a heading's date may be: the maintainer's day may be ahead of
+# UTC (up to UTC+14); more is a typo (2062 for 2026), not a time zone.
+_FUTURE_SLACK = datetime.timedelta(days=1)
+
+
+def _check_section(path: Path, text: str, found: ChangelogSection) -> None:
+    """Refuse a section that would mislead once released, each naming its line:
+
+    - two sections for the version (which notes are the release's?);
+    - a date in its heading that is no date (2026-02-30) or is in the future;
+    - no notes at all in its own section: the GitHub release and ``releasekit notes`` would
+      be empty.
+    """
+    lines = text.splitlines()
+    headings = list(_headings(lines))
+    position = next(i for i, h in enumerate(headings) if h.title == found.title)
+    heading = headings[position]
+    if found.reason == _OWN_VERSION:
+        same = [h for h in headings if h.version == found.version and not h.unreleased]
+        if len(same) > 1:
+            raise ChangelogError(
+                f"changelog {path} has two sections for {found.version}: line "
+                f"{same[0].start + 1} `{same[0].title}` and line {same[1].start + 1} "
+                f"`{same[1].title}`",
+                "merge them into one: the release's notes are one section",
+            )
+    date = _DATE.search(heading.title)
+    if date is not None:
+        try:
+            day = datetime.date(*(int(part) for part in date.groups()))
+        except ValueError:
+            raise ChangelogError(
+                f"changelog {path} line {heading.start + 1}: {date.group(0)} in "
+                f"`{heading.title}` is not a date",
+                f"write the release's date, e.g. {datetime.date.today().isoformat()}",
+            ) from None
+        today = datetime.datetime.now(datetime.timezone.utc).date()
+        if day > today + _FUTURE_SLACK:
+            raise ChangelogError(
+                f"changelog {path} line {heading.start + 1}: {date.group(0)} in "
+                f"`{heading.title}` is in the future (today is {today.isoformat()})",
+                f"date the section with the release's day, e.g. {today.isoformat()}",
+            )
+    # a pre-release may borrow its final version's or an Unreleased section, notes or not
+    if found.reason == _OWN_VERSION and not _body(lines, headings, position).strip():
+        raise ChangelogError(
+            f"changelog {path} line {heading.start + 1}: the section `{heading.title}` is "
+            "empty (the release notes would be empty)",
+            "write what changed under the heading",
+        )
+
+
 def check_changelog(path: Path, version: str) -> ChangelogSection:
     """The section of the changelog at ``path`` that lets ``version`` be released.
 
-    :class:`ChangelogError` when there is none (the rules are :func:`section_for`'s), or the
-    file cannot be read. The hint proposes the heading to add, and points at an "Unreleased"
-    section when there is one, because renaming it is nearly always what the maintainer
-    forgot. Callers that only need the check may ignore the result.
+    :class:`ChangelogError` when there is none (the rules are :func:`section_for`'s), when
+    the section misleads (two for one version, a date that is impossible or in the future,
+    no notes: :func:`_check_section`), or the file cannot be read. The hint proposes the
+    heading to add, and points at an "Unreleased" section when there is one, because renaming
+    it is nearly always what the maintainer forgot. Callers that only need the check may
+    ignore the result.
     """
     wanted = normalize(version)
     text = _read(path, wanted)
     found = section_for(text, wanted)
     if found is not None:
+        _check_section(path, text, found)
         return found
     hint = _suggestion(path, wanted)
     if _release_channel(wanted) in (Channel.PRE, Channel.DEV):

@@ -8,17 +8,36 @@ with the build would ship a package whose ``__version__`` lies.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
 from releasekit.core import carriers
 from releasekit.core.config import Config
 from releasekit.core.version import try_normalize
-from releasekit.errors import CarrierError
+from releasekit.errors import CarrierError, ConfigError
 from releasekit.project.metadata import ProjectMetadata, project_metadata, static_name
 from releasekit.runtime import proc
 
-__all__ = ["project_name", "project_version", "release_metadata"]
+__all__ = ["check_name", "project_name", "project_version", "release_metadata"]
+
+# PEP 508's distribution name (the core metadata's Name): what every index accepts
+_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+
+
+def check_name(name: str, root: Path) -> str:
+    """``name``, when it is a valid distribution name; else a :class:`ConfigError` naming it.
+
+    Said here, before anything is built: a name with a space (``my package``) otherwise
+    surfaces later as a malformed index URL, or as a build backend's traceback.
+    """
+    if _NAME.match(name):
+        return name
+    raise ConfigError(
+        f"{root / 'pyproject.toml'} [project] name {name[:100]!r} is not a valid distribution name",
+        "use letters, digits, '-', '_' and '.', starting and ending with a letter or digit "
+        '(e.g. name = "my-package")',
+    )
 
 
 def project_name(root: Path) -> str:
@@ -26,10 +45,10 @@ def project_name(root: Path) -> str:
     table, the name the project's build backend gives (computed once per commit)."""
     name = static_name(root)
     if name is not None:
-        return name
+        return check_name(name, root)
     from releasekit.core.config import load_config
 
-    return project_metadata(load_config(root)).name
+    return check_name(project_metadata(load_config(root)).name, root)
 
 
 def release_metadata(
@@ -39,6 +58,7 @@ def release_metadata(
 
     ``env``: for the backend's process only (a VCS plugin's pretend version)."""
     meta = project_metadata(config, log=log, env=env)
+    check_name(meta.name, config.root)
     if not config.version_files:
         return meta, []
     readings = carriers.read_all(config.version_files, config.root)

@@ -118,12 +118,22 @@ def find_workspace(root: Path) -> Workspace | None:
 def _workspace_table(root: Path) -> tuple[Path, Mapping[str, Any]] | None:
     """(declaring file, its table) when ``root`` declares members."""
     toml_file = root / WORKSPACE_FILE
+    table: object = {}
+    if (root / "pyproject.toml").is_file():
+        table = load_pyproject(root).get("tool", {}).get("releasekit", {})
+    in_pyproject = isinstance(table, Mapping) and "members" in table
     if toml_file.is_file():
-        return toml_file, load_toml(toml_file)
-    if not (root / "pyproject.toml").is_file():
-        return None
-    table = load_pyproject(root).get("tool", {}).get("releasekit", {})
-    if isinstance(table, Mapping) and "members" in table:
+        declared = load_toml(toml_file)
+        if in_pyproject and "members" in declared:  # which one is the workspace?
+            raise ConfigError(
+                f"members are declared twice: in {toml_file} and in "
+                f"{root / 'pyproject.toml'} [tool.releasekit]",
+                f"keep one: {WORKSPACE_FILE} for a root that is not a Python project, else "
+                "[tool.releasekit] members in pyproject.toml",
+            )
+        return toml_file, declared
+    if in_pyproject:
+        assert isinstance(table, Mapping)
         return root / "pyproject.toml", table
     return None
 

@@ -104,6 +104,7 @@ class PythonKind(Kind):
             guard.check_release_build(version, tag, dirty_files=dirty, hint=hint)
             log(f"tag {tag.name} (from {tag.source}) matches version {version}")
         else:
+            _refuse_required_tag(project, version)
             would_be = tag_for(version, project.new_tag_prefix)  # as the project spells tags
             if dirty:  # no tag yet: say so, rather than name a tag as if it existed
                 shown = ", ".join(dirty[:5]) + (", ..." if len(dirty) > 5 else "")
@@ -277,6 +278,38 @@ class PythonKind(Kind):
             f"{target.name}: {manifest.name}=={manifest.version} installs from the "
             f"index (pinned by sha256: {chosen.filename}) and imports",
         )
+
+
+def _refuse_required_tag(project: Project, version: str) -> None:
+    """Refuse an untagged HEAD when the build hook will: ``require-tag = true`` or
+    ``RELEASEKIT_REQUIRE_TAG`` set, with releasekit's hook in the build.
+
+    Said here in one line, before anything is built, rather than as the hook's traceback
+    text out of the build. A rehearsal is refused too: it builds HEAD with the same hook,
+    which fails the same way (the hint says how to rehearse anyway).
+    """
+    from releasekit.core import config as config_module
+
+    hooks = load_pyproject(project.root).get("tool", {}).get("hatch", {}).get("build", {})
+    table = hooks.get("hooks", {}) if isinstance(hooks, dict) else {}
+    if not isinstance(table, dict) or "releasekit" not in table:
+        return  # without the hook nothing requires a tag
+    options = config_module.hook_options(table["releasekit"])
+    if not options.require_tag:
+        return
+    why = "RELEASEKIT_REQUIRE_TAG is set" if options.require_tag_from_env else "require-tag = true"
+    error = guard.missing_tag_error(
+        version,
+        project.new_tag_prefix,
+        shallow=git.is_shallow(project.root),
+        why=f"{why}; no release tag at HEAD",
+    )
+    if project.options.rehearse and options.require_tag_from_env:
+        error = TagError(
+            error.message,
+            f"{error.hint}; to rehearse an untagged commit, unset RELEASEKIT_REQUIRE_TAG",
+        )
+    raise error
 
 
 def _shown(env: dict[str, str]) -> str:

@@ -91,7 +91,7 @@ class Settings:
         A missing token is not an error here: a dry run or a rehearsal can still say what
         it would do. :func:`publish_github_release` refuses to write without one.
         """
-        token = environ.get("GITHUB_TOKEN", "").strip() or None
+        token = _token(environ.get("GITHUB_TOKEN", ""))
         api_env = environ.get("GITHUB_API_URL", "").strip()
         repository = environ.get("GITHUB_REPOSITORY", "").strip()
         remote_host: str | None = None
@@ -139,6 +139,32 @@ class Settings:
             token=token,
             repository_source=source,
         )
+
+
+def _token(raw: str) -> str | None:
+    """``GITHUB_TOKEN`` without surrounding whitespace, ``None`` when empty.
+
+    A control character inside it (a newline from pasting two values, a ``\\r`` from a
+    Windows file) cannot go into an HTTP header: the request would fail as "could not reach
+    GitHub (LocalProtocolError)". Said here instead, naming what is wrong and never the token.
+    """
+    token = raw.strip()
+    bad = next((c for c in token if ord(c) < 0x20 or ord(c) == 0x7F), None)
+    if bad is not None:
+        what = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab"}.get(
+            bad, f"a control character (U+{ord(bad):04X})"
+        )
+        raise GitHubError(
+            f"GITHUB_TOKEN contains {what}",
+            "set it to the token alone, on one line (check how the secret was pasted or "
+            "read from a file)",
+        )
+    if any(c.isspace() for c in token):
+        raise GitHubError(
+            "GITHUB_TOKEN contains a space",
+            "set it to the token alone (check how the secret was pasted or read from a file)",
+        )
+    return token or None
 
 
 def parse_remote_url(url: str) -> tuple[str, str, str] | None:

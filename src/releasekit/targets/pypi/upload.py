@@ -266,10 +266,8 @@ def _upload_command(
         for name, value in extra.items()
         if value and name.upper().endswith(("_PASSWORD", "_TOKEN"))
     ]
-    # twine --verbose prints the username; a real one (not PyPI's __token__) is kept out too
-    username = extra.get("TWINE_USERNAME", "")
-    if len(username) >= 4 and username != "__token__":
-        secrets.append(username)
+    # Only secrets are secret: the username twine --verbose prints is not one, and hiding it
+    # hid every path and word that contained it (a user "alice": /home/***/dist/...)
     # PEP 740: when dist/ holds an attestation for each file (attestations = true signed
     # them once, see releasekit.targets.pypi.attest), every upload carries them, to every index.
     # twine only attaches the ones it is given on the command line. pypiserver (rehearsals)
