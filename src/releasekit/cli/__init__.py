@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -28,6 +28,7 @@ from releasekit.core.version import (
     NextVersion,
     bump,
     channel,
+    refuse_local,
     tag_for,
     try_normalize,
 )
@@ -293,11 +294,14 @@ def _cmd_bump(args: argparse.Namespace) -> int:
     specs = _bump_specs(config, args.part)
     readings = carriers.read_all(specs, config.root)
     current = readings[0].version
+    commit, tag, push = args.commit or args.tag or args.push, args.tag or args.push, args.push
+    if push and _push_unpushed_release(config, current, dry_run=args.dry_run):
+        return 0  # a rerun after a failed push: what exists is pushed, no version burned
     if try_normalize(args.part) == current and carriers.disagreements(readings):
         new = current  # bringing the other files in line with the first
+        refuse_local(new, f"bump {args.part}")
     else:
         new = bump(current, args.part, force=args.force)
-    commit, tag, push = args.commit or args.tag or args.push, args.tag or args.push, args.push
     tag_name = tag_for(new, git.new_tag_prefix(config.root, config.tag_prefix, current))
     changelog = config.changelog_path()
     if commit:  # every refusal before the first file is written
@@ -305,6 +309,7 @@ def _cmd_bump(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(f"{current} -> {new} (dry run: nothing written)")
         return 0
+    saved = _saved_bytes(specs, config.root)
     written = carriers.write_all(specs, config.root, new)
     print(f"{current} -> {new}")
     for path in written:
@@ -312,26 +317,178 @@ def _cmd_bump(args: argparse.Namespace) -> int:
     if not commit:
         print(f"  next: commit, then `git tag {tag_name}`")
         return 0
+    _commit_tag_push(config, written, saved, new, tag_name if tag else None, push=push)
+    return 0
+
+
+def _commit_tag_push(
+    config: Config,
+    written: list[Path],
+    saved: dict[Path, bytes],
+    new: str,
+    tag_name: str | None,
+    *,
+    push: bool,
+) -> None:
+    """The release commit, its tag and the push, after the version files are written; a
+    step that fails undoes the ones before it (see :func:`_after_failed_push` for a push)."""
+    changelog = config.changelog_path()
     paths = list(written)
     if changelog is not None and _is_changed(config.root, changelog):
         paths.append(changelog)
-    head = git.commit_paths(
-        config.root, paths, f"Release {new}" if tag else f"Bump version to {new}"
-    )
+    tag = tag_name is not None
+    before, branch = git.head_commit(config.root) or "", git.current_branch(config.root) or ""
+    try:
+        head = git.commit_paths(
+            config.root, paths, f"Release {new}" if tag else f"Bump version to {new}"
+        )
+    except TagError as exc:
+        undone = _undo(config.root, saved, lambda: git.unstage(config.root, paths))
+        raise TagError(f"{exc.message}; {undone}", exc.hint) from None
     shown = ", ".join(carriers.display_path(config.root, path) for path in paths)
     print(f"  committed {head[:12]}: {shown}")
-    if tag:
-        git.create_tag(config.root, tag_name, _tag_message(changelog, new))
+    made: str | None = None
+
+    def undo_all() -> None:
+        git.undo_commit(config.root, branch, before, head, paths, made)
+
+    if tag_name is not None:
+        try:
+            git.create_tag(config.root, tag_name, _tag_message(changelog, new))
+        except TagError as exc:
+            undone = _undo(config.root, saved, undo_all, f"the release commit {head[:12]}")
+            raise TagError(
+                f"{exc.message}; {undone}",
+                "fix what git says (a signing key for tag.gpgSign?), then run the same command "
+                "again",
+            ) from None
+        made = tag_name
         print(f"  tagged {tag_name}")
-    if push:
-        remote, branch = git.upstream(config.root) or ("origin", "")
-        git.push(config.root, remote, [f"HEAD:{branch}", f"refs/tags/{tag_name}"])
-        print(f"  pushed {branch} and {tag_name} to {remote}")
+    if push and tag_name is not None:
+        remote, upstream_branch = git.upstream(config.root) or ("origin", "")
+        refs = [f"HEAD:{upstream_branch}", f"refs/tags/{tag_name}"]
+        try:
+            git.push(config.root, remote, refs)
+        except TagError as exc:  # raises, unless the remote holds both after all (said)
+            _after_failed_push(config.root, exc, saved, undo_all, head, remote, upstream_branch,
+                               tag_name)  # fmt: skip
+        else:
+            print(f"  pushed {upstream_branch} and {tag_name} to {remote}")
     elif tag:
         print(
             f"  next: `git push --atomic origin HEAD refs/tags/{tag_name}` (or rerun with --push)"
         )
-    return 0
+
+
+def _saved_bytes(specs: tuple[CarrierSpec, ...], root: Path) -> dict[Path, bytes]:
+    """The version files' bytes before a bump writes them: what a failed commit, tag or push
+    puts back."""
+    saved: dict[Path, bytes] = {}
+    for spec in specs:
+        path = carriers.carrier_for(spec, root).path
+        saved.setdefault(path, path.read_bytes())
+    return saved
+
+
+def _undo(
+    root: Path, saved: dict[Path, bytes], undo_git: Callable[[], None], what: str = ""
+) -> str:
+    """Undo a bump that failed after writing: git's side (``undo_git``), then the version
+    files' old bytes. What the message says it did, or what is left to do by hand."""
+    try:
+        undo_git()
+    except ReleasekitError as exc:
+        return f"and undoing it failed too ({exc.message}): {exc.hint}"
+    failed = []
+    for path, data in saved.items():
+        try:
+            path.write_bytes(data)
+        except OSError:
+            failed.append(carriers.display_path(root, path))
+    if failed:
+        return f"undone in git, but {', '.join(failed)} could not be put back: git restore them"
+    undone = f"rolled back: {what} is undone, " if what else "rolled back: "
+    return undone + "the version files are as before; nothing else changed"
+
+
+def _after_failed_push(
+    root: Path,
+    exc: TagError,
+    saved: dict[Path, bytes],
+    undo_all: Callable[[], None],
+    head: str,
+    remote: str,
+    branch: str,
+    tag_name: str,
+) -> None:
+    """A push failed after the commit and tag: undo them when the remote verifiably has
+    neither (the usual case: it refused), keep them when it has them or cannot tell, so a
+    rerun pushes them (:func:`_push_unpushed_release`) instead of bumping again. Raises,
+    except when the remote turns out to hold both (git's error came after it took them)."""
+    try:
+        there = git.remote_refs(root, remote, [f"refs/heads/{branch}", f"refs/tags/{tag_name}"])
+    except TagError:
+        there = None
+    if there is not None and there.get(f"refs/tags/{tag_name}") == head:
+        if there.get(f"refs/heads/{branch}") == head:
+            print(f"  pushed {branch} and {tag_name} to {remote} (git reported: {exc.message})")
+            return
+    if there is not None and head not in there.values():
+        undone = _undo(root, saved, undo_all, f"the release commit {head[:12]} and tag {tag_name}")
+        raise TagError(
+            f"{exc.message}; {remote} has neither, so nothing was pushed; {undone}",
+            "fix what git says (access rights? a protected branch?), then run the same "
+            "command again",
+        ) from None
+    why = "could not tell what it holds" if there is None else "it holds part of them"
+    raise TagError(
+        f"{exc.message}; {why}, so the release commit {head[:12]} and tag {tag_name} are kept",
+        f"run the same command again once {remote} is reachable: it pushes them instead of "
+        f"bumping again (or by hand: git push --atomic {remote} HEAD:{branch} "
+        f"refs/tags/{tag_name})",
+    ) from None
+
+
+def _push_unpushed_release(config: Config, current: str, *, dry_run: bool) -> bool:
+    """``bump --push`` again after a push that failed (or after ``bump --tag``): when HEAD
+    is the release commit of ``current`` (its subject says so and its tag is at HEAD) and the
+    upstream lacks that tag, push the commit and the tag and bump nothing: a second bump
+    would burn a version nobody saw. False when that is not the case."""
+    root = config.root
+    name = tag_for(current, git.new_tag_prefix(root, config.tag_prefix, current))
+    head = git.head_commit(root)
+    if head is None or git.commit_of(root, f"refs/tags/{name}") != head:
+        return False
+    if git.subject(root) != f"Release {current}":
+        return False
+    upstream = git.upstream(root)
+    if upstream is None:
+        return False  # the usual refusal says it
+    remote, branch = upstream
+    there = git.remote_refs(root, remote, [f"refs/heads/{branch}", f"refs/tags/{name}"])
+    if f"refs/tags/{name}" in there:
+        return False  # released and pushed: this bump is a new one
+    _refuse_behind(root, there.get(f"refs/heads/{branch}"), remote, branch)
+    print(
+        f"{current} is committed and tagged {name} at HEAD ({head[:12]}) but {remote} has "
+        "not got them: pushing them instead of bumping again"
+    )
+    if dry_run:
+        print("  (dry run: nothing pushed)")
+        return True
+    git.push(root, remote, [f"HEAD:{branch}", f"refs/tags/{name}"])
+    print(f"  pushed {branch} and {name} to {remote}")
+    return True
+
+
+def _refuse_behind(root: Path, theirs: str | None, remote: str, branch: str) -> None:
+    """Refuse a push the remote would reject: its branch has commits this one lacks."""
+    if theirs is not None and not git.is_ancestor(root, theirs):
+        raise TagError(
+            f"{remote}/{branch} has commits this branch lacks (it is at {theirs[:12]}); "
+            "nothing was written",
+            f"bring them in first (git pull {remote} {branch}), then bump again",
+        )
 
 
 def _bump_specs(config: Config, part: str = "patch") -> tuple[CarrierSpec, ...]:
@@ -402,15 +559,39 @@ def _check_can_commit(
             "commit or stash them first: the release commit holds the version files "
             "(and the changelog) only",
         )
+    if tag is not None and not git.valid_tag_name(root, tag):
+        raise TagError(
+            f"{tag!r} is not a valid git tag name (git check-ref-format refuses it); "
+            "nothing was written",
+            "a tag has no spaces, no '..', none of ~^:?*[\\ and no leading '-' or '.': "
+            "fix [tool.releasekit] tag-prefix",
+        )
     if tag is not None and git.tag_exists(root, tag):
         raise TagError(
             f"tag {tag} already exists", f"bump to another version, or delete it: git tag -d {tag}"
         )
-    if push and git.upstream(root) is None:
+    upstream = git.upstream(root) if push else None
+    if push and upstream is None:
         raise TagError(
             "the current branch has no upstream to push to",
             "set one (git push --set-upstream origin <branch>) or leave out --push",
         )
+    identity = git.identity_problem(root)
+    if identity is not None:
+        raise TagError(
+            f"git has no identity to commit with ({identity}); nothing was written",
+            "set user.name and user.email (git config --global user.name ...), then run again",
+        )
+    if upstream is not None:  # the remote answers, lacks the tag, and takes a fast-forward
+        remote, branch = upstream
+        refs = [f"refs/heads/{branch}"] + ([f"refs/tags/{tag}"] if tag is not None else [])
+        there = git.remote_refs(root, remote, refs)
+        if tag is not None and f"refs/tags/{tag}" in there:
+            raise TagError(
+                f"{remote} already has tag {tag}; nothing was written",
+                f"fetch it (git fetch {remote} --tags) and bump to another version",
+            )
+        _refuse_behind(root, there.get(f"refs/heads/{branch}"), remote, branch)
 
 
 def _is_changed(root: Path, path: Path) -> bool:

@@ -221,6 +221,10 @@ def parse_config(pyproject: Mapping[str, Any], root: Path | str) -> Config:
         return problems.check(str_list, (), table.get(key, []), f"{where} {key}")
 
     own_prefix = problems.check(optional_str, None, table, "tag-prefix", where)
+    if own_prefix:  # a tag git refuses is refused here, not after bump --tag committed
+        from releasekit.core.tagprefix import check_tag_prefix
+
+        own_prefix = problems.check(check_tag_prefix, None, own_prefix, where)
 
     config = Config(
         root=Path(root),

@@ -673,3 +673,126 @@ def push(root: Path | str, remote: str, refs: list[str]) -> None:
         hint="the commit and tag are made locally; push them by hand once the remote is "
         "reachable: git push --atomic " + remote + " " + " ".join(refs),
     )  # fmt: skip
+
+
+# --- checked before a bump writes anything, and undone when it fails half-way -------------------
+
+REMOTE_TIMEOUT = 20.0
+"""Seconds ``bump --push`` waits for the remote to answer before it writes anything."""
+
+
+def _git_line(stderr: str, returncode: int) -> str:
+    """The line of git's error output that says what failed: its first ``fatal:`` or
+    ``error:`` line (the last is often advice, "and the repository exists.")."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith(("fatal:", "error:")):
+            return line
+    return lines[-1] if lines else f"exit {returncode}"
+
+
+def valid_tag_name(root: Path | str, name: str) -> bool:
+    """Whether git takes ``name`` as a tag (``git check-ref-format``, and no leading ``-``,
+    which ``git tag`` refuses too): checked before a bump commits, so a bad tag-prefix never
+    leaves a release commit without its tag."""
+    if not name or name.startswith("-"):
+        return False
+    return _git(root, "check-ref-format", f"refs/tags/{name}") is not None
+
+
+def identity_problem(root: Path | str) -> str | None:
+    """What git says when it has no identity to commit and tag with; ``None`` when it has."""
+    for variable in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
+        proc = _start(root, ("var", variable), text=True)
+        if proc is None:
+            return "git is not installed"
+        with proc:
+            _, err = proc.communicate()
+        if proc.returncode != 0:
+            return _git_line(err or "", proc.returncode)
+    return None
+
+
+def remote_refs(
+    root: Path | str, remote: str, refs: list[str], timeout: float = REMOTE_TIMEOUT
+) -> dict[str, str]:
+    """The commits ``refs`` name on ``remote`` (an annotated tag: the commit it tags); the
+    refs it lacks are left out. :class:`TagError` when the remote cannot be read.
+
+    Without a terminal and without a prompt: ``GIT_TERMINAL_PROMPT=0`` for HTTPS, a new
+    session (no controlling terminal) so ssh fails instead of asking for a passphrase or a
+    host key, and a timeout for a host that never answers. A credential helper or an ssh
+    agent still works, as for the push itself.
+    """
+    env = {**_git_env(), "SSH_ASKPASS_REQUIRE": "never"}
+    try:
+        proc = subprocess.run(
+            ["git", "ls-remote", remote, *refs, *(f"{ref}^{{}}" for ref in refs)],
+            cwd=root, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            check=False, timeout=timeout, start_new_session=True,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise TagError(
+            f"cannot reach {remote}: no answer within {timeout:.0f} s; nothing was written",
+            f"check `git ls-remote {remote}` answers (without a prompt), or leave out --push",
+        ) from None
+    except OSError:
+        raise TagError("git is not installed", "install git") from None
+    if proc.returncode != 0:
+        raise TagError(
+            f"cannot reach {remote}: {_git_line(proc.stderr, proc.returncode)}; nothing was "
+            "written",
+            f"check `git ls-remote {remote}` works without a prompt (an ssh agent or a "
+            "credential helper), or leave out --push and push later",
+        )
+    found: dict[str, str] = {}
+    for line in proc.stdout.splitlines():
+        sha, _, ref = line.partition("\t")
+        if ref.endswith("^{}"):
+            found[ref[:-3]] = sha  # the commit an annotated tag points at wins
+        elif ref in refs:
+            found.setdefault(ref, sha)
+    return found
+
+
+def is_ancestor(root: Path | str, commit: str, of: str = "HEAD") -> bool:
+    """Whether ``commit`` is known here and in ``of``'s history (a push would fast-forward)."""
+    return _git(root, "merge-base", "--is-ancestor", commit, of) is not None
+
+
+def commit_of(root: Path | str, ref: str) -> str | None:
+    """The commit ``ref`` names (an annotated tag's target), or ``None``."""
+    out = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    return out.strip() if out else None
+
+
+def subject(root: Path | str, ref: str = "HEAD") -> str | None:
+    """The first line of ``ref``'s commit message."""
+    out = _git(root, "log", "-1", "--format=%s", ref)
+    return out.strip() if out is not None else None
+
+
+def undo_commit(
+    root: Path | str, branch: str, before: str, after: str, paths: list[Path], tag: str | None
+) -> None:
+    """Undo a release commit (and its tag) that the bump made: the tag deleted, the branch
+    moved back from ``after`` to ``before`` only if it still points at ``after``, and the
+    index entries of ``paths`` as they were at ``before``. The working tree is the caller's
+    (it puts the version files' old bytes back). :class:`TagError` when any step fails."""
+    if tag is not None and tag_exists(root, tag):
+        _write(root, "tag", "-d", tag, what=f"git tag -d {tag}", hint="delete it by hand")
+    _write(
+        root, "update-ref", "-m", "releasekit: undo the release commit", f"refs/heads/{branch}",
+        before, after, what=f"moving {branch} back to {before[:12]}",
+        hint=f"move it by hand: git reset --soft {before[:12]}",
+    )  # fmt: skip
+    unstage(root, paths, before)
+
+
+def unstage(root: Path | str, paths: list[Path], commit: str = "HEAD") -> None:
+    """Index entries of ``paths`` back to ``commit``'s; the working tree is untouched."""
+    rel = [os.path.relpath(path, root) for path in paths]
+    _write(
+        root, "reset", "--quiet", commit, "--", *rel, what="git reset -- <version files>",
+        hint="unstage them by hand: git restore --staged -- " + " ".join(rel),
+    )  # fmt: skip

@@ -31,6 +31,7 @@ from releasekit.errors import ConfigError, ConfigProblems
 __all__ = [
     "WORKSPACE_FILE",
     "TagEvidence",
+    "check_tag_prefix",
     "default_tag_prefix",
     "evidence",
     "inherited_tag_prefix",
@@ -86,6 +87,41 @@ def _workspace_entry(root: Path, member: Path) -> str | None:
                 return prefix if isinstance(prefix, str) else default_tag_prefix(member)
         return None
     return None
+
+
+def check_tag_prefix(prefix: str, where: str) -> str:
+    """``prefix`` when every tag it starts can be a git tag, else :class:`ConfigError`.
+
+    ``git check-ref-format``'s rules for ``refs/tags/<prefix>1.2.3``, in Python (the build
+    hook validates the config in every build and must not run git for it): no space or
+    control character, none of ``~^:?*[\\``, no ``..`` or ``@{``, no path component that
+    starts with ``.`` or ends with ``.lock``, no empty component; and no leading ``-``, which
+    ``git tag`` takes for an option. ``check`` used to accept ``"rel ease-"`` and ``"../"``,
+    and ``bump --tag`` found out only after committing.
+    """
+    reason = None
+    bad = sorted({c for c in prefix if c in " ~^:?*[\\" or ord(c) < 0x20 or ord(c) == 0x7F})
+    if bad:
+        reason = "it contains " + " and ".join(repr(c) for c in bad)
+    elif prefix.startswith("-"):
+        reason = "git tag reads a name starting with '-' as an option"
+    elif ".." in prefix or "@{" in prefix:
+        reason = f"it contains {'..' if '..' in prefix else '@{'!r}"
+    else:
+        parts = (prefix + "1").split("/")
+        if any(not part for part in parts):
+            reason = "it has an empty path component ('/' at the start or '//')"
+        elif any(part.startswith(".") for part in parts):
+            reason = "a path component starts with '.'"
+        elif any(part.endswith(".lock") for part in parts[:-1]):
+            reason = "a path component ends with '.lock'"
+    if reason is None:
+        return prefix
+    raise ConfigError(
+        f"{where} tag-prefix {prefix!r} cannot start a git tag name ({reason})",
+        'git check-ref-format refuses such tags: use letters, digits, "-", "_", "." or "/", '
+        'e.g. tag-prefix = "v" or "api-v"',
+    )
 
 
 def default_tag_prefix(member: Path) -> str:

@@ -163,11 +163,16 @@ def parse_release_tag(tag: str, prefix: str | None) -> str:
     expected = "v<version>" if prefix is None else f"{prefix}<version>"
     if prefix is not None and not tag.startswith(prefix):
         raise TagError(
-            f"tag {tag!r} does not start with the tag prefix {prefix!r} (expected {expected})",
+            f"tag {_shown(tag)} does not start with the tag prefix {prefix!r} (expected "
+            f"{expected})",
             _tag_form_hint(prefix),
         )
+    too_long = (
+        f" of at most {MAX_VERSION_LENGTH} characters" if len(tag) > MAX_VERSION_LENGTH else ""
+    )
     raise TagError(
-        f"tag {tag!r} is not a release tag (expected {expected}, a PEP 440 version)",
+        f"tag {_shown(tag)} is not a release tag (expected {expected}, a PEP 440 "
+        f"version{too_long})",
         _tag_form_hint(prefix),
     )
 
