@@ -383,6 +383,8 @@ class Release:
     def _build(self, project: Project) -> None:
         tag = git.release_tag(project.root, project.tag_prefix)
         reused = project.kind.reusable(project) if self.options.dist is None else None
+        if reused is not None and reused.tag is None and tag is not None:
+            reused = self._tagged_since(project, reused, tag)
         if reused is not None and reused.tag == (tag.name if tag else None):
             manifest = reused
             self.log(
@@ -402,6 +404,23 @@ class Release:
             project.config, name=project.name, kind=project.kind.key,
             tag_prefix=project.new_tag_prefix, npm_registry=registry,
         ).save(project.dist_dir)  # fmt: skip
+
+    def _tagged_since(self, project: Project, reused: Manifest, tag: git.ReleaseTag) -> Manifest:
+        """An untagged build of this commit (a rehearsal) whose version ``tag`` now releases
+        is the tag's build: a tag changes no byte of it (the hook only checks it; a VCS
+        version was built as the next tag's). The manifest then names the tag. Not when
+        version-from-tag writes the tag's version into the files, nor for another version."""
+        from dataclasses import replace
+
+        from releasekit.core.version import try_normalize
+
+        same = try_normalize(reused.version) == try_normalize(tag.version)
+        if not same or project.config.version_from_tag:
+            return reused
+        tagged = replace(reused, tag=tag.name)
+        tagged.save(project.dist_dir)
+        self.log(project, f"{tag.name} was made after this build of its commit: it is the tag's")
+        return tagged
 
     # -- smoke-install -------------------------------------------------------------------------
 

@@ -18,9 +18,12 @@ import pytest
 
 from releasekit._compat import tomllib
 from releasekit.cli import _parser, main, pyproject_edit
-from releasekit.core import config
-from releasekit.errors import TagError
-from tests.helpers.kind_build import kind_project
+from releasekit.core import config, git
+from releasekit.engine.manifest import Manifest
+from releasekit.errors import BuildError, TagError
+from releasekit.release import Release
+from tests.helpers.fake_targets import FakeConsole
+from tests.helpers.kind_build import built_hashes, kind_build, kind_project
 from tests.helpers.projects import REPO, Project, run, write_project
 from tests.helpers.sessions import nox, release_project
 
@@ -255,3 +258,94 @@ def test_quick_start_installs_what_python_3_9_can_install_before_the_rehearsal()
             # what needs 3.10 here says so in a marker (githubkit, hishel, pypi-attestations)
             if req.split(";")[0].strip().startswith(("githubkit", "hishel", "pypi-attest")):
                 assert "python_version >= '3.10'" in req, req
+
+
+def test_tagging_a_rehearsed_commit_reuses_its_build(
+    tmp_path: Path, build_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rehearse, then `git tag`: the build of the commit is the tag's (a tag changes no byte
+    of it), so the tagged release reuses it and its manifest names the tag; it rebuilt."""
+    for name, value in build_env.items():
+        monkeypatch.setenv(name, value)
+    sample = _buildable(tmp_path)
+    first, _ = kind_build(sample, rehearse=True)
+    manifest = Manifest.load(sample.path / "dist")
+    assert manifest.tag is None
+    sample.tag("v1.2.0")
+    project = kind_project(sample)
+    console = FakeConsole()
+    Release(console, project.options, [project], requested=("build",)).build()
+    assert "reusing dist/: built from" in console.text, console.text
+    assert "v1.2.0 was made after this build of its commit: it is the tag's" in console.text
+    assert built_hashes(sample.path / "dist") == first
+    assert Manifest.load(sample.path / "dist").tag == "v1.2.0"
+
+
+def test_a_build_of_another_version_is_not_reused_at_the_tag(
+    tmp_path: Path, build_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The untagged manifest is only the tag's when the tag releases its version."""
+    for name, value in build_env.items():
+        monkeypatch.setenv(name, value)
+    sample = _buildable(tmp_path)
+    kind_build(sample, rehearse=True)
+    dist = sample.path / "dist"
+    manifest = Manifest.load(dist)
+    project = kind_project(sample)
+    release = Release(FakeConsole(), project.options, [project], requested=("build",))
+    other = git.ReleaseTag("v1.3.0", "1.3.0", "git tag at HEAD")
+    assert release._tagged_since(project, manifest, other) is manifest
+    assert Manifest.load(dist).tag is None
+    tagged = release._tagged_since(project, manifest, git.ReleaseTag("v1.2.0", "1.2.0", "git"))
+    assert tagged.tag == "v1.2.0" and Manifest.load(dist).tag == "v1.2.0"
+
+
+def _buildable(tmp_path: Path) -> Project:
+    """A sample project whose build passes `twine check --strict` (it has a readme)."""
+    sample = write_project(tmp_path / "demo", build_requires=("hatchling",), hook=False)
+    pyproject = sample.path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'description = "A sample project"',
+            'description = "A sample project"\nreadme = "README.md"',
+        )
+    )
+    sample.write("README.md", "# demo\n\nA sample project.\n")
+    sample.commit("readme")
+    return sample
+
+
+def test_use_it_in_your_project_builds_outside_dist_before_the_rehearsal() -> None:
+    """The README ran `python -m build` (into dist/) and then the rehearsal, which refuses
+    files it did not build: the try build now goes elsewhere."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Use it in your project", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```console\n", 1)[1].split("```", 1)[0]
+    lines = [line.split("#", 1)[0].strip() for line in block.splitlines()]
+    rehearsal = lines.index("nox -s release -- --rehearse")
+    builds = [line for line in lines[:rehearsal] if line.startswith("python -m build")]
+    assert builds, block
+    for line in builds:
+        outdir = line.split("--outdir", 1)[1].split()[0] if "--outdir" in line else "dist"
+        assert outdir.strip("./") not in ("dist", "dist/"), line
+
+
+def test_files_in_dist_from_your_own_build_are_refused_with_a_hint_that_fits(
+    tmp_path: Path,
+) -> None:
+    """The hint said "or build elsewhere with `-- --dist DIR`": --dist publishes files built
+    elsewhere, it does not build anywhere."""
+    sample = _buildable(tmp_path)
+    dist = sample.path / "dist"
+    dist.mkdir()
+    (dist / "demo-1.2.0.tar.gz").write_bytes(b"python -m build made this")
+    with pytest.raises(BuildError) as caught:
+        kind_build(sample)
+    assert caught.value.message == f"{dist} holds files releasekit did not build: demo-1.2.0.tar.gz"
+    assert caught.value.hint == (
+        "move or delete them (releasekit never deletes files it did not make): the release "
+        "builds dist/ itself, from a clean checkout of HEAD; your own build can go elsewhere "
+        "(`python -m build --outdir DIR`), and `-- --dist DIR` publishes files built "
+        "elsewhere instead of building"
+    )
+    assert (dist / "demo-1.2.0.tar.gz").read_bytes() == b"python -m build made this"

@@ -95,8 +95,10 @@ def build_release(
     if foreign:
         raise BuildError(
             f"{dist_dir} holds files releasekit did not build: {', '.join(foreign)}",
-            "move or delete them (releasekit never deletes files it did not make), or "
-            "build elsewhere with `-- --dist DIR`",
+            "move or delete them (releasekit never deletes files it did not make): the release "
+            "builds dist/ itself, from a clean checkout of HEAD; your own build can go "
+            "elsewhere (`python -m build --outdir DIR`), and `-- --dist DIR` publishes files "
+            "built elsewhere instead of building",
         )
     commit = git.head_commit(root)
     if commit is None:
