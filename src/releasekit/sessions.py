@@ -67,45 +67,62 @@ def register(*, python: str | None = None) -> None:
     add("release", release, "github-release" if _github_release_enabled() else "publish")
 
 
+# `nox --list` shows the first line of each session's docstring: each is a whole sentence.
 def check(session: nox.Session) -> None:
-    """Check config, clean tree, tag == version, changelog, the project's own checks, and
-    what the targets already have."""
+    """Check that this commit is releasable, before anything is built.
+
+    Config, clean tree, tag == version, changelog, the project's own checks
+    (check-sessions, check-commands), and what the targets already have.
+    """
     _run(session, "check", Release.check)
 
 
 def build(session: nox.Session) -> None:
-    """Build the sdist, then the wheel from it (an npm member: npm pack), from a clean
-    export of HEAD; check the files; write the manifest."""
+    """Build the sdist, then the wheel from it, from a clean checkout of HEAD.
+
+    An npm member: npm pack. Then check the files and write the manifest.
+    """
     _run(session, "build", Release.build)
 
 
 def smoke_install(session: nox.Session) -> None:
-    """Install what was built into fresh environments; import, load entry points, run the
-    smoke commands."""
+    """Install what was built into fresh environments and prove that it works.
+
+    Import every module, load the entry points, run the smoke commands.
+    """
     _run(session, "smoke-install", Release.smoke_install)
 
 
 def publish_test(session: nox.Session) -> None:
-    """Plan every target of the release, then upload to the test index, verify its hashes
-    and install from it."""
+    """Plan every target, then upload to the test index, verify and install from it.
+
+    The plan reads every target of the release once, before the first upload anywhere; the
+    test index's hashes are read back, then the package is installed from it.
+    """
     _run(session, "publish-test", Release.publish_test)
 
 
 def publish(session: nox.Session) -> None:
-    """Upload the same files to the real index (an npm member: publish to the registry),
-    verify what it serves, install from it."""
+    """Upload the same files to the real index, verify them and install from it.
+
+    An npm member: publish to its registry.
+    """
     _run(session, "publish", Release.publish)
 
 
 def github_release(session: nox.Session) -> None:
-    """The GitHub release of the tag: changelog notes, the built files and SHA256SUMS on a
-    draft, then published."""
+    """Make the GitHub release of the tag, with its notes and the built files.
+
+    The changelog's notes, the built files and SHA256SUMS on a draft, then published.
+    """
     _run(session, "github-release", Release.github_release)
 
 
 def release(session: nox.Session) -> None:
-    """The whole release: check, build, smoke-install, publish-test, publish (and
-    github-release), then a summary table."""
+    """Run the whole release, then print a summary table.
+
+    check, build, smoke-install, publish-test, publish (and github-release).
+    """
     _run(session, "release", Release.summary)
 
 

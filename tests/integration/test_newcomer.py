@@ -349,3 +349,20 @@ def test_files_in_dist_from_your_own_build_are_refused_with_a_hint_that_fits(
         "elsewhere instead of building"
     )
     assert (dist / "demo-1.2.0.tar.gz").read_bytes() == b"python -m build made this"
+
+
+def test_nox_list_shows_whole_sentences(tmp_path: Path, nox_envdir: Path) -> None:
+    """nox --list shows the first line of each session's docstring: three were cut
+    mid-sentence ("... the project's own checks, and")."""
+    project = release_project(tmp_path, {}, tag=None)
+    code, out = nox(project, nox_envdir, {}, "--list")
+    assert code == 0, out
+    described = dict(line[2:].split(" -> ", 1) for line in out.splitlines() if " -> " in line)
+    assert set(described) == {
+        "check", "build", "smoke-install", "publish-test", "publish", "github-release",
+        "release",
+    }  # fmt: skip
+    for name, text in described.items():
+        assert text.endswith("."), (name, text)
+        assert not text.rstrip(".").endswith((",", "and", "the", "a", "(")), (name, text)
+    assert described["check"] == "Check that this commit is releasable, before anything is built."
