@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from releasekit.cli import main
+from releasekit.core import git
 from tests.helpers.projects import Project, run, write_project
 
 VERSION_FILES = '[tool.releasekit]\nversion-files = ["pyproject.toml", "src/demo/__init__.py"]\n'
@@ -120,6 +122,28 @@ def test_an_unreachable_upstream_is_found_before_the_commit(
     assert state(project) == before
     code, _, _ = cli(capsys, project, "bump", "minor", "--push")  # again: still nothing burned
     assert code == 1
+    assert state(project) == before
+
+
+def test_an_upstream_that_never_answers_is_given_up_on(
+    project: Project, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host that never answers (here an ssh that sleeps): the bump gives up after the
+    timeout, kills git and its ssh, and has written nothing."""
+    monkeypatch.setattr(git, "REMOTE_TIMEOUT", 1.0)
+    monkeypatch.setenv("GIT_SSH_COMMAND", "sleep 60; true")
+    project.git("remote", "set-url", "origin", "ssh://git@example.invalid/demo.git")
+    before = state(project)
+    started = time.monotonic()
+    code, out, err = cli(capsys, project, "bump", "minor", "--push")
+    assert time.monotonic() - started < 10
+    assert code == 1
+    assert out == ""
+    refused(
+        err,
+        "cannot reach origin: no answer within 1 s; nothing was written",
+        "check `git ls-remote origin` answers (without a prompt)",
+    )
     assert state(project) == before
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from releasekit.core.carriers import carrier_for, read_all, write_all
-from releasekit.core.config import CarrierSpec
+from releasekit.core.config import CarrierSpec, parse_config
 from releasekit.core.version import (
     MAX_VERSION_LENGTH,
     bump,
@@ -22,7 +22,13 @@ from releasekit.core.version import (
     try_normalize,
     version_from_tag,
 )
-from releasekit.errors import CarrierError, ReleasekitError, TagError, VersionError
+from releasekit.errors import (
+    CarrierError,
+    ConfigError,
+    ReleasekitError,
+    TagError,
+    VersionError,
+)
 
 LONG = "1" * 5000  # more digits than Python's int() takes from a string (4,300)
 
@@ -202,3 +208,34 @@ def test_a_project_reached_through_a_symlinked_directory_is_inside(tmp_path: Pat
 
 def test_errors_are_releasekit_errors() -> None:
     assert issubclass(CarrierError, ReleasekitError)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "reason"),
+    [
+        ("rel ease-", "it contains ' '"),
+        ("../", "it contains '..'"),
+        ("-v", "git tag reads a name starting with '-' as an option"),
+        (".v", "a path component starts with '.'"),
+        ("x.lock/", "a path component ends with '.lock'"),
+        ("a//", "it has an empty path component ('/' at the start or '//')"),
+        ("v~", "it contains '~'"),
+        ("v@{", "it contains '@{'"),
+    ],
+)
+def test_a_tag_prefix_git_refuses_is_a_config_error(
+    tmp_path: Path, prefix: str, reason: str
+) -> None:
+    pyproject = {"tool": {"releasekit": {"tag-prefix": prefix}}}
+    with pytest.raises(ConfigError) as excinfo:
+        parse_config(pyproject, tmp_path)
+    assert excinfo.value.message == (
+        f"[tool.releasekit] tag-prefix {prefix!r} cannot start a git tag name ({reason})"
+    )
+    assert "git check-ref-format refuses such tags" in excinfo.value.hint
+
+
+@pytest.mark.parametrize("prefix", ["", "v", "V", "api-v", "release/", "hatch-v", "py_v", "@"])
+def test_a_tag_prefix_git_takes_is_kept(tmp_path: Path, prefix: str) -> None:
+    pyproject = {"tool": {"releasekit": {"tag-prefix": prefix}}}
+    assert parse_config(pyproject, tmp_path).tag_prefix == prefix

@@ -714,7 +714,7 @@ def identity_problem(root: Path | str) -> str | None:
 
 
 def remote_refs(
-    root: Path | str, remote: str, refs: list[str], timeout: float = REMOTE_TIMEOUT
+    root: Path | str, remote: str, refs: list[str], timeout: float | None = None
 ) -> dict[str, str]:
     """The commits ``refs`` name on ``remote`` (an annotated tag: the commit it tags); the
     refs it lacks are left out. :class:`TagError` when the remote cannot be read.
@@ -724,29 +724,39 @@ def remote_refs(
     host key, and a timeout for a host that never answers. A credential helper or an ssh
     agent still works, as for the push itself.
     """
+    import signal
+
+    timeout = REMOTE_TIMEOUT if timeout is None else timeout
     env = {**_git_env(), "SSH_ASKPASS_REQUIRE": "never"}
     try:
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             ["git", "ls-remote", remote, *refs, *(f"{ref}^{{}}" for ref in refs)],
-            cwd=root, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-            check=False, timeout=timeout, start_new_session=True,
+            cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, start_new_session=True,
         )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        raise TagError(
-            f"cannot reach {remote}: no answer within {timeout:.0f} s; nothing was written",
-            f"check `git ls-remote {remote}` answers (without a prompt), or leave out --push",
-        ) from None
     except OSError:
         raise TagError("git is not installed", "install git") from None
+    with proc:
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except BaseException as exc:  # the timeout, or ^C: git and its ssh go, as a group
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            if not isinstance(exc, subprocess.TimeoutExpired):
+                raise
+            raise TagError(
+                f"cannot reach {remote}: no answer within {timeout:.0f} s; nothing was written",
+                f"check `git ls-remote {remote}` answers (without a prompt), or leave out --push",
+            ) from None
     if proc.returncode != 0:
         raise TagError(
-            f"cannot reach {remote}: {_git_line(proc.stderr, proc.returncode)}; nothing was "
-            "written",
+            f"cannot reach {remote}: {_git_line(stderr, proc.returncode)}; nothing was written",
             f"check `git ls-remote {remote}` works without a prompt (an ssh agent or a "
             "credential helper), or leave out --push and push later",
         )
     found: dict[str, str] = {}
-    for line in proc.stdout.splitlines():
+    for line in stdout.splitlines():
         sha, _, ref = line.partition("\t")
         if ref.endswith("^{}"):
             found[ref[:-3]] = sha  # the commit an annotated tag points at wins
