@@ -222,7 +222,10 @@ def test_a_push_the_remote_refuses_is_rolled_back(
     assert code == 1
     assert "  tagged v1.3.0" in out
     first = err.splitlines()[0]
-    assert first.startswith("releasekit: git push origin HEAD:main refs/tags/v1.3.0 failed: ")
+    assert first.startswith(
+        "releasekit: git push origin HEAD:main refs/tags/v1.3.0 failed: ! [remote rejected] "
+    ), err  # the line that says why, not git's last ("failed to push some refs")
+    assert "(pre-receive hook declined)" in first
     assert "; origin has neither, so nothing was pushed; rolled back: the release commit " in first
     assert first.endswith(
         " and tag v1.3.0 is undone, the version files are as before; nothing else changed"

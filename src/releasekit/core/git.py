@@ -517,8 +517,8 @@ def _write(root: Path | str, *args: str, what: str, hint: str) -> str:
     except OSError:
         raise TagError(f"{what} failed: git is not installed", "install git") from None
     if proc.returncode != 0:
-        lines = (proc.stderr or proc.stdout).strip().splitlines()
-        raise TagError(f"{what} failed: {lines[-1] if lines else f'exit {proc.returncode}'}", hint)
+        raise TagError(f"{what} failed: {_git_line(proc.stderr or proc.stdout, proc.returncode)}",
+                       hint)  # fmt: skip
     return proc.stdout
 
 
@@ -682,12 +682,15 @@ REMOTE_TIMEOUT = 20.0
 
 
 def _git_line(stderr: str, returncode: int) -> str:
-    """The line of git's error output that says what failed: its first ``fatal:`` or
-    ``error:`` line (the last is often advice, "and the repository exists.")."""
+    """The line of git's error output that says what failed: its first ``fatal:`` line, else
+    a push's first rejected ref (``! [remote rejected] main -> main (pre-receive hook
+    declined)``), else its first ``error:`` line. The last line is often advice ("and the
+    repository exists.", "hint: See the 'Note about fast-forwards'")."""
     lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
-    for line in lines:
-        if line.startswith(("fatal:", "error:")):
-            return line
+    for start in ("fatal:", "! [", "error:"):
+        for line in lines:
+            if line.startswith(start):
+                return line
     return lines[-1] if lines else f"exit {returncode}"
 
 
