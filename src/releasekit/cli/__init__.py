@@ -356,7 +356,7 @@ def _commit_tag_push(
         try:
             git.create_tag(config.root, tag_name, _tag_message(changelog, new))
         except TagError as exc:
-            undone = _undo(config.root, saved, undo_all, f"the release commit {head[:12]}")
+            undone = _undo(config.root, saved, undo_all, f"the release commit {head[:12]} is")
             raise TagError(
                 f"{exc.message}; {undone}",
                 "fix what git says (a signing key for tag.gpgSign?), then run the same command "
@@ -375,8 +375,9 @@ def _commit_tag_push(
         else:
             print(f"  pushed {upstream_branch} and {tag_name} to {remote}")
     elif tag:
+        remote = (git.upstream(config.root) or ("origin", ""))[0]
         print(
-            f"  next: `git push --atomic origin HEAD refs/tags/{tag_name}` (or rerun with --push)"
+            f"  next: `git push --atomic {remote} HEAD refs/tags/{tag_name}` (or rerun with --push)"
         )
 
 
@@ -407,7 +408,7 @@ def _undo(
             failed.append(carriers.display_path(root, path))
     if failed:
         return f"undone in git, but {', '.join(failed)} could not be put back: git restore them"
-    undone = f"rolled back: {what} is undone, " if what else "rolled back: "
+    undone = f"rolled back: {what} undone, " if what else "rolled back: "
     return undone + "the version files are as before; nothing else changed"
 
 
@@ -434,7 +435,9 @@ def _after_failed_push(
             print(f"  pushed {branch} and {tag_name} to {remote} (git reported: {exc.message})")
             return
     if there is not None and head not in there.values():
-        undone = _undo(root, saved, undo_all, f"the release commit {head[:12]} and tag {tag_name}")
+        undone = _undo(
+            root, saved, undo_all, f"the release commit {head[:12]} and tag {tag_name} are"
+        )
         raise TagError(
             f"{exc.message}; {remote} has neither, so nothing was pushed; {undone}",
             "fix what git says (access rights? a protected branch?), then run the same "

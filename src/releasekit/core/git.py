@@ -686,7 +686,7 @@ def _git_line(stderr: str, returncode: int) -> str:
     a push's first rejected ref (``! [remote rejected] main -> main (pre-receive hook
     declined)``), else its first ``error:`` line. The last line is often advice ("and the
     repository exists.", "hint: See the 'Note about fast-forwards'")."""
-    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    lines = [" ".join(line.split()) for line in stderr.strip().splitlines() if line.strip()]
     for start in ("fatal:", "! [", "error:"):
         for line in lines:
             if line.startswith(start):
