@@ -350,6 +350,20 @@ def test_bump_never_writes_through_a_symlink_out_of_the_repository(
     assert victim.read_bytes() == victim_text
 
 
+def test_a_symlink_inside_the_repository_commits_the_file_it_leads_to(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.write("shared/version.py", '__version__ = "1.2.0"\n')
+    (project.path / "src/demo/__init__.py").unlink()
+    os.symlink("../../shared/version.py", project.path / "src/demo/__init__.py")
+    project.commit("the version lives in shared/")
+    code, out, err = cli(capsys, project, "bump", "minor", "--commit")
+    assert code == 0, err
+    assert out.splitlines()[3].endswith(": pyproject.toml, src/demo/__init__.py, shared/version.py")
+    assert project.git("status", "--porcelain") == ""
+    assert project.git("show", "HEAD:shared/version.py") == '__version__ = "1.3.0"'
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

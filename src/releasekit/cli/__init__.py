@@ -334,6 +334,10 @@ def _commit_tag_push(
     step that fails undoes the ones before it (see :func:`_after_failed_push` for a push)."""
     changelog = config.changelog_path()
     paths = list(written)
+    for path in written:  # a version file that is a symlink: the file it leads to changed
+        target = config.root / os.path.relpath(os.path.realpath(path), config.root.resolve())
+        if os.path.normpath(target) != os.path.normpath(path) and target not in paths:
+            paths.append(target)
     if changelog is not None and _is_changed(config.root, changelog):
         paths.append(changelog)
     tag = tag_name is not None
