@@ -40,7 +40,7 @@ from typing import Callable
 from releasekit.core import git
 from releasekit.core.config import load_pyproject, validate_project
 from releasekit.engine.handoff import Handoff
-from releasekit.engine.journal import Journal, current_run_id, progress, summarize
+from releasekit.engine.journal import Journal, current_run_id
 from releasekit.engine.manifest import Manifest
 from releasekit.engine.plan import ReleasePlan, TargetPlan, make_plan
 from releasekit.engine.playbook import playbook
@@ -48,6 +48,7 @@ from releasekit.engine.policy import Verdict, decide
 from releasekit.engine.records import PublishRecord, StepTimes
 from releasekit.engine.remote import Holding, conflict_message, file_state
 from releasekit.engine.runcontext import Console, Options, Project, ToolsCache, parse_options
+from releasekit.engine.summary import project_summary
 from releasekit.errors import BuildError, PublishError, ReleasekitError
 from releasekit.kinds import kind_of, refuse_shared_names, released_members
 from releasekit.project.identity import project_name
@@ -669,31 +670,12 @@ class Release:
             names = ", ".join(p.label for p in self.projects)
             self.log(None, f"workspace {self.workspace.root.name}: released in order: {names}")
         for project in self.projects:
-            for line in self._summary(project).splitlines():
+            table = project_summary(
+                project.dist_dir, self.targets(project),
+                rehearsal=self.options.rehearse, dry_run=self.options.dry_run,
+            )  # fmt: skip
+            for line in table.splitlines():
                 self.log(project, line)
-
-    def _summary(self, project: Project) -> str:
-        from releasekit.engine.summary import Row, render_summary
-
-        manifest = Manifest.load(project.dist_dir)
-        entries = Journal.read(project.dist_dir)
-        rows = []
-        for target in self.targets(project):
-            record = PublishRecord.load(project.dist_dir, target.name)
-            result = record.result if record is not None else None
-            if record is not None and record.files:  # who did what: this run, an earlier one
-                served = {target.name: {f.filename: f.sha256 for f in record.files}}
-                done = progress(
-                    entries, run_id=current_run_id(), targets={target.name: target.url},
-                    files=manifest.files, served=served,
-                )  # fmt: skip
-                result = summarize(done, target.verb)
-            url = record.url if record is not None else None
-            rows.append(Row(target.noun, target.name, url, result))
-        return render_summary(
-            manifest, rows, StepTimes(project.dist_dir).read(),
-            rehearsal=self.options.rehearse, dry_run=self.options.dry_run,
-        )  # fmt: skip
 
 
 def _stage_after(stage: Stage) -> Stage | None:

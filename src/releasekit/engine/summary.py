@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
+from releasekit.engine.journal import Journal, current_run_id, progress, summarize
 from releasekit.engine.manifest import Manifest
+from releasekit.engine.records import PublishRecord, StepTimes
 
-__all__ = ["Row", "render_summary"]
+if TYPE_CHECKING:
+    from releasekit.targets.base import Target
+
+__all__ = ["Row", "project_summary", "render_summary"]
 
 _STEPS = ("check", "build", "smoke-install", "publish-test", "publish", "github-release")
 
@@ -49,3 +55,28 @@ def render_summary(
     if timed:
         lines.append(f"  time     {', '.join(timed)}")
     return "\n".join(lines)
+
+
+def project_summary(
+    dist_dir: Path, targets: Sequence[Target], *, rehearsal: bool, dry_run: bool
+) -> str:
+    """The table of one project: each target's row from its publish record, and for a
+    record with files who did what (this run, an earlier one) from the journal."""
+    manifest = Manifest.load(dist_dir)
+    entries = Journal.read(dist_dir)
+    rows = []
+    for target in targets:
+        record = PublishRecord.load(dist_dir, target.name)
+        result = record.result if record is not None else None
+        if record is not None and record.files:
+            served = {target.name: {f.filename: f.sha256 for f in record.files}}
+            done = progress(
+                entries, run_id=current_run_id(), targets={target.name: target.url},
+                files=manifest.files, served=served,
+            )  # fmt: skip
+            result = summarize(done, target.verb)
+        url = record.url if record is not None else None
+        rows.append(Row(target.noun, target.name, url, result))
+    return render_summary(
+        manifest, rows, StepTimes(dist_dir).read(), rehearsal=rehearsal, dry_run=dry_run
+    )
