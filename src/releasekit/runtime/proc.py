@@ -43,11 +43,13 @@ __all__ = [
     "OIDC_VARIABLES",
     "Log",
     "child_env",
+    "children_tempdir",
     "drop_prestarted",
     "is_secret",
     "pep517_runner",
     "prestart",
     "redact",
+    "remove_children_tempdir",
     "run",
     "scrub",
     "split_command",
@@ -79,11 +81,57 @@ def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     For code that starts a process without :func:`run` (``subprocess.run``, nox's
     ``session.run(..., env=child_env(), include_outer_env=False)``). ``extra`` is taken as
     given: it is how a caller hands a credential to the one process that needs it.
+    The temporary directory is :func:`children_tempdir` (``TMPDIR``, ``TEMP``, ``TMP``).
     """
     env = scrub(os.environ)
+    temp = children_tempdir()
+    if temp is not None:
+        env.update(dict.fromkeys(_TEMP_VARIABLES, temp))
     if extra:
         env.update(extra)
     return env
+
+
+_TEMP_VARIABLES = ("TMPDIR", "TEMP", "TMP")
+_children_temp: list[str] = []
+_children_temp_lock = threading.Lock()
+
+
+def children_tempdir() -> str | None:
+    """A directory of this process's own (``<tmp>/releasekit-children-*``) where every
+    child makes its temporary files, removed when this process exits (after a Ctrl-C or
+    a SIGTERM too: :mod:`releasekit.runtime.signals` turns both into a normal exit).
+
+    A tool stopped half-way leaves its temporary directories where it made them (uv's
+    ``.tmp*`` during an install stopped by a cancel): here they go with this one.
+    ``None`` when it cannot be made (the children then use the system's, as before).
+    """
+    with _children_temp_lock:
+        if _children_temp and os.path.isdir(_children_temp[0]):
+            return _children_temp[0]
+        import tempfile
+
+        try:
+            made = tempfile.mkdtemp(prefix="releasekit-children-")
+        except OSError:
+            return None
+        if not _children_temp:
+            import atexit
+
+            atexit.register(remove_children_tempdir)
+        _children_temp[:] = [made]
+        return made
+
+
+def remove_children_tempdir() -> None:
+    """Remove :func:`children_tempdir` and whatever a child left there (idempotent)."""
+    import shutil
+
+    with _children_temp_lock:
+        made = list(_children_temp)
+        _children_temp.clear()
+    for path in made:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def pep517_runner(
@@ -170,6 +218,7 @@ def run(
     timeout: float | None = None,
     timeout_hint: str = "",
     unset: Iterable[str] = (),
+    tied: bool = False,
 ) -> str:
     """Run ``args``, return its combined output; raise ``error`` naming ``what`` on failure.
 
@@ -180,6 +229,12 @@ def run(
     ``secrets`` and the values of credentials in ``os.environ`` are redacted. Past
     ``timeout`` seconds the command and every process it started are stopped (SIGTERM, then
     SIGKILL) and ``error`` says so, with ``timeout_hint`` as its hint.
+
+    ``tied`` (a ``python -m MODULE`` command whose effect must not outlive releasekit: a
+    ``twine upload``): the command dies with releasekit even when releasekit is killed
+    with SIGKILL, as a prestarted one does (it runs through releasekit/_child/warm.py, whose
+    watchdog kills it when its stdin pipe from releasekit closes). Every other command is
+    in a session of its own and stopped by releasekit when it stops normally.
     """
     argv = [os.fspath(a) for a in args]
     full_env = child_env({**WIDE, **(env or {})})
@@ -188,6 +243,11 @@ def run(
     secrets = (*secrets, *_environ_secrets())
     log(redact(f"$ {shlex.join(argv)}", secrets))
     warm = _take_warm(argv, full_env, cwd)
+    if warm is None and tied and len(argv) >= 3 and argv[1] == "-m":
+        try:
+            warm = _Warm(argv, (), full_env, cwd)
+        except OSError:  # not there: the cold start below says so
+            warm = None
     if warm is not None:
         child, reader = warm.go(argv[len(warm.argv) :])
     else:
@@ -215,6 +275,10 @@ def run(
         _stop_group(child)
         child.wait()
         raise
+    finally:  # only now: a prestarted child takes EOF here for its parent's death
+        if child.stdin is not None:
+            with contextlib.suppress(OSError):
+                child.stdin.close()
     if reader.wait(GRACE_SECONDS):
         assert child.stdout is not None
         child.stdout.close()
@@ -279,12 +343,15 @@ class _Warm:
         )
 
     def go(self, more: Sequence[str]) -> tuple[subprocess.Popen[bytes], _Reader]:
+        """Hand it the rest of its arguments. Its stdin stays open until :func:`run` has
+        seen it exit: EOF before then tells it releasekit died, and it kills itself
+        (releasekit/_child/warm.py)."""
         import json
 
         assert self.child.stdin is not None
         try:
             self.child.stdin.write((json.dumps(list(more)) + "\n").encode())
-            self.child.stdin.close()
+            self.child.stdin.flush()
         except OSError:  # it died meanwhile: run reports its exit status and output
             pass
         return self.child, self.reader

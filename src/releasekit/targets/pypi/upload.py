@@ -220,6 +220,7 @@ def upload(
             env=env,
             log=tee,
             secrets=secrets,
+            tied=True,  # killed with releasekit: no upload lands unjournaled after it died
         )
     except PublishError as exc:
         output = "\n".join(captured[1:])  # [0] is the command line
