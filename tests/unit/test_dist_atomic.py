@@ -19,8 +19,10 @@ from pathlib import Path
 import pytest
 
 from releasekit.engine import records
+from releasekit.engine.handoff import Handoff
 from releasekit.engine.journal import Journal
 from releasekit.engine.manifest import MANIFEST_NAME, Manifest, describe
+from releasekit.engine.plan import ReleasePlan
 from releasekit.engine.records import PENDING_NAME, PublishRecord, StepTimes
 from releasekit.errors import BuildError
 from releasekit.kinds.python import artifacts, build
@@ -206,17 +208,21 @@ def test_records_are_written_whole_and_a_full_disk_names_the_file(
     with pytest.raises(OSError) as failure:
         StepTimes(tmp_path).record("build", 1.0)
     assert failure.value.filename == str(tmp_path / "releasekit-steps.json")
+    with pytest.raises(OSError) as failure:
+        ReleasePlan(NAME, "2.0.0", "final", None, "v2.0.0", (), ()).save(tmp_path)
+    assert failure.value.filename == str(tmp_path / "releasekit-plan.json")
+    with pytest.raises(OSError) as failure:
+        Handoff(NAME, "python", {}, {}).save(tmp_path)
+    assert failure.value.filename == str(tmp_path / "releasekit-project.json")
     assert (tmp_path / MANIFEST_NAME).read_bytes() == before  # the old one, whole
     assert sorted(p.name for p in tmp_path.iterdir()) == [MANIFEST_NAME]  # no temp files
 
 
-def test_a_full_disk_on_the_journal_names_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def full(fd: int, data: bytes) -> int:
-        raise _enospc()
-
-    monkeypatch.setattr("releasekit.engine.journal.os.write", full)
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_on_the_journal_names_it(tmp_path: Path) -> None:
+    """Right after an upload the journal's line is written: a real full device (Linux's
+    /dev/full answers every write with ENOSPC) gave "No space left on device" alone."""
+    (tmp_path / "releasekit-journal.jsonl").symlink_to("/dev/full")
     with pytest.raises(OSError) as failure:
         Journal(tmp_path).record("upload", "http://x/", "demo-1.0.tar.gz", "ab" * 32)
     assert failure.value.filename == str(tmp_path / "releasekit-journal.jsonl")

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from releasekit.core.config import Config, parse_config
-from releasekit.engine.records import HANDOFF_NAME
+from releasekit.engine.records import HANDOFF_NAME, write_atomic
 from releasekit.errors import ReleasekitError
 
 __all__ = ["Handoff"]
@@ -109,7 +109,7 @@ class Handoff:
             "files": dict(self.files),
             "npm-registry": self.npm_registry,
         }
-        (dist_dir / HANDOFF_NAME).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        write_atomic(dist_dir / HANDOFF_NAME, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
     @classmethod
     def load(cls, dist_dir: Path) -> Handoff:

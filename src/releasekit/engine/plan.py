@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from releasekit.core.version import channel, tag_for
 from releasekit.engine.manifest import DistFile, Manifest, file_version
 from releasekit.engine.policy import Decision, Verdict, decide
-from releasekit.engine.records import PLAN_NAME
+from releasekit.engine.records import PLAN_NAME, write_atomic
 from releasekit.engine.remote import (
     REPLACE_HINT,
     FileState,
@@ -162,7 +162,7 @@ class ReleasePlan:
 
     def save(self, dist_dir: Path) -> Path:
         path = dist_dir / PLAN_NAME
-        path.write_text(json.dumps(_jsonable(self), indent=2) + "\n", encoding="utf-8")
+        write_atomic(path, json.dumps(_jsonable(self), indent=2) + "\n")  # whole, named
         return path
 
 
