@@ -302,3 +302,19 @@ def test_a_killed_moves_leftovers_go_with_the_next_build(dist: Path, built: list
     pending = json.loads((dist / PENDING_NAME).read_text())
     assert pending["name"] == NAME and sorted(pending["files"]) == sorted({*OLD, *NEW})
     assert sorted(p.name for p in artifacts.find_dists(dist)) == sorted(NEW)
+
+
+def test_an_error_names_the_record_not_its_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only dist/: mkstemp's error names a random temporary file the user never
+    sees; the record is what to name."""
+
+    def refused(dir: str, prefix: str, suffix: str) -> tuple[int, str]:
+        name = os.path.join(dir, f"{prefix}x1y2z3{suffix}")
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), name)
+
+    monkeypatch.setattr(records.tempfile, "mkstemp", refused)
+    with pytest.raises(PermissionError) as failure:
+        StepTimes(tmp_path).record("check", 1.0)
+    assert failure.value.filename == str(tmp_path / "releasekit-steps.json")

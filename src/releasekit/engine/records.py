@@ -63,14 +63,14 @@ PENDING_NAME = "releasekit-pending.json"
 TEMP_PREFIX = ".releasekit-tmp-"
 
 
-def named_oserror(exc: OSError, path: Path | str) -> OSError:
-    """``exc`` with ``path`` as its file name when it has none: ``os.write`` and a file
+def named_oserror(exc: OSError, path: Path | str, *, instead: bool = False) -> OSError:
+    """``exc`` with ``path`` as its file name when it has none (or ``instead`` of the one
+    it has: a temporary file's name says nothing to the user): ``os.write`` and a file
     object's ``write``/``close`` raise "No space left on device" naming no file, and
     every front end shows ``exc.filename``."""
-    if exc.filename is not None:
+    if exc.filename is not None and not instead:
         return exc
-    named = type(exc)(exc.errno, exc.strerror or str(exc), os.fspath(path))
-    return named
+    return type(exc)(exc.errno, exc.strerror or str(exc), os.fspath(path))
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -91,8 +91,8 @@ def write_atomic(path: Path, text: str) -> None:
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
         tmp = None
-    except OSError as exc:
-        raise named_oserror(exc, path) from None
+    except OSError as exc:  # the record's name, not its temporary file's
+        raise named_oserror(exc, path, instead=True) from None
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):

@@ -740,8 +740,9 @@ def _replace_dist(dist_dir: Path, built: list[Path], name: str) -> None:
             if path.name not in new:
                 current = path
                 path.unlink(missing_ok=True)
-    except OSError as exc:
-        raise _dist_write_error(dist_dir, records.named_oserror(exc, current), changed) from None
+    except OSError as exc:  # the name in dist_dir, not the staging copy's
+        named = records.named_oserror(exc, current, instead=not changed)
+        raise _dist_write_error(dist_dir, named, changed) from None
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
