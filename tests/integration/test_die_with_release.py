@@ -114,6 +114,7 @@ def test_twine_dies_with_a_killed_release(
         [sys.executable, "-c", _RELEASE, str(wheel), silent_index.url, "1" if prestarted else "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        env={**os.environ, "TMPDIR": str(tmp_path)},  # what SIGKILL leaves stays in here
     )
     twine: list[int] = []
     try:

@@ -93,7 +93,8 @@ def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 _TEMP_VARIABLES = ("TMPDIR", "TEMP", "TMP")
-_children_temp: list[str] = []
+_CHILDREN_PREFIX = "releasekit-children-"
+_children_temp: list[tuple[str, int | None]] = []  # (path, the fd holding its flock)
 _children_temp_lock = threading.Lock()
 
 
@@ -103,24 +104,87 @@ def children_tempdir() -> str | None:
     a SIGTERM too: :mod:`releasekit.runtime.signals` turns both into a normal exit).
 
     A tool stopped half-way leaves its temporary directories where it made them (uv's
-    ``.tmp*`` during an install stopped by a cancel): here they go with this one.
+    ``.tmp*`` during an install stopped by a cancel): here they go with this one. The
+    process holds an ``flock`` on it while it lives: one that SIGKILL left behind is
+    removed by the next releasekit that makes its own (the kernel released the lock).
     ``None`` when it cannot be made (the children then use the system's, as before).
     """
     with _children_temp_lock:
-        if _children_temp and os.path.isdir(_children_temp[0]):
-            return _children_temp[0]
+        if _children_temp and os.path.isdir(_children_temp[0][0]):
+            return _children_temp[0][0]
         import tempfile
 
-        try:
-            made = tempfile.mkdtemp(prefix="releasekit-children-")
+        try:  # locked under a name no sweep looks at, then given its name
+            new = tempfile.mkdtemp(prefix="." + _CHILDREN_PREFIX)
         except OSError:
+            return None
+        held = _hold(new)
+        made = os.path.join(os.path.dirname(new), os.path.basename(new)[1:])
+        try:
+            os.rename(new, made)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.rmdir(new)
+                if held is not None:
+                    os.close(held)
             return None
         if not _children_temp:
             import atexit
 
             atexit.register(remove_children_tempdir)
-        _children_temp[:] = [made]
+            _sweep_children_tempdirs(os.path.dirname(made), keep=made)
+        for _, fd in _children_temp:  # one removed under us (an emptied /tmp)
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        _children_temp[:] = [(made, held)]
         return made
+
+
+def _hold(path: str) -> int | None:
+    """An open descriptor of ``path`` with an exclusive ``flock`` on it (POSIX), or None."""
+    if not _POSIX:
+        return None
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _sweep_children_tempdirs(parent: str, *, keep: str) -> None:
+    """Remove the children's directories of releasekits that died without cleaning up
+    (SIGKILL): ours (same owner), real directories, and no process holds their lock."""
+    import shutil
+
+    if not _POSIX:
+        return
+    try:
+        entries = [e for e in os.scandir(parent) if e.name.startswith(_CHILDREN_PREFIX)]
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.path == keep or not entry.is_dir(follow_symlinks=False):
+                continue
+            if entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        fd = _hold(entry.path)
+        if fd is None:  # held: a live releasekit's
+            continue
+        try:
+            shutil.rmtree(entry.path, ignore_errors=True)
+        finally:
+            os.close(fd)
 
 
 def remove_children_tempdir() -> None:
@@ -130,8 +194,11 @@ def remove_children_tempdir() -> None:
     with _children_temp_lock:
         made = list(_children_temp)
         _children_temp.clear()
-    for path in made:
+    for path, fd in made:
         shutil.rmtree(path, ignore_errors=True)
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def pep517_runner(
