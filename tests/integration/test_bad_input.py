@@ -625,13 +625,14 @@ CLI_CASES: dict[str, CliCase] = {
     "unknown command": CliCase(
         ("relase",),
         "argument COMMAND: invalid choice: 'relase'",
-        "usage: releasekit [-h] [--version] [-C ROOT] COMMAND ...",
+        "usage: releasekit [-h] [--version] [-C DIR] COMMAND ...",
         code=2,
     ),
     "bump without a part": CliCase(
         ("bump",),
         "the following arguments are required: part",
-        "usage: releasekit bump [-h] [--force] [--dry-run] [--commit] [--tag] [--push] part",
+        "usage: releasekit bump [-h] [--force] [--dry-run] [--commit] [--tag] [--push] "
+        "[-C DIR] part",
         code=2,
     ),
     # `releasekit version | head -1`: the reader has what it wanted; there is nothing to tell
