@@ -318,3 +318,28 @@ def test_an_error_names_the_record_not_its_temporary_file(
     with pytest.raises(PermissionError) as failure:
         StepTimes(tmp_path).record("check", 1.0)
     assert failure.value.filename == str(tmp_path / "releasekit-steps.json")
+
+
+def test_a_stop_during_the_cleanup_does_not_cut_it_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM while the build's temporary directory (a build env: thousands of files) was
+    removed left the rest of it in /tmp: the removal finishes, then the stop goes on."""
+    work = tmp_path / "releasekit-build-x"
+    for n in range(20):
+        (work / "env" / str(n)).mkdir(parents=True)
+        (work / "env" / str(n) / "f.py").write_text("x")
+    real_rmtree = build.shutil.rmtree
+    calls: list[Path] = []
+
+    def interrupted_once(path: Path, ignore_errors: bool = False) -> None:
+        calls.append(path)
+        if len(calls) == 1:
+            real_rmtree(Path(path) / "env" / "0")
+            raise KeyboardInterrupt
+        real_rmtree(path, ignore_errors=ignore_errors)
+
+    monkeypatch.setattr(build.shutil, "rmtree", interrupted_once)
+    with pytest.raises(KeyboardInterrupt):
+        build._remove_fully(work)
+    assert not work.exists() and len(calls) == 2

@@ -117,8 +117,7 @@ def build_release(
         env["RELEASEKIT_TAG"] = tag.name
     pretend = dict(version_env or {})
     next_tag = _next_tag_to_make(config, pretend)
-    with tempfile.TemporaryDirectory(prefix="releasekit-build-") as tmp:
-        work = Path(tmp)
+    with _work_dir("releasekit-build-") as work:
         built: list[Path] | None = None
         if next_tag is not None:
             # setuptools-scm records what git says (scm_version.json) only at a real tag:
@@ -149,6 +148,32 @@ def build_release(
 
 
 _BUILD_HINT = "read the build output above; the same command fails locally too"
+
+
+@contextlib.contextmanager
+def _work_dir(prefix: str) -> Iterator[Path]:
+    """A temporary directory, removed whole at the end even when a stop interrupts."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        _remove_fully(path)
+
+
+def _remove_fully(path: Path) -> None:
+    """``rmtree`` that a stop (SIGTERM or Ctrl-C: ``KeyboardInterrupt``) does not cut
+    short: the removal is finished, then the stop goes on. A build's environment holds
+    thousands of files, and a stop that arrives while they are removed left the rest in
+    the temporary directory."""
+    interrupted: BaseException | None = None
+    while True:
+        try:
+            shutil.rmtree(path, ignore_errors=True)
+            break
+        except KeyboardInterrupt as exc:
+            interrupted = exc
+    if interrupted is not None:
+        raise interrupted
 
 
 def _build_checkout(
@@ -283,7 +308,7 @@ def tagged_clone(
             prefix = os.path.relpath(root.resolve(), Path(top).resolve())
             yield where if prefix == "." else where / prefix
     finally:
-        shutil.rmtree(where, ignore_errors=True)
+        _remove_fully(where)
 
 
 @dataclass(frozen=True)
@@ -745,7 +770,7 @@ def _replace_dist(dist_dir: Path, built: list[Path], name: str) -> None:
         raise _dist_write_error(dist_dir, named, changed) from None
     finally:
         if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+            _remove_fully(staging)
 
 
 def _dist_write_error(dist_dir: Path, exc: OSError, changed: bool) -> BuildError:
