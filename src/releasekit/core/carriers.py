@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from releasekit.core import gitdir
 from releasekit.core import version as _version
 from releasekit.core.config import CarrierSpec
 from releasekit.errors import CarrierError, VersionError
@@ -563,7 +564,7 @@ def _locate(spec: CarrierSpec, root: Path) -> tuple[Path, Path]:
     """
     absolute_root = Path(os.path.abspath(root))
     path = Path(os.path.normpath(absolute_root / spec.path))
-    boundary, what = _boundary(absolute_root)
+    boundary, what = gitdir.boundary(absolute_root)
     if path != boundary and boundary not in path.parents:
         raise CarrierError(
             f"version file {spec.path} is outside {what} ({boundary.as_posix()})",
@@ -571,18 +572,6 @@ def _locate(spec: CarrierSpec, root: Path) -> tuple[Path, Path]:
             "version-files (paths are relative to the project root)",
         )
     return absolute_root, path
-
-
-def _boundary(root: Path) -> tuple[Path, str]:
-    """Where version files must be: the git repository holding ``root``, else ``root``.
-
-    Found by looking for ``.git`` (a directory, or a file in a worktree) upwards, without
-    running git: the build hook reads carriers in every build.
-    """
-    for candidate in (root, *root.parents):
-        if (candidate / ".git").exists():
-            return candidate, "the git repository"
-    return root, "the project"
 
 
 def _refuse_outside(carrier: Carrier) -> None:
@@ -593,10 +582,9 @@ def _refuse_outside(carrier: Carrier) -> None:
     bump write a file that is not the project's. Both sides are resolved, so a project
     reached through a symlinked directory (``/tmp`` on macOS) is still inside.
     """
-    boundary, what = _boundary(carrier.root)
-    real = Path(os.path.realpath(carrier.path))
-    real_boundary = Path(os.path.realpath(boundary))
-    if real != real_boundary and real_boundary not in real.parents:
+    outside = gitdir.outside_boundary(carrier.path, carrier.root)
+    if outside is not None:
+        real, boundary, what = outside
         raise CarrierError(
             f"version file {carrier.display_path} leads to {real.as_posix()} through a "
             f"symlink, outside {what} ({boundary.as_posix()}); nothing was written",

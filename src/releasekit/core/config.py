@@ -25,7 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from releasekit.core import urls
+from releasekit.core import gitdir, urls
 from releasekit.core.urls import is_loopback as is_loopback  # re-exported: the rule is in urls
 from releasekit.core.validate import (
     Problems,
@@ -186,7 +186,25 @@ class Config(NamedTuple):
         return self.version_files or (CarrierSpec("pyproject.toml"),)
 
     def changelog_path(self) -> Path | None:
-        """The changelog to check, or ``None`` when there is none to check."""
+        """The changelog to check, or ``None`` when there is none to check.
+
+        One that leads out of the git repository (a committed symlink to another file of the
+        machine's) is refused: its text would become the release's notes and be published.
+        """
+        path = self._changelog_candidate()
+        if path is not None and path.exists():
+            outside = gitdir.outside_boundary(path, self.root)
+            if outside is not None:
+                real, edge, what = outside
+                raise ConfigError(
+                    f"changelog {path} leads to {real.as_posix()}, outside {what} "
+                    f"({edge.as_posix()})",
+                    "keep the changelog in the project: replace the symlink with the file, or "
+                    "set [tool.releasekit] changelog to the project's own",
+                )
+        return path
+
+    def _changelog_candidate(self) -> Path | None:
         if self.changelog is False:
             return None
         if isinstance(self.changelog, str):

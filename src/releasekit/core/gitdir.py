@@ -18,13 +18,35 @@ from __future__ import annotations
 
 import os
 import zlib
+from pathlib import Path
 
-__all__ = ["tags_at_head"]
+__all__ = ["boundary", "outside_boundary", "tags_at_head"]
 
 # Past this many loose tags to open, one git process is cheaper than reading them.
 _MAX_TAG_OBJECTS = 32
 _HEX = frozenset("0123456789abcdef")
 _GITDIR_PARTS = ("HEAD", "objects", "refs")  # what makes a directory a repository to git
+
+
+def boundary(root: Path) -> tuple[Path, str]:
+    """Where the project's own files are: the git repository holding ``root`` (found by its
+    ``.git``, a directory or a worktree's file, without running git), else ``root``; with
+    how messages name it."""
+    for candidate in (root, *root.parents):
+        if (candidate / ".git").exists():
+            return candidate, "the git repository"
+    return root, "the project"
+
+
+def outside_boundary(path: Path, root: Path) -> tuple[Path, Path, str] | None:
+    """``None`` when ``path``, followed through every symlink, is inside :func:`boundary`
+    of ``root``; else (where it leads, the boundary, its name). Both sides are resolved, so
+    a project reached through a symlinked directory (``/tmp`` on macOS) is still inside."""
+    edge, what = boundary(root)
+    real, real_edge = Path(os.path.realpath(path)), Path(os.path.realpath(edge))
+    if real == real_edge or real_edge in real.parents:
+        return None
+    return real, edge, what
 
 
 def tags_at_head(root: str | os.PathLike[str]) -> list[str] | None:
