@@ -346,6 +346,22 @@ def test_members_in_both_releasekit_toml_and_pyproject_are_refused(tmp_path: Pat
     assert_unchanged(before, snapshot(root))
 
 
+def test_a_members_tag_prefix_git_refuses_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write_project(root / "packages" / "core", name="core", git=False)
+    project = write_project(root, name="top", releasekit_table="")
+    (root / "releasekit.toml").write_text(
+        'members = [{ path = "packages/core", tag-prefix = "core v" }]\n', encoding="utf-8"
+    )
+    project.commit("a member whose tags git refuses")
+    with pytest.raises(ConfigError) as info:
+        find_workspace(root)
+    assert "tag-prefix 'core v' cannot start a git tag name (it contains ' ')" in (
+        info.value.message
+    )
+    assert "git check-ref-format refuses such tags" in info.value.hint
+
+
 # -- usernames are not secrets --------------------------------------------------------------------
 
 

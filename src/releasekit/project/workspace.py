@@ -37,7 +37,12 @@ from typing import Any, Literal
 from packaging.utils import canonicalize_name
 
 from releasekit.core.config import url
-from releasekit.core.tagprefix import WORKSPACE_FILE, default_tag_prefix, inherited_tag_prefix
+from releasekit.core.tagprefix import (
+    WORKSPACE_FILE,
+    check_tag_prefix,
+    default_tag_prefix,
+    inherited_tag_prefix,
+)
 from releasekit.core.validate import Problems, load_pyproject, load_toml, optional_str, str_list
 from releasekit.errors import ConfigError
 
@@ -217,6 +222,8 @@ def _member(root: Path, entry: object, where: str) -> Member:
         )
     rel = path.relative_to(root).as_posix() if path != root else "."
     prefix = problems.check(optional_str, None, entry, "tag-prefix", where)
+    if prefix is not None:  # git's rules for a tag name, as for [tool.releasekit] tag-prefix
+        prefix = problems.check(check_tag_prefix, None, prefix, where)
     commands: dict[str, tuple[str, ...]] = {}
     for key in _NPM_ONLY_KEYS:
         commands[key] = problems.check(str_list, (), entry.get(key, []), f"{where} {key}")
