@@ -159,10 +159,7 @@ class PythonKind(Kind):
         pretend = self.next_version_env(project, tag) if project.options.dist is None else {}
         if pretend:
             version = next(iter(pretend.values()))
-            log(
-                f"building {version}, the version of the next tag, with {_shown(pretend)} "
-                "(in the build's environment only; nothing is written to the tree)"
-            )
+            log(f"building {version}, the version of the next tag (nothing is written to the tree)")
         if project.options.dist is not None:
             manifest = build.adopt_prebuilt(
                 project.config, project.dist_dir, tools=release.tools(project),

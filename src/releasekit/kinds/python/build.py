@@ -138,6 +138,9 @@ def build_release(
                 )
                 built = None
         if built is None:
+            if pretend:
+                shown = ", ".join(f"{name}={value}" for name, value in pretend.items())
+                log(f"building with {shown} (in the build's environment only)")
             with git.clean_checkout(root) as export:
                 built = _build_checkout(config, export, work / "build", tools,
                                         {**env, **pretend}, tag, epoch, log)  # fmt: skip
