@@ -25,7 +25,7 @@ from releasekit.engine.manifest import MANIFEST_NAME, Manifest, describe
 from releasekit.engine.plan import ReleasePlan
 from releasekit.engine.records import PENDING_NAME, PublishRecord, StepTimes
 from releasekit.errors import BuildError
-from releasekit.kinds.python import artifacts, build
+from releasekit.kinds.python import artifacts, distdir
 
 NAME = "demo"
 OLD = ("demo-1.0.0.tar.gz", "demo-1.0.0-py3-none-any.whl")
@@ -76,9 +76,9 @@ def test_a_full_disk_while_copying_leaves_dist_as_it_was(
             raise _enospc()
         target.write_bytes(data)
 
-    monkeypatch.setattr(build, "_copy_file", half_then_full)
+    monkeypatch.setattr(distdir, "_copy_file", half_then_full)
     with pytest.raises(BuildError) as failure:
-        build._replace_dist(dist, built, NAME)
+        distdir.replace_dist(dist, built, NAME)
     message = failure.value.message
     assert message == (
         f"cannot write the build into {dist}: {dist / NEW[1]}: No space left on device "
@@ -86,7 +86,7 @@ def test_a_full_disk_while_copying_leaves_dist_as_it_was(
     )
     assert "check the disk has space" in failure.value.hint
     assert _snapshot(dist) == before  # no truncated file under any name, no temp dir
-    assert build._foreign_files(dist, NAME) == []
+    assert distdir.foreign_files(dist, NAME) == []
 
 
 def test_a_full_disk_writing_the_pending_record_leaves_dist_as_it_was(
@@ -111,7 +111,7 @@ def test_a_full_disk_writing_the_pending_record_leaves_dist_as_it_was(
 
     monkeypatch.setattr(records.os, "fdopen", Full)
     with pytest.raises(BuildError) as failure:
-        build._replace_dist(dist, built, NAME)
+        distdir.replace_dist(dist, built, NAME)
     assert f"{dist / PENDING_NAME}: No space left on device" in failure.value.message
     assert f"(nothing in {dist} was changed)" in failure.value.message
     assert _snapshot(dist) == before
@@ -129,17 +129,17 @@ def test_a_failure_half_way_through_the_renames_leaves_only_known_files(
         done.append(str(target))
         real_replace(source, target)
 
-    monkeypatch.setattr(build.os, "replace", second_fails)
+    monkeypatch.setattr(distdir.os, "replace", second_fails)
     with pytest.raises(BuildError) as failure:
-        build._replace_dist(dist, built, NAME)
+        distdir.replace_dist(dist, built, NAME)
     assert "every file in it is still known as releasekit's: run the build again" in (
         failure.value.message
     )
     assert (dist / NEW[0]).is_file()  # moved in whole
-    assert build._foreign_files(dist, NAME) == []  # so the rerun replaces it
+    assert distdir.foreign_files(dist, NAME) == []  # so the rerun replaces it
     assert not [p for p in dist.iterdir() if p.name.startswith(records.TEMP_PREFIX)]
-    monkeypatch.setattr(build.os, "replace", real_replace)
-    build._replace_dist(dist, built, NAME)  # the rerun
+    monkeypatch.setattr(distdir.os, "replace", real_replace)
+    distdir.replace_dist(dist, built, NAME)  # the rerun
     assert sorted(p.name for p in artifacts.find_dists(dist)) == sorted(NEW)
 
 
@@ -147,27 +147,27 @@ def test_files_moved_in_before_the_manifest_are_releasekits(dist: Path, built: l
     """A build stopped after the move (SIGTERM or a full disk during twine check, before the
     manifest): the next run knows every file as its own; once the manifest is written, the
     pending record goes."""
-    build._replace_dist(dist, built, NAME)
+    distdir.replace_dist(dist, built, NAME)
     assert not (dist / MANIFEST_NAME).exists()
     assert not (dist / "releasekit-publish-test.json").exists()
     assert sorted(p.name for p in artifacts.find_dists(dist)) == sorted(NEW)
-    assert build._foreign_files(dist, NAME) == []
-    assert build._foreign_files(dist, "other") == sorted(NEW)  # the record is demo's
+    assert distdir.foreign_files(dist, NAME) == []
+    assert distdir.foreign_files(dist, "other") == sorted(NEW)  # the record is demo's
     with open(dist / NEW[0], "ab") as handle:
         handle.write(b"edited")
-    assert build._foreign_files(dist, NAME) == [f"{NEW[0]} (changed since it was built)"]
+    assert distdir.foreign_files(dist, NAME) == [f"{NEW[0]} (changed since it was built)"]
 
 
 def test_a_stray_file_is_still_refused(dist: Path, built: list[Path]) -> None:
-    build._replace_dist(dist, built, NAME)
+    distdir.replace_dist(dist, built, NAME)
     (dist / "demo-0.9.tar.gz").write_bytes(b"not ours")
-    assert build._foreign_files(dist, NAME) == ["demo-0.9.tar.gz"]
+    assert distdir.foreign_files(dist, NAME) == ["demo-0.9.tar.gz"]
 
 
 def test_a_corrupt_manifest_is_named_with_what_to_do(dist: Path) -> None:
     (dist / MANIFEST_NAME).write_text('{"name": "demo", "files": [')
     with pytest.raises(BuildError) as failure:
-        build._foreign_files(dist, NAME)
+        distdir.foreign_files(dist, NAME)
     manifest = dist / MANIFEST_NAME
     assert failure.value.message.startswith(f"the build manifest {manifest} is unreadable (")
     assert failure.value.message.endswith(
@@ -251,7 +251,7 @@ _STOPPED = textwrap.dedent(
     """
     import os, signal, sys, time
     from pathlib import Path
-    from releasekit.kinds.python import build
+    from releasekit.kinds.python import distdir
     from releasekit.runtime import signals
 
     signals.install()
@@ -264,9 +264,9 @@ _STOPPED = textwrap.dedent(
         time.sleep(5)
         target.write_bytes(data)
 
-    build._copy_file = copy_then_stop
+    distdir._copy_file = copy_then_stop
     try:
-        build._replace_dist(dist, built, "demo")
+        distdir.replace_dist(dist, built, "demo")
     except KeyboardInterrupt:
         sys.exit(130)
     """
@@ -287,7 +287,7 @@ def test_sigterm_half_way_through_the_move_leaves_dist_as_it_was(
     assert done.returncode == 130, done.stdout + done.stderr
     assert "releasekit: SIGTERM received: stopping" in done.stderr
     assert _snapshot(dist) == before
-    assert build._foreign_files(dist, NAME) == []
+    assert distdir.foreign_files(dist, NAME) == []
 
 
 def test_a_killed_moves_leftovers_go_with_the_next_build(dist: Path, built: list[Path]) -> None:
@@ -296,8 +296,8 @@ def test_a_killed_moves_leftovers_go_with_the_next_build(dist: Path, built: list
     leftover = dist / f"{records.TEMP_PREFIX}abc"
     leftover.mkdir()
     (leftover / NEW[0]).write_bytes(b"half")
-    assert build._foreign_files(dist, NAME) == []
-    build._replace_dist(dist, built, NAME)
+    assert distdir.foreign_files(dist, NAME) == []
+    distdir.replace_dist(dist, built, NAME)
     assert not leftover.exists()
     pending = json.loads((dist / PENDING_NAME).read_text())
     assert pending["name"] == NAME and sorted(pending["files"]) == sorted({*OLD, *NEW})
@@ -329,7 +329,7 @@ def test_a_stop_during_the_cleanup_does_not_cut_it_short(
     for n in range(20):
         (work / "env" / str(n)).mkdir(parents=True)
         (work / "env" / str(n) / "f.py").write_text("x")
-    real_rmtree = build.shutil.rmtree
+    real_rmtree = distdir.shutil.rmtree
     calls: list[Path] = []
 
     def interrupted_once(path: Path, ignore_errors: bool = False) -> None:
@@ -339,7 +339,7 @@ def test_a_stop_during_the_cleanup_does_not_cut_it_short(
             raise KeyboardInterrupt
         real_rmtree(path, ignore_errors=ignore_errors)
 
-    monkeypatch.setattr(build.shutil, "rmtree", interrupted_once)
+    monkeypatch.setattr(distdir.shutil, "rmtree", interrupted_once)
     with pytest.raises(KeyboardInterrupt):
-        build._remove_fully(work)
+        distdir.remove_fully(work)
     assert not work.exists() and len(calls) == 2
