@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from releasekit.cli import main
-from releasekit.core import git
+from releasekit.core import gitwrite
 from tests.helpers.projects import Project, run, write_project
 
 VERSION_FILES = '[tool.releasekit]\nversion-files = ["pyproject.toml", "src/demo/__init__.py"]\n'
@@ -130,7 +130,7 @@ def test_an_upstream_that_never_answers_is_given_up_on(
 ) -> None:
     """A host that never answers (here an ssh that sleeps): the bump gives up after the
     timeout, kills git and its ssh, and has written nothing."""
-    monkeypatch.setattr(git, "REMOTE_TIMEOUT", 1.0)
+    monkeypatch.setattr(gitwrite, "REMOTE_TIMEOUT", 1.0)
     monkeypatch.setenv("GIT_SSH_COMMAND", "sleep 60; true")
     project.git("remote", "set-url", "origin", "ssh://git@example.invalid/demo.git")
     before = state(project)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from releasekit import __version__
-from releasekit.core import carriers, git, guard
+from releasekit.core import carriers, git, gitwrite, guard
 from releasekit.core.config import (
     CarrierSpec,
     Config,
@@ -343,22 +343,22 @@ def _commit_tag_push(
     tag = tag_name is not None
     before, branch = git.head_commit(config.root) or "", git.current_branch(config.root) or ""
     try:
-        head = git.commit_paths(
+        head = gitwrite.commit_paths(
             config.root, paths, f"Release {new}" if tag else f"Bump version to {new}"
         )
     except TagError as exc:
-        undone = _undo(config.root, saved, lambda: git.unstage(config.root, paths))
+        undone = _undo(config.root, saved, lambda: gitwrite.unstage(config.root, paths))
         raise TagError(f"{exc.message}; {undone}", exc.hint) from None
     shown = ", ".join(carriers.display_path(config.root, path) for path in paths)
     print(f"  committed {head[:12]}: {shown}")
     made: str | None = None
 
     def undo_all() -> None:
-        git.undo_commit(config.root, branch, before, head, paths, made)
+        gitwrite.undo_commit(config.root, branch, before, head, paths, made)
 
     if tag_name is not None:
         try:
-            git.create_tag(config.root, tag_name, _tag_message(changelog, new))
+            gitwrite.create_tag(config.root, tag_name, _tag_message(changelog, new))
         except TagError as exc:
             undone = _undo(config.root, saved, undo_all, f"the release commit {head[:12]} is")
             raise TagError(
@@ -372,7 +372,7 @@ def _commit_tag_push(
         remote, upstream_branch = git.upstream(config.root) or ("origin", "")
         refs = [f"HEAD:{upstream_branch}", f"refs/tags/{tag_name}"]
         try:
-            git.push(config.root, remote, refs)
+            gitwrite.push(config.root, remote, refs)
         except TagError as exc:  # raises, unless the remote holds both after all (said)
             _after_failed_push(config.root, exc, saved, undo_all, head, remote, upstream_branch,
                                tag_name)  # fmt: skip
@@ -431,7 +431,8 @@ def _after_failed_push(
     rerun pushes them (:func:`_push_unpushed_release`) instead of bumping again. Raises,
     except when the remote turns out to hold both (git's error came after it took them)."""
     try:
-        there = git.remote_refs(root, remote, [f"refs/heads/{branch}", f"refs/tags/{tag_name}"])
+        wanted = [f"refs/heads/{branch}", f"refs/tags/{tag_name}"]
+        there = gitwrite.remote_refs(root, remote, wanted)
     except TagError:
         there = None
     if there is not None and there.get(f"refs/tags/{tag_name}") == head:
@@ -464,15 +465,15 @@ def _push_unpushed_release(config: Config, current: str, *, dry_run: bool) -> bo
     root = config.root
     name = tag_for(current, git.new_tag_prefix(root, config.tag_prefix, current))
     head = git.head_commit(root)
-    if head is None or git.commit_of(root, f"refs/tags/{name}") != head:
+    if head is None or gitwrite.commit_of(root, f"refs/tags/{name}") != head:
         return False
-    if git.subject(root) != f"Release {current}":
+    if gitwrite.subject(root) != f"Release {current}":
         return False
     upstream = git.upstream(root)
     if upstream is None:
         return False  # the usual refusal says it
     remote, branch = upstream
-    there = git.remote_refs(root, remote, [f"refs/heads/{branch}", f"refs/tags/{name}"])
+    there = gitwrite.remote_refs(root, remote, [f"refs/heads/{branch}", f"refs/tags/{name}"])
     if f"refs/tags/{name}" in there:
         return False  # released and pushed: this bump is a new one
     _refuse_behind(root, there.get(f"refs/heads/{branch}"), remote, branch)
@@ -483,14 +484,14 @@ def _push_unpushed_release(config: Config, current: str, *, dry_run: bool) -> bo
     if dry_run:
         print("  (dry run: nothing pushed)")
         return True
-    git.push(root, remote, [f"HEAD:{branch}", f"refs/tags/{name}"])
+    gitwrite.push(root, remote, [f"HEAD:{branch}", f"refs/tags/{name}"])
     print(f"  pushed {branch} and {name} to {remote}")
     return True
 
 
 def _refuse_behind(root: Path, theirs: str | None, remote: str, branch: str) -> None:
     """Refuse a push the remote would reject: its branch has commits this one lacks."""
-    if theirs is not None and not git.is_ancestor(root, theirs):
+    if theirs is not None and not gitwrite.is_ancestor(root, theirs):
         raise TagError(
             f"{remote}/{branch} has commits this branch lacks (it is at {theirs[:12]}); "
             "nothing was written",
@@ -566,7 +567,7 @@ def _check_can_commit(
             "commit or stash them first: the release commit holds the version files "
             "(and the changelog) only",
         )
-    if tag is not None and not git.valid_tag_name(root, tag):
+    if tag is not None and not gitwrite.valid_tag_name(root, tag):
         raise TagError(
             f"{tag!r} is not a valid git tag name (git check-ref-format refuses it); "
             "nothing was written",
@@ -583,7 +584,7 @@ def _check_can_commit(
             "the current branch has no upstream to push to",
             "set one (git push --set-upstream origin <branch>) or leave out --push",
         )
-    identity = git.identity_problem(root)
+    identity = gitwrite.identity_problem(root)
     if identity is not None:
         raise TagError(
             f"git has no identity to commit with ({identity}); nothing was written",
@@ -592,7 +593,7 @@ def _check_can_commit(
     if upstream is not None:  # the remote answers, lacks the tag, and takes a fast-forward
         remote, branch = upstream
         refs = [f"refs/heads/{branch}"] + ([f"refs/tags/{tag}"] if tag is not None else [])
-        there = git.remote_refs(root, remote, refs)
+        there = gitwrite.remote_refs(root, remote, refs)
         if tag is not None and f"refs/tags/{tag}" in there:
             raise TagError(
                 f"{remote} already has tag {tag}; nothing was written",

@@ -1,4 +1,4 @@
-"""The adapter around the ``git`` command: the only place releasekit runs git.
+"""The adapter around the ``git`` command: what a release asks of the checkout.
 
 It answers the questions a release asks of the checkout: which release tag this build is
 for (an explicit ``RELEASEKIT_TAG``, the CI's tag variable, or a tag at HEAD), whether
@@ -7,7 +7,9 @@ tracked files changed, whether the clone is shallow, when HEAD was committed (fo
 
 Builds also run where git is absent or the tree is not a repository (``python -m build``
 builds the wheel from an unpacked sdist). There "no tag here" is an answer, not a crash: the
-query helpers return ``None``/``False`` instead of raising.
+query helpers return ``None``/``False`` instead of raising. What a bump changes (commit,
+tag, push, and their undoing) is :mod:`releasekit.core.gitwrite`, run through :func:`ask`
+and :func:`git_env` here.
 
 Imported by the hatch plugin: standard library only, besides releasekit's own pure modules;
 ``hashlib``, ``shutil`` and ``tempfile`` are imported by the functions that use them.
@@ -31,14 +33,14 @@ from releasekit.errors import BuildError, TagError
 __all__ = [
     "DirtyCheck",
     "ReleaseTag",
+    "ask",
     "ci_tag",
     "clean_checkout",
-    "commit_paths",
     "commit_timestamp",
-    "create_tag",
     "current_branch",
     "describe",
     "dirty_files",
+    "git_env",
     "head_commit",
     "is_dirty",
     "is_repository",
@@ -46,7 +48,6 @@ __all__ = [
     "keep_out_of_status",
     "last_release_tag",
     "new_tag_prefix",
-    "push",
     "release_tag",
     "release_tag_among",
     "released_elsewhere",
@@ -85,7 +86,7 @@ class ReleaseTag(NamedTuple):
     source: str  # "RELEASEKIT_TAG", "GITHUB_REF_NAME", ..., or "git tag at HEAD"
 
 
-def _git_env() -> dict[str, str]:
+def git_env() -> dict[str, str]:
     """git's environment: no credential (it runs programs a user configured), and none of
     the variables that would point it at another repository than the one asked about."""
     env = {k: v for k, v in secret_env.scrub(os.environ).items() if k not in _REPO_LOCATING_VARS}
@@ -101,7 +102,7 @@ def _start(root: Path | str, args: tuple[str, ...], *, text: bool) -> subprocess
         return subprocess.Popen(
             ["git", *args],
             cwd=root,
-            env=_git_env(),
+            env=git_env(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -132,8 +133,9 @@ def _run(root: Path | str, args: tuple[str, ...], *, text: bool) -> Any | None:
     return _finish(_start(root, args, text=text))
 
 
-def _git(root: Path | str, *args: str) -> str | None:
-    """Text stdout of ``git args`` run in ``root``, or ``None`` on any failure."""
+def ask(root: Path | str, *args: str) -> str | None:
+    """Text stdout of ``git args`` run in ``root``, or ``None`` on any failure: the query
+    every question of a release asks (:mod:`releasekit.core.gitwrite` changes things)."""
     out: str | None = _run(root, args, text=True)
     return out
 
@@ -163,7 +165,7 @@ def tags_at_head(root: Path | str) -> list[str] | None:
     names = gitdir.tags_at_head(root)
     if names is not None:
         return names
-    out = _git(root, "tag", "--points-at", "HEAD")
+    out = ask(root, "tag", "--points-at", "HEAD")
     return None if out is None else out.splitlines()
 
 
@@ -256,7 +258,7 @@ def own_prefix(tags: Iterable[str], version: str) -> str | None:
 
 def is_repository(root: Path | str) -> bool:
     """Whether ``root`` is inside a git work tree (a monorepo package's directory counts)."""
-    return (_git(root, "rev-parse", "--is-inside-work-tree") or "").strip() == "true"
+    return (ask(root, "rev-parse", "--is-inside-work-tree") or "").strip() == "true"
 
 
 _STATUS = ("status", "--porcelain", "-z", "--untracked-files=no", "--", ".")
@@ -268,7 +270,7 @@ def _dirty(root: Path | str) -> list[str] | None:
     Scoped to ``root`` so that in a monorepo an edit in another package does not block this
     one. ``-z`` keeps names with spaces or quotes intact.
     """
-    return _status_paths(_git(root, *_STATUS))
+    return _status_paths(ask(root, *_STATUS))
 
 
 def _status_paths(out: str | None) -> list[str] | None:
@@ -327,12 +329,12 @@ def dirty_files(root: Path | str) -> list[str]:
 
 def is_shallow(root: Path | str) -> bool:
     """Whether the clone is shallow (CI default), where tags and history may be missing."""
-    return (_git(root, "rev-parse", "--is-shallow-repository") or "").strip() == "true"
+    return (ask(root, "rev-parse", "--is-shallow-repository") or "").strip() == "true"
 
 
 def head_commit(root: Path | str) -> str | None:
     """The full hash of HEAD, or ``None`` (no repository, no git, or no commit yet)."""
-    out = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    out = ask(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     return out.strip() if out else None
 
 
@@ -340,7 +342,7 @@ def commit_timestamp(root: Path | str, ref: str = "HEAD") -> int | None:
     """The committer time of ``ref`` in Unix seconds, the natural ``SOURCE_DATE_EPOCH``."""
     if not ref or ref.startswith("-"):  # never let a ref be read as an option
         return None
-    out = _git(root, "show", "--no-patch", "--format=%ct", f"{ref}^{{commit}}", "--")
+    out = ask(root, "show", "--no-patch", "--format=%ct", f"{ref}^{{commit}}", "--")
     if not out:
         return None
     try:
@@ -368,7 +370,7 @@ def clean_checkout(root: Path | str) -> Iterator[Path]:
     """
     import shutil
 
-    if shutil.which("git", path=_git_env().get("PATH")) is None:
+    if shutil.which("git", path=git_env().get("PATH")) is None:
         raise BuildError(
             f"cannot check out {root}: git is not installed", "install git, or build in place"
         )
@@ -381,7 +383,7 @@ def clean_checkout(root: Path | str) -> Iterator[Path]:
         raise BuildError(
             f"cannot check out {root}: the repository has no commit yet", "commit your files first"
         )
-    prefix = (_git(root, "rev-parse", "--show-prefix") or "").strip()
+    prefix = (ask(root, "rev-parse", "--show-prefix") or "").strip()
     with _checkout_dir(root) as tmp:
         dest = Path(tmp) / "src"
         with _worktree(root, dest):
@@ -399,11 +401,11 @@ def _checkout_dir(root: Path | str) -> Iterator[str]:
     import shutil
     import tempfile
 
-    top = (_git(root, "rev-parse", "--show-toplevel") or str(root)).strip()
+    top = (ask(root, "rev-parse", "--show-toplevel") or str(root)).strip()
     stable = Path(tempfile.gettempdir()) / f"releasekit-checkout-{Path(top).name or 'root'}"
     held = _hold_directory(stable)
     if held is not None:  # a killed build's worktree there is registered still: forget it
-        _git(root, "worktree", "prune")
+        ask(root, "worktree", "prune")
     path = str(stable) if held is not None else tempfile.mkdtemp(prefix="releasekit-checkout-")
     try:
         yield path
@@ -461,7 +463,7 @@ def _worktree(root: Path | str, dest: Path) -> Iterator[None]:
         proc = subprocess.run(
             ["git", "-c", f"core.hooksPath={os.devnull}", "worktree", "add", "--detach",
              "--quiet", str(dest), "HEAD"],
-            cwd=root, env=_git_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            cwd=root, env=git_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True,
             check=False,
         )  # fmt: skip
         if proc.returncode != 0:
@@ -472,15 +474,15 @@ def _worktree(root: Path | str, dest: Path) -> Iterator[None]:
             )
         yield
     finally:
-        _git(root, "worktree", "remove", "--force", str(dest))
-        _git(root, "worktree", "prune")
+        ask(root, "worktree", "remove", "--force", str(dest))
+        ask(root, "worktree", "prune")
 
 
 def keep_out_of_status(checkout: Path | str, paths: list[Path]) -> None:
     """Mark ``paths`` skip-worktree in a :func:`clean_checkout`: releasekit's own edits there
     (the stamped version) must not make the build see a dirty tree."""
     rel = [os.path.relpath(path, checkout) for path in paths]
-    if rel and _git(checkout, "update-index", "--skip-worktree", "--", *rel) is None:
+    if rel and ask(checkout, "update-index", "--skip-worktree", "--", *rel) is None:
         raise BuildError(
             f"git update-index failed for {', '.join(rel)} in the build checkout",
             "report this as a releasekit bug",
@@ -489,7 +491,7 @@ def keep_out_of_status(checkout: Path | str, paths: list[Path]) -> None:
 
 def describe(root: Path | str) -> str | None:
     """``git describe --tags --long --always``: what a VCS version plugin starts from."""
-    out = _git(root, "describe", "--tags", "--long", "--always")
+    out = ask(root, "describe", "--tags", "--long", "--always")
     return out.strip() if out else None
 
 
@@ -503,39 +505,20 @@ def uncommitted_digest(root: Path | str) -> str | None:
     return hashlib.sha256(out).hexdigest() if out else ""
 
 
-# --- writing: the commit and tag of a bump -----------------------------------------------------
-
-
-def _write(root: Path | str, *args: str, what: str, hint: str) -> str:
-    """Run a git command that changes the repository; a failure is a :class:`TagError`
-    naming ``what`` and git's last line (never a traceback)."""
-    try:
-        proc = subprocess.run(
-            ["git", *args], cwd=root, env=_git_env(), stdin=subprocess.DEVNULL,
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-    except OSError:
-        raise TagError(f"{what} failed: git is not installed", "install git") from None
-    if proc.returncode != 0:
-        raise TagError(f"{what} failed: {_git_line(proc.stderr or proc.stdout, proc.returncode)}",
-                       hint)  # fmt: skip
-    return proc.stdout
-
-
 def toplevel(root: Path | str) -> str | None:
     """The repository's top directory (``git status`` paths are relative to it)."""
-    out = _git(root, "rev-parse", "--show-toplevel")
+    out = ask(root, "rev-parse", "--show-toplevel")
     return out.strip() if out else None
 
 
 def current_branch(root: Path | str) -> str | None:
     """The checked-out branch, or ``None`` when HEAD is detached (or no repository)."""
-    out = _git(root, "symbolic-ref", "--quiet", "--short", "HEAD")
+    out = ask(root, "symbolic-ref", "--quiet", "--short", "HEAD")
     return out.strip() if out else None
 
 
 def tag_exists(root: Path | str, name: str) -> bool:
-    return _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{name}") is not None
+    return ask(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{name}") is not None
 
 
 def tag_style(root: Path | str, version: str | None = None) -> str | None:
@@ -553,13 +536,13 @@ def tag_style(root: Path | str, version: str | None = None) -> str | None:
     from releasekit.core import tagprefix
 
     evidence = tagprefix.evidence(Path(root), version)
-    tags = (_git(root, "tag", "--list") or "").split()
+    tags = (ask(root, "tag", "--list") or "").split()
     if not tags:
         return evidence.match
     nearest = None
     if evidence.from_tags and evidence.match is None:
         skip = [f"--exclude={prefix}*" for prefix in sorted(evidence.others)]
-        out = _git(root, "describe", "--tags", "--abbrev=0", "--match=*[0-9]*", *skip, "HEAD")
+        out = ask(root, "describe", "--tags", "--abbrev=0", "--match=*[0-9]*", *skip, "HEAD")
         nearest = out.strip() if out else None
     at_head = (tags_at_head(root) or ()) if evidence.version is not None else ()
     return tagprefix.learn_tag_prefix(tags, evidence, at_head=at_head, nearest=nearest)
@@ -578,7 +561,7 @@ def tag_prefix(root: Path | str, configured: str | None, version: str | None = N
 def last_release_tag(root: Path | str, prefix: str | None) -> ReleaseTag | None:
     """The newest release tag (by version) of ``prefix`` in HEAD's history, HEAD included:
     what a VCS version plugin counts from. ``None`` when there is none (or no repository)."""
-    out = _git(root, "tag", "--merged", "HEAD", "--list")
+    out = ask(root, "tag", "--merged", "HEAD", "--list")
     newest: tuple[Version, str, str] | None = None
     for name in (out or "").split():
         version = version_from_tag(name, prefix)
@@ -591,7 +574,7 @@ def tag_elsewhere(root: Path | str, prefix: str | None, version: str) -> tuple[s
     """A release tag of ``version`` (of ``prefix``'s form) on another commit than HEAD, and
     that commit: the version was released there, and this commit's must move on.
     ``None`` when no tag releases it, one is at HEAD, or git cannot tell."""
-    out = _git(
+    out = ask(
         root, "for-each-ref", "refs/tags", "--format=%(refname:short) %(objectname) %(*objectname)"
     )
     head = head_commit(root)
@@ -630,182 +613,8 @@ def new_tag_prefix(
 
 def upstream(root: Path | str) -> tuple[str, str] | None:
     """(remote, branch) the current branch pushes to, or ``None`` when it has no upstream."""
-    out = _git(root, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
+    out = ask(root, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
     if not out or "/" not in out.strip():
         return None
     remote, branch = out.strip().split("/", 1)
     return remote, branch
-
-
-def commit_paths(root: Path | str, paths: list[Path], message: str) -> str:
-    """Commit exactly ``paths`` (nothing else that may be staged) and return the new HEAD."""
-    rel = [os.path.relpath(path, root) for path in paths]
-    _write(root, "add", "--", *rel, what="git add", hint="check the files' permissions")
-    _write(
-        root, "commit", "--quiet", "--no-verify", "-m", message, "--only", "--", *rel,
-        what="git commit", hint="set user.name and user.email (git config), then run again",
-    )  # fmt: skip
-    return head_commit(root) or ""
-
-
-def create_tag(root: Path | str, name: str, message: str) -> None:
-    """An annotated tag ``name`` at HEAD whose message is ``message`` (the changelog section),
-    passed on stdin so no text is ever read as an option."""
-    proc = subprocess.run(
-        ["git", "tag", "--annotate", "--cleanup=verbatim", "--file=-", name],
-        cwd=root, env=_git_env(), input=message or name, capture_output=True, text=True,
-        check=False,
-    )  # fmt: skip
-    if proc.returncode != 0:
-        lines = proc.stderr.strip().splitlines()
-        raise TagError(
-            f"git tag {name} failed: {lines[-1] if lines else proc.returncode}",
-            "check the tag name and your git identity (user.name, user.email)",
-        )
-
-
-def push(root: Path | str, remote: str, refs: list[str]) -> None:
-    """Push ``refs`` (the branch and the tag) to ``remote`` in one go, atomically when the
-    server supports it, so the tag never arrives without its commit."""
-    _write(
-        root, "push", "--atomic", "--quiet", remote, *refs,
-        what=f"git push {remote} {' '.join(refs)}",
-        hint="the commit and tag are made locally; push them by hand once the remote is "
-        "reachable: git push --atomic " + remote + " " + " ".join(refs),
-    )  # fmt: skip
-
-
-# --- checked before a bump writes anything, and undone when it fails half-way -------------------
-
-REMOTE_TIMEOUT = 20.0
-"""Seconds ``bump --push`` waits for the remote to answer before it writes anything."""
-
-
-def _git_line(stderr: str, returncode: int) -> str:
-    """The line of git's error output that says what failed: its first ``fatal:`` line, else
-    a push's first rejected ref (``! [remote rejected] main -> main (pre-receive hook
-    declined)``), else its first ``error:`` line. The last line is often advice ("and the
-    repository exists.", "hint: See the 'Note about fast-forwards'")."""
-    lines = [" ".join(line.split()) for line in stderr.strip().splitlines() if line.strip()]
-    for start in ("fatal:", "! [", "error:"):
-        for line in lines:
-            if line.startswith(start):
-                return line
-    return lines[-1] if lines else f"exit {returncode}"
-
-
-def valid_tag_name(root: Path | str, name: str) -> bool:
-    """Whether git takes ``name`` as a tag (``git check-ref-format``, and no leading ``-``,
-    which ``git tag`` refuses too): checked before a bump commits, so a bad tag-prefix never
-    leaves a release commit without its tag."""
-    if not name or name.startswith("-"):
-        return False
-    return _git(root, "check-ref-format", f"refs/tags/{name}") is not None
-
-
-def identity_problem(root: Path | str) -> str | None:
-    """What git says when it has no identity to commit and tag with; ``None`` when it has."""
-    for variable in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
-        proc = _start(root, ("var", variable), text=True)
-        if proc is None:
-            return "git is not installed"
-        with proc:
-            _, err = proc.communicate()
-        if proc.returncode != 0:
-            return _git_line(err or "", proc.returncode)
-    return None
-
-
-def remote_refs(
-    root: Path | str, remote: str, refs: list[str], timeout: float | None = None
-) -> dict[str, str]:
-    """The commits ``refs`` name on ``remote`` (an annotated tag: the commit it tags); the
-    refs it lacks are left out. :class:`TagError` when the remote cannot be read.
-
-    Without a terminal and without a prompt: ``GIT_TERMINAL_PROMPT=0`` for HTTPS, a new
-    session (no controlling terminal) so ssh fails instead of asking for a passphrase or a
-    host key, and a timeout for a host that never answers. A credential helper or an ssh
-    agent still works, as for the push itself.
-    """
-    import signal
-
-    timeout = REMOTE_TIMEOUT if timeout is None else timeout
-    env = {**_git_env(), "SSH_ASKPASS_REQUIRE": "never"}
-    try:
-        proc = subprocess.Popen(
-            ["git", "ls-remote", remote, *refs, *(f"{ref}^{{}}" for ref in refs)],
-            cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, start_new_session=True,
-        )  # fmt: skip
-    except OSError:
-        raise TagError("git is not installed", "install git") from None
-    with proc:
-        try:
-            stdout, stderr = proc.communicate(timeout=timeout)
-        except BaseException as exc:  # the timeout, or ^C: git and its ssh go, as a group
-            with contextlib.suppress(OSError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            if not isinstance(exc, subprocess.TimeoutExpired):
-                raise
-            raise TagError(
-                f"cannot reach {remote}: no answer within {timeout:.0f} s; nothing was written",
-                f"check `git ls-remote {remote}` answers (without a prompt), or leave out --push",
-            ) from None
-    if proc.returncode != 0:
-        raise TagError(
-            f"cannot reach {remote}: {_git_line(stderr, proc.returncode)}; nothing was written",
-            f"check `git ls-remote {remote}` works without a prompt (an ssh agent or a "
-            "credential helper), or leave out --push and push later",
-        )
-    found: dict[str, str] = {}
-    for line in stdout.splitlines():
-        sha, _, ref = line.partition("\t")
-        if ref.endswith("^{}"):
-            found[ref[:-3]] = sha  # the commit an annotated tag points at wins
-        elif ref in refs:
-            found.setdefault(ref, sha)
-    return found
-
-
-def is_ancestor(root: Path | str, commit: str, of: str = "HEAD") -> bool:
-    """Whether ``commit`` is known here and in ``of``'s history (a push would fast-forward)."""
-    return _git(root, "merge-base", "--is-ancestor", commit, of) is not None
-
-
-def commit_of(root: Path | str, ref: str) -> str | None:
-    """The commit ``ref`` names (an annotated tag's target), or ``None``."""
-    out = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-    return out.strip() if out else None
-
-
-def subject(root: Path | str, ref: str = "HEAD") -> str | None:
-    """The first line of ``ref``'s commit message."""
-    out = _git(root, "log", "-1", "--format=%s", ref)
-    return out.strip() if out is not None else None
-
-
-def undo_commit(
-    root: Path | str, branch: str, before: str, after: str, paths: list[Path], tag: str | None
-) -> None:
-    """Undo a release commit (and its tag) that the bump made: the tag deleted, the branch
-    moved back from ``after`` to ``before`` only if it still points at ``after``, and the
-    index entries of ``paths`` as they were at ``before``. The working tree is the caller's
-    (it puts the version files' old bytes back). :class:`TagError` when any step fails."""
-    if tag is not None and tag_exists(root, tag):
-        _write(root, "tag", "-d", tag, what=f"git tag -d {tag}", hint="delete it by hand")
-    _write(
-        root, "update-ref", "-m", "releasekit: undo the release commit", f"refs/heads/{branch}",
-        before, after, what=f"moving {branch} back to {before[:12]}",
-        hint=f"move it by hand: git reset --soft {before[:12]}",
-    )  # fmt: skip
-    unstage(root, paths, before)
-
-
-def unstage(root: Path | str, paths: list[Path], commit: str = "HEAD") -> None:
-    """Index entries of ``paths`` back to ``commit``'s; the working tree is untouched."""
-    rel = [os.path.relpath(path, root) for path in paths]
-    _write(
-        root, "reset", "--quiet", commit, "--", *rel, what="git reset -- <version files>",
-        hint="unstage them by hand: git restore --staged -- " + " ".join(rel),
-    )  # fmt: skip
