@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+import textwrap
 from pathlib import Path
 
 from releasekit.core import git
@@ -53,3 +54,26 @@ def kind_build(sample: SampleProject, **options: object) -> tuple[dict[str, str]
     tag = git.release_tag(sample.path, project.config.tag_prefix)
     project.kind.build(project, steps, tag)  # type: ignore[arg-type]
     return built_hashes(project.dist_dir), steps.lines
+
+
+def setuptools_scm_sample(path: Path) -> SampleProject:
+    """A setuptools project whose version comes from git tags (``[tool.setuptools_scm]``),
+    written but not committed: pluggy's and setuptools-scm's own shape."""
+    sample = SampleProject(path, path.name)
+    sample.write("pyproject.toml", textwrap.dedent(f"""\
+        [build-system]
+        requires = ["setuptools>=64", "setuptools-scm>=8"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "{path.name}"
+        dynamic = ["version"]
+        description = "A setuptools-scm project"
+        readme = "README.md"
+        requires-python = ">=3.9"
+
+        [tool.setuptools_scm]
+        """))  # fmt: skip
+    sample.write("README.md", f"# {path.name}\n\nA sample.\n")
+    sample.write(f"src/{path.name}/__init__.py", f'"""{path.name}."""\n')
+    return sample

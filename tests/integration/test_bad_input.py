@@ -51,47 +51,9 @@ from releasekit.hatch_plugin.version_source import ReleasekitVersionSource
 from releasekit.rehearsal.pypiserver import LocalIndex
 from tests.helpers.projects import Project, run, write_project
 from tests.helpers.sessions import creds, nox, release_project, served
+from tests.helpers.unchanged import Snapshot, assert_reported, assert_unchanged, snapshot
 
-Snapshot = dict[str, "tuple[bytes, int] | None"]
 Setup = Callable[[Project, pytest.MonkeyPatch], None]
-
-
-# -- what "nothing changed" means ---------------------------------------------------------------
-
-
-def snapshot(root: Path) -> Snapshot:
-    """Every path under ``root`` but ``.nox/``: a file's bytes and mtime, a directory's presence."""
-    found: Snapshot = {}
-    if not root.exists():
-        return found
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if rel.parts[0] == ".nox":
-            continue
-        if path.is_dir() and not path.is_symlink():
-            found[rel.as_posix()] = None
-        else:
-            found[rel.as_posix()] = (path.read_bytes(), path.lstat().st_mtime_ns)
-    return found
-
-
-def assert_unchanged(before: Snapshot, after: Snapshot) -> None:
-    added = sorted(after.keys() - before.keys())
-    removed = sorted(before.keys() - after.keys())
-    changed = sorted(k for k in before.keys() & after.keys() if before[k] != after[k])
-    assert (added, removed, changed) == ([], [], []), "the project tree changed"
-
-
-def assert_reported(text: str, message: str, hint: str, *, prefix: str = "releasekit: ") -> None:
-    """``message`` is in a line that starts with ``prefix``, and the next line is its hint."""
-    lines = text.splitlines()
-    for number, line in enumerate(lines):
-        if line.startswith(prefix) and message in line:
-            following = lines[number + 1] if number + 1 < len(lines) else ""
-            assert following.startswith("  hint: "), (line, following)
-            assert hint in following, (hint, following)
-            return
-    raise AssertionError(f"no {prefix!r} line with {message!r} in:\n{text}")
 
 
 def unprivileged_prefix() -> list[str]:

@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 import shutil
 import tarfile
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from releasekit.cli import main
 from releasekit.rehearsal.pypiserver import LocalIndex
-from tests.helpers.kind_build import kind_build, kind_project
+from tests.helpers.kind_build import kind_build, kind_project, setuptools_scm_sample
 from tests.helpers.projects import Project as SampleProject
 from tests.helpers.projects import write_project
 from tests.helpers.sessions import creds, nox, release_project, served
@@ -103,23 +102,7 @@ def test_hatch_vcs_rehearsal_builds_the_bytes_the_tag_builds(tmp_path: Path) -> 
 
 def test_setuptools_scm_rehearsal_builds_the_next_version(tmp_path: Path) -> None:
     """pluggy, setuptools-scm itself: setuptools with [tool.setuptools_scm]."""
-    sample = SampleProject(tmp_path / "scmdemo", "scmdemo")
-    sample.write("pyproject.toml", textwrap.dedent("""\
-        [build-system]
-        requires = ["setuptools>=64", "setuptools-scm>=8"]
-        build-backend = "setuptools.build_meta"
-
-        [project]
-        name = "scmdemo"
-        dynamic = ["version"]
-        description = "A setuptools-scm project"
-        readme = "README.md"
-        requires-python = ">=3.9"
-
-        [tool.setuptools_scm]
-        """))  # fmt: skip
-    sample.write("README.md", "# scmdemo\n\nA sample.\n")
-    sample.write("src/scmdemo/__init__.py", '"""scmdemo."""\n')
+    sample = setuptools_scm_sample(tmp_path / "scmdemo")
     sample.write("CHANGELOG.md", "# Changelog\n\n## 1.3.0 - unreleased\n\n- New.\n\n## 1.2.0\n")
     sample.git("init", "-q", "-b", "main")
     sample.commit("initial")

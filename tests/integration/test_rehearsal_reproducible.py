@@ -24,7 +24,7 @@ from releasekit.core.config import IndexConfig
 from releasekit.engine.manifest import Manifest, describe
 from releasekit.rehearsal.pypiserver import LocalIndex
 from releasekit.targets.pypi import IndexTarget
-from tests.helpers.kind_build import kind_build
+from tests.helpers.kind_build import kind_build, setuptools_scm_sample
 from tests.helpers.projects import Project as SampleProject
 from tests.helpers.sessions import nox, release_project
 
@@ -187,23 +187,7 @@ def test_setuptools_scm_next_tag_taken_elsewhere_falls_back_to_the_pretend_varia
 ) -> None:
     """The next tag already names another commit (a release branch): the throwaway clone
     cannot make it, so the rehearsal builds with the pretend variable, and says why."""
-    sample = SampleProject(tmp_path / "scmdemo", "scmdemo")
-    sample.write("pyproject.toml", textwrap.dedent("""\
-        [build-system]
-        requires = ["setuptools>=64", "setuptools-scm>=8"]
-        build-backend = "setuptools.build_meta"
-
-        [project]
-        name = "scmdemo"
-        dynamic = ["version"]
-        description = "A setuptools-scm project"
-        readme = "README.md"
-        requires-python = ">=3.9"
-
-        [tool.setuptools_scm]
-        """))  # fmt: skip
-    sample.write("README.md", "# scmdemo\n\nA sample.\n")
-    sample.write("src/scmdemo/__init__.py", '"""scmdemo."""\n')
+    sample = setuptools_scm_sample(tmp_path / "scmdemo")
     sample.write(".gitignore", "dist/\n.nox/\n")
     sample.git("init", "-q", "-b", "main")
     sample.commit("initial")
