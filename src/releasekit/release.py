@@ -478,6 +478,7 @@ class Release:
             plan.save(project.dist_dir)
             label = f"{project.member.label}: " if project.member is not None else ""
             refusals += [(label + message, hint) for message, hint in plan.refusals]
+            refusals += [(label + m, hint) for m, hint in project.kind.refusals(project)]
             planned[id(project)] = list(zip(targets, plan.targets))
         if refusals:
             raise PublishError(

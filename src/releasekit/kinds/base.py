@@ -57,6 +57,11 @@ class Kind(abc.ABC):
         """Install what was built into fresh environments and prove it works; ``needed``:
         the projects of this run it depends on, whose new builds it installs beside it."""
 
+    def refusals(self, project: Project) -> list[tuple[str, str]]:
+        """What the plan refuses of the project's build whatever the targets hold (a Python
+        project's wheels against its declared matrix): (message, hint) pairs."""
+        return []
+
     @abc.abstractmethod
     def current_version(self, project: Project) -> str:
         """The version the project's files carry now (``releasekit yank`` picks the members

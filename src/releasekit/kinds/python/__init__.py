@@ -122,6 +122,8 @@ class PythonKind(Kind):
                 release.warn(project, f"untagged: {taken}")
             else:
                 log(f"untagged: {version} would be released by tag {would_be} (not created){told}")
+        if project.options.dist is not None and project.config.wheels is not None:
+            _check_dist_matrix(project, log)
         return version
 
     def next_version_env(self, project: Project, tag: git.ReleaseTag | None) -> dict[str, str]:
@@ -137,6 +139,8 @@ class PythonKind(Kind):
     def reusable(self, project: Project) -> Manifest | None:
         from releasekit.kinds.python import build
 
+        if _checks_reproducible(project):  # the proof is two builds made now
+            return None
         manifest = build.reusable_manifest(project.root, project.dist_dir, project.name)
         if manifest is None or manifest.tag is not None:
             return manifest
@@ -161,6 +165,11 @@ class PythonKind(Kind):
             version = next(iter(pretend.values()))
             log(f"building {version}, the version of the next tag (nothing is written to the tree)")
         if project.options.dist is not None:
+            if _checks_reproducible(project):
+                log(
+                    f"check-reproducible: not for --dist {project.options.dist} (built "
+                    "elsewhere); the CI job that builds them can check"
+                )
             manifest = build.adopt_prebuilt(
                 project.config, project.dist_dir, tools=release.tools(project),
                 name=project.name, tag=tag, log=log,
@@ -170,6 +179,7 @@ class PythonKind(Kind):
         manifest = build.build_release(
             project.config, project.dist_dir, tools=release.tools(project), name=project.name,
             tag=tag, log=log, version_env=pretend,
+            check_reproducible=_checks_reproducible(project),
         )  # fmt: skip
         if pretend and manifest.version != next(iter(pretend.values())):
             raise BuildError(
@@ -241,6 +251,19 @@ class PythonKind(Kind):
                 future.result()
                 log(done)
 
+    def refusals(self, project: Project) -> list[tuple[str, str]]:
+        """A build that is not the declared wheel matrix: releasekit's own (one wheel, for
+        this machine) or a ``--dist`` changed since the check."""
+        from releasekit.engine.manifest import Manifest
+        from releasekit.kinds.python import matrix
+
+        if project.config.wheels is None:
+            return []
+        names = [f.filename for f in Manifest.load(project.dist_dir).files]
+        where = f"--dist {project.dist_dir}" if project.options.dist else str(project.dist_dir)
+        refused = matrix.refusal(project.config.wheels, project.root, names, where)
+        return [refused] if refused is not None else []
+
     def current_version(self, project: Project) -> str:
         from releasekit.project.metadata import project_metadata
 
@@ -307,6 +330,23 @@ def _refuse_required_tag(project: Project, version: str) -> None:
             f"{error.hint}; to rehearse an untagged commit, unset RELEASEKIT_REQUIRE_TAG",
         )
     raise error
+
+
+def _checks_reproducible(project: Project) -> bool:
+    """``-- --check-reproducible`` or ``check-reproducible = true``."""
+    return project.options.check_reproducible or project.config.check_reproducible
+
+
+def _check_dist_matrix(project: Project, log: Callable[[str], None]) -> None:
+    """A ``--dist`` that is not the declared wheel matrix is refused at the check, before
+    anything is read, built or uploaded: every missing and every undeclared wheel at once."""
+    from releasekit.kinds.python import artifacts, matrix
+
+    assert project.config.wheels is not None
+    names = [path.name for path in artifacts.find_dists(project.dist_dir)]
+    if names:  # none at all: the build says so, as for any --dist
+        where = f"--dist {project.dist_dir}"
+        matrix.check_matrix(project.config.wheels, project.root, names, where, log)
 
 
 def _shown(env: dict[str, str]) -> str:
