@@ -42,7 +42,7 @@ from releasekit.core.config import load_pyproject, validate_project
 from releasekit.engine.handoff import Handoff
 from releasekit.engine.journal import Journal, current_run_id
 from releasekit.engine.manifest import Manifest
-from releasekit.engine.plan import ReleasePlan, TargetPlan, make_plan
+from releasekit.engine.plan import ReleasePlan, TargetPlan, make_plan, new_project_refusals
 from releasekit.engine.playbook import playbook
 from releasekit.engine.policy import Verdict, decide
 from releasekit.engine.records import PublishRecord, StepTimes
@@ -480,6 +480,11 @@ class Release:
             refusals += [(label + message, hint) for message, hint in plan.refusals]
             refusals += [(label + m, hint) for m, hint in project.kind.refusals(project)]
             planned[id(project)] = list(zip(targets, plan.targets))
+        refusals += new_project_refusals(
+            (project.name, target, target_plan)
+            for project in self.projects
+            for target, target_plan in planned[id(project)]
+        )
         if refusals:
             raise PublishError(
                 "the release is refused, nothing was uploaded: "
@@ -498,6 +503,7 @@ class Release:
             pre_release=project.config.pre_release,
             rehearse=self.options.rehearse,
             now=datetime.datetime.now(datetime.timezone.utc),
+            dist_dir=project.dist_dir,
         )
 
     def _publish_stage(

@@ -74,7 +74,7 @@ def test_pypiserver_project_with_uploaded_files(
 
 def test_pypiserver_missing_project_is_empty(local_index: LocalIndex) -> None:
     page = project_page(local_index.url, "no-such-project")
-    assert page == ProjectPage(files={}, url=f"{local_index.url}no-such-project/")
+    assert page == ProjectPage(files={}, url=f"{local_index.url}no-such-project/", known=False)
     assert project_files(local_index.url, "no_such.project") == {}
 
 
@@ -326,4 +326,6 @@ def test_redirect_to_plain_http_elsewhere_is_refused(fake_index: str) -> None:
 
 
 def test_unknown_project_is_an_empty_page(fake_index: str) -> None:
-    assert project_page(fake_index, "nobody") == ProjectPage(files={}, url=f"{fake_index}nobody/")
+    assert project_page(fake_index, "nobody") == ProjectPage(
+        files={}, url=f"{fake_index}nobody/", known=False
+    )

@@ -61,6 +61,7 @@ def plan(
         pre_release=pre_release,
         rehearse=rehearse,
         now=NOW,
+        dist_dir=Path("dist"),  # fake targets have no preflight: test_preflight_rules has one
     )
     return result, read
 
@@ -174,7 +175,8 @@ def test_an_archived_project_refuses_uploads() -> None:
     states = {"prod": TargetState(status="archived", status_reason="moved to demo2")}
     result, _ = plan(states)
     assert result.refusals[0][0] == (
-        "prod: the project is archived on this index (PEP 792): moved to demo2; it takes no uploads"
+        "prod: PyPI's project-status rule: the project is archived on this index (PEP 792): "
+        "moved to demo2; it takes no uploads"
     )
 
 
@@ -183,8 +185,8 @@ def test_a_release_older_than_14_days_takes_no_new_files() -> None:
     states = {"prod": TargetState({SDIST.filename: RemoteView("a" * 64, old)})}
     result, _ = plan(states)
     assert result.refusals[0][0] == (
-        "prod: 1.2.0 was first uploaded 2026-11-02 (20 days ago); PyPI refuses new files for a "
-        "release more than 14 days old"
+        "prod: PyPI's release-age rule: 1.2.0 was first uploaded 2026-11-02 (20 days ago); PyPI "
+        "refuses new files for a release more than 14 days old"
     )
     recent = TargetState({SDIST.filename: RemoteView("a" * 64, NOW - datetime.timedelta(days=3))})
     assert plan({"prod": recent})[0].refusals == []

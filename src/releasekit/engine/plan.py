@@ -55,6 +55,7 @@ __all__ = [
     "conflict_message",
     "file_state",
     "make_plan",
+    "new_project_refusals",
 ]
 
 NEW_FILES_WINDOW = datetime.timedelta(days=14)  # PyPI refuses new files for older releases
@@ -74,6 +75,7 @@ class TargetPlan:
     files: tuple[FileState, ...] = ()
     refusals: tuple[str, ...] = ()
     hints: tuple[str, ...] = ()
+    new_project: bool = False  # the target does not know the project: its uploads create it
 
     @property
     def uploads(self) -> tuple[str, ...]:
@@ -174,13 +176,16 @@ def make_plan(
     pre_release: str,
     rehearse: bool,
     now: datetime.datetime,
+    dist_dir: Path,
 ) -> ReleasePlan:
-    """The plan for ``manifest`` on ``targets``.
+    """The plan for ``manifest`` (its files in ``dist_dir``) on ``targets``.
 
     Each target the policy would publish to (never one it skips or refuses) is read once
-    (:meth:`~releasekit.targets.base.Target.read`, the only I/O) and asked whether its
-    credentials are there; a read that fails is that target's refusal, so one plan shows
-    every problem of every target.
+    (:meth:`~releasekit.targets.base.Target.read`, the only I/O), asked whether its
+    credentials are there, and given the files it is to be sent for its preflight
+    (:meth:`~releasekit.targets.base.Target.preflight`: PyPI's upload rules, for an index);
+    a read that fails is that target's refusal, so one plan shows every problem of every
+    target.
     """
     plans = []
     for target in targets:
@@ -199,7 +204,7 @@ def make_plan(
                 state = target.read(manifest)
             except ReleasekitError as exc:
                 unread = exc
-        plans.append(_target_plan(target, decision, state, unread, manifest, now))
+        plans.append(_target_plan(target, decision, state, unread, manifest, now, dist_dir))
     return ReleasePlan(
         name=manifest.name,
         version=manifest.version,
@@ -219,6 +224,7 @@ def _target_plan(
     unread: ReleasekitError | None,
     manifest: Manifest,
     now: datetime.datetime,
+    dist_dir: Path,
 ) -> TargetPlan:
     where = (target.name, target.url, target.publish_url)
     if decision.verdict is not Verdict.PUBLISH:
@@ -245,7 +251,8 @@ def _target_plan(
         why = f": {state.status_reason}" if state.status_reason else ""
         refusals.append(
             (
-                f"the project is {state.status} on this index (PEP 792){why}; it takes no uploads",
+                f"PyPI's project-status rule: the project is {state.status} on this index "
+                f"(PEP 792){why}; it takes no uploads",
                 "ask the index's admins or the project's owners; nothing can be uploaded there",
             )
         )
@@ -254,13 +261,18 @@ def _target_plan(
         age = (now - oldest).days
         refusals.append(
             (
-                f"{manifest.version} was first uploaded {oldest:%Y-%m-%d} ({age} days ago); "
-                "PyPI refuses new files for a release more than 14 days old",
+                f"PyPI's release-age rule: {manifest.version} was first uploaded "
+                f"{oldest:%Y-%m-%d} ({age} days ago); PyPI refuses new files for a release "
+                "more than 14 days old",
                 "release the missing files under a new version (`releasekit bump post`; with "
                 "a version from git tags, tag a new one)",
             )
         )
     refusals += state.refusals
+    if uploads:  # unread: every built file, as all of them would be sent
+        sent = [f.filename for f in files if f.holding is Holding.MISSING] if files else []
+        names = sent if unread is None else [f.filename for f in manifest.files]
+        refusals += target.preflight(dist_dir, manifest, names)
     credentials = target.credentials()
     if uploads and not credentials.present:
         refusals.append((f"no credentials to upload to {target.publish_url}", credentials.hint))
@@ -272,7 +284,41 @@ def _target_plan(
         files=files,
         refusals=tuple(message for message, _ in refusals),
         hints=tuple(hint for _, hint in refusals),
+        new_project=state.new_project and uploads,
     )
+
+
+def new_project_refusals(
+    planned: Iterable[tuple[str, Target, TargetPlan]],
+) -> list[tuple[str, str]]:
+    """The projects that one run would create on a target past the number its users may
+    create a day (:attr:`~releasekit.targets.base.Target.new_projects_per_day`: PyPI's
+    new-project rate limit), from every plan of the run: (project name, target, its part of
+    the plan). A workspace's first release is refused before its fifth new project is
+    refused half-way, with four already out."""
+    new: dict[str, list[str]] = {}
+    limits: dict[str, tuple[int, str]] = {}
+    for name, target, target_plan in planned:
+        limit = target.new_projects_per_day
+        if limit is None or not target_plan.new_project:
+            continue
+        new.setdefault(target.name, []).append(name)
+        limits[target.name] = (limit, target.url)
+    refusals = []
+    for target_name, names in new.items():
+        limit, url = limits[target_name]
+        if len(names) > limit:
+            refusals.append(
+                (
+                    f"{target_name}: PyPI's new-project rate limit: this release would create "
+                    f"{len(names)} projects on {url} ({', '.join(names)}); an account may "
+                    f"create {limit} a day",
+                    f"release the workspace in batches of {limit} new members a day "
+                    f"(--only PATH, repeated), or create the projects first (e.g. a pending "
+                    "trusted publisher for each, or ask the index's admins for a higher limit)",
+                )
+            )
+    return refusals
 
 
 def _oldest_upload(

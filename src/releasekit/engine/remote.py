@@ -63,12 +63,14 @@ class RemoteView:
 class TargetState:
     """One read of a target: its files of this project, its project status (PEP 792), and
     what else stops an upload there that is not about one built file (``refusals``: message
-    and hint, e.g. a published GitHub release that is immutable)."""
+    and hint, e.g. a published GitHub release that is immutable). ``new_project``: the
+    target does not know the project, so this upload would create it."""
 
     files: Mapping[str, RemoteView] = field(default_factory=dict)
     status: str | None = None
     status_reason: str | None = None
     refusals: tuple[tuple[str, str], ...] = ()
+    new_project: bool = False
 
 
 class Holding(str, enum.Enum):

@@ -126,6 +126,19 @@ class Target(abc.ABC):
     def credentials(self) -> Credentials:
         """Whether an upload here can authenticate; the hint when it cannot."""
 
+    # How many projects one plan may create on this target, its users' limit per day (PyPI's
+    # new-project rate limit); ``None``: no such limit. Checked across a workspace's plans.
+    new_projects_per_day: int | None = None
+
+    def preflight(
+        self, dist_dir: Path, manifest: Manifest, uploads: Sequence[str]
+    ) -> tuple[tuple[str, str], ...]:
+        """What this target would refuse of the files it is to be sent (``uploads``, in
+        ``dist_dir``), checked locally before anything is uploaded anywhere: (message, hint)
+        pairs, each naming the file, the target's rule and the fix. The plan makes each one a
+        refusal. The rules are the target kind's (PyPI's for an index), not the package's."""
+        return ()
+
     def prestart(
         self, manifest: Manifest, dist_dir: Path, uploads: Sequence[str], run: PublishRun
     ) -> None:

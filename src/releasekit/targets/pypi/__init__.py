@@ -27,10 +27,25 @@ if TYPE_CHECKING:
     from releasekit.engine.manifest import Manifest
     from releasekit.engine.plan import TargetPlan
     from releasekit.engine.runcontext import Project
+    from releasekit.targets.pypi import rules
 
 __all__ = ["IndexTarget", "signs"]
 
 _STAGES = {"test": Stage.TEST, "prod": Stage.PROD}
+
+# PyPI's new-project rate limit: 4 new projects per user (and per IP) in 24 hours. Warehouse's
+# code (warehouse/packaging/services.py, ProjectService._hit_ratelimits; config.py
+# PROJECT_CREATE_USER_RATELIMIT_STRING) defaults to 20 per hour; PyPI runs it at 4 per 86400 s
+# (its Ratelimit-Policy header: "project.create.user";q=4;w=86400; pypi/warehouse#20164).
+NEW_PROJECTS_PER_DAY = 4
+
+# releasekit's route for a wheel PyPI would refuse for its platform tag (linux_x86_64): the
+# files published are exactly those of --dist, so a wheelhouse of repaired wheels replaces it.
+_PLATFORM_HINT = (
+    "build manylinux/musllinux wheels (cibuildwheel, or `auditwheel repair` on this wheel) and "
+    "publish them with --dist DIR, a directory holding only the files to publish (the sdist "
+    'and the repaired wheels; see README "Platform wheels")'
+)
 
 
 class IndexTarget(Target):
@@ -47,6 +62,7 @@ class IndexTarget(Target):
         rehearsal: bool = False,
         stand_in_storage: Path | None = None,
         log: Callable[[str], None] | None = None,
+        size_limit: int | None = None,
     ) -> None:
         self.index = index
         self.name = index.name
@@ -61,6 +77,14 @@ class IndexTarget(Target):
         # a rehearsal's local index: where it keeps its files, and the rehearsal's log
         self.stand_in_storage = stand_in_storage
         self.log = log
+        # PyPI's upload limit per file (its default unless given; PyPI raises it per project)
+        self.size_limit = size_limit
+        # Not counted: in a rehearsal (its fresh local index knows no project, so it cannot
+        # say which are new), nor with trusted publishing (a new project then comes from a
+        # pending publisher, created without the rate limit: warehouse/oidc/views.py,
+        # create_project(..., ratelimited=False))
+        trusted = index_credentials(index, environ).trusted
+        self.new_projects_per_day = None if rehearsal or trusted else NEW_PROJECTS_PER_DAY
 
     @classmethod
     def configure(cls, project: Project, *, withdrawing: bool = False) -> list[Target]:
@@ -106,6 +130,7 @@ class IndexTarget(Target):
             rehearsal=True,
             stand_in_storage=rehearsal.storage.get(self.name),
             log=log,
+            size_limit=self.size_limit,
         )
 
     def preview(self, name: str, version: str) -> str | None:
@@ -145,10 +170,36 @@ class IndexTarget(Target):
             files=files,
             status=page.status,
             status_reason=page.status_reason,
+            new_project=not page.known,
         )
 
     def credentials(self) -> Credentials:
         return index_credentials(self.index, self.environ)
+
+    def preflight(
+        self, dist_dir: Path, manifest: Manifest, uploads: Sequence[str]
+    ) -> tuple[tuple[str, str], ...]:
+        """PyPI's upload rules (:mod:`releasekit.targets.pypi.rules`, ported from Warehouse)
+        on every file this index is to be sent: what PyPI would answer 400 to is refused
+        here, before the first upload anywhere. The README is not rendered again: ``twine
+        check --strict`` rendered it when the files were built or adopted (``--dist``)."""
+        from releasekit.targets.pypi import rules
+
+        refusals: list[tuple[str, str]] = []
+        for filename in uploads:
+            try:
+                found = rules.check_file(
+                    dist_dir / filename, size_limit=self.size_limit or rules.MAX_FILE_SIZE
+                )
+            except ImportError as exc:  # trove-classifiers: a dependency of releasekit[nox]
+                return (
+                    (
+                        f"PyPI's rules cannot be checked: {exc}",
+                        "install releasekit with its nox extra (pip install 'releasekit[nox]')",
+                    ),
+                )
+            refusals += [_refusal(v) for v in found]
+        return tuple(refusals)
 
     def prestart(
         self, manifest: Manifest, dist_dir: Path, uploads: Sequence[str], run: PublishRun
@@ -222,6 +273,15 @@ class IndexTarget(Target):
     ) -> tuple[str, str] | None:
         echo(f"  {self.name}: {yank_page(self.url, name, version)}")
         return None  # the page is what there is to do on an index: said, so done
+
+
+def _refusal(violation: rules.Violation) -> tuple[str, str]:
+    """One rule's verdict on one file as the plan says it: the rule, the file, PyPI's words."""
+    message = violation.message
+    if violation.filename not in message:
+        message = f"{violation.filename}: {message}"
+    hint = _PLATFORM_HINT if violation.rule == "platform-tag" else violation.hint
+    return f"PyPI's {violation.rule} rule: {message}", hint
 
 
 def signs(project: Project, index: IndexConfig | None = None) -> bool:

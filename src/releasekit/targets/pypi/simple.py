@@ -137,13 +137,15 @@ class ProjectPage:
     ``files`` by filename; ``status`` is the PEP 792 project status as served ("active",
     "archived", "quarantined", "deprecated", or a newer one) or ``None`` when the index does
     not say, which PEP 792 reads as active. ``url`` is the page that was read (after any
-    redirect, without credentials). A project the index does not know is an empty page.
+    redirect, without credentials). A project the index does not know is an empty page,
+    with ``known`` false (its first upload creates it: PyPI limits how many a day).
     """
 
     files: dict[str, RemoteFile]
     status: str | None = None
     status_reason: str | None = None
     url: str = ""
+    known: bool = True
 
 
 class Answer(NamedTuple):
@@ -178,7 +180,7 @@ def project_page(index_url: str, project: str, *, timeout: float = 30.0) -> Proj
     headers = {"Accept": _ACCEPT, "Cache-Control": "no-cache", "Pragma": "no-cache"}
     answer = read_url(page_url, headers=headers, timeout=timeout)
     if answer is None:
-        return ProjectPage(files={}, url=page_url)
+        return ProjectPage(files={}, url=page_url, known=False)
     return parse_page(answer.body, answer.content_type, without_userinfo(answer.url), project)
 
 

@@ -1,0 +1,93 @@
+"""Wheels and sdists made with zipfile and tarfile in a test's directory: any name, any core
+metadata, any tags, in milliseconds, to hold each of PyPI's upload rules against a file that
+breaks it (and one that does not) without a build backend.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import tarfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+
+def metadata(
+    name: str = "demo",
+    version: str = "1.0.0",
+    *,
+    metadata_version: str = "2.4",
+    extra: str = "",
+    description: str | None = None,
+) -> str:
+    """Core metadata text (METADATA / PKG-INFO): the required fields, ``extra`` header lines
+    (each ending in a newline), and ``description`` as the body."""
+    text = f"Metadata-Version: {metadata_version}\nName: {name}\nVersion: {version}\n{extra}"
+    if description is not None:
+        text += "\n" + description
+    return text
+
+
+def wheel(
+    directory: Path,
+    filename: str,
+    meta: str,
+    *,
+    info_dir: str | None = None,
+    files: Mapping[str, bytes] = {},
+    leave_out: tuple[str, ...] = (),
+) -> Path:
+    """A wheel named ``filename`` whose ``{name}-{version}.dist-info`` (as the filename spells
+    them, or ``info_dir``) holds ``meta`` as METADATA, a WHEEL and a RECORD; ``leave_out``
+    names members not to write ("RECORD", "METADATA", "WHEEL")."""
+    parts = filename.split("-")
+    info = info_dir or f"{parts[0]}-{parts[1]}.dist-info"
+    tag = "-".join(parts[2:])[: -len(".whl")] if filename.endswith(".whl") else "py3-none-any"
+    contents: dict[str, bytes] = {
+        **files,
+        f"{info}/METADATA": meta.encode(),
+        f"{info}/WHEEL": (
+            f"Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: {tag}\n".encode()
+        ),
+    }
+    record = []
+    for path, data in contents.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(data)}")
+    record.append(f"{info}/RECORD,,")
+    contents[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    path = directory / filename
+    directory.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, data in contents.items():
+            if member.rsplit("/", 1)[-1] not in leave_out:
+                archive.writestr(member, data)
+    return path
+
+
+def sdist(
+    directory: Path,
+    filename: str,
+    meta: str | None,
+    *,
+    top: str | None = None,
+    files: Mapping[str, bytes] = {},
+) -> Path:
+    """A gzipped tar ``filename`` with one top directory (``top``, else the filename without
+    ``.tar.gz``) holding ``meta`` as PKG-INFO (none when ``None``), a pyproject.toml and
+    ``files``."""
+    root = top if top is not None else filename[: -len(".tar.gz")]
+    members = {"pyproject.toml": b"[project]\n", **files}
+    if meta is not None:
+        members["PKG-INFO"] = meta.encode()
+    path = directory / filename
+    directory.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(path, "w:gz") as archive:
+        for member, data in members.items():
+            info = tarfile.TarInfo(f"{root}/{member}" if root else member)
+            info.size = len(data)
+            info.mtime = 1700000000
+            archive.addfile(info, io.BytesIO(data))
+    return path
