@@ -192,7 +192,9 @@ def _parser() -> argparse.ArgumentParser:
     init.set_defaults(func=_cmd_init)
 
     from releasekit.cli.publish import add_commands
+    from releasekit.cli.status import add_command as add_status
 
+    add_status(sub)
     add_commands(sub)
     # `releasekit init -C DIR` as well as `releasekit -C DIR init`: each subcommand takes
     # -C too. SUPPRESS leaves the top level's value (or its default) alone unless -C is

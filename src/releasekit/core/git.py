@@ -352,8 +352,11 @@ def commit_timestamp(root: Path | str, ref: str = "HEAD") -> int | None:
 
 
 @contextlib.contextmanager
-def clean_checkout(root: Path | str) -> Iterator[Path]:
-    """A temporary checkout of HEAD; yields where ``root`` is inside it.
+def clean_checkout(
+    root: Path | str, ref: str = "HEAD", *, at: Path | None = None
+) -> Iterator[Path]:
+    """A temporary checkout of ``ref`` (HEAD: what is built now; a release tag: what it
+    built); yields where ``root`` is inside it.
 
     A detached ``git worktree`` of the whole repository: untracked files and uncommitted
     edits cannot leak into a build made from it, but the tags and history are there, so a
@@ -365,6 +368,9 @@ def clean_checkout(root: Path | str) -> Iterator[Path]:
     Its path is the same for every build of the repository (:func:`_checkout_dir`): some
     builds write it into what they make (webpack's module ids in a JupyterLab extension's
     bundle), and a rehearsal must build the bytes that the tag's build then makes.
+
+    ``at``: an empty place of the caller's instead, removed afterwards (a second build at
+    another path proves that the path is not in the bytes: kinds/python/secondbuild.py).
 
     Raises :class:`BuildError` when there is nothing to check out.
     """
@@ -383,10 +389,19 @@ def clean_checkout(root: Path | str) -> Iterator[Path]:
         raise BuildError(
             f"cannot check out {root}: the repository has no commit yet", "commit your files first"
         )
+    if not ref or ref.startswith("-"):  # never let a ref be read as an option
+        raise BuildError(f"cannot check out {ref!r}: not a git ref", "name a tag or a commit")
     prefix = (ask(root, "rev-parse", "--show-prefix") or "").strip()
+    if at is not None:
+        try:
+            with _worktree(root, at, ref):
+                yield at / prefix if prefix else at
+        finally:
+            shutil.rmtree(at, ignore_errors=True)
+        return
     with _checkout_dir(root) as tmp:
         dest = Path(tmp) / "src"
-        with _worktree(root, dest):
+        with _worktree(root, dest, ref):
             yield dest / prefix if prefix else dest
 
 
@@ -457,12 +472,12 @@ def _hold_directory(path: Path) -> int | None:
 
 
 @contextlib.contextmanager
-def _worktree(root: Path | str, dest: Path) -> Iterator[None]:
-    """``dest`` as a detached worktree of HEAD, removed afterwards even on failure."""
+def _worktree(root: Path | str, dest: Path, ref: str = "HEAD") -> Iterator[None]:
+    """``dest`` as a detached worktree of ``ref``, removed afterwards even on failure."""
     try:
         proc = subprocess.run(
             ["git", "-c", f"core.hooksPath={os.devnull}", "worktree", "add", "--detach",
-             "--quiet", str(dest), "HEAD"],
+             "--quiet", str(dest), f"{ref}^{{commit}}"],
             cwd=root, env=git_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True,
             check=False,
         )  # fmt: skip

@@ -29,7 +29,7 @@ __all__ = ["Console", "Options", "Project", "ToolsCache", "parse_options"]
 
 OPTIONS_HINT = (
     "options after --: --rehearse, --dry-run, --yes, --dist DIR, --only PATH, "
-    "--next-version VERSION|major|minor|patch"
+    "--next-version VERSION|major|minor|patch, --check-reproducible"
 )
 
 
@@ -44,6 +44,8 @@ class Options:
     only: list[str] = field(default_factory=list)  # workspace members to release
     # the version the next tag releases, for a version from git tags (rehearsal, check)
     next_version: str | None = None
+    # the build is made twice (another path, umask, TZ) and the bytes compared
+    check_reproducible: bool = False
     # install from each target after writing it; off where credentials are and no project
     # code may run (the CI jobs that publish from an artifact: Release.from_artifact)
     installs: bool = True
@@ -60,6 +62,7 @@ def parse_options(posargs: Sequence[str]) -> Options:
     parser.add_argument("--dist", type=Path)
     parser.add_argument("--only", action="append", default=[], metavar="PATH")
     parser.add_argument("--next-version", metavar="VERSION")
+    parser.add_argument("--check-reproducible", action="store_true")
     try:
         namespace, unknown = parser.parse_known_args(list(posargs))
     except argparse.ArgumentError as exc:

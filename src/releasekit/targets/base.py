@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from releasekit.engine.manifest import Manifest
     from releasekit.engine.plan import TargetPlan
     from releasekit.engine.runcontext import Project
+    from releasekit.engine.status import Observed
 
 __all__ = [
     "Credentials",
@@ -121,6 +122,23 @@ class Target(abc.ABC):
 
         Raises a :class:`~releasekit.errors.ReleasekitError` when it cannot tell: the plan
         makes that a refusal."""
+
+    def observe(self, name: str, version: str, manifest: Manifest | None) -> Observed:
+        """``releasekit status``: what the target holds of ``version`` of ``name`` (``manifest``:
+        the build of it in ``dist/``, when there is one), read-only and, where the target
+        serves reads anonymously, without credentials. Raises a
+        :class:`~releasekit.errors.ReleasekitError` when it cannot tell. By default the
+        plan's :meth:`read`, which needs the build."""
+        from releasekit.engine.status import Observed
+        from releasekit.errors import ReleasekitError
+
+        if manifest is None:
+            raise ReleasekitError(
+                f"{self.name} is read for a build: dist/ holds none of {version}",
+                "build the version first (nox -s build at its tag)",
+            )
+        state = self.read(manifest)
+        return Observed(files=state.files, state=state.status)
 
     @abc.abstractmethod
     def credentials(self) -> Credentials:

@@ -43,11 +43,11 @@ from releasekit.engine.manifest import (
 )
 from releasekit.engine.records import PENDING_NAME
 from releasekit.errors import BuildError, ReleasekitError
-from releasekit.kinds.python import artifacts, distdir, reproducible
+from releasekit.kinds.python import artifacts, distdir, reproducible, secondbuild
 from releasekit.runtime import proc, venvs
 from releasekit.runtime.venvs import find_uv
 
-__all__ = ["adopt_prebuilt", "build_release", "reusable_manifest", "tagged_clone"]
+__all__ = ["adopt_prebuilt", "build_release", "build_tag", "reusable_manifest", "tagged_clone"]
 
 
 def reusable_manifest(root: Path, dist_dir: Path, name: str) -> Manifest | None:
@@ -80,12 +80,14 @@ def build_release(
     tag: ReleaseTag | None,
     log: proc.Log,
     version_env: Mapping[str, str] | None = None,
+    check_reproducible: bool = False,
 ) -> Manifest:
     """Build sdist and wheel from a clean checkout of HEAD into ``dist_dir``; check them.
 
     ``tools`` is an interpreter with ``build`` and ``twine`` installed (the session's).
     ``version_env``: a VCS plugin's pretend version (:mod:`releasekit.project.vcsversion`),
-    for the build processes only.
+    for the build processes only. ``check_reproducible``: build a second time elsewhere and
+    compare the bytes before ``dist_dir`` is touched (:mod:`releasekit.kinds.python.secondbuild`).
     """
     root = config.root
     foreign = distdir.foreign_files(dist_dir, name)
@@ -106,45 +108,101 @@ def build_release(
     # twine check runs after the build: its (slow) start overlaps with the build
     _prestart_twine(tools)
     epoch = git.commit_timestamp(root)
+    env = _build_env(epoch, tag)
+    pretend = dict(version_env or {})
+    next_tag = _next_tag_to_make(config, pretend)
+    with _work_dir("releasekit-build-") as work:
+        built = _build_commit(config, commit, work, tools, env, tag, epoch, log, pretend, next_tag)
+        if check_reproducible:  # a difference stops here: dist/ stays as it was
+
+            def again(variant: secondbuild.Variant) -> list[Path]:
+                return _build_commit(
+                    config, commit, variant.work, tools, {**env, **variant.env}, tag, epoch,
+                    log, pretend, next_tag, checkout_at=variant.checkout,
+                )  # fmt: skip
+
+            secondbuild.prove_reproducible(built, again, root=root, commit=commit, log=log)
+        distdir.replace_dist(dist_dir, built, name)
+    return check_and_record(
+        config, dist_dir, tools=tools, name=name, tag=tag, commit=commit, epoch=epoch, log=log
+    )
+
+
+def _build_env(epoch: int | None, tag: ReleaseTag | None) -> dict[str, str]:
+    """The variables of a release build: ``SOURCE_DATE_EPOCH`` (the commit's time), the
+    hook on, and the tag for the hook."""
     env = {"SOURCE_DATE_EPOCH": str(epoch)} if epoch is not None else {}
     # The sdist ships releasekit's hook off (it builds without releasekit anywhere else);
     # this build turns it on again, so the tag guard also checks the wheel built from it.
     env["HATCH_BUILD_HOOK_ENABLE_RELEASEKIT"] = "1"
     if tag is not None:  # the wheel is built from the sdist: hand the hook the tag
         env["RELEASEKIT_TAG"] = tag.name
-    pretend = dict(version_env or {})
-    next_tag = _next_tag_to_make(config, pretend)
-    with _work_dir("releasekit-build-") as work:
-        built: list[Path] | None = None
-        if next_tag is not None:
-            # setuptools-scm records what git says (scm_version.json) only at a real tag:
-            # the tag is made in a throwaway clone, so the build is the tag's own
-            with tagged_clone(root, commit, next_tag, work / "clone", log=log) as clone:
-                if clone is not None:
-                    log(
-                        f"building {next_tag[1]} in a throwaway clone tagged {next_tag[0]} "
-                        "(as the tag will build it; the repository's tags are not touched)"
-                    )
-                    built = _build_checkout(
-                        config, clone, work / "tagged", tools, env, tag, epoch, log
-                    )
-            if built is not None and not _all_of_version(built, next_tag[1]):
+    return env
+
+
+def _build_commit(
+    config: Config,
+    commit: str,
+    work: Path,
+    tools: Sequence[str],
+    env: Mapping[str, str],
+    tag: ReleaseTag | None,
+    epoch: int | None,
+    log: proc.Log,
+    pretend: Mapping[str, str],
+    next_tag: tuple[str, str] | None,
+    *,
+    checkout_at: Path | None = None,
+) -> list[Path]:
+    """One build of ``commit`` (HEAD) under ``work``: in a tagged throwaway clone for a
+    setuptools-scm rehearsal, else in a clean checkout (at ``checkout_at`` when given, else
+    at the one stable path); the built files."""
+    root = config.root
+    built: list[Path] | None = None
+    if next_tag is not None:
+        # setuptools-scm records what git says (scm_version.json) only at a real tag:
+        # the tag is made in a throwaway clone, so the build is the tag's own
+        with tagged_clone(root, commit, next_tag, work / "clone", log=log) as clone:
+            if clone is not None:
                 log(
-                    f"setuptools-scm did not read {next_tag[1]} from the tag {next_tag[0]} "
-                    "(a tag_regex of its own?): building with the pretend variable instead"
+                    f"building {next_tag[1]} in a throwaway clone tagged {next_tag[0]} "
+                    "(as the tag will build it; the repository's tags are not touched)"
                 )
-                built = None
-        if built is None:
-            if pretend:
-                shown = ", ".join(f"{name}={value}" for name, value in pretend.items())
-                log(f"building with {shown} (in the build's environment only)")
-            with git.clean_checkout(root) as export:
-                built = _build_checkout(config, export, work / "build", tools,
-                                        {**env, **pretend}, tag, epoch, log)  # fmt: skip
-        distdir.replace_dist(dist_dir, built, name)
-    return check_and_record(
-        config, dist_dir, tools=tools, name=name, tag=tag, commit=commit, epoch=epoch, log=log
-    )
+                built = _build_checkout(config, clone, work / "tagged", tools, env, tag, epoch, log)
+        if built is not None and not _all_of_version(built, next_tag[1]):
+            log(
+                f"setuptools-scm did not read {next_tag[1]} from the tag {next_tag[0]} "
+                "(a tag_regex of its own?): building with the pretend variable instead"
+            )
+            built = None
+    if built is None:
+        if pretend:
+            shown = ", ".join(f"{name}={value}" for name, value in pretend.items())
+            log(f"building with {shown} (in the build's environment only)")
+        with git.clean_checkout(root, at=checkout_at) as export:
+            built = _build_checkout(config, export, work / "build", tools,
+                                    {**env, **pretend}, tag, epoch, log)  # fmt: skip
+    return built
+
+
+def build_tag(
+    config: Config, tag: ReleaseTag, work: Path, *, tools: Sequence[str], log: proc.Log
+) -> list[Path]:
+    """Build the release tag ``tag`` again under ``work`` as its release built it: a clean
+    checkout of the tag at the stable path, ``SOURCE_DATE_EPOCH`` of its commit, the tag's
+    own ``prepare-commands`` and ``version-from-tag`` (its pyproject.toml's, when it reads;
+    else ``config``'s); the built files (:func:`releasekit.kinds.python.rebuild.rebuild_check`).
+    """
+    from releasekit.core.config import load_config
+
+    root = config.root
+    epoch = git.commit_timestamp(root, tag.name)
+    with git.clean_checkout(root, tag.name) as export:
+        try:
+            at_tag = load_config(export)._replace(tag_prefix=config.tag_prefix)
+        except ReleasekitError:
+            at_tag = config._replace(root=export)
+        return _build_checkout(at_tag, export, work, tools, _build_env(epoch, tag), tag, epoch, log)
 
 
 _BUILD_HINT = "read the build output above; the same command fails locally too"

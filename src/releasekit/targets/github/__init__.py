@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from releasekit.engine.manifest import Manifest
     from releasekit.engine.plan import TargetPlan
     from releasekit.engine.runcontext import Project
+    from releasekit.engine.status import Observed
     from releasekit.targets.github.step import Settings
 
 __all__ = ["GitHubReleaseTarget"]
@@ -171,6 +172,49 @@ class GitHubReleaseTarget(Target):
                 )
             )
         return TargetState(files=files, refusals=tuple(refusals))
+
+    def observe(self, name: str, version: str, manifest: Manifest | None) -> Observed:
+        """The release of the tag: draft or published, its assets and their digests, and
+        whether its ``SHA256SUMS`` is this build's; read with ``GITHUB_TOKEN`` when set,
+        else anonymously (a public repository; a draft shows only to a token)."""
+        from releasekit.engine.status import Observed
+        from releasekit.targets.github import step as github
+
+        settings = self._settings()
+        tag = manifest.tag if manifest is not None and manifest.tag else tag_for(
+            version, self.tag_prefix
+        )
+        names = {f.filename for f in manifest.files} if manifest is not None else set()
+        release = github.read_release(settings, tag, names | {github.SUMS_NAME})
+        anonymous = () if settings.token else ("read without GITHUB_TOKEN: drafts not seen",)
+        if release is None:
+            return Observed(state=f"no release of {tag}", details=anonymous)
+        files = {
+            a.name: RemoteView(a.digest.split(":", 1)[1] if a.digest else None)
+            for a in release.assets
+            if a.state == "uploaded"
+        }
+        problems: list[str] = []
+        if release.draft:
+            problems.append(f"the release of {tag} is a draft (not public): {release.html_url}")
+        sums = files.pop(github.SUMS_NAME, None)
+        if manifest is not None:
+            built = github.sha256sums([(f.filename, f.sha256) for f in manifest.files])
+            if sums is None:
+                problems.append(f"{github.SUMS_NAME} is not on the release")
+            elif (sums.sha256 or "").lower() != hashlib.sha256(built).hexdigest():
+                problems.append(f"{github.SUMS_NAME} on the release lists another build")
+        state = "draft" if release.draft else "published"
+        if release.prerelease:
+            state += " pre-release"
+        if release.immutable:
+            state += " (immutable)"
+        return Observed(
+            files=files,
+            state=f"{state}: {release.html_url}",
+            details=anonymous,
+            problems=tuple(problems),
+        )
 
     def credentials(self) -> Credentials:
         if self.rehearsal:

@@ -121,10 +121,12 @@ class Client:
                 f"the GitHub release step needs githubkit, which is not importable ({exc})",
                 "install releasekit with its `github` extra: pip install 'releasekit[github]'",
             ) from None
+        from githubkit import UnauthAuthStrategy
+
         from releasekit import __version__
 
-        return GitHub(
-            _bearer(self.settings.token or ""),
+        return GitHub(  # no token: anonymous reads (releasekit status of a public repository)
+            _bearer(self.settings.token) if self.settings.token else UnauthAuthStrategy(),
             base_url=base_url,
             user_agent=f"releasekit/{__version__}",
             timeout=httpx.Timeout(self.settings.timeout),

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from releasekit.engine.manifest import Manifest
     from releasekit.engine.plan import TargetPlan
     from releasekit.engine.runcontext import Project
+    from releasekit.engine.status import Observed
 
 __all__ = ["NpmRegistryTarget"]
 
@@ -83,6 +84,25 @@ class NpmRegistryTarget(Target):
             return TargetState()
         return TargetState(
             files={f.filename: RemoteView(None, integrity=served) for f in manifest.files}
+        )
+
+    def observe(self, name: str, version: str, manifest: Manifest | None) -> Observed:
+        """The integrity the registry serves for ``name@version`` (under the build's tarball
+        name, else the registry's) and the package's dist-tags: one anonymous read."""
+        from releasekit.engine.status import Observed
+        from releasekit.targets.npm import registry as npm
+
+        served, filename, tags = npm.version_view(self.url, name, version)
+        details = ("dist-tags: " + ", ".join(f"{t}={v}" for t, v in sorted(tags.items())),)
+        if served is None:
+            return Observed(details=details if tags else ())
+        if manifest is not None and manifest.files:
+            filename = manifest.files[0].filename
+        name_of = filename or f"{name}@{version}"
+        return Observed(
+            files={name_of: RemoteView(None, integrity=served)},
+            state="published",
+            details=details,
         )
 
     def credentials(self) -> Credentials:

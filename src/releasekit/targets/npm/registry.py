@@ -64,6 +64,8 @@ __all__ = [
     "refuse_other_bytes",
     "registry_root",
     "registry_state",
+    "registry_state_of",
+    "version_view",
     "wait_until_served",
 ]
 
@@ -158,8 +160,34 @@ def registry_state(registry_url: str, name: str, version: str) -> str | None:
     digest at all is ``"unknown"`` (there, but not provably these bytes).
     """
     version_doc = _version_doc(registry_url, name, version, abbreviated=True)
-    if version_doc is None:
-        return None
+    return None if version_doc is None else registry_state_of(version_doc)
+
+
+def version_view(
+    registry_url: str, name: str, version: str
+) -> tuple[str | None, str | None, dict[str, str]]:
+    """For ``releasekit status``, one anonymous read of the packument: the integrity served
+    for ``name@version`` (as :func:`registry_state` says it; ``None``: not there), the
+    tarball's file name, and the package's dist-tags."""
+    packument = _get_packument(registry_url, name, abbreviated=True)
+    if packument is None:
+        return None, None, {}
+    tags = packument.get("dist-tags")
+    dist_tags = (
+        {k: v for k, v in tags.items() if isinstance(v, str)} if isinstance(tags, dict) else {}
+    )
+    versions = packument.get("versions")
+    doc = versions.get(version) if isinstance(versions, dict) else None
+    if not isinstance(doc, dict):
+        return None, None, dist_tags
+    dist = doc.get("dist") if isinstance(doc.get("dist"), dict) else {}
+    tarball = dist.get("tarball") if isinstance(dist, dict) else None
+    filename = tarball.rsplit("/", 1)[-1] if isinstance(tarball, str) and tarball else None
+    return registry_state_of(doc), filename, dist_tags
+
+
+def registry_state_of(version_doc: Mapping[str, Any]) -> str:
+    """The integrity a packument's version document serves (see :func:`registry_state`)."""
     dist = version_doc.get("dist")
     if isinstance(dist, dict):
         integrity = dist.get("integrity")

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from releasekit.engine.manifest import Manifest
     from releasekit.engine.plan import TargetPlan
     from releasekit.engine.runcontext import Project
+    from releasekit.engine.status import Observed
     from releasekit.targets.pypi import rules
 
 __all__ = ["IndexTarget", "signs"]
@@ -171,6 +172,27 @@ class IndexTarget(Target):
             status=page.status,
             status_reason=page.status_reason,
             new_project=not page.known,
+        )
+
+    def observe(self, name: str, version: str, manifest: Manifest | None) -> Observed:
+        """The files of ``version`` on the index (sha256, PEP 700 upload time), its PEP 792
+        project status and the yanked files: one anonymous read of the simple API."""
+        from releasekit.engine.status import Observed
+        from releasekit.targets.pypi import simple as index_api
+
+        page = index_api.project_page(self.url, name)
+        mine = {n: f for n, f in page.files.items() if file_version(n, name) == version}
+        details = [
+            f"{n} is yanked" + (f" ({f.yanked})" if isinstance(f.yanked, str) else "")
+            for n, f in sorted(mine.items())
+            if f.yanked
+        ]
+        if page.status_reason:
+            details.append(f"project status reason: {page.status_reason}")
+        return Observed(
+            files={n: RemoteView(f.sha256, f.upload_time) for n, f in mine.items()},
+            state=f"project {page.status or 'active'}",
+            details=tuple(details),
         )
 
     def credentials(self) -> Credentials:

@@ -1,0 +1,220 @@
+"""A published version rebuilt from its release tag and compared with what the index serves
+(``releasekit status --rebuild VERSION``).
+
+The version's release tag is checked out clean and built as the release built it
+(:func:`releasekit.kinds.python.build.build_tag`); each file the index serves for the
+version is compared by the sha256 the index gives, and where they differ the served file is
+downloaded (its bytes proved against that sha256) and compared member by member
+(:func:`releasekit.kinds.python.secondbuild.first_difference`). The build step's own proof,
+two builds of one commit, is :mod:`releasekit.kinds.python.secondbuild`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from releasekit.engine.manifest import file_version
+from releasekit.errors import ReleasekitError
+from releasekit.kinds.python.secondbuild import Difference, first_difference
+from releasekit.runtime import proc
+
+if TYPE_CHECKING:
+    from releasekit.core.config import Config
+    from releasekit.core.git import ReleaseTag
+
+__all__ = ["FileVerdict", "RebuildReport", "rebuild_check", "release_tag_of"]
+
+
+@dataclass(frozen=True)
+class FileVerdict:
+    """One file of a published version: what the index serves against what its tag builds.
+
+    ``verdict``: ``same`` (sha256 equal), ``differs`` (``difference`` says where),
+    ``not rebuilt`` (the index serves it; this machine's build makes no such file: a
+    platform wheel of another machine), ``not served`` (built here, not on the index), or
+    ``unverifiable`` (the index gives no sha256).
+    """
+
+    filename: str
+    verdict: str
+    served_sha256: str | None = None
+    rebuilt_sha256: str | None = None
+    difference: Difference | None = None
+
+    def describe(self) -> str:
+        said = {
+            "same": "the tag builds the bytes the index serves",
+            "differs": "differs",
+            "not rebuilt": "served, not built here (another platform's wheel?)",
+            "not served": "built from the tag, not on the index",
+            "unverifiable": "the index gives no sha256",
+        }[self.verdict]
+        if self.difference is not None:
+            d = self.difference
+            said += f" at {d.member}: {d.aspect} {d.first} served, {d.second} rebuilt"
+        return f"{self.filename}: {said}"
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "filename": self.filename,
+            "verdict": self.verdict,
+            "served_sha256": self.served_sha256,
+            "rebuilt_sha256": self.rebuilt_sha256,
+        }
+        if self.difference is not None:
+            out["difference"] = {
+                "member": self.difference.member,
+                "aspect": self.difference.aspect,
+                "served": self.difference.first,
+                "rebuilt": self.difference.second,
+            }
+        return out
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    """What :func:`rebuild_check` found: every file of the version, on the index or built."""
+
+    name: str
+    version: str
+    tag: str
+    commit: str
+    index_url: str
+    files: tuple[FileVerdict, ...]
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Every file the tag builds here that the index serves is the same bytes, and
+        there is at least one such file."""
+        verdicts = [f.verdict for f in self.files]
+        return "same" in verdicts and "differs" not in verdicts
+
+    def lines(self) -> list[str]:
+        head = (
+            f"rebuild of {self.name} {self.version} from {self.tag} ({self.commit[:12]}) "
+            f"against {self.index_url}: "
+            + ("reproduced" if self.ok else "NOT reproduced")
+            + f" ({self.seconds:.1f}s)"
+        )
+        return [head, *(f"  {f.describe()}" for f in self.files)]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "tag": self.tag,
+            "commit": self.commit,
+            "index": self.index_url,
+            "reproduced": self.ok,
+            "files": [f.as_json() for f in self.files],
+        }
+
+
+def release_tag_of(root: Path, prefix: str | None, version: str) -> ReleaseTag:
+    """The release tag of ``version`` in ``root``'s repository (of ``prefix``'s form)."""
+    from releasekit.core import git
+    from releasekit.core.version import normalize, tag_for, version_from_tag
+
+    wanted = normalize(version)
+    names = sorted((git.ask(root, "tag", "--list") or "").split())
+    for name in names:
+        if version_from_tag(name, prefix) == wanted:
+            return git.ReleaseTag(name, wanted, "git tag")
+    raise ReleasekitError(
+        f"no release tag of {wanted} in {root} (looked for {tag_for(wanted, prefix)})",
+        "fetch the tags (`git fetch --tags`); the rebuild checks out the tag the version "
+        "was released from",
+    )
+
+
+def rebuild_check(
+    config: Config,
+    name: str,
+    version: str,
+    *,
+    index_url: str | None = None,
+    tools: Sequence[str] = (sys.executable,),
+    log: proc.Log = proc.no_log,
+    timeout: float = 60.0,
+) -> RebuildReport:
+    """Rebuild the published ``version`` of ``name`` from its release tag and compare it
+    with what the index at ``index_url`` serves (default: the prod index).
+
+    The tag is checked out clean and built as the release built it (the same checkout path,
+    ``SOURCE_DATE_EPOCH`` of the tag's commit, the tag handed to releasekit's hook, the
+    tag's ``prepare-commands`` and ``version-from-tag``). Each served file of the version
+    is compared by the sha256 the index gives; a differing one is downloaded (its bytes
+    proved against that sha256) and compared member by member. Expected failures (no tag,
+    nothing served, a build that fails) raise :class:`ReleasekitError`.
+    """
+    from releasekit.core import git
+    from releasekit.kinds.python import build, distdir
+    from releasekit.targets.pypi import simple
+
+    started = time.monotonic()
+    root = config.root
+    prefix = git.tag_prefix(root, config.tag_prefix)
+    tag = release_tag_of(root, prefix, version)
+    commit = git.ask(root, "rev-parse", "--verify", "--quiet", f"{tag.name}^{{commit}}") or ""
+    url = index_url or config.prod_index.url
+    listed = simple.project_files(url, name, timeout=timeout)
+    served = {
+        filename: remote
+        for filename, remote in listed.items()
+        if file_version(filename, name) == tag.version
+    }
+    if not served:
+        raise ReleasekitError(
+            f"{url} serves no file of {name} {tag.version}",
+            "check the name, the version and the index (--rebuild compares a published "
+            "version with its tag's build)",
+        )
+    work = Path(tempfile.mkdtemp(prefix="releasekit-rebuild-"))
+    try:
+        log(f"rebuilding {name} {tag.version} from {tag.name} ({commit[:12]})")
+        built = build.build_tag(config, tag, work / "build", tools=tools, log=log)
+        verdicts = _verdicts(built, served, work / "served", timeout=timeout)
+    finally:
+        distdir.remove_fully(work)
+    return RebuildReport(
+        name=name, version=tag.version, tag=tag.name, commit=commit.strip(), index_url=url,
+        files=tuple(verdicts), seconds=time.monotonic() - started,
+    )  # fmt: skip
+
+
+def _verdicts(
+    built: Sequence[Path], served: Mapping[str, Any], where: Path, *, timeout: float
+) -> list[FileVerdict]:
+    from releasekit.targets.pypi import simple
+
+    verdicts = []
+    rebuilt = {path.name: path for path in built}
+    for filename in sorted(set(rebuilt) | set(served), key=_sdist_first):
+        path, remote = rebuilt.get(filename), served.get(filename)
+        mine = hashlib.sha256(path.read_bytes()).hexdigest() if path else None
+        theirs = remote.sha256 if remote is not None else None
+        if remote is None:
+            verdicts.append(FileVerdict(filename, "not served", None, mine))
+        elif path is None:
+            verdicts.append(FileVerdict(filename, "not rebuilt", theirs, None))
+        elif theirs is None:
+            verdicts.append(FileVerdict(filename, "unverifiable", None, mine))
+        elif theirs == mine:
+            verdicts.append(FileVerdict(filename, "same", theirs, mine))
+        else:
+            copy = simple.download(remote, where, expected_sha256=theirs, timeout=timeout)
+            difference = first_difference(copy, path)
+            verdicts.append(FileVerdict(filename, "differs", theirs, mine, difference))
+    return verdicts
+
+
+def _sdist_first(filename: str) -> tuple[int, str]:
+    return (0 if filename.endswith(".tar.gz") else 1, filename)

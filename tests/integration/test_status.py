@@ -1,0 +1,166 @@
+"""``releasekit status`` and ``--finish`` on a half-finished release, against real servers.
+
+Two real pypiservers (test and prod), the loopback GitHub, a real git remote (a bare
+repository), a real build (``nox -s build``) and real uploads: the test index got both files
+through releasekit, prod got one by hand (not journaled), the GitHub release is a draft with
+one asset. ``status`` must say exactly that and exit 1; ``--finish`` completes it with the
+release's own steps (plan, same bytes, journal, verification) and exits 0; a second
+``--finish`` does nothing and says so. npm's row is covered by the unit tests (a workspace
+with verdaccio would double the time of this module).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from releasekit.rehearsal.pypiserver import LocalIndex
+from tests.helpers.github_fake import FakeGitHub
+from tests.helpers.projects import Project, run
+from tests.helpers.sessions import creds, nox, release_project, served
+
+pytestmark = pytest.mark.slow
+
+SDIST = "demo-1.2.0.tar.gz"
+WHEEL = "demo-1.2.0-py3-none-any.whl"
+
+
+def releasekit(cwd: Path, env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "releasekit", *args],
+        cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def with_remote(project: Project, tmp_path: Path, *, push_tag: bool = True) -> Path:
+    bare = tmp_path / "remote.git"
+    run("git", "init", "-q", "--bare", str(bare), cwd=tmp_path)
+    project.git("remote", "add", "origin", str(bare))
+    project.git("push", "-q", "origin", "main", *(["v1.2.0"] if push_tag else []))
+    return bare
+
+
+def test_status_reports_a_half_finished_release_and_finish_completes_it(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    pytest.importorskip("githubkit")
+    with FakeGitHub("ghs_status_token") as github:
+        half_finished_then_finished(tmp_path, indexes, nox_envdir, build_env, github)
+    assert github.schema_errors == []
+
+
+def half_finished_then_finished(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+    github: FakeGitHub,
+) -> None:
+    github_env = {
+        "GITHUB_TOKEN": "ghs_status_token",
+        "GITHUB_REPOSITORY": f"{github.owner}/{github.repo}",
+        "GITHUB_API_URL": github.api_url,
+    }
+    project = release_project(tmp_path, indexes, keys="github-release = true\n")
+    with_remote(project, tmp_path)
+    code, out = nox(project, nox_envdir, build_env, "-s", "build")
+    assert code == 0, out
+    dist = project.path / "dist"
+    all_creds = creds(indexes)
+    test_only = {k: v for k, v in all_creds.items() if k.startswith("RELEASEKIT_TEST_")}
+
+    # the half-finished release: test by releasekit, prod one file by hand, GitHub a draft
+    code, out, err = releasekit(
+        project.path, {**build_env, **test_only}, "publish-test", "--dist", "dist", "--yes"
+    )
+    assert code == 0, out + err
+    shutil.copy(dist / SDIST, indexes["prod"].packages_dir / SDIST)
+    github.add_release("v1.2.0", draft=True, assets={WHEEL: (dist / WHEEL).read_bytes()})
+    built = served(indexes["test"])
+    assert len(built) == 2
+
+    env = {**build_env, **github_env}  # no index credentials: status reads anonymously
+    code, out, err = releasekit(project.path, env, "status")
+    assert code == 1, out + err
+    assert "Traceback" not in out + err
+    assert "demo 1.2.0: INCOMPLETE" in out
+    assert "v1.2.0  here " in out and "origin: pushed" in out
+    lines = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip()}
+    assert lines[SDIST] == ["ok", "ok", "(unjournaled)", "MISSING"], out
+    assert lines[WHEEL] == ["ok", "MISSING", "ok", "(unjournaled)"], out
+    assert "prod: lacks demo-1.2.0-py3-none-any.whl (the build has)" in out
+    assert "github: lacks demo-1.2.0.tar.gz (the build has)" in out
+    assert "github: the release of v1.2.0 is a draft (not public)" in out
+    assert "journal  2 line(s) for this build (test 2)" in out
+    assert "=> `releasekit status --finish` publishes what is missing" in out
+    assert github.writes() == []
+
+    code, out, err = releasekit(project.path, env, "status", "1.2.0", "--json")
+    assert code == 1, err
+    data = json.loads(out)
+    assert data["complete"] is False
+    (demo,) = data["projects"]
+    assert demo["version"] == "1.2.0" and demo["tag"]["pushed"] is True
+    by_name = {t["name"]: t for t in demo["targets"]}
+    assert by_name["test"]["files"][WHEEL]["journaled"] is True
+    prod_sdist = by_name["prod"]["files"][SDIST]
+    prod_sdist.pop("upload_time")  # PEP 700, where the index serves it
+    assert prod_sdist == {
+        "holding": "identical", "digest": "sha256", "served": built[SDIST], "journaled": False,
+    }  # fmt: skip
+    assert by_name["prod"]["files"][WHEEL]["holding"] == "missing"
+    assert by_name["github"]["state"].startswith("draft: ")
+    assert demo["unfinished_stages"] == ["prod", "after-prod"]
+
+    # --finish: prod's wheel, GitHub's sdist and SHA256SUMS, the draft published
+    finish_env = {**env, **all_creds}
+    code, out, err = releasekit(project.path, finish_env, "status", "--finish", "--yes")
+    assert code == 0, out + err
+    assert "finishing demo: publish, github-release" in out
+    assert "release plan: demo 1.2.0" in out
+    assert served(indexes["prod"]) == built
+    assert served(indexes["test"]) == built
+    made = github.release_for("v1.2.0")
+    assert made is not None and not made.draft
+    assert {a.name for a in made.assets} == {SDIST, WHEEL, "SHA256SUMS"}
+    assert github.asset_bytes("v1.2.0", SDIST) == (dist / SDIST).read_bytes()
+    assert "demo 1.2.0: complete" in out
+    assert indexes["prod"].password not in out + err and "ghs_status_token" not in out + err
+    writes = len(github.writes())
+
+    # a second --finish: nothing to do, nothing done
+    code, out, err = releasekit(project.path, finish_env, "status", "--finish", "--yes")
+    assert code == 0, out + err
+    assert "nothing to finish: demo 1.2.0 is complete everywhere" in out
+    assert len(github.writes()) == writes
+    assert served(indexes["prod"]) == built
+    code, out, err = releasekit(project.path, env, "status")
+    assert code == 0 and "demo 1.2.0: complete" in out
+
+
+def test_finish_names_the_command_when_the_tag_is_not_pushed(
+    tmp_path: Path, indexes: dict[str, LocalIndex], build_env: dict[str, str]
+) -> None:
+    """No build in dist/, a tag not on the remote: nothing is written, the command named."""
+    project = release_project(tmp_path, indexes)
+    with_remote(project, tmp_path, push_tag=False)
+    env = {**build_env, **creds(indexes)}
+    code, out, err = releasekit(project.path, env, "status")
+    assert code == 1, out + err
+    assert "v1.2.0  here " in out and "origin: not pushed" in out
+    assert "tag v1.2.0 is not on origin (not pushed)" in out
+    assert "files: the files the targets hold (no build of this version in dist/)" in out
+    code, out, err = releasekit(project.path, env, "status", "--finish", "--yes")
+    assert code == 1
+    assert "to finish demo 1.2.0: git push origin v1.2.0" in out
+    assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}

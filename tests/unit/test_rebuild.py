@@ -1,0 +1,244 @@
+"""Two builds of one file compared member by member (kinds/python/secondbuild.py): the first
+difference in archive order, named; and the second build's conditions."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import tarfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from releasekit.errors import BuildError
+from releasekit.kinds.python import rebuild, secondbuild
+from releasekit.kinds.python.secondbuild import Difference, compare_builds, first_difference
+
+EPOCH = 1_700_000_000
+
+Member = tuple[str, bytes, int, int]  # name, content, mode, mtime
+
+
+def _members(**changes: Member) -> list[Member]:
+    base = {
+        "dir": ("demo-1.0/PKG-INFO", b"Metadata-Version: 2.4\nName: demo\n", 0o644, EPOCH),
+        "code": ("demo-1.0/src/demo/__init__.py", b'"""demo."""\n', 0o644, EPOCH),
+        "stamp": ("demo-1.0/src/demo/_stamp.py", b"STAMP = 1\n", 0o644, EPOCH),
+    }
+    base.update(changes)
+    return list(base.values())
+
+
+def _sdist(path: Path, members: Sequence[Member], *, gzip_mtime: int = EPOCH) -> Path:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data, mode, mtime in members:
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(data), mode, mtime
+            tar.addfile(info, io.BytesIO(data))
+    path.write_bytes(gzip.compress(raw.getvalue(), mtime=gzip_mtime))
+    return path
+
+
+def _wheel(path: Path, members: Sequence[Member]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as whl:
+        for name, data, mode, _ in members:
+            info = zipfile.ZipInfo(name.split("/", 1)[1], date_time=(2020, 2, 2, 0, 0, 0))
+            info.external_attr = (0o100000 | mode) << 16
+            whl.writestr(info, data)
+    return path
+
+
+def _pair(tmp_path: Path, suffix: str = ".tar.gz") -> tuple[Path, Path]:
+    (tmp_path / "one").mkdir(exist_ok=True)
+    (tmp_path / "two").mkdir(exist_ok=True)
+    return tmp_path / "one" / f"demo-1.0{suffix}", tmp_path / "two" / f"demo-1.0{suffix}"
+
+
+def test_the_same_bytes_are_no_difference(tmp_path: Path) -> None:
+    one, two = _pair(tmp_path)
+    _sdist(one, _members())
+    _sdist(two, _members())
+    assert first_difference(one, two) is None
+
+
+def test_a_timestamp_in_a_file_is_named_by_member_and_content(tmp_path: Path) -> None:
+    one, two = _pair(tmp_path)
+    _sdist(one, _members())
+    _sdist(two, _members(stamp=("demo-1.0/src/demo/_stamp.py", b"STAMP = 2\n", 0o644, EPOCH)))
+    found = first_difference(one, two)
+    assert found is not None
+    assert (found.member, found.aspect) == ("demo-1.0/src/demo/_stamp.py", "content")
+    assert found.first.startswith("sha256 ") and "(from byte 8)" in found.first
+    assert "SOURCE_DATE_EPOCH" in found.hint
+
+
+def test_the_first_difference_in_archive_order_is_the_one_named(tmp_path: Path) -> None:
+    """The mode of the first member and the content of the third: the mode is named."""
+    one, two = _pair(tmp_path)
+    _sdist(one, _members())
+    _sdist(
+        two,
+        _members(
+            dir=("demo-1.0/PKG-INFO", b"Metadata-Version: 2.4\nName: demo\n", 0o664, EPOCH),
+            stamp=("demo-1.0/src/demo/_stamp.py", b"STAMP = 2\n", 0o644, EPOCH),
+        ),
+    )
+    assert first_difference(one, two) == Difference("demo-1.0/PKG-INFO", "mode", "0o644", "0o664")
+
+
+def test_a_member_time_and_the_gzip_header_time(tmp_path: Path) -> None:
+    one, two = _pair(tmp_path)
+    _sdist(one, _members())
+    _sdist(
+        two, _members(code=("demo-1.0/src/demo/__init__.py", b'"""demo."""\n', 0o644, EPOCH + 60))
+    )
+    found = first_difference(one, two)
+    assert found == Difference(
+        "demo-1.0/src/demo/__init__.py", "mtime", "2023-11-14T22:13:20Z", "2023-11-14T22:14:20Z"
+    )
+    _sdist(two, _members(), gzip_mtime=EPOCH + 1)
+    found = first_difference(one, two)
+    assert found is not None and (found.member, found.aspect) == ("(gzip header)", "mtime")
+
+
+def test_a_member_only_one_build_made(tmp_path: Path) -> None:
+    one, two = _pair(tmp_path)
+    _sdist(one, _members())
+    extra = ("demo-1.0/src/demo/_built.py", b"", 0o644, EPOCH)
+    _sdist(two, [*_members(), extra])
+    assert first_difference(one, two) == Difference(
+        "demo-1.0/src/demo/_built.py", "presence", "not in the first build", "in the second"
+    )
+    _sdist(two, [_members()[0], _members()[2]])
+    assert first_difference(one, two) == Difference(
+        "demo-1.0/src/demo/__init__.py", "presence", "in the first build", "not in the second"
+    )
+
+
+def test_another_order_is_named(tmp_path: Path) -> None:
+    one, two = _pair(tmp_path)
+    members = _members()
+    _sdist(one, members)
+    _sdist(two, [members[0], members[2], members[1]])
+    found = first_difference(one, two)
+    assert found is not None and found.aspect == "name"
+    assert found.member == "demo-1.0/src/demo/__init__.py"
+
+
+def test_wheels_member_by_member(tmp_path: Path) -> None:
+    one, two = _pair(tmp_path, "-py3-none-any.whl")
+    _wheel(one, _members())
+    _wheel(two, _members())
+    assert first_difference(one, two) is None
+    _wheel(two, _members(stamp=("demo-1.0/src/demo/_stamp.py", b"STAMP = 2\n", 0o644, EPOCH)))
+    found = first_difference(one, two)
+    assert found is not None and (found.member, found.aspect) == ("src/demo/_stamp.py", "content")
+    _wheel(two, _members(code=("demo-1.0/src/demo/__init__.py", b'"""demo."""\n', 0o664, EPOCH)))
+    assert first_difference(one, two) == Difference(
+        "src/demo/__init__.py", "mode", "0o100644", "0o100664"
+    )
+
+
+def test_compare_builds_names_each_differing_file_in_order(tmp_path: Path) -> None:
+    one, two = _pair(tmp_path)
+    _sdist(one, _members())
+    _sdist(two, _members(stamp=("demo-1.0/src/demo/_stamp.py", b"STAMP = 2\n", 0o644, EPOCH)))
+    whl_one, whl_two = _pair(tmp_path, "-py3-none-any.whl")
+    _wheel(whl_one, _members())
+    _wheel(whl_two, _members())
+    only = tmp_path / "two" / "demo-1.0-cp312-cp312-manylinux_2_28_x86_64.whl"
+    _wheel(only, _members())
+    found = compare_builds([one, whl_one], [whl_two, two, only])
+    assert [(f.filename, f.difference.aspect) for f in found] == [
+        ("demo-1.0.tar.gz", "content"),
+        ("demo-1.0-cp312-cp312-manylinux_2_28_x86_64.whl", "files"),
+    ]
+
+
+def test_prove_reproducible_names_files_members_and_a_hint(tmp_path: Path) -> None:
+    one, _ = _pair(tmp_path)
+    _sdist(one, _members())
+    said: list[str] = []
+
+    def again(variant: secondbuild.Variant) -> list[Path]:
+        assert variant.env == {"TZ": variant.tz}
+        assert str(tmp_path) not in str(variant.checkout)
+        stamp = ("demo-1.0/src/demo/_stamp.py", b"STAMP = 2\n", 0o644, EPOCH)
+        return [_sdist(variant.work / one.name, _members(stamp=stamp))]
+
+    with pytest.raises(BuildError) as caught:
+        secondbuild.prove_reproducible(
+            [one], again, root=tmp_path, commit="a" * 40, log=said.append
+        )
+    message = caught.value.message
+    assert message.startswith(
+        "not reproducible: 1 of 1 built files differ between two builds of commit aaaaaaaaaaaa "
+        "(the second at "
+    )
+    assert message.endswith(": demo-1.0.tar.gz at demo-1.0/src/demo/_stamp.py (content)")
+    assert "\n" not in message
+    assert caught.value.hint.startswith(
+        "a file written at build time carries the build's clock, path or environment"
+    )
+    assert caught.value.hint.endswith("; nothing was published")
+    detail = "check-reproducible: demo-1.0.tar.gz at demo-1.0/src/demo/_stamp.py: content sha256 "
+    assert any(line.startswith(detail) for line in said)
+
+
+def test_prove_reproducible_passes_and_sets_the_umask_back(tmp_path: Path) -> None:
+    import os
+
+    one, _ = _pair(tmp_path)
+    _sdist(one, _members())
+    before = os.umask(0o022)
+    os.umask(before)
+    seen: list[int] = []
+    said: list[str] = []
+
+    def again(variant: secondbuild.Variant) -> list[Path]:
+        current = os.umask(variant.umask)
+        seen.append(current)
+        return [_sdist(variant.work / one.name, _members())]
+
+    secondbuild.prove_reproducible([one], again, root=tmp_path, commit=None, log=said.append)
+    assert seen == [secondbuild.other_umask(before)]
+    after = os.umask(before)
+    assert after == before
+    assert said[-1].startswith("check-reproducible: demo-1.0.tar.gz built again at ")
+    assert ": the same bytes (" in said[-1]
+
+
+def test_the_second_builds_conditions_differ_from_the_first() -> None:
+    assert secondbuild.other_umask(0o022) == 0o002
+    assert secondbuild.other_umask(0o002) == 0o022
+    assert secondbuild.other_umask(0o077) == 0o002
+    assert secondbuild.other_tz(0) == "RKT-13:45"
+    assert secondbuild.other_tz(3600) == "RKT-13:45"
+    assert secondbuild.other_tz(13 * 3600 + 45 * 60) == "RKT+09:30"
+
+
+def test_a_report_reads_as_one_table_and_as_json() -> None:
+    same = rebuild.FileVerdict("demo-1.0.tar.gz", "same", "ab" * 32, "ab" * 32)
+    differs = rebuild.FileVerdict(
+        "demo-1.0-py3-none-any.whl", "differs", "cd" * 32, "ef" * 32,
+        Difference("demo/_stamp.py", "content", "sha256 cdcd…", "sha256 efef…"),
+    )  # fmt: skip
+    other = rebuild.FileVerdict("demo-1.0-cp312-cp312-win_amd64.whl", "not rebuilt", "01" * 32)
+    report = rebuild.RebuildReport(
+        "demo", "1.0", "v1.0", "c" * 40, "http://127.0.0.1:1/simple/", (same, differs, other)
+    )
+    assert not report.ok
+    assert report.lines()[0].startswith(
+        "rebuild of demo 1.0 from v1.0 (cccccccccccc) against http://127.0.0.1:1/simple/: "
+        "NOT reproduced"
+    )
+    assert report.lines()[2] == (
+        "  demo-1.0-py3-none-any.whl: differs at demo/_stamp.py: content sha256 cdcd… served, "
+        "sha256 efef… rebuilt"
+    )
+    assert report.as_json()["files"][1]["difference"]["member"] == "demo/_stamp.py"
+    assert rebuild.RebuildReport("demo", "1.0", "v1.0", "c", "u", (same, other)).ok
+    assert not rebuild.RebuildReport("demo", "1.0", "v1.0", "c", "u", (other,)).ok
