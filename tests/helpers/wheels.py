@@ -1,7 +1,8 @@
-"""Wheels made by hand, and the wheels of releasekit's tool locks fetched once per run.
+"""Wheels made by hand or re-tagged, and the wheels of releasekit's tool locks fetched once per run.
 
 ``make_wheel`` writes a valid wheel (METADATA, WHEEL, RECORD) with any files, so a test can
-plant a package on an index without a build backend. ``locked_wheels`` is a directory of the
+plant a package on an index without a build backend; ``retag`` copies a built pure wheel as
+a platform wheel (what a cibuildwheel job hands over). ``locked_wheels`` is a directory of the
 files ``runtime/lockfiles/tools.txt`` pins for the running Python and platform, downloaded
 once per run (``pip download --require-hashes``, so whatever index it came from, the bytes
 are PyPI's): the stand-in for a company mirror in ``tools-index`` tests.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import sys
 import zipfile
 from collections.abc import Mapping
@@ -48,6 +50,28 @@ def make_wheel(
             archive.writestr(path, data)
         archive.writestr(f"{info}/RECORD", "\n".join(record) + "\n")
     return wheel
+
+
+def retag(wheel: Path, tag: str, dest: Path) -> Path:
+    """A copy of a pure wheel re-tagged as a platform wheel (what cibuildwheel hands over)."""
+    name, version = wheel.name.split("-")[:2]
+    out = dest / f"{name}-{version}-{tag}.whl"
+    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(out, "w") as dst:
+        records = []
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.endswith(".dist-info/WHEEL"):
+                text = data.decode()
+                text = re.sub(r"^Tag: .*$", f"Tag: {tag}", text, flags=re.M)
+                data = text.replace("Root-Is-Purelib: true", "Root-Is-Purelib: false").encode()
+            if item.filename.endswith(".dist-info/RECORD"):
+                record_name = item.filename
+                continue
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            records.append(f"{item.filename},sha256={digest.decode()},{len(data)}")
+            dst.writestr(item, data)
+        dst.writestr(record_name, "\n".join([*records, f"{record_name},,"]) + "\n")
+    return out
 
 
 def download_locked(directory: Path, lock: tool_locks.ToolLock = tool_locks.TOOLS) -> None:

@@ -7,7 +7,6 @@ on loopback ports (a "test" and a "prod" index), then runs ``python -m nox`` on 
 
 from __future__ import annotations
 
-import base64
 import datetime
 import hashlib
 import json
@@ -15,7 +14,6 @@ import os
 import re
 import shutil
 import sys
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,7 @@ from releasekit.rehearsal.pypiserver import LocalIndex
 from releasekit.runtime.venvs import find_uv
 from tests.helpers.projects import Project, python_for, run, write_project
 from tests.helpers.sessions import creds, nox, release_project, served
+from tests.helpers.wheels import retag
 
 pytestmark = pytest.mark.slow
 
@@ -494,28 +493,6 @@ def test_checklist_logflux_semver_beta_in_init_and_a_tag_with_v(
     assert "tag v1.0.0-beta (from git tag at HEAD) matches version 1.0.0b0" in out
     assert sorted(built(project)) == ["demo-1.0.0b0-py3-none-any.whl", "demo-1.0.0b0.tar.gz"]
     assert installed_from_index(out, "prod", "demo-1.0.0b0-py3-none-any.whl")
-
-
-def retag(wheel: Path, tag: str, dest: Path) -> Path:
-    """A copy of a pure wheel re-tagged as a platform wheel (what cibuildwheel hands over)."""
-    name, version = wheel.name.split("-")[:2]
-    out = dest / f"{name}-{version}-{tag}.whl"
-    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(out, "w") as dst:
-        records = []
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename.endswith(".dist-info/WHEEL"):
-                text = data.decode()
-                text = re.sub(r"^Tag: .*$", f"Tag: {tag}", text, flags=re.M)
-                data = text.replace("Root-Is-Purelib: true", "Root-Is-Purelib: false").encode()
-            if item.filename.endswith(".dist-info/RECORD"):
-                record_name = item.filename
-                continue
-            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
-            records.append(f"{item.filename},sha256={digest.decode()},{len(data)}")
-            dst.writestr(item, data)
-        dst.writestr(record_name, "\n".join([*records, f"{record_name},,"]) + "\n")
-    return out
 
 
 def test_a_wheelhouse_of_platform_wheels_is_smoke_tested_where_each_can_run(

@@ -18,9 +18,12 @@ in ``env:``, never on a command line.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import os
 import re
 import shlex
+import subprocess
 import zipfile
 from collections.abc import Iterator
 from importlib import resources
@@ -367,6 +370,54 @@ def test_release_wheels_builds_every_wheel_from_one_sdist() -> None:
     # the sdist builds without releasekit: cibuildwheel's containers need nothing of it
     assert "FIND_LINKS" not in json.dumps(wheels)
     assert job_nox(jobs["sdist"]) == [("build", [])]
+
+
+def test_release_wheels_gathers_with_digests_and_checks_the_declared_matrix(
+    tmp_path: Path,
+) -> None:
+    """The check job lists the sha256 of every file it gathered (log and run summary) before
+    releasekit reads them, and has the very cibuildwheel the wheel jobs build with, so that
+    ``[tool.releasekit] wheels = { cibuildwheel = [...] }`` names the wheels they make; its
+    ``nox -s smoke-install -- --dist dist`` refuses a partial matrix at the check. The
+    digest step is run here as GitHub runs a bash step."""
+    doc = workflow("release-wheels.yml")
+    jobs = doc["jobs"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", doc["env"]["CIBUILDWHEEL_VERSION"])
+    (build,) = [s for s in run_lines(jobs["wheels"]) if "cibuildwheel" in s]
+    assert 'python -m pip install "cibuildwheel==$CIBUILDWHEEL_VERSION"' in build
+    steps = jobs["check"]["steps"]
+    (gather,) = [i for i, s in enumerate(steps) if uses(s, "actions/download-artifact")]
+    assert steps[gather]["with"] == {"pattern": "files-*", "merge-multiple": True, "path": "dist"}
+    (digests,) = [i for i, s in enumerate(steps) if "sha256sum" in s.get("run", "")]
+    (check,) = [i for i, s in enumerate(steps) if "nox -s" in s.get("run", "")]
+    installs = [
+        i
+        for i, s in enumerate(steps)
+        if '"cibuildwheel==$CIBUILDWHEEL_VERSION"' in s.get("run", "")
+    ]
+    assert len(installs) == 1 and installs[0] < gather < digests < check
+    assert job_nox(jobs["check"]) == [("smoke-install", ["--dist", "dist"])]
+    text = (TEMPLATES / "github" / "release-wheels.yml").read_text(encoding="utf-8")
+    assert 'wheels = { cibuildwheel = ["linux:x86_64", "macos:arm64", "windows:AMD64"] }' in text
+
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    for name in ("demo-1.2.0.tar.gz", "demo-1.2.0-cp312-cp312-win_amd64.whl"):
+        (dist / name).write_bytes(name.encode())
+    summary = tmp_path / "summary.md"
+    env = {
+        "PATH": os.environ["PATH"],
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    shell = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", steps[digests]["run"]]
+    done = subprocess.run(shell, cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    listed = [
+        f"{hashlib.sha256(name.encode()).hexdigest()}  {name}"
+        for name in ("demo-1.2.0.tar.gz", "demo-1.2.0-cp312-cp312-win_amd64.whl")
+    ]
+    assert done.stdout.splitlines() == listed
+    assert summary.read_text().splitlines() == ["```", *listed, "```"]
 
 
 @pytest.mark.parametrize("name", RELEASE_WORKFLOWS)
