@@ -10,6 +10,7 @@ rebuild of a tiny sample per case.
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import textwrap
 import zipfile
@@ -17,9 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.core.config import load_config
+from releasekit.cli import main
 from releasekit.errors import BuildError
-from releasekit.kinds.python.rebuild import rebuild_check
 from releasekit.rehearsal.pypiserver import LocalIndex
 from tests.helpers.kind_build import kind_build
 from tests.helpers.projects import REPO, run, write_project
@@ -129,12 +129,16 @@ def _tampered(wheel: Path, member: str) -> bytes:
 
 
 def test_status_rebuild_compares_a_published_version_with_its_tag(
-    tmp_path: Path, local_index: LocalIndex
+    tmp_path: Path, local_index: LocalIndex, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The index serves the tag's sdist and a wheel changed after the build; HEAD has moved
-    on since the tag. The rebuild is the tag's: the sdist is the same bytes, the wheel's
-    changed member is named."""
-    sample = _sample(tmp_path / "demo")
+    """`releasekit status --rebuild 1.2.0 --json`: the prod index serves the tag's sdist and
+    a wheel changed after the build; HEAD has moved on since the tag. The rebuild is the
+    tag's: the sdist is the same bytes, the wheel's changed member is named, exit 1."""
+    prod = (
+        f'[tool.releasekit.indexes.prod]\nurl = "{local_index.url}"\n'
+        f'publish-url = "{local_index.publish_url}"\n'
+    )
+    sample = _sample(tmp_path / "demo", releasekit_table=prod)
     sample.tag("v1.2.0")
     built, _ = kind_build(sample)
     dist = sample.path / "dist"
@@ -143,23 +147,26 @@ def test_status_rebuild_compares_a_published_version_with_its_tag(
     (local_index.packages_dir / wheel).write_bytes(_tampered(dist / wheel, "demo/cli.py"))
     sample.write("src/demo/cli.py", "print('after the release')\n")
     sample.commit("after the release")
+    capsys.readouterr()
 
-    said: list[str] = []
-    report = rebuild_check(
-        load_config(sample.path), "demo", "1.2.0", index_url=local_index.url, log=said.append
+    code = main(["-C", str(sample.path), "status", "--rebuild", "1.2.0", "--json"])
+    answer = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert answer["reproduced"] is False
+    (report,) = answer["projects"]
+    assert (report["tag"], report["version"], report["index"]) == (
+        "v1.2.0",
+        "1.2.0",
+        local_index.url,
     )
-    assert (report.tag, report.version) == ("v1.2.0", "1.2.0")
-    assert not report.ok
-    verdicts = {f.filename: f for f in report.files}
-    assert verdicts["demo-1.2.0.tar.gz"].verdict == "same"
-    assert verdicts["demo-1.2.0.tar.gz"].rebuilt_sha256 == built["demo-1.2.0.tar.gz"]
+    verdicts = {f["filename"]: f for f in report["files"]}
+    assert verdicts["demo-1.2.0.tar.gz"]["verdict"] == "same"
+    assert verdicts["demo-1.2.0.tar.gz"]["rebuilt_sha256"] == built["demo-1.2.0.tar.gz"]
     differs = verdicts[wheel]
-    assert differs.verdict == "differs" and differs.rebuilt_sha256 == built[wheel]
-    assert differs.difference is not None
-    assert (differs.difference.member, differs.difference.aspect) == ("demo/cli.py", "size")
-    assert report.lines()[0].startswith(
-        f"rebuild of demo 1.2.0 from v1.2.0 ({report.commit[:12]}) against {local_index.url}: "
-        "NOT reproduced"
+    assert differs["verdict"] == "differs" and differs["rebuilt_sha256"] == built[wheel]
+    assert (differs["difference"]["member"], differs["difference"]["aspect"]) == (
+        "demo/cli.py",
+        "size",
     )
 
 
