@@ -70,6 +70,7 @@ class StatusRequest:
     json: bool = False
     finish: bool = False
     yes: bool = False
+    rebuild: bool = False  # rebuild from the tag, compare with the prod index (rebuild.py)
 
 
 @dataclass
@@ -89,6 +90,13 @@ def status(request: StatusRequest) -> int:
     out = sys.stdout
     log = sys.stderr if request.json else sys.stdout  # --json: stdout holds the JSON alone
     subjects, workspace, artifact = _subjects(request)
+    if request.rebuild:  # a question of its own: does the tag build what the index serves?
+        from releasekit.kinds.python.rebuild import rebuild_projects
+
+        if request.finish:
+            raise ReleasekitError("--rebuild and --finish: one at a time", "run each alone")
+        pairs = [(s.project, s.version) for s in subjects]
+        return rebuild_projects(pairs, as_json=request.json, out=out, log=log)
     statuses = _read_all(subjects)
     if not request.finish:
         _print(statuses, subjects, request.json, out)
@@ -151,6 +159,12 @@ def add_command(sub: Any) -> None:
         metavar="DIR",
         help="the build's directory (default: ./dist); a build job's artifact works alone",
     )
+    command.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="build VERSION again from its release tag and compare the bytes with what the "
+        "prod index serves, member by member where they differ (exit 0: reproduced)",
+    )
     command.set_defaults(func=_run)
 
 
@@ -164,6 +178,7 @@ def _run(args: argparse.Namespace) -> int:
             json=args.json,
             finish=args.finish,
             yes=args.yes,
+            rebuild=args.rebuild,
         )
     )
 
