@@ -5,6 +5,8 @@ uploaded and nothing changed; the declared matrix goes through to the index (iss
 
 from __future__ import annotations
 
+import importlib.util
+import shutil
 from pathlib import Path
 
 import pytest
@@ -90,6 +92,47 @@ def test_a_wheelhouse_missing_one_declared_wheel_is_refused_before_any_upload(
         prefix="nox > Session check aborted: ",
     )
     assert "nox > Session build aborted: Prerequisite session check was not successful." in out
+
+
+@pytest.mark.skipif(
+    shutil.which("cibuildwheel") is None and importlib.util.find_spec("cibuildwheel") is None,
+    reason="cibuildwheel is installed with the test extra on Python >= 3.11",
+)
+def test_the_matrix_cibuildwheel_prints_is_checked_in_the_session(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    """The identifiers come from the project's [tool.cibuildwheel] through its cibuildwheel,
+    run from the session: a Windows job that made only cp311's wheel is named."""
+    keys = 'wheels = { cibuildwheel = ["linux:x86_64", "windows:AMD64"] }\n'
+    project = release_project(tmp_path, indexes, keys=keys)
+    pyproject = project.path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text()
+        + '\n[tool.cibuildwheel]\nbuild = "cp311-* cp312-*"\nskip = "*-musllinux*"\n'
+    )
+    project.commit("cibuildwheel")
+    project.git("tag", "-f", "v1.2.0")
+    wheelhouse = _wheelhouse(
+        tmp_path / "wheelhouse",
+        [
+            "cp311-cp311-manylinux_2_17_x86_64",
+            "cp312-cp312-manylinux_2_17_x86_64",
+            "cp311-cp311-win_amd64",
+        ],
+    )
+    out = _refused(
+        project, indexes, nox_envdir, build_env, [project.path, wheelhouse],
+        "-s", "check", "--", "--dist", str(wheelhouse),
+    )  # fmt: skip
+    assert_reported(
+        out,
+        f"--dist {wheelhouse} lacks 1 of the 4 declared wheels: cp312-win_amd64",
+        HINT,
+        prefix="nox > Session check aborted: ",
+    )
 
 
 def test_releasekits_own_build_of_a_declared_matrix_is_refused_at_the_plan(

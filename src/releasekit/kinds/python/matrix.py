@@ -242,8 +242,8 @@ def _expected(spec: WheelsSpec, root: Path, _stamp: tuple[int, int]) -> tuple[st
             [*argv, str(root)],
             what=f"cibuildwheel --print-build-identifiers --platform {platform}",
             error=BuildError,
-            hint="fix [tool.cibuildwheel] (cibuildwheel's message above says what it "
-            "refused), or the platform in [tool.releasekit] wheels cibuildwheel",
+            hint="fix [tool.cibuildwheel] as cibuildwheel says, or the platform in "
+            "[tool.releasekit] wheels cibuildwheel",
             cwd=root,
             timeout=_CIBUILDWHEEL_TIMEOUT,
             unset=[name for name in os.environ if name.startswith("CIBW_")],
