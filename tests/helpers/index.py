@@ -123,6 +123,16 @@ def local_index(tmp_path: Path) -> Iterator[LocalIndex]:
 
 
 @pytest.fixture
+def plain_local_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalIndex]:
+    """pypiserver alone, without the strict front: an index that answers 400 "already
+    exists" to the same bytes again (pypiserver, devpi and Artifactory do; PyPI says 200)."""
+    monkeypatch.setenv("_RELEASEKIT_PLAIN_PYPISERVER", "1")
+    server = LocalIndex(tmp_path / "index-packages", server_python=Path(sys.executable))
+    with server:
+        yield server
+
+
+@pytest.fixture
 def indexes(tmp_path: Path) -> Iterator[dict[str, LocalIndex]]:
     """A test and a prod pypiserver, each with its own storage and password."""
     servers = {
@@ -134,3 +144,132 @@ def indexes(tmp_path: Path) -> Iterator[dict[str, LocalIndex]]:
     yield servers
     for server in servers.values():
         server.stop()
+
+
+# --- hand-made distributions, and uploads as twine sends them (the strict index's tests) ------
+
+
+def _metadata(name: str, version: str, extra: str, description: str) -> bytes:
+    head = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{extra}"
+    return (head.rstrip("\n") + "\n\n" + description).encode()
+
+
+def write_wheel(
+    dest: Path,
+    name: str,
+    version: str = "1.0.0",
+    *,
+    tag: str = "py3-none-any",
+    extra: str = "",
+    description: str = "",
+    body: str = "VALUE = 1\n",
+) -> Path:
+    """A minimal, valid wheel of ``name`` (a one-module package): PyPI takes it unless
+    ``tag``, ``extra`` (more metadata lines) or ``description`` say otherwise."""
+    import zipfile
+
+    module = name.replace("-", "_")
+    info = f"{module}-{version}.dist-info"
+    dest.mkdir(parents=True, exist_ok=True)
+    path = dest / f"{module}-{version}-{tag}.whl"
+    wheel = f"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: {tag}\n"
+    members = {
+        f"{module}/__init__.py": body.encode(),
+        f"{info}/METADATA": _metadata(name, version, extra, description),
+        f"{info}/WHEEL": wheel.encode(),
+    }
+    record = "".join(f"{member},,\n" for member in members) + f"{info}/RECORD,,\n"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, data in [*members.items(), (f"{info}/RECORD", record.encode())]:
+            archive.writestr(zipfile.ZipInfo(member, (2020, 1, 1, 0, 0, 0)), data)
+    return path
+
+
+def write_sdist(
+    dest: Path, name: str, version: str = "1.0.0", *, extra: str = "", description: str = ""
+) -> Path:
+    """A minimal sdist (``.tar.gz``, one top directory holding PKG-INFO) of ``name``."""
+    import io
+    import tarfile
+
+    stem = f"{name.replace('-', '_')}-{version}"
+    dest.mkdir(parents=True, exist_ok=True)
+    path = dest / f"{stem}.tar.gz"
+    data = _metadata(name, version, extra, description)
+    with tarfile.open(path, "w:gz") as archive:
+        top = tarfile.TarInfo(stem)
+        top.type, top.mode, top.mtime = tarfile.DIRTYPE, 0o755, 1577836800
+        archive.addfile(top)
+        info = tarfile.TarInfo(f"{stem}/PKG-INFO")
+        info.size, info.mtime = len(data), 1577836800
+        archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An index's answer to one upload: the status, its reason line, the headers."""
+
+    status: int
+    reason: str
+    headers: dict[str, str]
+
+
+def upload_file(
+    index: LocalIndex,
+    path: Path,
+    *,
+    name: str | None = None,
+    version: str | None = None,
+    digest: str | None = None,
+) -> Answer:
+    """POST ``path`` to ``index`` as twine does (``:action=file_upload``, multipart form,
+    Basic auth, the sha256 of the file); the answer, whatever its status."""
+    import base64
+    import hashlib
+    import urllib.error
+    import urllib.request
+    import uuid
+
+    data = path.read_bytes()
+    if name is None or version is None:
+        stem = path.name[: -len(".tar.gz")] if path.name.endswith(".tar.gz") else path.stem
+        parts = stem.split("-")
+        name, version = name or parts[0], version or parts[1]
+    fields = {
+        ":action": "file_upload",
+        "protocol_version": "1",
+        "name": name,
+        "version": version,
+        "filetype": "bdist_wheel" if path.name.endswith(".whl") else "sdist",
+        "metadata_version": "2.1",
+        "sha256_digest": digest or hashlib.sha256(data).hexdigest(),
+    }
+    boundary = uuid.uuid4().hex
+    chunks = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+        for key, value in fields.items()
+    ]
+    chunks.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="content"; '
+        f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    token = base64.b64encode(f"{index.username}:{index.password}".encode()).decode()
+    request = urllib.request.Request(
+        index.publish_url,
+        data=b"".join(chunks),
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Authorization": f"Basic {token}",
+        },
+        method="POST",
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=30) as response:
+            return Answer(response.status, response.reason, dict(response.headers))
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        return Answer(exc.code, exc.reason, dict(exc.headers))

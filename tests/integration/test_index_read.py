@@ -64,11 +64,13 @@ def test_pypiserver_project_with_uploaded_files(
     page = project_page(local_index.url, "Demo")  # any spelling: the URL uses the normalized one
     built = {f.filename: f.sha256 for f in sample_dists.manifest.files}
     assert {name: remote.sha256 for name, remote in page.files.items()} == built
-    assert page.status is None and page.status_reason is None  # PEP 503 HTML only
+    # PEP 691 JSON, as PyPI serves it (releasekit/_child/strict_index.py): PEP 792 status,
+    # PEP 700 upload times
+    assert page.status == "active" and page.status_reason is None
     assert page.url == f"{local_index.url}demo/"
     for name, remote in page.files.items():
         assert remote.url == f"{local_index.publish_url}packages/{name}"
-        assert remote.upload_time is None and remote.yanked is False
+        assert remote.upload_time is not None and remote.yanked is False
     assert project_files(local_index.url, "demo") == page.files
 
 

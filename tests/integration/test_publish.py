@@ -200,15 +200,17 @@ def test_wrong_password_fails_naming_the_index_and_never_shows_it(
 
 
 def test_failed_retry_whose_first_try_landed_is_a_success(
-    local_index: LocalIndex,
+    plain_local_index: LocalIndex,
     sample_dists: SampleDists,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """twine fails with 400 "already exists" although the very same bytes are there.
 
     The files are uploaded behind publish's back after it read the index, as when twine's
-    first try landed and its retry was refused: real twine, real 400 from pypiserver.
+    first try landed and its retry was refused: real twine, real 400 from pypiserver (plain:
+    PyPI, and so the strict local index, answer 200 to the same bytes).
     """
+    local_index = plain_local_index
     index = local_index.index_config("test")
     creds = local_index.credentials("test")
     real_project_files = project_files
@@ -351,7 +353,7 @@ def test_local_index_that_cannot_start_says_why_and_cleans_up(tmp_path: Path) ->
     fake = tmp_path / "python"
     fake.write_text(
         "#!/bin/sh\n"
-        'if [ "$1" = "-m" ]; then echo "pypiserver: boom, cannot serve" >&2; exit 3; fi\n'
+        'case "$1" in *strict_index.py) echo "pypiserver: boom, cannot serve" >&2; exit 3;; esac\n'
         f'exec "{sys.executable}" "$@"\n'
     )
     fake.chmod(0o755)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["ATTEST", "BACKEND", "CHECK", "MARKERS", "TAGS", "WARM"]
+__all__ = ["ATTEST", "BACKEND", "CHECK", "MARKERS", "STRICT_INDEX", "TAGS", "WARM"]
 
 _HERE = Path(__file__).resolve().parent
 
@@ -23,5 +23,6 @@ ATTEST = _HERE / "attest.py"  # PEP 740 signing in the tools venv
 BACKEND = _HERE / "backend.py"  # one PEP 517 step in a build environment
 CHECK = _HERE / "check.py"  # the smoke venv's import and entry point check
 MARKERS = _HERE / "markers.py"  # an interpreter's PEP 508 marker environment
+STRICT_INDEX = _HERE / "strict_index.py"  # the rehearsal's index: pypiserver + PyPI's rules
 TAGS = _HERE / "tags.py"  # the wheel tags an interpreter accepts
 WARM = _HERE / "warm.py"  # ``python -m MODULE`` started ahead, waiting for its arguments

@@ -1,9 +1,21 @@
-"""A real package index on a loopback port: pypiserver, for rehearsals and tests.
+"""A real package index on a loopback port, as strict as PyPI: for rehearsals and tests.
 
 ``--rehearse`` and the test suite publish to it exactly the way they publish to PyPI (twine
 upload with a password, then reading the simple API for hashes), so a rehearsal exercises
 the same code and the same failure modes: wrong password (403), file already there (400),
-unknown project (404, because ``--disable-fallback`` stops the redirect to the real PyPI).
+unknown project (404: no fallback to the real PyPI), and every upload rule PyPI applies.
+
+It is pypiserver (a well-kept index server, and already what releasekit ran) behind a
+strict front, ``releasekit/_child/strict_index.py``, run in pypiserver's locked venv: the
+front refuses what Warehouse refuses, with its status and words (a platform tag PyPI does
+not take, a classifier, a README that does not render, a name once deleted, other bytes
+under a name it holds, an archived project, a release older than 14 days, the new-project
+rate limit), and serves the PEP 691 JSON API with upload times (PEP 700) and the project's
+status (PEP 792). A devpi would have meant a second server to keep and none of these rules;
+a server of releasekit's own, pypiserver's storage, HTML pages and upload API written again.
+What it knows beyond its files is one JSON file beside the packages directory; :meth:`LocalIndex.
+set_status`, :meth:`LocalIndex.backdate` and :meth:`LocalIndex.delete` put the index in the
+states PyPI can be in.
 
 Each start makes a fresh username and password, written to an htpasswd file in a private
 temporary directory; the password reaches the helper that writes it through the
@@ -17,9 +29,15 @@ import hashlib
 import os
 import secrets
 import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
+from releasekit import _child
+from releasekit._child import strict_index
 from releasekit.core.config import IndexConfig
+from releasekit.errors import PublishError
 from releasekit.rehearsal.loopback import LoopbackServer, answers, free_port
 from releasekit.runtime import proc, tool_locks, venvs
 
@@ -97,6 +115,49 @@ class LocalIndex(LoopbackServer):
         prefix = self.index_config(name).env_prefix
         return {f"{prefix}_USERNAME": self.username, f"{prefix}_PASSWORD": self.password}
 
+    # -- the states PyPI can be in ----------------------------------------------------------
+
+    def set_status(self, project: str, status: str, reason: str = "") -> None:
+        """Give ``project`` a PEP 792 status ("active", "archived", "quarantined",
+        "deprecated"), as PyPI's owners and admins do: served in the simple API at once, and
+        an archived project refuses uploads. Works on a stopped index too."""
+        strict_index.set_status(self.packages_dir, project, status, reason)
+
+    def backdate(self, project: str, version: str, days: float) -> list[str]:
+        """Make ``project``'s release ``version`` ``days`` older: its files' upload times move
+        back (PyPI refuses new files for a release older than 14 days). The files moved."""
+        return strict_index.backdate(self.packages_dir, project, version, days)
+
+    def delete(self, filename: str) -> None:
+        """Delete one file through the index's API, as a maintainer deletes one on PyPI: it is
+        no longer served, and its name is refused for good."""
+        parsed = strict_index.split_filename(filename)
+        if parsed is None:
+            raise PublishError(f"not a distribution's file name: {filename!r}", "name a file")
+        fields = {
+            ":action": "remove_pkg",
+            "name": parsed[0],
+            "version": parsed[1],
+            "filename": filename,
+        }
+        token = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+        request = urllib.request.Request(
+            self.publish_url,
+            data=urllib.parse.urlencode(fields).encode(),
+            headers={"Authorization": f"Basic {token}"},
+            method="POST",
+        )
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(request, timeout=30) as response:
+                response.read()
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            raise PublishError(
+                f"deleting {filename} from {self.publish_url} failed: HTTP {exc.code} {exc.reason}",
+                f"see {self.log_path}",
+            ) from None
+
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> LocalIndex:
@@ -147,24 +208,37 @@ class LocalIndex(LoopbackServer):
         return server_python(index=self.tools_index, log=self._log)
 
     def _launch(self, python: Path, htpasswd: Path, port: int, *, last_try: bool) -> bool:
-        """Start pypiserver on ``port``; False if the port was taken and another try may work."""
+        """Start the strict index on ``port``; False if the port was taken and another try
+        may work."""
         argv = [
-            str(python), "-m", "pypiserver", "run",
-            "--interface", "127.0.0.1", "--port", str(port),
-            "-P", str(htpasswd), "-a", "update",
-            "--disable-fallback",
-            str(self.packages_dir),
+            str(python), str(_child.STRICT_INDEX),
+            "--root", str(self.packages_dir), "--port", str(port),
+            "--password-file", str(htpasswd),
         ]  # fmt: skip
+        if os.environ.get(_PLAIN) == "1":  # the benchmark, and one test: see _PLAIN
+            argv = [
+                str(python), "-m", "pypiserver", "run",
+                "--interface", "127.0.0.1", "--port", str(port),
+                "-P", str(htpasswd), "-a", "update",
+                "--disable-fallback",
+                str(self.packages_dir),
+            ]  # fmt: skip
         return self._spawn(
             argv,
             port,
             healthy=lambda p: answers(p, "/health", b"Ok"),
             port_taken="address already in use",
             what="the local index (pypiserver)",
-            hint=f"the server needs pypiserver[passlib] in {python}",
+            hint=f"the server needs releasekit's lock of pypiserver in {python}",
             last_try=last_try,
             env={"PYTHONUNBUFFERED": "1", **venvs.WRITE_BYTECODE},
         )
+
+
+# Not an option: set to 1 by benchmarks/bench_strict_index.py (to time the strict front
+# against plain pypiserver) and by tests/helpers/index.py's plain_local_index (an index that
+# answers 400 to the same bytes again, as pypiserver, devpi and Artifactory do).
+_PLAIN = "_RELEASEKIT_PLAIN_PYPISERVER"
 
 
 def _write_htpasswd(path: Path, username: str, password: str) -> None:

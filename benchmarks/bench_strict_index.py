@@ -1,0 +1,80 @@
+"""Time a rehearsal against the strict local index and against plain pypiserver, in one run.
+
+    python benchmarks/bench_strict_index.py [--rounds 5]
+
+The rehearsal's local indexes are pypiserver behind a front that applies PyPI's upload rules
+(releasekit/_child/strict_index.py: each upload's file read and checked, the README rendered,
+a JSON state kept, the PEP 691 JSON pages). This times ``nox -s release -- --rehearse`` of
+benchmarks/bench_release.py's example project, warm (a new commit each time, the venvs there),
+with the front ("strict") and without it ("plain": ``python -m pypiserver run``, as releasekit
+ran it before; selected by an internal variable, not an option). Rounds are interleaved in a
+shuffled order after one untimed round of each; medians, the ratio, and the medians of the
+steps that talk to the indexes (publish-test, publish) are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from bench_hook import sh  # noqa: E402
+from bench_release import NOX_WITH_RSS, machine, make_example, new_commit  # noqa: E402
+
+PLAIN = "_RELEASEKIT_PLAIN_PYPISERVER"  # releasekit/rehearsal/pypiserver.py _PLAIN
+VARIANTS = {"plain pypiserver": "1", "strict index": "0"}
+
+
+def rehearse(project: Path, plain: str) -> tuple[float, dict[str, float]]:
+    new_commit(project)
+    env = {"RK_BENCH_RSS": str(project / ".." / "rss"), PLAIN: plain}
+    start = time.perf_counter()
+    sh(sys.executable, "-c", NOX_WITH_RSS, "-s", "release", "--", "--rehearse", cwd=project,
+       env=env)  # fmt: skip
+    seconds = time.perf_counter() - start
+    steps = json.loads((project / "dist" / "releasekit-steps.json").read_text())
+    return seconds, steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    print(machine())
+    with tempfile.TemporaryDirectory(prefix="bench-strict-") as tmp:
+        project = make_example(Path(tmp))
+        for plain in VARIANTS.values():  # untimed: venvs, caches
+            rehearse(project, plain)
+        times: dict[str, list[float]] = {name: [] for name in VARIANTS}
+        steps: dict[str, dict[str, list[float]]] = {name: {} for name in VARIANTS}
+        for _ in range(args.rounds):
+            order = list(VARIANTS.items())
+            random.shuffle(order)
+            for name, plain in order:
+                seconds, found = rehearse(project, plain)
+                times[name].append(seconds)
+                for step, value in found.items():
+                    steps[name].setdefault(step, []).append(float(value))
+    print(f"rehearsal, warm ({args.rounds} rounds, medians):")
+    for name in VARIANTS:
+        per_step = ", ".join(
+            f"{step} {statistics.median(steps[name][step]):.2f}s"
+            for step in ("publish-test", "publish")
+            if step in steps[name]
+        )
+        print(f"  {name:17} {statistics.median(times[name]):6.2f}s  ({per_step})")
+    plain, strict = (statistics.median(times[name]) for name in VARIANTS)
+    print(f"  strict / plain    {strict / plain:6.3f}  ({(strict / plain - 1) * 100:+.1f}%)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,937 @@
+"""The rehearsal's index, as strict as PyPI: pypiserver behind a front that applies PyPI's rules.
+
+Runs as ``python strict_index.py --root DIR --port N --password-file FILE`` in pypiserver's
+venv (releasekit's lock: pypiserver, readme-renderer, trove-classifiers; any Python >= 3.9).
+It builds pypiserver's WSGI app (uploads need the htpasswd password, no fallback to PyPI) and
+serves it on 127.0.0.1 through :class:`StrictFront`, a WSGI middleware that answers what
+pypiserver would answer differently from PyPI, each rule ported from Warehouse's upload view
+(pypi/warehouse ``warehouse/forklift/legacy.py`` ``file_upload``), with its status and words:
+
+* every rule of one file (filename, platform tag, Metadata-Version, metadata, classifiers,
+  README, size): ``releasekit/targets/pypi/rules.py``, loaded by path (the plan's preflight
+  runs the same module), with the README rendered by readme_renderer as PyPI renders it;
+* the same bytes again: 200 and nothing changes; other bytes under a name it holds: 400
+  "File already exists"; a name deleted through the index's API: 400 for good;
+* a project archived (PEP 792): 403; new files for a release older than 14 days: 400; a
+  second sdist for a release: 400; a new project beyond the new-project rate limit: 429;
+* the PEP 691 JSON simple API (PEP 700 ``upload-time``, ``size``, ``versions``; PEP 792
+  ``project-status``), and the status in the HTML pages pypiserver writes.
+
+What the index knows beyond its files (upload times, deleted names, project status, project
+creations) is one JSON file beside the packages directory (:func:`state_path`, where
+LocalIndex keeps the server's log too: the directory holds what pypiserver serves, nothing
+else), changed under a lock (:func:`transaction`) and replaced whole. The files on disk
+are the truth: a file gone from disk without the API (a rehearsal replacing its own scratch
+upload) is forgotten, not deleted; a file put there directly is uploaded at its mtime.
+releasekit (``LocalIndex``) imports this module for that state too: so it imports only the
+standard library at module level, and pypiserver, bottle and readme_renderer only in the
+server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import hashlib
+import hmac
+import importlib
+import importlib.util
+import io
+import json
+import os
+import re
+import shutil
+import socketserver
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator
+from email.message import EmailMessage
+from email.parser import HeaderParser
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import parse_qs, quote
+
+STATE_SUFFIX = ".releasekit-index.json"  # PACKAGES.releasekit-index.json, beside PACKAGES
+LOCK_SUFFIX = ".releasekit-index.lock"
+STATUSES = ("active", "archived", "quarantined", "deprecated")  # PEP 792
+
+# warehouse/packaging/utils.py API_VERSION: what PyPI's simple API says it serves.
+API_VERSION = "1.4"
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+HELP_URL = "https://pypi.org/help/"
+# legacy.py MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS
+MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS = 14
+# warehouse/config.py PROJECT_CREATE_USER_RATELIMIT_STRING / _IP_: "20 per hour", "40 per
+# hour", moving windows (warehouse/rate_limiting: limits' MovingWindowRateLimiter).
+PROJECT_CREATE_LIMITS = (("ip", 40, 3600), ("user", 20, 3600))
+_DIST_SUFFIXES = (".whl", ".tar.gz", ".zip")
+_lock = threading.Lock()  # one transaction at a time in this process (the file lock: others)
+
+
+# --- the state ------------------------------------------------------------------------------
+
+
+def normalize(name: str) -> str:
+    """PEP 503's normalized project name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def split_filename(filename: str) -> tuple[str, str] | None:
+    """``(normalized project, version)`` of a distribution's file name, else None."""
+    lower = filename.lower()
+    if lower.endswith(".whl"):
+        parts = filename[:-4].split("-")
+        return (normalize(parts[0]), parts[1]) if len(parts) >= 5 else None
+    for suffix in (".tar.gz", ".zip"):
+        if lower.endswith(suffix):
+            stem = filename[: -len(suffix)]
+            name, sep, version = stem.rpartition("-")
+            return (normalize(name), version) if sep and name and version else None
+    return None
+
+
+def canonical_version(version: str) -> str:
+    """The release a version names (legacy.py: ``packaging.utils.canonicalize_version``)."""
+    try:
+        from packaging.utils import canonicalize_version
+    except ImportError:  # pragma: no cover - pypiserver and releasekit both have packaging
+        return version.lower()
+    return str(canonicalize_version(version))
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def iso(moment: datetime.datetime) -> str:
+    """PEP 700's form, as Warehouse writes it: ``upload_time.isoformat() + "Z"`` (UTC)."""
+    naive = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return naive.isoformat() + "Z"
+
+
+def parse_iso(text: str) -> datetime.datetime:
+    moment = datetime.datetime.fromisoformat(text.rstrip("Z"))
+    return moment.replace(tzinfo=datetime.timezone.utc)
+
+
+def empty_state() -> dict[str, Any]:
+    return {"serial": 0, "files": {}, "deleted": {}, "projects": {}, "created": []}
+
+
+@contextlib.contextmanager
+def transaction(root: Path) -> Iterator[dict[str, Any]]:
+    """The state of the index in ``root``, in step with its files, saved when changed.
+
+    Under this process's lock and an exclusive lock on a file beside it (the server and
+    releasekit may both change it); written to a temporary file, then renamed over. Not
+    written while the index knows nothing.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    path = state_path(root)
+    with _lock, _file_lock(path.with_name(root.name + LOCK_SUFFIX)):
+        try:
+            before = path.read_text(encoding="utf-8")
+            state: dict[str, Any] = {**empty_state(), **json.loads(before)}
+        except (OSError, ValueError):
+            before, state = "", empty_state()
+        sync(state, root)
+        yield state
+        after = json.dumps(state, indent=1, sort_keys=True)
+        if after != before and (before or state != empty_state()):
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(after)
+            os.replace(tmp, path)
+
+
+def state_path(root: Path) -> Path:
+    """Where the index in ``root`` keeps what it knows beyond its files."""
+    root = Path(root)
+    return root.with_name(root.name + STATE_SUFFIX)
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing drops the lock
+
+
+def sync(state: dict[str, Any], root: Path) -> None:
+    """Make ``state["files"]`` say what is on disk: new or changed files are read (sha256,
+    size, Requires-Python) and uploaded at their mtime unless known; gone ones forgotten."""
+    files: dict[str, dict[str, Any]] = state["files"]
+    seen = set()
+    for path in _listed(root):
+        name = path.name
+        if split_filename(name) is None:
+            continue
+        seen.add(name)
+        stat = path.stat()
+        entry = files.get(name)
+        if (
+            entry
+            and entry.get("size") == stat.st_size
+            and entry.get("mtime_ns") == stat.st_mtime_ns
+        ):
+            continue
+        sha256 = _sha256(path)
+        if entry and entry.get("sha256") == sha256:  # touched, same bytes
+            entry.update(size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+            continue
+        mtime = datetime.datetime.fromtimestamp(stat.st_mtime, datetime.timezone.utc)
+        files[name] = describe(path, sha256, mtime)
+    for name in set(files) - seen:
+        del files[name]
+
+
+def describe(path: Path, sha256: str, uploaded: datetime.datetime) -> dict[str, Any]:
+    stat = path.stat()
+    project, version = split_filename(path.name) or ("", "")
+    return {
+        "path": path.name,
+        "project": project,
+        "version": version,
+        "sha256": sha256,
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "upload-time": iso(uploaded),
+        "requires-python": _requires_python(path),
+    }
+
+
+def _listed(root: Path) -> Iterator[Path]:
+    """The files pypiserver lists: every file under ``root`` not named with a dot."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
+        for filename in filenames:
+            if not filename.startswith("."):
+                path = Path(dirpath, filename)
+                if path.is_file():
+                    yield path
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _requires_python(path: Path) -> str | None:
+    """Requires-Python of the file's own metadata (PEP 691's ``requires-python``), if any."""
+    try:
+        raw = _metadata_bytes(path)
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, ValueError):
+        return None
+    if raw is None:
+        return None
+    value = HeaderParser().parsestr(raw.decode("utf-8", "replace")).get("Requires-Python")
+    return str(value).strip() or None if value else None
+
+
+def _metadata_bytes(path: Path) -> bytes | None:
+    name = path.name.lower()
+    if name.endswith(".whl"):
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.namelist():
+                parts = member.split("/")
+                if len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "METADATA":
+                    return archive.read(member)
+        return None
+    if name.endswith(".tar.gz"):
+        with tarfile.open(path, "r:gz") as archive:
+            for info in archive:
+                parts = info.name.split("/")
+                if len(parts) == 2 and parts[1] == "PKG-INFO" and info.isfile():
+                    handle = archive.extractfile(info)
+                    return handle.read() if handle else None
+        return None
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.namelist():
+            parts = member.split("/")
+            if len(parts) == 2 and parts[1] == "PKG-INFO":
+                return archive.read(member)
+    return None
+
+
+def project_known(state: dict[str, Any], project: str) -> bool:
+    """Whether ``project`` exists on the index: it has or had files, or a recorded status."""
+    if project in state["projects"]:
+        return True
+    entries = (*state["files"].values(), *state["deleted"].values())
+    return any(entry["project"] == project for entry in entries)
+
+
+def project_status(state: dict[str, Any], project: str) -> tuple[str, str]:
+    record = state["projects"].get(project, {})
+    return record.get("status", "active"), record.get("reason", "")
+
+
+def set_status(root: Path, project: str, status: str, reason: str = "") -> None:
+    """Give ``project`` a PEP 792 status (what PyPI's admins or owners do in its web UI)."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown project status {status!r}: one of {', '.join(STATUSES)}")
+    with transaction(root) as state:
+        record = state["projects"].setdefault(normalize(project), {})
+        record.update(status=status, reason=reason)
+        state["serial"] += 1
+
+
+def backdate(root: Path, project: str, version: str, days: float) -> list[str]:
+    """Move the upload times of ``project``'s ``version`` ``days`` into the past (as if the
+    release were that old; the files stay as they are). The file names moved."""
+    key = (normalize(project), canonical_version(version))
+    moved = []
+    with transaction(root) as state:
+        for bucket in ("files", "deleted"):
+            for name, entry in state[bucket].items():
+                if (entry["project"], canonical_version(entry["version"])) == key:
+                    then = parse_iso(entry["upload-time"]) - datetime.timedelta(days=days)
+                    entry["upload-time"] = iso(then)
+                    moved.append(name)
+        state["serial"] += 1
+    return sorted(moved)
+
+
+def release_created(state: dict[str, Any], project: str, version: str) -> datetime.datetime | None:
+    """When the release was made on the index: its first file's upload (a file deleted
+    through the API still counts: PyPI keeps the release)."""
+    key = (project, canonical_version(version))
+    times = [
+        parse_iso(entry["upload-time"])
+        for bucket in ("files", "deleted")
+        for entry in state[bucket].values()
+        if (entry["project"], canonical_version(entry["version"])) == key
+    ]
+    return min(times) if times else None
+
+
+# --- the server -------------------------------------------------------------------------------
+
+
+class Refusal(Exception):
+    """An answer in Warehouse's form: the message is the status line's reason, and the body."""
+
+    def __init__(self, code: int, message: str, headers: Iterable[tuple[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.headers = list(headers)
+
+
+_TITLES = {
+    200: "OK",
+    301: "Moved Permanently",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Too Many Requests",
+}
+
+
+class StrictFront:
+    """WSGI middleware: PyPI's answers in front of pypiserver's ``app``."""
+
+    def __init__(
+        self,
+        app: Any,
+        root: Path,
+        *,
+        rules: Any,
+        bottle: Any,
+        render_readme: Callable[[str, str | None], str | None] | None,
+    ) -> None:
+        self.app = app
+        self.root = root
+        self.rules = rules
+        self.bottle = bottle
+        self.render_readme = render_readme
+        self.auther = app._pypiserver_config.auther
+        self.spool = Path(tempfile.mkdtemp(prefix="releasekit-strict-index-"))
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "") or "/"
+        try:
+            if method == "POST" and path == "/":
+                answer = self._post(environ, start_response)
+            elif method in ("GET", "HEAD") and path.startswith("/simple/"):
+                answer = self._simple(environ, start_response, path)
+            else:
+                answer = None
+        except Refusal as refusal:
+            return _refuse(start_response, refusal)
+        return self.app(environ, start_response) if answer is None else answer
+
+    # -- uploads and removals ------------------------------------------------------------------
+
+    def _post(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = self.bottle.BaseRequest(environ)
+        auth = request.auth
+        if not auth or auth[1] is None or not self.auther(*auth):
+            return None  # pypiserver answers: 401 without credentials, 403 with wrong ones
+        action = request.forms.get(":action")
+        if action == "file_upload":
+            return self._upload(request, auth[0], environ, start_response)
+        if action == "remove_pkg":
+            return self._remove(request, start_response)
+        return None
+
+    def _upload(
+        self, request: Any, user: str, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Any:
+        forms = request.forms
+        # legacy.py file_upload: "We require protocol_version 1"
+        if forms.get("protocol_version", "1") != "1":
+            raise Refusal(400, "Unknown protocol version.")
+        content = request.files.get("content")
+        if content is None:
+            raise Refusal(400, "Upload payload does not have a file.")
+        filename = content.raw_filename or ""
+        _check_filename_chars(filename)
+        with tempfile.TemporaryDirectory(dir=self.spool) as tmp:
+            local = Path(tmp, filename)
+            with open(local, "wb") as handle:
+                shutil.copyfileobj(content.file, handle)
+            content.file.seek(0)
+            violations = self.rules.check_file(local, render_readme=self.render_readme)
+            if violations:  # legacy.py answers the first problem it meets
+                raise Refusal(400, violations[0].message)
+            digests = _digests(local)
+            _check_digests(forms, digests)
+            parsed = split_filename(filename)
+            assert parsed is not None  # rules.check_file refuses any other name
+            project = normalize(forms.get("name") or parsed[0])
+            version = forms.get("version") or parsed[1]
+            ip = environ.get("REMOTE_ADDR", "")
+            with transaction(self.root) as state:
+                duplicate, headers = self._admit(
+                    state, project, user, ip, filename, version, digests
+                )
+                if duplicate:
+                    return _answer(start_response, 200, b"")  # the same file: nothing to do
+                stored = self._store(environ, headers)
+                if stored[0].startswith("200"):
+                    self._record(state, filename, project, user, ip, created=bool(headers))
+                return _replay(start_response, stored)
+
+    def _admit(
+        self,
+        state: dict[str, Any],
+        project: str,
+        user: str,
+        ip: str,
+        filename: str,
+        version: str,
+        digests: dict[str, str],
+    ) -> tuple[bool, list[tuple[str, str]]]:
+        """Refuse as legacy.py would, in its order. Else whether the file is a duplicate
+        (200, nothing to do), and the RateLimit headers of a project this upload creates."""
+        headers: list[tuple[str, str]] = []
+        if not project_known(state, project):
+            headers = _create_project(state, user, ip)
+        # models.py Project.__acl__: "Disallow upload permissions for archived projects"
+        # (a quarantined project keeps ProjectsUpload for its users; only trusted publishers
+        # lose it); legacy.py then answers 403 with this text.
+        status, _ = project_status(state, project)
+        if status == "archived":
+            raise Refusal(
+                403,
+                f"The user {user!r} isn't allowed to upload to project {project!r}. "
+                f"See {HELP_URL}#project-name for more information.",
+            )
+        # legacy.py _is_duplicate_file: the same name or the same bytes already there.
+        same_name = state["files"].get(filename)
+        if same_name is not None and same_name["sha256"] == digests["sha256"]:
+            return True, headers
+        same_bytes = any(entry["sha256"] == digests["sha256"] for entry in state["files"].values())
+        if same_name is not None or same_bytes:
+            raise Refusal(
+                400,
+                f"File already exists ({filename!r}, with blake2_256 hash "
+                f"{digests['blake2_256']!r}). See {HELP_URL}#file-name-reuse for more "
+                "information.",
+            )
+        # legacy.py: "Check to see if the file that was uploaded exists in our filename log"
+        if filename in state["deleted"]:
+            raise Refusal(
+                400,
+                "This filename was previously used by a file that has since been deleted. "
+                f"Use a different version. See {HELP_URL}#file-name-reuse for more information.",
+            )
+        # legacy.py: "Check that the release is either new or that the release is still
+        # within the window allowing new files to be published."
+        created = release_created(state, project, version)
+        oldest = now() - datetime.timedelta(days=MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS)
+        if created is not None and created < oldest:
+            raise Refusal(
+                400,
+                "Uploading new files to releases older than "
+                f"{MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS} days is not allowed.",
+            )
+        # legacy.py: "Only one sdist may be uploaded per release."
+        if not filename.lower().endswith(".whl"):
+            key = (project, canonical_version(version))
+            for entry in state["files"].values():
+                same_release = (entry["project"], canonical_version(entry["version"])) == key
+                if same_release and not entry["path"].lower().endswith(".whl"):
+                    raise Refusal(400, "Only one sdist may be uploaded per release.")
+        return False, headers
+
+    def _store(
+        self, environ: dict[str, Any], headers: list[tuple[str, str]]
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
+        """pypiserver stores the file (bottle parsed the body once, and kept it in
+        ``environ``; the file's stream is rewound)."""
+        status, response_headers, body = self._capture(environ)
+        return status, [*response_headers, *headers], body
+
+    def _record(
+        self,
+        state: dict[str, Any],
+        filename: str,
+        project: str,
+        user: str,
+        ip: str,
+        *,
+        created: bool,
+    ) -> None:
+        stored = next((path for path in _listed(self.root) if path.name == filename), None)
+        if stored is None:
+            return
+        entry = describe(stored, _sha256(stored), now())
+        entry["project"] = project
+        state["files"][filename] = entry
+        if created:
+            state["projects"].setdefault(project, {}).update(created=iso(now()), creator=user)
+            state["created"].append({"user": user, "ip": ip, "at": time.time()})
+        state["serial"] += 1
+
+    def _remove(self, request: Any, start_response: Callable[..., Any]) -> Any:
+        """pypiserver's ``remove_pkg`` (name, version: every file of the release), or one
+        file with ``filename`` (PyPI deletes files one by one); the names stay deleted."""
+        forms = request.forms
+        name, version, filename = forms.get("name"), forms.get("version"), forms.get("filename")
+        if not name or not version:
+            raise Refusal(400, f"Missing 'name'/'version' fields: name={name}, version={version}")
+        key = (normalize(name), canonical_version(version))
+        with transaction(self.root) as state:
+            doomed = [
+                (entry_name, entry)
+                for entry_name, entry in state["files"].items()
+                if (entry["project"], canonical_version(entry["version"])) == key
+                and (not filename or entry_name == filename)
+            ]
+            if not doomed:
+                raise Refusal(404, f"{name} ({version}) not found")
+            for entry_name, entry in doomed:
+                for path in _listed(self.root):
+                    if path.name == entry_name:
+                        path.unlink()
+                del state["files"][entry_name]
+                state["deleted"][entry_name] = {**entry, "deleted-at": iso(now())}
+            state["serial"] += 1
+        return _answer(start_response, 200, b"")
+
+    # -- the simple API --------------------------------------------------------------------
+
+    def _simple(
+        self, environ: dict[str, Any], start_response: Callable[..., Any], path: str
+    ) -> Any:
+        wants_json = _wants_json(environ)
+        segments = [part for part in path.split("/") if part]
+        if len(segments) == 1:  # /simple/
+            return self._index(start_response) if wants_json else None
+        if len(segments) != 2 or not path.endswith("/"):
+            return None
+        project = segments[1]
+        normalized = normalize(project)
+        if project != normalized:  # PEP 503; pypiserver's redirect drops ?format=
+            query = environ.get("QUERY_STRING", "")
+            location = f"../{quote(normalized)}/" + (f"?{query}" if query else "")
+            return _answer(start_response, 301, b"", [("Location", location)])
+        with transaction(self.root) as state:
+            known = project_known(state, normalized)
+            status, reason = project_status(state, normalized)
+            files = sorted(
+                (entry for entry in state["files"].values() if entry["project"] == normalized),
+                key=lambda entry: entry["path"],
+            )
+            serial = state["serial"]
+        if not known:
+            return None  # pypiserver's 404
+        # warehouse/packaging/utils.py _simple_detail: a quarantined project lists no files
+        listed = [] if status == "quarantined" else files
+        if wants_json:
+            return self._detail_json(start_response, normalized, listed, status, reason, serial)
+        return self._detail_html(environ, start_response, normalized, status, reason, bool(listed))
+
+    def _index(self, start_response: Callable[..., Any]) -> Any:
+        """warehouse/packaging/utils.py ``_simple_index`` (quarantined projects left out)."""
+        with transaction(self.root) as state:
+            names = {entry["project"] for entry in state["files"].values()}
+            names |= set(state["projects"])
+            names = {name for name in names if project_status(state, name)[0] != "quarantined"}
+            serial = state["serial"]
+        body = {
+            "meta": {"api-version": API_VERSION, "_last-serial": serial},
+            "projects": [{"name": name, "_last-serial": serial} for name in sorted(names)],
+        }
+        return _json(start_response, body)
+
+    def _detail_json(
+        self,
+        start_response: Callable[..., Any],
+        project: str,
+        files: list[dict[str, Any]],
+        status: str,
+        reason: str,
+        serial: int,
+    ) -> Any:
+        """warehouse/packaging/utils.py ``_simple_detail``: PEP 691, 700 and 792."""
+        project_status_ = {"status": status, **({"reason": reason} if reason else {})}
+        body = {
+            "meta": {"api-version": API_VERSION, "_last-serial": serial},
+            "name": project,
+            "project-status": project_status_,
+            "versions": _sorted_versions({entry["version"] for entry in files}),
+            "files": [
+                {
+                    "filename": entry["path"],
+                    "url": f"../../packages/{quote(entry['path'])}",
+                    "hashes": {"sha256": entry["sha256"]},
+                    "requires-python": entry.get("requires-python"),
+                    "size": entry["size"],
+                    "upload-time": entry["upload-time"],
+                    "yanked": False,
+                    "data-dist-info-metadata": False,
+                    "core-metadata": False,
+                    "provenance": None,
+                }
+                for entry in files
+            ],
+        }
+        return _json(start_response, body)
+
+    def _detail_html(
+        self,
+        environ: dict[str, Any],
+        start_response: Callable[..., Any],
+        project: str,
+        status: str,
+        reason: str,
+        has_files: bool,
+    ) -> Any:
+        """pypiserver's page, with PyPI's ``pypi:repository-version`` and PEP 792 metas."""
+        metas = f'<meta name="pypi:repository-version" content="{API_VERSION}">\n'
+        metas += f'        <meta name="pypi:project-status" content="{status}">\n'
+        if reason:
+            escaped = _html_escape(reason)
+            metas += f'        <meta name="pypi:project-status-reason" content="{escaped}">\n'
+        if has_files:
+            status_line, headers, body = self._capture(environ)
+            if status_line.startswith("200"):
+                text = body.decode("utf-8").replace("<head>\n", "<head>\n        " + metas, 1)
+                headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+                return _replay(start_response, (status_line, headers, text.encode("utf-8")))
+            return _replay(start_response, (status_line, headers, body))
+        page = (
+            '<!DOCTYPE html>\n<html lang="en">\n    <head>\n        <meta charset="utf-8">\n'
+            f"        {metas}        <title>Links for {project}</title>\n    </head>\n"
+            f"    <body>\n        <h1>Links for {project}</h1>\n    </body>\n</html>\n"
+        )
+        return _answer(
+            start_response,
+            200,
+            page.encode("utf-8"),
+            [("Content-Type", "text/html; charset=UTF-8")],
+        )
+
+    def _capture(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+        caught: list[Any] = []
+
+        def keep(status: str, headers: list[tuple[str, str]], exc: Any = None) -> Any:
+            caught[:] = [status, headers]
+            return lambda data: None
+
+        body = b"".join(self.app(environ, keep))
+        return caught[0], caught[1], body
+
+
+def _create_project(state: dict[str, Any], user: str, ip: str) -> list[tuple[str, str]]:
+    """warehouse/packaging/services.py ``ProjectService._check_ratelimits`` (moving windows,
+    the IP's then the user's), answered as legacy.py does: 429 "Too many new projects
+    created"; the RateLimit headers as warehouse/rate_limiting/headers.py writes them."""
+    moment = time.time()
+    policy, remaining, refused = [], [], False
+    for key, amount, window in PROJECT_CREATE_LIMITS:
+        who = ip if key == "ip" else user
+        hits = sorted(
+            record["at"]
+            for record in state["created"]
+            if record.get(key) == who and moment - record["at"] < window
+        )
+        left = max(0, amount - len(hits))
+        resets = int(hits[0] + window - moment) if hits else window
+        name = f"project.create.{key}"
+        policy.append(f'"{name}";q={amount};w={window};pk=:{key}:')
+        remaining.append(f'"{name}";r={left};t={max(0, resets)}')
+        refused = refused or left == 0
+    headers = [("RateLimit-Policy", ", ".join(policy)), ("RateLimit", ", ".join(remaining))]
+    if refused:
+        raise Refusal(429, "Too many new projects created", headers)
+    # a day of creations is all any window needs
+    state["created"] = [record for record in state["created"] if moment - record["at"] < 86400]
+    return headers
+
+
+def _check_filename_chars(filename: str) -> None:
+    """legacy.py ``_validate_filename``: what cannot even be written to disk to be read."""
+    if "/" in filename or "\\" in filename:
+        raise Refusal(400, "Cannot upload a file with '/' or '\\' in the name.")
+    if filename in ("", ".", ".."):
+        raise Refusal(400, f"Invalid file extension: {filename!r}.")
+
+
+def _digests(path: Path) -> dict[str, str]:
+    hashers: dict[str, Any] = {
+        "md5": hashlib.md5(usedforsecurity=False),  # compared with what the client sent
+        "sha256": hashlib.sha256(),
+        "blake2_256": hashlib.blake2b(digest_size=32),
+    }
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            for hasher in hashers.values():
+                hasher.update(chunk)
+    return {name: hasher.hexdigest() for name, hasher in hashers.items()}
+
+
+def _check_digests(forms: Any, digests: dict[str, str]) -> None:
+    """legacy.py: "Actually verify the digests that we've gotten"."""
+    for name, value in digests.items():
+        sent = forms.get(f"{name}_digest")
+        if sent and not hmac.compare_digest(sent.lower(), value):
+            raise Refusal(
+                400,
+                "The digest supplied does not match a digest calculated from the uploaded file.",
+            )
+
+
+def _wants_json(environ: dict[str, Any]) -> bool:
+    """PEP 691 content negotiation: ``?format=`` first, then the Accept header's q-values;
+    HTML when nothing better is asked for (pip and pypiserver's own clients)."""
+    formats = parse_qs(environ.get("QUERY_STRING", "")).get("format")
+    # an unencoded "+" reads as a space in a query: take both spellings
+    accept = formats[0].replace(" ", "+") if formats else environ.get("HTTP_ACCEPT", "")
+    best_json, best_html = 0.0, 0.0
+    for item in accept.split(","):
+        mime, *params = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        mime = mime.lower()
+        if mime in (JSON_TYPE, "application/vnd.pypi.simple.latest+json"):
+            best_json = max(best_json, quality)
+        elif mime in (
+            "text/html",
+            "application/vnd.pypi.simple.v1+html",
+            "application/vnd.pypi.simple.latest+html",
+            "*/*",
+        ):
+            best_html = max(best_html, quality)
+    return best_json > 0 and best_json >= best_html
+
+
+def _sorted_versions(versions: set[str]) -> list[str]:
+    try:
+        from packaging.version import InvalidVersion, Version
+    except ImportError:  # pragma: no cover
+        return sorted(versions)
+
+    def key(version: str) -> tuple[int, Any]:
+        try:
+            return (1, Version(version))
+        except InvalidVersion:
+            return (0, version)
+
+    return sorted(versions, key=key)
+
+
+def _html_escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    )
+
+
+def _json(start_response: Callable[..., Any], body: dict[str, Any]) -> list[bytes]:
+    data = json.dumps(body).encode("utf-8")
+    return _answer(start_response, 200, data, [("Content-Type", JSON_TYPE), ("Vary", "Accept")])
+
+
+def _answer(
+    start_response: Callable[..., Any],
+    code: int,
+    body: bytes,
+    headers: Iterable[tuple[str, str]] = (),
+    reason: str | None = None,
+) -> list[bytes]:
+    status = f"{code} {reason or _TITLES.get(code, '')}".rstrip()
+    all_headers = [*headers]
+    if not any(key.lower() == "content-type" for key, _ in all_headers):
+        all_headers.append(("Content-Type", "text/plain; charset=UTF-8"))
+    all_headers.append(("Content-Length", str(len(body))))
+    start_response(status, all_headers)
+    return [body]
+
+
+def _refuse(start_response: Callable[..., Any], refusal: Refusal) -> list[bytes]:
+    """warehouse/forklift/utils.py ``_exc_with_message``: the message is the status line's
+    reason (latin-1, as HTTP needs), and the body says it again (pyramid's plain text form)."""
+    reason = refusal.message.encode("iso-8859-1", "replace").decode("iso-8859-1")
+    title = _TITLES.get(refusal.code, "Error")
+    body = f"{refusal.code} {title}\n\n{refusal.message}\n\n".encode()
+    return _answer(start_response, refusal.code, body, refusal.headers, reason)
+
+
+def _replay(
+    start_response: Callable[..., Any], answer: tuple[str, list[tuple[str, str]], bytes]
+) -> list[bytes]:
+    status, headers, body = answer
+    headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+    start_response(status, [*headers, ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def readme_renderer() -> Callable[[str, str | None], str | None] | None:
+    """The README check PyPI makes (warehouse/utils/readme.py ``render``, use_fallback=False),
+    as rules.check_file wants it: None when it renders, else why not. None without
+    readme_renderer. Markdown is rendered only where readme_renderer has its Markdown
+    renderer (any text is Markdown: it does not fail on PyPI)."""
+    try:
+        rst = importlib.import_module("readme_renderer.rst")
+        txt = importlib.import_module("readme_renderer.txt")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Markdown renderers are not available"
+            markdown = importlib.import_module("readme_renderer.markdown")
+    except ImportError:
+        return None
+
+    def render(description: str, content_type: str | None) -> str | None:
+        kind = None
+        if content_type:
+            message = EmailMessage()
+            message["content-type"] = content_type
+            kind = message.get_content_type()
+        stream = io.StringIO()
+        if kind in (None, "", "text/x-rst"):
+            rendered = rst.render(description, stream=stream)
+        elif kind == "text/markdown":
+            if not getattr(markdown, "variants", None):
+                return None
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                rendered = markdown.render(description)
+        else:
+            rendered = txt.render(description)
+        if rendered is not None:
+            return None
+        said = " ".join(stream.getvalue().split())
+        return said[:300] or "readme_renderer returned nothing"
+
+    return render
+
+
+def load_rules(path: Path) -> Any:
+    """``releasekit/targets/pypi/rules.py``, loaded by path (it imports nothing of releasekit)."""
+    spec = importlib.util.spec_from_file_location("releasekit_pypi_rules", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load PyPI's rules from {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # before exec_module: dataclasses looks the module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def make_app(root: Path, password_file: Path, rules_path: Path) -> Any:
+    """pypiserver's app for ``root`` (uploads need the password, no fallback), behind the front."""
+    import pypiserver  # type: ignore[import-untyped,unused-ignore]
+
+    bottle = importlib.import_module("pypiserver.bottle_wrapper")
+    app = pypiserver.app(
+        roots=[root],
+        password_file=str(password_file),
+        authenticate=["update"],
+        disable_fallback=True,
+    )
+    return StrictFront(
+        app, root, rules=load_rules(rules_path), bottle=bottle, render_readme=readme_renderer()
+    )
+
+
+def serve(app: Any, port: int) -> None:
+    """A threaded wsgiref server on 127.0.0.1 (pypiserver's ``run`` uses wsgiref too)."""
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    class Server(socketserver.ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    class Handler(WSGIRequestHandler):
+        def address_string(self) -> str:  # no reverse DNS
+            return str(self.client_address[0])
+
+        def log_message(self, format: str, *args: Any) -> None:
+            sys.stdout.write(f"{self.log_date_time_string()} {format % args}\n")
+
+    try:
+        server = make_server("127.0.0.1", port, app, server_class=Server, handler_class=Handler)
+    except OSError as exc:
+        sys.stdout.write(f"cannot bind 127.0.0.1:{port}: {exc}\n")
+        raise SystemExit(1) from None
+    sys.stdout.write(f"strict index on http://127.0.0.1:{port}/\n")
+    sys.stdout.flush()
+    server.serve_forever()
+
+
+def main(argv: list[str]) -> None:
+    here = os.path.dirname(os.path.realpath(__file__))
+    if sys.path and os.path.realpath(sys.path[0] or os.curdir) == here:
+        del sys.path[0]  # this directory's other scripts are no modules to import
+    parser = argparse.ArgumentParser(prog="strict_index.py")
+    parser.add_argument("--root", type=Path, required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--password-file", type=Path, required=True)
+    default_rules = Path(here).parent / "targets" / "pypi" / "rules.py"
+    parser.add_argument("--rules", type=Path, default=default_rules)
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    with transaction(root):
+        pass  # the state in step with the files before the first request
+    serve(make_app(root, args.password_file, args.rules), args.port)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
