@@ -153,7 +153,8 @@ def test_releasekits_own_build_of_a_declared_matrix_is_refused_at_the_plan(
         out,
         "the release is refused, nothing was uploaded: "
         f"{dist} lacks 1 of the 2 declared wheels: cp312-manylinux_x86_64",
-        HINT,
+        "build the declared wheels (cibuildwheel; templates/github/release-wheels.yml) and "
+        "publish them with `-- --dist DIR`, or change [tool.releasekit] wheels",
         prefix="nox > Session publish-test aborted: ",
     )
 

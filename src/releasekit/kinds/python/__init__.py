@@ -262,6 +262,12 @@ class PythonKind(Kind):
         names = [f.filename for f in Manifest.load(project.dist_dir).files]
         where = f"--dist {project.dist_dir}" if project.options.dist else str(project.dist_dir)
         refused = matrix.refusal(project.config.wheels, project.root, names, where)
+        if refused is not None and project.options.dist is None:  # no wheel job to rerun
+            refused = (
+                refused[0],
+                "build the declared wheels (cibuildwheel; templates/github/release-wheels.yml) "
+                "and publish them with `-- --dist DIR`, or change [tool.releasekit] wheels",
+            )
         return [refused] if refused is not None else []
 
     def current_version(self, project: Project) -> str:
