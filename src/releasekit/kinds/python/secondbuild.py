@@ -75,8 +75,9 @@ _HINTS = {
     "its time from SOURCE_DATE_EPOCH",
     "content": "a file written at build time carries the build's clock, path or "
     "environment: derive it from SOURCE_DATE_EPOCH and the sources only",
-    "mode": "the archive records the modes the umask gave the checkout: the backend must "
-    "normalize them (hatchling does), or the build must set them",
+    "mode": "the archive records the modes the umask gave the checkout (setuptools keeps "
+    "them, hatchling normalizes them): normalize them in the build, or build under umask 022 "
+    "only",
     "owner": "the archive records who built it: the backend must write a fixed owner",
     "name": "the order or the names of the files depend on the machine: list files in a "
     "sorted order, and make none only sometimes",
