@@ -176,6 +176,23 @@ def test_a_wheel_name_that_is_no_wheel_name_covers_nothing() -> None:
     assert report.unexpected == ("x.whl",)
 
 
+def test_what_status_asks_of_an_index() -> None:
+    """``releasekit status``: the files an index holds for a version against the declared
+    matrix; nothing to say for a project that declares none."""
+    assert matrix.report(None, Path("/p"), FULL) is None
+    spec = WheelsSpec(wheels=DECLARED)
+    held = [f for f in FULL if "macosx" not in f]
+    found = matrix.report(spec, Path("/p"), held)
+    assert found is not None and found.missing == ("cp312-macosx_arm64",)
+    assert found.as_dict() == {
+        "complete": False,
+        "expected": list(DECLARED),
+        "wheels": sorted(held[1:]),
+        "missing": ["cp312-macosx_arm64"],
+        "unexpected": [],
+    }
+
+
 # -- the key in [tool.releasekit] -------------------------------------------------------------
 
 

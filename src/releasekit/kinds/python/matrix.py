@@ -40,6 +40,7 @@ import re
 import shutil
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,7 @@ __all__ = [
     "expected_wheels",
     "missing_wheels",
     "refusal",
+    "report",
 ]
 
 # A runner decides what these build: releasekit cannot tell from here which it is.
@@ -228,36 +230,45 @@ def expected_wheels(
 @functools.lru_cache(maxsize=16)
 def _expected(spec: WheelsSpec, root: Path, _stamp: tuple[int, int]) -> tuple[str, ...]:
     """:func:`expected_wheels`, once per project and pyproject.toml: the check, the build
-    and the plan of one run ask cibuildwheel once."""
-    command = _cibuildwheel()
+    and the plan of one run ask cibuildwheel once, for every platform at the same time."""
     table = load_pyproject(root).get("tool", {}).get("cibuildwheel", {})
-    found = dict.fromkeys(spec.wheels)
-    for entry in spec.cibuildwheel:
+    for entry in spec.cibuildwheel:  # refused before anything runs
         platform, _, archs = entry.partition(":")
         if not archs:
             _refuse_runner_archs(platform, table if isinstance(table, Mapping) else {})
-        argv = [*command, "--print-build-identifiers", "--platform", platform]
-        argv += ["--archs", archs] if archs else []
-        output = proc.run(
-            [*argv, str(root)],
-            what=f"cibuildwheel --print-build-identifiers --platform {platform}",
-            error=BuildError,
-            hint="fix [tool.cibuildwheel] as cibuildwheel says, or the platform in "
-            "[tool.releasekit] wheels cibuildwheel",
-            cwd=root,
-            timeout=_CIBUILDWHEEL_TIMEOUT,
-            unset=[name for name in os.environ if name.startswith("CIBW_")],
-        )
-        printed = [line for line in output.split() if re.fullmatch(r"\w+-\w+", line)]
-        if not printed:
-            raise BuildError(
-                f"cibuildwheel selects no wheel for {platform} ([tool.releasekit] wheels "
-                f"cibuildwheel {entry!r})",
-                "check [tool.cibuildwheel] build, skip and archs and the project's "
-                f"requires-python, or leave {platform} out of [tool.releasekit] wheels",
-            )
-        found.update(dict.fromkeys(printed))
+    command = _cibuildwheel()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        printed = list(pool.map(lambda e: _identifiers(command, e, root), spec.cibuildwheel))
+    found = dict.fromkeys(spec.wheels)
+    for identifiers in printed:
+        found.update(dict.fromkeys(identifiers))
     return tuple(found)
+
+
+def _identifiers(command: Sequence[str], entry: str, root: Path) -> list[str]:
+    """What ``cibuildwheel --print-build-identifiers`` prints for one platform entry."""
+    platform, _, archs = entry.partition(":")
+    argv = [*command, "--print-build-identifiers", "--platform", platform]
+    argv += ["--archs", archs] if archs else []
+    output = proc.run(
+        [*argv, str(root)],
+        what=f"cibuildwheel --print-build-identifiers --platform {platform}",
+        error=BuildError,
+        hint="fix [tool.cibuildwheel] as cibuildwheel says, or the platform in "
+        "[tool.releasekit] wheels cibuildwheel",
+        cwd=root,
+        timeout=_CIBUILDWHEEL_TIMEOUT,
+        unset=[name for name in os.environ if name.startswith("CIBW_")],
+    )
+    printed = [line for line in output.split() if re.fullmatch(r"\w+-\w+", line)]
+    if not printed:
+        raise BuildError(
+            f"cibuildwheel selects no wheel for {platform} ([tool.releasekit] wheels "
+            f"cibuildwheel {entry!r})",
+            "check [tool.cibuildwheel] build, skip and archs and the project's "
+            f"requires-python, or leave {platform} out of [tool.releasekit] wheels",
+        )
+    return printed
 
 
 def _cibuildwheel() -> list[str]:
@@ -291,6 +302,14 @@ def _refuse_runner_archs(platform: str, table: Mapping[str, Any]) -> None:
             f'name the archs your {platform} runner builds: "{platform}:x86_64" (or arm64, '
             f"...; cibuildwheel's --archs), or set [tool.cibuildwheel.{platform}] archs",
         )
+
+
+def report(spec: WheelsSpec | None, root: Path, filenames: Iterable[str]) -> MatrixReport | None:
+    """The declared matrix (``Config.wheels``) against ``filenames`` (what an index holds for
+    a version, for ``releasekit status``); ``None`` when the project declares none."""
+    if spec is None:
+        return None
+    return missing_wheels(expected_wheels(spec, root), filenames)
 
 
 # -- the check ---------------------------------------------------------------------------------
