@@ -12,6 +12,7 @@ with verdaccio would double the time of this module).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,9 @@ import pytest
 
 from releasekit.rehearsal.pypiserver import LocalIndex
 from tests.helpers.github_fake import FakeGitHub
-from tests.helpers.projects import Project, run
+from tests.helpers.http import Handler, serve
+from tests.helpers.npm import write_cjs
+from tests.helpers.projects import Project, run, write_project
 from tests.helpers.sessions import creds, nox, release_project, served
 
 pytestmark = pytest.mark.slow
@@ -164,3 +167,62 @@ def test_finish_names_the_command_when_the_tag_is_not_pushed(
     assert code == 1
     assert "to finish demo 1.2.0: git push origin v1.2.0" in out
     assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
+
+
+class _Packument(Handler):
+    """An npm registry that has web 1.3.0 (another integrity than any build)."""
+
+    def do_GET(self) -> None:
+        if self.path != "/web":
+            self.send_error(404)
+            return
+        body = {
+            "name": "web",
+            "dist-tags": {"latest": "1.3.0"},
+            "versions": {
+                "1.3.0": {
+                    "dist": {"integrity": "sha512-theirs", "tarball": "http://x/web-1.3.0.tgz"}
+                }
+            },
+        }
+        self.reply(json.dumps(body).encode(), "application/json")
+
+
+def test_a_workspace_reports_each_member(tmp_path: Path) -> None:
+    """A Python member whose indexes do not answer and an npm member on a registry: one
+    table each, a line for what could not be read, and the workspace's count."""
+    root = tmp_path / "mono"
+    write_cjs(root / "packages" / "web", "web", "1.3.0")
+    nowhere = (
+        '[tool.releasekit]\n[tool.releasekit.indexes.test]\nurl = "http://127.0.0.1:9/t/"\n'
+        'publish-url = "http://127.0.0.1:9/t/"\n[tool.releasekit.indexes.prod]\n'
+        'url = "http://127.0.0.1:9/p/"\npublish-url = "http://127.0.0.1:9/p/"\n'
+    )
+    write_project(root / "packages" / "py", version="1.3.0", releasekit_table=nowhere, git=False)
+    with serve(_Packument) as registry:
+        mono = Project(root, "mono")
+        mono.write(
+            "releasekit.toml",
+            f'members = ["packages/py", "packages/web"]\nnpm-registry = "{registry}/"\n',
+        )
+        mono.git("init", "-q", "-b", "main")
+        mono.commit("initial")
+        mono.tag("web-v1.3.0")
+        run("git", "init", "-q", "--bare", str(tmp_path / "remote.git"), cwd=tmp_path)
+        mono.git("remote", "add", "origin", str(tmp_path / "remote.git"))
+        mono.git("push", "-q", "origin", "main", "web-v1.3.0")
+        code, out, err = releasekit(root, dict(os.environ), "status")
+        assert "Traceback" not in out + err, err
+        assert code == 1, out + err
+        assert "packages/py 1.3.0: INCOMPLETE" in out
+        assert "test     http://127.0.0.1:9/t/; cannot be read: reading " in out
+        assert "tag py-v1.3.0 does not exist in this repository" in out
+        # no build in dist/ to compare with: the registry's tarball, as served
+        assert "packages/web 1.3.0: complete" in out
+        assert "web-1.3.0.tgz  ok (unjournaled)" in out
+        assert "published; dist-tags: latest=1.3.0" in out
+        assert "web-v1.3.0  here " in out and "origin: pushed" in out
+        assert out.rstrip().endswith("workspace: 1 of 2 member(s) complete")
+        code, out, err = releasekit(root, dict(os.environ), "status", "--only", "packages/web")
+        assert code == 0, out + err
+        assert "packages/py" not in out and "packages/web 1.3.0: complete" in out

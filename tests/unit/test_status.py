@@ -174,7 +174,8 @@ def test_a_target_the_policy_skips_is_not_required() -> None:
         ),
         (
             TagReading("v1.2.0", None, "origin", None, build_commit="c" * 40),
-            "tag v1.2.0 does not exist in this repository (make it on cccccccccccc)",
+            "tag v1.2.0 does not exist in this repository (the build's commit: git tag v1.2.0 "
+            "cccccccccccc)",
         ),
         (
             TagReading("v1.2.0", "c" * 40, "origin", "e" * 40),
@@ -191,7 +192,7 @@ def test_a_target_the_policy_skips_is_not_required() -> None:
     ],
 )
 def test_the_tag_here_and_on_the_remote(tag: TagReading, said: str) -> None:
-    status = assess_demo(target("test", Stage.TEST, held(SDIST, WHEEL)), tag=tag)
+    status = assess_demo(target("prod", Stage.PROD, held(SDIST, WHEEL)), tag=tag)
     assert said in status.disagreements
     assert not status.complete and status.unfinished == ()
 
@@ -330,3 +331,18 @@ def test_npm_that_cannot_be_read_is_an_error_of_the_target() -> None:
     with pytest.raises(PublishError) as info:
         npm.observe("web", "1.2.0", None)
     assert info.value.message.startswith("cannot read http://127.0.0.1:9/web: ")
+
+
+def test_a_version_only_the_test_index_takes_needs_no_tag() -> None:
+    """A dev version: prod is no target of it, so its missing tag is no disagreement."""
+    dev = Manifest("demo", "1.3.0.dev1", (SDIST,))
+    status = assess(
+        label="demo", name="demo", version="1.3.0.dev1", manifest=dev,
+        tag=TagReading("v1.3.0.dev1", None, "origin", None),
+        targets=[
+            target("test", Stage.TEST, held(SDIST)),
+            target("prod", Stage.PROD, Observed(), required=False, skipped="a dev version"),
+        ],
+        journal=[],
+    )  # fmt: skip
+    assert status.complete, status.disagreements

@@ -324,8 +324,7 @@ def _read_all(subjects: Sequence[_Subject]) -> list[ProjectStatus]:
         statuses = []
         for subject, tag, targets in zip(subjects, tags, reads):
             tag_reading = tag.result()
-            readings = [_reading(subject, t, f.result(), tag_reading) for t, f in
-                        zip(subject.targets, targets)]  # fmt: skip
+            readings = [_reading(subject, t, f.result()) for t, f in zip(subject.targets, targets)]
             statuses.append(
                 assess(
                     label=subject.project.label,
@@ -353,23 +352,18 @@ def _observe(subject: _Subject, target: Target) -> tuple[object, str | None]:
         return None, f"{type(exc).__name__}: {exc}"
 
 
-def _reading(
-    subject: _Subject,
-    target: Target,
-    result: tuple[object, str | None],
-    tag: TagReading | None,
-) -> TargetReading:
+def _reading(subject: _Subject, target: Target, result: tuple[object, str | None]) -> TargetReading:
     from releasekit.engine.status import Observed
 
     observed, error = result
-    tagged = subject.manifest.tag is not None if subject.manifest else bool(tag and tag.commit)
+    # the tag is judged on its own line: here, whether this version goes to the target at
+    # all (a dev or local version never reaches prod; a pre-release may stay on test)
     decision = decide(
         target.stage,
         subject.version,
-        tagged=tagged or (tag is not None and tag.commit is not None),
+        tagged=True,
         rehearse=False,
         pre_release=subject.project.config.pre_release,
-        tag_prefix=subject.project.new_tag_prefix if subject.git_root else None,
     )
     return TargetReading(
         name=target.name,
@@ -378,8 +372,8 @@ def _reading(
         stage=target.stage,
         observed=observed if isinstance(observed, Observed) else None,
         error=error,
-        required=decision.verdict is not Verdict.SKIP,
-        skipped=decision.reason if decision.verdict is Verdict.SKIP else "",
+        required=decision.verdict is Verdict.PUBLISH,
+        skipped="" if decision.verdict is Verdict.PUBLISH else decision.reason,
     )
 
 

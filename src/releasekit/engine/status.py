@@ -166,7 +166,8 @@ def assess(
     blocked: list[str] = []
     unfinished: list[Stage] = []
     cells: dict[str, list[Cell]] = {f.filename: [] for f in files}
-    if tag is not None:
+    # the tag matters where a tagged build is required: prod and what follows it
+    if tag is not None and any(t.required and t.stage is not Stage.TEST for t in targets):
         disagree += _tag_disagreements(tag)
     for target in targets:
         if target.observed is None:
@@ -281,8 +282,9 @@ def _files_on_targets(targets: Sequence[TargetReading]) -> tuple[DistFile, ...]:
 def _tag_disagreements(tag: TagReading) -> list[str]:
     said = []
     if tag.commit is None:
-        at = f" on {tag.build_commit[:12]}" if tag.build_commit else ""
-        said.append(f"tag {tag.name} does not exist in this repository (make it{at})")
+        build = tag.build_commit
+        at = f" (the build's commit: git tag {tag.name} {build[:12]})" if build else ""
+        said.append(f"tag {tag.name} does not exist in this repository{at}")
     elif tag.build_commit and tag.commit != tag.build_commit:
         said.append(
             f"tag {tag.name} names {tag.commit[:12]}, the build was made from "
