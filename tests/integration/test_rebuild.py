@@ -21,7 +21,7 @@ import pytest
 from releasekit.cli import main
 from releasekit.errors import BuildError
 from releasekit.rehearsal.pypiserver import LocalIndex
-from tests.helpers.kind_build import kind_build
+from tests.helpers.kind_build import kind_build, kind_project
 from tests.helpers.projects import REPO, run, write_project
 from tests.helpers.projects import Project as SampleProject
 
@@ -70,6 +70,10 @@ def test_a_hatchling_sample_builds_the_same_bytes_twice(tmp_path: Path) -> None:
         and ": the same bytes (" in line
         for line in said
     )
+    # a rerun with the option proves again (two builds), without it dist/ is reused
+    assert kind_project(sample).kind.reusable(kind_project(sample)) is not None
+    proving = kind_project(sample, check_reproducible=True)
+    assert proving.kind.reusable(proving) is None
 
 
 _STAMP_HOOK = textwrap.dedent("""\

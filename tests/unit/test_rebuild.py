@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import tarfile
 import zipfile
 from collections.abc import Sequence
@@ -242,3 +243,33 @@ def test_a_report_reads_as_one_table_and_as_json() -> None:
     assert report.as_json()["files"][1]["difference"]["member"] == "demo/_stamp.py"
     assert rebuild.RebuildReport("demo", "1.0", "v1.0", "c", "u", (same, other)).ok
     assert not rebuild.RebuildReport("demo", "1.0", "v1.0", "c", "u", (other,)).ok
+
+
+def test_diffoscope_on_path_reports_into_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stand-in ``diffoscope`` (it is not installed here): its report is logged line by
+    line, and the hint no longer asks to install it."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "diffoscope"
+    script.write_text('#!/bin/sh\necho "--- $4"\necho "+++ $5"\necho "-STAMP = 1"\nexit 1\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    one, _ = _pair(tmp_path)
+    _sdist(one, _members())
+    said: list[str] = []
+
+    def again(variant: secondbuild.Variant) -> list[Path]:
+        stamp = ("demo-1.0/src/demo/_stamp.py", b"STAMP = 2\n", 0o644, EPOCH)
+        return [_sdist(variant.work / one.name, _members(stamp=stamp))]
+
+    with pytest.raises(BuildError) as caught:
+        secondbuild.prove_reproducible([one], again, root=tmp_path, commit=None, log=said.append)
+    assert "diffoscope" not in caught.value.hint
+    start = said.index(
+        "check-reproducible: diffoscope demo-1.0.tar.gz (first build) vs the second:"
+    )
+    assert said[start + 1] == f"  --- {one}"
+    assert said[start + 2].startswith("  +++ ") and said[start + 2].endswith("/demo-1.0.tar.gz")
+    assert said[start + 3] == "  -STAMP = 1"
