@@ -135,6 +135,25 @@ def test_the_matrix_cibuildwheel_prints_is_checked_in_the_session(
     )
 
 
+def test_platform_wheels_without_a_declared_matrix_are_said_to_be_unchecked(
+    tmp_path: Path,
+    indexes: dict[str, LocalIndex],
+    nox_envdir: Path,
+    build_env: dict[str, str],
+) -> None:
+    """Without [tool.releasekit] wheels a wheelhouse is taken as it is (as before), and the
+    check says that a missing wheel would go unnoticed."""
+    project = release_project(tmp_path, indexes)
+    tags = ["cp312-cp312-manylinux_2_17_x86_64", "cp312-cp312-win_amd64", "py3-none-any"]
+    wheelhouse = _wheelhouse(tmp_path / "wheelhouse", tags)
+    code, out = nox(project, nox_envdir, build_env, "-s", "check", "--", "--dist", str(wheelhouse))
+    assert code == 0, out
+    assert (
+        "--dist holds 2 platform wheels and [tool.releasekit] wheels declares none: one "
+        "missing (a cancelled wheel job) would go unnoticed; declare the matrix" in out
+    )
+
+
 def test_releasekits_own_build_of_a_declared_matrix_is_refused_at_the_plan(
     tmp_path: Path,
     indexes: dict[str, LocalIndex],

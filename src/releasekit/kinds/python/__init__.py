@@ -122,8 +122,8 @@ class PythonKind(Kind):
                 release.warn(project, f"untagged: {taken}")
             else:
                 log(f"untagged: {version} would be released by tag {would_be} (not created){told}")
-        if project.options.dist is not None and project.config.wheels is not None:
-            _check_dist_matrix(project, log)
+        if project.options.dist is not None:
+            _check_dist_matrix(project, release, log)
         return version
 
     def next_version_env(self, project: Project, tag: git.ReleaseTag | None) -> dict[str, str]:
@@ -343,16 +343,28 @@ def _checks_reproducible(project: Project) -> bool:
     return project.options.check_reproducible or project.config.check_reproducible
 
 
-def _check_dist_matrix(project: Project, log: Callable[[str], None]) -> None:
+def _check_dist_matrix(project: Project, release: Release, log: Callable[[str], None]) -> None:
     """A ``--dist`` that is not the declared wheel matrix is refused at the check, before
-    anything is read, built or uploaded: every missing and every undeclared wheel at once."""
+    anything is read, built or uploaded: every missing and every undeclared wheel at once.
+    Platform wheels with no matrix declared are said to be unchecked."""
     from releasekit.kinds.python import artifacts, matrix
 
-    assert project.config.wheels is not None
     names = [path.name for path in artifacts.find_dists(project.dist_dir)]
-    if names:  # none at all: the build says so, as for any --dist
-        where = f"--dist {project.dist_dir}"
-        matrix.check_matrix(project.config.wheels, project.root, names, where, log)
+    if not names:  # none at all: the build says so, as for any --dist
+        return
+    if project.config.wheels is None:
+        platform = [n for n in names if n.endswith(".whl") and not n.endswith("-any.whl")]
+        if platform:
+            release.warn(
+                project,
+                f"--dist holds {len(platform)} platform wheel{'s' if len(platform) > 1 else ''}"
+                " and [tool.releasekit] wheels declares none: one missing (a cancelled wheel "
+                "job) would go unnoticed; declare the matrix (releasekit's README: Platform "
+                "wheels)",
+            )
+        return
+    where = f"--dist {project.dist_dir}"
+    matrix.check_matrix(project.config.wheels, project.root, names, where, log)
 
 
 def _shown(env: dict[str, str]) -> str:
