@@ -226,3 +226,40 @@ def test_a_workspace_reports_each_member(tmp_path: Path) -> None:
         code, out, err = releasekit(root, dict(os.environ), "status", "--only", "packages/web")
         assert code == 0, out + err
         assert "packages/py" not in out and "packages/web 1.3.0: complete" in out
+
+
+class _SimpleIndex(Handler):
+    """A PEP 691 index holding demo 1.2.0's sdist and one of its two declared wheels."""
+
+    def do_GET(self) -> None:
+        if not self.path.rstrip("/").endswith("/simple/demo"):
+            self.send_error(404)
+            return
+        names = ["demo-1.2.0.tar.gz", "demo-1.2.0-cp312-cp312-manylinux_2_17_x86_64.whl"]
+        body = {
+            "meta": {"api-version": "1.1"},
+            "name": "demo",
+            "files": [
+                {"filename": n, "url": f"/files/{n}", "hashes": {"sha256": "0" * 64}} for n in names
+            ],
+        }
+        self.reply(json.dumps(body).encode(), "application/vnd.pypi.simple.v1+json")
+
+
+def test_an_index_missing_a_declared_wheel_is_said(tmp_path: Path) -> None:
+    """[tool.releasekit] wheels: a cancelled wheel job leaves the version without one."""
+    with serve(_SimpleIndex) as index:
+        table = (
+            '[tool.releasekit]\nwheels = ["cp312-manylinux_x86_64", "cp313-manylinux_x86_64"]\n'
+            + "".join(
+                f'[tool.releasekit.indexes.{name}]\nurl = "{index}/{name}/simple/"\n'
+                f'publish-url = "{index}/{name}/"\n'
+                for name in ("test", "prod")
+            )
+        )
+        project = write_project(tmp_path / "demo", releasekit_table=table)
+        code, out, err = releasekit(project.path, dict(os.environ), "status")
+    assert code == 1, out + err
+    assert (
+        "prod: lacks 1 of the 2 declared wheels: cp313-manylinux_x86_64 ([tool.releasekit] wheels)"
+    ) in out, out + err

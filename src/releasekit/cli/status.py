@@ -334,12 +334,36 @@ def _read_all(subjects: Sequence[_Subject]) -> list[ProjectStatus]:
                     tag=tag_reading,
                     targets=readings,
                     journal=Journal.read(subject.project.dist_dir),
-                    # the wheel matrix (kinds/python/matrix.py) reports an incomplete
-                    # matrix on an index here, as more disagreements: also=...
-                    # TODO(#18, rebuild): `status --rebuild` calls rebuild_check(...) here
+                    also=_matrix(subject, readings),
                 )
             )
     return statuses
+
+
+def _matrix(subject: _Subject, readings: Sequence[TargetReading]) -> list[str]:
+    """``[tool.releasekit] wheels``: each index that holds files of the version but not
+    the declared matrix (a cancelled wheel job), one line each."""
+    spec = subject.project.config.wheels
+    if spec is None or subject.project.kind.key != "python":
+        return []
+    from releasekit.kinds.python import matrix
+
+    said = []
+    for reading in readings:
+        observed = reading.observed
+        # what an index serves to installers; a target that holds nothing is "lacks" already
+        if observed is None or not observed.files or not reading.required:
+            continue
+        if reading.noun != "index":
+            continue
+        try:
+            report = matrix.report(spec, subject.project.root, observed.files)
+        except ReleasekitError as exc:
+            said.append(f"{reading.name}: the declared wheel matrix cannot be read: {exc.message}")
+            continue
+        if report is not None and not report.complete:
+            said.append(f"{reading.name}: {report.describe()} ([tool.releasekit] wheels)")
+    return said
 
 
 def _observe(subject: _Subject, target: Target) -> tuple[object, str | None]:

@@ -142,12 +142,14 @@ def assess(
     tag: TagReading | None,
     targets: Sequence[TargetReading],
     journal: Sequence[Entry],
+    also: Sequence[str] = (),
 ) -> ProjectStatus:
     """What is where for ``version``, and what disagrees. Pure: no I/O.
 
     ``manifest`` is the build of this very version (``None``: ``dist/`` holds no build of
     it); ``journal`` the entries of ``dist/``'s journal (any version: only those about
-    this build's files on these targets count).
+    this build's files on these targets count); ``also``: what else disagrees, found by
+    the caller (a declared wheel matrix an index holds only part of).
     """
     if manifest is not None:
         files = manifest.files
@@ -185,6 +187,7 @@ def assess(
         if target.required and (missing or target.observed.problems):
             if target.stage not in unfinished:
                 unfinished.append(target.stage)
+    disagree += also
     order = list(Stage)
     return ProjectStatus(
         label=label,
