@@ -11,6 +11,7 @@ with verdaccio would double the time of this module).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -20,9 +21,12 @@ from pathlib import Path
 
 import pytest
 
+from releasekit.core.config import load_pyproject, validate_project
+from releasekit.engine.handoff import Handoff
 from releasekit.rehearsal.pypiserver import LocalIndex
 from tests.helpers.github_fake import FakeGitHub
 from tests.helpers.http import Handler, serve
+from tests.helpers.index import SampleDists, copy_dists
 from tests.helpers.npm import write_cjs
 from tests.helpers.projects import Project, run, write_project
 from tests.helpers.sessions import creds, nox, release_project, served
@@ -263,3 +267,42 @@ def test_an_index_missing_a_declared_wheel_is_said(tmp_path: Path) -> None:
     assert (
         "prod: lacks 1 of the 2 declared wheels: cp313-manylinux_x86_64 ([tool.releasekit] wheels)"
     ) in out, out + err
+
+
+def test_finish_from_a_build_jobs_artifact_alone(
+    tmp_path: Path, indexes: dict[str, LocalIndex], sample_dists: SampleDists
+) -> None:
+    """No checkout: the project comes from dist/releasekit-project.json, as the publishing
+    jobs of CI have it. Nothing anywhere yet: --finish runs publish-test and publish (the
+    artifact's route: no install here) and a second one has nothing to do."""
+    job = tmp_path / "job"
+    copy_dists(sample_dists, job / "dist")
+    manifest = dataclasses.replace(sample_dists.manifest, tag="v1.0.0", commit="c" * 40)
+    manifest.save(job / "dist")
+    source = write_project(tmp_path / "src", name="demo", version="1.0.0", git=False)
+    pyproject = source.path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text()
+        + "".join(
+            f'[tool.releasekit.indexes.{name}]\nurl = "{server.url}"\n'
+            f'publish-url = "{server.publish_url}"\n'
+            for name, server in indexes.items()
+        )
+    )
+    config = validate_project(load_pyproject(source.path), source.path)
+    Handoff.of(config, name="demo", kind="python", tag_prefix=None).save(job / "dist")
+    env = {**os.environ, **creds(indexes)}
+
+    code, out, err = releasekit(job, env, "status")
+    assert code == 1, out + err
+    assert "demo 1.0.0: INCOMPLETE" in out and "tag " not in out  # no git here: no tag line
+    assert "=> `releasekit status --finish` publishes what is missing" in out
+    code, out, err = releasekit(job, env, "status", "--finish", "--yes", "--json")
+    assert code == 0, out + err
+    assert "finishing demo: publish-test, publish" in err  # the log; stdout is the JSON
+    assert json.loads(out)["complete"] is True
+    built = {f.filename: f.sha256 for f in manifest.files}
+    assert served(indexes["test"]) == built and served(indexes["prod"]) == built
+    code, out, err = releasekit(job, env, "status", "--finish", "--yes")
+    assert code == 0 and "nothing to finish: demo 1.0.0 is complete everywhere" in out
+    assert sorted(p.name for p in job.iterdir()) == ["dist"]
