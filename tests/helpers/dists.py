@@ -91,3 +91,34 @@ def sdist(
             info.mtime = 1700000000
             archive.addfile(info, io.BytesIO(data))
     return path
+
+
+def retag(path: Path, platform: str, directory: Path) -> Path:
+    """A copy of the wheel ``path`` in ``directory`` whose platform tag is ``platform`` (its
+    name, WHEEL's Tag lines and RECORD's hashes rewritten), as ``auditwheel repair`` names a
+    repaired wheel; the contents are otherwise the same bytes."""
+    name, version, python, abi, _ = path.name[: -len(".whl")].split("-")
+    info = f"{name}-{version}.dist-info"
+    members: dict[str, bytes] = {}
+    with zipfile.ZipFile(path) as archive:
+        for item in archive.infolist():
+            members[item.filename] = archive.read(item)
+    wheel_text = members[f"{info}/WHEEL"].decode()
+    members[f"{info}/WHEEL"] = "".join(
+        f"Tag: {python}-{abi}-{platform}\n" if line.startswith("Tag: ") else line
+        for line in wheel_text.splitlines(keepends=True)
+    ).encode()
+    record = []
+    for member, data in members.items():
+        if member == f"{info}/RECORD":
+            continue
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{member},sha256={digest},{len(data)}")
+    record.append(f"{info}/RECORD,,")
+    members[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    out = directory / f"{name}-{version}-{python}-{abi}-{platform}.whl"
+    directory.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+    return out

@@ -97,7 +97,7 @@ _TOP_KEYS = (
     "npm-registry",
 )
 _INDEX_NAMES = ("test", "prod")
-_INDEX_KEYS = ("url", "publish-url")
+_INDEX_KEYS = ("url", "publish-url", "upload-limit-mb")
 _SMOKE_KEYS = ("pythons", "commands", "extras", "timeout")
 _CARRIER_KEYS = ("path", "pattern")
 _WHEELS_KEYS = ("python", "platforms", "cibuildwheel", "pure")
@@ -131,6 +131,8 @@ class IndexConfig(NamedTuple):
     name: str  # "test" or "prod"
     url: str  # PEP 503 simple API root, ending in "/"
     publish_url: str  # upload endpoint (twine's --repository-url)
+    # the index's upload limit per file in MiB when raised for the project (PyPI: 100)
+    upload_limit_mb: int | None = None
 
     @property
     def env_prefix(self) -> str:
@@ -461,6 +463,9 @@ def _indexes(value: object, where: str, problems: Problems) -> dict[str, IndexCo
                 _optional_url, None, table.get("publish-url"), f"{sub} publish-url"
             )
             or publish_url,
+            upload_limit_mb=problems.check(
+                _upload_limit, None, table.get("upload-limit-mb"), f"{sub} upload-limit-mb"
+            ),
         )
     test, prod = result["test"], result["prod"]
     for key, first, second in (
@@ -477,6 +482,17 @@ def _indexes(value: object, where: str, problems: Problems) -> dict[str, IndexCo
             )
             break
     return result
+
+
+def _upload_limit(value: object, where: str) -> int | None:
+    """The per-file upload limit PyPI's admins raised for the project, in MiB (the preflight
+    refuses a larger file, as PyPI would)."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+        return value
+    raise ConfigError(
+        f"{where} must be a whole number of MiB > 0, not {value!r}",
+        "the limit PyPI shows for the project (100 unless raised), e.g. upload-limit-mb = 200",
+    )
 
 
 def _same_url(first: str, second: str) -> bool:

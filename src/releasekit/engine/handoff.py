@@ -66,7 +66,16 @@ class Handoff:
         table: dict[str, Any] = {
             "pre-release": config.pre_release,
             "indexes": {
-                index.name: {"url": index.url, "publish-url": index.publish_url}
+                index.name: {
+                    "url": index.url,
+                    "publish-url": index.publish_url,
+                    # the publishing job's preflight holds each file to the project's limit
+                    **(
+                        {"upload-limit-mb": index.upload_limit_mb}
+                        if index.upload_limit_mb is not None
+                        else {}
+                    ),
+                }
                 for index in config.indexes.values()
             },
             "github-release": config.github_release,

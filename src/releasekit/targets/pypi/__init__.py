@@ -78,7 +78,9 @@ class IndexTarget(Target):
         # a rehearsal's local index: where it keeps its files, and the rehearsal's log
         self.stand_in_storage = stand_in_storage
         self.log = log
-        # PyPI's upload limit per file (its default unless given; PyPI raises it per project)
+        # PyPI's upload limit per file: its default unless raised for the project (config)
+        if size_limit is None and index.upload_limit_mb is not None:
+            size_limit = index.upload_limit_mb * 1024 * 1024
         self.size_limit = size_limit
         # Not counted: in a rehearsal (its fresh local index knows no project, so it cannot
         # say which are new), nor with trusted publishing (a new project then comes from a
@@ -299,7 +301,7 @@ class IndexTarget(Target):
 
 def _refusal(violation: rules.Violation) -> tuple[str, str]:
     """One rule's verdict on one file as the plan says it: the rule, the file, PyPI's words."""
-    message = violation.message
+    message = violation.message.rstrip(".")  # PyPI's sentence, in the plan's "; "-joined list
     if violation.filename not in message:
         message = f"{violation.filename}: {message}"
     hint = _PLATFORM_HINT if violation.rule == "platform-tag" else violation.hint
