@@ -128,8 +128,7 @@ _DIST_FILE_RE = re.compile(r".+?(?P<extension>\.(tar\.gz|zip|whl))$", re.IGNOREC
 
 _PLATFORM_HINT = (
     "build manylinux/musllinux wheels (cibuildwheel, or `auditwheel repair` on this wheel), "
-    "or publish the sdist alone: pass --dist DIR holding only the files to publish "
-    '(README "Platform wheels")'
+    "or upload the sdist without it"
 )
 
 
