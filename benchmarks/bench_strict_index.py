@@ -64,15 +64,17 @@ def main() -> None:
                 times[name].append(seconds)
                 for step, value in found.items():
                     steps[name].setdefault(step, []).append(float(value))
-    print(f"rehearsal, warm ({args.rounds} rounds, medians):")
-    for name in VARIANTS:
-        per_step = ", ".join(
-            f"{step} {statistics.median(steps[name][step]):.2f}s"
-            for step in ("publish-test", "publish")
-            if step in steps[name]
-        )
-        print(f"  {name:17} {statistics.median(times[name]):6.2f}s  ({per_step})")
-    plain, strict = (statistics.median(times[name]) for name in VARIANTS)
+    print(f"rehearsal, warm ({args.rounds} rounds, medians, seconds):")
+    names = list(VARIANTS)
+    print(f"  {'':17} {names[0]:>17} {names[1]:>17}")
+    print(
+        f"  {'whole rehearsal':17}"
+        + "".join(f" {statistics.median(times[n]):17.2f}" for n in names)
+    )
+    for step in steps[names[0]]:
+        values = [statistics.median(steps[n].get(step, [0.0])) for n in names]
+        print(f"  {step:17}" + "".join(f" {value:17.2f}" for value in values))
+    plain, strict = (statistics.median(times[name]) for name in names)
     print(f"  strict / plain    {strict / plain:6.3f}  ({(strict / plain - 1) * 100:+.1f}%)")
 
 
