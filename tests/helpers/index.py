@@ -123,11 +123,12 @@ def local_index(tmp_path: Path) -> Iterator[LocalIndex]:
 
 
 @pytest.fixture
-def plain_local_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalIndex]:
+def plain_local_index(tmp_path: Path) -> Iterator[LocalIndex]:
     """pypiserver alone, without the strict front: an index that answers 400 "already
     exists" to the same bytes again (pypiserver, devpi and Artifactory do; PyPI says 200)."""
-    monkeypatch.setenv("_RELEASEKIT_PLAIN_PYPISERVER", "1")
-    server = LocalIndex(tmp_path / "index-packages", server_python=Path(sys.executable))
+    server = LocalIndex(
+        tmp_path / "index-packages", server_python=Path(sys.executable), strict=False
+    )
     with server:
         yield server
 

@@ -104,7 +104,9 @@ def _start(state_dir: Path, key: str, log: proc.Log, tools_index: str | None) ->
     _forget_other_commits(storage)
     python = server_python(index=tools_index, log=log)
     servers = {
-        name: LocalIndex(storage / name, server_python=python, log=_prefixed(log, name))
+        name: LocalIndex(
+            storage / name, server_python=python, log=_prefixed(log, name), rate_limit=False
+        )
         for name in ("test", "prod")
     }
     _stop_at_exit()

@@ -10,12 +10,12 @@ strict front, ``releasekit/_child/strict_index.py``, run in pypiserver's locked 
 front refuses what Warehouse refuses, with its status and words (a platform tag PyPI does
 not take, a classifier, a README that does not render, a name once deleted, other bytes
 under a name it holds, an archived project, a release older than 14 days, the new-project
-rate limit), and serves the PEP 691 JSON API with upload times (PEP 700) and the project's
-status (PEP 792). A devpi would have meant a second server to keep and none of these rules;
-a server of releasekit's own, pypiserver's storage, HTML pages and upload API written again.
-What it knows beyond its files is one JSON file beside the packages directory; :meth:`LocalIndex.
-set_status`, :meth:`LocalIndex.backdate` and :meth:`LocalIndex.delete` put the index in the
-states PyPI can be in.
+rate limit, off for a rehearsal), and serves the PEP 691 JSON API with upload times (PEP
+700) and the project's status (PEP 792). A devpi would have meant a second server to keep
+and none of these rules; a server of releasekit's own, pypiserver's storage, HTML pages and
+upload API written again. What it knows beyond its files is one JSON file beside the
+packages directory; :meth:`LocalIndex.set_status`, :meth:`LocalIndex.backdate` and
+:meth:`LocalIndex.delete` put the index in the states PyPI can be in.
 
 Each start makes a fresh username and password, written to an htpasswd file in a private
 temporary directory; the password reaches the helper that writes it through the
@@ -76,8 +76,16 @@ class LocalIndex(LoopbackServer):
         server_python: Path | None = None,
         tools_index: str | None = None,
         log: proc.Log | None = None,
+        rate_limit: bool = True,
+        strict: bool = True,
     ) -> None:
         self.packages_dir = Path(packages_dir)
+        # ``strict=False``: pypiserver alone, which answers 400 to the same bytes again as
+        # devpi and Artifactory do (PyPI answers 200): for tests of that path only
+        self.strict = strict and os.environ.get(_PLAIN) != "1"
+        # PyPI's new-project rate limit; off for a rehearsal's stand-in, to which every
+        # project is new (the plan counts the new projects of the real index instead)
+        self.rate_limit = rate_limit
         self.server_python = server_python
         self.tools_index = tools_index
         super().__init__(self.packages_dir.parent / f"{self.packages_dir.name}.pypiserver.log", log)
@@ -214,8 +222,9 @@ class LocalIndex(LoopbackServer):
             str(python), str(_child.STRICT_INDEX),
             "--root", str(self.packages_dir), "--port", str(port),
             "--password-file", str(htpasswd),
+            *(() if self.rate_limit else ("--no-rate-limit",)),
         ]  # fmt: skip
-        if os.environ.get(_PLAIN) == "1":  # the benchmark, and one test: see _PLAIN
+        if not self.strict:
             argv = [
                 str(python), "-m", "pypiserver", "run",
                 "--interface", "127.0.0.1", "--port", str(port),
@@ -235,9 +244,8 @@ class LocalIndex(LoopbackServer):
         )
 
 
-# Not an option: set to 1 by benchmarks/bench_strict_index.py (to time the strict front
-# against plain pypiserver) and by tests/helpers/index.py's plain_local_index (an index that
-# answers 400 to the same bytes again, as pypiserver, devpi and Artifactory do).
+# Not an option: set to 1 by benchmarks/bench_strict_index.py, to time a whole rehearsal
+# with plain pypiserver against the strict front (LocalIndex(strict=False) in one process).
 _PLAIN = "_RELEASEKIT_PLAIN_PYPISERVER"
 
 
