@@ -181,8 +181,10 @@ class GitHubReleaseTarget(Target):
         from releasekit.targets.github import step as github
 
         settings = self._settings()
-        tag = manifest.tag if manifest is not None and manifest.tag else tag_for(
-            version, self.tag_prefix
+        tag = (
+            manifest.tag
+            if manifest is not None and manifest.tag
+            else tag_for(version, self.tag_prefix)
         )
         names = {f.filename for f in manifest.files} if manifest is not None else set()
         release = github.read_release(settings, tag, names | {github.SUMS_NAME})
