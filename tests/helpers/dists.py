@@ -1,6 +1,9 @@
 """Wheels and sdists made with zipfile and tarfile in a test's directory: any name, any core
 metadata, any tags, in milliseconds, to hold each of PyPI's upload rules against a file that
-breaks it (and one that does not) without a build backend.
+breaks it (and one that does not) without a build backend: in the rules' unit tests, at the
+plan's preflight, and uploaded to the strict index (``tests.helpers.index.upload_file``).
+The same arguments make the same bytes, so writing a file again and uploading it is PyPI's
+"identical bytes" case, and a change of ``files`` is its "other bytes under that name".
 """
 
 from __future__ import annotations
@@ -39,9 +42,11 @@ def wheel(
     files: Mapping[str, bytes] = {},
     leave_out: tuple[str, ...] = (),
 ) -> Path:
-    """A wheel named ``filename`` whose ``{name}-{version}.dist-info`` (as the filename spells
-    them, or ``info_dir``) holds ``meta`` as METADATA, a WHEEL and a RECORD; ``leave_out``
-    names members not to write ("RECORD", "METADATA", "WHEEL")."""
+    """A wheel named ``filename`` holding ``files`` (member path -> bytes) and a
+    ``{name}-{version}.dist-info`` (as the filename spells them, or ``info_dir``) with
+    ``meta`` as METADATA, a WHEEL whose Tag is the filename's and a RECORD; ``leave_out``
+    names members not to write ("RECORD", "METADATA", "WHEEL"). Members are dated
+    2020-01-01, so the bytes depend on the arguments alone."""
     parts = filename.split("-")
     info = info_dir or f"{parts[0]}-{parts[1]}.dist-info"
     tag = "-".join(parts[2:])[: -len(".whl")] if filename.endswith(".whl") else "py3-none-any"
@@ -63,7 +68,8 @@ def wheel(
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for member, data in contents.items():
             if member.rsplit("/", 1)[-1] not in leave_out:
-                archive.writestr(member, data)
+                stamp = zipfile.ZipInfo(member, (2020, 1, 1, 0, 0, 0))
+                archive.writestr(stamp, data, compress_type=zipfile.ZIP_DEFLATED)
     return path
 
 

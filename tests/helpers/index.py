@@ -3,7 +3,9 @@
 ``local_index`` is a started :class:`~releasekit.rehearsal.pypiserver.LocalIndex` (fresh, empty,
 its own port and password) running on the interpreter that runs the tests. ``sample_dists`` is a
 ``demo 1.0.0`` sdist and wheel with their build manifest, built once per session: tests that
-need to change files copy them first (see :func:`copy_dists`).
+need to change files copy them first (see :func:`copy_dists`). :func:`upload_file` sends one
+file as twine does and returns the index's answer, whatever it is (files made by hand, for the
+strict index's rules, come from :mod:`tests.helpers.dists`).
 """
 
 from __future__ import annotations
@@ -147,64 +149,7 @@ def indexes(tmp_path: Path) -> Iterator[dict[str, LocalIndex]]:
         server.stop()
 
 
-# --- hand-made distributions, and uploads as twine sends them (the strict index's tests) ------
-
-
-def _metadata(name: str, version: str, extra: str, description: str) -> bytes:
-    head = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{extra}"
-    return (head.rstrip("\n") + "\n\n" + description).encode()
-
-
-def write_wheel(
-    dest: Path,
-    name: str,
-    version: str = "1.0.0",
-    *,
-    tag: str = "py3-none-any",
-    extra: str = "",
-    description: str = "",
-    body: str = "VALUE = 1\n",
-) -> Path:
-    """A minimal, valid wheel of ``name`` (a one-module package): PyPI takes it unless
-    ``tag``, ``extra`` (more metadata lines) or ``description`` say otherwise."""
-    import zipfile
-
-    module = name.replace("-", "_")
-    info = f"{module}-{version}.dist-info"
-    dest.mkdir(parents=True, exist_ok=True)
-    path = dest / f"{module}-{version}-{tag}.whl"
-    wheel = f"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: {tag}\n"
-    members = {
-        f"{module}/__init__.py": body.encode(),
-        f"{info}/METADATA": _metadata(name, version, extra, description),
-        f"{info}/WHEEL": wheel.encode(),
-    }
-    record = "".join(f"{member},,\n" for member in members) + f"{info}/RECORD,,\n"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for member, data in [*members.items(), (f"{info}/RECORD", record.encode())]:
-            archive.writestr(zipfile.ZipInfo(member, (2020, 1, 1, 0, 0, 0)), data)
-    return path
-
-
-def write_sdist(
-    dest: Path, name: str, version: str = "1.0.0", *, extra: str = "", description: str = ""
-) -> Path:
-    """A minimal sdist (``.tar.gz``, one top directory holding PKG-INFO) of ``name``."""
-    import io
-    import tarfile
-
-    stem = f"{name.replace('-', '_')}-{version}"
-    dest.mkdir(parents=True, exist_ok=True)
-    path = dest / f"{stem}.tar.gz"
-    data = _metadata(name, version, extra, description)
-    with tarfile.open(path, "w:gz") as archive:
-        top = tarfile.TarInfo(stem)
-        top.type, top.mode, top.mtime = tarfile.DIRTYPE, 0o755, 1577836800
-        archive.addfile(top)
-        info = tarfile.TarInfo(f"{stem}/PKG-INFO")
-        info.size, info.mtime = len(data), 1577836800
-        archive.addfile(info, io.BytesIO(data))
-    return path
+# --- uploads as twine sends them (the strict index's tests; files from tests/helpers/dists.py) --
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The rehearsal's index refuses what PyPI refuses, with PyPI's status and words.
 
 One real strict index (pypiserver behind releasekit/_child/strict_index.py) for the module;
-each test uses projects of its own. Uploads go as twine sends them (tests/helpers/index.py
-``upload_file``, and twine itself where its handling of the answer matters); the simple API
+each test uses projects of its own. The files are made by hand (tests/helpers/dists.py);
+uploads go as twine sends them (tests/helpers/index.py ``upload_file``, and twine itself where
+its handling of the answer matters); the simple API
 is read with releasekit's own reader (``simple.project_page``), as the plan reads it.
 """
 
@@ -26,11 +27,13 @@ import pytest
 from releasekit.rehearsal import drop_earlier_files
 from releasekit.rehearsal.pypiserver import LocalIndex
 from releasekit.targets.pypi.simple import project_page
-from tests.helpers.index import upload_file, write_sdist, write_wheel
+from tests.helpers import dists
+from tests.helpers.index import upload_file
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("strict_index")]
 
 UTC = datetime.timezone.utc
+PURE = "py3-none-any.whl"  # a pure-Python wheel's tags, as PyPI takes them
 
 
 @pytest.fixture(scope="module")
@@ -71,21 +74,25 @@ def read(url: str, accept: str | None = None) -> tuple[int, str, bytes]:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "said"),
+    ("tag", "meta", "said"),
     [
         (
-            {"tag": "cp311-cp311-linux_x86_64"},
+            "cp311-cp311-linux_x86_64",
+            {},
             "has an unsupported platform tag 'linux_x86_64'",
         ),
         (
+            "py3-none-any",
             {"extra": "Classifier: Natural Language :: Ukranian\n"},
             "The classifier 'Natural Language :: Ukranian' has been deprecated",
         ),
         (
+            "py3-none-any",
             {"extra": "Classifier: Programming Language :: Cobol++\n"},
             "'Programming Language :: Cobol++' is not a valid classifier.",
         ),
         (
+            "py3-none-any",
             {"description": "Title\n=====\n\n.. broken-directive::\n\n`unclosed\n"},
             "The description failed to render in the default format of reStructuredText",
         ),
@@ -93,10 +100,11 @@ def read(url: str, accept: str | None = None) -> tuple[int, str, bytes]:
     ids=["linux-platform-tag", "deprecated-classifier", "unknown-classifier", "readme"],
 )
 def test_a_file_pypi_refuses_is_refused_with_pypi_words(
-    index: LocalIndex, tmp_path: Path, kwargs: dict[str, str], said: str
+    index: LocalIndex, tmp_path: Path, tag: str, meta: dict[str, str], said: str
 ) -> None:
     project = f"refused-{len(said)}"
-    wheel = write_wheel(tmp_path, project, **kwargs)
+    filename = f"refused_{len(said)}-1.0.0-{tag}.whl"
+    wheel = dists.wheel(tmp_path, filename, dists.metadata(project, **meta))
     answer = upload_file(index, wheel)
     assert answer.status == 400, answer
     assert said in answer.reason
@@ -104,14 +112,15 @@ def test_a_file_pypi_refuses_is_refused_with_pypi_words(
 
 
 def test_twine_shows_the_refusal_and_nothing_is_stored(index: LocalIndex, tmp_path: Path) -> None:
-    wheel = write_wheel(tmp_path, "cext", tag="cp311-cp311-linux_x86_64")
+    meta = dists.metadata("cext")
+    wheel = dists.wheel(tmp_path, "cext-1.0.0-cp311-cp311-linux_x86_64.whl", meta)
     done = twine(index, wheel)
     assert done.returncode == 1
     assert "400 Bad Request" in done.stdout + done.stderr
     assert "unsupported platform tag 'linux_x86_64'" in " ".join(
         (done.stdout + done.stderr).split()
     )
-    manylinux = write_wheel(tmp_path / "ok", "cext", tag="cp311-cp311-manylinux_2_17_x86_64")
+    manylinux = dists.wheel(tmp_path, "cext-1.0.0-cp311-cp311-manylinux_2_17_x86_64.whl", meta)
     assert twine(index, manylinux).returncode == 0
     assert set(project_page(index.url, "cext").files) == {manylinux.name}
 
@@ -119,25 +128,17 @@ def test_twine_shows_the_refusal_and_nothing_is_stored(index: LocalIndex, tmp_pa
 def test_a_metadata_version_pypi_does_not_take_is_refused(
     index: LocalIndex, tmp_path: Path
 ) -> None:
-    wheel = write_wheel(tmp_path, "metaver")
+    wheel = dists.wheel(tmp_path, f"metaver-1.0.0-{PURE}", dists.metadata("metaver"))
     # the same wheel with Metadata-Version 3.0
-    import zipfile
-
-    bad = tmp_path / "bad" / wheel.name
-    bad.parent.mkdir()
-    with zipfile.ZipFile(wheel) as source, zipfile.ZipFile(bad, "w") as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename.endswith("METADATA"):
-                data = data.replace(b"Metadata-Version: 2.1", b"Metadata-Version: 3.0")
-            target.writestr(info, data)
+    meta = dists.metadata("metaver", metadata_version="3.0")
+    bad = dists.wheel(tmp_path / "bad", wheel.name, meta)
     answer = upload_file(index, bad)
     assert (answer.status, "'3.0' is not a valid metadata version") == (400, answer.reason[:37])
     assert upload_file(index, wheel).status == 200
 
 
 def test_a_digest_that_is_not_the_file_s_is_refused(index: LocalIndex, tmp_path: Path) -> None:
-    wheel = write_wheel(tmp_path, "digest")
+    wheel = dists.wheel(tmp_path, f"digest-1.0.0-{PURE}", dists.metadata("digest"))
     answer = upload_file(index, wheel, digest="0" * 64)
     assert answer.status == 400
     assert answer.reason == (
@@ -149,8 +150,8 @@ def test_a_digest_that_is_not_the_file_s_is_refused(index: LocalIndex, tmp_path:
 
 
 def test_the_same_bytes_again_are_200_and_change_nothing(index: LocalIndex, tmp_path: Path) -> None:
-    sdist = write_sdist(tmp_path, "again")
-    wheel = write_wheel(tmp_path, "again")
+    sdist = dists.sdist(tmp_path, "again-1.0.0.tar.gz", dists.metadata("again"))
+    wheel = dists.wheel(tmp_path, f"again-1.0.0-{PURE}", dists.metadata("again"))
     assert twine(index, sdist, wheel).returncode == 0
     before = project_page(index.url, "again").files
     time.sleep(0.01)
@@ -161,9 +162,11 @@ def test_the_same_bytes_again_are_200_and_change_nothing(index: LocalIndex, tmp_
 
 
 def test_other_bytes_under_a_name_it_holds_are_refused(index: LocalIndex, tmp_path: Path) -> None:
-    wheel = write_wheel(tmp_path, "other")
+    wheel = dists.wheel(tmp_path, f"other-1.0.0-{PURE}", dists.metadata("other"))
     assert upload_file(index, wheel).status == 200
-    changed = write_wheel(tmp_path / "2", "other", body="VALUE = 2\n")
+    changed = dists.wheel(
+        tmp_path / "2", wheel.name, dists.metadata("other"), files={"other.py": b"VALUE = 2\n"}
+    )
     answer = upload_file(index, changed)
     assert answer.status == 400
     assert answer.reason.startswith(f"File already exists ({wheel.name!r}, with blake2_256 hash ")
@@ -176,8 +179,8 @@ def test_other_bytes_under_a_name_it_holds_are_refused(index: LocalIndex, tmp_pa
 
 def test_a_name_deleted_through_the_api_is_refused_for_good(tmp_path: Path) -> None:
     packages = tmp_path / "packages"
-    wheel = write_wheel(tmp_path, "gone")
-    sdist = write_sdist(tmp_path, "gone")
+    wheel = dists.wheel(tmp_path, f"gone-1.0.0-{PURE}", dists.metadata("gone"))
+    sdist = dists.sdist(tmp_path, "gone-1.0.0.tar.gz", dists.metadata("gone"))
     with LocalIndex(packages, server_python=Path(sys.executable)) as index:
         assert upload_file(index, wheel).status == 200
         assert upload_file(index, sdist).status == 200
@@ -195,46 +198,52 @@ def test_a_name_deleted_through_the_api_is_refused_for_good(tmp_path: Path) -> N
 
 
 def test_a_file_a_rehearsal_drops_on_disk_is_forgotten(index: LocalIndex, tmp_path: Path) -> None:
-    wheel = write_wheel(tmp_path, "scratch")
+    wheel = dists.wheel(tmp_path, f"scratch-1.0.0-{PURE}", dists.metadata("scratch"))
     assert upload_file(index, wheel).status == 200
     # rehearsal.drop_earlier_files: the new build replaces its own earlier scratch upload
     assert drop_earlier_files(index.packages_dir, [wheel.name]) == [wheel.name]
-    rebuilt = write_wheel(tmp_path / "2", "scratch", body="VALUE = 2\n")
+    rebuilt = dists.wheel(
+        tmp_path / "2", wheel.name, dists.metadata("scratch"), files={"scratch.py": b"VALUE = 2\n"}
+    )
     assert upload_file(index, rebuilt).status == 200
     served = project_page(index.url, "scratch").files[wheel.name]
     assert served.sha256 == hashlib.sha256(rebuilt.read_bytes()).hexdigest()
 
 
 def test_a_second_sdist_for_a_release_is_refused(index: LocalIndex, tmp_path: Path) -> None:
-    assert upload_file(index, write_sdist(tmp_path, "twosdists", "1.0.0")).status == 200
+    first = dists.sdist(tmp_path, "twosdists-1.0.0.tar.gz", dists.metadata("twosdists"))
+    assert upload_file(index, first).status == 200
     # 1.0 is the release 1.0.0 (legacy.py finds the release by its canonical version)
-    answer = upload_file(index, write_sdist(tmp_path, "twosdists", "1.0"))
+    meta = dists.metadata("twosdists", "1.0")
+    answer = upload_file(index, dists.sdist(tmp_path, "twosdists-1.0.tar.gz", meta))
     assert (answer.status, answer.reason) == (400, "Only one sdist may be uploaded per release.")
-    assert upload_file(index, write_wheel(tmp_path, "twosdists", "1.0")).status == 200
+    assert upload_file(index, dists.wheel(tmp_path, f"twosdists-1.0-{PURE}", meta)).status == 200
 
 
 # --- the project and the release ----------------------------------------------------------
 
 
 def test_an_archived_project_refuses_uploads(index: LocalIndex, tmp_path: Path) -> None:
-    assert upload_file(index, write_sdist(tmp_path, "attic")).status == 200
+    meta = dists.metadata("attic")
+    assert upload_file(index, dists.sdist(tmp_path, "attic-1.0.0.tar.gz", meta)).status == 200
     index.set_status("attic", "archived", "moved to attic2")
     page = project_page(index.url, "attic")
     assert (page.status, page.status_reason) == ("archived", "moved to attic2")
-    answer = upload_file(index, write_wheel(tmp_path, "attic"))
+    wheel = dists.wheel(tmp_path, f"attic-1.0.0-{PURE}", meta)
+    answer = upload_file(index, wheel)
     assert answer.status == 403
     assert answer.reason == (
         f"The user {index.username!r} isn't allowed to upload to project 'attic'. "
         "See https://pypi.org/help/#project-name for more information."
     )
     index.set_status("attic", "active")
-    assert upload_file(index, write_wheel(tmp_path, "attic")).status == 200
+    assert upload_file(index, wheel).status == 200
 
 
 def test_a_quarantined_project_serves_no_files(index: LocalIndex, tmp_path: Path) -> None:
     """Warehouse keeps upload for a quarantined project's users (only trusted publishers
     lose it) but lists none of its files (packaging/utils.py _simple_detail)."""
-    wheel = write_wheel(tmp_path, "held")
+    wheel = dists.wheel(tmp_path, f"held-1.0.0-{PURE}", dists.metadata("held"))
     assert upload_file(index, wheel).status == 200
     index.set_status("held", "quarantined")
     page = project_page(index.url, "held")
@@ -249,8 +258,8 @@ def test_a_quarantined_project_serves_no_files(index: LocalIndex, tmp_path: Path
 def test_new_files_for_a_release_older_than_14_days_are_refused(
     index: LocalIndex, tmp_path: Path
 ) -> None:
-    wheel = write_wheel(tmp_path, "oldrel")
-    sdist = write_sdist(tmp_path, "oldrel")
+    wheel = dists.wheel(tmp_path, f"oldrel-1.0.0-{PURE}", dists.metadata("oldrel"))
+    sdist = dists.sdist(tmp_path, "oldrel-1.0.0.tar.gz", dists.metadata("oldrel"))
     assert upload_file(index, wheel).status == 200
     assert index.backdate("oldrel", "1.0.0", 15) == [wheel.name]
     uploaded = project_page(index.url, "oldrel").files[wheel.name].upload_time
@@ -262,7 +271,8 @@ def test_new_files_for_a_release_older_than_14_days_are_refused(
         "Uploading new files to releases older than 14 days is not allowed.",
     )
     assert upload_file(index, wheel).status == 200  # the same file: a duplicate, not new
-    assert upload_file(index, write_sdist(tmp_path, "oldrel", "1.0.1")).status == 200
+    later = dists.sdist(tmp_path, "oldrel-1.0.1.tar.gz", dists.metadata("oldrel", "1.0.1"))
+    assert upload_file(index, later).status == 200
     index.backdate("oldrel", "1.0.0", -2)  # 13 days old: still open
     assert upload_file(index, sdist).status == 200
 
@@ -270,17 +280,21 @@ def test_new_files_for_a_release_older_than_14_days_are_refused(
 def test_new_projects_beyond_the_rate_limit_are_refused(tmp_path: Path) -> None:
     with LocalIndex(tmp_path / "packages", server_python=Path(sys.executable)) as index:
         for number in range(4):  # pypi.org: 4 new projects per user per 24 hours
-            wheel = write_wheel(tmp_path / "d", f"new{number}")
+            name = f"new{number}"
+            wheel = dists.wheel(tmp_path, f"{name}-1.0.0-{PURE}", dists.metadata(name))
             answer = upload_file(index, wheel)
             assert answer.status == 200, answer
         # as warehouse/rate_limiting/headers.py writes them, counted before this creation
         assert re.fullmatch(r'"project\.create\.user";r=1;t=\d+', answer.headers["RateLimit"])
-        answer = upload_file(index, write_wheel(tmp_path / "d", "new4"))
+        answer = upload_file(
+            index, dists.wheel(tmp_path, f"new4-1.0.0-{PURE}", dists.metadata("new4"))
+        )
         assert (answer.status, answer.reason) == (429, "Too many new projects created")
         assert answer.headers["RateLimit-Policy"] == '"project.create.user";q=4;w=86400;pk=:user:'
         assert '"project.create.user";r=0;' in answer.headers["RateLimit"]
         # an existing project takes new files
-        assert upload_file(index, write_sdist(tmp_path / "d", "new0")).status == 200
+        known = dists.sdist(tmp_path, "new0-1.0.0.tar.gz", dists.metadata("new0"))
+        assert upload_file(index, known).status == 200
 
 
 def test_a_rehearsal_stand_in_counts_no_new_projects(tmp_path: Path) -> None:
@@ -288,7 +302,9 @@ def test_a_rehearsal_stand_in_counts_no_new_projects(tmp_path: Path) -> None:
     packages = tmp_path / "packages"
     with LocalIndex(packages, server_python=Path(sys.executable), rate_limit=False) as index:
         for number in range(5):
-            answer = upload_file(index, write_wheel(tmp_path / "d", f"many{number}"))
+            name = f"many{number}"
+            wheel = dists.wheel(tmp_path, f"{name}-1.0.0-{PURE}", dists.metadata(name))
+            answer = upload_file(index, wheel)
             assert answer.status == 200, answer
             assert "RateLimit" not in answer.headers
 
@@ -299,7 +315,8 @@ def test_a_rehearsal_stand_in_counts_no_new_projects(tmp_path: Path) -> None:
 def test_the_json_api_serves_upload_times_sizes_and_status(
     index: LocalIndex, tmp_path: Path
 ) -> None:
-    wheel = write_wheel(tmp_path, "jsonapi", extra="Requires-Python: >=3.9\n")
+    meta = dists.metadata("jsonapi", extra="Requires-Python: >=3.9\n")
+    wheel = dists.wheel(tmp_path, f"jsonapi-1.0.0-{PURE}", meta)
     started = datetime.datetime.now(UTC)
     assert upload_file(index, wheel).status == 200
     for url, accept in [
@@ -338,7 +355,8 @@ def test_the_json_api_serves_upload_times_sizes_and_status(
 
 
 def test_a_file_put_on_disk_is_uploaded_at_its_mtime(index: LocalIndex, tmp_path: Path) -> None:
-    wheel = write_wheel(index.packages_dir, "ondisk")
+    meta = dists.metadata("ondisk")
+    wheel = dists.wheel(index.packages_dir, f"ondisk-1.0.0-{PURE}", meta)
     then = time.time() - 30 * 86400
     os.utime(wheel, (then, then))
     page = project_page(index.url, "ondisk")
@@ -346,7 +364,7 @@ def test_a_file_put_on_disk_is_uploaded_at_its_mtime(index: LocalIndex, tmp_path
     assert uploaded is not None
     assert abs(uploaded.timestamp() - then) < 1
     # and it is a release older than 14 days to the index
-    assert upload_file(index, write_sdist(tmp_path, "ondisk")).status == 400
+    assert upload_file(index, dists.sdist(tmp_path, "ondisk-1.0.0.tar.gz", meta)).status == 400
 
 
 def test_an_unknown_project_is_404(index: LocalIndex) -> None:
