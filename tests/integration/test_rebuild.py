@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import tarfile
 import textwrap
 import zipfile
 from pathlib import Path
@@ -21,7 +23,7 @@ import pytest
 from releasekit.cli import main
 from releasekit.errors import BuildError
 from releasekit.rehearsal.pypiserver import LocalIndex
-from tests.helpers.kind_build import kind_build, kind_project
+from tests.helpers.kind_build import kind_build, kind_project, setuptools_scm_sample
 from tests.helpers.projects import REPO, run, write_project
 from tests.helpers.projects import Project as SampleProject
 
@@ -74,6 +76,27 @@ def test_a_hatchling_sample_builds_the_same_bytes_twice(tmp_path: Path) -> None:
     assert kind_project(sample).kind.reusable(kind_project(sample)) is not None
     proving = kind_project(sample, check_reproducible=True)
     assert proving.kind.reusable(proving) is None
+
+
+def test_a_setuptools_build_does_not_depend_on_the_callers_umask(tmp_path: Path) -> None:
+    """setuptools copies the checkout's modes into its archives: under a maintainer's umask
+    002 the same commit built other bytes than a CI runner's 022. releasekit builds under
+    022 whatever the caller's umask, so the second build (started under another) agrees."""
+    sample = setuptools_scm_sample(tmp_path / "scmdemo")
+    sample.write(".gitignore", "dist/\n")
+    sample.git("init", "-q", "-b", "main")
+    sample.commit("initial")
+    sample.tag("v1.2.0")
+    previous = os.umask(0o002)
+    try:
+        built, said = kind_build(sample, check_reproducible=True)
+    finally:
+        os.umask(previous)
+    assert sorted(built) == ["scmdemo-1.2.0-py3-none-any.whl", "scmdemo-1.2.0.tar.gz"]
+    assert any(": the same bytes (" in line for line in said), said
+    with tarfile.open(sample.path / "dist" / "scmdemo-1.2.0.tar.gz") as sdist:
+        modes = {m.name: m.mode for m in sdist.getmembers() if m.isfile()}
+    assert modes["scmdemo-1.2.0/pyproject.toml"] == 0o644, modes
 
 
 _STAMP_HOOK = textwrap.dedent("""\

@@ -128,6 +128,26 @@ def build_release(
     )
 
 
+# The umask of every release build: its checkout's files and what the backend writes get
+# the modes a fresh CI clone gives them, whatever the maintainer's shell has. setuptools
+# copies the checkout's modes into the sdist and the wheel (hatchling normalizes its own),
+# so under umask 002 the same commit built other bytes (Reproducible Builds: "set a fixed
+# umask"). The second build of --check-reproducible starts under another one to prove it.
+RELEASE_UMASK = 0o022
+
+
+@contextlib.contextmanager
+def release_umask() -> Iterator[None]:
+    """The process umask :data:`RELEASE_UMASK` for the block (git's checkout and the build
+    processes inherit it), the caller's again afterwards: the build step runs one build at
+    a time, and nothing else of releasekit's writes files meanwhile."""
+    previous = os.umask(RELEASE_UMASK)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
 def _build_env(epoch: int | None, tag: ReleaseTag | None) -> dict[str, str]:
     """The variables of a release build: ``SOURCE_DATE_EPOCH`` (the commit's time), the
     hook on, and the tag for the hook."""
@@ -140,6 +160,7 @@ def _build_env(epoch: int | None, tag: ReleaseTag | None) -> dict[str, str]:
     return env
 
 
+@release_umask()
 def _build_commit(
     config: Config,
     commit: str,
@@ -197,7 +218,7 @@ def build_tag(
 
     root = config.root
     epoch = git.commit_timestamp(root, tag.name)
-    with git.clean_checkout(root, tag.name) as export:
+    with release_umask(), git.clean_checkout(root, tag.name) as export:
         try:
             at_tag = load_config(export)._replace(tag_prefix=config.tag_prefix)
         except ReleasekitError:

@@ -9,8 +9,10 @@ same commit, and compares every byte before anything goes to ``dist/``:
 
 - at another path (deeper, of another length): a build that writes its directory into a
   file (a bundler's module ids, a ``__file__`` baked into generated code) differs;
-- under another umask (``0o002`` against the usual ``0o022``, or the other way round): an
-  archive that records the modes the checkout happened to get differs;
+- started under another umask (``0o002`` against the usual ``0o022``, or the other way
+  round): releasekit builds under umask 022 whatever the caller's is
+  (:func:`releasekit.kinds.python.build.release_umask`; setuptools copies the checkout's
+  modes into its archives), and a mode that differs still comes from the build itself;
 - in another time zone (``TZ``, 13 h 45 min east: an hour offset shared by no one nearby,
   and a quarter hour that no rounding hides): a time written as local time differs;
 - with the same ``SOURCE_DATE_EPOCH``, the same backend and the same build requirements,
@@ -75,9 +77,9 @@ _HINTS = {
     "its time from SOURCE_DATE_EPOCH",
     "content": "a file written at build time carries the build's clock, path or "
     "environment: derive it from SOURCE_DATE_EPOCH and the sources only",
-    "mode": "the archive records the modes the umask gave the checkout (setuptools keeps "
-    "them, hatchling normalizes them): normalize them in the build, or build under umask 022 "
-    "only",
+    "mode": "a file's mode differs although releasekit builds under umask 022: something in "
+    "the build sets modes of its own (a chmod in a prepare-command or a build step); make "
+    "them fixed",
     "owner": "the archive records who built it: the backend must write a fixed owner",
     "name": "the order or the names of the files depend on the machine: list files in a "
     "sorted order, and make none only sometimes",
