@@ -5,10 +5,13 @@ End to end, through the real sessions: a setuptools project with a C extension, 
 makes a ``linux_x86_64`` wheel that PyPI would refuse; its rehearsal and its publish to two
 local pypiservers are refused at the plan, naming the file, the rule and the fix, with
 nothing uploaded anywhere; a wheelhouse (``--dist``) holding the sdist and the wheel
-repaired to ``manylinux_2_17_x86_64`` passes. The other rules go through the real
-:class:`~releasekit.targets.pypi.IndexTarget`'s preflight in :func:`make_plan`, with the
-read of the index stubbed (a server adds nothing to a rule about a file), and PyPI's
-new-project rate limit through :meth:`Release.plan_all` of a five-member run.
+repaired to ``manylinux_2_17_x86_64`` passes. The other rules go through :func:`make_plan`
+with the real :class:`~releasekit.targets.pypi.IndexTarget` reading a real strict index on
+loopback that answers like PyPI (releasekit's rehearsal index, one for the module, a project
+name per test): what the plan is to refuse comes from the index itself (an archived project
+through ``set_status``, an old release through a real upload and ``backdate``, a file PyPI
+took before its rules changed put on its disk). PyPI's new-project rate limit across a
+workspace goes through :meth:`Release.plan_all` of a five-member run.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import shutil
+import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +28,7 @@ import pytest
 
 from releasekit import targets as target_registry
 from releasekit.cli.init import template_text
-from releasekit.core.config import Config, IndexConfig
+from releasekit.core.config import Config
 from releasekit.engine.manifest import DistFile, Manifest
 from releasekit.engine.plan import ReleasePlan, make_plan, new_project_refusals
 from releasekit.engine.remote import TargetState
@@ -35,12 +39,13 @@ from releasekit.rehearsal.pypiserver import LocalIndex
 from releasekit.release import Release
 from releasekit.targets.base import Stage
 from releasekit.targets.pypi import IndexTarget
+from releasekit.targets.pypi.simple import project_page
 from tests.helpers.dists import metadata, retag, sdist, wheel
 from tests.helpers.fake_targets import FakeConsole, FakeTarget, Store
+from tests.helpers.index import upload_file
 from tests.helpers.projects import Project as SampleProject
 from tests.helpers.sessions import creds, nox, served
 
-NOW = datetime.datetime(2026, 12, 7, 12, 0, tzinfo=datetime.timezone.utc)
 PLATFORM_FIX = (
     "build manylinux/musllinux wheels (cibuildwheel, or `auditwheel repair` on this wheel) and "
     "publish them with --dist DIR, a directory holding only the files to publish"
@@ -187,27 +192,43 @@ def test_a_linux_x86_64_wheel_is_refused_at_the_plan_and_a_manylinux_wheelhouse_
         }, held
 
 
-# --- each other rule through the plan: the real index target, its read stubbed -----------------
+# --- each other rule through the plan: the real index target, reading a strict local index -----
+
+# The per-rule tests share the module's strict index (one per xdist worker that runs them; the
+# group keeps them on one worker where --dist loadgroup groups); each plans a project of its
+# own, so no test sees another's files.
+on_the_index = pytest.mark.xdist_group("preflight_rules")
 
 
-class Stubbed(IndexTarget):
-    """The real index target with a read that says what the test says (no server)."""
-
-    state = TargetState()
-
-    def read(self, manifest: Manifest) -> TargetState:
-        return self.state
-
-
-def index_target(name: str = "prod", **kwargs: object) -> Stubbed:
-    url = f"https://{name}.example/"
-    config = IndexConfig(name, url + "simple/", url + "legacy/")
-    environ = {f"RELEASEKIT_{name.upper()}_PASSWORD": "pypi-token"}
-    return Stubbed(config, project="demo", environ=environ, **kwargs)  # type: ignore[arg-type]
+@pytest.fixture(scope="module")
+def pypi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalIndex]:
+    """A loopback index that answers like PyPI (the strict index: PEP 691 JSON, PEP 700 upload
+    times, PEP 792 status); its own rate limit is off, as the plan counts new projects."""
+    server = LocalIndex(
+        tmp_path_factory.mktemp("pypi") / "packages",
+        server_python=Path(sys.executable),
+        rate_limit=False,
+    )
+    with server:
+        yield server
 
 
-def planned(dist: Path, *targets: IndexTarget) -> ReleasePlan:
-    """The plan of every file in ``dist`` (a tagged demo 1.0.0) on ``targets``."""
+def index_target(
+    pypi: LocalIndex, name: str = "prod", *, size_limit: int | None = None, rehearsal: bool = False
+) -> IndexTarget:
+    """The real index target for ``pypi`` as the ``name`` index, with its credentials."""
+    return IndexTarget(
+        pypi.index_config(name),
+        project="demo",
+        environ=pypi.credentials(name),
+        size_limit=size_limit,
+        rehearsal=rehearsal,
+    )
+
+
+def planned(dist: Path, project: str, *targets: IndexTarget) -> ReleasePlan:
+    """The plan of every file in ``dist`` (a tagged ``project`` 1.0.0) on ``targets``, which
+    the plan reads, at the real now (the index's upload times are real)."""
     files = tuple(
         DistFile(
             p.name,
@@ -217,34 +238,42 @@ def planned(dist: Path, *targets: IndexTarget) -> ReleasePlan:
         )
         for p in sorted(dist.iterdir())
     )
-    manifest = Manifest(name="demo", version="1.0.0", files=files, tag="v1.0.0")
+    manifest = Manifest(name=project, version="1.0.0", files=files, tag="v1.0.0")
     return make_plan(
         manifest,
-        targets or (index_target(),),
+        targets,
         tag_prefix=None,
         pre_release="both",
         rehearse=False,
-        now=NOW,
+        now=datetime.datetime.now(datetime.timezone.utc),
         dist_dir=dist,
     )
 
 
-def test_a_good_build_passes_the_preflight(tmp_path: Path) -> None:
-    meta = metadata(extra="Classifier: Typing :: Typed\n")
-    sdist(tmp_path, "demo-1.0.0.tar.gz", meta)
-    wheel(tmp_path, "demo-1.0.0-py3-none-any.whl", meta)
-    plan = planned(tmp_path)
+def files_of(pypi: LocalIndex, project: str) -> dict[str, str]:
+    """What ``pypi`` serves of ``project``: sha256 by filename."""
+    return {name: f.sha256 or "" for name, f in project_page(pypi.url, project).files.items()}
+
+
+@on_the_index
+def test_a_good_build_passes_the_preflight(pypi: LocalIndex, tmp_path: Path) -> None:
+    meta = metadata("good", extra="Classifier: Typing :: Typed\n")
+    sdist(tmp_path, "good-1.0.0.tar.gz", meta)
+    wheel(tmp_path, "good-1.0.0-py3-none-any.whl", meta)
+    plan = planned(tmp_path, "good", index_target(pypi))
     assert plan.refusals == []
-    assert plan.targets[0].uploads == ("demo-1.0.0-py3-none-any.whl", "demo-1.0.0.tar.gz")
+    assert plan.targets[0].uploads == ("good-1.0.0-py3-none-any.whl", "good-1.0.0.tar.gz")
 
 
-def test_a_deprecated_classifier_refuses_the_release(tmp_path: Path) -> None:
-    meta = metadata(extra="Classifier: Natural Language :: Ukranian\n")
-    wheel(tmp_path, "demo-1.0.0-py3-none-any.whl", meta)
-    plan = planned(tmp_path, index_target("test"), index_target("prod"))
+@on_the_index
+def test_a_deprecated_classifier_refuses_the_release(pypi: LocalIndex, tmp_path: Path) -> None:
+    meta = metadata("deprecated", extra="Classifier: Natural Language :: Ukranian\n")
+    wheel(tmp_path, "deprecated-1.0.0-py3-none-any.whl", meta)
+    plan = planned(tmp_path, "deprecated", index_target(pypi, "test"), index_target(pypi, "prod"))
     message = (
-        "PyPI's classifier rule: demo-1.0.0-py3-none-any.whl: The classifier 'Natural Language "
-        ":: Ukranian' has been deprecated, use one of ['Natural Language :: Ukrainian'] instead"
+        "PyPI's classifier rule: deprecated-1.0.0-py3-none-any.whl: The classifier 'Natural "
+        "Language :: Ukranian' has been deprecated, use one of ['Natural Language :: Ukrainian'] "
+        "instead"
     )
     assert plan.refusals == [
         (f"{name}: {message}", "replace it with 'Natural Language :: Ukrainian' in [project] "
@@ -255,109 +284,128 @@ def test_a_deprecated_classifier_refuses_the_release(tmp_path: Path) -> None:
     with pytest.raises(PublishError) as info:
         plan.check()
     assert info.value.message.startswith("the release is refused, nothing was uploaded: test: ")
+    assert files_of(pypi, "deprecated") == {}
 
 
-def test_an_unknown_classifier_refuses_the_release(tmp_path: Path) -> None:
-    meta = metadata(extra="Classifier: Framework :: Releasekit\n")
-    wheel(tmp_path, "demo-1.0.0-py3-none-any.whl", meta)
-    ((message, hint),) = planned(tmp_path).refusals
+@on_the_index
+def test_an_unknown_classifier_refuses_the_release(pypi: LocalIndex, tmp_path: Path) -> None:
+    meta = metadata("unknown", extra="Classifier: Framework :: Releasekit\n")
+    wheel(tmp_path, "unknown-1.0.0-py3-none-any.whl", meta)
+    ((message, hint),) = planned(tmp_path, "unknown", index_target(pypi)).refusals
     assert message == (
-        "prod: PyPI's classifier rule: demo-1.0.0-py3-none-any.whl: "
+        "prod: PyPI's classifier rule: unknown-1.0.0-py3-none-any.whl: "
         "'Framework :: Releasekit' is not a valid classifier"
     )
     assert "https://pypi.org/classifiers/" in hint
+    assert files_of(pypi, "unknown") == {}
 
 
-def test_a_metadata_version_pypi_does_not_take_refuses_the_release(tmp_path: Path) -> None:
-    wheel(tmp_path, "demo-1.0.0-py3-none-any.whl", metadata(metadata_version="2.6"))
-    ((message, hint),) = planned(tmp_path).refusals
+@on_the_index
+def test_a_metadata_version_pypi_does_not_take_refuses_the_release(
+    pypi: LocalIndex, tmp_path: Path
+) -> None:
+    meta = metadata("metaver", metadata_version="2.6")
+    wheel(tmp_path, "metaver-1.0.0-py3-none-any.whl", meta)
+    ((message, hint),) = planned(tmp_path, "metaver", index_target(pypi)).refusals
     assert message.startswith(
-        "prod: PyPI's metadata-version rule: demo-1.0.0-py3-none-any.whl: "
+        "prod: PyPI's metadata-version rule: metaver-1.0.0-py3-none-any.whl: "
         "'2.6' is not a valid metadata version (PyPI takes 1.0, 1.1, 1.2, 2.1, 2.2, 2.3, 2.4, 2.5)"
     )
     assert "[build-system] requires" in hint
 
 
-def test_a_file_over_the_size_limit_refuses_the_release(tmp_path: Path) -> None:
-    path = wheel(tmp_path, "demo-1.0.0-py3-none-any.whl", metadata())
+@on_the_index
+def test_a_file_over_the_size_limit_refuses_the_release(pypi: LocalIndex, tmp_path: Path) -> None:
+    path = wheel(tmp_path, "toolarge-1.0.0-py3-none-any.whl", metadata("toolarge"))
     size = path.stat().st_size
-    assert planned(tmp_path, index_target(size_limit=size)).refusals == []
-    ((message, hint),) = planned(tmp_path, index_target(size_limit=size - 1)).refusals
+    assert planned(tmp_path, "toolarge", index_target(pypi, size_limit=size)).refusals == []
+    target = index_target(pypi, size_limit=size - 1)
+    ((message, hint),) = planned(tmp_path, "toolarge", target).refusals
     assert message == (
-        f"prod: PyPI's size rule: File too large: demo-1.0.0-py3-none-any.whl is {size} bytes; "
-        f"the limit is {size - 1} bytes"
+        f"prod: PyPI's size rule: File too large: toolarge-1.0.0-py3-none-any.whl is {size} "
+        f"bytes; the limit is {size - 1} bytes"
     )
     assert "file size limit" in hint
 
 
-def test_an_sdist_name_pypi_refuses_refuses_the_release(tmp_path: Path) -> None:
-    sdist(tmp_path, "Demo-1.0.0.tar.gz", metadata())
-    ((message, hint),) = planned(tmp_path).refusals
+@on_the_index
+def test_an_sdist_name_pypi_refuses_refuses_the_release(pypi: LocalIndex, tmp_path: Path) -> None:
+    sdist(tmp_path, "Sdistname-1.0.0.tar.gz", metadata("sdistname"))
+    ((message, hint),) = planned(tmp_path, "sdistname", index_target(pypi)).refusals
     assert message == (
-        "prod: PyPI's filename rule: Filename 'Demo-1.0.0.tar.gz' is invalid, should be "
-        "'demo-1.0.0.tar.gz'"
+        "prod: PyPI's filename rule: Filename 'Sdistname-1.0.0.tar.gz' is invalid, should be "
+        "'sdistname-1.0.0.tar.gz'"
     )
     assert "PEP 625" in hint
 
 
-def test_only_the_files_to_be_sent_are_checked(tmp_path: Path) -> None:
-    """A file the index already holds with the same bytes is not sent again: PyPI took it."""
-    linux = wheel(tmp_path, "demo-1.0.0-cp311-cp311-linux_x86_64.whl", metadata())
-    target = index_target()
-    from releasekit.engine.remote import RemoteView
-
-    target.state = TargetState(
-        {linux.name: RemoteView(hashlib.sha256(linux.read_bytes()).hexdigest())}
-    )
-    assert planned(tmp_path, target).refusals == []
-    target.state = TargetState()
-    ((message, hint),) = planned(tmp_path, target).refusals
-    assert message.startswith("prod: PyPI's platform-tag rule: Binary wheel 'demo-1.0.0-cp311")
+@on_the_index
+def test_only_the_files_to_be_sent_are_checked(pypi: LocalIndex, tmp_path: Path) -> None:
+    """A file the index already holds with the same bytes is not sent again: PyPI took it
+    (before it refused linux_x86_64), and the index serves it."""
+    linux = wheel(tmp_path, "sent-1.0.0-cp311-cp311-linux_x86_64.whl", metadata("sent"))
+    ((message, hint),) = planned(tmp_path, "sent", index_target(pypi)).refusals
+    assert message.startswith("prod: PyPI's platform-tag rule: Binary wheel 'sent-1.0.0-cp311")
     assert hint.startswith(PLATFORM_FIX)
+    assert files_of(pypi, "sent") == {}
+    # the same bytes on the index, as an upload of old that today's rules would refuse
+    shutil.copy2(linux, pypi.packages_dir / linux.name)
+    assert files_of(pypi, "sent") == {linux.name: hashlib.sha256(linux.read_bytes()).hexdigest()}
+    plan = planned(tmp_path, "sent", index_target(pypi))
+    assert plan.refusals == []
+    assert plan.targets[0].uploads == ()
 
 
-def test_the_archived_and_14_day_refusals_name_their_rule(tmp_path: Path) -> None:
-    from releasekit.engine.remote import RemoteView
-
-    wheel(tmp_path, "demo-1.0.0-py3-none-any.whl", metadata())
-    target = index_target()
-    target.state = TargetState(status="archived")
-    ((message, _),) = planned(tmp_path, target).refusals
+@on_the_index
+def test_the_archived_and_14_day_refusals_name_their_rule(pypi: LocalIndex, tmp_path: Path) -> None:
+    # an archived project (PEP 792), as its owners archive it on PyPI
+    meta = metadata("attic")
+    assert upload_file(pypi, sdist(tmp_path / "index", "attic-1.0.0.tar.gz", meta)).status == 200
+    pypi.set_status("attic", "archived")
+    wheel(tmp_path / "attic", "attic-1.0.0-py3-none-any.whl", meta)
+    ((message, _),) = planned(tmp_path / "attic", "attic", index_target(pypi)).refusals
     assert message.startswith("prod: PyPI's project-status rule: the project is archived")
-    old = NOW - datetime.timedelta(days=15)
-    target.state = TargetState({"demo-1.0.0.tar.gz": RemoteView("0" * 64, old)})
-    ((message, _),) = planned(tmp_path, target).refusals
+    # a release first uploaded 15 days ago: its sdist is there, the wheel would be new
+    meta = metadata("oldrel")
+    assert upload_file(pypi, sdist(tmp_path / "index", "oldrel-1.0.0.tar.gz", meta)).status == 200
+    assert pypi.backdate("oldrel", "1.0.0", 15) == ["oldrel-1.0.0.tar.gz"]
+    wheel(tmp_path / "oldrel", "oldrel-1.0.0-py3-none-any.whl", meta)
+    ((message, _),) = planned(tmp_path / "oldrel", "oldrel", index_target(pypi)).refusals
     assert message.startswith("prod: PyPI's release-age rule: 1.0.0 was first uploaded")
+    assert set(files_of(pypi, "oldrel")) == {"oldrel-1.0.0.tar.gz"}
 
 
 # --- PyPI's new-project rate limit, across a workspace's plans ----------------------------------
 
 
-def test_new_projects_are_counted_per_index_against_pypis_limit(tmp_path: Path) -> None:
-    wheel(tmp_path, "demo-1.0.0-py3-none-any.whl", metadata())
-    new = TargetState(new_project=True)
-    target = index_target()
-    target.state = new
+@on_the_index
+def test_new_projects_are_counted_per_index_against_pypis_limit(
+    pypi: LocalIndex, tmp_path: Path
+) -> None:
+    wheel(tmp_path / "new", "newproj-1.0.0-py3-none-any.whl", metadata("newproj"))
+    target = index_target(pypi)
     assert target.new_projects_per_day == 4
-    (part,) = planned(tmp_path, target).targets
+    (part,) = planned(tmp_path / "new", "newproj", target).targets
     assert part.new_project
     names = [f"p{n}" for n in range(5)]
     assert new_project_refusals((n, target, part) for n in names[:4]) == []
     ((message, hint),) = new_project_refusals((n, target, part) for n in names)
     assert message == (
         "prod: PyPI's new-project rate limit: this release would create 5 projects on "
-        "https://prod.example/simple/ (p0, p1, p2, p3, p4); an account may create 4 a day"
+        f"{pypi.url} (p0, p1, p2, p3, p4); an account may create 4 a day"
     )
     assert "batches of 4" in hint and "pending trusted publisher" in hint
     # not counted: a project the index knows, a rehearsal's fresh index, trusted publishing
-    known = index_target()
-    (known_part,) = planned(tmp_path, known).targets
-    assert not known_part.new_project
-    assert index_target(rehearsal=True).new_projects_per_day is None
-    oidc = {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://t", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "x"}
-    trusted = Stubbed(
-        IndexConfig("prod", "https://p/simple/", "https://p/legacy/"), project="demo", environ=oidc
+    meta = metadata("knownproj")
+    assert (
+        upload_file(pypi, sdist(tmp_path / "index", "knownproj-1.0.0.tar.gz", meta)).status == 200
     )
+    wheel(tmp_path / "known", "knownproj-1.0.0-py3-none-any.whl", meta)
+    (known_part,) = planned(tmp_path / "known", "knownproj", index_target(pypi)).targets
+    assert not known_part.new_project
+    assert index_target(pypi, rehearsal=True).new_projects_per_day is None
+    oidc = {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://t", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "x"}
+    trusted = IndexTarget(pypi.index_config("prod"), project="demo", environ=oidc)
     assert trusted.new_projects_per_day is None
 
 
@@ -442,8 +490,8 @@ def test_a_raised_upload_limit_is_configured_per_index_and_travels_to_publishing
     config = parse_config(pyproject, tmp_path)
     assert config.indexes["prod"].upload_limit_mb == 200
     assert config.indexes["test"].upload_limit_mb is None
-    assert Stubbed(config.indexes["prod"], project="demo", environ={}).size_limit == 200 << 20
-    assert Stubbed(config.indexes["test"], project="demo", environ={}).size_limit is None
+    assert IndexTarget(config.indexes["prod"], project="demo", environ={}).size_limit == 200 << 20
+    assert IndexTarget(config.indexes["test"], project="demo", environ={}).size_limit is None
     # the publishing job of a CI release reads the configuration from the build's handoff
     Handoff.of(config, name="demo", kind="python", tag_prefix=None).save(tmp_path)
     unpacked = Handoff.load(tmp_path).unpack(tmp_path / "publishing")
