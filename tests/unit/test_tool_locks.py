@@ -45,10 +45,16 @@ def test_the_locks_hold_what_the_code_asks_for() -> None:
         *tool_locks.TOOLS.requirements,
         *attest.REQUIREMENTS,
     )
-    assert tool_locks.PYPISERVER.requirements == ("pypiserver[passlib]>=2.3",)
+    assert tool_locks.PYPISERVER.requirements == (
+        "pypiserver[passlib]>=2.3",
+        "readme-renderer>=37",
+        "trove-classifiers>=2024.1.1",
+    )
     assert {"twine", "build", "requests", "keyring"} <= set(tool_locks.TOOLS.pins())
     assert {"pypi-attestations", "sigstore", "twine"} <= set(tool_locks.TOOLS_ATTESTATIONS.pins())
-    assert {"pypiserver", "passlib"} <= set(tool_locks.PYPISERVER.pins())
+    assert {"pypiserver", "passlib", "readme-renderer", "trove-classifiers"} <= set(
+        tool_locks.PYPISERVER.pins()
+    )
     # one version of twine everywhere (a dependency may differ by Python version)
     assert len(tool_locks.TOOLS.pins()["twine"]) == 1
     # for Windows and macOS too, not only the machine that made it

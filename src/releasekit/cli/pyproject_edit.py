@@ -63,6 +63,10 @@ CONFIG_TABLE = """
 # prepare-commands = ["npm ci"]   # run in the clean export of HEAD before the sdist is built
 # version-from-tag = false        # true: a tag build writes the tag's version into the
 #                                 # version files of the export (placeholders in git)
+# check-reproducible = false      # true: every build is made twice (another path, umask,
+#                                 # TZ) and the bytes compared
+# wheels = ["cp312-manylinux_x86_64", "cp312-win_amd64"]  # the wheel matrix a release holds
+#                                 # (cibuildwheel's identifiers; default: what was built)
 # install-index = "https://pypi.org/simple/"  # dependencies of smoke installs (default: your
 #                                 # installer's own configuration)
 # tools-index = "https://pypi.example/simple/"  # where the locked tools releasekit runs with
@@ -76,10 +80,14 @@ CONFIG_TABLE = """
 # [tool.releasekit.indexes.test]  # default: TestPyPI
 # url = "https://test.pypi.org/simple/"
 # publish-url = "https://test.pypi.org/legacy/"
+# upload-limit-mb = 100           # the file size limit PyPI shows for the project, if raised
+# pypi-rules = true               # false: an index that is not PyPI (no PyPI upload rules)
 #
 # [tool.releasekit.indexes.prod]  # default: PyPI
 # url = "https://pypi.org/simple/"
 # publish-url = "https://upload.pypi.org/legacy/"
+# upload-limit-mb = 100           # the file size limit PyPI shows for the project, if raised
+# pypi-rules = true               # false: an index that is not PyPI (no PyPI upload rules)
 #
 # [tool.releasekit.smoke]
 # pythons = ["3.9", "3.13"]       # smoke-install with each (default: the Python running nox)
