@@ -145,3 +145,38 @@ def test_not_a_gzip_file_is_a_build_error(tmp_path: Path) -> None:
     with pytest.raises(BuildError) as exc:
         settle_sdist(path, EPOCH)
     assert exc.value.message.startswith("cannot settle the file times of demo-1.0.tar.gz: ")
+
+
+def test_the_builders_owner_is_settled_to_nobodys(tmp_path: Path) -> None:
+    """setuptools records who built it: MarkupSafe 3.0.2's sdist on PyPI says 1001:127
+    (runner:docker), the same commit rebuilt as root 0:0 (root:root). Both settle to the
+    same bytes, with hatchling's owner (0:0, no names); times already the commit's."""
+    built = {}
+    for who in ((1001, 127, "runner", "docker"), (0, 0, "root", "root")):
+        raw = io.BytesIO()
+        with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as archive:
+            info = tarfile.TarInfo("demo-1.0/PKG-INFO")
+            data = b"Metadata-Version: 2.1\n"
+            info.size, info.mtime, info.mode = len(data), EPOCH - 5, 0o644
+            info.uid, info.gid, info.uname, info.gname = who
+            archive.addfile(info, io.BytesIO(data))
+        path = tmp_path / who[2] / "demo-1.0.tar.gz"
+        path.parent.mkdir()
+        with (
+            path.open("wb") as handle,
+            gzip.GzipFile(filename=path.name, mode="wb", fileobj=handle, mtime=EPOCH) as zipped,
+        ):
+            zipped.write(raw.getvalue())
+        said = settle_sdist(path, EPOCH)
+        owner = f"{who[0]}:{who[1]} ({who[2]}:{who[3]})"
+        assert said == (
+            f"demo-1.0.tar.gz: the builder's owner ({owner}) set to 0:0 on every member, and "
+            f"the gzip header's time set to SOURCE_DATE_EPOCH={EPOCH}"
+        )
+        built[who[2]] = path.read_bytes()
+        with tarfile.open(path, "r:gz") as archive:
+            (member,) = archive.getmembers()
+        assert (member.uid, member.gid, member.uname, member.gname) == (0, 0, "", "")
+        assert member.mtime == EPOCH - 5 and member.mode == 0o644
+        assert settle_sdist(path, EPOCH) is None
+    assert built["runner"] == built["root"]

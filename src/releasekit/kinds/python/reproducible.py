@@ -5,15 +5,18 @@ stamps its tar members with it but opens the archive with ``tarfile.open(..., "w
 which writes the build's clock into the gzip header (RFC 1952: MTIME, bytes 4-7, little
 endian). setuptools reads it nowhere: every member carries the time the file was written
 (the checkout's, or the build's own for PKG-INFO, setup.cfg and the egg-info), and the gzip
-header the build's clock too. So two builds of one commit differ, and a rehearsal's sdist
-is never the bytes its tag then builds, although every file in it is.
+header the build's clock too; and it records who built it (uid, gid and their names: a CI
+runner's, a maintainer's). So two builds of one commit differ, and a rehearsal's sdist is
+never the bytes its tag then builds, although every file in it is.
 
 releasekit publishes the bytes it built, so it settles the times itself, after the backend
 and before anything reads the sdist (the wheel is built from the settled one): a gzip header
 MTIME is set to ``SOURCE_DATE_EPOCH`` in place (the deflate stream is untouched, so the
-archive gunzips to the same tar), and only when some member is newer than it is the tar
-written again with those times clamped to it (as GNU tar's ``--mtime --clamp-mtime`` does),
-each member's name, mode, owner, link and bytes kept, in the order the backend wrote them.
+archive gunzips to the same tar), and only when some member is newer than it or has an
+owner is the tar written again with those times clamped to it and the owner 0:0 without
+names (as GNU tar's ``--mtime --clamp-mtime --owner=0 --group=0 --numeric-owner`` does,
+and hatchling itself), each member's name, mode, link and bytes kept, in the order the
+backend wrote them.
 An sdist that is already reproducible (hatchling's) is left byte for byte alone.
 """
 
@@ -37,22 +40,34 @@ _FHCRC, _FEXTRA, _FNAME, _FCOMMENT = 0x02, 0x04, 0x08, 0x10
 # pax records that carry a time: the clamped mtime replaces them (atime and ctime differ
 # between any two builds and say nothing an installer reads)
 _PAX_TIMES = ("mtime", "atime", "ctime")
+# pax records of who built it: the settled owner replaces them
+_PAX_OWNER = ("uid", "gid", "uname", "gname")
+# The owner every member gets: hatchling's (normalize_tar_metadata), and GNU tar's
+# ``--owner=0 --group=0 --numeric-owner``. setuptools writes the builder's: MarkupSafe
+# 3.0.2's sdist on PyPI says 1001:127 (runner:docker), a rebuild as root 0:0 (root:root).
+_OWNER = (0, 0, "", "")
 
 
 def settle_sdist(path: Path, epoch: int) -> str | None:
-    """Make the times in the sdist at ``path`` those of ``epoch`` (the commit's); what was
-    changed, for the log, or ``None`` when the sdist already had them."""
+    """Make the times in the sdist at ``path`` those of ``epoch`` (the commit's) and its
+    members' owner nobody's; what was changed, for the log, or ``None`` when the sdist
+    already had them."""
     try:
         # unpacked in memory at once: zlib in one call, then tarfile seeking past the
         # contents, takes about half the time of reading the members through r:gz
         tar = gzip.decompress(path.read_bytes())
-        newer = _members_newer_than(tar, epoch)
-        if newer:
+        newer, owned = _to_settle(tar, epoch)
+        if newer or owned:
             _rewrite_clamped(path, tar, epoch)
-            return (
-                f"{path.name}: {newer} file time(s) after the commit clamped to "
-                f"SOURCE_DATE_EPOCH={epoch}, and the gzip header's time set to it"
-            )
+            done = []
+            if newer:
+                done.append(
+                    f"{newer} file time(s) after the commit clamped to SOURCE_DATE_EPOCH={epoch}"
+                )
+            if owned:
+                done.append(f"the builder's owner ({owned}) set to 0:0 on every member")
+            header = "set to it" if newer else f"set to SOURCE_DATE_EPOCH={epoch}"
+            return f"{path.name}: {', '.join(done)}, and the gzip header's time {header}"
         if _set_gzip_mtime(path, epoch):
             return f"{path.name}: the gzip header's time set to SOURCE_DATE_EPOCH={epoch}"
     except (OSError, tarfile.TarError, zlib.error, EOFError, gzip.BadGzipFile) as exc:
@@ -63,9 +78,16 @@ def settle_sdist(path: Path, epoch: int) -> str | None:
     return None
 
 
-def _members_newer_than(tar: bytes, epoch: int) -> int:
+def _to_settle(tar: bytes, epoch: int) -> tuple[int, str]:
+    """How many members are newer than ``epoch``, and the first owner other than
+    :data:`_OWNER` (``uid:gid (uname:gname)``; empty when every member has it)."""
+    newer, owned = 0, ""
     with tarfile.open(fileobj=io.BytesIO(tar), mode="r:") as archive:
-        return sum(1 for member in archive if member.mtime > epoch)
+        for member in archive:
+            newer += member.mtime > epoch
+            if not owned and (member.uid, member.gid, member.uname, member.gname) != _OWNER:
+                owned = f"{member.uid}:{member.gid} ({member.uname}:{member.gname})"
+    return newer, owned
 
 
 def _header_end(head: bytes) -> int | None:
@@ -114,7 +136,8 @@ def _set_gzip_mtime(path: Path, epoch: int) -> bool:
 
 
 def _rewrite_clamped(path: Path, tar: bytes, epoch: int) -> None:
-    """Write the sdist again with every member time clamped to ``epoch``: pax format (the
+    """Write the sdist again with every member time clamped to ``epoch`` and every owner
+    :data:`_OWNER`: pax format (the
     default of Python's tarfile, which setuptools and pdm-backend write), gzip level 9 with
     the file's name and ``epoch`` in the header, as ``tarfile.open(..., "w:gz")`` does."""
     tmp = path.with_name(path.name + ".releasekit-tmp")
@@ -130,13 +153,14 @@ def _rewrite_clamped(path: Path, tar: bytes, epoch: int) -> None:
             ) as target,
         ):
             for member in source:
+                dropped: tuple[str, ...] = _PAX_OWNER
                 if member.mtime > epoch:
                     member.mtime = epoch
-                    member.pax_headers = {
-                        key: value
-                        for key, value in member.pax_headers.items()
-                        if key not in _PAX_TIMES
-                    }
+                    dropped += _PAX_TIMES
+                member.uid, member.gid, member.uname, member.gname = _OWNER
+                member.pax_headers = {
+                    key: value for key, value in member.pax_headers.items() if key not in dropped
+                }
                 data = source.extractfile(member) if member.isreg() else None
                 target.addfile(member, data)
         shutil.copymode(path, tmp)
