@@ -168,7 +168,7 @@ def test_the_builders_owner_is_settled_to_nobodys(tmp_path: Path) -> None:
         ):
             zipped.write(raw.getvalue())
         said = settle_sdist(path, EPOCH)
-        owner = f"{who[0]}:{who[1]} ({who[2]}:{who[3]})"
+        owner = f"{who[2]}:{who[3]}, {who[0]}:{who[1]}"
         assert said == (
             f"demo-1.0.tar.gz: the builder's owner ({owner}) set to 0:0 on every member, and "
             f"the gzip header's time set to SOURCE_DATE_EPOCH={EPOCH}"

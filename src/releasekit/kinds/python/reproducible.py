@@ -80,13 +80,13 @@ def settle_sdist(path: Path, epoch: int) -> str | None:
 
 def _to_settle(tar: bytes, epoch: int) -> tuple[int, str]:
     """How many members are newer than ``epoch``, and the first owner other than
-    :data:`_OWNER` (``uid:gid (uname:gname)``; empty when every member has it)."""
+    :data:`_OWNER` (``uname:gname, uid:gid``; empty when every member has it)."""
     newer, owned = 0, ""
     with tarfile.open(fileobj=io.BytesIO(tar), mode="r:") as archive:
         for member in archive:
             newer += member.mtime > epoch
             if not owned and (member.uid, member.gid, member.uname, member.gname) != _OWNER:
-                owned = f"{member.uid}:{member.gid} ({member.uname}:{member.gname})"
+                owned = f"{member.uname}:{member.gname}, {member.uid}:{member.gid}"
     return newer, owned
 
 
