@@ -14,6 +14,10 @@ pypiserver would answer differently from PyPI, each rule ported from Warehouse's
   "File already exists"; a name deleted through the index's API: 400 for good;
 * a project archived (PEP 792): 403; new files for a release older than 14 days: 400; a
   second sdist for a release: 400; a new project beyond the new-project rate limit: 429;
+* a project's own upload limit (``Project.upload_limit``, :func:`set_upload_limit`), which
+  raises the index's; a project held to what any index takes instead of PyPI's rules
+  (:func:`set_pypi_rules`: the stand-in of an index that is not PyPI, ``pypi-rules = false``),
+  per project because one pair of stand-ins serves every member of a workspace;
 * the PEP 691 JSON simple API (PEP 700 ``upload-time``, ``size``, ``versions``; PEP 792
   ``project-status``), and the status in the HTML pages pypiserver writes.
 
@@ -73,7 +77,7 @@ MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS = 14
 # code default (warehouse/config.py PROJECT_CREATE_USER_RATELIMIT_STRING, "20 per hour") is
 # not what pypi.org runs. ``--no-rate-limit``: a rehearsal's stand-in, where every project is
 # new although pypi.org knows most of them (the plan counts the real index's new ones).
-PROJECT_CREATE_LIMITS = (("user", 4, 86400),)
+PROJECT_CREATE_LIMITS: tuple[tuple[str, int, int], ...] = (("user", 4, 86400),)
 _DIST_SUFFIXES = (".whl", ".tar.gz", ".zip")
 _lock = threading.Lock()  # one transaction at a time in this process (the file lock: others)
 
@@ -316,6 +320,52 @@ def backdate(root: Path, project: str, version: str, days: float) -> list[str]:
     return sorted(moved)
 
 
+def _settings(state: dict[str, Any], project: str) -> dict[str, Any]:
+    """What the index's admins set for ``project`` (an upload limit, PyPI's rules off). Kept
+    apart from ``state["projects"]``: a setting does not make a project exist (the simple API
+    still answers 404 until its first upload, and a rehearsal sets them before it)."""
+    settings: dict[str, Any] = state.get("settings", {}).get(normalize(project), {})
+    return settings
+
+
+def _set(root: Path, project: str, key: str, value: Any) -> None:
+    with transaction(root) as state:
+        settings = state.setdefault("settings", {}).setdefault(normalize(project), {})
+        if value is None:
+            settings.pop(key, None)
+        else:
+            settings[key] = value
+
+
+def upload_limit(state: dict[str, Any], project: str, default: int) -> int:
+    """The largest file ``project`` may upload: legacy.py ``_copy_uploaded_file``,
+    ``max(filter(None, [MAX_FILESIZE, project.upload_limit]))``: a project's own limit only
+    ever raises the index's."""
+    raised = _settings(state, project).get("upload-limit")
+    return max(default, raised) if isinstance(raised, int) else default
+
+
+def set_upload_limit(root: Path, project: str, limit: int | None) -> None:
+    """Raise ``project``'s upload limit per file to ``limit`` bytes (``Project.upload_limit``,
+    which PyPI's admins set on request); None: back to the index's default."""
+    if limit is not None and (not isinstance(limit, int) or limit <= 0):
+        raise ValueError(f"an upload limit is a number of bytes > 0, not {limit!r}")
+    _set(root, project, "upload-limit", limit)
+
+
+def pypi_rules(state: dict[str, Any], project: str) -> bool:
+    """Whether uploads of ``project`` are held to PyPI's rules (the default), or to what any
+    index takes (``pypi-rules = false``: a stand-in for an index that is not PyPI)."""
+    return _settings(state, project).get("pypi-rules", True) is not False
+
+
+def set_pypi_rules(root: Path, project: str, on: bool) -> None:
+    """Hold ``project``'s uploads to PyPI's rules (``on``), or only to what any index needs:
+    the stand-in of an index that is not PyPI (devpi, Artifactory, a GitLab registry), which
+    takes a ``linux_x86_64`` wheel, a classifier of its own or a local version."""
+    _set(root, project, "pypi-rules", None if on else False)
+
+
 def release_created(state: dict[str, Any], project: str, version: str) -> datetime.datetime | None:
     """When the release was made on the index: its first file's upload (a file deleted
     through the API still counts: PyPI keeps the release)."""
@@ -363,12 +413,15 @@ class StrictFront:
         rules: Any,
         bottle: Any,
         render_readme: Callable[[str, str | None], str | None] | None,
+        max_file_size: int | None = None,
     ) -> None:
         self.app = app
         self.root = root
         self.rules = rules
         self.bottle = bottle
         self.render_readme = render_readme
+        # warehouse/constants.py MAX_FILESIZE; a project's upload limit raises it
+        self.max_file_size = max_file_size or rules.MAX_FILE_SIZE
         self.auther = app._pypiserver_config.auther
         self.spool = Path(tempfile.mkdtemp(prefix="releasekit-strict-index-"))
 
@@ -412,25 +465,34 @@ class StrictFront:
             raise Refusal(400, "Upload payload does not have a file.")
         filename = content.raw_filename or ""
         _check_filename_chars(filename)
+        parsed = split_filename(filename)
+        named = normalize(forms.get("name") or (parsed[0] if parsed else ""))
+        with transaction(self.root) as state:
+            limit = upload_limit(state, named, self.max_file_size)
+            strict = pypi_rules(state, named)
         with tempfile.TemporaryDirectory(dir=self.spool) as tmp:
             local = Path(tmp, filename)
             with open(local, "wb") as handle:
                 shutil.copyfileobj(content.file, handle)
             content.file.seek(0)
-            violations = self.rules.check_file(local, render_readme=self.render_readme)
-            if violations:  # legacy.py answers the first problem it meets
-                raise Refusal(400, violations[0].message)
+            if strict:
+                violations = self.rules.check_file(
+                    local, size_limit=limit, render_readme=self.render_readme
+                )
+                if violations:  # legacy.py answers the first problem it meets
+                    raise Refusal(400, violations[0].message)
+            elif parsed is None:  # what any index needs: a wheel's or an sdist's name
+                raise Refusal(400, f"Invalid distribution file name: {filename!r}.")
             digests = _digests(local)
             _check_digests(forms, digests)
-            parsed = split_filename(filename)
             assert parsed is not None  # rules.check_file refuses any other name
-            project = normalize(forms.get("name") or parsed[0])
+            project = named
             version = forms.get("version") or parsed[1]
             ip = environ.get("REMOTE_ADDR", "")
             with transaction(self.root) as state:
                 creates = not project_known(state, project)
                 duplicate, headers = self._admit(
-                    state, project, user, ip, filename, version, digests
+                    state, project, user, ip, filename, version, digests, strict=strict
                 )
                 if duplicate:
                     return _answer(start_response, 200, b"")  # the same file: nothing to do
@@ -448,11 +510,16 @@ class StrictFront:
         filename: str,
         version: str,
         digests: dict[str, str],
+        *,
+        strict: bool = True,
     ) -> tuple[bool, list[tuple[str, str]]]:
         """Refuse as legacy.py would, in its order. Else whether the file is a duplicate
-        (200, nothing to do), and the RateLimit headers of a project this upload creates."""
+        (200, nothing to do), and the RateLimit headers of a project this upload creates.
+        Not ``strict`` (a stand-in for an index that is not PyPI): PyPI's policies (its rate
+        limit, a deleted name refused for good, the 14-day window, one sdist per release)
+        are left out; what any index does stays (other bytes under a name it holds, 400)."""
         headers: list[tuple[str, str]] = []
-        if not project_known(state, project):
+        if strict and not project_known(state, project):
             headers = _create_project(state, user, ip)
         # models.py Project.__acl__: "Disallow upload permissions for archived projects"
         # (a quarantined project keeps ProjectsUpload for its users; only trusted publishers
@@ -476,6 +543,8 @@ class StrictFront:
                 f"{digests['blake2_256']!r}). See {HELP_URL}#file-name-reuse for more "
                 "information.",
             )
+        if not strict:
+            return False, headers
         # legacy.py: "Check to see if the file that was uploaded exists in our filename log"
         if filename in state["deleted"]:
             raise Refusal(
@@ -883,7 +952,9 @@ def load_rules(path: Path) -> Any:
     return module
 
 
-def make_app(root: Path, password_file: Path, rules_path: Path) -> Any:
+def make_app(
+    root: Path, password_file: Path, rules_path: Path, max_file_size: int | None = None
+) -> Any:
     """pypiserver's app for ``root`` (uploads need the password, no fallback), behind the front."""
     import pypiserver  # type: ignore[import-untyped,unused-ignore]
 
@@ -895,7 +966,12 @@ def make_app(root: Path, password_file: Path, rules_path: Path) -> Any:
         disable_fallback=True,
     )
     return StrictFront(
-        app, root, rules=load_rules(rules_path), bottle=bottle, render_readme=readme_renderer()
+        app,
+        root,
+        rules=load_rules(rules_path),
+        bottle=bottle,
+        render_readme=readme_renderer(),
+        max_file_size=max_file_size,
     )
 
 
@@ -934,6 +1010,9 @@ def main(argv: list[str]) -> None:
     default_rules = Path(here).parent / "targets" / "pypi" / "rules.py"
     parser.add_argument("--rules", type=Path, default=default_rules)
     parser.add_argument("--no-rate-limit", action="store_true")
+    # the index's own limit per file in bytes (PyPI's 100 MiB when not given): tests only,
+    # to raise a project's limit above it without writing a 100 MiB file
+    parser.add_argument("--max-file-size", type=int, default=None)
     args = parser.parse_args(argv)
     if args.no_rate_limit:
         global PROJECT_CREATE_LIMITS
@@ -941,7 +1020,7 @@ def main(argv: list[str]) -> None:
     root = args.root.resolve()
     with transaction(root):
         pass  # the state in step with the files before the first request
-    serve(make_app(root, args.password_file, args.rules), args.port)
+    serve(make_app(root, args.password_file, args.rules, args.max_file_size), args.port)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ __all__ = [
     "WheelsSpec",
     "env_flag",
     "hook_options",
+    "is_pypi",
     "load_config",
     "load_pyproject",
     "parse_config",
@@ -97,7 +98,7 @@ _TOP_KEYS = (
     "npm-registry",
 )
 _INDEX_NAMES = ("test", "prod")
-_INDEX_KEYS = ("url", "publish-url", "upload-limit-mb")
+_INDEX_KEYS = ("url", "publish-url", "upload-limit-mb", "pypi-rules")
 _SMOKE_KEYS = ("pythons", "commands", "extras", "timeout")
 _CARRIER_KEYS = ("path", "pattern")
 _WHEELS_KEYS = ("python", "platforms", "cibuildwheel", "pure")
@@ -133,6 +134,8 @@ class IndexConfig(NamedTuple):
     publish_url: str  # upload endpoint (twine's --repository-url)
     # the index's upload limit per file in MiB when raised for the project (PyPI: 100)
     upload_limit_mb: int | None = None
+    # whether the plan holds files to PyPI's upload rules (false: an index that is not PyPI)
+    pypi_rules: bool = True
 
     @property
     def env_prefix(self) -> str:
@@ -466,7 +469,20 @@ def _indexes(value: object, where: str, problems: Problems) -> dict[str, IndexCo
             upload_limit_mb=problems.check(
                 _upload_limit, None, table.get("upload-limit-mb"), f"{sub} upload-limit-mb"
             ),
+            pypi_rules=problems.check(
+                _pypi_rules, True, table.get("pypi-rules", True), f"{sub} pypi-rules"
+            ),
         )
+        pypi = [u for u in (result[name].publish_url, result[name].url) if is_pypi(u)]
+        if not result[name].pypi_rules and pypi:
+            problems.found.append(
+                ConfigError(
+                    f"{sub} pypi-rules = false, but the index is PyPI's own "
+                    f"({_hide_userinfo(pypi[0])!r})",
+                    "PyPI refuses what its rules refuse: remove pypi-rules, or point url and "
+                    "publish-url at the index that is not PyPI",
+                )
+            )
     test, prod = result["test"], result["prod"]
     for key, first, second in (
         ("url", test.url, prod.url),
@@ -493,6 +509,25 @@ def _upload_limit(value: object, where: str) -> int | None:
         f"{where} must be a whole number of MiB > 0, not {value!r}",
         "the limit PyPI shows for the project (100 unless raised), e.g. upload-limit-mb = 200",
     )
+
+
+def _pypi_rules(value: object, where: str) -> bool:
+    """Whether the plan holds this index's files to PyPI's upload rules."""
+    if isinstance(value, bool):
+        return value
+    raise ConfigError(
+        f"{where} must be true or false, not {value!r}",
+        "true (the default) holds every file to PyPI's upload rules; false for an index that "
+        "is not PyPI (devpi, Artifactory, a GitLab registry), e.g. pypi-rules = false",
+    )
+
+
+def is_pypi(url: str) -> bool:
+    """Whether ``url`` is on PyPI or TestPyPI (pypi.org, upload.pypi.org, test.pypi.org)."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ("pypi.org", "upload.pypi.org", "test.pypi.org", "files.pythonhosted.org")
 
 
 def _same_url(first: str, second: str) -> bool:

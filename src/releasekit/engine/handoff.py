@@ -75,6 +75,8 @@ class Handoff:
                         if index.upload_limit_mb is not None
                         else {}
                     ),
+                    # and to the same rules: PyPI's, or what any index takes
+                    **({} if index.pypi_rules else {"pypi-rules": False}),
                 }
                 for index in config.indexes.values()
             },

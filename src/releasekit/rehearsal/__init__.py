@@ -34,6 +34,7 @@ from releasekit.runtime import proc, signals
 __all__ = [
     "Rehearsal",
     "drop_earlier_files",
+    "hold_project",
     "local_indexes",
     "local_npm_registry",
     "start_local_indexes",
@@ -172,6 +173,21 @@ def drop_earlier_files(packages_dir: Path, filenames: Collection[str]) -> list[s
             path.unlink()
             dropped.append(name)
     return dropped
+
+
+def hold_project(
+    packages_dir: Path, project: str, *, upload_limit: int | None, pypi_rules: bool
+) -> None:
+    """Make a stand-in index hold ``project`` to what the index it stands in for holds it
+    to: the project's raised upload limit (bytes, None: the default), and PyPI's rules or
+    only what any index takes (``pypi-rules = false``). Set per project in the stand-in's
+    state, not on its command line: one pair of stand-ins serves every member of a
+    workspace, whose configs may differ; set at every rehearsal, so a changed config is
+    what the next one sees."""
+    from releasekit._child import strict_index
+
+    strict_index.set_upload_limit(packages_dir, project, upload_limit)
+    strict_index.set_pypi_rules(packages_dir, project, pypi_rules)
 
 
 def _forget_other_commits(storage: Path) -> None:

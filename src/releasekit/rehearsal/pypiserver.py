@@ -14,8 +14,10 @@ rate limit, off for a rehearsal), and serves the PEP 691 JSON API with upload ti
 700) and the project's status (PEP 792). A devpi would have meant a second server to keep
 and none of these rules; a server of releasekit's own, pypiserver's storage, HTML pages and
 upload API written again. What it knows beyond its files is one JSON file beside the
-packages directory; :meth:`LocalIndex.set_status`, :meth:`LocalIndex.backdate` and
-:meth:`LocalIndex.delete` put the index in the states PyPI can be in.
+packages directory; :meth:`LocalIndex.set_status`, :meth:`LocalIndex.backdate`,
+:meth:`LocalIndex.delete` and :meth:`LocalIndex.set_upload_limit` put the index in the states
+PyPI can be in, and :meth:`LocalIndex.set_pypi_rules` makes it stand in, for one project, for
+an index that is not PyPI.
 
 Each start makes a fresh username and password, written to an htpasswd file in a private
 temporary directory; the password reaches the helper that writes it through the
@@ -78,6 +80,7 @@ class LocalIndex(LoopbackServer):
         log: proc.Log | None = None,
         rate_limit: bool = True,
         strict: bool = True,
+        max_file_size: int | None = None,
     ) -> None:
         self.packages_dir = Path(packages_dir)
         # ``strict=False``: pypiserver alone, which answers 400 to the same bytes again as
@@ -86,6 +89,9 @@ class LocalIndex(LoopbackServer):
         # PyPI's new-project rate limit; off for a rehearsal's stand-in, to which every
         # project is new (the plan counts the new projects of the real index instead)
         self.rate_limit = rate_limit
+        # the index's own upload limit per file in bytes, PyPI's 100 MiB unless given (tests
+        # give a small one, to raise a project's limit above it with a small file)
+        self.max_file_size = max_file_size
         self.server_python = server_python
         self.tools_index = tools_index
         super().__init__(self.packages_dir.parent / f"{self.packages_dir.name}.pypiserver.log", log)
@@ -130,6 +136,18 @@ class LocalIndex(LoopbackServer):
         "deprecated"), as PyPI's owners and admins do: served in the simple API at once, and
         an archived project refuses uploads. Works on a stopped index too."""
         strict_index.set_status(self.packages_dir, project, status, reason)
+
+    def set_upload_limit(self, project: str, limit: int | None) -> None:
+        """Raise ``project``'s upload limit per file to ``limit`` bytes, as PyPI's admins do
+        on request (``Project.upload_limit``; it never lowers the index's own); None: back
+        to the default. Works on a stopped index too."""
+        strict_index.set_upload_limit(self.packages_dir, project, limit)
+
+    def set_pypi_rules(self, project: str, on: bool) -> None:
+        """Hold ``project``'s uploads to PyPI's rules (``on``, the default) or only to what
+        any index needs: the stand-in of an index that is not PyPI (``pypi-rules =
+        false``). Works on a stopped index too."""
+        strict_index.set_pypi_rules(self.packages_dir, project, on)
 
     def backdate(self, project: str, version: str, days: float) -> list[str]:
         """Make ``project``'s release ``version`` ``days`` older: its files' upload times move
@@ -223,6 +241,7 @@ class LocalIndex(LoopbackServer):
             "--root", str(self.packages_dir), "--port", str(port),
             "--password-file", str(htpasswd),
             *(() if self.rate_limit else ("--no-rate-limit",)),
+            *(("--max-file-size", str(self.max_file_size)) if self.max_file_size else ()),
         ]  # fmt: skip
         if not self.strict:
             argv = [

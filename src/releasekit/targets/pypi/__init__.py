@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from releasekit.core.config import IndexConfig
+from releasekit.core.config import IndexConfig, is_pypi
 from releasekit.engine.manifest import file_version
 from releasekit.engine.records import FileOutcome
 from releasekit.engine.remote import PackageFormat
@@ -47,6 +47,12 @@ _PLATFORM_HINT = (
     "publish them with --dist DIR, a directory holding only the files to publish (the sdist "
     'and the repaired wheels; see README "Platform wheels")'
 )
+# For a rule that an index which is not PyPI may not have (a platform tag, a classifier), on
+# an index the config points elsewhere than PyPI: the way out if the index takes such files.
+_NOT_PYPI_HINT = (
+    "; if this index is not PyPI and takes such files, set pypi-rules = false in "
+    "[tool.releasekit.indexes.{name}]"
+)
 
 
 class IndexTarget(Target):
@@ -64,8 +70,14 @@ class IndexTarget(Target):
         stand_in_storage: Path | None = None,
         log: Callable[[str], None] | None = None,
         size_limit: int | None = None,
+        stands_in_for: IndexConfig | None = None,
     ) -> None:
         self.index = index
+        # a rehearsal's stand-in: the configured index it plays (its refusals' hints)
+        self.configured = stands_in_for or index
+        # PyPI's upload rules at the preflight, or (an index that is not PyPI) only what any
+        # index needs of a file: :meth:`preflight`
+        self.pypi_rules = index.pypi_rules
         self.name = index.name
         self.stage = _STAGES[index.name]
         self.url = index.url
@@ -86,8 +98,10 @@ class IndexTarget(Target):
         # say which are new), nor with trusted publishing (a new project then comes from a
         # pending publisher, created without the rate limit: warehouse/oidc/views.py,
         # create_project(..., ratelimited=False))
+        # (nor on an index that is not PyPI: its limits are its own)
         trusted = index_credentials(index, environ).trusted
-        self.new_projects_per_day = None if rehearsal or trusted else NEW_PROJECTS_PER_DAY
+        counted = not (rehearsal or trusted) and self.pypi_rules
+        self.new_projects_per_day = NEW_PROJECTS_PER_DAY if counted else None
 
     @classmethod
     def configure(cls, project: Project, *, withdrawing: bool = False) -> list[Target]:
@@ -124,16 +138,26 @@ class IndexTarget(Target):
         rehearsal = local_indexes(
             project.state_dir / "rehearsal", key, log=log, tools_index=project.config.tools_index
         )
+        storage = rehearsal.storage.get(self.name)
+        if storage is not None:  # the stand-in takes what the index takes from this project
+            from releasekit.rehearsal import hold_project
+
+            hold_project(
+                storage, self.project, upload_limit=self.size_limit, pypi_rules=self.pypi_rules
+            )
         return IndexTarget(
-            rehearsal.indexes[self.name],
+            rehearsal.indexes[self.name]._replace(
+                upload_limit_mb=self.index.upload_limit_mb, pypi_rules=self.pypi_rules
+            ),
             project=self.project,
             environ=rehearsal.environ,
             attestations=self.attestations,
             timeout=self.timeout,
             rehearsal=True,
-            stand_in_storage=rehearsal.storage.get(self.name),
+            stand_in_storage=storage,
             log=log,
             size_limit=self.size_limit,
+            stands_in_for=self.configured,
         )
 
     def preview(self, name: str, version: str) -> str | None:
@@ -206,7 +230,16 @@ class IndexTarget(Target):
         """PyPI's upload rules (:mod:`releasekit.targets.pypi.rules`, ported from Warehouse)
         on every file this index is to be sent: what PyPI would answer 400 to is refused
         here, before the first upload anywhere. The README is not rendered again: ``twine
-        check --strict`` rendered it when the files were built or adopted (``--dist``)."""
+        check --strict`` rendered it when the files were built or adopted (``--dist``).
+
+        An index that is not PyPI (``pypi-rules = false``) has policies of its own, which
+        releasekit cannot know: only what any index needs is checked (:func:`_any_index`)."""
+        if not self.pypi_rules:
+            return tuple(
+                refusal
+                for filename in uploads
+                for refusal in _any_index(dist_dir / filename, manifest.name, manifest.version)
+            )
         from releasekit.targets.pypi import rules
 
         refusals: list[tuple[str, str]] = []
@@ -222,8 +255,21 @@ class IndexTarget(Target):
                         "install releasekit with its nox extra (pip install 'releasekit[nox]')",
                     ),
                 )
-            refusals += [_refusal(v) for v in found]
+            refusals += [self._refusal(v) for v in found]
         return tuple(refusals)
+
+    def _refusal(self, violation: rules.Violation) -> tuple[str, str]:
+        """:func:`_refusal`, and on an index the config points elsewhere than PyPI, for a
+        rule such an index may not have, the way out if it is not PyPI: ``pypi-rules``."""
+        message, hint = _refusal(violation)
+        configured = self.configured
+        elsewhere = not (is_pypi(configured.url) or is_pypi(configured.publish_url))
+        unknown_classifier = violation.rule == "classifier" and "deprecated" not in (
+            violation.message
+        )
+        if elsewhere and (violation.rule == "platform-tag" or unknown_classifier):
+            hint += _NOT_PYPI_HINT.format(name=configured.name)
+        return message, hint
 
     def prestart(
         self, manifest: Manifest, dist_dir: Path, uploads: Sequence[str], run: PublishRun
@@ -297,6 +343,99 @@ class IndexTarget(Target):
     ) -> tuple[str, str] | None:
         echo(f"  {self.name}: {yank_page(self.url, name, version)}")
         return None  # the page is what there is to do on an index: said, so done
+
+
+def _any_index(path: Path, project: str, version: str) -> list[tuple[str, str]]:
+    """What any index needs of a file, PyPI or not: a wheel's or an sdist's name that says
+    ``project`` and ``version`` (PEP 503 names, PEP 440 versions compared as such), and core
+    metadata inside that says the same (twine reads it to send the upload's form, and the
+    index files the upload under it). Nothing of PyPI's policy: platform tags, classifiers,
+    Metadata-Version, the normalized spelling of the name (PEP 625), local versions, size."""
+    import email.parser
+
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        canonicalize_name,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+    from packaging.version import InvalidVersion, Version
+
+    name = path.name
+    hint = "publish only this project's wheels and sdist of this version (see --dist)"
+    try:
+        if name.endswith(".whl"):
+            file_name, file_version = parse_wheel_filename(name)[:2]
+        elif name.endswith((".tar.gz", ".zip")):
+            file_name, file_version = parse_sdist_filename(name)
+        else:
+            return [(f"{name}: not a wheel (.whl) or an sdist (.tar.gz)", hint)]
+    except (InvalidWheelFilename, InvalidSdistFilename) as exc:
+        return [(f"{name}: not a distribution's file name ({exc})", hint)]
+    try:
+        wanted: tuple[str, Version | str] = (canonicalize_name(project), Version(version))
+    except InvalidVersion:
+        wanted = (canonicalize_name(project), version)
+    if (canonicalize_name(file_name), file_version) != wanted:
+        return [(f"{name}: named as {file_name} {file_version}, not {project} {version}", hint)]
+    meta = _core_metadata(path)
+    if meta is None:
+        return [
+            (
+                f"{name}: holds no core metadata (a wheel's .dist-info/METADATA, an sdist's "
+                "PKG-INFO)",
+                "rebuild it with a standard build backend (python -m build)",
+            )
+        ]
+    headers = email.parser.HeaderParser().parsestr(meta.decode("utf-8", "replace"))
+    meta_name, meta_version = str(headers.get("Name", "")), str(headers.get("Version", ""))
+    try:
+        said: tuple[str, Version | str] | None = (
+            canonicalize_name(meta_name),
+            Version(meta_version),
+        )
+    except InvalidVersion:
+        said = None
+    if said != wanted:
+        return [
+            (
+                f"{name}: its metadata says {meta_name or '?'} {meta_version or '?'}, "
+                f"not {project} {version}",
+                "rebuild it: its name and its metadata disagree",
+            )
+        ]
+    return []
+
+
+def _core_metadata(path: Path) -> bytes | None:
+    """A wheel's ``*.dist-info/METADATA`` or an sdist's top ``PKG-INFO``; None if absent or
+    unreadable."""
+    import tarfile
+    import zipfile
+
+    try:
+        if path.name.endswith((".whl", ".zip")):
+            with zipfile.ZipFile(path) as archive:
+                for member in archive.namelist():
+                    parts = member.split("/")
+                    wanted = "METADATA" if path.name.endswith(".whl") else "PKG-INFO"
+                    if (
+                        len(parts) == 2
+                        and parts[1] == wanted
+                        and (parts[0].endswith(".dist-info") or wanted == "PKG-INFO")
+                    ):
+                        return archive.read(member)
+            return None
+        with tarfile.open(path, "r:gz") as archive:
+            for info in archive:
+                parts = info.name.split("/")
+                if len(parts) == 2 and parts[1] == "PKG-INFO" and info.isfile():
+                    handle = archive.extractfile(info)
+                    return handle.read() if handle else None
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError):
+        return None
+    return None
 
 
 def _refusal(violation: rules.Violation) -> tuple[str, str]:
