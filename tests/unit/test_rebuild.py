@@ -245,6 +245,38 @@ def test_a_report_reads_as_one_table_and_as_json() -> None:
     assert not rebuild.RebuildReport("demo", "1.0", "v1.0", "c", "u", (other,)).ok
 
 
+def test_a_served_sdist_of_one_time_is_rebuilt_with_that_time(tmp_path: Path) -> None:
+    """filelock 3.32.3 on PyPI: hatchling without SOURCE_DATE_EPOCH stamps every member
+    2020-02-02 (1580601600); releasekit's rebuild takes the tag's commit time, so it differs
+    first in a time, and is built again with the served one."""
+    served = tmp_path / "served"
+    served.mkdir()
+    hatch_default = 1_580_601_600
+    _sdist(served / "demo-1.0.tar.gz", [(n, d, m, hatch_default) for n, d, m, _ in _members()])
+
+    def verdict(aspect: str) -> rebuild.FileVerdict:
+        return rebuild.FileVerdict(
+            "demo-1.0.tar.gz", "differs", "ab" * 32, "cd" * 32,
+            Difference("demo-1.0/PKG-INFO", aspect, "served", "rebuilt"),
+        )  # fmt: skip
+
+    assert rebuild._served_epoch([verdict("mtime")], served, EPOCH) == hatch_default
+    # the served time is the tag's: nothing to try again; a difference in content is real
+    assert rebuild._served_epoch([verdict("mtime")], served, hatch_default) is None
+    assert rebuild._served_epoch([verdict("content")], served, EPOCH) is None
+    # members of several times: a build of its own clock, no one time to build with
+    _sdist(served / "demo-1.0.tar.gz", _members(code=("demo-1.0/a.py", b"", 0o644, EPOCH + 1)))
+    assert rebuild._served_epoch([verdict("mtime")], served, EPOCH - 9) is None
+    report = rebuild.RebuildReport(
+        "demo", "1.0", "v1.0", "c" * 40, "u", (verdict("mtime"),), epoch=hatch_default
+    )
+    assert report.lines()[0].endswith(
+        f"; built with SOURCE_DATE_EPOCH={hatch_default}, the one time of every member of the "
+        "served sdist (releasekit's own builds take the tag's commit time)"
+    )
+    assert report.as_json()["source_date_epoch"] == hatch_default
+
+
 def test_diffoscope_on_path_reports_into_the_log(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -207,17 +207,25 @@ def _build_commit(
 
 
 def build_tag(
-    config: Config, tag: ReleaseTag, work: Path, *, tools: Sequence[str], log: proc.Log
+    config: Config,
+    tag: ReleaseTag,
+    work: Path,
+    *,
+    tools: Sequence[str],
+    log: proc.Log,
+    epoch: int | None = None,
 ) -> list[Path]:
     """Build the release tag ``tag`` again under ``work`` as its release built it: a clean
-    checkout of the tag at the stable path, ``SOURCE_DATE_EPOCH`` of its commit, the tag's
-    own ``prepare-commands`` and ``version-from-tag`` (its pyproject.toml's, when it reads;
-    else ``config``'s); the built files (:func:`releasekit.kinds.python.rebuild.rebuild_check`).
+    checkout of the tag at the stable path, ``SOURCE_DATE_EPOCH`` of its commit (or
+    ``epoch``), the tag's own ``prepare-commands`` and ``version-from-tag`` (its
+    pyproject.toml's, when it reads; else ``config``'s); the built files
+    (:func:`releasekit.kinds.python.rebuild.rebuild_check`).
     """
     from releasekit.core.config import load_config
 
     root = config.root
-    epoch = git.commit_timestamp(root, tag.name)
+    if epoch is None:
+        epoch = git.commit_timestamp(root, tag.name)
     with release_umask(), git.clean_checkout(root, tag.name) as export:
         try:
             at_tag = load_config(export)._replace(tag_prefix=config.tag_prefix)

@@ -91,6 +91,9 @@ class RebuildReport:
     index_url: str
     files: tuple[FileVerdict, ...]
     seconds: float = 0.0
+    # the SOURCE_DATE_EPOCH of the build compared, when not the tag's commit time: the one
+    # time every member of the served sdist carries (a release built by other means)
+    epoch: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -106,6 +109,11 @@ class RebuildReport:
             + ("reproduced" if self.ok else "NOT reproduced")
             + f" ({self.seconds:.1f}s)"
         )
+        if self.epoch is not None:
+            head += (
+                f"; built with SOURCE_DATE_EPOCH={self.epoch}, the one time of every member of "
+                "the served sdist (releasekit's own builds take the tag's commit time)"
+            )
         return [head, *(f"  {f.describe()}" for f in self.files)]
 
     def as_json(self) -> dict[str, Any]:
@@ -116,6 +124,7 @@ class RebuildReport:
             "commit": self.commit,
             "index": self.index_url,
             "reproduced": self.ok,
+            "source_date_epoch": self.epoch,
             "files": [f.as_json() for f in self.files],
         }
 
@@ -180,16 +189,54 @@ def rebuild_check(
             "version with its tag's build)",
         )
     work = Path(tempfile.mkdtemp(prefix="releasekit-rebuild-"))
+    epoch: int | None = None
     try:
         log(f"rebuilding {name} {tag.version} from {tag.name} ({commit[:12]})")
         built = build.build_tag(config, tag, work / "build", tools=tools, log=log)
         verdicts = _verdicts(built, served, work / "served", timeout=timeout)
+        epoch = _served_epoch(verdicts, work / "served", git.commit_timestamp(root, tag.name))
+        if epoch is not None:
+            log(
+                f"the served sdist's members all carry one time, {epoch} (not the tag's "
+                f"commit time): building {tag.name} again with SOURCE_DATE_EPOCH={epoch}"
+            )
+            built = build.build_tag(
+                config, tag, work / "build-at-epoch", tools=tools, log=log, epoch=epoch
+            )
+            verdicts = _verdicts(built, served, work / "served-again", timeout=timeout)
     finally:
         distdir.remove_fully(work)
     return RebuildReport(
         name=name, version=tag.version, tag=tag.name, commit=commit.strip(), index_url=url,
-        files=tuple(verdicts), seconds=time.monotonic() - started,
+        files=tuple(verdicts), seconds=time.monotonic() - started, epoch=epoch,
     )  # fmt: skip
+
+
+def _served_epoch(
+    verdicts: Sequence[FileVerdict], served_dir: Path, tag_epoch: int | None
+) -> int | None:
+    """The one time every member of the served sdist carries, when the rebuild differs
+    from it first in a time and that time is not the tag's commit's; else ``None``.
+
+    A release built by other means than releasekit (hatchling without SOURCE_DATE_EPOCH
+    stamps 2020-02-02, a CI job its own commit's time) is reproducible with that time, and
+    built again with it the comparison says so, instead of failing on every member's time.
+    """
+    import tarfile
+
+    for verdict in verdicts:
+        if not verdict.filename.endswith(".tar.gz") or verdict.difference is None:
+            continue
+        if verdict.difference.aspect != "mtime":
+            return None
+        try:
+            with tarfile.open(served_dir / verdict.filename, "r:gz") as archive:
+                times = {int(member.mtime) for member in archive}
+        except (OSError, tarfile.TarError, EOFError):
+            return None
+        if len(times) == 1 and times != {tag_epoch}:
+            return times.pop()
+    return None
 
 
 def _verdicts(
