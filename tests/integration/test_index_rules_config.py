@@ -212,8 +212,9 @@ def test_what_any_index_needs_is_still_checked(index: LocalIndex, tmp_path: Path
             "rebuild it: its name and its metadata disagree",
         ),
         (
-            "prod: mine-1.0.0.tar.gz: holds no core metadata (a wheel's .dist-info/METADATA, "
-            "an sdist's PKG-INFO)",
+            "prod: mine-1.0.0.tar.gz: holds no core metadata where installers read it (a "
+            "wheel's .dist-info/METADATA, an sdist's PKG-INFO): Invalid distribution file "
+            "mine-1.0.0.tar.gz: PKG-INFO not found at mine-1.0.0/pyproject.toml/PKG-INFO",
             "rebuild it with a standard build backend (python -m build)",
         ),
         (

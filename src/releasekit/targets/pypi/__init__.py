@@ -379,12 +379,15 @@ def _any_index(path: Path, project: str, version: str) -> list[tuple[str, str]]:
         wanted = (canonicalize_name(project), version)
     if (canonicalize_name(file_name), file_version) != wanted:
         return [(f"{name}: named as {file_name} {file_version}, not {project} {version}", hint)]
-    meta = _core_metadata(path)
+    from releasekit.targets.pypi import rules
+
+    meta, unreadable = rules.read_metadata(path)
     if meta is None:
+        why = "; ".join(v.message.rstrip(".") for v in unreadable) or "no core metadata"
         return [
             (
-                f"{name}: holds no core metadata (a wheel's .dist-info/METADATA, an sdist's "
-                "PKG-INFO)",
+                f"{name}: holds no core metadata where installers read it (a wheel's "
+                f".dist-info/METADATA, an sdist's PKG-INFO): {why}",
                 "rebuild it with a standard build backend (python -m build)",
             )
         ]
@@ -406,36 +409,6 @@ def _any_index(path: Path, project: str, version: str) -> list[tuple[str, str]]:
             )
         ]
     return []
-
-
-def _core_metadata(path: Path) -> bytes | None:
-    """A wheel's ``*.dist-info/METADATA`` or an sdist's top ``PKG-INFO``; None if absent or
-    unreadable."""
-    import tarfile
-    import zipfile
-
-    try:
-        if path.name.endswith((".whl", ".zip")):
-            with zipfile.ZipFile(path) as archive:
-                for member in archive.namelist():
-                    parts = member.split("/")
-                    wanted = "METADATA" if path.name.endswith(".whl") else "PKG-INFO"
-                    if (
-                        len(parts) == 2
-                        and parts[1] == wanted
-                        and (parts[0].endswith(".dist-info") or wanted == "PKG-INFO")
-                    ):
-                        return archive.read(member)
-            return None
-        with tarfile.open(path, "r:gz") as archive:
-            for info in archive:
-                parts = info.name.split("/")
-                if len(parts) == 2 and parts[1] == "PKG-INFO" and info.isfile():
-                    handle = archive.extractfile(info)
-                    return handle.read() if handle else None
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError):
-        return None
-    return None
 
 
 def _refusal(violation: rules.Violation) -> tuple[str, str]:

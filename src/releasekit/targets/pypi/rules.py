@@ -38,7 +38,13 @@ import packaging.utils
 import packaging.version
 from packaging.requirements import InvalidRequirement, Requirement
 
-__all__ = ["MAX_FILE_SIZE", "SUPPORTED_METADATA_VERSIONS", "Violation", "check_file"]
+__all__ = [
+    "MAX_FILE_SIZE",
+    "SUPPORTED_METADATA_VERSIONS",
+    "Violation",
+    "check_file",
+    "read_metadata",
+]
 
 # warehouse/constants.py: MAX_FILESIZE = 100 * ONE_MIB (a project's default upload limit;
 # PyPI's admins raise it per project on request).
@@ -191,7 +197,7 @@ def check_file(
         return found  # warehouse stops at the filename: nothing else is read
     found += _check_size(path, size_limit)
     is_wheel = name.lower().endswith(".whl")
-    meta_bytes, archive_found = (_read_wheel if is_wheel else _read_sdist)(path)
+    meta_bytes, archive_found = read_metadata(path)
     found += archive_found
     if meta_bytes is None:
         return found
@@ -207,6 +213,14 @@ def check_file(
     if render_readme is not None:
         found += _check_readme(name, meta, render_readme)
     return found
+
+
+def read_metadata(path: Path) -> tuple[bytes | None, list[Violation]]:
+    """The core metadata of a wheel (``{name}-{version}.dist-info/METADATA``) or an sdist
+    (its one top directory's ``PKG-INFO``) found where Warehouse looks for it; else
+    ``None`` and what is wrong with the archive."""
+    path = Path(path)
+    return (_read_wheel if path.name.lower().endswith(".whl") else _read_sdist)(path)
 
 
 def _v(rule: str, filename: str, message: str, hint: str) -> Violation:
