@@ -410,20 +410,30 @@ class StrictFront:
         app: Any,
         root: Path,
         *,
-        rules: Any,
+        rules_path: Path,
         bottle: Any,
-        render_readme: Callable[[str, str | None], str | None] | None,
         max_file_size: int | None = None,
     ) -> None:
         self.app = app
         self.root = root
-        self.rules = rules
+        self.rules_path = rules_path
+        self._checks: tuple[Any, Callable[[str, str | None], str | None] | None] | None = None
+        self._loading = threading.Lock()
         self.bottle = bottle
-        self.render_readme = render_readme
-        # warehouse/constants.py MAX_FILESIZE; a project's upload limit raises it
-        self.max_file_size = max_file_size or rules.MAX_FILE_SIZE
+        # warehouse/constants.py MAX_FILESIZE (rules.MAX_FILE_SIZE when None); a project's
+        # upload limit raises it
+        self.max_file_size = max_file_size
         self.auther = app._pypiserver_config.auther
         self.spool = Path(tempfile.mkdtemp(prefix="releasekit-strict-index-"))
+
+    def checks(self) -> tuple[Any, Callable[[str, str | None], str | None] | None]:
+        """rules.py and the README renderer, loaded on first use (:func:`serve` starts that
+        right after the bind): their imports (packaging.metadata, docutils) take longer
+        than pypiserver's own start, and an index that is only read never needs them."""
+        with self._loading:
+            if self._checks is None:
+                self._checks = (load_rules(self.rules_path), readme_renderer())
+            return self._checks
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -467,8 +477,9 @@ class StrictFront:
         _check_filename_chars(filename)
         parsed = split_filename(filename)
         named = normalize(forms.get("name") or (parsed[0] if parsed else ""))
+        rules, render_readme = self.checks()
         with transaction(self.root) as state:
-            limit = upload_limit(state, named, self.max_file_size)
+            limit = upload_limit(state, named, self.max_file_size or rules.MAX_FILE_SIZE)
             strict = pypi_rules(state, named)
         with tempfile.TemporaryDirectory(dir=self.spool) as tmp:
             local = Path(tmp, filename)
@@ -476,9 +487,7 @@ class StrictFront:
                 shutil.copyfileobj(content.file, handle)
             content.file.seek(0)
             if strict:
-                violations = self.rules.check_file(
-                    local, size_limit=limit, render_readme=self.render_readme
-                )
+                violations = rules.check_file(local, size_limit=limit, render_readme=render_readme)
                 if violations:  # legacy.py answers the first problem it meets
                     raise Refusal(400, violations[0].message)
             elif parsed is None:  # what any index needs: a wheel's or an sdist's name
@@ -965,14 +974,7 @@ def make_app(
         authenticate=["update"],
         disable_fallback=True,
     )
-    return StrictFront(
-        app,
-        root,
-        rules=load_rules(rules_path),
-        bottle=bottle,
-        render_readme=readme_renderer(),
-        max_file_size=max_file_size,
-    )
+    return StrictFront(app, root, rules_path=rules_path, bottle=bottle, max_file_size=max_file_size)
 
 
 def serve(app: Any, port: int) -> None:
@@ -996,6 +998,7 @@ def serve(app: Any, port: int) -> None:
         raise SystemExit(1) from None
     sys.stdout.write(f"strict index on http://127.0.0.1:{port}/\n")
     sys.stdout.flush()
+    threading.Thread(target=app.checks, name="load-rules", daemon=True).start()
     server.serve_forever()
 
 
