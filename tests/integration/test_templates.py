@@ -24,6 +24,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from importlib import resources
@@ -36,6 +37,12 @@ from ruamel.yaml import YAML
 
 import releasekit
 from releasekit.cli.init import CI_SOURCE_PLACEHOLDER, ci_source
+from tests.helpers.projects import REPO
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 GITHUB = sorted((TEMPLATES / "github").glob("*.yml"))
@@ -54,7 +61,9 @@ CURRENT_ACTIONS = {
 # noxfile is project code), no build, no install of what was built.
 _CREDENTIALED = (
     re.compile(r'python -m pip wheel --quiet --no-deps --wheel-dir \S+ "\$RELEASEKIT_SOURCE"'),
-    re.compile(r'python -m pip install --quiet "\$\(ls "?\S+"?/releasekit-\*\.whl\)"'),
+    # the publish extra: what publishing needs beside the locked twine (pypi-simple reads the
+    # index, trove-classifiers for the preflight, githubkit): nothing else, nothing by name
+    re.compile(r'python -m pip install --quiet "\$\(ls "?\S+"?/releasekit-\*\.whl\)\[publish\]"'),
     re.compile(r"releasekit (publish-test|publish|github-release) --dist dist --yes"),
 )
 
@@ -275,6 +284,19 @@ def test_github_template_runs_the_pinned_releasekit(path: Path) -> None:
         ), name
         assert '"$(ls "$RUNNER_TEMP"/releasekit/releasekit-*.whl)' in lines[1], name
         assert not re.search(r"install[^\n]*\breleasekit\[", pin), name  # never by name
+
+
+def test_the_publish_extra_holds_what_publishing_imports() -> None:
+    """The jobs that publish an artifact install releasekit[publish] only: every library the
+    publishing steps import on the way (the index reader, PyPI's classifier list for the
+    preflight, the GitHub client) must be in it, and the sessions' extra must include it."""
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    names = {re.split(r"[<>=;\[ ]", spec, maxsplit=1)[0] for spec in extras["publish"]}
+    assert {"pypi-simple", "trove-classifiers", "releasekit"} <= names
+    assert "releasekit[github]" in extras["publish"]
+    assert "releasekit[publish]" in extras["nox"]
 
 
 def test_release_permissions_are_the_least_each_job_needs() -> None:

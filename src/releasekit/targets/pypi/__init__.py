@@ -252,7 +252,8 @@ class IndexTarget(Target):
                 return (
                     (
                         f"PyPI's rules cannot be checked: {exc}",
-                        "install releasekit with its nox extra (pip install 'releasekit[nox]')",
+                        "install releasekit with its publish extra: pip install "
+                        "'releasekit[publish]' (the nox extra includes it)",
                     ),
                 )
             refusals += [self._refusal(v) for v in found]

@@ -396,13 +396,14 @@ def _split_content_type(value: str | None) -> tuple[str | None, str | None]:
 
 
 def _require_pypi_simple() -> None:
-    """Import ``pypi_simple`` on first use; a clear error where the nox extra is missing."""
+    """Import ``pypi_simple`` on first use; a clear error where the publish extra is missing."""
     try:
         import_installed("pypi_simple")  # never the project's own pydantic or bs4
     except ImportError:
         raise PublishError(
             "reading a package index needs pypi-simple, which is not installed here",
-            "install releasekit with its nox extra: pip install 'releasekit[nox]'",
+            "install releasekit with its publish extra: pip install 'releasekit[publish]' (the "
+            "nox extra includes it)",
         ) from None
 
 
