@@ -9,8 +9,11 @@ loopback packument (the integration test has no npm member: verdaccio would doub
 from __future__ import annotations
 
 import datetime
+import io
 import json
+import sys
 from collections.abc import Iterator, Sequence
+from typing import Any, cast
 
 import pytest
 
@@ -346,3 +349,90 @@ def test_a_version_only_the_test_index_takes_needs_no_tag() -> None:
         journal=[],
     )  # fmt: skip
     assert status.complete, status.disagreements
+
+
+# -- what --finish does with a verdict (releasekit.cli.status) --------------------------------
+
+DEV_SDIST = DistFile("demo-1.0.dev3.tar.gz", "d" * 64, 10, "sdist")
+
+
+def finishable(
+    found: ProjectStatus, manifest: Manifest | None
+) -> tuple[list[tuple[object, ProjectStatus]], list[str]]:
+    from releasekit.cli.status import _finishable, _Subject
+
+    subject = _Subject(cast(Any, None), found.version, manifest, [], None)
+    runnable, advice = _finishable([found], [subject])
+    return [(s, f) for s, f in runnable], advice
+
+
+def test_finish_publishes_a_dev_version_to_the_test_index_without_a_tag() -> None:
+    """A 1.0.dev3 build missing from the test index: prod is no target of it, so neither
+    its missing tag nor an unpushed one stops --finish (as neither is a disagreement)."""
+    dev = Manifest("demo", "1.0.dev3", (DEV_SDIST,), commit="c" * 40)
+    found = assess(
+        label="demo", name="demo", version="1.0.dev3", manifest=dev,
+        tag=TagReading("v1.0.dev3", None, "origin", None, build_commit="c" * 40),
+        targets=[
+            target("test", Stage.TEST, Observed()),
+            target("prod", Stage.PROD, Observed(), required=False, skipped="a dev version"),
+        ],
+        journal=[],
+    )  # fmt: skip
+    assert found.unfinished == (Stage.TEST,)
+    runnable, advice = finishable(found, dev)
+    assert advice == []
+    assert [f for _, f in runnable] == [found]
+
+
+def test_finish_to_prod_still_needs_the_tag() -> None:
+    found = assess(
+        label="demo", name="demo", version="1.2.0", manifest=MANIFEST,
+        tag=TagReading("v1.2.0", None, "origin", None, build_commit="c" * 40),
+        targets=[target("prod", Stage.PROD, Observed())], journal=[],
+    )  # fmt: skip
+    runnable, advice = finishable(found, MANIFEST)
+    assert runnable == []
+    assert advice == [
+        f"to finish demo 1.2.0: tag the build's commit first: git tag v1.2.0 {'c' * 40} "
+        "&& git push origin v1.2.0, then releasekit status 1.2.0 --finish"
+    ]
+
+
+UNREAD = "cannot finish demo 1.2.0: origin could not be read (git ls-remote origin: no answer " \
+    "within 20 s), so whether it has tag v1.2.0 is unknown; check the remote (git ls-remote " \
+    "origin refs/tags/v1.2.0), then releasekit status 1.2.0 --finish"  # fmt: skip
+
+
+@pytest.mark.parametrize("missing", [True, False])
+def test_a_remote_that_cannot_be_read_is_not_said_to_lack_the_tag(missing: bool) -> None:
+    """Prod lacks a file (or nothing is missing but the tag's remote did not answer): the
+    advice names the unread remote and why, never `git push`."""
+    tag = TagReading(
+        "v1.2.0", "c" * 40, "origin", None,
+        remote_error="git ls-remote origin: no answer within 20 s", build_commit="c" * 40,
+    )  # fmt: skip
+    found = assess(
+        label="demo", name="demo", version="1.2.0", manifest=MANIFEST, tag=tag,
+        targets=[target("prod", Stage.PROD, held(SDIST) if missing else held(SDIST, WHEEL))],
+        journal=[],
+    )  # fmt: skip
+    assert found.unfinished == ((Stage.PROD,) if missing else ())
+    runnable, advice = finishable(found, MANIFEST)
+    assert runnable == [] and advice == [UNREAD]
+
+
+def test_ctrl_d_at_the_finish_prompt_is_no(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from releasekit.cli.status import _Console
+
+    class Terminal(io.StringIO):  # a terminal at which Ctrl-D was pressed: end of input
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal(""))
+    assert _Console(sys.stderr).ask("upload to prod? [y/N] ") is False
+    assert capsys.readouterr().err == "upload to prod? [y/N] \n"
+    monkeypatch.setattr(sys, "stdin", Terminal("y\n"))
+    assert _Console(sys.stderr).ask("upload? ") is True

@@ -485,26 +485,20 @@ def _finishable(
             )
             continue
         if not found.unfinished:
-            if tag is not None and tag.commit is not None and tag.remote and not tag.pushed:
+            if tag is not None and tag.remote_error is not None:
+                advice.append(_unread_remote(who, tag, found.version))
+            elif tag is not None and tag.commit is not None and tag.remote and not tag.pushed:
                 advice.append(f"to finish {who}: git push {tag.remote} {tag.name}")
             else:
                 advice.append(f"cannot finish {who} by publishing: see what disagrees above")
             continue
-        if tag is not None and tag.commit is None:
-            at = f" {tag.build_commit}" if tag.build_commit else ""
-            advice.append(
-                f"to finish {who}: tag the build's commit first: git tag {tag.name}{at} "
-                f"&& git push {tag.remote or 'origin'} {tag.name}, then releasekit status "
-                f"{found.version} --finish"
-            )
-            continue
-        if tag is not None and tag.remote and tag.remote_commit is None:
-            advice.append(
-                f"to finish {who}: push the tag first (a GitHub release of a tag the remote "
-                f"lacks would make one): git push {tag.remote} {tag.name}, then releasekit "
-                f"status {found.version} --finish"
-            )
-            continue
+        # the tag is needed where a tagged build is (prod and what follows it), as assess
+        # judges: a dev or test-only version goes to the test index without one
+        if tag is not None and any(stage is not Stage.TEST for stage in found.unfinished):
+            said = _tag_advice(who, tag, found.version)
+            if said is not None:
+                advice.append(said)
+                continue
         if subject.manifest is None:
             where = subject.project.dist_dir
             advice.append(
@@ -516,6 +510,36 @@ def _finishable(
             continue
         runnable.append((subject, found))
     return runnable, advice
+
+
+def _tag_advice(who: str, tag: TagReading, version: str) -> str | None:
+    """What must happen to the tag before ``--finish`` can publish to prod (``None``:
+    nothing): made, pushed, or the remote read."""
+    if tag.commit is None:
+        at = f" {tag.build_commit}" if tag.build_commit else ""
+        return (
+            f"to finish {who}: tag the build's commit first: git tag {tag.name}{at} "
+            f"&& git push {tag.remote or 'origin'} {tag.name}, then releasekit status "
+            f"{version} --finish"
+        )
+    if tag.remote_error is not None:
+        return _unread_remote(who, tag, version)
+    if tag.remote and tag.remote_commit is None:
+        return (
+            f"to finish {who}: push the tag first (a GitHub release of a tag the remote "
+            f"lacks would make one): git push {tag.remote} {tag.name}, then releasekit "
+            f"status {version} --finish"
+        )
+    return None
+
+
+def _unread_remote(who: str, tag: TagReading, version: str) -> str:
+    """A remote that did not answer is not a remote without the tag: say which, and why."""
+    return (
+        f"cannot finish {who}: {tag.remote} could not be read ({tag.remote_error}), so "
+        f"whether it has tag {tag.name} is unknown; check the remote (git ls-remote "
+        f"{tag.remote} refs/tags/{tag.name}), then releasekit status {version} --finish"
+    )
 
 
 def _finish(
@@ -592,4 +616,9 @@ class _Console:
         if not sys.stdin.isatty():
             return None
         print(question, end="", file=sys.stderr, flush=True)
-        return input().strip().lower() in ("y", "yes")
+        try:
+            answer = input()
+        except EOFError:  # Ctrl-D at the prompt: no answer is not a yes
+            print(file=sys.stderr)
+            return False
+        return answer.strip().lower() in ("y", "yes")
