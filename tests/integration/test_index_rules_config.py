@@ -253,7 +253,7 @@ def test_a_raised_upload_limit_is_the_projects_own_on_the_strict_index(
         f"File too large: {big.name} is {size} bytes; the limit is {SMALL_LIMIT} bytes.",
     )
     # the preflight with the project's limit raised passes; the index raised it too
-    assert planned(tmp_path, "big", "1.0.0", target(index, size_limit=size)).refusals == []
+    assert planned(tmp_path, "big", "1.0.0", target(index, upload_limit_mb=1)).refusals == []
     index.set_upload_limit("Big", size)
     assert upload_file(index, big).status == 200
     # a project's limit never lowers the index's (legacy.py: max(MAX_FILESIZE, upload_limit))

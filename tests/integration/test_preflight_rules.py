@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import os
 import shutil
 import sys
 import textwrap
@@ -38,7 +39,7 @@ from releasekit.kinds import kind_of
 from releasekit.rehearsal.pypiserver import LocalIndex
 from releasekit.release import Release
 from releasekit.targets.base import Stage
-from releasekit.targets.pypi import IndexTarget
+from releasekit.targets.pypi import IndexTarget, rules
 from releasekit.targets.pypi.simple import project_page
 from tests.helpers.dists import metadata, retag, sdist, wheel
 from tests.helpers.fake_targets import FakeConsole, FakeTarget, Store
@@ -214,14 +215,18 @@ def pypi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalIndex]:
 
 
 def index_target(
-    pypi: LocalIndex, name: str = "prod", *, size_limit: int | None = None, rehearsal: bool = False
+    pypi: LocalIndex,
+    name: str = "prod",
+    *,
+    upload_limit_mb: int | None = None,
+    rehearsal: bool = False,
 ) -> IndexTarget:
-    """The real index target for ``pypi`` as the ``name`` index, with its credentials."""
+    """The real index target for ``pypi`` as the ``name`` index, with its credentials (and
+    ``upload-limit-mb`` in its config)."""
     return IndexTarget(
-        pypi.index_config(name),
+        pypi.index_config(name)._replace(upload_limit_mb=upload_limit_mb),
         project="demo",
         environ=pypi.credentials(name),
-        size_limit=size_limit,
         rehearsal=rehearsal,
     )
 
@@ -314,18 +319,45 @@ def test_a_metadata_version_pypi_does_not_take_refuses_the_release(
     assert "[build-system] requires" in hint
 
 
+def over_100_mb(directory: Path, filename: str, meta: str) -> Path:
+    """A wheel past PyPI's 100 MiB, in a few kilobytes of disk: a hole of 100 MiB (a sparse
+    file) before a small wheel's bytes, which zipfile reads as it reads a self-extractor."""
+    small = wheel(directory / "small", filename, meta).read_bytes()
+    path = directory / filename
+    with open(path, "wb") as handle:
+        handle.truncate(rules.MAX_FILE_SIZE)
+        handle.seek(rules.MAX_FILE_SIZE)
+        handle.write(small)
+    shutil.rmtree(directory / "small")
+    return path
+
+
 @on_the_index
 def test_a_file_over_the_size_limit_refuses_the_release(pypi: LocalIndex, tmp_path: Path) -> None:
-    path = wheel(tmp_path, "toolarge-1.0.0-py3-none-any.whl", metadata("toolarge"))
+    path = over_100_mb(tmp_path, "toolarge-1.0.0-py3-none-any.whl", metadata("toolarge"))
     size = path.stat().st_size
-    assert planned(tmp_path, "toolarge", index_target(pypi, size_limit=size)).refusals == []
-    target = index_target(pypi, size_limit=size - 1)
-    ((message, hint),) = planned(tmp_path, "toolarge", target).refusals
+    ((message, hint),) = planned(tmp_path, "toolarge", index_target(pypi)).refusals
     assert message == (
         f"prod: PyPI's size rule: File too large: toolarge-1.0.0-py3-none-any.whl is {size} "
-        f"bytes; the limit is {size - 1} bytes"
+        "bytes; the limit is 100 MB"
     )
     assert "file size limit" in hint
+    # the limit PyPI raised for the project (upload-limit-mb) takes it
+    raised = index_target(pypi, upload_limit_mb=101)
+    assert planned(tmp_path, "toolarge", raised).refusals == []
+
+
+@on_the_index
+def test_a_raised_upload_limit_never_lowers_pypis(pypi: LocalIndex, tmp_path: Path) -> None:
+    """upload-limit-mb below PyPI's 100 MiB (1 MiB) leaves PyPI's: Warehouse takes
+    max(MAX_FILESIZE, Project.upload_limit), and so does the preflight."""
+    wheel(tmp_path, "twomb-1.0.0-py3-none-any.whl", metadata("twomb"), files=incompressible(2))
+    assert planned(tmp_path, "twomb", index_target(pypi, upload_limit_mb=1)).refusals == []
+
+
+def incompressible(mib: int) -> dict[str, bytes]:
+    """A module of ``mib`` MiB that does not compress: the wheel is about as large."""
+    return {"payload/data.bin": os.urandom(mib << 20)}
 
 
 @on_the_index

@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import packaging
@@ -248,6 +249,27 @@ def test_files_that_are_not_archives_are_refused(tmp_path: Path) -> None:
     assert "File is not a zipfile" in only(check_file(tmp_path / PURE), "metadata").message
     (tmp_path / SDIST).write_bytes(b"not a tar")
     assert "File is not a tarfile" in only(check_file(tmp_path / SDIST), "metadata").message
+
+
+def test_a_wheel_with_a_damaged_metadata_member_is_refused_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    """zipfile.is_zipfile reads the central directory only: a member's own bytes damaged
+    (here METADATA's deflate stream) fail when it is read, and that is a refusal too."""
+    path = wheel(tmp_path, PURE, metadata())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("demo-1.0.0.dist-info/METADATA")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename)  # past the local header
+    for at in range(start, start + info.compress_size):
+        data[at] ^= 0xFF
+    path.write_bytes(bytes(data))
+    found = only(check_file(path), "metadata")
+    assert found.message == (
+        f"Invalid distribution file {PURE}: cannot be read as a zip "
+        "(Error -3 while decompressing data: invalid code lengths set)."
+    )
+    assert rules.read_metadata(path) == (None, [found])
 
 
 def test_an_sdist_without_one_top_directory_or_pkg_info_is_refused(tmp_path: Path) -> None:

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from releasekit.engine.manifest import DistFile, Manifest
-from releasekit.engine.plan import Holding, RemoteView, TargetState, make_plan
+from releasekit.engine.plan import (
+    Holding,
+    RemoteView,
+    TargetPlan,
+    TargetState,
+    make_plan,
+    new_project_refusals,
+)
 from releasekit.engine.policy import Verdict, decide
 from releasekit.errors import PublishError
 from releasekit.targets.base import Stage, Target
@@ -218,3 +225,21 @@ def test_the_plan_is_written_for_later_sessions(tmp_path: Path) -> None:
     assert data["targets"][1]["name"] == "prod"
     assert data["targets"][1]["verdict"] == "publish"
     assert data["targets"][1]["files"][0]["holding"] == "missing"
+
+
+def test_new_projects_are_counted_per_index_url_not_per_target_name() -> None:
+    """Members whose ``prod`` are two indexes: each index counts the projects it would get."""
+    first, second = "https://one.example/simple/", "https://two.example/simple/"
+    planned = []
+    for name, url in [("a", first), ("b", first), ("c", first), ("d", second), ("e", second)]:
+        target = FakeTarget("prod", Stage.PROD, Store(), url=url)
+        target.new_projects_per_day = 2
+        part = TargetPlan("prod", url, url, Verdict.PUBLISH, new_project=True)
+        planned.append((name, target, part))
+    ((message, hint),) = new_project_refusals(planned)
+    assert message == (
+        f"prod: PyPI's new-project rate limit: this release would create 3 projects on {first} "
+        "(a, b, c); an account may create 2 a day"
+    )
+    assert hint.startswith("release the workspace in batches of 2 new members a day")
+    assert new_project_refusals(planned[:2] + planned[3:]) == []

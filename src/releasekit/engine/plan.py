@@ -296,17 +296,18 @@ def new_project_refusals(
     new-project rate limit), from every plan of the run: (project name, target, its part of
     the plan). A workspace's first release is refused before its fifth new project is
     refused half-way, with four already out."""
+    # by the index's URL: members may name different indexes "prod", and each counts its own
     new: dict[str, list[str]] = {}
     limits: dict[str, tuple[int, str]] = {}
     for name, target, target_plan in planned:
         limit = target.new_projects_per_day
         if limit is None or not target_plan.new_project:
             continue
-        new.setdefault(target.name, []).append(name)
-        limits[target.name] = (limit, target.url)
+        new.setdefault(target.url, []).append(name)
+        limits[target.url] = (limit, target.name)
     refusals = []
-    for target_name, names in new.items():
-        limit, url = limits[target_name]
+    for url, names in new.items():
+        limit, target_name = limits[url]
         if len(names) > limit:
             refusals.append(
                 (

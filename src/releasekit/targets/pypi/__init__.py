@@ -69,7 +69,6 @@ class IndexTarget(Target):
         rehearsal: bool = False,
         stand_in_storage: Path | None = None,
         log: Callable[[str], None] | None = None,
-        size_limit: int | None = None,
         stands_in_for: IndexConfig | None = None,
     ) -> None:
         self.index = index
@@ -90,10 +89,10 @@ class IndexTarget(Target):
         # a rehearsal's local index: where it keeps its files, and the rehearsal's log
         self.stand_in_storage = stand_in_storage
         self.log = log
-        # PyPI's upload limit per file: its default unless raised for the project (config)
-        if size_limit is None and index.upload_limit_mb is not None:
-            size_limit = index.upload_limit_mb * 1024 * 1024
-        self.size_limit = size_limit
+        # the upload limit per file PyPI raised for the project (upload-limit-mb), in bytes;
+        # None: PyPI's default. It only ever raises PyPI's (:meth:`preflight`)
+        limit_mb = index.upload_limit_mb
+        self.size_limit = limit_mb * 1024 * 1024 if limit_mb is not None else None
         # Not counted: in a rehearsal (its fresh local index knows no project, so it cannot
         # say which are new), nor with trusted publishing (a new project then comes from a
         # pending publisher, created without the rate limit: warehouse/oidc/views.py,
@@ -156,7 +155,6 @@ class IndexTarget(Target):
             rehearsal=True,
             stand_in_storage=storage,
             log=log,
-            size_limit=self.size_limit,
             stands_in_for=self.configured,
         )
 
@@ -245,9 +243,10 @@ class IndexTarget(Target):
         refusals: list[tuple[str, str]] = []
         for filename in uploads:
             try:
-                found = rules.check_file(
-                    dist_dir / filename, size_limit=self.size_limit or rules.MAX_FILE_SIZE
-                )
+                # Warehouse's max(MAX_FILESIZE, Project.upload_limit): a raised limit
+                # never lowers the default
+                limit = max(rules.MAX_FILE_SIZE, self.size_limit or 0)
+                found = rules.check_file(dist_dir / filename, size_limit=limit)
             except ImportError as exc:  # trove-classifiers: a dependency of releasekit[nox]
                 return (
                     (

@@ -29,6 +29,7 @@ import re
 import tarfile
 import urllib.parse
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -220,7 +221,23 @@ def read_metadata(path: Path) -> tuple[bytes | None, list[Violation]]:
     (its one top directory's ``PKG-INFO``) found where Warehouse looks for it; else
     ``None`` and what is wrong with the archive."""
     path = Path(path)
-    return (_read_wheel if path.name.lower().endswith(".whl") else _read_sdist)(path)
+    lower = path.name.lower()
+    if lower.endswith(".whl"):
+        reader, what = _read_wheel, "a zip"
+    elif lower.endswith(".zip"):
+        reader, what = _read_zip_sdist, "a zip"
+    else:
+        reader, what = _read_sdist, "a gzipped tar"
+    try:
+        return reader(path)
+    except _DAMAGED as exc:  # is_zipfile/is_tarfile read the directory, not every member
+        return None, [_bad_archive(path.name, f"cannot be read as {what} ({exc})")]
+
+
+# What a damaged archive raises while a member is read: a CRC or a header that does not
+# match (BadZipFile), deflate data that is not (zlib.error), a truncated stream (EOFError),
+# a member the directory names and the file lacks (KeyError), gzip's and tar's own errors.
+_DAMAGED = (zipfile.BadZipFile, zlib.error, KeyError, EOFError, tarfile.TarError, OSError)
 
 
 def _v(rule: str, filename: str, message: str, hint: str) -> Violation:
@@ -297,29 +314,22 @@ def _read_wheel(path: Path) -> tuple[bytes | None, list[Violation]]:
     name = path.name
     if not zipfile.is_zipfile(path):
         return None, [_bad_archive(name, "File is not a zipfile")]
-    try:
-        parts = name.split("-", 2)
-        if len(parts) < 3:
-            return None, [
-                _bad_archive(name, "Unable to parse name and version from wheel filename")
-            ]
-        info_dir = f"{parts[0]}-{parts[1]}.dist-info"
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            found = _zip_bomb(path, infos)
-            if any(
-                i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for i in infos
-            ):
-                found.append(_bad_archive(name, "File does not use a supported compression type"))
-            names = set(zf.namelist())
-            for member in ("WHEEL", "RECORD", "METADATA"):
-                if f"{info_dir}/{member}" not in names:
-                    found.append(_bad_archive(name, f"{member} not found at {info_dir}/{member}"))
-            if found:
-                return None, found
-            return zf.read(f"{info_dir}/METADATA"), []
-    except (zipfile.BadZipFile, OSError) as exc:
-        return None, [_bad_archive(name, f"cannot be read as a zip ({exc})")]
+    parts = name.split("-", 2)
+    if len(parts) < 3:
+        return None, [_bad_archive(name, "Unable to parse name and version from wheel filename")]
+    info_dir = f"{parts[0]}-{parts[1]}.dist-info"
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        found = _zip_bomb(path, infos)
+        if any(i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for i in infos):
+            found.append(_bad_archive(name, "File does not use a supported compression type"))
+        names = set(zf.namelist())
+        for member in ("WHEEL", "RECORD", "METADATA"):
+            if f"{info_dir}/{member}" not in names:
+                found.append(_bad_archive(name, f"{member} not found at {info_dir}/{member}"))
+        if found:
+            return None, found
+        return zf.read(f"{info_dir}/METADATA"), []
 
 
 def _zip_bomb(path: Path, infos: list[zipfile.ZipInfo]) -> list[Violation]:
@@ -343,37 +353,31 @@ def _zip_bomb(path: Path, infos: list[zipfile.ZipInfo]) -> list[Violation]:
 
 def _read_sdist(path: Path) -> tuple[bytes | None, list[Violation]]:
     """legacy.py ``_is_valid_dist_file``: one top-level directory holding PKG-INFO, no
-    sparse members. A ``.zip`` sdist is refused by the PEP 625 name rule later on."""
+    sparse members."""
     name = path.name
-    try:
-        if name.lower().endswith(".zip"):
-            return _read_zip_sdist(path)
-        if not tarfile.is_tarfile(path):
-            return None, [_bad_archive(name, "File is not a tarfile")]
-        with tarfile.open(path, "r:gz") as tar:
-            members = tar.getmembers()
-            if any(m.issparse() for m in members):
-                return None, [
-                    _bad_archive(name, "tar archive not accepted: Sparse members are not allowed")
-                ]
-            top = _commonpath([m.name for m in members])
-            if top in (".", "/", ""):
-                return None, [
-                    _bad_archive(name, "Incorrect number of top-level directories in sdist")
-                ]
-            target = posixpath.join(top, "PKG-INFO")
-            try:
-                fileobj = tar.extractfile(target)
-            except KeyError:
-                fileobj = None
-            if fileobj is None:
-                return None, [_bad_archive(name, f"PKG-INFO not found at {target}")]
-            return fileobj.read(), []
-    except (tarfile.TarError, EOFError, OSError) as exc:
-        return None, [_bad_archive(name, f"cannot be read as a gzipped tar ({exc})")]
+    if not tarfile.is_tarfile(path):
+        return None, [_bad_archive(name, "File is not a tarfile")]
+    with tarfile.open(path, "r:gz") as tar:
+        members = tar.getmembers()
+        if any(m.issparse() for m in members):
+            return None, [
+                _bad_archive(name, "tar archive not accepted: Sparse members are not allowed")
+            ]
+        top = _commonpath([m.name for m in members])
+        if top in (".", "/", ""):
+            return None, [_bad_archive(name, "Incorrect number of top-level directories in sdist")]
+        target = posixpath.join(top, "PKG-INFO")
+        try:
+            fileobj = tar.extractfile(target)
+        except KeyError:
+            fileobj = None
+        if fileobj is None:
+            return None, [_bad_archive(name, f"PKG-INFO not found at {target}")]
+        return fileobj.read(), []
 
 
 def _read_zip_sdist(path: Path) -> tuple[bytes | None, list[Violation]]:
+    """A ``.zip`` sdist, read as legacy.py reads one; refused by the PEP 625 name rule later."""
     name = path.name
     if not zipfile.is_zipfile(path):
         return None, [_bad_archive(name, "File is not a zipfile")]
