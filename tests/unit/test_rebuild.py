@@ -7,6 +7,7 @@ import gzip
 import io
 import os
 import tarfile
+import time
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -189,33 +190,49 @@ def test_prove_reproducible_names_files_members_and_a_hint(tmp_path: Path) -> No
     assert any(line.startswith(detail) for line in said)
 
 
-def test_prove_reproducible_passes_and_sets_the_umask_back(tmp_path: Path) -> None:
-    import os
-
+def test_prove_reproducible_passes_and_leaves_the_umask_alone(tmp_path: Path) -> None:
+    """The second build varies the path and TZ; the umask is the build's own 022 for both
+    (build.release_umask), so the second build is not started under another one."""
     one, _ = _pair(tmp_path)
     _sdist(one, _members())
-    before = os.umask(0o022)
-    os.umask(before)
+    before = os.umask(0o027)
     seen: list[int] = []
     said: list[str] = []
+    checkouts: list[Path] = []
 
     def again(variant: secondbuild.Variant) -> list[Path]:
-        current = os.umask(variant.umask)
+        current = os.umask(0o027)
         seen.append(current)
+        checkouts.append(variant.checkout)
         return [_sdist(variant.work / one.name, _members())]
 
-    secondbuild.prove_reproducible([one], again, root=tmp_path, commit=None, log=said.append)
-    assert seen == [secondbuild.other_umask(before)]
-    after = os.umask(before)
-    assert after == before
-    assert said[-1].startswith("check-reproducible: demo-1.0.tar.gz built again at ")
-    assert ": the same bytes (" in said[-1]
+    try:
+        secondbuild.prove_reproducible([one], again, root=tmp_path, commit=None, log=said.append)
+    finally:
+        after = os.umask(before)
+    assert seen == [0o027] and after == 0o027
+    (checkout,) = checkouts
+    tz = secondbuild.other_tz(time.localtime().tm_gmtoff)
+    assert said[0] == f"check-reproducible: building again at {checkout}, TZ={tz}"
+    assert said[-1].startswith(
+        f"check-reproducible: demo-1.0.tar.gz built again at {checkout}, TZ={tz}: the same bytes ("
+    )
+
+
+def test_the_second_checkout_is_not_as_long_as_the_first(tmp_path: Path) -> None:
+    """The first build's path is core.git's (stable_checkout_path), the second's another
+    length, so a path written into the bytes shows."""
+    from releasekit.core import git
+
+    first = git.stable_checkout_path(tmp_path)
+    assert first.name == "src" and first.parent.name == f"releasekit-checkout-{tmp_path.name}"
+    with secondbuild.elsewhere(tmp_path) as variant:
+        assert len(str(variant.checkout)) != len(str(first))
+        assert variant.checkout.parent.is_dir()
+    assert not variant.work.exists()
 
 
 def test_the_second_builds_conditions_differ_from_the_first() -> None:
-    assert secondbuild.other_umask(0o022) == 0o002
-    assert secondbuild.other_umask(0o002) == 0o022
-    assert secondbuild.other_umask(0o077) == 0o002
     assert secondbuild.other_tz(0) == "RKT-13:45"
     assert secondbuild.other_tz(3600) == "RKT-13:45"
     assert secondbuild.other_tz(13 * 3600 + 45 * 60) == "RKT+09:30"

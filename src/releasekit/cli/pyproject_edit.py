@@ -63,7 +63,7 @@ CONFIG_TABLE = """
 # prepare-commands = ["npm ci"]   # run in the clean export of HEAD before the sdist is built
 # version-from-tag = false        # true: a tag build writes the tag's version into the
 #                                 # version files of the export (placeholders in git)
-# check-reproducible = false      # true: every build is made twice (another path, umask,
+# check-reproducible = false      # true: every build is made twice (another path and
 #                                 # TZ) and the bytes compared
 # wheels = ["cp312-manylinux_x86_64", "cp312-win_amd64"]  # the wheel matrix a release holds
 #                                 # (cibuildwheel's identifiers; default: what was built)

@@ -51,6 +51,7 @@ __all__ = [
     "release_tag",
     "release_tag_among",
     "released_elsewhere",
+    "stable_checkout_path",
     "tag_elsewhere",
     "tag_exists",
     "tag_prefix",
@@ -400,9 +401,25 @@ def clean_checkout(
             shutil.rmtree(at, ignore_errors=True)
         return
     with _checkout_dir(root) as tmp:
-        dest = Path(tmp) / "src"
+        dest = Path(tmp) / _WORKTREE
         with _worktree(root, dest, ref):
             yield dest / prefix if prefix else dest
+
+
+# the worktree's directory inside the checkout directory
+_WORKTREE = "src"
+
+
+def stable_checkout_path(root: Path | str) -> Path:
+    """Where :func:`clean_checkout` checks out ``root`` when its stable directory is free:
+    ``<tmp>/releasekit-checkout-<repository name>/src``, the same for every build of the
+    repository. The second build of ``--check-reproducible`` goes to a path of another
+    length than this one (kinds/python/secondbuild.py)."""
+    import tempfile
+
+    top = (ask(root, "rev-parse", "--show-toplevel") or str(root)).strip()
+    stable = Path(tempfile.gettempdir()) / f"releasekit-checkout-{Path(top).name or 'root'}"
+    return stable / _WORKTREE
 
 
 @contextlib.contextmanager
@@ -416,8 +433,7 @@ def _checkout_dir(root: Path | str) -> Iterator[str]:
     import shutil
     import tempfile
 
-    top = (ask(root, "rev-parse", "--show-toplevel") or str(root)).strip()
-    stable = Path(tempfile.gettempdir()) / f"releasekit-checkout-{Path(top).name or 'root'}"
+    stable = stable_checkout_path(root).parent
     held = _hold_directory(stable)
     if held is not None:  # a killed build's worktree there is registered still: forget it
         ask(root, "worktree", "prune")

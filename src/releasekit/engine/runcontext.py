@@ -44,7 +44,7 @@ class Options:
     only: list[str] = field(default_factory=list)  # workspace members to release
     # the version the next tag releases, for a version from git tags (rehearsal, check)
     next_version: str | None = None
-    # the build is made twice (another path, umask, TZ) and the bytes compared
+    # the build is made twice (another path and TZ; umask 022 for both) and the bytes compared
     check_reproducible: bool = False
     # install from each target after writing it; off where credentials are and no project
     # code may run (the CI jobs that publish from an artifact: Release.from_artifact)

@@ -132,7 +132,8 @@ def build_release(
 # the modes a fresh CI clone gives them, whatever the maintainer's shell has. setuptools
 # copies the checkout's modes into the sdist and the wheel (hatchling normalizes its own),
 # so under umask 002 the same commit built other bytes (Reproducible Builds: "set a fixed
-# umask"). The second build of --check-reproducible starts under another one to prove it.
+# umask"). The second build of --check-reproducible runs under it too: it varies the path
+# and TZ, not what releasekit fixes for every build.
 RELEASE_UMASK = 0o022
 
 

@@ -9,10 +9,10 @@ same commit, and compares every byte before anything goes to ``dist/``:
 
 - at another path (deeper, of another length): a build that writes its directory into a
   file (a bundler's module ids, a ``__file__`` baked into generated code) differs;
-- started under another umask (``0o002`` against the usual ``0o022``, or the other way
-  round): releasekit builds under umask 022 whatever the caller's is
-  (:func:`releasekit.kinds.python.build.release_umask`; setuptools copies the checkout's
-  modes into its archives), and a mode that differs still comes from the build itself;
+- not under another umask: releasekit pins umask 022 for every build, the first and the
+  second (:func:`releasekit.kinds.python.build.release_umask`; setuptools copies the
+  checkout's modes into its archives), so a maintainer's or a runner's umask never reaches
+  the bytes, and a mode that differs comes from the build itself;
 - in another time zone (``TZ``, 13 h 45 min east: an hour offset shared by no one nearby,
   and a quarter hour that no rounding hides): a time written as local time differs;
 - with the same ``SOURCE_DATE_EPOCH``, the same backend and the same build requirements,
@@ -35,7 +35,6 @@ import datetime
 import gzip
 import hashlib
 import io
-import os
 import shutil
 import subprocess
 import tarfile
@@ -59,7 +58,6 @@ __all__ = [
     "elsewhere",
     "first_difference",
     "other_tz",
-    "other_umask",
     "prove_reproducible",
 ]
 
@@ -304,22 +302,16 @@ def compare_builds(first: Sequence[Path], second: Sequence[Path]) -> list[FileDi
 
 @dataclass(frozen=True)
 class Variant:
-    """What the second build changes: where it is made, the umask, the time zone."""
+    """What the second build changes: where it is made, and the time zone (the umask is
+    releasekit's 022 for both builds)."""
 
     work: Path  # a fresh directory of the second build (its checkout, env, unpacked sdist)
     checkout: Path  # where its checkout goes: another path, of another length
-    umask: int
     tz: str
     env: Mapping[str, str] = field(default_factory=dict)  # for the build's processes
 
     def describe(self) -> str:
-        return f"at {self.checkout}, umask {self.umask:03o}, TZ={self.tz}"
-
-
-def other_umask(current: int) -> int:
-    """The second build's umask: group-writable files where the first had none, and the
-    usual ``022`` where the first had ``002`` (or anything else)."""
-    return 0o002 if current != 0o002 else 0o022
+        return f"at {self.checkout}, TZ={self.tz}"
 
 
 def other_tz(utc_offset: int) -> str:
@@ -328,39 +320,24 @@ def other_tz(utc_offset: int) -> str:
     return _OTHER_TZ[0] if utc_offset == _FAR_TZ[1] else _FAR_TZ[0]
 
 
-def _first_checkout_length(root: Path) -> int:
-    """The length of the path of the first build's checkout (:func:`releasekit.core.git.
-    clean_checkout`'s stable one), so the second's can be made of another length."""
-    from releasekit.core import git
-
-    top = (git.ask(root, "rev-parse", "--show-toplevel") or str(root)).strip()
-    stable = Path(tempfile.gettempdir()) / f"releasekit-checkout-{Path(top).name or 'root'}"
-    return len(str(stable / "src"))
-
-
 @contextlib.contextmanager
 def elsewhere(root: Path) -> Iterator[Variant]:
     """The conditions of the second build, for the duration of the block: a fresh
-    directory (removed afterwards, even on a stop), and the process umask changed.
-
-    The umask is the process's own (the build's processes and git's checkout inherit it):
-    the build step runs one thing at a time, and it is set back when the block ends.
+    directory (removed afterwards, even on a stop) whose checkout path is not as long as the
+    first build's (:func:`releasekit.core.git.stable_checkout_path`), and another ``TZ``.
     """
+    from releasekit.core import git
     from releasekit.kinds.python import distdir
 
     work = Path(tempfile.mkdtemp(prefix="releasekit-rebuild-"))
     checkout = work / "at-another-path" / "src"
-    if len(str(checkout)) == _first_checkout_length(root):
+    if len(str(checkout)) == len(str(git.stable_checkout_path(root))):
         checkout = work / "at-another-path-" / "src"
     checkout.parent.mkdir(parents=True)
-    previous = os.umask(0o022)
-    umask = other_umask(previous)
     tz = other_tz(time.localtime().tm_gmtoff)
-    os.umask(umask)
     try:
-        yield Variant(work, checkout, umask, tz, {"TZ": tz})
+        yield Variant(work, checkout, tz, {"TZ": tz})
     finally:
-        os.umask(previous)
         distdir.remove_fully(work)
 
 
