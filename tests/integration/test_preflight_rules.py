@@ -276,9 +276,9 @@ def test_a_deprecated_classifier_refuses_the_release(pypi: LocalIndex, tmp_path:
     wheel(tmp_path, "deprecated-1.0.0-py3-none-any.whl", meta)
     plan = planned(tmp_path, "deprecated", index_target(pypi, "test"), index_target(pypi, "prod"))
     message = (
-        "PyPI's classifier rule: deprecated-1.0.0-py3-none-any.whl: The classifier 'Natural "
-        "Language :: Ukranian' has been deprecated, use one of ['Natural Language :: Ukrainian'] "
-        "instead"
+        "PyPI's deprecated-classifier rule: deprecated-1.0.0-py3-none-any.whl: The classifier "
+        "'Natural Language :: Ukranian' has been deprecated, use one of ['Natural Language :: "
+        "Ukrainian'] instead"
     )
     assert plan.refusals == [
         (f"{name}: {message}", "replace it with 'Natural Language :: Ukrainian' in [project] "

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from releasekit.errors import PublishError
 from releasekit.rehearsal import drop_earlier_files
 from releasekit.rehearsal.pypiserver import LocalIndex
 from releasekit.targets.pypi.simple import project_page
@@ -195,6 +196,21 @@ def test_a_name_deleted_through_the_api_is_refused_for_good(tmp_path: Path) -> N
     with LocalIndex(packages, server_python=Path(sys.executable)) as index:  # a restart
         assert upload_file(index, wheel).status == 400
         assert upload_file(index, sdist).status == 200  # still there: the same bytes
+
+
+def test_deleting_from_an_index_that_does_not_answer_is_a_publish_error(tmp_path: Path) -> None:
+    with LocalIndex(tmp_path / "packages", server_python=Path(sys.executable)) as index:
+        process = index._process
+        assert process is not None
+        process.kill()  # the server died; the index object still has its port
+        process.wait()
+        with pytest.raises(PublishError) as info:
+            index.delete(f"gone-1.0.0-{PURE}")
+        assert info.value.message == (
+            f"deleting gone-1.0.0-{PURE} from {index.publish_url} failed: "
+            "[Errno 111] Connection refused"
+        )
+        assert info.value.hint == f"the local index does not answer; see {index.log_path}"
 
 
 def test_a_file_a_rehearsal_drops_on_disk_is_forgotten(index: LocalIndex, tmp_path: Path) -> None:

@@ -292,7 +292,7 @@ def test_an_unknown_classifier_is_refused(tmp_path: Path) -> None:
 
 def test_a_deprecated_classifier_is_refused_naming_its_replacement(tmp_path: Path) -> None:
     meta = metadata(extra="Classifier: Natural Language :: Ukranian\n")
-    found = only(check_file(wheel(tmp_path, PURE, meta)), "classifier")
+    found = only(check_file(wheel(tmp_path, PURE, meta)), "deprecated-classifier")
     assert found.message == (
         "The classifier 'Natural Language :: Ukranian' has been deprecated, "
         "use one of ['Natural Language :: Ukrainian'] instead."
@@ -303,7 +303,8 @@ def test_a_deprecated_classifier_is_refused_naming_its_replacement(tmp_path: Pat
 def test_a_deprecated_classifier_without_replacement_is_refused(tmp_path: Path) -> None:
     name = "License :: OSI Approved :: Jabber Open Source License"
     found = only(
-        check_file(wheel(tmp_path, PURE, metadata(extra=f"Classifier: {name}\n"))), "classifier"
+        check_file(wheel(tmp_path, PURE, metadata(extra=f"Classifier: {name}\n"))),
+        "deprecated-classifier",
     )
     assert found.message == f"The classifier {name!r} has been deprecated."
     assert found.hint.startswith("remove it")

@@ -264,10 +264,7 @@ class IndexTarget(Target):
         message, hint = _refusal(violation)
         configured = self.configured
         elsewhere = not (is_pypi(configured.url) or is_pypi(configured.publish_url))
-        unknown_classifier = violation.rule == "classifier" and "deprecated" not in (
-            violation.message
-        )
-        if elsewhere and (violation.rule == "platform-tag" or unknown_classifier):
+        if elsewhere and violation.rule in ("platform-tag", "classifier"):
             hint += _NOT_PYPI_HINT.format(name=configured.name)
         return message, hint
 

@@ -143,7 +143,9 @@ _PLATFORM_HINT = (
 class Violation:
     """One reason PyPI would refuse one file: the rule, the file, PyPI's words, the fix."""
 
-    rule: str  # "filename", "platform-tag", "metadata", "metadata-version", "classifier", ...
+    # "filename", "platform-tag", "metadata", "metadata-version", "classifier" (one PyPI does
+    # not know), "deprecated-classifier", "size", "readme"
+    rule: str
     filename: str
     message: str
     hint: str
@@ -570,7 +572,7 @@ def _check_classifiers(name: str, meta: packaging.metadata.Metadata) -> list[Vio
         instead = list(deprecated_classifiers[c])
         found.append(
             _v(
-                "classifier",
+                "deprecated-classifier",
                 name,
                 f"The classifier {c!r} has been deprecated"
                 + (f", use one of {instead} instead." if instead else "."),
