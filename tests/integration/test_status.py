@@ -269,6 +269,30 @@ def test_an_index_missing_a_declared_wheel_is_said(tmp_path: Path) -> None:
     ) in out, out + err
 
 
+def test_a_build_jobs_artifact_reports_its_declared_wheel_matrix(tmp_path: Path) -> None:
+    """[tool.releasekit] wheels travels in the handoff: `status --dist` of an artifact (no
+    checkout) holds the index to the matrix the build declared."""
+    with serve(_SimpleIndex) as index:
+        table = (
+            '[tool.releasekit]\nwheels = ["cp312-manylinux_x86_64", "cp313-manylinux_x86_64"]\n'
+            + "".join(
+                f'[tool.releasekit.indexes.{name}]\nurl = "{index}/{name}/simple/"\n'
+                f'publish-url = "{index}/{name}/"\n'
+                for name in ("test", "prod")
+            )
+        )
+        source = write_project(tmp_path / "src", releasekit_table=table, git=False)
+        config = validate_project(load_pyproject(source.path), source.path)
+        job = tmp_path / "job"
+        (job / "dist").mkdir(parents=True)
+        Handoff.of(config, name="demo", kind="python", tag_prefix=None).save(job / "dist")
+        code, out, err = releasekit(job, dict(os.environ), "status", "1.2.0", "--dist", "dist")
+    assert code == 1, out + err
+    assert (
+        "prod: lacks 1 of the 2 declared wheels: cp313-manylinux_x86_64 ([tool.releasekit] wheels)"
+    ) in out, out + err
+
+
 def test_finish_from_a_build_jobs_artifact_alone(
     tmp_path: Path, indexes: dict[str, LocalIndex], sample_dists: SampleDists
 ) -> None:

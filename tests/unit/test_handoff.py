@@ -72,3 +72,42 @@ def test_a_handoff_cannot_write_outside_its_directory(tmp_path: Path) -> None:
     with pytest.raises(ReleasekitError, match="outside the project"):
         handoff.unpack(tmp_path / "job")
     assert not (tmp_path / "evil").exists()
+
+
+@pytest.mark.parametrize(
+    ("wheels", "carried"),
+    [
+        (["cp312-manylinux_x86_64", "py3-none-any"], ["cp312-manylinux_x86_64", "py3-none-any"]),
+        (
+            {"python": ["cp312", "cp313"], "platforms": ["win_amd64"], "pure": True},
+            ["cp312-win_amd64", "cp313-win_amd64", "py3-none-any"],
+        ),
+    ],
+)
+def test_the_declared_wheel_matrix_travels(
+    tmp_path: Path, wheels: object, carried: list[str]
+) -> None:
+    """As its identifiers and tags: the publishing side parses them to the same spec."""
+    config = parse_config({"tool": {"releasekit": {"wheels": wheels}}}, tmp_path)
+    Handoff.of(config, name="demo", kind="python", tag_prefix=None).save(tmp_path)
+    data = json.loads((tmp_path / "releasekit-project.json").read_text())
+    assert data["tool.releasekit"]["wheels"] == carried
+    assert Handoff.load(tmp_path).unpack(tmp_path / "job").wheels == config.wheels
+
+
+def test_a_matrix_of_cibuildwheel_platforms_stays_behind(tmp_path: Path) -> None:
+    """Expanding it takes cibuildwheel and [tool.cibuildwheel]: not in a publishing job."""
+    table = {
+        "wheels": {
+            "python": ["cp312"],
+            "platforms": ["win_amd64"],
+            "cibuildwheel": ["linux:x86_64"],
+        }
+    }
+    config = parse_config({"tool": {"releasekit": table}}, tmp_path)
+    Handoff.of(config, name="demo", kind="python", tag_prefix=None).save(tmp_path)
+    assert (
+        "wheels"
+        not in json.loads((tmp_path / "releasekit-project.json").read_text())["tool.releasekit"]
+    )
+    assert Handoff.load(tmp_path).unpack(tmp_path / "job").wheels is None

@@ -5,7 +5,7 @@ that hold ``id-token: write`` check out nothing and run no project code and no b
 They only download the built files and upload them. Yet publishing needs a little of the
 project: its package name, where its indexes are, whether it makes a GitHub release (and
 the changelog section that becomes its notes), its tag style, the smoke commands that the
-install check after each upload runs.
+install check after each upload runs, the wheel matrix it declares.
 
 So the build writes that part into ``dist/releasekit-project.json``, and
 ``releasekit publish-test --dist dist`` (and ``publish``, ``verify-install``,
@@ -98,6 +98,13 @@ class Handoff:
             table["tools-index"] = config.tools_index
         if config.attestations is not None:
             table["attestations"] = config.attestations
+        if config.wheels is not None and not config.wheels.cibuildwheel:
+            # the declared matrix, as identifiers and tags (the list form parses back to the
+            # same spec): the publishing job's plan and `status --dist` hold the artifact
+            # to it. A matrix that names cibuildwheel platforms stays behind: expanding it
+            # takes cibuildwheel and [tool.cibuildwheel], which the publishing jobs lack
+            # (the job that collected the wheels checked it)
+            table["wheels"] = list(config.wheels.wheels)
         files: dict[str, str] = {}
         changelog = config.changelog_path()
         if changelog is not None and changelog.is_file():
