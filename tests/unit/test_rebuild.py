@@ -322,3 +322,35 @@ def test_diffoscope_on_path_reports_into_the_log(
     assert said[start + 1] == f"  --- {one}"
     assert said[start + 2].startswith("  +++ ") and said[start + 2].endswith("/demo-1.0.tar.gz")
     assert said[start + 3] == "  -STAMP = 1"
+
+
+def test_without_uv_a_missing_build_package_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`status --rebuild` builds with releasekit's own interpreter, where `build` (no
+    dependency of releasekit) may be missing: one line naming it, before anything runs."""
+    import importlib.util
+    import sys
+
+    from releasekit.core.config import parse_config
+    from releasekit.kinds.python import build
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(build, "find_uv", lambda: None)
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "build" else real(name, *a)
+    )
+    config = parse_config({"tool": {"releasekit": {"prepare-commands": ["false"]}}}, tmp_path)
+    said: list[str] = []
+    with pytest.raises(BuildError) as caught:
+        build._build_checkout(
+            config, tmp_path, tmp_path / "work", (sys.executable,), {}, None, None, said.append
+        )
+    assert caught.value.message == (
+        "cannot build: uv is not on PATH and the build package is not installed for "
+        f"{sys.executable}"
+    )
+    assert caught.value.hint == "install build (pip install build) or uv beside releasekit"
+    assert said == []  # no prepare-command ran
+    # a session's interpreter has it: asked of that interpreter, not of this one
+    assert build._python_build(["/venv/bin/python"]) == ["/venv/bin/python", "-m", "build"]

@@ -18,6 +18,7 @@ user's tree.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import sys
@@ -263,10 +264,11 @@ def _build_checkout(
     (:mod:`releasekit.kinds.python.reproducible`) before anything reads it."""
     out = work / "dist"
     work.mkdir(parents=True, exist_ok=True)
+    uv = find_uv()
+    frontend = [] if uv else _python_build(tools)  # refused before a prepare-command runs
     if config.version_from_tag and tag is not None:
         stamp_version(config, export, tag.version, log=log)
     prepare(config, export, log=log)
-    uv = find_uv()
     system = _build_system(export) if uv else None
     if uv and system is not None:
         log("building the sdist, then the wheel from the sdist (one isolated build env)")
@@ -277,7 +279,7 @@ def _build_checkout(
         # for (or download) another interpreter just to run the build backend
         argv = [uv, "build", "--python", sys.executable, "--out-dir", str(out), str(export)]
     else:
-        argv = [*tools, "-m", "build", "--outdir", str(out), str(export)]
+        argv = [*frontend, "--outdir", str(out), str(export)]
     tool = "uv build" if uv else "python -m build"
     log(f"building the sdist, then the wheel from the sdist ({tool})")
     proc.run(
@@ -294,6 +296,20 @@ def _build_checkout(
             if path.name.endswith(".tar.gz"):
                 _settle(path, epoch, log)
     return built
+
+
+def _python_build(tools: Sequence[str]) -> list[str]:
+    """``python -m build``, the front end where uv is not installed. A session's ``tools``
+    have it; releasekit's own interpreter (``status --rebuild``) may not: ``build`` is no
+    dependency of releasekit, so its absence is named here, not as ``No module named build``
+    after the checkout."""
+    if list(tools) == [sys.executable] and importlib.util.find_spec("build") is None:
+        raise BuildError(
+            f"cannot build: uv is not on PATH and the build package is not installed for "
+            f"{sys.executable}",
+            "install build (pip install build) or uv beside releasekit",
+        )
+    return [*tools, "-m", "build"]
 
 
 def _settle(sdist: Path, epoch: int, log: proc.Log) -> None:
