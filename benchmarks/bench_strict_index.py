@@ -7,7 +7,8 @@ The rehearsal's local indexes are pypiserver behind a front that applies PyPI's 
 a JSON state kept, the PEP 691 JSON pages). This times ``nox -s release -- --rehearse`` of
 benchmarks/bench_release.py's example project, warm (a new commit each time, the venvs there),
 with the front ("strict") and without it ("plain": ``python -m pypiserver run``, as releasekit
-ran it before; selected by an internal variable, not an option). Rounds are interleaved in a
+ran it before: ``LocalIndex(strict=False)``, which nox's process is made to use by a few
+lines run before nox, not by anything releasekit reads). Rounds are interleaved in a
 shuffled order after one untimed round of each; medians, the ratio, and the medians of the
 steps that talk to the indexes (publish-test, publish) are printed.
 """
@@ -30,15 +31,23 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from bench_hook import sh  # noqa: E402
 from bench_release import NOX_WITH_RSS, machine, make_example, new_commit  # noqa: E402
 
-PLAIN = "_RELEASEKIT_PLAIN_PYPISERVER"  # releasekit/rehearsal/pypiserver.py _PLAIN
-VARIANTS = {"plain pypiserver": "1", "strict index": "0"}
+# Run in nox's process before nox (the rehearsal runs there, in releasekit.sessions): every
+# LocalIndex it makes is plain pypiserver.
+PLAIN_PYPISERVER = """\
+from releasekit.rehearsal import pypiserver
+_init = pypiserver.LocalIndex.__init__
+def _plain(self, *args, **kwargs):
+    _init(self, *args, **{**kwargs, "strict": False})
+pypiserver.LocalIndex.__init__ = _plain
+"""
+VARIANTS = {"plain pypiserver": PLAIN_PYPISERVER + NOX_WITH_RSS, "strict index": NOX_WITH_RSS}
 
 
-def rehearse(project: Path, plain: str) -> tuple[float, dict[str, float]]:
+def rehearse(project: Path, script: str) -> tuple[float, dict[str, float]]:
     new_commit(project)
-    env = {"RK_BENCH_RSS": str(project / ".." / "rss"), PLAIN: plain}
+    env = {"RK_BENCH_RSS": str(project / ".." / "rss")}
     start = time.perf_counter()
-    sh(sys.executable, "-c", NOX_WITH_RSS, "-s", "release", "--", "--rehearse", cwd=project,
+    sh(sys.executable, "-c", script, "-s", "release", "--", "--rehearse", cwd=project,
        env=env)  # fmt: skip
     seconds = time.perf_counter() - start
     steps = json.loads((project / "dist" / "releasekit-steps.json").read_text())
@@ -52,15 +61,15 @@ def main() -> None:
     print(machine())
     with tempfile.TemporaryDirectory(prefix="bench-strict-") as tmp:
         project = make_example(Path(tmp))
-        for plain in VARIANTS.values():  # untimed: venvs, caches
-            rehearse(project, plain)
+        for script in VARIANTS.values():  # untimed: venvs, caches
+            rehearse(project, script)
         times: dict[str, list[float]] = {name: [] for name in VARIANTS}
         steps: dict[str, dict[str, list[float]]] = {name: {} for name in VARIANTS}
         for _ in range(args.rounds):
             order = list(VARIANTS.items())
             random.shuffle(order)
-            for name, plain in order:
-                seconds, found = rehearse(project, plain)
+            for name, script in order:
+                seconds, found = rehearse(project, script)
                 times[name].append(seconds)
                 for step, value in found.items():
                     steps[name].setdefault(step, []).append(float(value))

@@ -85,7 +85,7 @@ class LocalIndex(LoopbackServer):
         self.packages_dir = Path(packages_dir)
         # ``strict=False``: pypiserver alone, which answers 400 to the same bytes again as
         # devpi and Artifactory do (PyPI answers 200): for tests of that path only
-        self.strict = strict and os.environ.get(_PLAIN) != "1"
+        self.strict = strict
         # PyPI's new-project rate limit; off for a rehearsal's stand-in, to which every
         # project is new (the plan counts the new projects of the real index instead)
         self.rate_limit = rate_limit
@@ -183,6 +183,12 @@ class LocalIndex(LoopbackServer):
                 f"deleting {filename} from {self.publish_url} failed: HTTP {exc.code} {exc.reason}",
                 f"see {self.log_path}",
             ) from None
+        except (urllib.error.URLError, OSError) as exc:  # not answering: stopped, or died
+            why = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+            raise PublishError(
+                f"deleting {filename} from {self.publish_url} failed: {why}",
+                f"the local index does not answer; see {self.log_path}",
+            ) from None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -261,11 +267,6 @@ class LocalIndex(LoopbackServer):
             last_try=last_try,
             env={"PYTHONUNBUFFERED": "1", **venvs.WRITE_BYTECODE},
         )
-
-
-# Not an option: set to 1 by benchmarks/bench_strict_index.py, to time a whole rehearsal
-# with plain pypiserver against the strict front (LocalIndex(strict=False) in one process).
-_PLAIN = "_RELEASEKIT_PLAIN_PYPISERVER"
 
 
 def _write_htpasswd(path: Path, username: str, password: str) -> None:
