@@ -329,8 +329,10 @@ def refusal(
 def check_matrix(
     spec: WheelsSpec, root: Path, filenames: Iterable[str], where: str, log: proc.Log
 ) -> None:
-    """Raise :class:`BuildError` naming every missing and every undeclared wheel."""
-    report = missing_wheels(expected_wheels(spec, root, log=log), filenames)
-    if not report.complete:
-        raise BuildError(f"{where} {report.describe()}", report.hint(where))
-    log(f"{where} holds {report.describe()} ([tool.releasekit] wheels)")
+    """Raise :class:`BuildError` with :func:`refusal`'s message and hint (every missing and
+    every undeclared wheel); else log that ``where`` holds the matrix."""
+    refused = refusal(spec, root, list(filenames), where, log)
+    if refused is not None:
+        raise BuildError(*refused)
+    count = len(expected_wheels(spec, root))  # asked again of the cache: cibuildwheel ran once
+    log(f"{where} holds all {count} declared wheels ([tool.releasekit] wheels)")
