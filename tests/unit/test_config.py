@@ -309,3 +309,21 @@ def test_credentials_among_other_problems_stay_hidden() -> None:
 def test_an_at_sign_in_the_path_is_not_credentials() -> None:
     c = config({"indexes": {"test": {"url": "https://pypi.example/simple/@scope/"}}})
     assert c.test_index.url == "https://pypi.example/simple/@scope/"
+
+
+def test_the_wheel_patterns_are_compiled_when_wheels_is_read_not_at_import() -> None:
+    """The hatch hook imports core.config in every build of the project: the patterns of
+    ``wheels`` entries are compiled the first time a ``wheels`` key is validated."""
+    import subprocess
+    import sys
+
+    script = (
+        "import releasekit.hatch_plugin.build_hook, releasekit.core.config as c\n"
+        "print(c._wheel_patterns.cache_info().currsize)\n"
+        "c.parse_config({'tool': {'releasekit': {'wheels': ['cp312-win_amd64']}}}, '.')\n"
+        "print(c._wheel_patterns.cache_info().currsize)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["0", "1"], done.stderr

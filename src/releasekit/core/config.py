@@ -18,6 +18,7 @@ whole budget in a build is a few milliseconds.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -659,15 +660,33 @@ url = _url
 # cibuildwheel's build identifiers (https://cibuildwheel.pypa.io/en/stable/options/#build-skip):
 # a Python (cp312, cp313t free-threaded, pp311 PyPy, gp312_250 GraalPy) and a platform
 # family with its architecture, without the glibc, macOS or API level a wheel's tag adds.
-_WHEEL_PYTHON = re.compile(r"cp3\d{1,2}t?|pp3\d{1,2}|gp3\d{1,2}_\d+")
-_WHEEL_PLATFORM = re.compile(
+_WHEEL_PYTHON = r"cp3\d{1,2}t?|pp3\d{1,2}|gp3\d{1,2}_\d+"
+_WHEEL_PLATFORM = (
     r"(?:manylinux|musllinux)_(?:x86_64|i686|aarch64|ppc64le|s390x|armv7l|riscv64)"
     r"|macosx_(?:x86_64|arm64|universal2)|win32|win_amd64|win_arm64"
     r"|ios_(?:arm64_iphoneos|arm64_iphonesimulator|x86_64_iphonesimulator)"
     r"|android_(?:arm64_v8a|x86_64)|pyodide_wasm32"
 )
 # a whole wheel tag: python-abi-platform, each part possibly a dotted set (py2.py3-none-any)
-_WHEEL_TAG = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*(?:-[a-z0-9_]+(?:\.[a-z0-9_]+)*){2}")
+_WHEEL_TAG = r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*(?:-[a-z0-9_]+(?:\.[a-z0-9_]+)*){2}"
+
+
+class _WheelPatterns(NamedTuple):
+    python: re.Pattern[str]
+    platform: re.Pattern[str]
+    tag: re.Pattern[str]
+
+
+@functools.lru_cache(maxsize=1)
+def _wheel_patterns() -> _WheelPatterns:
+    """The patterns of ``wheels``' entries, compiled the first time a ``wheels`` key is read:
+    the hatch hook imports this module in every build of the project, and a build has no
+    use for them."""
+    return _WheelPatterns(
+        re.compile(_WHEEL_PYTHON), re.compile(_WHEEL_PLATFORM), re.compile(_WHEEL_TAG)
+    )
+
+
 _CIBW_PLATFORMS = ("linux", "macos", "windows", "ios", "android", "pyodide")
 _WHEELS_HINT = (
     'e.g. wheels = { python = ["cp312", "cp313"], platforms = ["manylinux_x86_64", '
@@ -729,14 +748,15 @@ def _wheels_product(value: Mapping[str, Any], where: str) -> list[str]:
             f"{where} has {given} but no {missing}: the wheels are each python on each platform",
             _WHEELS_HINT,
         )
+    patterns = _wheel_patterns()
     for python in pythons:
-        if not _WHEEL_PYTHON.fullmatch(python):
+        if not patterns.python.fullmatch(python):
             raise ConfigError(
                 f"{where} python {python!r} is not a cibuildwheel Python",
                 "e.g. cp312 (CPython 3.12), cp313t (free-threaded), pp311 (PyPy)",
             )
     for platform in platforms:
-        if not _WHEEL_PLATFORM.fullmatch(platform):
+        if not patterns.platform.fullmatch(platform):
             raise ConfigError(
                 f"{where} platforms {platform!r} is not a cibuildwheel platform",
                 _platform_hint(platform),
@@ -745,12 +765,13 @@ def _wheels_product(value: Mapping[str, Any], where: str) -> list[str]:
 
 
 def _wheel_entry(entry: str, where: str) -> str:
+    patterns = _wheel_patterns()
     python, _, platform = entry.partition("-")
-    if _WHEEL_PYTHON.fullmatch(python) and _WHEEL_PLATFORM.fullmatch(platform):
+    if patterns.python.fullmatch(python) and patterns.platform.fullmatch(platform):
         return entry
-    if entry.count("-") == 2 and _WHEEL_TAG.fullmatch(entry):
+    if entry.count("-") == 2 and patterns.tag.fullmatch(entry):
         return entry
-    if entry.count("-") == 1 and _WHEEL_PYTHON.fullmatch(python):
+    if entry.count("-") == 1 and patterns.python.fullmatch(python):
         hint = _platform_hint(platform)
     else:
         hint = (
