@@ -9,6 +9,7 @@ rebuild of a tiny sample per case.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -77,10 +78,18 @@ def test_a_hatchling_sample_builds_the_same_bytes_twice(tmp_path: Path) -> None:
         and ": the same bytes (" in line
         for line in said
     )
-    # a rerun with the option proves again (two builds), without it dist/ is reused
+    # the manifest records the proof: a rerun with the option (publish-test, then publish)
+    # reuses this build rather than building twice again; one without the proof is not
+    dist = sample.path / "dist"
+    assert json.loads((dist / "releasekit-manifest.json").read_text())["reproduced"] is True
     assert kind_project(sample).kind.reusable(kind_project(sample)) is not None
     proving = kind_project(sample, check_reproducible=True)
+    reused = proving.kind.reusable(proving)
+    assert reused is not None and reused.reproduced
+    dataclasses.replace(reused, reproduced=False).save(dist)
+    assert "reproduced" not in json.loads((dist / "releasekit-manifest.json").read_text())
     assert proving.kind.reusable(proving) is None
+    assert kind_project(sample).kind.reusable(kind_project(sample)) is not None
 
 
 def test_a_setuptools_build_does_not_depend_on_the_callers_umask(tmp_path: Path) -> None:

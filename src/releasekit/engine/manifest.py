@@ -65,6 +65,9 @@ class Manifest:
     tag: str | None = None
     commit: str | None = None
     source_date_epoch: int | None = None
+    # built twice (--check-reproducible) with the same bytes: a later run that asks for the
+    # proof reuses this build instead of building twice again
+    reproduced: bool = False
 
     @property
     def wheels(self) -> tuple[DistFile, ...]:
@@ -78,6 +81,8 @@ class Manifest:
         """Write the manifest whole or not at all (see :func:`write_atomic`)."""
         path = dist_dir / MANIFEST_NAME
         data = asdict(self)
+        if not self.reproduced:  # said only when true: a manifest as before otherwise
+            del data["reproduced"]
         write_atomic(path, json.dumps(data, indent=2) + "\n")
         return path
 

@@ -139,9 +139,11 @@ class PythonKind(Kind):
     def reusable(self, project: Project) -> Manifest | None:
         from releasekit.kinds.python import build
 
-        if _checks_reproducible(project):  # the proof is two builds made now
-            return None
         manifest = build.reusable_manifest(project.root, project.dist_dir, project.name)
+        # the proof is two builds of the commit with the same bytes: made by this build's
+        # run (its manifest says so), or made now
+        if manifest is not None and _checks_reproducible(project) and not manifest.reproduced:
+            return None
         if manifest is None or manifest.tag is not None:
             return manifest
         # Untagged, with a version from git: the files were built either with the next

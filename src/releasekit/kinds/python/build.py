@@ -125,8 +125,9 @@ def build_release(
             secondbuild.prove_reproducible(built, again, root=root, commit=commit, log=log)
         distdir.replace_dist(dist_dir, built, name)
     return check_and_record(
-        config, dist_dir, tools=tools, name=name, tag=tag, commit=commit, epoch=epoch, log=log
-    )
+        config, dist_dir, tools=tools, name=name, tag=tag, commit=commit, epoch=epoch, log=log,
+        reproduced=check_reproducible,
+    )  # fmt: skip
 
 
 # The umask of every release build: its checkout's files and what the backend writes get
@@ -657,8 +658,10 @@ def check_and_record(
     commit: str | None,
     epoch: int | None,
     log: proc.Log,
+    reproduced: bool = False,
 ) -> Manifest:
-    """twine check, version and content checks, then the manifest: the build's record."""
+    """twine check, version and content checks, then the manifest: the build's record
+    (``reproduced``: built twice with the same bytes)."""
     files = artifacts.find_dists(dist_dir)
     if not files:
         raise BuildError(
@@ -697,6 +700,7 @@ def check_and_record(
         commit=commit,
         source_date_epoch=epoch,
         files=tuple(describe(f) for f in files),
+        reproduced=reproduced,
     )
     manifest.save(dist_dir)
     try:  # the manifest now says which files are releasekit's
