@@ -991,6 +991,7 @@ def serve(app: Any, port: int) -> None:
         def log_message(self, format: str, *args: Any) -> None:
             sys.stdout.write(f"{self.log_date_time_string()} {format % args}\n")
 
+    _leave_behind(app.spool)
     try:
         server = make_server("127.0.0.1", port, app, server_class=Server, handler_class=Handler)
     except OSError as exc:
@@ -1002,7 +1003,65 @@ def serve(app: Any, port: int) -> None:
     server.serve_forever()
 
 
+# --- stopping -----------------------------------------------------------------------------
+#
+# releasekit stops the index with SIGTERM (LoopbackServer.stop), and a terminal's Ctrl-C sends
+# SIGINT to the whole foreground group, the index included. Either must end the process at
+# once whatever it is doing, with its state whole. Python's own handling cannot promise
+# that: its handlers run only in the main thread, between bytecodes, and a signal the kernel
+# hands to another thread (a request's, the loader's) waits until the main thread next runs
+# Python code; a KeyboardInterrupt then ends the process through the interpreter's
+# shutdown, with daemon threads still importing (the loader: docutils) or inside a request.
+# So the stop signals are blocked in every thread and taken by one thread of their own,
+# which lets a state transaction under way end (an upload being stored: at most
+# STOP_GRACE seconds), removes the upload spool and leaves with os._exit: no interpreter
+# shutdown, nothing to join, nothing to wait for.
+
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+STOP_GRACE = 0.5  # seconds a transaction under way gets to end before the process does
+_cleanup: list[str] = []  # directories to remove on the way out (the upload spool)
+
+
+def _leave_behind(path: Path | str) -> None:
+    """Remove ``path`` (a directory of this process's) when a stop signal ends the process."""
+    _cleanup.append(str(path))
+
+
+def stop_on_signals() -> None:
+    """From now on SIGINT, SIGTERM and SIGHUP end the process within :data:`STOP_GRACE`
+    seconds, after a state transaction under way: see the comment above. Called first
+    thing, from the main thread, before any other thread exists (threads inherit the
+    blocked signals). Where signals cannot be waited for in a thread (Windows), a plain
+    handler in the main thread does the same."""
+    import signal
+
+    signums = {getattr(signal, name) for name in STOP_SIGNALS if hasattr(signal, name)}
+    if hasattr(signal, "pthread_sigmask") and hasattr(signal, "sigwait"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, signums)
+
+        def watch() -> None:
+            _stop(signal.sigwait(signums))
+
+        threading.Thread(target=watch, name="stop-signals", daemon=True).start()
+        return
+    for signum in signums:  # pragma: no cover - Windows
+        signal.signal(signum, lambda received, frame: _stop(received))
+
+
+def _stop(signum: int) -> None:
+    """End the process for ``signum``: let a transaction under way end, then hold the lock,
+    so that none begins (the state and the files stay as the last one left them)."""
+    held = _lock.acquire(timeout=STOP_GRACE)
+    with contextlib.suppress(OSError, ValueError):
+        note = "" if held else f" (a state transaction was still under way after {STOP_GRACE}s)"
+        os.write(1, f"strict index: signal {signum}: stopping{note}\n".encode())
+    for path in _cleanup:
+        shutil.rmtree(path, ignore_errors=True)
+    os._exit(128 + signum)
+
+
 def main(argv: list[str]) -> None:
+    stop_on_signals()
     here = os.path.dirname(os.path.realpath(__file__))
     if sys.path and os.path.realpath(sys.path[0] or os.curdir) == here:
         del sys.path[0]  # this directory's other scripts are no modules to import

@@ -172,14 +172,24 @@ def answers(port: int, path: str, body: bytes | None = None) -> bool:
 
 
 def terminate(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after :data:`STOP_TIMEOUT` seconds; never a wait without a limit.
+
+    It runs from a signal handler (:func:`releasekit.rehearsal.stop_all`), which may have
+    interrupted this thread inside a wait for the same process: Popen's lock on reaping is
+    then held by the interrupted frame, and an unbounded ``wait()`` here would never return.
+    The interrupted wait reaps the process when it resumes.
+    """
     if process.poll() is not None:
         return
-    process.terminate()
+    with contextlib.suppress(OSError):
+        process.terminate()
     try:
         process.wait(timeout=STOP_TIMEOUT)
     except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        with contextlib.suppress(OSError):
+            process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=STOP_TIMEOUT)
 
 
 def _tail(path: Path, offset: int, lines: int = 15) -> str:
