@@ -26,7 +26,7 @@ from releasekit.engine.handoff import Handoff
 from releasekit.rehearsal.pypiserver import LocalIndex
 from tests.helpers.github_fake import FakeGitHub
 from tests.helpers.http import Handler, serve
-from tests.helpers.index import SampleDists, copy_dists
+from tests.helpers.index import SampleDists, build_demo, copy_dists
 from tests.helpers.npm import write_cjs
 from tests.helpers.projects import Project, run, write_project
 from tests.helpers.sessions import creds, nox, release_project, served
@@ -170,6 +170,68 @@ def test_finish_names_the_command_when_the_tag_is_not_pushed(
     code, out, err = releasekit(project.path, env, "status", "--finish", "--yes")
     assert code == 1
     assert "to finish demo 1.2.0: git push origin v1.2.0" in out
+    assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
+
+
+def test_finish_publishes_a_dev_build_missing_from_the_test_index(
+    tmp_path: Path, indexes: dict[str, LocalIndex]
+) -> None:
+    """1.0.dev3, untagged, the tag not on the remote either: prod is no target of a dev
+    version, so --finish publishes it to the test index (the tag is not asked for)."""
+    project = release_project(tmp_path, indexes, version="1.0.dev3", tag=None)
+    pyproject = project.path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'commands = ["demo --version"]', "commands = [\"python -c 'import demo'\"]"
+        )
+    )
+    project.commit("smoke: import")
+    run("git", "init", "-q", "--bare", str(tmp_path / "remote.git"), cwd=tmp_path)
+    project.git("remote", "add", "origin", str(tmp_path / "remote.git"))
+    project.git("push", "-q", "origin", "main")
+    built = build_demo(tmp_path / "sample", version="1.0.dev3")
+    copy_dists(built, project.path / "dist")
+    head = project.git("rev-parse", "HEAD").strip()
+    dataclasses.replace(built.manifest, commit=head).save(project.path / "dist")
+    env = {**os.environ, **creds(indexes)}
+    code, out, err = releasekit(project.path, env, "status")
+    assert code == 1, out + err
+    assert "test: lacks demo-1.0.dev3-py3-none-any.whl, demo-1.0.dev3.tar.gz (the build has)" in out
+    code, out, err = releasekit(project.path, env, "status", "--finish", "--yes")
+    assert code == 0, out + err
+    assert "finishing demo: publish-test" in out
+    assert "tag the build's commit first" not in out
+    assert served(indexes["test"]) == {f.filename: f.sha256 for f in built.manifest.files}
+    assert served(indexes["prod"]) == {}
+    assert "demo 1.0.dev3: complete" in out
+
+
+def test_a_remote_that_cannot_be_read_is_said_so_not_not_pushed(
+    tmp_path: Path, indexes: dict[str, LocalIndex], sample_dists: SampleDists
+) -> None:
+    """origin names a repository that is not there: git ls-remote fails. The tag's line and
+    --finish say the remote could not be read and why, never `git push`; nothing is written."""
+    project = release_project(tmp_path, indexes, version="1.0.0", tag="v1.0.0")
+    missing = tmp_path / "gone.git"
+    project.git("remote", "add", "origin", str(missing))
+    copy_dists(sample_dists, project.path / "dist")
+    head = project.git("rev-parse", "HEAD").strip()
+    dataclasses.replace(sample_dists.manifest, tag="v1.0.0", commit=head).save(
+        project.path / "dist"
+    )
+    env = {**os.environ, **creds(indexes)}
+    code, out, err = releasekit(project.path, env, "status", "--finish", "--yes")
+    assert code == 1, out + err
+    assert "Traceback" not in out + err
+    (unread,) = [line for line in out.splitlines() if line.startswith("cannot finish demo")]
+    assert unread == (
+        f"cannot finish demo 1.0.0: origin could not be read (cannot reach origin: fatal: "
+        f"'{missing}' does not appear to be a git repository), so whether it has tag v1.0.0 "
+        "is unknown; check the remote (git ls-remote origin refs/tags/v1.0.0), then "
+        "releasekit status 1.0.0 --finish"
+    )
+    assert "git push" not in out and "not pushed" not in out
+    assert "origin: unread (" in out
     assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
 
 

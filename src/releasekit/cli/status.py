@@ -558,10 +558,13 @@ def _finish(
     names = ", ".join(f"{found.label}: {', '.join(_STEPS[s] for s in found.unfinished)}"
                       for _, found in runnable)  # fmt: skip
     print(f"finishing {names}", file=log)
+    # the session whose stages are these (publish-test: the test stage alone), so the plan
+    # judges only them: a dev version finished on the test index is no refused prod upload
+    session = _STEPS[stages[-1]]
     if artifact:
         subject = runnable[0][0]
         release = Release.from_artifact(
-            console, [subject.project.dist_dir], "release", yes=request.yes
+            console, [subject.project.dist_dir], session, yes=request.yes
         )
     else:
         posargs = ["--yes"] if request.yes else []
@@ -572,7 +575,7 @@ def _finish(
         elif request.dist is not None:
             posargs += ["--dist", str(request.dist.resolve())]
         root = request.root.resolve()
-        release = Release.open(console, posargs, root, "release", requested=["release"])
+        release = Release.open(console, posargs, root, "release", requested=[session])
     needs = {found.label: found.unfinished for _, found in runnable}
     step, running = "publish-test", release
     try:
@@ -582,7 +585,7 @@ def _finish(
             chosen = [p for p in release.projects if stage in needs.get(p.label, ())]
             running = Release(
                 console, release.options, chosen, workspace=release.workspace,
-                requested=["release"], tools=release.tools_cache,
+                requested=[session], tools=release.tools_cache,
             )  # fmt: skip
             if stage is Stage.TEST:
                 running.publish_test()
