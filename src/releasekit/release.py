@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import datetime
 import os
 import shutil
 import subprocess
@@ -502,7 +501,6 @@ class Release:
             tag_prefix=project.new_tag_prefix,
             pre_release=project.config.pre_release,
             rehearse=self.options.rehearse,
-            now=datetime.datetime.now(datetime.timezone.utc),
             dist_dir=project.dist_dir,
         )
 

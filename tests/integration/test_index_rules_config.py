@@ -13,7 +13,6 @@ run by this interpreter's pypiserver and with the same small limit.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import os
 import sys
@@ -146,7 +145,6 @@ def planned(dist: Path, project: str, version: str, *targets: IndexTarget) -> Re
         tag_prefix=None,
         pre_release="both",
         rehearse=False,
-        now=datetime.datetime.now(datetime.timezone.utc),
         dist_dir=dist,
     )
 
@@ -222,6 +220,17 @@ def test_what_any_index_needs_is_still_checked(index: LocalIndex, tmp_path: Path
             "publish only this project's wheels and sdist of this version (see --dist)",
         ),
     ]
+    # the stand-in of such an index (the strict index, PyPI's rules off for the project)
+    # refuses them with the same words: one check, rules.check_any_index
+    index.set_pypi_rules("mine", False)
+    answers = [
+        upload_file(index, path, name="mine", version="1.0.0") for path in sorted(dist.iterdir())
+    ]
+    assert [(a.status, a.reason) for a in answers] == [
+        (400, message.removeprefix("prod: ")) for message, _ in refusals
+    ]
+    good = wheel(tmp_path, "mine-1.0.0-py3-none-any.whl", metadata("mine"))
+    assert upload_file(index, good).status == 200
 
 
 @on_the_index

@@ -16,7 +16,6 @@ workspace goes through :meth:`Release.plan_all` of a five-member run.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import os
 import shutil
@@ -250,7 +249,6 @@ def planned(dist: Path, project: str, *targets: IndexTarget) -> ReleasePlan:
         tag_prefix=None,
         pre_release="both",
         rehearse=False,
-        now=datetime.datetime.now(datetime.timezone.utc),
         dist_dir=dist,
     )
 
@@ -395,16 +393,51 @@ def test_the_archived_and_14_day_refusals_name_their_rule(pypi: LocalIndex, tmp_
     assert upload_file(pypi, sdist(tmp_path / "index", "attic-1.0.0.tar.gz", meta)).status == 200
     pypi.set_status("attic", "archived")
     wheel(tmp_path / "attic", "attic-1.0.0-py3-none-any.whl", meta)
-    ((message, _),) = planned(tmp_path / "attic", "attic", index_target(pypi)).refusals
-    assert message.startswith("prod: PyPI's project-status rule: the project is archived")
+    ((message, hint),) = planned(tmp_path / "attic", "attic", index_target(pypi)).refusals
+    assert message == (
+        "prod: PyPI's project-status rule: the project is archived on this index (PEP 792); it "
+        "takes no uploads"
+    )
+    assert hint == "ask the index's admins or the project's owners; nothing can be uploaded there"
+    # an index that is not PyPI serves PEP 792 too: refused, in words that are not PyPI's
+    other = not_pypi(pypi)
+    ((message, _),) = planned(tmp_path / "attic", "attic", other).refusals
+    assert message == ("prod: the project is archived on this index (PEP 792); it takes no uploads")
     # a release first uploaded 15 days ago: its sdist is there, the wheel would be new
     meta = metadata("oldrel")
     assert upload_file(pypi, sdist(tmp_path / "index", "oldrel-1.0.0.tar.gz", meta)).status == 200
-    assert pypi.backdate("oldrel", "1.0.0", 15) == ["oldrel-1.0.0.tar.gz"]
+    (moved,) = pypi.backdate("oldrel", "1.0.0", 15)
+    first = project_page(pypi.url, "oldrel").files[moved].upload_time
+    assert first is not None
     wheel(tmp_path / "oldrel", "oldrel-1.0.0-py3-none-any.whl", meta)
-    ((message, _),) = planned(tmp_path / "oldrel", "oldrel", index_target(pypi)).refusals
-    assert message.startswith("prod: PyPI's release-age rule: 1.0.0 was first uploaded")
+    ((message, hint),) = planned(tmp_path / "oldrel", "oldrel", index_target(pypi)).refusals
+    assert message == (
+        f"prod: PyPI's release-age rule: 1.0.0 was first uploaded {first:%Y-%m-%d} (15 days "
+        "ago); PyPI refuses new files for a release more than 14 days old"
+    )
+    assert hint.startswith("release the missing files under a new version")
     assert set(files_of(pypi, "oldrel")) == {"oldrel-1.0.0.tar.gz"}
+    # the window is PyPI's: an index that is not PyPI takes the new file
+    assert planned(tmp_path / "oldrel", "oldrel", not_pypi(pypi)).refusals == []
+    # and nothing to upload, nothing refused: the index holds every file of this dist/
+    (tmp_path / "held").mkdir()
+    shutil.copy2(tmp_path / "index" / "oldrel-1.0.0.tar.gz", tmp_path / "held")
+    assert planned(tmp_path / "held", "oldrel", index_target(pypi)).refusals == []
+    # a release 13 days old still takes new files
+    meta = metadata("newrel")
+    assert upload_file(pypi, sdist(tmp_path / "index", "newrel-1.0.0.tar.gz", meta)).status == 200
+    assert pypi.backdate("newrel", "1.0.0", 13) == ["newrel-1.0.0.tar.gz"]
+    wheel(tmp_path / "newrel", "newrel-1.0.0-py3-none-any.whl", meta)
+    assert planned(tmp_path / "newrel", "newrel", index_target(pypi)).refusals == []
+
+
+def not_pypi(pypi: LocalIndex) -> IndexTarget:
+    """The real prod index target for ``pypi``, configured as an index that is not PyPI."""
+    return IndexTarget(
+        pypi.index_config("prod")._replace(pypi_rules=False),
+        project="demo",
+        environ=pypi.credentials("prod"),
+    )
 
 
 # --- PyPI's new-project rate limit, across a workspace's plans ----------------------------------

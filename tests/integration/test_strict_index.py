@@ -370,6 +370,24 @@ def test_the_json_api_serves_upload_times_sizes_and_status(
     assert content_type == "application/vnd.pypi.simple.v1+json"
 
 
+def test_requires_python_of_a_file_the_index_met_before_its_rules_loaded(
+    tmp_path: Path,
+) -> None:
+    """The server reads core metadata with PyPI's rules (rules.read_metadata), which it loads
+    after it answers: a file on disk at the start, or described by releasekit's process (a
+    backdate), has its Requires-Python served once they are."""
+    packages = tmp_path / "packages"
+    meta = dists.metadata("early", extra="Requires-Python: >=3.10\n")
+    wheel = dists.wheel(packages, f"early-1.0.0-{PURE}", meta)
+    with LocalIndex(packages, server_python=Path(sys.executable)) as index:
+        # an upload waits for the rules
+        late = dists.wheel(tmp_path, f"late-1.0.0-{PURE}", dists.metadata("late"))
+        assert upload_file(index, late).status == 200
+        _, _, body = read(f"{index.url}early/", "application/vnd.pypi.simple.v1+json")
+    ((entry,),) = [json.loads(body)["files"]]
+    assert (entry["filename"], entry["requires-python"]) == (wheel.name, ">=3.10")
+
+
 def test_a_file_put_on_disk_is_uploaded_at_its_mtime(index: LocalIndex, tmp_path: Path) -> None:
     meta = dists.metadata("ondisk")
     wheel = dists.wheel(index.packages_dir, f"ondisk-1.0.0-{PURE}", meta)

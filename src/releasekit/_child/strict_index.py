@@ -48,12 +48,10 @@ import re
 import shutil
 import socketserver
 import sys
-import tarfile
 import tempfile
 import threading
 import time
 import warnings
-import zipfile
 from collections.abc import Iterable, Iterator
 from email.message import EmailMessage
 from email.parser import HeaderParser
@@ -69,15 +67,14 @@ STATUSES = ("active", "archived", "quarantined", "deprecated")  # PEP 792
 API_VERSION = "1.4"
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HELP_URL = "https://pypi.org/help/"
-# legacy.py MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS
-MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS = 14
-# PyPI's own setting, as its upload answers say (``Ratelimit-Policy:
-# project.create.user;q=4;w=86400``, pypi/warehouse#20164): 4 new projects per user per 24
-# hours, a moving window (warehouse/rate_limiting: limits' MovingWindowRateLimiter). Warehouse's
-# code default (warehouse/config.py PROJECT_CREATE_USER_RATELIMIT_STRING, "20 per hour") is
-# not what pypi.org runs. ``--no-rate-limit``: a rehearsal's stand-in, where every project is
-# new although pypi.org knows most of them (the plan counts the real index's new ones).
-PROJECT_CREATE_LIMITS: tuple[tuple[str, int, int], ...] = (("user", 4, 86400),)
+# The new-project rate limit: None, PyPI's (rules.PROJECT_CREATE_LIMITS, a moving window as
+# warehouse/rate_limiting's MovingWindowRateLimiter); () with ``--no-rate-limit``: a
+# rehearsal's stand-in, where every project is new although pypi.org knows most of them (the
+# plan counts the real index's new ones). The 14-day window: rules.NEW_FILES_WINDOW_DAYS.
+PROJECT_CREATE_LIMITS: tuple[tuple[str, int, int], ...] | None = None
+# rules.py once the server has loaded it (StrictFront.checks): PyPI's numbers, and the one
+# reader of a file's core metadata; None in releasekit's own process and until then
+_rules: Any = None
 _DIST_SUFFIXES = (".whl", ".tar.gz", ".zip")
 _lock = threading.Lock()  # one transaction at a time in this process (the file lock: others)
 
@@ -194,6 +191,8 @@ def sync(state: dict[str, Any], root: Path) -> None:
         seen.add(name)
         stat = path.stat()
         entry = files.get(name)
+        if entry and "requires-python" not in entry and _rules is not None:
+            entry["requires-python"] = _requires_python(path)  # described before the rules
         if (
             entry
             and entry.get("size") == stat.st_size
@@ -211,9 +210,11 @@ def sync(state: dict[str, Any], root: Path) -> None:
 
 
 def describe(path: Path, sha256: str, uploaded: datetime.datetime) -> dict[str, Any]:
+    """What the index keeps of one file; its ``requires-python`` once the rules are loaded
+    (before that, :func:`sync` adds it later)."""
     stat = path.stat()
     project, version = split_filename(path.name) or ("", "")
-    return {
+    entry = {
         "path": path.name,
         "project": project,
         "version": version,
@@ -221,8 +222,10 @@ def describe(path: Path, sha256: str, uploaded: datetime.datetime) -> dict[str, 
         "size": stat.st_size,
         "mtime_ns": stat.st_mtime_ns,
         "upload-time": iso(uploaded),
-        "requires-python": _requires_python(path),
     }
+    if _rules is not None:
+        entry["requires-python"] = _requires_python(path)
+    return entry
 
 
 def _listed(root: Path) -> Iterator[Path]:
@@ -245,40 +248,14 @@ def _sha256(path: Path) -> str:
 
 
 def _requires_python(path: Path) -> str | None:
-    """Requires-Python of the file's own metadata (PEP 691's ``requires-python``), if any."""
-    try:
-        raw = _metadata_bytes(path)
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, ValueError):
-        return None
+    """Requires-Python of the file's own metadata (PEP 691's ``requires-python``), if any,
+    read by rules.read_metadata where Warehouse reads it; the caller only asks once the
+    rules are loaded."""
+    raw, _ = _rules.read_metadata(path)
     if raw is None:
         return None
     value = HeaderParser().parsestr(raw.decode("utf-8", "replace")).get("Requires-Python")
     return str(value).strip() or None if value else None
-
-
-def _metadata_bytes(path: Path) -> bytes | None:
-    name = path.name.lower()
-    if name.endswith(".whl"):
-        with zipfile.ZipFile(path) as archive:
-            for member in archive.namelist():
-                parts = member.split("/")
-                if len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "METADATA":
-                    return archive.read(member)
-        return None
-    if name.endswith(".tar.gz"):
-        with tarfile.open(path, "r:gz") as archive:
-            for info in archive:
-                parts = info.name.split("/")
-                if len(parts) == 2 and parts[1] == "PKG-INFO" and info.isfile():
-                    handle = archive.extractfile(info)
-                    return handle.read() if handle else None
-        return None
-    with zipfile.ZipFile(path) as archive:
-        for member in archive.namelist():
-            parts = member.split("/")
-            if len(parts) == 2 and parts[1] == "PKG-INFO":
-                return archive.read(member)
-    return None
 
 
 def project_known(state: dict[str, Any], project: str) -> bool:
@@ -432,7 +409,9 @@ class StrictFront:
         than pypiserver's own start, and an index that is only read never needs them."""
         with self._loading:
             if self._checks is None:
-                self._checks = (load_rules(self.rules_path), readme_renderer())
+                global _rules
+                _rules = load_rules(self.rules_path)
+                self._checks = (_rules, readme_renderer())
             return self._checks
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -488,13 +467,15 @@ class StrictFront:
             content.file.seek(0)
             if strict:
                 violations = rules.check_file(local, size_limit=limit, render_readme=render_readme)
-                if violations:  # legacy.py answers the first problem it meets
-                    raise Refusal(400, violations[0].message)
-            elif parsed is None:  # what any index needs: a wheel's or an sdist's name
+            else:  # what any index needs, as the plan's preflight checks it
+                said = forms.get("version") or (parsed[1] if parsed else "")
+                violations = rules.check_any_index(local, forms.get("name") or named, said)
+            if violations:  # legacy.py answers the first problem it meets
+                raise Refusal(400, violations[0].message)
+            if parsed is None:  # both checks refuse such a name; the form's, not the file's
                 raise Refusal(400, f"Invalid distribution file name: {filename!r}.")
             digests = _digests(local)
             _check_digests(forms, digests)
-            assert parsed is not None  # rules.check_file refuses any other name
             project = named
             version = forms.get("version") or parsed[1]
             ip = environ.get("REMOTE_ADDR", "")
@@ -564,12 +545,10 @@ class StrictFront:
         # legacy.py: "Check that the release is either new or that the release is still
         # within the window allowing new files to be published."
         created = release_created(state, project, version)
-        oldest = now() - datetime.timedelta(days=MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS)
-        if created is not None and created < oldest:
+        days = _rules.NEW_FILES_WINDOW_DAYS
+        if created is not None and created < now() - datetime.timedelta(days=days):
             raise Refusal(
-                400,
-                "Uploading new files to releases older than "
-                f"{MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS} days is not allowed.",
+                400, f"Uploading new files to releases older than {days} days is not allowed."
             )
         # legacy.py: "Only one sdist may be uploaded per release."
         if not filename.lower().endswith(".whl"):
@@ -764,11 +743,14 @@ def _create_project(state: dict[str, Any], user: str, ip: str) -> list[tuple[str
     """warehouse/packaging/services.py ``ProjectService._check_ratelimits`` (moving windows,
     the IP's then the user's), answered as legacy.py does: 429 "Too many new projects
     created"; the RateLimit headers as warehouse/rate_limiting/headers.py writes them."""
-    if not PROJECT_CREATE_LIMITS:
+    limits = (
+        _rules.PROJECT_CREATE_LIMITS if PROJECT_CREATE_LIMITS is None else PROJECT_CREATE_LIMITS
+    )
+    if not limits:
         return []
     moment = time.time()
     policy, remaining, refused = [], [], False
-    for key, amount, window in PROJECT_CREATE_LIMITS:
+    for key, amount, window in limits:
         who = ip if key == "ip" else user
         hits = sorted(
             record["at"]

@@ -5,10 +5,11 @@ every target (:mod:`releasekit.targets`: the indexes, an npm registry, a GitHub 
 for each target, the policy's verdict for its stage (:mod:`releasekit.engine.policy`) and, for
 each built file, whether the target already holds it (missing / identical / conflicting).
 Every reason to stop — a conflict on *any* target, a missing credential for a target that
-will be written, a target that cannot be read, an archived project, a release too old for
-new files, an immutable GitHub release — is a refusal, and refusals stop the release before
-anything is uploaded anywhere: a conflict on prod or on GitHub is no longer found after the
-test index was changed.
+will be written, a target that cannot be read, what the target's own rules refuse (its read's
+``refusals``: an archived project or a release too old for new files on an index, an
+immutable GitHub release; its preflight's: PyPI's upload rules) — is a refusal, and
+refusals stop the release before anything is uploaded anywhere: a conflict on prod or on
+GitHub is no longer found after the test index was changed.
 
 :func:`make_plan` calls each target's ``read`` and ``credentials`` and is otherwise pure;
 the release prints the plan first, writes it to ``dist/releasekit-plan.json`` and then
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from releasekit.core.version import channel, tag_for
-from releasekit.engine.manifest import DistFile, Manifest, file_version
+from releasekit.engine.manifest import DistFile, Manifest
 from releasekit.engine.policy import Decision, Verdict, decide
 from releasekit.engine.records import PLAN_NAME, write_atomic
 from releasekit.engine.remote import (
@@ -57,9 +58,6 @@ __all__ = [
     "make_plan",
     "new_project_refusals",
 ]
-
-NEW_FILES_WINDOW = datetime.timedelta(days=14)  # PyPI refuses new files for older releases
-_CLOSED_STATUSES = ("archived", "quarantined")
 
 
 @dataclass(frozen=True)
@@ -175,7 +173,6 @@ def make_plan(
     tag_prefix: str | None,
     pre_release: str,
     rehearse: bool,
-    now: datetime.datetime,
     dist_dir: Path,
 ) -> ReleasePlan:
     """The plan for ``manifest`` (its files in ``dist_dir``) on ``targets``.
@@ -204,7 +201,7 @@ def make_plan(
                 state = target.read(manifest)
             except ReleasekitError as exc:
                 unread = exc
-        plans.append(_target_plan(target, decision, state, unread, manifest, now, dist_dir))
+        plans.append(_target_plan(target, decision, state, unread, manifest, dist_dir))
     return ReleasePlan(
         name=manifest.name,
         version=manifest.version,
@@ -223,7 +220,6 @@ def _target_plan(
     state: TargetState | None,
     unread: ReleasekitError | None,
     manifest: Manifest,
-    now: datetime.datetime,
     dist_dir: Path,
 ) -> TargetPlan:
     where = (target.name, target.url, target.publish_url)
@@ -247,28 +243,7 @@ def _target_plan(
     if bad:
         refusals.append(("; ".join(conflict_message(f) for f in bad), REPLACE_HINT))
     uploads = unread is not None or any(f.holding is Holding.MISSING for f in files)
-    if uploads and state.status in _CLOSED_STATUSES:
-        why = f": {state.status_reason}" if state.status_reason else ""
-        refusals.append(
-            (
-                f"PyPI's project-status rule: the project is {state.status} on this index "
-                f"(PEP 792){why}; it takes no uploads",
-                "ask the index's admins or the project's owners; nothing can be uploaded there",
-            )
-        )
-    oldest = _oldest_upload(manifest.version, manifest.name, state.files)
-    if uploads and oldest is not None and now - oldest > NEW_FILES_WINDOW:
-        age = (now - oldest).days
-        refusals.append(
-            (
-                f"PyPI's release-age rule: {manifest.version} was first uploaded "
-                f"{oldest:%Y-%m-%d} ({age} days ago); PyPI refuses new files for a release "
-                "more than 14 days old",
-                "release the missing files under a new version (`releasekit bump post`; with "
-                "a version from git tags, tag a new one)",
-            )
-        )
-    refusals += state.refusals
+    refusals += state.refusals  # the target's own rules on what it holds (its read)
     if uploads:  # unread: every built file, as all of them would be sent
         sent = [f.filename for f in files if f.holding is Holding.MISSING] if files else []
         names = sent if unread is None else [f.filename for f in manifest.files]
@@ -320,18 +295,6 @@ def new_project_refusals(
                 )
             )
     return refusals
-
-
-def _oldest_upload(
-    version: str, name: str, files: Mapping[str, RemoteView]
-) -> datetime.datetime | None:
-    """The earliest upload time of this version's files on the index (PEP 700), if served."""
-    times = [
-        remote.upload_time
-        for filename, remote in files.items()
-        if remote.upload_time is not None and file_version(filename, name) == version
-    ]
-    return min(times) if times else None
 
 
 def _jsonable(value: Any) -> Any:

@@ -10,6 +10,7 @@ can yank: :meth:`IndexTarget.withdraw` says where a human does it.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -33,12 +34,6 @@ if TYPE_CHECKING:
 __all__ = ["IndexTarget", "signs"]
 
 _STAGES = {"test": Stage.TEST, "prod": Stage.PROD}
-
-# PyPI's new-project rate limit: 4 new projects per user (and per IP) in 24 hours. Warehouse's
-# code (warehouse/packaging/services.py, ProjectService._hit_ratelimits; config.py
-# PROJECT_CREATE_USER_RATELIMIT_STRING) defaults to 20 per hour; PyPI runs it at 4 per 86400 s
-# (its Ratelimit-Policy header: "project.create.user";q=4;w=86400; pypi/warehouse#20164).
-NEW_PROJECTS_PER_DAY = 4
 
 # releasekit's route for a wheel PyPI would refuse for its platform tag (linux_x86_64): the
 # files published are exactly those of --dist, so a wheelhouse of repaired wheels replaces it.
@@ -99,8 +94,17 @@ class IndexTarget(Target):
         # create_project(..., ratelimited=False))
         # (nor on an index that is not PyPI: its limits are its own)
         trusted = index_credentials(index, environ).trusted
-        counted = not (rehearsal or trusted) and self.pypi_rules
-        self.new_projects_per_day = NEW_PROJECTS_PER_DAY if counted else None
+        self._counted = not (rehearsal or trusted) and self.pypi_rules
+
+    @property
+    def new_projects_per_day(self) -> int | None:  # type: ignore[override]  # read-only
+        """PyPI's new-project rate limit (rules.NEW_PROJECTS_PER_DAY) where it counts; the
+        rules are imported only when a plan asks (packaging.metadata takes a while)."""
+        if not self._counted:
+            return None
+        from releasekit.targets.pypi import rules
+
+        return rules.NEW_PROJECTS_PER_DAY
 
     @classmethod
     def configure(cls, project: Project, *, withdrawing: bool = False) -> list[Target]:
@@ -195,8 +199,58 @@ class IndexTarget(Target):
             files=files,
             status=page.status,
             status_reason=page.status_reason,
+            refusals=self._held(manifest, files, page.status, page.status_reason),
             new_project=not page.known,
         )
+
+    def _held(
+        self,
+        manifest: Manifest,
+        files: Mapping[str, RemoteView],
+        status: str | None,
+        reason: str | None,
+    ) -> tuple[tuple[str, str], ...]:
+        """What stops new files for ``manifest`` here, from what the index serves: a project
+        closed to uploads (PEP 792), and on PyPI a release first uploaded more than
+        ``rules.NEW_FILES_WINDOW_DAYS`` ago (PEP 700 upload times; an index that is not PyPI
+        has no such window). Nothing when the index holds every file already."""
+        if all(f.filename in files for f in manifest.files):
+            return ()
+        found: list[tuple[str, str]] = []
+        if status in ("archived", "quarantined"):
+            rule = "PyPI's project-status rule: " if self.pypi_rules else ""
+            why = f": {reason}" if reason else ""
+            found.append(
+                (
+                    f"{rule}the project is {status} on this index (PEP 792){why}; it takes no "
+                    "uploads",
+                    "ask the index's admins or the project's owners; nothing can be uploaded there",
+                )
+            )
+        times = [
+            remote.upload_time
+            for filename, remote in files.items()
+            if remote.upload_time is not None
+            and file_version(filename, manifest.name) == manifest.version
+        ]
+        if not (self.pypi_rules and times):
+            return tuple(found)
+        from releasekit.targets.pypi import rules
+
+        oldest = min(times)
+        age = datetime.datetime.now(datetime.timezone.utc) - oldest
+        days = rules.NEW_FILES_WINDOW_DAYS
+        if age > datetime.timedelta(days=days):
+            found.append(
+                (
+                    f"PyPI's release-age rule: {manifest.version} was first uploaded "
+                    f"{oldest:%Y-%m-%d} ({age.days} days ago); PyPI refuses new files for a "
+                    f"release more than {days} days old",
+                    "release the missing files under a new version (`releasekit bump post`; "
+                    "with a version from git tags, tag a new one)",
+                )
+            )
+        return tuple(found)
 
     def observe(self, name: str, version: str, manifest: Manifest | None) -> Observed:
         """The files of ``version`` on the index (sha256, PEP 700 upload time), its PEP 792
@@ -231,14 +285,18 @@ class IndexTarget(Target):
         check --strict`` rendered it when the files were built or adopted (``--dist``).
 
         An index that is not PyPI (``pypi-rules = false``) has policies of its own, which
-        releasekit cannot know: only what any index needs is checked (:func:`_any_index`)."""
+        releasekit cannot know: only what any index needs is checked
+        (:func:`releasekit.targets.pypi.rules.check_any_index`, as its stand-in does)."""
+        from releasekit.targets.pypi import rules
+
         if not self.pypi_rules:
             return tuple(
-                refusal
+                (violation.message, violation.hint)
                 for filename in uploads
-                for refusal in _any_index(dist_dir / filename, manifest.name, manifest.version)
+                for violation in rules.check_any_index(
+                    dist_dir / filename, manifest.name, manifest.version
+                )
             )
-        from releasekit.targets.pypi import rules
 
         refusals: list[tuple[str, str]] = []
         for filename in uploads:
@@ -340,72 +398,6 @@ class IndexTarget(Target):
     ) -> tuple[str, str] | None:
         echo(f"  {self.name}: {yank_page(self.url, name, version)}")
         return None  # the page is what there is to do on an index: said, so done
-
-
-def _any_index(path: Path, project: str, version: str) -> list[tuple[str, str]]:
-    """What any index needs of a file, PyPI or not: a wheel's or an sdist's name that says
-    ``project`` and ``version`` (PEP 503 names, PEP 440 versions compared as such), and core
-    metadata inside that says the same (twine reads it to send the upload's form, and the
-    index files the upload under it). Nothing of PyPI's policy: platform tags, classifiers,
-    Metadata-Version, the normalized spelling of the name (PEP 625), local versions, size."""
-    import email.parser
-
-    from packaging.utils import (
-        InvalidSdistFilename,
-        InvalidWheelFilename,
-        canonicalize_name,
-        parse_sdist_filename,
-        parse_wheel_filename,
-    )
-    from packaging.version import InvalidVersion, Version
-
-    name = path.name
-    hint = "publish only this project's wheels and sdist of this version (see --dist)"
-    try:
-        if name.endswith(".whl"):
-            file_name, file_version = parse_wheel_filename(name)[:2]
-        elif name.endswith((".tar.gz", ".zip")):
-            file_name, file_version = parse_sdist_filename(name)
-        else:
-            return [(f"{name}: not a wheel (.whl) or an sdist (.tar.gz)", hint)]
-    except (InvalidWheelFilename, InvalidSdistFilename) as exc:
-        return [(f"{name}: not a distribution's file name ({exc})", hint)]
-    try:
-        wanted: tuple[str, Version | str] = (canonicalize_name(project), Version(version))
-    except InvalidVersion:
-        wanted = (canonicalize_name(project), version)
-    if (canonicalize_name(file_name), file_version) != wanted:
-        return [(f"{name}: named as {file_name} {file_version}, not {project} {version}", hint)]
-    from releasekit.targets.pypi import rules
-
-    meta, unreadable = rules.read_metadata(path)
-    if meta is None:
-        why = "; ".join(v.message.rstrip(".") for v in unreadable) or "no core metadata"
-        return [
-            (
-                f"{name}: holds no core metadata where installers read it (a wheel's "
-                f".dist-info/METADATA, an sdist's PKG-INFO): {why}",
-                "rebuild it with a standard build backend (python -m build)",
-            )
-        ]
-    headers = email.parser.HeaderParser().parsestr(meta.decode("utf-8", "replace"))
-    meta_name, meta_version = str(headers.get("Name", "")), str(headers.get("Version", ""))
-    try:
-        said: tuple[str, Version | str] | None = (
-            canonicalize_name(meta_name),
-            Version(meta_version),
-        )
-    except InvalidVersion:
-        said = None
-    if said != wanted:
-        return [
-            (
-                f"{name}: its metadata says {meta_name or '?'} {meta_version or '?'}, "
-                f"not {project} {version}",
-                "rebuild it: its name and its metadata disagree",
-            )
-        ]
-    return []
 
 
 def _refusal(violation: rules.Violation) -> tuple[str, str]:

@@ -16,12 +16,15 @@ and runs on Python 3.9+: the index loads it by file path::
 What is not checked here, because it is not a property of the file: a filename once used
 and deleted, files already present, the 14-day window for new files, the project's status
 (PEP 792), the new-project rate limit, a raised per-project size limit. Those need what the
-index says and live with the callers. Not ported: the YARA scan, the ZIP framing check,
-the e-mail validation of Author-email (email-validator) and entry-point validation.
+index says and live with the callers (the window's and the rate limit's numbers are here,
+``NEW_FILES_WINDOW_DAYS`` and ``PROJECT_CREATE_LIMITS``, so that both hold PyPI's). Not
+ported: the YARA scan, the ZIP framing check, the e-mail validation of Author-email
+(email-validator) and entry-point validation.
 """
 
 from __future__ import annotations
 
+import email.parser
 import email.utils
 import os
 import posixpath
@@ -41,8 +44,12 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 __all__ = [
     "MAX_FILE_SIZE",
+    "NEW_FILES_WINDOW_DAYS",
+    "NEW_PROJECTS_PER_DAY",
+    "PROJECT_CREATE_LIMITS",
     "SUPPORTED_METADATA_VERSIONS",
     "Violation",
+    "check_any_index",
     "check_file",
     "read_metadata",
 ]
@@ -51,6 +58,19 @@ __all__ = [
 # PyPI's admins raise it per project on request).
 ONE_MIB = 1024 * 1024
 MAX_FILE_SIZE = 100 * ONE_MIB
+
+# warehouse/forklift/legacy.py: MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS (no new files for a release
+# first uploaded longer ago). Not a rule of the file: the plan's read of the index and the
+# strict index apply it.
+NEW_FILES_WINDOW_DAYS = 14
+
+# PyPI's new-project rate limit: 4 new projects per user in 24 hours, a moving window, as its
+# upload answers say (``Ratelimit-Policy: project.create.user;q=4;w=86400``,
+# pypi/warehouse#20164). Warehouse's code default (warehouse/config.py
+# PROJECT_CREATE_USER_RATELIMIT_STRING, "20 per hour") is not what pypi.org runs. Counted by
+# the plan over a run's members (IndexTarget) and applied by the strict index.
+NEW_PROJECTS_PER_DAY = 4
+PROJECT_CREATE_LIMITS: tuple[tuple[str, int, int], ...] = (("user", NEW_PROJECTS_PER_DAY, 86400),)
 
 # warehouse/forklift/legacy.py: COMPRESSION_RATIO_MIN_SIZE, COMPRESSION_RATIO_THRESHOLD
 # (_is_valid_dist_file: a zip that unpacks to more than 64 MiB at over 50x is a zip bomb).
@@ -216,6 +236,70 @@ def check_file(
     if render_readme is not None:
         found += _check_readme(name, meta, render_readme)
     return found
+
+
+def check_any_index(path: Path, project: str, version: str) -> list[Violation]:
+    """What any index needs of a file, PyPI or not (``pypi-rules = false``): a wheel's or an
+    sdist's name that says ``project`` and ``version`` (PEP 503 names, PEP 440 versions
+    compared as such), and core metadata inside that says the same (twine reads it to send
+    the upload's form, and the index files the upload under it). Nothing of PyPI's policy:
+    platform tags, classifiers, Metadata-Version, the normalized spelling of the name (PEP
+    625), local versions, size. The plan's preflight and the strict index both apply it."""
+    path = Path(path)
+    name = path.name
+    hint = "publish only this project's wheels and sdist of this version (see --dist)"
+    try:
+        if name.endswith(".whl"):
+            file_name, file_version = packaging.utils.parse_wheel_filename(name)[:2]
+        elif name.endswith((".tar.gz", ".zip")):
+            file_name, file_version = packaging.utils.parse_sdist_filename(name)
+        else:
+            return [_v("filename", name, f"{name}: not a wheel (.whl) or an sdist (.tar.gz)", hint)]
+    except (packaging.utils.InvalidWheelFilename, packaging.utils.InvalidSdistFilename) as exc:
+        return [_v("filename", name, f"{name}: not a distribution's file name ({exc})", hint)]
+    wanted = (packaging.utils.canonicalize_name(project), _as_version(version))
+    if (packaging.utils.canonicalize_name(file_name), file_version) != wanted:
+        return [
+            _v(
+                "filename",
+                name,
+                f"{name}: named as {file_name} {file_version}, not {project} {version}",
+                hint,
+            )
+        ]
+    meta, unreadable = read_metadata(path)
+    if meta is None:
+        why = "; ".join(v.message.rstrip(".") for v in unreadable) or "no core metadata"
+        return [
+            _v(
+                "metadata",
+                name,
+                f"{name}: holds no core metadata where installers read it (a wheel's "
+                f".dist-info/METADATA, an sdist's PKG-INFO): {why}",
+                "rebuild it with a standard build backend (python -m build)",
+            )
+        ]
+    headers = email.parser.HeaderParser().parsestr(meta.decode("utf-8", "replace"))
+    meta_name, meta_version = str(headers.get("Name", "")), str(headers.get("Version", ""))
+    if (packaging.utils.canonicalize_name(meta_name), _as_version(meta_version)) != wanted:
+        return [
+            _v(
+                "metadata",
+                name,
+                f"{name}: its metadata says {meta_name or '?'} {meta_version or '?'}, "
+                f"not {project} {version}",
+                "rebuild it: its name and its metadata disagree",
+            )
+        ]
+    return []
+
+
+def _as_version(text: str) -> packaging.version.Version | str:
+    """A PEP 440 version, compared as such; the text itself when it is none."""
+    try:
+        return packaging.version.Version(text)
+    except packaging.version.InvalidVersion:
+        return text
 
 
 def read_metadata(path: Path) -> tuple[bytes | None, list[Violation]]:
