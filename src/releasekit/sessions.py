@@ -15,7 +15,6 @@ may run them in separate processes.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Callable
@@ -25,7 +24,7 @@ import nox
 from releasekit.engine.runcontext import ToolsCache
 from releasekit.errors import ReleasekitError
 from releasekit.release import Release
-from releasekit.runtime import proc, signals
+from releasekit.runtime import proc, signals, terminal
 
 __all__ = ["SESSIONS", "register"]
 
@@ -143,9 +142,7 @@ class _NoxConsole:
             self.session.run(*argv, external=True, env=proc.child_env(), include_outer_env=False)
 
     def ask(self, question: str) -> bool | None:
-        if not sys.stdin.isatty():
-            return None
-        return input(question).strip().lower() in ("y", "yes")
+        return terminal.ask(question)
 
 
 def _run(session: nox.Session, step: str, action: Callable[[Release], None]) -> None:

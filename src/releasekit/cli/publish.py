@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from releasekit.errors import ReleasekitError
+from releasekit.runtime import terminal
 
 if TYPE_CHECKING:
     from releasekit.release import Release
@@ -126,6 +127,4 @@ class _Console:
             raise ReleasekitError(f"`{' '.join(argv)}` exited with {code}", "see its output above")
 
     def ask(self, question: str) -> bool | None:
-        if not sys.stdin.isatty():
-            return None
-        return input(question).strip().lower() in ("y", "yes")
+        return terminal.ask(question)

@@ -47,6 +47,7 @@ from releasekit.engine.status import (
     render_table,
 )
 from releasekit.errors import ConfigError, ReleasekitError, VersionError
+from releasekit.runtime import terminal
 from releasekit.targets import configure
 
 if TYPE_CHECKING:
@@ -616,12 +617,4 @@ class _Console:
         raise ReleasekitError("status --finish runs no project command", "")
 
     def ask(self, question: str) -> bool | None:
-        if not sys.stdin.isatty():
-            return None
-        print(question, end="", file=sys.stderr, flush=True)
-        try:
-            answer = input()
-        except EOFError:  # Ctrl-D at the prompt: no answer is not a yes
-            print(file=sys.stderr)
-            return False
-        return answer.strip().lower() in ("y", "yes")
+        return terminal.ask(question, out=sys.stderr)
