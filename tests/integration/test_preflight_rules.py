@@ -456,7 +456,7 @@ def test_new_projects_are_counted_per_index_against_pypis_limit(
     assert new_project_refusals((n, target, part) for n in names[:4]) == []
     ((message, hint),) = new_project_refusals((n, target, part) for n in names)
     assert message == (
-        "prod: PyPI's new-project rate limit: this release would create 5 projects on "
+        "prod: the index's new-project rate limit: this release would create 5 projects on "
         f"{pypi.url} (p0, p1, p2, p3, p4); an account may create 4 a day"
     )
     assert "batches of 4" in hint and "pending trusted publisher" in hint
@@ -527,7 +527,7 @@ def test_a_first_release_of_five_members_is_refused_before_any_upload(
     listed = "member0, member1, member2, member3, member4"
     for name in ("test", "prod"):
         assert (
-            f"{name}: PyPI's new-project rate limit: this release would create 5 projects on "
+            f"{name}: the fake's new-project rate limit: this release would create 5 projects on "
             f"fake://{name} ({listed})"
         ) in message
     assert "batches of 4" in info.value.hint

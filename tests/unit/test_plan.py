@@ -216,8 +216,8 @@ def test_new_projects_are_counted_per_index_url_not_per_target_name() -> None:
         planned.append((name, target, part))
     ((message, hint),) = new_project_refusals(planned)
     assert message == (
-        f"prod: PyPI's new-project rate limit: this release would create 3 projects on {first} "
-        "(a, b, c); an account may create 2 a day"
+        "prod: the fake's new-project rate limit: this release would create 3 projects on "
+        f"{first} (a, b, c); an account may create 2 a day"
     )
     assert hint.startswith("release the workspace in batches of 2 new members a day")
     assert new_project_refusals(planned[:2] + planned[3:]) == []

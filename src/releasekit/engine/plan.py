@@ -267,28 +267,28 @@ def new_project_refusals(
     planned: Iterable[tuple[str, Target, TargetPlan]],
 ) -> list[tuple[str, str]]:
     """The projects that one run would create on a target past the number its users may
-    create a day (:attr:`~releasekit.targets.base.Target.new_projects_per_day`: PyPI's
-    new-project rate limit), from every plan of the run: (project name, target, its part of
-    the plan). A workspace's first release is refused before its fifth new project is
-    refused half-way, with four already out."""
+    create a day (:attr:`~releasekit.targets.base.Target.new_projects_per_day`, the
+    target's number: PyPI's, for an index held to its rules), from every plan of the run:
+    (project name, target, its part of the plan). A workspace's first release is refused
+    before its fifth new project is refused half-way, with four already out."""
     # by the index's URL: members may name different indexes "prod", and each counts its own
     new: dict[str, list[str]] = {}
-    limits: dict[str, tuple[int, str]] = {}
+    limits: dict[str, tuple[int, str, str]] = {}
     for name, target, target_plan in planned:
         limit = target.new_projects_per_day
         if limit is None or not target_plan.new_project:
             continue
         new.setdefault(target.url, []).append(name)
-        limits[target.url] = (limit, target.name)
+        limits[target.url] = (limit, target.name, target.noun)
     refusals = []
     for url, names in new.items():
-        limit, target_name = limits[url]
+        limit, target_name, noun = limits[url]
         if len(names) > limit:
             refusals.append(
                 (
-                    f"{target_name}: PyPI's new-project rate limit: this release would create "
-                    f"{len(names)} projects on {url} ({', '.join(names)}); an account may "
-                    f"create {limit} a day",
+                    f"{target_name}: the {noun}'s new-project rate limit: this release would "
+                    f"create {len(names)} projects on {url} ({', '.join(names)}); an account "
+                    f"may create {limit} a day",
                     f"release the workspace in batches of {limit} new members a day "
                     f"(--only PATH, repeated), or create the projects first (e.g. a pending "
                     "trusted publisher for each, or ask the index's admins for a higher limit)",
