@@ -351,7 +351,7 @@ def test_a_version_only_the_test_index_takes_needs_no_tag() -> None:
     assert status.complete, status.disagreements
 
 
-# -- what --finish does with a verdict (releasekit.cli.status) --------------------------------
+# -- what --finish does with a verdict (releasekit.release.status) ----------------------------
 
 DEV_SDIST = DistFile("demo-1.0.dev3.tar.gz", "d" * 64, 10, "sdist")
 
@@ -359,7 +359,7 @@ DEV_SDIST = DistFile("demo-1.0.dev3.tar.gz", "d" * 64, 10, "sdist")
 def finishable(
     found: ProjectStatus, manifest: Manifest | None
 ) -> tuple[list[tuple[object, ProjectStatus]], list[str]]:
-    from releasekit.cli.status import _finishable, _Subject
+    from releasekit.release.status import _finishable, _Subject
 
     subject = _Subject(cast(Any, None), found.version, manifest, [], None)
     runnable, advice = _finishable([found], [subject])

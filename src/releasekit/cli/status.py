@@ -1,14 +1,13 @@
-"""``releasekit status [VERSION] [--json] [--finish]``: what is where, and finishing it.
+"""``releasekit status [VERSION] [--json] [--finish] [--rebuild]``: what is where, and
+finishing it: the command line, the printing and the exit status.
 
 One read of everything a release of VERSION touches, for the project or for each member of
-a workspace: the release tag here and on the remote (``git ls-remote``, with the timeout
-``bump --push`` uses), every target the release configures (:func:`releasekit.targets.configure`,
-the same list ``nox -s release`` writes: the test and prod indexes, npm, the GitHub
-release), each read by :meth:`~releasekit.targets.base.Target.observe` without credentials
-where the target serves reads anonymously, all at once; and the journal under ``dist/``.
-:mod:`releasekit.engine.status` turns the readings into the table (or ``--json``) and the
-verdict; the exit status is 0 when the release is complete, 1 when something is missing or
-disagrees (and 1, with one line, for bad input).
+a workspace: the release tag here and on the remote, every target the release configures
+(the test and prod indexes, npm, the GitHub release) and the journal under ``dist/``, all
+at once. The reading, the finishing and the rebuild are the release layer's
+(:mod:`releasekit.release.status`); this module prints the table (or ``--json``) that
+:mod:`releasekit.engine.status` renders, and exits 0 when the release is complete, 1 when
+something is missing or disagrees (and 1, with one line, for bad input).
 
 ``--finish`` runs the release's own steps (:class:`~releasekit.release.Release`: the plan,
 the same bytes from ``dist/`` checked against the manifest, each file journaled, the
@@ -21,43 +20,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from releasekit.core import git
-from releasekit.core.version import tag_for, try_normalize, version_from_tag
-from releasekit.engine.journal import Journal
-from releasekit.engine.manifest import Manifest
-from releasekit.engine.policy import Verdict, decide
-from releasekit.engine.records import HANDOFF_NAME, MANIFEST_NAME
-from releasekit.engine.remote import Stage
-from releasekit.engine.runcontext import Options, Project
-from releasekit.engine.status import (
-    ProjectStatus,
-    TagReading,
-    TargetReading,
-    as_json,
-    assess,
-    render_table,
-)
-from releasekit.errors import ConfigError, ReleasekitError, VersionError
+from releasekit.engine.status import ProjectStatus, as_json, render_table
+from releasekit.errors import ReleasekitError
+from releasekit.release.status import ReleaseStatus, StatusScope
 from releasekit.runtime import terminal
-from releasekit.targets import configure
 
 if TYPE_CHECKING:
-    from releasekit.project.workspace import Workspace
-    from releasekit.targets.base import Target
+    from releasekit.kinds.python.rebuild import RebuildReport
 
 __all__ = ["StatusRequest", "add_command", "status"]
-
-# the stages --finish writes, in release order, and the step each is
-_STEPS = {Stage.TEST: "publish-test", Stage.PROD: "publish", Stage.AFTER_PROD: "github-release"}
 
 
 @dataclass(frozen=True)
@@ -71,39 +48,25 @@ class StatusRequest:
     json: bool = False
     finish: bool = False
     yes: bool = False
-    rebuild: bool = False  # rebuild from the tag, compare with the prod index (rebuild.py)
-
-
-@dataclass
-class _Subject:
-    """One project to report on, and what is known of it before the targets are read."""
-
-    project: Project
-    version: str
-    manifest: Manifest | None
-    targets: list[Target]
-    git_root: Path | None  # None: no git repository (an artifact's directory)
-    note: str | None = None  # why the build in dist/ is not used
+    rebuild: bool = False  # rebuild from the tag, compare with the prod index
 
 
 def status(request: StatusRequest) -> int:
     """Print what is where; with ``finish``, complete it. The exit status: 0 complete."""
     out = sys.stdout
     log = sys.stderr if request.json else sys.stdout  # --json: stdout holds the JSON alone
-    subjects, workspace, artifact = _subjects(request)
+    scope = StatusScope(request.root, request.version, request.only, request.dist)
+    release_status = ReleaseStatus.open(scope)
     if request.rebuild:  # a question of its own: does the tag build what the index serves?
-        from releasekit.kinds.python.rebuild import rebuild_projects
-
         if request.finish:
             raise ReleasekitError("--rebuild and --finish: one at a time", "run each alone")
-        pairs = [(s.project, s.version) for s in subjects]
-        return rebuild_projects(pairs, as_json=request.json, out=out, log=log)
-    statuses = _read_all(subjects)
+        return _rebuild(release_status, as_machine=request.json, out=out, log=log)
+    statuses = release_status.read()
     if not request.finish:
-        _print(statuses, subjects, request.json, out)
+        _print(statuses, release_status.notes, request.json, out)
         return 0 if all(s.complete for s in statuses) else 1
     if all(s.complete for s in statuses):
-        _print(statuses, subjects, request.json, out)
+        _print(statuses, release_status.notes, request.json, out)
         print(
             "nothing to finish: "
             + ", ".join(f"{s.label} {s.version}" for s in statuses)
@@ -111,13 +74,13 @@ def status(request: StatusRequest) -> int:
             file=log,
         )
         return 0
-    runnable, advice = _finishable(statuses, subjects)
-    for line in advice:
+    finishing = release_status.finishing(statuses)
+    for line in finishing.advice:
         print(line, file=log)
-    if runnable:
-        _finish(request, runnable, workspace, artifact, log)
-        statuses = _read_all(subjects)
-    _print(statuses, subjects, request.json, out)
+    if finishing.runnable:
+        release_status.finish(finishing, _Console(log), yes=request.yes)
+        statuses = release_status.read()
+    _print(statuses, release_status.notes, request.json, out)
     return 0 if all(s.complete for s in statuses) else 1
 
 
@@ -184,420 +147,43 @@ def _run(args: argparse.Namespace) -> int:
     )
 
 
-# -- what to read ------------------------------------------------------------------------------
-
-
-def _subjects(request: StatusRequest) -> tuple[list[_Subject], Workspace | None, bool]:
-    """The projects of ``request.root`` (a workspace's members, ``--only``'s), each with its
-    version, its build (when ``dist/`` holds one of that version) and its targets; and
-    whether they come from a build's artifact (no checkout)."""
-    from releasekit.core.config import load_pyproject, validate_project
-    from releasekit.kinds import kind_of, member_project
-    from releasekit.project.identity import project_name
-    from releasekit.project.workspace import find_workspace
-
-    root = request.root
-    if request.version is not None and try_normalize(request.version) is None:
-        raise VersionError(
-            f"VERSION {request.version!r} is not a version",
-            "name a released version, e.g. `releasekit status 1.2.0`, or leave it out for "
-            "the build in dist/ (else the project's current version)",
-        )
-    if not root.is_dir():
-        raise ConfigError(
-            f"-C {root}: {'not a directory' if root.exists() else 'no such directory'}",
-            "point -C at the project's directory",
-        )
-    root = root.resolve()  # the release's steps (a smoke venv's paths) need it whole
-    dist = request.dist
-    if dist is not None and not dist.is_dir():
-        raise ConfigError(
-            f"--dist {dist}: {'not a directory' if dist.exists() else 'no such directory'}",
-            "point --dist at the directory the build wrote (releasekit-manifest.json)",
-        )
-    artifact_dir = dist if dist is not None else root / "dist"
-    if not (root / "pyproject.toml").is_file() and (artifact_dir / HANDOFF_NAME).is_file():
-        if request.only:
-            raise ConfigError(
-                "--only selects members of a workspace; an artifact holds one project",
-                "leave out --only, or run status at the workspace's root",
-            )
-        return [_artifact_subject(artifact_dir.resolve(), request.version)], None, True
-    workspace = find_workspace(root)
-    if workspace is not None:
-        if dist is not None:
-            raise ConfigError(
-                "--dist is for a single project; a workspace builds each member into its "
-                "own directory",
-                "leave out --dist, or run status in the member's directory",
-            )
-        projects = [member_project(m, workspace, Options()) for m in workspace.select(request.only)]
-    else:
-        if request.only:
-            raise ConfigError(
-                "--only selects members of a workspace; this project declares none",
-                'list them in [tool.releasekit] members = ["packages/core", ...]',
-            )
-        config = validate_project(load_pyproject(root), root)
-        kind = kind_of("python")
-        dist_dir = (dist or config.root / kind.dist_name).resolve()
-        projects = [Project(config, project_name(config.root), dist_dir, kind, Options(dist=dist))]
-    return [_subject(p, request.version) for p in projects], workspace, False
-
-
-def _subject(project: Project, asked: str | None) -> _Subject:
-    manifest, note = _build_of(project.dist_dir, project.name)
-    kind = project.kind
-    if asked is not None:  # npm spells a version its own way: as its package.json does
-        current = kind.current_version(project) if kind.key != "python" else ""
-        version = kind.spell_version(current, asked)
-    elif manifest is not None:
-        version = manifest.version
-    else:
-        version = kind.current_version(project)
-        if not version:
-            raise ReleasekitError(
-                f"{project.label}: no build in {project.dist_dir} and no version to be read",
-                "name the version: releasekit status VERSION",
-            )
-    if manifest is not None and try_normalize(manifest.version) != try_normalize(version):
-        note = f"{project.dist_dir.name}/ holds the build of {manifest.version}, not {version}"
-        manifest = None
-    if project.kind.key == "python":
-        version = try_normalize(version) or version
-    root = project.root if git.is_repository(project.root) else None
-    return _Subject(project, version, manifest, configure(project), root, note)
-
-
-def _artifact_subject(dist_dir: Path, asked: str | None) -> _Subject:
-    """A build job's artifact (no checkout): the project as the artifact carries it."""
-    import atexit
-
-    from releasekit.engine.handoff import Handoff
-    from releasekit.kinds import kind_of
-
-    handoff = Handoff.load(dist_dir)
-    scratch = Path(tempfile.mkdtemp(prefix="releasekit-status-"))
-    atexit.register(shutil.rmtree, scratch, True)
-    config = handoff.unpack(scratch)
-    kind = kind_of(handoff.kind)
-    project = Project(
-        config, handoff.name, dist_dir, kind, Options(dist=dist_dir), registry=handoff.npm_registry
-    )
-    manifest, note = _build_of(dist_dir, handoff.name)
-    version = asked or (manifest.version if manifest is not None else "")
-    if not version:
-        raise ReleasekitError(
-            f"{dist_dir} holds no build ({MANIFEST_NAME}) to take the version from",
-            "name the version: releasekit status VERSION --dist DIR",
-        )
-    if manifest is not None and try_normalize(manifest.version) != try_normalize(version):
-        note = f"{dist_dir.name}/ holds the build of {manifest.version}, not {version}"
-        manifest = None
-    if kind.key == "python":
-        version = try_normalize(version) or version
-    return _Subject(project, version, manifest, configure(project), None, note)
-
-
-def _build_of(dist_dir: Path, name: str) -> tuple[Manifest | None, str | None]:
-    """The build in ``dist_dir``, if there is one of ``name``; an unreadable manifest is
-    an error (what it says cannot be guessed), a missing one is no build."""
-    if not (dist_dir / MANIFEST_NAME).is_file():
-        return None, None
-    manifest = Manifest.load(dist_dir)
-    if manifest.name != name and try_normalize(manifest.name) != try_normalize(name):
-        from packaging.utils import canonicalize_name
-
-        if canonicalize_name(manifest.name) != canonicalize_name(name):
-            return None, f"{dist_dir.name}/ holds a build of {manifest.name}"
-    return manifest, None
-
-
-# -- reading, all at once ----------------------------------------------------------------------
-
-
-def _read_all(subjects: Sequence[_Subject]) -> list[ProjectStatus]:
-    """Every target of every subject and every tag, read at the same time (each answer is
-    a network round trip or a git process: together they take as long as the slowest)."""
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        tags = [pool.submit(_tag_of, s) for s in subjects]
-        reads = [[pool.submit(_observe, s, t) for t in s.targets] for s in subjects]
-        statuses = []
-        for subject, tag, targets in zip(subjects, tags, reads):
-            tag_reading = tag.result()
-            readings = [_reading(subject, t, f.result()) for t, f in zip(subject.targets, targets)]
-            statuses.append(
-                assess(
-                    label=subject.project.label,
-                    name=subject.project.name,
-                    version=subject.version,
-                    manifest=subject.manifest,
-                    tag=tag_reading,
-                    targets=readings,
-                    journal=Journal.read(subject.project.dist_dir),
-                    also=_matrix(subject, readings),
-                )
-            )
-    return statuses
-
-
-def _matrix(subject: _Subject, readings: Sequence[TargetReading]) -> list[str]:
-    """``[tool.releasekit] wheels``: each index that holds files of the version but not
-    the declared matrix (a cancelled wheel job), one line each."""
-    spec = subject.project.config.wheels
-    if spec is None or subject.project.kind.key != "python":
-        return []
-    from releasekit.kinds.python import matrix
-
-    said = []
-    for reading in readings:
-        observed = reading.observed
-        # what an index serves to installers; a target that holds nothing is "lacks" already
-        if observed is None or not observed.files or not reading.required:
-            continue
-        if reading.noun != "index":
-            continue
-        try:
-            report = matrix.report(spec, subject.project.root, observed.files)
-        except ReleasekitError as exc:
-            said.append(f"{reading.name}: the declared wheel matrix cannot be read: {exc.message}")
-            continue
-        if report is not None and not report.complete:
-            said.append(f"{reading.name}: {report.describe()} ([tool.releasekit] wheels)")
-    return said
-
-
-def _observe(subject: _Subject, target: Target) -> tuple[object, str | None]:
-    """What ``target`` says, or one line on why it cannot be read (never a traceback)."""
-    try:
-        return target.observe(subject.project.name, subject.version, subject.manifest), None
-    except ReleasekitError as exc:
-        return None, exc.message
-    except Exception as exc:  # a target's own bug must not hide the other targets
-        return None, f"{type(exc).__name__}: {exc}"
-
-
-def _reading(subject: _Subject, target: Target, result: tuple[object, str | None]) -> TargetReading:
-    from releasekit.engine.status import Observed
-
-    observed, error = result
-    # the tag is judged on its own line: here, whether this version goes to the target at
-    # all (a dev or local version never reaches prod; a pre-release may stay on test)
-    decision = decide(
-        target.stage,
-        subject.version,
-        tagged=True,
-        rehearse=False,
-        pre_release=subject.project.config.pre_release,
-    )
-    return TargetReading(
-        name=target.name,
-        noun=target.noun,
-        url=target.url,
-        stage=target.stage,
-        observed=observed if isinstance(observed, Observed) else None,
-        error=error,
-        required=decision.verdict is Verdict.PUBLISH,
-        skipped="" if decision.verdict is Verdict.PUBLISH else decision.reason,
-    )
-
-
-def _tag_of(subject: _Subject) -> TagReading | None:
-    """The release tag of the version here and on the remote; ``None`` without git."""
-    from releasekit.core import gitwrite
-
-    root = subject.git_root
-    if root is None:
-        return None
-    project = subject.project
-    manifest = subject.manifest
-    name = manifest.tag if manifest is not None and manifest.tag else None
-    if name is None:
-        prefix = project.tag_prefix
-        listed = (git.ask(root, "tag", "--list") or "").split()
-        name = next((t for t in listed if version_from_tag(t, prefix) == _pep440(subject)), None)
-    if name is None:
-        name = tag_for(_pep440(subject), project.new_tag_prefix)
-    commit = gitwrite.commit_of(root, f"refs/tags/{name}")
-    remote = _remote(root)
-    remote_commit = error = None
-    if remote is not None:
-        ref = f"refs/tags/{name}"
-        try:
-            remote_commit = gitwrite.remote_refs(root, remote, [ref]).get(ref)
-        except ReleasekitError as exc:
-            error = exc.message.replace("; nothing was written", "")
-    return TagReading(
-        name=name,
-        commit=commit,
-        remote=remote,
-        remote_commit=remote_commit,
-        remote_error=error,
-        build_commit=manifest.commit if manifest is not None else None,
-    )
-
-
-def _pep440(subject: _Subject) -> str:
-    return try_normalize(subject.version) or subject.version
-
-
-def _remote(root: Path) -> str | None:
-    """The remote a release tag is pushed to: the branch's upstream's, else ``origin``,
-    else the only one."""
-    upstream = git.upstream(root)
-    if upstream is not None:
-        return upstream[0]
-    remotes = (git.ask(root, "remote") or "").split()
-    if "origin" in remotes:
-        return "origin"
-    return remotes[0] if len(remotes) == 1 else None
-
-
 def _print(
-    statuses: Sequence[ProjectStatus], subjects: Sequence[_Subject], as_machine: bool, out: TextIO
+    statuses: Sequence[ProjectStatus], notes: Sequence[str], as_machine: bool, out: TextIO
 ) -> None:
     if as_machine:
         print(json.dumps(as_json(statuses), indent=2), file=out)
         return
-    for subject in subjects:
-        if subject.note:
-            print(f"note: {subject.note}: the files are compared among the targets", file=out)
+    for note in notes:
+        print(f"note: {note}: the files are compared among the targets", file=out)
     print(render_table(statuses), file=out)
 
 
-# -- finishing ---------------------------------------------------------------------------------
+def _rebuild(release_status: ReleaseStatus, *, as_machine: bool, out: TextIO, log: TextIO) -> int:
+    """``--rebuild``: each project's report printed (``as_machine``: one JSON document on
+    ``out``, the build's progress on ``log``); the exit status, 0 when every one is
+    reproduced.
 
+    The build's commands (``$ ...`` lines) are left out of ``log``: a failing one is named
+    by the error, with its output.
+    """
 
-def _finishable(
-    statuses: Sequence[ProjectStatus], subjects: Sequence[_Subject]
-) -> tuple[list[tuple[_Subject, ProjectStatus]], list[str]]:
-    """The projects ``--finish`` completes now, and for the others the command that will."""
-    runnable: list[tuple[_Subject, ProjectStatus]] = []
-    advice: list[str] = []
-    for subject, found in zip(subjects, statuses):
-        if found.complete:
-            continue
-        who = f"{found.label} {found.version}"
-        tag = found.tag
-        if found.blocked:
-            advice.append(
-                f"cannot finish {who}: {'; '.join(found.blocked)}: a published file can't be "
-                "replaced; see `releasekit status` above, and `releasekit yank` to withdraw"
-            )
-            continue
-        if not found.unfinished:
-            if tag is not None and tag.remote_error is not None:
-                advice.append(_unread_remote(who, tag, found.version))
-            elif tag is not None and tag.commit is not None and tag.remote and not tag.pushed:
-                advice.append(f"to finish {who}: git push {tag.remote} {tag.name}")
-            else:
-                advice.append(f"cannot finish {who} by publishing: see what disagrees above")
-            continue
-        # the tag is needed where a tagged build is (prod and what follows it), as assess
-        # judges: a dev or test-only version goes to the test index without one
-        if tag is not None and any(stage is not Stage.TEST for stage in found.unfinished):
-            said = _tag_advice(who, tag, found.version)
-            if said is not None:
-                advice.append(said)
-                continue
-        if subject.manifest is None:
-            where = subject.project.dist_dir
-            advice.append(
-                f"to finish {who}: {where} holds no build of it; build the tag's files "
-                f"(git checkout {tag.name if tag else found.version} && nox -s build), or "
-                f"download the build job's artifact into {where.name}/, then releasekit "
-                f"status {found.version} --finish"
-            )
-            continue
-        runnable.append((subject, found))
-    return runnable, advice
+    def progress(line: str) -> None:
+        if not line.startswith("$ "):
+            print(line, file=log)
 
-
-def _tag_advice(who: str, tag: TagReading, version: str) -> str | None:
-    """What must happen to the tag before ``--finish`` can publish to prod (``None``:
-    nothing): made, pushed, or the remote read."""
-    if tag.commit is None:
-        at = f" {tag.build_commit}" if tag.build_commit else ""
-        return (
-            f"to finish {who}: tag the build's commit first: git tag {tag.name}{at} "
-            f"&& git push {tag.remote or 'origin'} {tag.name}, then releasekit status "
-            f"{version} --finish"
-        )
-    if tag.remote_error is not None:
-        return _unread_remote(who, tag, version)
-    if tag.remote and tag.remote_commit is None:
-        return (
-            f"to finish {who}: push the tag first (a GitHub release of a tag the remote "
-            f"lacks would make one): git push {tag.remote} {tag.name}, then releasekit "
-            f"status {version} --finish"
-        )
-    return None
-
-
-def _unread_remote(who: str, tag: TagReading, version: str) -> str:
-    """A remote that did not answer is not a remote without the tag: say which, and why."""
-    return (
-        f"cannot finish {who}: {tag.remote} could not be read ({tag.remote_error}), so "
-        f"whether it has tag {tag.name} is unknown; check the remote (git ls-remote "
-        f"{tag.remote} refs/tags/{tag.name}), then releasekit status {version} --finish"
-    )
-
-
-def _finish(
-    request: StatusRequest,
-    runnable: Sequence[tuple[_Subject, ProjectStatus]],
-    workspace: Workspace | None,
-    artifact: bool,
-    log: TextIO,
-) -> None:
-    """The release's own steps, for the stages each project misses: the plan of every target
-    first (refusing before anything is written), then each stage in release order."""
-    from releasekit.release import Release
-
-    console = _Console(log)
-    stages = [s for s in _STEPS if any(s in found.unfinished for _, found in runnable)]
-    names = ", ".join(f"{found.label}: {', '.join(_STEPS[s] for s in found.unfinished)}"
-                      for _, found in runnable)  # fmt: skip
-    print(f"finishing {names}", file=log)
-    # the session whose stages are these (publish-test: the test stage alone), so the plan
-    # judges only them: a dev version finished on the test index is no refused prod upload
-    session = _STEPS[stages[-1]]
-    if artifact:
-        subject = runnable[0][0]
-        release = Release.from_artifact(
-            console, [subject.project.dist_dir], session, yes=request.yes
-        )
+    reports = release_status.rebuild(progress)
+    reproduced = _all_reproduced(reports)
+    if as_machine:
+        document = {"reproduced": reproduced, "projects": [r.as_json() for r in reports]}
+        print(json.dumps(document, indent=2), file=out)
     else:
-        posargs = ["--yes"] if request.yes else []
-        if workspace is not None:
-            for subject, _ in runnable:
-                assert subject.project.member is not None
-                posargs += ["--only", subject.project.member.rel]
-        elif request.dist is not None:
-            posargs += ["--dist", str(request.dist.resolve())]
-        root = request.root.resolve()
-        release = Release.open(console, posargs, root, "release", requested=[session])
-    needs = {found.label: found.unfinished for _, found in runnable}
-    step, running = "publish-test", release
-    try:
-        release.plan_all()  # every stage of every project judged before the first write
-        for stage in stages:
-            step = _STEPS[stage]
-            chosen = [p for p in release.projects if stage in needs.get(p.label, ())]
-            running = Release(
-                console, release.options, chosen, workspace=release.workspace,
-                requested=[session], tools=release.tools_cache,
-            )  # fmt: skip
-            if stage is Stage.TEST:
-                running.publish_test()
-            elif stage is Stage.PROD:
-                running.publish()
-            else:
-                running.github_release()
-    except ReleasekitError:
-        for project, line in running.after_failure(step):
-            running.log(project, line)
-        raise
+        for report in reports:
+            print("\n".join(report.lines()), file=out)
+    return 0 if reproduced else 1
+
+
+def _all_reproduced(reports: Sequence[RebuildReport]) -> bool:
+    return bool(reports) and all(r.ok for r in reports)
 
 
 class _Console:

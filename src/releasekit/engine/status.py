@@ -3,10 +3,10 @@
 After a release half-happened (a CI job cancelled, a token expired, GitHub down), the
 question is the same every time: which indexes hold which files, with which bytes; is the
 tag on the remote; is the GitHub release a draft; does npm have the package; what does the
-journal say was done. The front end (:mod:`releasekit.cli.status`) reads each target once
-(:meth:`~releasekit.targets.base.Target.observe`), the tag in git and on the remote, and
-the journal; this module turns those readings into one verdict per project, pure, so it is
-tested with fake readings:
+journal say was done. The release layer (:mod:`releasekit.release.status`) reads each
+target once (:meth:`~releasekit.targets.base.Target.observe`), the tag in git and on the
+remote, and the journal; this module turns those readings into one verdict per project,
+pure, so it is tested with fake readings:
 
 - the **files** the release is made of: the build's manifest when ``dist/`` holds this
   version, else every file some target holds of it (compared among the targets);
@@ -28,7 +28,14 @@ from typing import Any
 
 from releasekit.engine.journal import Entry
 from releasekit.engine.manifest import DistFile, Manifest
-from releasekit.engine.remote import FileState, Holding, RemoteView, Stage, file_state
+from releasekit.engine.remote import (
+    FileState,
+    Holding,
+    PackageFormat,
+    RemoteView,
+    Stage,
+    file_state,
+)
 
 __all__ = [
     "Observed",
@@ -72,7 +79,10 @@ class TargetReading:
 
     ``required``: whether the release policy sends this version there (else ``skipped``
     says why, e.g. a pre-release under ``pre-release = "test-only"``); ``error``: one line
-    on why the target could not be read (then ``observed`` is ``None``)."""
+    on why the target could not be read (then ``observed`` is ``None``); ``serves``: the
+    format installers fetch from it (an index serves Python distributions, a registry an
+    npm tarball; a GitHub release's attached files install from nowhere: ``None``), which
+    is what a kind's own checks of the files held ask of a target, never its name."""
 
     name: str
     noun: str
@@ -82,6 +92,7 @@ class TargetReading:
     error: str | None = None
     required: bool = True
     skipped: str = ""
+    serves: PackageFormat | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Callable, ClassVar
 
 from releasekit.engine.remote import PackageFormat
 
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from releasekit.core.git import ReleaseTag
     from releasekit.engine.manifest import Manifest
     from releasekit.engine.runcontext import Project
+    from releasekit.engine.status import TargetReading
+    from releasekit.kinds.python.rebuild import RebuildReport
     from releasekit.project.workspace import Member
     from releasekit.release import Release
     from releasekit.targets.base import Target
@@ -77,6 +79,34 @@ class Kind(abc.ABC):
     def spelled(self, project: Project, version: str) -> str:
         """How ``yank`` names the package at ``version``."""
         return f"{project.name} {version}"
+
+    def normalize_version(self, version: str) -> str:
+        """``version`` as this kind's targets name it, so that ``releasekit status`` asks
+        them for what they hold: as written by default (npm keeps a version as its
+        package.json spells it); a kind whose index rewrites versions says how."""
+        return version
+
+    def asked_version(self, project: Project, asked: str) -> str:
+        """The version ``releasekit status VERSION`` names, as this kind's files spell it
+        (``asked`` is a version): by default as the project's files spell it when they are
+        at that version (npm's ``1.0.0-rc.1`` for an asked ``1.0.0rc1``), else as asked."""
+        return self.spell_version(self.current_version(project), asked)
+
+    def status_notes(self, project: Project, readings: Sequence[TargetReading]) -> list[str]:
+        """What else ``releasekit status`` finds wrong with the version on the targets read,
+        by this kind's own rules (a Python project's declared wheel matrix, which an index
+        holds only part of after a cancelled wheel job): one line each, each a
+        disagreement. None by default: the files the targets hold are compared anyway."""
+        return []
+
+    def rebuild_from_tag(
+        self, project: Project, version: str, log: Callable[[str], None]
+    ) -> RebuildReport | str:
+        """``releasekit status --rebuild``: build the published ``version`` again from its
+        release tag and compare it with what the prod index serves; or, as here, one line
+        on why this kind's builds are not compared (only Python distributions are, so far:
+        an npm tarball is not rebuilt), which the report says and goes on."""
+        return "not rebuilt (--rebuild compares Python files)"
 
     @abc.abstractmethod
     def install_from(

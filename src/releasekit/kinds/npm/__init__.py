@@ -109,6 +109,11 @@ class NpmKind(Kind):
     def spelled(self, project: Project, version: str) -> str:
         return f"{project.name}@{version} on {project.npm_registry}"
 
+    def normalize_version(self, version: str) -> str:
+        """As written: npm files a version as package.json spells it (semver), never in
+        PEP 440's form."""
+        return version
+
     def install_from(
         self, project: Project, release: Release, manifest: Manifest, target: Target
     ) -> None:

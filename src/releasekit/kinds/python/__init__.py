@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from releasekit.core.config import Config
     from releasekit.engine.manifest import Manifest
     from releasekit.engine.runcontext import Project
+    from releasekit.engine.status import TargetReading
+    from releasekit.kinds.python.rebuild import RebuildReport
     from releasekit.project.workspace import Member
     from releasekit.release import Release
     from releasekit.targets.base import Target
@@ -279,6 +281,59 @@ class PythonKind(Kind):
             return project_metadata(project.config, log=lambda _: None).version
         except ReleasekitError:  # its version unknown here: its release tag still counts
             return ""
+
+    def normalize_version(self, version: str) -> str:
+        """PEP 440's normal form (``1.0.0-rc.1`` is ``1.0.0rc1``), which an index files a
+        version under; a string that is no version stays as written."""
+        return try_normalize(version) or version
+
+    def asked_version(self, project: Project, asked: str) -> str:
+        """PEP 440's normal form of ``asked``, however the project's files spell it: its
+        files' version is not read (that may run the build backend)."""
+        return normalize(asked)
+
+    def status_notes(self, project: Project, readings: Sequence[TargetReading]) -> list[str]:
+        """``[tool.releasekit] wheels``: each target installers fetch Python distributions
+        from that holds files of the version but not the declared matrix (a cancelled wheel
+        job), one line each. A GitHub release's attached files are no such target."""
+        spec = project.config.wheels
+        if spec is None:
+            return []
+        from releasekit.kinds.python import matrix
+
+        said = []
+        for reading in readings:
+            observed = reading.observed
+            # what an index serves to installers; a target that holds nothing is "lacks" already
+            if observed is None or not observed.files or not reading.required:
+                continue
+            if reading.serves is not self.format:
+                continue
+            try:
+                report = matrix.report(spec, project.root, observed.files)
+            except ReleasekitError as exc:
+                said.append(
+                    f"{reading.name}: the declared wheel matrix cannot be read: {exc.message}"
+                )
+                continue
+            if report is not None and not report.complete:
+                said.append(f"{reading.name}: {report.describe()} ([tool.releasekit] wheels)")
+        return said
+
+    def rebuild_from_tag(
+        self, project: Project, version: str, log: Callable[[str], None]
+    ) -> RebuildReport | str:
+        """The tag's build against the prod index
+        (:func:`~releasekit.kinds.python.rebuild.rebuild_check`), in a clone of the
+        repository: the version is rebuilt from its tag."""
+        from releasekit.kinds.python import rebuild
+
+        if not git.is_repository(project.root):
+            raise ReleasekitError(
+                f"--rebuild: {project.root} is not a git checkout",
+                "run it in a clone of the repository: the version is rebuilt from its tag",
+            )
+        return rebuild.rebuild_check(project.config, project.name, version, log=log)
 
     def install_from(
         self, project: Project, release: Release, manifest: Manifest, target: Target

@@ -12,14 +12,13 @@ two builds of one commit, is :mod:`releasekit.kinds.python.secondbuild`.
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from releasekit.engine.manifest import file_version
 from releasekit.errors import ReleasekitError
@@ -29,9 +28,8 @@ from releasekit.runtime import proc
 if TYPE_CHECKING:
     from releasekit.core.config import Config
     from releasekit.core.git import ReleaseTag
-    from releasekit.engine.runcontext import Project
 
-__all__ = ["FileVerdict", "RebuildReport", "rebuild_check", "rebuild_projects", "release_tag_of"]
+__all__ = ["FileVerdict", "RebuildReport", "rebuild_check", "release_tag_of"]
 
 
 @dataclass(frozen=True)
@@ -267,44 +265,3 @@ def _verdicts(
 
 def _sdist_first(filename: str) -> tuple[int, str]:
     return (0 if filename.endswith(".tar.gz") else 1, filename)
-
-
-def rebuild_projects(
-    projects: Sequence[tuple[Project, str]], *, as_json: bool, out: TextIO, log: TextIO
-) -> int:
-    """``releasekit status --rebuild [VERSION]``: :func:`rebuild_check` of each Python
-    project's version against its prod index, printed (``as_json``: one JSON document on
-    ``out``, the build's progress on ``log``); the exit status, 0 when every one is
-    reproduced.
-
-    The build's commands (``$ ...`` lines) are left out of ``log``: a failing one is named
-    by the error, with its output.
-    """
-    from releasekit.core import git
-
-    def progress(line: str) -> None:
-        if not line.startswith("$ "):
-            print(line, file=log)
-
-    reports: list[RebuildReport] = []
-    for project, version in projects:
-        if project.kind.key != "python":
-            print(f"{project.label}: not rebuilt (--rebuild compares Python files)", file=log)
-            continue
-        if not git.is_repository(project.root):
-            raise ReleasekitError(
-                f"--rebuild: {project.root} is not a git checkout",
-                "run it in a clone of the repository: the version is rebuilt from its tag",
-            )
-        reports.append(rebuild_check(project.config, project.name, version, log=progress))
-    if as_json:
-        document = {"reproduced": _all_ok(reports), "projects": [r.as_json() for r in reports]}
-        print(json.dumps(document, indent=2), file=out)
-    else:
-        for report in reports:
-            print("\n".join(report.lines()), file=out)
-    return 0 if _all_ok(reports) else 1
-
-
-def _all_ok(reports: Sequence[RebuildReport]) -> bool:
-    return bool(reports) and all(r.ok for r in reports)
