@@ -45,7 +45,7 @@ from releasekit.engine.plan import ReleasePlan, TargetPlan, make_plan, new_proje
 from releasekit.engine.playbook import playbook
 from releasekit.engine.policy import Verdict, decide
 from releasekit.engine.records import PublishRecord, StepTimes
-from releasekit.engine.remote import Holding, conflict_message, file_state
+from releasekit.engine.remote import Holding, PackageFormat, conflict_message, file_state
 from releasekit.engine.runcontext import Console, Options, Project, ToolsCache, parse_options
 from releasekit.engine.summary import project_summary
 from releasekit.errors import BuildError, PublishError, ReleasekitError
@@ -399,7 +399,7 @@ class Release:
         for item in manifest.files:
             self.log(project, f"{item.filename}  sha256={item.sha256}  {item.size} bytes")
         # what the publishing jobs of a CI release need of the project travels with the files
-        registry = project.npm_registry if project.kind.key == "npm" else None
+        registry = project.npm_registry if project.kind.format is PackageFormat.NPM else None
         Handoff.of(
             project.config, name=project.name, kind=project.kind.key,
             tag_prefix=project.new_tag_prefix, npm_registry=registry,
