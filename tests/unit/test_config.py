@@ -319,9 +319,10 @@ def test_the_wheel_patterns_are_compiled_when_wheels_is_read_not_at_import() -> 
 
     script = (
         "import releasekit.hatch_plugin.build_hook, releasekit.core.config as c\n"
-        "print(c._wheel_patterns.cache_info().currsize)\n"
+        "from releasekit.core import wheelspec as w\n"
+        "print(w._wheel_patterns.cache_info().currsize)\n"
         "c.parse_config({'tool': {'releasekit': {'wheels': ['cp312-win_amd64']}}}, '.')\n"
-        "print(c._wheel_patterns.cache_info().currsize)\n"
+        "print(w._wheel_patterns.cache_info().currsize)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
