@@ -230,12 +230,11 @@ def _subject(project: Project, asked: str | None) -> _Subject:
                 f"{project.label}: no build in {project.dist_dir} and no version to be read",
                 "name the version: releasekit status VERSION",
             )
-    if manifest is not None and try_normalize(manifest.version) != try_normalize(version):
-        note = f"{project.dist_dir.name}/ holds the build of {manifest.version}, not {version}"
-        manifest = None
-    version = kind.normalize_version(version)
+    manifest, note = _build_of_version(manifest, note, version, project.dist_dir)
     root = project.root if git.is_repository(project.root) else None
-    return _Subject(project, version, manifest, configure(project), root, note)
+    return _Subject(
+        project, kind.normalize_version(version), manifest, configure(project), root, note
+    )
 
 
 def _artifact_subject(dist_dir: Path, asked: str | None) -> _Subject:
@@ -260,11 +259,19 @@ def _artifact_subject(dist_dir: Path, asked: str | None) -> _Subject:
             f"{dist_dir} holds no build ({MANIFEST_NAME}) to take the version from",
             "name the version: releasekit status VERSION --dist DIR",
         )
+    manifest, note = _build_of_version(manifest, note, version, dist_dir)
+    return _Subject(
+        project, kind.normalize_version(version), manifest, configure(project), None, note
+    )
+
+
+def _build_of_version(
+    manifest: Manifest | None, note: str | None, version: str, dist_dir: Path
+) -> tuple[Manifest | None, str | None]:
+    """The build in ``dist_dir`` when it is of ``version``; else none, and the note why."""
     if manifest is not None and try_normalize(manifest.version) != try_normalize(version):
-        note = f"{dist_dir.name}/ holds the build of {manifest.version}, not {version}"
-        manifest = None
-    version = kind.normalize_version(version)
-    return _Subject(project, version, manifest, configure(project), None, note)
+        return None, f"{dist_dir.name}/ holds the build of {manifest.version}, not {version}"
+    return manifest, note
 
 
 def _build_of(dist_dir: Path, name: str) -> tuple[Manifest | None, str | None]:
