@@ -214,5 +214,11 @@ def stop_all() -> None:
     _starting.clear()
     _running.clear()
     _registries.clear()
-    while _servers:
-        _servers.pop().stop()
+    stopping = []
+    while _servers:  # each server taken once, even when a second stop_all comes meanwhile
+        server = _servers.pop()
+        thread = threading.Thread(target=server.stop, name="releasekit-stop", daemon=True)
+        thread.start()
+        stopping.append(thread)
+    for thread in stopping:  # at once: a server that does not stop costs its own wait only
+        thread.join()
