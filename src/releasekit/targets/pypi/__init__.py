@@ -183,18 +183,7 @@ class IndexTarget(Target):
             for name, remote in page.files.items()
         }
         if self.stand_in_storage is not None:  # a rehearsal's own index: never a conflict
-            from releasekit.rehearsal import drop_earlier_files
-
-            ours = {f.filename: f.sha256 for f in manifest.files}
-            other = [n for n, remote in files.items() if n in ours and remote.sha256 != ours[n]]
-            for name in drop_earlier_files(self.stand_in_storage, other):
-                theirs = files.pop(name).sha256 or "?"
-                if self.log is not None:
-                    self.log(
-                        f"rehearsal {self.name}: dropped {name} (sha256 {theirs[:12]}…), an "
-                        "earlier rehearsal's upload of this commit; this build's bytes differ "
-                        f"({ours[name][:12]}…), so they are uploaded instead"
-                    )
+            self._drop_own_scratch(manifest, files)
         return TargetState(
             files=files,
             status=page.status,
@@ -202,6 +191,39 @@ class IndexTarget(Target):
             refusals=self._held(manifest, files, page.status, page.status_reason),
             new_project=not page.known,
         )
+
+    def _drop_own_scratch(self, manifest: Manifest, files: dict[str, RemoteView]) -> None:
+        """A stand-in holds only what earlier rehearsals of this commit uploaded: scratch
+        space, never a reason to refuse. A file of other bytes than this build's is dropped
+        and uploaded again; and when this version's files there are older than PyPI's window
+        for new files (the commit rehearsed again weeks later) while this build has one to
+        add, all of them are dropped, so the rehearsal starts afresh instead of meeting the
+        release-age rule on its own scratch uploads. ``files`` loses what is dropped."""
+        from releasekit.rehearsal import drop_earlier_files
+        from releasekit.targets.pypi import rules
+
+        assert self.stand_in_storage is not None
+        ours = {f.filename: f.sha256 for f in manifest.files}
+        other = [n for n, remote in files.items() if n in ours and remote.sha256 != ours[n]]
+        why = "this build's bytes differ, so they are uploaded instead"
+        adds = bool(other) or any(name not in files for name in ours)
+        window = datetime.timedelta(days=rules.NEW_FILES_WINDOW_DAYS)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        this_version = [n for n in files if file_version(n, manifest.name) == manifest.version]
+        times = [files[n].upload_time for n in this_version]
+        if adds and any(t is not None and now - t > window for t in times):
+            other = this_version
+            why = (
+                f"they are older than PyPI's {rules.NEW_FILES_WINDOW_DAYS}-day window for new "
+                "files of a release, so the rehearsal starts afresh"
+            )
+        for name in drop_earlier_files(self.stand_in_storage, other):
+            theirs = files.pop(name).sha256 or "?"
+            if self.log is not None:
+                self.log(
+                    f"rehearsal {self.name}: dropped {name} (sha256 {theirs[:12]}…), an earlier "
+                    f"rehearsal's upload of this commit; {why}"
+                )
 
     def _held(
         self,
