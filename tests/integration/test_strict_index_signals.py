@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from releasekit._child import strict_index
+from releasekit._child import index_state, strict_index
 from releasekit.rehearsal import loopback
 from releasekit.rehearsal.pypiserver import LocalIndex
 from releasekit.runtime import proc
@@ -56,7 +56,7 @@ def _stop_with(index: LocalIndex, signum: int) -> float:
 def _assert_whole(index: LocalIndex) -> None:
     """The state file parses, and every distribution on disk is in it with its own bytes: no
     file half-stored, none stored without its record."""
-    path = strict_index.state_path(index.packages_dir)
+    path = index_state.state_path(index.packages_dir)
     if not path.exists():
         assert not list(index.packages_dir.glob("*.*")), "files without a state"
         return
@@ -64,7 +64,7 @@ def _assert_whole(index: LocalIndex) -> None:
     on_disk = {p.name: p for p in index.packages_dir.iterdir() if not p.name.startswith(".")}
     assert set(on_disk) == set(state["files"])
     for name, file in on_disk.items():
-        assert state["files"][name]["sha256"] == strict_index._sha256(file), name
+        assert state["files"][name]["sha256"] == index_state._sha256(file), name
         assert state["files"][name]["size"] == file.stat().st_size, name
 
 
@@ -116,10 +116,10 @@ def test_a_stop_signal_while_a_request_waits_for_the_state_lock_ends_the_index(
     """Another process (releasekit setting a project's upload limit) holds the state's
     file lock: the request waiting for it does not hold the stop up."""
     assert upload_file(index, sorted(sample_dists.dist_dir.glob("demo-*"))[0]).status == 200
-    lock = strict_index.state_path(index.packages_dir).with_name(
-        index.packages_dir.name + strict_index.LOCK_SUFFIX
+    lock = index_state.state_path(index.packages_dir).with_name(
+        index.packages_dir.name + index_state.LOCK_SUFFIX
     )
-    with strict_index._file_lock(lock):
+    with index_state._file_lock(lock):
         waiting = threading.Thread(target=lambda: _read_quietly(f"{index.url}demo/"), daemon=True)
         waiting.start()
         time.sleep(0.2)  # the request is in its transaction, waiting for the lock

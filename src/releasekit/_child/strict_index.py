@@ -22,14 +22,9 @@ pypiserver would answer differently from PyPI, each rule ported from Warehouse's
   ``project-status``), and the status in the HTML pages pypiserver writes.
 
 What the index knows beyond its files (upload times, deleted names, project status, project
-creations) is one JSON file beside the packages directory (:func:`state_path`, where
-LocalIndex keeps the server's log too: the directory holds what pypiserver serves, nothing
-else), changed under a lock (:func:`transaction`) and replaced whole. The files on disk
-are the truth: a file gone from disk without the API (a rehearsal replacing its own scratch
-upload) is forgotten, not deleted; a file put there directly is uploaded at its mtime.
-releasekit (``LocalIndex``) imports this module for that state too: so it imports only the
-standard library at module level, and pypiserver, bottle and readme_renderer only in the
-server.
+creations) is :mod:`index_state`'s, the module beside this one (imported from there when
+this runs as a script, where releasekit is not installed). This script imports only the
+standard library at module level, and pypiserver, bottle and readme_renderer in the server.
 """
 
 from __future__ import annotations
@@ -44,7 +39,6 @@ import importlib.util
 import io
 import json
 import os
-import re
 import shutil
 import socketserver
 import sys
@@ -52,16 +46,17 @@ import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from email.message import EmailMessage
-from email.parser import HeaderParser
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, quote
 
-STATE_SUFFIX = ".releasekit-index.json"  # PACKAGES.releasekit-index.json, beside PACKAGES
-LOCK_SUFFIX = ".releasekit-index.lock"
-STATUSES = ("active", "archived", "quarantined", "deprecated")  # PEP 792
+if __package__:  # imported by releasekit (LocalIndex, the tests)
+    from releasekit._child import index_state
+else:  # run as a script in pypiserver's venv, where releasekit is not installed
+    import index_state  # type: ignore[import-not-found,no-redef]  # the file beside this one
+
 
 # warehouse/packaging/utils.py API_VERSION: what PyPI's simple API says it serves.
 API_VERSION = "1.4"
@@ -72,288 +67,6 @@ HELP_URL = "https://pypi.org/help/"
 # rehearsal's stand-in, where every project is new although pypi.org knows most of them (the
 # plan counts the real index's new ones). The 14-day window: rules.NEW_FILES_WINDOW_DAYS.
 PROJECT_CREATE_LIMITS: tuple[tuple[str, int, int], ...] | None = None
-# rules.py once the server has loaded it (StrictFront.checks): PyPI's numbers, and the one
-# reader of a file's core metadata; None in releasekit's own process and until then
-_rules: Any = None
-_DIST_SUFFIXES = (".whl", ".tar.gz", ".zip")
-_lock = threading.Lock()  # one transaction at a time in this process (the file lock: others)
-
-
-# --- the state ------------------------------------------------------------------------------
-
-
-def normalize(name: str) -> str:
-    """PEP 503's normalized project name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def split_filename(filename: str) -> tuple[str, str] | None:
-    """``(normalized project, version)`` of a distribution's file name, else None."""
-    lower = filename.lower()
-    if lower.endswith(".whl"):
-        parts = filename[:-4].split("-")
-        return (normalize(parts[0]), parts[1]) if len(parts) >= 5 else None
-    for suffix in (".tar.gz", ".zip"):
-        if lower.endswith(suffix):
-            stem = filename[: -len(suffix)]
-            name, sep, version = stem.rpartition("-")
-            return (normalize(name), version) if sep and name and version else None
-    return None
-
-
-def canonical_version(version: str) -> str:
-    """The release a version names (legacy.py: ``packaging.utils.canonicalize_version``)."""
-    try:
-        from packaging.utils import canonicalize_version
-    except ImportError:  # pragma: no cover - pypiserver and releasekit both have packaging
-        return version.lower()
-    return str(canonicalize_version(version))
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def iso(moment: datetime.datetime) -> str:
-    """PEP 700's form, as Warehouse writes it: ``upload_time.isoformat() + "Z"`` (UTC)."""
-    naive = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    return naive.isoformat() + "Z"
-
-
-def parse_iso(text: str) -> datetime.datetime:
-    moment = datetime.datetime.fromisoformat(text.rstrip("Z"))
-    return moment.replace(tzinfo=datetime.timezone.utc)
-
-
-def empty_state() -> dict[str, Any]:
-    return {"serial": 0, "files": {}, "deleted": {}, "projects": {}, "created": []}
-
-
-@contextlib.contextmanager
-def transaction(root: Path) -> Iterator[dict[str, Any]]:
-    """The state of the index in ``root``, in step with its files, saved when changed.
-
-    Under this process's lock and an exclusive lock on a file beside it (the server and
-    releasekit may both change it); written to a temporary file, then renamed over. Not
-    written while the index knows nothing.
-    """
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    path = state_path(root)
-    with _lock, _file_lock(path.with_name(root.name + LOCK_SUFFIX)):
-        try:
-            before = path.read_text(encoding="utf-8")
-            state: dict[str, Any] = {**empty_state(), **json.loads(before)}
-        except (OSError, ValueError):
-            before, state = "", empty_state()
-        sync(state, root)
-        yield state
-        after = json.dumps(state, indent=1, sort_keys=True)
-        if after != before and (before or state != empty_state()):
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(after)
-            os.replace(tmp, path)
-
-
-def state_path(root: Path) -> Path:
-    """Where the index in ``root`` keeps what it knows beyond its files."""
-    root = Path(root)
-    return root.with_name(root.name + STATE_SUFFIX)
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        if sys.platform == "win32":
-            import msvcrt
-
-            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing drops the lock
-
-
-def sync(state: dict[str, Any], root: Path) -> None:
-    """Make ``state["files"]`` say what is on disk: new or changed files are read (sha256,
-    size, Requires-Python) and uploaded at their mtime unless known; gone ones forgotten."""
-    files: dict[str, dict[str, Any]] = state["files"]
-    seen = set()
-    for path in _listed(root):
-        name = path.name
-        if split_filename(name) is None:
-            continue
-        seen.add(name)
-        stat = path.stat()
-        entry = files.get(name)
-        if entry and "requires-python" not in entry and _rules is not None:
-            entry["requires-python"] = _requires_python(path)  # described before the rules
-        if (
-            entry
-            and entry.get("size") == stat.st_size
-            and entry.get("mtime_ns") == stat.st_mtime_ns
-        ):
-            continue
-        sha256 = _sha256(path)
-        if entry and entry.get("sha256") == sha256:  # touched, same bytes
-            entry.update(size=stat.st_size, mtime_ns=stat.st_mtime_ns)
-            continue
-        mtime = datetime.datetime.fromtimestamp(stat.st_mtime, datetime.timezone.utc)
-        files[name] = describe(path, sha256, mtime)
-    for name in set(files) - seen:
-        del files[name]
-
-
-def describe(path: Path, sha256: str, uploaded: datetime.datetime) -> dict[str, Any]:
-    """What the index keeps of one file; its ``requires-python`` once the rules are loaded
-    (before that, :func:`sync` adds it later)."""
-    stat = path.stat()
-    project, version = split_filename(path.name) or ("", "")
-    entry = {
-        "path": path.name,
-        "project": project,
-        "version": version,
-        "sha256": sha256,
-        "size": stat.st_size,
-        "mtime_ns": stat.st_mtime_ns,
-        "upload-time": iso(uploaded),
-    }
-    if _rules is not None:
-        entry["requires-python"] = _requires_python(path)
-    return entry
-
-
-def _listed(root: Path) -> Iterator[Path]:
-    """The files pypiserver lists: every file under ``root`` not named with a dot."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
-        for filename in filenames:
-            if not filename.startswith("."):
-                path = Path(dirpath, filename)
-                if path.is_file():
-                    yield path
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _requires_python(path: Path) -> str | None:
-    """Requires-Python of the file's own metadata (PEP 691's ``requires-python``), if any,
-    read by rules.read_metadata where Warehouse reads it; the caller only asks once the
-    rules are loaded."""
-    raw, _ = _rules.read_metadata(path)
-    if raw is None:
-        return None
-    value = HeaderParser().parsestr(raw.decode("utf-8", "replace")).get("Requires-Python")
-    return str(value).strip() or None if value else None
-
-
-def project_known(state: dict[str, Any], project: str) -> bool:
-    """Whether ``project`` exists on the index: it has or had files, or a recorded status."""
-    if project in state["projects"]:
-        return True
-    entries = (*state["files"].values(), *state["deleted"].values())
-    return any(entry["project"] == project for entry in entries)
-
-
-def project_status(state: dict[str, Any], project: str) -> tuple[str, str]:
-    record = state["projects"].get(project, {})
-    return record.get("status", "active"), record.get("reason", "")
-
-
-def set_status(root: Path, project: str, status: str, reason: str = "") -> None:
-    """Give ``project`` a PEP 792 status (what PyPI's admins or owners do in its web UI)."""
-    if status not in STATUSES:
-        raise ValueError(f"unknown project status {status!r}: one of {', '.join(STATUSES)}")
-    with transaction(root) as state:
-        record = state["projects"].setdefault(normalize(project), {})
-        record.update(status=status, reason=reason)
-        state["serial"] += 1
-
-
-def backdate(root: Path, project: str, version: str, days: float) -> list[str]:
-    """Move the upload times of ``project``'s ``version`` ``days`` into the past (as if the
-    release were that old; the files stay as they are). The file names moved."""
-    key = (normalize(project), canonical_version(version))
-    moved = []
-    with transaction(root) as state:
-        for bucket in ("files", "deleted"):
-            for name, entry in state[bucket].items():
-                if (entry["project"], canonical_version(entry["version"])) == key:
-                    then = parse_iso(entry["upload-time"]) - datetime.timedelta(days=days)
-                    entry["upload-time"] = iso(then)
-                    moved.append(name)
-        state["serial"] += 1
-    return sorted(moved)
-
-
-def _settings(state: dict[str, Any], project: str) -> dict[str, Any]:
-    """What the index's admins set for ``project`` (an upload limit, PyPI's rules off). Kept
-    apart from ``state["projects"]``: a setting does not make a project exist (the simple API
-    still answers 404 until its first upload, and a rehearsal sets them before it)."""
-    settings: dict[str, Any] = state.get("settings", {}).get(normalize(project), {})
-    return settings
-
-
-def _set(root: Path, project: str, key: str, value: Any) -> None:
-    with transaction(root) as state:
-        settings = state.setdefault("settings", {}).setdefault(normalize(project), {})
-        if value is None:
-            settings.pop(key, None)
-        else:
-            settings[key] = value
-
-
-def upload_limit(state: dict[str, Any], project: str, default: int) -> int:
-    """The largest file ``project`` may upload: legacy.py ``_copy_uploaded_file``,
-    ``max(filter(None, [MAX_FILESIZE, project.upload_limit]))``: a project's own limit only
-    ever raises the index's."""
-    raised = _settings(state, project).get("upload-limit")
-    return max(default, raised) if isinstance(raised, int) else default
-
-
-def set_upload_limit(root: Path, project: str, limit: int | None) -> None:
-    """Raise ``project``'s upload limit per file to ``limit`` bytes (``Project.upload_limit``,
-    which PyPI's admins set on request); None: back to the index's default."""
-    if limit is not None and (not isinstance(limit, int) or limit <= 0):
-        raise ValueError(f"an upload limit is a number of bytes > 0, not {limit!r}")
-    _set(root, project, "upload-limit", limit)
-
-
-def pypi_rules(state: dict[str, Any], project: str) -> bool:
-    """Whether uploads of ``project`` are held to PyPI's rules (the default), or to what any
-    index takes (``pypi-rules = false``: a stand-in for an index that is not PyPI)."""
-    return _settings(state, project).get("pypi-rules", True) is not False
-
-
-def set_pypi_rules(root: Path, project: str, on: bool) -> None:
-    """Hold ``project``'s uploads to PyPI's rules (``on``), or only to what any index needs:
-    the stand-in of an index that is not PyPI (devpi, Artifactory, a GitLab registry), which
-    takes a ``linux_x86_64`` wheel, a classifier of its own or a local version."""
-    _set(root, project, "pypi-rules", None if on else False)
-
-
-def release_created(state: dict[str, Any], project: str, version: str) -> datetime.datetime | None:
-    """When the release was made on the index: its first file's upload (a file deleted
-    through the API still counts: PyPI keeps the release)."""
-    key = (project, canonical_version(version))
-    times = [
-        parse_iso(entry["upload-time"])
-        for bucket in ("files", "deleted")
-        for entry in state[bucket].values()
-        if (entry["project"], canonical_version(entry["version"])) == key
-    ]
-    return min(times) if times else None
 
 
 # --- the server -------------------------------------------------------------------------------
@@ -409,9 +122,8 @@ class StrictFront:
         than pypiserver's own start, and an index that is only read never needs them."""
         with self._loading:
             if self._checks is None:
-                global _rules
-                _rules = load_rules(self.rules_path)
-                self._checks = (_rules, readme_renderer())
+                index_state.metadata_rules = load_rules(self.rules_path)
+                self._checks = (index_state.metadata_rules, readme_renderer())
             return self._checks
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -454,12 +166,14 @@ class StrictFront:
             raise Refusal(400, "Upload payload does not have a file.")
         filename = content.raw_filename or ""
         _check_filename_chars(filename)
-        parsed = split_filename(filename)
-        named = normalize(forms.get("name") or (parsed[0] if parsed else ""))
+        parsed = index_state.split_filename(filename)
+        named = index_state.normalize(forms.get("name") or (parsed[0] if parsed else ""))
         rules, render_readme = self.checks()
-        with transaction(self.root) as state:
-            limit = upload_limit(state, named, self.max_file_size or rules.MAX_FILE_SIZE)
-            strict = pypi_rules(state, named)
+        with index_state.transaction(self.root) as state:
+            limit = index_state.upload_limit(
+                state, named, self.max_file_size or rules.MAX_FILE_SIZE
+            )
+            strict = index_state.pypi_rules(state, named)
         with tempfile.TemporaryDirectory(dir=self.spool) as tmp:
             local = Path(tmp, filename)
             with open(local, "wb") as handle:
@@ -479,8 +193,8 @@ class StrictFront:
             project = named
             version = forms.get("version") or parsed[1]
             ip = environ.get("REMOTE_ADDR", "")
-            with transaction(self.root) as state:
-                creates = not project_known(state, project)
+            with index_state.transaction(self.root) as state:
+                creates = not index_state.project_known(state, project)
                 duplicate, headers = self._admit(
                     state, project, user, ip, filename, version, digests, strict=strict
                 )
@@ -509,12 +223,12 @@ class StrictFront:
         limit, a deleted name refused for good, the 14-day window, one sdist per release)
         are left out; what any index does stays (other bytes under a name it holds, 400)."""
         headers: list[tuple[str, str]] = []
-        if strict and not project_known(state, project):
+        if strict and not index_state.project_known(state, project):
             headers = _create_project(state, user, ip)
         # models.py Project.__acl__: "Disallow upload permissions for archived projects"
         # (a quarantined project keeps ProjectsUpload for its users; only trusted publishers
         # lose it); legacy.py then answers 403 with this text.
-        status, _ = project_status(state, project)
+        status, _ = index_state.project_status(state, project)
         if status == "archived":
             raise Refusal(
                 403,
@@ -544,17 +258,20 @@ class StrictFront:
             )
         # legacy.py: "Check that the release is either new or that the release is still
         # within the window allowing new files to be published."
-        created = release_created(state, project, version)
-        days = _rules.NEW_FILES_WINDOW_DAYS
-        if created is not None and created < now() - datetime.timedelta(days=days):
+        created = index_state.release_created(state, project, version)
+        days = index_state.metadata_rules.NEW_FILES_WINDOW_DAYS
+        if created is not None and created < index_state.now() - datetime.timedelta(days=days):
             raise Refusal(
                 400, f"Uploading new files to releases older than {days} days is not allowed."
             )
         # legacy.py: "Only one sdist may be uploaded per release."
         if not filename.lower().endswith(".whl"):
-            key = (project, canonical_version(version))
+            key = (project, index_state.canonical_version(version))
             for entry in state["files"].values():
-                same_release = (entry["project"], canonical_version(entry["version"])) == key
+                same_release = (
+                    entry["project"],
+                    index_state.canonical_version(entry["version"]),
+                ) == key
                 if same_release and not entry["path"].lower().endswith(".whl"):
                     raise Refusal(400, "Only one sdist may be uploaded per release.")
         return False, headers
@@ -577,14 +294,18 @@ class StrictFront:
         *,
         created: bool,
     ) -> None:
-        stored = next((path for path in _listed(self.root) if path.name == filename), None)
+        stored = next(
+            (path for path in index_state._listed(self.root) if path.name == filename), None
+        )
         if stored is None:
             return
-        entry = describe(stored, _sha256(stored), now())
+        entry = index_state.describe(stored, index_state._sha256(stored), index_state.now())
         entry["project"] = project
         state["files"][filename] = entry
         if created:
-            state["projects"].setdefault(project, {}).update(created=iso(now()), creator=user)
+            state["projects"].setdefault(project, {}).update(
+                created=index_state.iso(index_state.now()), creator=user
+            )
             state["created"].append({"user": user, "ip": ip, "at": time.time()})
         state["serial"] += 1
 
@@ -595,22 +316,25 @@ class StrictFront:
         name, version, filename = forms.get("name"), forms.get("version"), forms.get("filename")
         if not name or not version:
             raise Refusal(400, f"Missing 'name'/'version' fields: name={name}, version={version}")
-        key = (normalize(name), canonical_version(version))
-        with transaction(self.root) as state:
+        key = (index_state.normalize(name), index_state.canonical_version(version))
+        with index_state.transaction(self.root) as state:
             doomed = [
                 (entry_name, entry)
                 for entry_name, entry in state["files"].items()
-                if (entry["project"], canonical_version(entry["version"])) == key
+                if (entry["project"], index_state.canonical_version(entry["version"])) == key
                 and (not filename or entry_name == filename)
             ]
             if not doomed:
                 raise Refusal(404, f"{name} ({version}) not found")
             for entry_name, entry in doomed:
-                for path in _listed(self.root):
+                for path in index_state._listed(self.root):
                     if path.name == entry_name:
                         path.unlink()
                 del state["files"][entry_name]
-                state["deleted"][entry_name] = {**entry, "deleted-at": iso(now())}
+                state["deleted"][entry_name] = {
+                    **entry,
+                    "deleted-at": index_state.iso(index_state.now()),
+                }
             state["serial"] += 1
         return _answer(start_response, 200, b"")
 
@@ -626,14 +350,14 @@ class StrictFront:
         if len(segments) != 2 or not path.endswith("/"):
             return None
         project = segments[1]
-        normalized = normalize(project)
+        normalized = index_state.normalize(project)
         if project != normalized:  # PEP 503; pypiserver's redirect drops ?format=
             query = environ.get("QUERY_STRING", "")
             location = f"../{quote(normalized)}/" + (f"?{query}" if query else "")
             return _answer(start_response, 301, b"", [("Location", location)])
-        with transaction(self.root) as state:
-            known = project_known(state, normalized)
-            status, reason = project_status(state, normalized)
+        with index_state.transaction(self.root) as state:
+            known = index_state.project_known(state, normalized)
+            status, reason = index_state.project_status(state, normalized)
             files = sorted(
                 (entry for entry in state["files"].values() if entry["project"] == normalized),
                 key=lambda entry: entry["path"],
@@ -649,10 +373,14 @@ class StrictFront:
 
     def _index(self, start_response: Callable[..., Any]) -> Any:
         """warehouse/packaging/utils.py ``_simple_index`` (quarantined projects left out)."""
-        with transaction(self.root) as state:
+        with index_state.transaction(self.root) as state:
             names = {entry["project"] for entry in state["files"].values()}
             names |= set(state["projects"])
-            names = {name for name in names if project_status(state, name)[0] != "quarantined"}
+            names = {
+                name
+                for name in names
+                if index_state.project_status(state, name)[0] != "quarantined"
+            }
             serial = state["serial"]
         body = {
             "meta": {"api-version": API_VERSION, "_last-serial": serial},
@@ -744,7 +472,9 @@ def _create_project(state: dict[str, Any], user: str, ip: str) -> list[tuple[str
     the IP's then the user's), answered as legacy.py does: 429 "Too many new projects
     created"; the RateLimit headers as warehouse/rate_limiting/headers.py writes them."""
     limits = (
-        _rules.PROJECT_CREATE_LIMITS if PROJECT_CREATE_LIMITS is None else PROJECT_CREATE_LIMITS
+        index_state.metadata_rules.PROJECT_CREATE_LIMITS
+        if PROJECT_CREATE_LIMITS is None
+        else PROJECT_CREATE_LIMITS
     )
     if not limits:
         return []
@@ -1033,7 +763,7 @@ def stop_on_signals() -> None:
 def _stop(signum: int) -> None:
     """End the process for ``signum``: let a transaction under way end, then hold the lock,
     so that none begins (the state and the files stay as the last one left them)."""
-    held = _lock.acquire(timeout=STOP_GRACE)
+    held = index_state._lock.acquire(timeout=STOP_GRACE)
     with contextlib.suppress(OSError, ValueError):
         note = "" if held else f" (a state transaction was still under way after {STOP_GRACE}s)"
         os.write(1, f"strict index: signal {signum}: stopping{note}\n".encode())
@@ -1062,7 +792,7 @@ def main(argv: list[str]) -> None:
         global PROJECT_CREATE_LIMITS
         PROJECT_CREATE_LIMITS = ()
     root = args.root.resolve()
-    with transaction(root):
+    with index_state.transaction(root):
         pass  # the state in step with the files before the first request
     serve(make_app(root, args.password_file, args.rules, args.max_file_size), args.port)
 

@@ -184,10 +184,10 @@ def hold_project(
     state, not on its command line: one pair of stand-ins serves every member of a
     workspace, whose configs may differ; set at every rehearsal, so a changed config is
     what the next one sees."""
-    from releasekit._child import strict_index
+    from releasekit._child import index_state
 
-    strict_index.set_upload_limit(packages_dir, project, upload_limit)
-    strict_index.set_pypi_rules(packages_dir, project, pypi_rules)
+    index_state.set_upload_limit(packages_dir, project, upload_limit)
+    index_state.set_pypi_rules(packages_dir, project, pypi_rules)
 
 
 def _forget_other_commits(storage: Path) -> None:

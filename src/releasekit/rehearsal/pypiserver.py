@@ -37,7 +37,7 @@ import urllib.request
 from pathlib import Path
 
 from releasekit import _child
-from releasekit._child import strict_index
+from releasekit._child import index_state
 from releasekit.core.config import IndexConfig
 from releasekit.errors import PublishError
 from releasekit.rehearsal.loopback import LoopbackServer, answers, free_port
@@ -135,29 +135,29 @@ class LocalIndex(LoopbackServer):
         """Give ``project`` a PEP 792 status ("active", "archived", "quarantined",
         "deprecated"), as PyPI's owners and admins do: served in the simple API at once, and
         an archived project refuses uploads. Works on a stopped index too."""
-        strict_index.set_status(self.packages_dir, project, status, reason)
+        index_state.set_status(self.packages_dir, project, status, reason)
 
     def set_upload_limit(self, project: str, limit: int | None) -> None:
         """Raise ``project``'s upload limit per file to ``limit`` bytes, as PyPI's admins do
         on request (``Project.upload_limit``; it never lowers the index's own); None: back
         to the default. Works on a stopped index too."""
-        strict_index.set_upload_limit(self.packages_dir, project, limit)
+        index_state.set_upload_limit(self.packages_dir, project, limit)
 
     def set_pypi_rules(self, project: str, on: bool) -> None:
         """Hold ``project``'s uploads to PyPI's rules (``on``, the default) or only to what
         any index needs: the stand-in of an index that is not PyPI (``pypi-rules =
         false``). Works on a stopped index too."""
-        strict_index.set_pypi_rules(self.packages_dir, project, on)
+        index_state.set_pypi_rules(self.packages_dir, project, on)
 
     def backdate(self, project: str, version: str, days: float) -> list[str]:
         """Make ``project``'s release ``version`` ``days`` older: its files' upload times move
         back (PyPI refuses new files for a release older than 14 days). The files moved."""
-        return strict_index.backdate(self.packages_dir, project, version, days)
+        return index_state.backdate(self.packages_dir, project, version, days)
 
     def delete(self, filename: str) -> None:
         """Delete one file through the index's API, as a maintainer deletes one on PyPI: it is
         no longer served, and its name is refused for good."""
-        parsed = strict_index.split_filename(filename)
+        parsed = index_state.split_filename(filename)
         if parsed is None:
             raise PublishError(f"not a distribution's file name: {filename!r}", "name a file")
         fields = {
