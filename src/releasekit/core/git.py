@@ -601,6 +601,13 @@ def last_release_tag(root: Path | str, prefix: str | None) -> ReleaseTag | None:
     return None if newest is None else ReleaseTag(newest[1], newest[2], "last release tag")
 
 
+def release_tag_named(root: Path | str, prefix: str | None, version: str) -> str | None:
+    """The name of a tag (of ``prefix``'s form) that releases ``version`` (PEP 440's normal
+    form), the first by name; ``None`` when none does (or no repository)."""
+    names = sorted((ask(root, "tag", "--list") or "").split())
+    return next((name for name in names if version_from_tag(name, prefix) == version), None)
+
+
 def tag_elsewhere(root: Path | str, prefix: str | None, version: str) -> tuple[str, str] | None:
     """A release tag of ``version`` (of ``prefix``'s form) on another commit than HEAD, and
     that commit: the version was released there, and this commit's must move on.

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from releasekit.core import git
-from releasekit.core.version import tag_for, try_normalize, version_from_tag
+from releasekit.core.version import tag_for, try_normalize
 from releasekit.engine.journal import Journal
 from releasekit.engine.manifest import Manifest
 from releasekit.engine.policy import Verdict, decide
@@ -367,9 +367,7 @@ def _tag_of(subject: _Subject) -> TagReading | None:
     manifest = subject.manifest
     name = manifest.tag if manifest is not None and manifest.tag else None
     if name is None:
-        prefix = project.tag_prefix
-        listed = (git.ask(root, "tag", "--list") or "").split()
-        name = next((t for t in listed if version_from_tag(t, prefix) == _pep440(subject)), None)
+        name = git.release_tag_named(root, project.tag_prefix, _pep440(subject))
     if name is None:
         name = tag_for(_pep440(subject), project.new_tag_prefix)
     commit = gitwrite.commit_of(root, f"refs/tags/{name}")

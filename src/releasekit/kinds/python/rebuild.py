@@ -11,7 +11,6 @@ two builds of one commit, is :mod:`releasekit.kinds.python.secondbuild`.
 
 from __future__ import annotations
 
-import hashlib
 import sys
 import tempfile
 import time
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from releasekit.engine.manifest import file_version
+from releasekit.engine.manifest import file_version, sha256_file
 from releasekit.errors import ReleasekitError
 from releasekit.kinds.python.secondbuild import Difference, first_difference
 from releasekit.runtime import proc
@@ -130,13 +129,12 @@ class RebuildReport:
 def release_tag_of(root: Path, prefix: str | None, version: str) -> ReleaseTag:
     """The release tag of ``version`` in ``root``'s repository (of ``prefix``'s form)."""
     from releasekit.core import git
-    from releasekit.core.version import normalize, tag_for, version_from_tag
+    from releasekit.core.version import normalize, tag_for
 
     wanted = normalize(version)
-    names = sorted((git.ask(root, "tag", "--list") or "").split())
-    for name in names:
-        if version_from_tag(name, prefix) == wanted:
-            return git.ReleaseTag(name, wanted, "git tag")
+    name = git.release_tag_named(root, prefix, wanted)
+    if name is not None:
+        return git.ReleaseTag(name, wanted, "git tag")
     raise ReleasekitError(
         f"no release tag of {wanted} in {root} (looked for {tag_for(wanted, prefix)})",
         "fetch the tags (`git fetch --tags`); the rebuild checks out the tag the version "
@@ -246,7 +244,7 @@ def _verdicts(
     rebuilt = {path.name: path for path in built}
     for filename in sorted(set(rebuilt) | set(served), key=_sdist_first):
         path, remote = rebuilt.get(filename), served.get(filename)
-        mine = hashlib.sha256(path.read_bytes()).hexdigest() if path else None
+        mine = sha256_file(path) if path else None
         theirs = remote.sha256 if remote is not None else None
         if remote is None:
             verdicts.append(FileVerdict(filename, "not served", None, mine))
