@@ -64,7 +64,7 @@ def _assert_whole(index: LocalIndex) -> None:
     on_disk = {p.name: p for p in index.packages_dir.iterdir() if not p.name.startswith(".")}
     assert set(on_disk) == set(state["files"])
     for name, file in on_disk.items():
-        assert state["files"][name]["sha256"] == index_state._sha256(file), name
+        assert state["files"][name]["sha256"] == index_state.sha256_of(file), name
         assert state["files"][name]["size"] == file.stat().st_size, name
 
 
@@ -119,7 +119,7 @@ def test_a_stop_signal_while_a_request_waits_for_the_state_lock_ends_the_index(
     lock = index_state.state_path(index.packages_dir).with_name(
         index.packages_dir.name + index_state.LOCK_SUFFIX
     )
-    with index_state._file_lock(lock):
+    with index_state.file_lock(lock):
         waiting = threading.Thread(target=lambda: _read_quietly(f"{index.url}demo/"), daemon=True)
         waiting.start()
         time.sleep(0.2)  # the request is in its transaction, waiting for the lock

@@ -31,7 +31,9 @@ STATE_SUFFIX = ".releasekit-index.json"  # PACKAGES.releasekit-index.json, besid
 LOCK_SUFFIX = ".releasekit-index.lock"
 STATUSES = ("active", "archived", "quarantined", "deprecated")  # PEP 792
 _DIST_SUFFIXES = (".whl", ".tar.gz", ".zip")
-_lock = threading.Lock()  # one transaction at a time in this process (the file lock: others)
+# one transaction at a time in this process (the file lock: other processes); the server's
+# stop holds it so that none begins
+transaction_lock = threading.Lock()
 # rules.py once the server has loaded it (strict_index.StrictFront.checks): the one reader of
 # a file's core metadata, for the JSON pages' requires-python; None in releasekit's own
 # process and until then
@@ -96,7 +98,7 @@ def transaction(root: Path) -> Iterator[dict[str, Any]]:
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     path = state_path(root)
-    with _lock, _file_lock(path.with_name(root.name + LOCK_SUFFIX)):
+    with transaction_lock, file_lock(path.with_name(root.name + LOCK_SUFFIX)):
         try:
             before = path.read_text(encoding="utf-8")
             state: dict[str, Any] = {**empty_state(), **json.loads(before)}
@@ -119,7 +121,7 @@ def state_path(root: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path) -> Iterator[None]:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         if sys.platform == "win32":
@@ -140,7 +142,7 @@ def sync(state: dict[str, Any], root: Path) -> None:
     size, Requires-Python) and uploaded at their mtime unless known; gone ones forgotten."""
     files: dict[str, dict[str, Any]] = state["files"]
     seen = set()
-    for path in _listed(root):
+    for path in listed(root):
         name = path.name
         if split_filename(name) is None:
             continue
@@ -155,7 +157,7 @@ def sync(state: dict[str, Any], root: Path) -> None:
             and entry.get("mtime_ns") == stat.st_mtime_ns
         ):
             continue
-        sha256 = _sha256(path)
+        sha256 = sha256_of(path)
         if entry and entry.get("sha256") == sha256:  # touched, same bytes
             entry.update(size=stat.st_size, mtime_ns=stat.st_mtime_ns)
             continue
@@ -184,7 +186,7 @@ def describe(path: Path, sha256: str, uploaded: datetime.datetime) -> dict[str, 
     return entry
 
 
-def _listed(root: Path) -> Iterator[Path]:
+def listed(root: Path) -> Iterator[Path]:
     """The files pypiserver lists: every file under ``root`` not named with a dot."""
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [name for name in dirnames if not name.startswith(".")]
@@ -195,7 +197,7 @@ def _listed(root: Path) -> Iterator[Path]:
                     yield path
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):

@@ -295,11 +295,11 @@ class StrictFront:
         created: bool,
     ) -> None:
         stored = next(
-            (path for path in index_state._listed(self.root) if path.name == filename), None
+            (path for path in index_state.listed(self.root) if path.name == filename), None
         )
         if stored is None:
             return
-        entry = index_state.describe(stored, index_state._sha256(stored), index_state.now())
+        entry = index_state.describe(stored, index_state.sha256_of(stored), index_state.now())
         entry["project"] = project
         state["files"][filename] = entry
         if created:
@@ -327,7 +327,7 @@ class StrictFront:
             if not doomed:
                 raise Refusal(404, f"{name} ({version}) not found")
             for entry_name, entry in doomed:
-                for path in index_state._listed(self.root):
+                for path in index_state.listed(self.root):
                     if path.name == entry_name:
                         path.unlink()
                 del state["files"][entry_name]
@@ -763,7 +763,7 @@ def stop_on_signals() -> None:
 def _stop(signum: int) -> None:
     """End the process for ``signum``: let a transaction under way end, then hold the lock,
     so that none begins (the state and the files stay as the last one left them)."""
-    held = index_state._lock.acquire(timeout=STOP_GRACE)
+    held = index_state.transaction_lock.acquire(timeout=STOP_GRACE)
     with contextlib.suppress(OSError, ValueError):
         note = "" if held else f" (a state transaction was still under way after {STOP_GRACE}s)"
         os.write(1, f"strict index: signal {signum}: stopping{note}\n".encode())
