@@ -148,6 +148,15 @@ class FakeGitHub:
         self.web_root = ""
         self.download_root = ""
 
+    def environ(self) -> dict[str, str]:
+        """The variables GitHub Actions sets for a job of this repository: its token (this
+        fake's), the repository and the API's URL."""
+        return {
+            "GITHUB_TOKEN": self.token,
+            "GITHUB_REPOSITORY": f"{self.owner}/{self.repo}",
+            "GITHUB_API_URL": self.api_url,
+        }
+
     # ------------------------------------------------------------------ lifecycle
 
     def __enter__(self) -> FakeGitHub:

@@ -49,11 +49,7 @@ def publish_from_the_artifact(
     build_env: dict[str, str],
     github: FakeGitHub,
 ) -> None:
-    github_env = {
-        "GITHUB_TOKEN": "ghs_artifact_token",
-        "GITHUB_REPOSITORY": f"{github.owner}/{github.repo}",
-        "GITHUB_API_URL": github.api_url,
-    }
+    github_env = github.environ()
     build_env = {**build_env, "GITHUB_REPOSITORY": github_env["GITHUB_REPOSITORY"],
                  "GITHUB_API_URL": github.api_url}  # fmt: skip
     project = release_project(

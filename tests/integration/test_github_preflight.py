@@ -75,11 +75,7 @@ def plan(tmp_path: Path, environ: dict[str, str]) -> tuple[str, FakeConsole]:
 
 
 def github_env(fake: FakeGitHub, **changes: str | None) -> dict[str, str]:
-    env = {
-        "GITHUB_TOKEN": TOKEN,
-        "GITHUB_REPOSITORY": f"{fake.owner}/{fake.repo}",
-        "GITHUB_API_URL": fake.api_url,
-    }
+    env = fake.environ()
     env.update(changes)  # type: ignore[arg-type]
     return {k: v for k, v in env.items() if v is not None}
 

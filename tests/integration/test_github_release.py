@@ -74,11 +74,7 @@ def fake() -> Iterator[FakeGitHub]:
 
 
 def settings_for(fake: FakeGitHub, root: Path, **env: str) -> Settings:
-    base = {
-        "GITHUB_TOKEN": TOKEN,
-        "GITHUB_REPOSITORY": f"{fake.owner}/{fake.repo}",
-        "GITHUB_API_URL": fake.api_url,
-    }
+    base = fake.environ()
     base.update(env)
     return Settings.from_env({k: v for k, v in base.items() if v}, root)
 

@@ -670,9 +670,7 @@ def test_release_ends_with_the_github_release_of_the_tag(
     with FakeGitHub(token) as fake:
         env = {
             **creds(indexes),
-            "GITHUB_TOKEN": token,
-            "GITHUB_REPOSITORY": f"{fake.owner}/{fake.repo}",
-            "GITHUB_API_URL": fake.api_url,
+            **fake.environ(),
         }
         code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=env)
         assert code == 0, out

@@ -73,11 +73,7 @@ def half_finished_then_finished(
     build_env: dict[str, str],
     github: FakeGitHub,
 ) -> None:
-    github_env = {
-        "GITHUB_TOKEN": "ghs_status_token",
-        "GITHUB_REPOSITORY": f"{github.owner}/{github.repo}",
-        "GITHUB_API_URL": github.api_url,
-    }
+    github_env = github.environ()
     project = release_project(tmp_path, indexes, keys="github-release = true\n")
     with_remote(project, tmp_path)
     code, out = nox(project, nox_envdir, build_env, "-s", "build")
