@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from releasekit.engine.status import ProjectStatus, as_json, render_table
 from releasekit.errors import ReleasekitError
-from releasekit.release.status import ReleaseStatus, StatusScope
 from releasekit.runtime import terminal
 
 if TYPE_CHECKING:
+    from releasekit.engine.status import ProjectStatus
     from releasekit.kinds.python.rebuild import RebuildReport
+    from releasekit.release.status import ReleaseStatus
 
 __all__ = ["StatusRequest", "add_command", "status"]
 
@@ -55,6 +55,9 @@ def status(request: StatusRequest) -> int:
     """Print what is where; with ``finish``, complete it. The exit status: 0 complete."""
     out = sys.stdout
     log = sys.stderr if request.json else sys.stdout  # --json: stdout holds the JSON alone
+    # the release layer is imported here, not with the parser every command builds
+    from releasekit.release.status import ReleaseStatus, StatusScope
+
     scope = StatusScope(request.root, request.version, request.only, request.dist)
     release_status = ReleaseStatus.open(scope)
     if request.rebuild:  # a question of its own: does the tag build what the index serves?
@@ -150,6 +153,8 @@ def _run(args: argparse.Namespace) -> int:
 def _print(
     statuses: Sequence[ProjectStatus], notes: Sequence[str], as_machine: bool, out: TextIO
 ) -> None:
+    from releasekit.engine.status import as_json, render_table
+
     if as_machine:
         print(json.dumps(as_json(statuses), indent=2), file=out)
         return
