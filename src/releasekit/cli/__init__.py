@@ -193,7 +193,9 @@ def _parser() -> argparse.ArgumentParser:
 
     from releasekit.cli.publish import add_commands
     from releasekit.cli.status import add_command as add_status
+    from releasekit.cli.tag import add_command as add_tag
 
+    add_tag(sub)
     add_status(sub)
     add_commands(sub)
     # `releasekit init -C DIR` as well as `releasekit -C DIR init`: each subcommand takes

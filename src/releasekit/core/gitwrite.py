@@ -222,3 +222,15 @@ def unstage(root: Path | str, paths: list[Path], commit: str = "HEAD") -> None:
         root, "reset", "--quiet", commit, "--", *rel, what="git reset -- <version files>",
         hint="unstage them by hand: git restore --staged -- " + " ".join(rel),
     )  # fmt: skip
+
+
+def delete_tag(root: Path | str, name: str) -> None:
+    """Delete the local tag ``name`` (one this run made and could not push)."""
+    _write(
+        root,
+        "tag",
+        "-d",
+        name,
+        what=f"git tag -d {name}",
+        hint=f"delete it by hand: git tag -d {name}",
+    )
