@@ -23,7 +23,9 @@ def workspace(root: Path, version: str = "1.2.0") -> Project:
         root / "packages" / "python",
         name="evforge",
         version=version,
-        releasekit_table='[tool.releasekit]\nversion-files = ["../core/package.json", "pyproject.toml"]\n',
+        releasekit_table=(
+            '[tool.releasekit]\nversion-files = ["../core/package.json", "pyproject.toml"]\n'
+        ),
         git=False,
     )
     project = Project(root, "ws")
