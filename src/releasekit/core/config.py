@@ -97,6 +97,9 @@ _TOP_KEYS = (
     # a workspace root's ([tool.releasekit] of a root pyproject.toml): releasekit.project.workspace
     "members",
     "npm-registry",
+    "npm-publish",
+    "npm-provenance",
+    "npm-trusted-publishing",
 )
 _INDEX_NAMES = ("test", "prod")
 _INDEX_KEYS = ("url", "publish-url", "upload-limit-mb", "pypi-rules")

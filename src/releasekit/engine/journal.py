@@ -68,6 +68,13 @@ class Entry:
         return value if isinstance(value, str) else None
 
     @property
+    def awaiting(self) -> str | None:
+        """What a human still does before the target serves the file (a staged npm
+        version: ``npm stage approve <id>``); ``None`` for a step that put it out."""
+        value = self.extra.get("awaiting")
+        return value if isinstance(value, str) and value else None
+
+    @property
     def url(self) -> str | None:
         """The target the step went to (its URL), by which the journal is asked."""
         value = self.extra.get("url")

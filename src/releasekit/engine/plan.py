@@ -74,6 +74,7 @@ class TargetPlan:
     refusals: tuple[str, ...] = ()
     hints: tuple[str, ...] = ()
     new_project: bool = False  # the target does not know the project: its uploads create it
+    via: str = ""  # how the uploads will go, where the target says (Credentials.said)
 
     @property
     def uploads(self) -> tuple[str, ...]:
@@ -94,7 +95,7 @@ class TargetPlan:
             counts[state.holding.value] = counts.get(state.holding.value, 0) + 1
         held = ", ".join(f"{n} {what}" for what, n in counts.items())
         todo = f"upload {len(self.uploads)} file(s)" if self.uploads else "nothing to upload"
-        return f"{todo} ({held})"
+        return f"{todo} ({held})" + (f"; {self.via}" if self.uploads and self.via else "")
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,7 @@ def _target_plan(
         refusals=tuple(message for message, _ in refusals),
         hints=tuple(hint for _, hint in refusals),
         new_project=state.new_project and uploads,
+        via=credentials.said if uploads and credentials.present else "",
     )
 
 

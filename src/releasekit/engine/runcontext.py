@@ -29,7 +29,7 @@ __all__ = ["Console", "Options", "Project", "ToolsCache", "parse_options"]
 
 OPTIONS_HINT = (
     "options after --: --rehearse, --dry-run, --yes, --dist DIR, --only PATH, "
-    "--next-version VERSION|major|minor|patch, --check-reproducible"
+    "--npm-publish=stage, --next-version VERSION|major|minor|patch, --check-reproducible"
 )
 
 
@@ -49,6 +49,9 @@ class Options:
     # install from each target after writing it; off where credentials are and no project
     # code may run (the CI jobs that publish from an artifact: Release.from_artifact)
     installs: bool = True
+    # npm members: "stage" (npm stage publish, a human approves) or "publish"; None: the
+    # workspace's npm-publish
+    npm_publish: str | None = None
 
 
 def parse_options(posargs: Sequence[str]) -> Options:
@@ -63,6 +66,7 @@ def parse_options(posargs: Sequence[str]) -> Options:
     parser.add_argument("--only", action="append", default=[], metavar="PATH")
     parser.add_argument("--next-version", metavar="VERSION")
     parser.add_argument("--check-reproducible", action="store_true")
+    parser.add_argument("--npm-publish", choices=("publish", "stage"))
     try:
         namespace, unknown = parser.parse_known_args(list(posargs))
     except argparse.ArgumentError as exc:

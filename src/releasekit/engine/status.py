@@ -71,6 +71,9 @@ class Observed:
     state: str | None = None
     details: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+    # what waits for a human before the target serves the version (a staged npm version:
+    # the line names the stage and its approve command): not served, yet not missing
+    awaiting: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,10 +141,19 @@ class ProjectStatus:
     unfinished: tuple[Stage, ...]  # the stages that miss something a publish can add
     blocked: tuple[str, ...]  # why --finish cannot add it (other bytes, an unread target)
     has_manifest: bool
+    # staged where a human approves it (npm stage approve): neither failed nor complete
+    awaiting: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
-        return not self.disagreements
+        return not self.disagreements and not self.awaiting
+
+    @property
+    def verdict(self) -> str:
+        """``complete``, ``INCOMPLETE``, or ``staged, awaiting approval``."""
+        if self.disagreements:
+            return "INCOMPLETE"
+        return "staged, awaiting approval" if self.awaiting else "complete"
 
 
 def assess(
@@ -178,6 +190,7 @@ def assess(
     disagree: list[str] = []
     blocked: list[str] = []
     unfinished: list[Stage] = []
+    awaiting: list[str] = []
     cells: dict[str, list[Cell]] = {f.filename: [] for f in files}
     # the tag matters where a tagged build is required: prod and what follows it
     if tag is not None and any(t.required and t.stage is not Stage.TEST for t in targets):
@@ -190,9 +203,16 @@ def assess(
                 disagree.append(f"{target.name}: cannot be read: {target.error}")
                 blocked.append(f"{target.name} could not be read")
             continue
-        row, said, stops, missing = _on_target(target, target.observed, files, relevant, manifest)
+        staged = _awaiting(target, target.observed, files, relevant)
+        awaiting += staged
+        row, said, stops, missing = _on_target(
+            target, target.observed, files, [e for e in relevant if e.awaiting is None], manifest
+        )
         for filename, cell in row.items():
             cells[filename].append(cell)
+        if staged:  # not served because a human has yet to approve: not "lacks"
+            said = [line for line in said if not line.startswith(f"{target.name}: lacks ")]
+            missing = []
         disagree += said
         blocked += stops
         if target.required and (missing or target.observed.problems):
@@ -214,7 +234,25 @@ def assess(
         unfinished=tuple(sorted(unfinished, key=order.index)),
         blocked=tuple(dict.fromkeys(blocked)),
         has_manifest=manifest is not None,
+        awaiting=tuple(dict.fromkeys(awaiting)),
     )
+
+
+def _awaiting(
+    target: TargetReading, observed: Observed, files: Sequence[DistFile], journal: Sequence[Entry]
+) -> list[str]:
+    """What waits for a human on ``target`` (files it does not serve yet): the target's own
+    word (its stage list), else the journal's (a stage recorded with its approve command)."""
+    if any(observed.files.get(f.filename) is not None for f in files):
+        return []
+    if observed.awaiting:
+        return [f"{target.name}: {line}" for line in observed.awaiting]
+    ours = {(f.filename, f.sha256.lower()) for f in files}
+    return [
+        f"{target.name}: {e.file} staged (journal, {e.time}), awaiting approval: {e.awaiting}"
+        for e in journal
+        if e.awaiting is not None and e.url == target.url and (e.file, e.sha256.lower()) in ours
+    ]
 
 
 def _on_target(
@@ -347,7 +385,7 @@ def _render_one(status: ProjectStatus) -> list[str]:
         if status.label != status.name
         else (f"{status.name} {status.version}")
     )
-    verdict = "complete" if status.complete else "INCOMPLETE"
+    verdict = status.verdict
     lines = [f"{head}: {verdict}  (files: {status.source})"]
     if status.tag is not None:
         lines.append(f"  tag      {_tag_line(status.tag)}")
@@ -387,6 +425,9 @@ def _render_one(status: ProjectStatus) -> list[str]:
         lines.append(f"  journal  {count} line(s) for this build ({said}); last {last}")
     else:
         lines.append("  journal  nothing journaled for this build")
+    if status.awaiting:
+        lines.append("  staged, awaiting approval (the registry serves it once approved):")
+        lines += [f"    - {line}" for line in status.awaiting]
     if status.disagreements:
         lines.append("  disagrees:")
         lines += [f"    - {line}" for line in status.disagreements]
@@ -454,6 +495,8 @@ def _project_json(status: ProjectStatus) -> dict[str, Any]:
         "label": status.label,
         "version": status.version,
         "complete": status.complete,
+        "verdict": status.verdict,
+        "awaiting": list(status.awaiting),
         "files_from": "manifest" if status.has_manifest else "targets",
         "files": [
             {
@@ -519,5 +562,6 @@ def _target_json(target: TargetReading, status: ProjectStatus) -> dict[str, Any]
         "state": observed.state if observed else None,
         "details": list(observed.details) if observed else [],
         "problems": list(observed.problems) if observed else [],
+        "awaiting": list(observed.awaiting) if observed else [],
         "files": files,
     }

@@ -59,7 +59,10 @@ __all__ = [
 ]
 
 DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/"
-WORKSPACE_KEYS = ("members", "npm-registry")
+WORKSPACE_KEYS = (
+    "members", "npm-registry", "npm-publish", "npm-provenance", "npm-trusted-publishing",
+)  # fmt: skip
+NPM_PUBLISH_MODES = ("publish", "stage")  # npm publish, or npm stage publish (a human approves)
 _ENTRY_KEYS = ("path", "tag-prefix", "check-commands", "prepare-commands")
 _NPM_ONLY_KEYS = ("check-commands", "prepare-commands")
 _DEP_FIELDS = ("dependencies", "peerDependencies", "optionalDependencies")
@@ -93,6 +96,17 @@ class Workspace:
     source: Path  # the file that declares it
     members: tuple[Member, ...]  # in release order
     npm_registry: str = DEFAULT_NPM_REGISTRY
+    npm_publish: str = "publish"  # "stage": npm stage publish, approved by a human
+    npm_provenance: bool = True  # --provenance where npm can sign (CI with an ID token)
+    npm_trusted_publishing: bool = True  # OIDC where the job can mint an ID token
+
+    def tag_group(self, member: Member) -> tuple[Member, ...]:
+        """The members released by ``member``'s tag, in release order: ``member`` alone, or
+        the members whose entries share its ``tag-prefix`` (:func:`tag_groups`)."""
+        for group in tag_groups(self.members):
+            if member in group:
+                return group
+        return (member,)
 
     def select(self, only: Sequence[str]) -> tuple[Member, ...]:
         """The members named by ``--only`` (paths, as listed or as typed), in release order."""
@@ -155,6 +169,7 @@ def load_workspace(root: Path, declared: tuple[Path, Mapping[str, Any]]) -> Work
         url, DEFAULT_NPM_REGISTRY, table.get("npm-registry", DEFAULT_NPM_REGISTRY),
         f"{where} npm-registry",
     )  # fmt: skip
+    npm: dict[str, Any] = problems.check(_npm_publishing, dict[str, Any](), table, where)
     entries = table.get("members")
     if not isinstance(entries, list) or not entries:
         problems.found.append(
@@ -195,7 +210,7 @@ def load_workspace(root: Path, declared: tuple[Path, Mapping[str, Any]]) -> Work
     problems.raise_any()
     ordered = problems.check(release_order, tuple(members), members)
     problems.raise_any()
-    return Workspace(root, source, tuple(ordered), registry)
+    return Workspace(root, source, tuple(ordered), registry, **npm)
 
 
 def _member(root: Path, entry: object, where: str) -> Member:
@@ -294,6 +309,24 @@ def _python_requirements(project: object) -> list[str]:
     if isinstance(extras, Mapping):
         for items in extras.values():
             found += [d for d in items if isinstance(d, str)] if isinstance(items, list) else []
+    return found
+
+
+def _npm_publishing(table: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """``npm-publish`` ("publish" or "stage"), ``npm-provenance`` and
+    ``npm-trusted-publishing`` (booleans), as :class:`Workspace` fields."""
+    mode = table.get("npm-publish", "publish")
+    if mode not in NPM_PUBLISH_MODES:
+        raise ConfigError(
+            f'{where} npm-publish must be "publish" or "stage", not {mode!r}',
+            'npm-publish = "stage" stages each version for a human to approve (npm >= 11.15)',
+        )
+    found: dict[str, Any] = {"npm_publish": mode}
+    for key in ("npm-provenance", "npm-trusted-publishing"):
+        value = table.get(key, True)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} {key} must be true or false, not {value!r}", "fix it")
+        found[key.replace("-", "_")] = value
     return found
 
 

@@ -549,7 +549,9 @@ class Release:
         for later, later_plan in everything:  # their processes start while this one is checked
             if _stage_after(target.stage) is later.stage and later_plan.uploads:
                 later.prestart(manifest, project.dist_dir, later_plan.uploads, run)
-        if self.options.installs:
+        if not published.served:  # awaiting a human (a staged npm version): nothing to install
+            self.log(project, f"{target.name}: {published.result}")
+        elif self.options.installs:
             project.kind.install_from(project, self, manifest, target)
         elif target.install_source() is not None:
             self.log(

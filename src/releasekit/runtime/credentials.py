@@ -51,6 +51,7 @@ class Credentials:
     hint: str = ""
     how: str = ""  # "token", "trusted publishing", ...: said in the plan
     trusted: bool = False  # trusted publishing (OIDC): an identity attestations can be signed by
+    said: str = ""  # what the plan says of how it will publish ("": nothing)
 
 
 def github_oidc(environ: Mapping[str, str]) -> bool:

@@ -60,6 +60,9 @@ class Published:
     result: str
     files: tuple[FileOutcome, ...] = ()
     url: str | None = None
+    # the target serves what was sent (False: it waits for a human, e.g. a staged npm
+    # version awaiting approval; nothing can be installed from it yet)
+    served: bool = True
 
     def record(self, target: Target) -> PublishRecord:
         return PublishRecord(target.name, self.result, self.url or target.url, self.files)

@@ -6,30 +6,45 @@ the sha512 ``integrity`` the registry serves for the version; publishing is ``np
 of the exact packed tarball with dist-tag ``latest`` or ``next``
 (:mod:`releasekit.targets.npm.registry`), journaled the moment npm returns, then the registry is
 read until it serves that integrity. Withdrawing is ``npm deprecate``, which npm has an API for.
+
+Without long-lived tokens: trusted publishing (OIDC) where the job can mint an ID token
+(:mod:`releasekit.targets.npm.trusted`: releasekit does npm's exchange itself, so a refusal is
+an error, never npm's silent fallback to a token), provenance where npm can sign, verified
+through the registry's attestations (:mod:`releasekit.targets.npm.provenance`), and staged
+publishing (``npm-publish = "stage"``: :mod:`releasekit.targets.npm.staging`), which ends
+"staged, awaiting approval" with the stage id journaled and the approve command printed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from releasekit.engine.records import FileOutcome
 from releasekit.engine.remote import PackageFormat
-from releasekit.runtime.credentials import Credentials, github_oidc, npm_credentials
+from releasekit.runtime.credentials import Credentials, npm_credentials
 from releasekit.targets.base import Published, PublishRun, RemoteView, Stage, Target, TargetState
 
 if TYPE_CHECKING:
-    from releasekit.engine.manifest import Manifest
+    from releasekit.engine.manifest import DistFile, Manifest
     from releasekit.engine.plan import TargetPlan
     from releasekit.engine.runcontext import Project
     from releasekit.engine.status import Observed
+    from releasekit.targets.npm.registry import Staged
+    from releasekit.targets.npm.trusted import NpmAuth
 
 __all__ = ["NpmRegistryTarget"]
 
 
 class NpmRegistryTarget(Target):
-    """The workspace's npm registry (``npm-registry``), for one npm member."""
+    """The workspace's npm registry (``npm-registry``), for one npm member.
+
+    How it publishes is decided when it is made, and said in the plan: ``mode`` (``publish``,
+    or ``stage``: ``npm stage publish``, a human approves), the credential
+    (:func:`releasekit.targets.npm.trusted.plan_auth`: trusted publishing where the job can
+    mint an ID token, else ``NODE_AUTH_TOKEN``) and provenance (where npm can sign).
+    """
 
     noun = "registry"
     verb = "published"
@@ -41,6 +56,10 @@ class NpmRegistryTarget(Target):
         environ: Mapping[str, str],
         timeout: float = 300.0,
         rehearsal: bool = False,
+        mode: str = "publish",
+        provenance: bool = True,
+        trusted_publishing: bool = True,
+        upstream: str | None = None,
     ) -> None:
         self.name = "npm"
         self.stage = Stage.PROD
@@ -48,16 +67,26 @@ class NpmRegistryTarget(Target):
         self.environ = environ
         self.timeout = timeout
         self.rehearsal = rehearsal
+        self.mode = mode
+        self.provenance = provenance
+        self.trusted_publishing = trusted_publishing
+        # a rehearsal's stand-in: the registry it reads third-party packages from
+        self.upstream = upstream
 
     @classmethod
     def configure(cls, project: Project, *, withdrawing: bool = False) -> list[Target]:
         if project.kind.format is not PackageFormat.NPM:
             return []
+        workspace = project.workspace
+        mode = project.options.npm_publish or (workspace.npm_publish if workspace else "publish")
         return [
             cls(
                 project.npm_registry,
                 environ=project.environ,
                 timeout=project.config.propagation_timeout,
+                mode=mode,
+                provenance=workspace.npm_provenance if workspace else True,
+                trusted_publishing=workspace.npm_trusted_publishing if workspace else True,
             )
         ]
 
@@ -66,15 +95,68 @@ class NpmRegistryTarget(Target):
         from releasekit.rehearsal import local_npm_registry
 
         key = git.head_commit(project.root) or "no-commit"
-        url, environ = local_npm_registry(project.state_dir / "rehearsal", key, log=log)
-        return NpmRegistryTarget(url, environ=environ, timeout=self.timeout, rehearsal=True)
+        url, environ = local_npm_registry(
+            project.state_dir / "rehearsal", key, log=log, upstream=self.url,
+            own=_released_names(project),
+        )  # fmt: skip
+        if self.staging:
+            log("npm: verdaccio has no staging: the rehearsal publishes (the release stages)")
+        return NpmRegistryTarget(
+            url, environ=environ, timeout=self.timeout, rehearsal=True, provenance=False,
+            trusted_publishing=False, upstream=self.url,
+        )  # fmt: skip
+
+    def upstream_problem(self) -> str | None:
+        """Why a rehearsal's stand-in cannot read third-party packages from the registry it
+        stands in for (``None``: it answers, or this is no stand-in): asked after an install
+        from the stand-in failed, so the failure names that registry instead of npm's 404
+        for the first dependency."""
+        import urllib.error
+
+        from releasekit.runtime import net
+
+        if self.upstream is None:
+            return None
+        try:
+            with net.open_url(self.upstream, 5.0):
+                return None
+        except urllib.error.HTTPError:  # it answered: reachable
+            return None
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            return str(reason) or type(exc).__name__
+
+    # -- how it publishes, decided up front ------------------------------------------------
+
+    @property
+    def staging(self) -> bool:
+        """``npm stage publish`` (never in a rehearsal: verdaccio has no staging)."""
+        return self.mode == "stage" and not self.rehearsal
+
+    def auth(self) -> NpmAuth:
+        from releasekit.targets.npm.trusted import plan_auth
+
+        return plan_auth(self.environ, trusted_publishing=self.trusted_publishing)
+
+    def provenance_ci(self) -> str | None:
+        from releasekit.targets.npm.provenance import provenance_ci
+
+        return provenance_ci(self.environ, wanted=self.provenance, rehearsal=self.rehearsal)
+
+    def how(self) -> str:
+        """What the plan says: ``npm: trusted publishing (OIDC, GitHub Actions), provenance``,
+        ``npm: staged (a human approves) with token from NODE_AUTH_TOKEN``."""
+        auth = self.auth().said()
+        said = f"staged (npm stage publish; a human approves) with {auth}" if self.staging else auth
+        ci = self.provenance_ci()
+        return f"npm: {said}" + (f", provenance ({ci})" if ci else ", no provenance")
 
     def preview(self, name: str, version: str) -> str | None:
         from releasekit.targets.npm import registry as npm
 
         served = npm.registry_state(self.url, name, version)
         state = "not published yet" if served is None else f"already there ({served[:22]}...)"
-        return f"npm ({self.url}): {name}@{version} {state}"
+        return f"npm ({self.url}): {name}@{version} {state}; {self.how()}"
 
     def read(self, manifest: Manifest) -> TargetState:
         from releasekit.targets.npm import registry as npm
@@ -86,16 +168,37 @@ class NpmRegistryTarget(Target):
             files={f.filename: RemoteView(None, integrity=served) for f in manifest.files}
         )
 
+    def preflight(
+        self, dist_dir: Path, manifest: Manifest, uploads: Sequence[str]
+    ) -> tuple[tuple[str, str], ...]:
+        """The npm CLI is new enough for what the plan uses (trusted publishing: npm >=
+        11.5.1; staging: npm >= 11.15), checked before anything is published anywhere."""
+        if self.rehearsal or not uploads:
+            return ()
+        from releasekit.targets.npm import trusted
+
+        oidc = self.auth().method == "oidc"
+        if not (oidc or self.staging):
+            return ()
+        refusal = trusted.version_refusal(trusted.npm_version(), oidc=oidc, stage=self.staging)
+        return (refusal,) if refusal else ()
+
     def observe(self, name: str, version: str, manifest: Manifest | None) -> Observed:
         """The integrity the registry serves for ``name@version`` (under the build's tarball
-        name, else the registry's) and the package's dist-tags: one anonymous read."""
+        name, else the registry's) and the package's dist-tags: one anonymous read. Staged
+        versions of it too, when ``NODE_AUTH_TOKEN`` can read the stage list."""
         from releasekit.engine.status import Observed
         from releasekit.targets.npm import registry as npm
 
         served, filename, tags = npm.version_view(self.url, name, version)
-        details = ("dist-tags: " + ", ".join(f"{t}={v}" for t, v in sorted(tags.items())),)
+        details: tuple[str, ...] = ()
+        if tags:
+            details = ("dist-tags: " + ", ".join(f"{t}={v}" for t, v in sorted(tags.items())),)
+        awaiting, said = self._staged(name, version) if served is None else ((), ())
+        details += said
         if served is None:
-            return Observed(details=details if tags else ())
+            return Observed(state="staged" if awaiting else None, details=details,
+                            awaiting=awaiting)  # fmt: skip
         if manifest is not None and manifest.files:
             filename = manifest.files[0].filename
         name_of = filename or f"{name}@{version}"
@@ -105,8 +208,35 @@ class NpmRegistryTarget(Target):
             details=details,
         )
 
+    def _staged(self, name: str, version: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(awaiting lines, detail lines) of the registry's stage list for ``version``."""
+        from releasekit.errors import ReleasekitError
+        from releasekit.targets.npm import registry as npm
+        from releasekit.targets.npm.staging import approve_command, list_staged
+
+        token = self.environ.get("NODE_AUTH_TOKEN", "")
+        if not token or self.rehearsal:
+            unread = "staged versions not read (set NODE_AUTH_TOKEN to read the stage list)"
+            return (), ((unread,) if self.staging else ())
+        try:
+            staged = [s for s in list_staged(npm.registry_root(self.url), name, token)
+                      if s.version == version]  # fmt: skip
+        except ReleasekitError as error:
+            return (), (f"staged versions not read: {error.message}",)
+        awaiting = tuple(
+            f"{name}@{version} staged as {s.id}"
+            + (f" by {s.actor}" if s.actor else "")
+            + (f" at {s.created}" if s.created else "")
+            + f", awaiting approval: {approve_command(s.id, self.url)}"
+            for s in staged
+        )
+        return awaiting, ()
+
     def credentials(self) -> Credentials:
-        return npm_credentials(self.environ)
+        auth = self.auth()
+        if auth.method is None:
+            return npm_credentials(self.environ)
+        return Credentials(True, how=auth.said(), trusted=auth.method == "oidc", said=self.how())
 
     def publish(
         self, manifest: Manifest, dist_dir: Path, planned: TargetPlan, run: PublishRun
@@ -116,22 +246,30 @@ class NpmRegistryTarget(Target):
 
         (item,) = manifest.files
         tag = npm.dist_tag_for(manifest.version)
+        verb = "stage" if self.staging else "publish"
         if run.dry_run:
-            run.log(f"dry run: would publish {item.filename} to {self.url} with dist-tag {tag}")
+            run.log(f"dry run: would {verb} {item.filename} to {self.url} with dist-tag {tag} "
+                    f"({self.how()})")  # fmt: skip
             return None
         if planned.uploads and not run.rehearse:
             run.confirm(
-                f"Publish {manifest.name} {manifest.version} (1 file(s)) to {self.url}? [y/N] "
+                f"{verb.capitalize()} {manifest.name} {manifest.version} (1 file(s)) to "
+                f"{self.url}? [y/N] "
             )
         artifact = artifact_of(manifest, dist_dir)
-        outcome = npm.publish(
-            artifact,
-            self.url,
-            tag=tag,
-            environ=self.environ,
-            provenance=not self.rehearsal and github_oidc(self.environ),
-            log=run.log,
-        )
+        ci = self.provenance_ci()
+        common: dict[str, Any] = {
+            "tag": tag, "environ": self.environ, "provenance": ci is not None,
+            "trusted_publishing": self.trusted_publishing, "log": run.log,
+        }  # fmt: skip
+        run.log(self.how())
+        if self.staging:
+            staged = npm.stage(artifact, self.url, **common)
+            if isinstance(staged, npm.Staged):
+                return self._staged_result(manifest, item, staged, run)
+            outcome: npm.PublishOutcome = staged
+        else:
+            outcome = npm.publish(artifact, self.url, **common)
         if outcome == "published":  # journaled before any wait: it is out
             run.journal.record(
                 "npm-publish", self.name, item.filename, item.sha256, url=self.url,
@@ -141,9 +279,39 @@ class NpmRegistryTarget(Target):
             self.url, artifact.name, artifact.version, artifact.integrity,
             timeout=self.timeout, log=run.log,
         )  # fmt: skip
+        if outcome == "published" and ci is not None:
+            from releasekit.targets.npm.provenance import verify_provenance
+
+            verify_provenance(
+                npm.registry_root(self.url), artifact.name, artifact.version,
+                artifact.integrity, timeout=min(self.timeout, 120.0), log=run.log,
+            )  # fmt: skip
         result = "1 published" if outcome == "published" else "already identical"
         run.log(f"npm ({self.url}): {result}; serves the packed integrity")
         return Published(result, (FileOutcome(item.filename, item.sha256, outcome),), self.url)
+
+    def _staged_result(
+        self, manifest: Manifest, item: DistFile, staged: Staged, run: PublishRun
+    ) -> Published:
+        """Journal the stage (its id, the approve command) and say what a human does next:
+        the registry serves nothing until then, so nothing is installed from it."""
+        from releasekit.targets.npm.staging import approve_command
+
+        approve = approve_command(staged.stage_id, self.url)
+        if not staged.earlier:
+            run.journal.record(
+                "npm-stage", self.name, item.filename, item.sha256, url=self.url,
+                version=manifest.version, stage_id=staged.stage_id, awaiting=approve,
+            )  # fmt: skip
+        run.log(
+            f"npm ({self.url}): {manifest.name}@{manifest.version} is STAGED (stage id "
+            f"{staged.stage_id}), awaiting approval; the registry serves it once a maintainer "
+            f"runs (with 2FA): {approve}"
+        )
+        result = f"staged as {staged.stage_id}, awaiting approval: {approve}"
+        return Published(
+            result, (FileOutcome(item.filename, item.sha256, "staged"),), self.url, served=False
+        )
 
     def install_source(self) -> str | None:
         return self.url
@@ -179,3 +347,15 @@ class NpmRegistryTarget(Target):
         npm.deprecate(self.url, name, version, reason, environ=self.environ, log=log)
         echo("  npm: installs still work; npm shows the reason as a warning on each")
         return None
+
+
+def _released_names(project: Project) -> tuple[str, ...]:
+    """The npm packages a rehearsal of ``project``'s run publishes: the npm members it
+    releases (``--only``'s, else all). Their names are never read from the real registry;
+    a member left out of the run is a dependency like any other."""
+    workspace = project.workspace
+    if workspace is None:
+        return (project.name,)
+    members = workspace.select(project.options.only)
+    return tuple(m.name for m in members if m.kind == "npm") or (project.name,)
+

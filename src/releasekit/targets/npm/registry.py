@@ -52,6 +52,7 @@ __all__ = [
     "DistTag",
     "NpmArtifact",
     "PublishOutcome",
+    "Staged",
     "artifact_of",
     "deprecate",
     "dist_tag_for",
@@ -65,6 +66,7 @@ __all__ = [
     "registry_root",
     "registry_state",
     "registry_state_of",
+    "stage",
     "version_view",
     "wait_until_served",
 ]
@@ -342,62 +344,32 @@ def publish(
     token_env: str = "NODE_AUTH_TOKEN",
     environ: Mapping[str, str],
     provenance: bool = False,
+    trusted_publishing: bool = True,
     log: proc.Log = proc.no_log,
 ) -> PublishOutcome:
     """Publish exactly ``artifact``'s tarball, unless the registry already has its version.
 
     Returns ``"identical"`` when the registry already serves the version with this integrity
     (nothing is published), ``"published"`` otherwise. The same version with another
-    integrity is refused before npm runs. ``environ`` is where the token is looked up (the
-    caller's ``os.environ``, or a rehearsal's); without a token, npm's own trusted
-    publishing is left to work when GitHub's OIDC variables are there.
+    integrity is refused before npm runs. ``environ`` is where the credential is looked up
+    (the caller's ``os.environ``, or a rehearsal's): trusted publishing where the job can
+    mint an ID token (unless ``trusted_publishing`` is off), else ``token_env``
+    (:func:`releasekit.targets.npm.trusted.plan_auth`).
     """
     registry = registry_root(registry_url)
-    if tag == "latest" and dist_tag_for(artifact.version) == "next":
-        raise PublishError(
-            f"{artifact.spec} is a pre-release: not publishing it as latest",
-            "publish pre-releases with the dist-tag next (dist_tag_for)",
-        )
-    served = registry_state(registry, artifact.name, artifact.version)
-    if served is not None:
-        refuse_other_bytes(artifact, registry, served)
-        log(f"{artifact.spec} on {registry}: already identical (same integrity), not published")
+    if _already_served(artifact, registry, tag, log):
         return "identical"
-    sha256, _ = integrity_of(artifact.path)
-    if sha256 != artifact.sha256:
-        raise PublishError(
-            f"{artifact.filename} changed since it was packed: not publishing it",
-            "pack again; nothing may rewrite the artifact between pack and publish",
-        )
-    token = environ.get(token_env, "")
-    oidc = {name: environ[name] for name in OIDC_VARIABLES if environ.get(name)}
-    if not token and len(oidc) != len(OIDC_VARIABLES):
-        raise PublishError(
-            f"no {token_env} to publish {artifact.spec} to {registry}",
-            f"set {token_env} to an npm automation token (actions/setup-node uses it), or "
-            "publish from GitHub Actions with id-token: write (npm trusted publishing)",
-        )
-    env: dict[str, str] = {}
-    if token:
-        env[token_env] = token
-    if provenance or not token:
-        env.update(oidc)
     argv = publish_argv(artifact, registry, tag=tag, provenance=provenance)
-    with npm_userconfig(registry, token_env if token else None) as userconfig:
-        env["NPM_CONFIG_USERCONFIG"] = str(userconfig)
+    with _npm_credentials(
+        artifact, registry, environ, token_env=token_env, provenance=provenance,
+        trusted_publishing=trusted_publishing, log=log,
+    ) as (env, secrets, hint, _token):  # fmt: skip
         try:
             proc.run(
-                argv,
-                what=f"npm publish {artifact.filename} to {registry}",
-                error=PublishError,
-                hint=f"check {token_env} (a token allowed to publish {artifact.name}) and "
-                "the registry's answer above",
-                cwd=userconfig.parent,
-                env=env,
-                log=log,
-                secrets=[token] if token else [],
-                timeout=NPM_TIMEOUT,
-            )
+                argv, what=f"npm publish {artifact.filename} to {registry}", error=PublishError,
+                hint=hint, cwd=Path(env["NPM_CONFIG_USERCONFIG"]).parent, env=env, log=log,
+                secrets=secrets, timeout=NPM_TIMEOUT,
+            )  # fmt: skip
         except PublishError:
             # A publish that landed but whose answer was lost (a retry got "cannot publish
             # over"): the registry decides, by integrity.
@@ -410,6 +382,181 @@ def publish(
             raise
     log(f"published {artifact.spec} to {registry} with dist-tag {tag}")
     return "published"
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What ``npm stage publish`` left: the stage id, and whether an earlier run staged it."""
+
+    stage_id: str
+    earlier: bool = False
+
+
+def stage(
+    artifact: NpmArtifact,
+    registry_url: str,
+    *,
+    tag: DistTag,
+    token_env: str = "NODE_AUTH_TOKEN",
+    environ: Mapping[str, str],
+    provenance: bool = False,
+    trusted_publishing: bool = True,
+    log: proc.Log = proc.no_log,
+) -> Staged | PublishOutcome:
+    """``npm stage publish`` of exactly ``artifact``'s tarball: the version waits on the
+    registry until a human approves it (:mod:`releasekit.targets.npm.staging`).
+
+    ``"identical"`` when the registry already serves the version with these bytes (approved
+    since); an earlier stage of these bytes (the stage list's sha1) is reused, never staged
+    twice; a stage of other bytes of this version is refused. A stage-only token will do.
+    """
+    from releasekit.targets.npm import staging
+
+    registry = registry_root(registry_url)
+    if _already_served(artifact, registry, tag, log):
+        return "identical"
+    argv = ["npm", "stage", "publish", *publish_argv(artifact, registry, tag=tag,
+                                                     provenance=provenance)[2:]]  # fmt: skip
+    with _npm_credentials(
+        artifact, registry, environ, token_env=token_env, provenance=provenance,
+        trusted_publishing=trusted_publishing, log=log,
+    ) as (env, secrets, hint, token):  # fmt: skip
+        sha1 = staging.sha1_of(artifact.path)
+        try:
+            earlier = [
+                s for s in staging.list_staged(registry, artifact.name, token)
+                if s.version == artifact.version
+            ]  # fmt: skip
+        except PublishError as error:  # listing is a courtesy: staging itself decides
+            log(f"cannot list the staged versions of {artifact.name}: {error.message}")
+            earlier = []
+        same = [s for s in earlier if s.shasum == sha1]
+        if same:
+            log(f"{artifact.spec} is already staged on {registry} with these bytes "
+                f"(stage id {same[0].id}): not staged again")  # fmt: skip
+            return Staged(same[0].id, earlier=True)
+        if earlier:
+            other = earlier[0]
+            raise PublishError(
+                f"{registry} has {artifact.spec} staged with other bytes (stage id {other.id}, "
+                f"sha1 {other.shasum[:12]}…, ours {sha1[:12]}…): nothing was staged",
+                f"reject that stage (npm stage reject {other.id} --registry {registry}) if it "
+                "is not to be published, then run again",
+            )
+        output = proc.run(
+            argv, what=f"npm stage publish {artifact.filename} to {registry}",
+            error=PublishError, hint=hint, cwd=Path(env["NPM_CONFIG_USERCONFIG"]).parent,
+            env=env, log=log, secrets=secrets, timeout=NPM_TIMEOUT,
+        )  # fmt: skip
+    stage_id = staging.stage_id_in(output)
+    if stage_id is None:
+        raise PublishError(
+            f"npm stage publish {artifact.filename} passed but printed no stage id",
+            f"find it with `npm stage list {artifact.name} --registry {registry}`",
+        )
+    log(f"staged {artifact.spec} on {registry} with dist-tag {tag}: stage id {stage_id}")
+    return Staged(stage_id)
+
+
+def _already_served(artifact: NpmArtifact, registry: str, tag: DistTag, log: proc.Log) -> bool:
+    """The checks before npm runs: the dist-tag fits, the tarball is what was packed, and
+    whether the registry already serves these bytes (other bytes: refused)."""
+    if tag == "latest" and dist_tag_for(artifact.version) == "next":
+        raise PublishError(
+            f"{artifact.spec} is a pre-release: not publishing it as latest",
+            "publish pre-releases with the dist-tag next (dist_tag_for)",
+        )
+    served = registry_state(registry, artifact.name, artifact.version)
+    if served is not None:
+        refuse_other_bytes(artifact, registry, served)
+        log(f"{artifact.spec} on {registry}: already identical (same integrity), not published")
+        return True
+    sha256, _ = integrity_of(artifact.path)
+    if sha256 != artifact.sha256:
+        raise PublishError(
+            f"{artifact.filename} changed since it was packed: not publishing it",
+            "pack again; nothing may rewrite the artifact between pack and publish",
+        )
+    return False
+
+
+@contextlib.contextmanager
+def _npm_credentials(
+    artifact: NpmArtifact,
+    registry: str,
+    environ: Mapping[str, str],
+    *,
+    token_env: str,
+    provenance: bool,
+    trusted_publishing: bool,
+    log: proc.Log,
+) -> Iterator[tuple[dict[str, str], list[str], str, str]]:
+    """The environment of the one npm process that publishes (with the temporary
+    ``.npmrc`` named in it), the secrets to redact, the hint for npm's failure, and the
+    token itself (for a read of the stage list by this process).
+
+    Trusted publishing: releasekit exchanges the CI's ID token for the package's short-lived
+    token itself (a refusal is an error here, before npm runs), and npm gets that token and
+    never ``token_env``: npm's silent fallback to a long-lived token cannot happen. The CI's
+    identity (GitHub's request pair, GitLab's ``SIGSTORE_ID_TOKEN``) goes along only for
+    ``--provenance``, which signs with it.
+    """
+    from releasekit.targets.npm import trusted
+
+    auth = trusted.plan_auth(environ, trusted_publishing=trusted_publishing)
+    if auth.method is None:
+        raise PublishError(
+            f"no {token_env} to publish {artifact.spec} to {registry}",
+            f"set {token_env} to an npm automation token (actions/setup-node uses it), or "
+            "publish from CI with an ID token (GitHub Actions: permissions: id-token: write; "
+            "npm trusted publishing)",
+        )
+    env: dict[str, str] = {}
+    secrets: list[str] = []
+    if auth.method == "oidc":
+        identity = trusted.id_token(auth, registry, environ)
+        token = trusted.exchange(registry, artifact.name, identity)
+        log(f"npm trusted publishing ({auth.ci}): {registry} gave a token for {artifact.name}")
+        variable = trusted.OIDC_TOKEN_ENV
+        secrets += [identity, token]
+        hint = (
+            f"the registry refused the trusted-publishing token for {artifact.name}: check "
+            "its trusted publisher on npmjs.com (repository, workflow, environment)"
+        )
+    else:
+        token, variable = environ[token_env], token_env
+        secrets.append(token)
+        hint = (
+            f"check {token_env} (a token allowed to publish {artifact.name}) and the "
+            "registry's answer above"
+        )
+    env[variable] = token
+    if provenance:
+        env.update(_provenance_env(environ))
+        secrets += [environ[name] for name in _IDENTITY if environ.get(name)]
+    with npm_userconfig(registry, variable) as userconfig:
+        env["NPM_CONFIG_USERCONFIG"] = str(userconfig)
+        yield env, secrets, hint, token
+
+
+# what npm's provenance signs with (GitHub's request pair; GitLab's sigstore token)
+_IDENTITY = (*OIDC_VARIABLES, "SIGSTORE_ID_TOKEN")
+
+
+def _provenance_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """What ``npm publish --provenance`` reads of the CI: its identity, and the variables its
+    SLSA statement records (``GITHUB_*``, ``RUNNER_*``, GitLab's ``CI_*``), never a token."""
+    from releasekit.core.secret_env import is_secret
+
+    return {
+        name: value
+        for name, value in environ.items()
+        if name in _IDENTITY
+        or (
+            not is_secret(name)
+            and (name.startswith(("GITHUB_", "RUNNER_", "CI_")) or name in ("CI", "GITLAB_CI"))
+        )
+    }
 
 
 def refuse_other_bytes(artifact: NpmArtifact, registry: str, served: str) -> None:
