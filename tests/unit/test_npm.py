@@ -13,9 +13,12 @@ from typing import Any
 import pytest
 
 from releasekit.errors import BuildError, PublishError, VersionError
+from releasekit.kinds.npm import manager as managers
 from releasekit.kinds.npm import pack as npm
 from releasekit.targets.npm import registry as npm_registry
 from tests.helpers.http import Handler, serve
+
+NPM = managers.PackageManager("npm", None, "")
 
 
 @pytest.mark.parametrize(
@@ -129,9 +132,9 @@ def test_module_kinds(
 def test_pack_report_is_found_after_script_output() -> None:
     report = [{"filename": "demo-1.0.0.tgz", "integrity": "sha512-x"}]
     output = "\n> demo@1.0.0 prepack\n> echo [built]\n\n[built]\n" + json.dumps(report, indent=2)
-    assert npm._pack_report(output) == report[0]
+    assert managers.read_report(NPM, output) == report[0]
     with pytest.raises(BuildError, match="printed no report"):
-        npm._pack_report("npm error something")
+        managers.read_report(NPM, "npm error something")
 
 
 def test_resolves_like_node(tmp_path: Path) -> None:

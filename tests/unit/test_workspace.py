@@ -413,7 +413,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         ("unknown key 'tag_prefix' in releasekit.toml members[1]", "did you mean 'tag-prefix'?"),
         (
             "unknown key 'shell' in releasekit.toml members[1]",
-            "known keys: path, tag-prefix, check-commands, prepare-commands",
+            "known keys: path, tag-prefix, check-commands, prepare-commands, smoke",
         ),
         (
             "releasekit.toml members[2] nope: no such directory",

@@ -8,6 +8,8 @@ and no traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -33,6 +35,7 @@ from releasekit.core.version import (
     try_normalize,
 )
 from releasekit.errors import CarrierError, ChangelogError, ConfigError, ReleasekitError, TagError
+from releasekit.project import lockfiles
 from releasekit.project.identity import project_name
 from releasekit.project.metadata import project_metadata
 from releasekit.project.vcsversion import VcsSource, next_release, set_version_hint, vcs_source
@@ -308,13 +311,17 @@ def _cmd_bump(args: argparse.Namespace) -> int:
         new = bump(current, args.part, force=args.force)
     tag_name = tag_for(new, git.new_tag_prefix(config.root, config.tag_prefix, current))
     changelog = config.changelog_path()
+    locks = lockfiles.read_lockfiles(config.root)  # an unreadable one: refused before writing
+    versions = _lock_versions(config, specs, new)
     if commit:  # every refusal before the first file is written
-        _check_can_commit(config.root, specs, changelog, tag_name if tag else None, push)
+        _check_can_commit(config.root, specs, changelog, tag_name if tag else None, push,
+                          also=lockfiles.changes(locks, versions))  # fmt: skip
     if args.dry_run:
         print(f"{current} -> {new} (dry run: nothing written)")
         return 0
     saved = _saved_bytes(specs, config.root)
     written = carriers.write_all(specs, config.root, new)
+    written += _update_lockfiles(config, locks, versions, saved)
     print(f"{current} -> {new}")
     for path in written:
         print(f"  wrote {carriers.display_path(config.root, path)}")
@@ -387,6 +394,44 @@ def _commit_tag_push(
         print(
             f"  next: `git push --atomic {remote} HEAD refs/tags/{tag_name}` (or rerun with --push)"
         )
+
+
+def _lock_versions(config: Config, specs: tuple[CarrierSpec, ...], new: str) -> dict[str, str]:
+    """The packages whose lockfile entries follow this bump: the project itself (by its
+    ``[project]`` name), and the npm package of each package.json among the version files
+    (a Python project that ships an npm package, e.g. a Jupyter extension)."""
+    from releasekit.project.metadata import static_name
+
+    versions: dict[str, str] = {}
+    name = static_name(config.root)
+    if name is not None:
+        versions[name] = new
+    for spec in specs:
+        path = carriers.carrier_for(spec, config.root).path
+        if path.name == "package.json":
+            with contextlib.suppress(OSError, ValueError):
+                npm_name = json.loads(path.read_text(encoding="utf-8")).get("name")
+                if isinstance(npm_name, str):
+                    versions[npm_name] = new
+    return versions
+
+
+def _update_lockfiles(
+    config: Config,
+    locks: Sequence[lockfiles.Lockfile],
+    versions: dict[str, str],
+    saved: dict[Path, bytes],
+) -> list[Path]:
+    """The lockfiles' entries of the bumped packages, after the version files are written;
+    their old bytes join ``saved`` (what a failed commit puts back). A lockfile that cannot
+    be written puts the version files back too."""
+    try:
+        changed = lockfiles.update_lockfiles(config.root, versions, lockfiles=locks)
+    except ReleasekitError as exc:  # it put back the lockfiles it had written
+        undone = _undo(config.root, saved, lambda: None)
+        raise CarrierError(f"{exc.message}; {undone}", exc.hint) from None
+    saved.update({lock.path: lock.data for lock in locks if lock.path in changed})
+    return changed
 
 
 def _saved_bytes(specs: tuple[CarrierSpec, ...], root: Path) -> dict[Path, bytes]:
@@ -548,8 +593,13 @@ def _check_can_commit(
     changelog: Path | None,
     tag: str | None,
     push: bool,
+    *,
+    also: Sequence[Path] = (),
 ) -> None:
-    """Refuse, with nothing changed, what would make the commit, tag or push wrong."""
+    """Refuse, with nothing changed, what would make the commit, tag or push wrong.
+
+    ``also``: other files the bump writes (lockfiles), which may be dirty like the version
+    files."""
     if not git.is_repository(root) or git.head_commit(root) is None:
         raise TagError(f"{root} is not a git repository with a commit", "git init and commit first")
     if git.current_branch(root) is None:
@@ -560,6 +610,7 @@ def _check_can_commit(
     ours = {carriers.carrier_for(spec, root).path for spec in specs}
     if changelog is not None:
         ours.add(Path(os.path.normpath(changelog.absolute())))
+    ours.update(Path(os.path.normpath(path.absolute())) for path in also)
     top = Path(git.toplevel(root) or str(root))
     others = [
         path for path in git.dirty_files(root)

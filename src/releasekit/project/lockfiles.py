@@ -19,9 +19,15 @@ Written here, not by the tools that own the files, and written exactly as they w
   key order kept). The root ``version``, ``packages[""]``, each member's
   ``packages["<path>"]`` (its ``version`` and, where the bump rewrote its range on another
   member, that range) and a ``node_modules/<name>`` link entry that carries a version.
-- ``pnpm-lock.yaml`` and ``yarn.lock`` record no version of a workspace's own packages
-  (pnpm's importers hold specifiers and ``link:`` paths; yarn berry writes
-  ``0.0.0-use.local``; yarn 1 lists no workspace at all): they are not touched.
+- ``pnpm-lock.yaml`` records no version of a workspace's own packages (an importer holds each
+  dependency's ``specifier`` and ``link:`` path), but a bump that rewrites a member's range on
+  another (``workspace:^1.2.0`` -> ``workspace:^1.3.0``, as :mod:`releasekit.project.intent`
+  does) leaves that ``specifier`` stale and ``pnpm install --frozen-lockfile`` refuses it; the
+  ``specifier:`` lines (pnpm 8 and later; ``specifiers:`` of lockfile 5) are rewritten as
+  pnpm's YAML writer (js-yaml) writes them.
+- ``yarn.lock`` is not touched: yarn 2+ records every workspace as ``0.0.0-use.local`` and
+  yarn 1 lists no workspace at all. (A range rewritten on another member changes yarn 2+'s
+  entry keys, which only ``yarn install --mode=update-lockfile`` writes back.)
 
 Tests compare each edit with what ``uv lock`` and ``npm install --package-lock-only`` write
 after the same bump (tests/integration/test_bump_lockfiles.py).
@@ -37,7 +43,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -50,11 +56,12 @@ from releasekit.errors import CarrierError, ReleasekitError
 
 __all__ = ["LOCKFILE_NAMES", "Lockfile", "changes", "read_lockfiles", "update_lockfiles"]
 
-LockKind = Literal["uv", "npm"]
+LockKind = Literal["uv", "npm", "pnpm"]
 LOCKFILE_NAMES: Mapping[str, LockKind] = {
     "uv.lock": "uv",
     "package-lock.json": "npm",
     "npm-shrinkwrap.json": "npm",
+    "pnpm-lock.yaml": "pnpm",
 }
 _UV_LOCAL_SOURCES = ("editable", "virtual", "directory")
 _NPM_DEP_FIELDS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
@@ -69,7 +76,7 @@ class Lockfile:
     path: Path
     kind: LockKind
     data: bytes
-    content: Any  # uv: the TOML document as a dict; npm: the JSON object
+    content: Any  # uv: the TOML document as a dict; npm: the JSON object; pnpm: the text
 
     @property
     def text(self) -> str:
@@ -118,7 +125,7 @@ def update_lockfiles(
     locks = read_lockfiles(root) if lockfiles is None else lockfiles
     pending: dict[Path, tuple[bytes, str]] = {}
     for lock in locks:
-        text = _uv_text(lock, versions) if lock.kind == "uv" else _npm_text(lock, versions)
+        text = _TEXT[lock.kind](lock, versions)
         if text is not None and text.encode("utf-8") != lock.data:
             pending[lock.path] = (lock.data, text)
     return _write_all(pending, root)
@@ -155,27 +162,33 @@ def _read(path: Path, kind: LockKind, root: Path) -> Lockfile:
     try:
         data = path.read_bytes()
         text = data.decode("utf-8")
-        content: Any = tomllib.loads(text) if kind == "uv" else json.loads(text)
+        content: Any = _PARSE[kind](text)
     except OSError as exc:
         raise CarrierError(
             f"cannot read lockfile {shown}: {exc.strerror or exc}; nothing was written",
             "make it readable (or delete it and let its tool write it again), then bump again",
         ) from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as exc:
-        tool = "uv lock" if kind == "uv" else "npm install --package-lock-only"
         raise CarrierError(
-            f"lockfile {shown} is not valid {'TOML' if kind == 'uv' else 'JSON'} ({exc}); "
-            "nothing was written",
-            f"fix it (a merge conflict left in it?) or write it again with `{tool}`, then "
-            "bump again",
+            f"lockfile {shown} is not valid {_FORMAT[kind]} ({exc}); nothing was written",
+            f"fix it (a merge conflict left in it?) or write it again with `{_TOOL[kind]}`, "
+            "then bump again",
         ) from None
-    if not isinstance(content, dict):
+    if not isinstance(content, dict if kind != "pnpm" else str):
         raise CarrierError(
-            f"lockfile {shown} is not a {'TOML table' if kind == 'uv' else 'JSON object'}; "
-            "nothing was written",
-            "write it again with its tool, then bump again",
+            f"lockfile {shown} is not a {_FORMAT[kind]} "
+            f"{'table' if kind == 'uv' else 'object'}; nothing was written",
+            f"write it again with `{_TOOL[kind]}`, then bump again",
         )
     return Lockfile(path, kind, data, content)
+
+
+_FORMAT: Mapping[LockKind, str] = {"uv": "TOML", "npm": "JSON", "pnpm": "pnpm lockfile"}
+_TOOL: Mapping[LockKind, str] = {
+    "uv": "uv lock",
+    "npm": "npm install --package-lock-only",
+    "pnpm": "pnpm install --lockfile-only",
+}
 
 
 def _shown(root: Path, path: Path) -> str:
@@ -197,6 +210,8 @@ def _names_in(lock: Lockfile) -> set[str]:
     """The names of the local packages the lockfile records a version of."""
     if lock.kind == "uv":
         return {str(entry["name"]) for entry in _uv_local(lock.content) if "version" in entry}
+    if lock.kind == "pnpm":
+        return {found.name for found in _pnpm_specifiers(lock)}
     names = set()
     for _key, entry, name in _npm_local(lock):
         if isinstance(entry, dict) and "version" in entry and name is not None:
@@ -309,13 +324,14 @@ def _npm_text(lock: Lockfile, versions: Mapping[str, str]) -> str | None:
         manifest = _package_json(place)
         if manifest is None:
             continue
-        if name is not None and name in versions and manifest.get("version") == versions[name]:
-            if "version" in entry and entry["version"] != versions[name]:
-                entry["version"] = versions[name]
+        written = manifest.get("version")
+        if name is not None and name in versions and _same_version(written, versions[name]):
+            if "version" in entry and entry["version"] != written:
+                entry["version"] = written  # package.json's spelling: 1.0.0-rc.1, not 1.0.0rc1
                 changed = True
             if key == "" and data.get("name") == name and "version" in data:
-                changed |= data["version"] != versions[name]
-                data["version"] = versions[name]
+                changed |= data["version"] != written
+                data["version"] = written
         for field in _NPM_DEP_FIELDS:  # a dependent's range on a bumped package
             ranges, declared = entry.get(field), manifest.get(field)
             if not isinstance(ranges, dict) or not isinstance(declared, dict):
@@ -324,9 +340,48 @@ def _npm_text(lock: Lockfile, versions: Mapping[str, str]) -> str | None:
                 if dep in ranges and isinstance(declared.get(dep), str):
                     changed |= ranges[dep] != declared[dep]
                     ranges[dep] = declared[dep]
+    changed |= _npm_legacy_requires(data.get("dependencies"), folder, versions)
     if not changed:
         return None
     return _npm_dumps(data, lock.text)
+
+
+def _npm_legacy_requires(legacy: object, folder: Path, versions: Mapping[str, str]) -> bool:
+    """lockfileVersion 2 keeps npm 6's ``dependencies`` too: a local package's entry
+    (``"version": "file:<path>"``) ``requires`` the ranges of its package.json. Those on the
+    packages named follow it; whether anything changed."""
+    changed = False
+    for entry in legacy.values() if isinstance(legacy, dict) else ():
+        version = entry.get("version") if isinstance(entry, dict) else None
+        requires = entry.get("requires") if isinstance(entry, dict) else None
+        if not isinstance(version, str) or not version.startswith("file:"):
+            continue
+        manifest = _package_json(folder / version[len("file:") :])
+        if not isinstance(requires, dict) or manifest is None:
+            continue
+        for dep in versions:
+            declared = next(
+                (
+                    ranges[dep]
+                    for ranges in (manifest.get(f) for f in _NPM_DEP_FIELDS)
+                    if isinstance(ranges, dict) and isinstance(ranges.get(dep), str)
+                ),
+                None,
+            )
+            if dep in requires and declared is not None and requires[dep] != declared:
+                requires[dep] = declared
+                changed = True
+    return changed
+
+
+def _same_version(written: object, wanted: str) -> bool:
+    """Whether package.json's ``written`` version is ``wanted`` (compared normalized: a
+    Python bump asks for ``1.0.0rc1``, package.json says ``1.0.0-rc.1``)."""
+    if not isinstance(written, str):
+        return False
+    return written == wanted or (try_normalize(written) or written) == (
+        try_normalize(wanted) or wanted
+    )
 
 
 def _npm_dumps(data: Any, original: str) -> str:
@@ -337,6 +392,144 @@ def _npm_dumps(data: Any, original: str) -> str:
     newline = "\r\n" if "\r\n" in original else "\n"
     text = json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
     return text.replace("\n", newline) if newline != "\n" else text
+
+
+# -- pnpm-lock.yaml -------------------------------------------------------------------
+
+_PNPM_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
+
+
+def _pnpm_parse(text: str) -> str:
+    """The text itself (no YAML parser is needed for the lines read); a file that is not
+    a pnpm lockfile is refused."""
+    if not re.search(r"^lockfileVersion: ", text, re.MULTILINE):
+        raise ValueError("no lockfileVersion line")
+    return text
+
+
+@dataclass(frozen=True)
+class _Specifier:
+    """One dependency's specifier under pnpm's ``importers:``."""
+
+    line: int  # its line number
+    importer: str  # the importer's path ("." for the root)
+    field: str  # dependencies, devDependencies, optionalDependencies, or specifiers (5.x)
+    name: str
+    spec: str  # its value, unquoted
+    raw: str  # its value as written
+
+
+def _pnpm_specifiers(lock: Lockfile) -> Iterator[_Specifier]:
+    """Each ``specifier: X`` under an importer's dependency (lockfile 6 and later), and each
+    ``name: X`` under an importer's ``specifiers:`` (lockfile 5)."""
+    importer = field = dep = None
+    in_importers = False
+    for number, line in enumerate(lock.text.splitlines()):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        text = line.strip()
+        if indent == 0:
+            in_importers, importer = text == "importers:", None
+        elif not in_importers:
+            continue
+        elif indent == 2:
+            importer, field, dep = _pnpm_key_value(text)[0], None, None
+        elif indent == 4:
+            field, dep = _pnpm_key_value(text)[0], None
+        elif importer is None or field not in (*_PNPM_FIELDS, "specifiers"):
+            continue
+        elif indent == 6:
+            dep, raw = _pnpm_key_value(text)
+            if field == "specifiers" and raw:
+                yield _Specifier(number, importer, field, dep, _yaml_unquote(raw), raw)
+        elif indent == 8 and dep is not None and field != "specifiers":
+            key, raw = _pnpm_key_value(text)
+            if key == "specifier" and raw:
+                yield _Specifier(number, importer, field, dep, _yaml_unquote(raw), raw)
+
+
+def _pnpm_key_value(text: str) -> tuple[str, str]:
+    """``'@scope/a': value`` -> (``@scope/a``, ``value``): a key may be quoted."""
+    if text.startswith("'"):
+        end = text.index("'", 1)
+        while text[end + 1 : end + 2] == "'":  # '' is a quote inside
+            end = text.index("'", end + 2)
+        return _yaml_unquote(text[: end + 1]), text[end + 2 :].strip()
+    key, _, value = text.partition(":")
+    return _yaml_unquote(key), value.strip()
+
+
+def _yaml_unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == "'":
+        return text[1:-1].replace("''", "'")
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        value = json.loads(text)
+        return value if isinstance(value, str) else text
+    return text
+
+
+def _pnpm_text(lock: Lockfile, versions: Mapping[str, str]) -> str | None:
+    """``pnpm-lock.yaml`` with each importer's specifier on a package named in ``versions``
+    as the importer's package.json now says."""
+    lines = lock.text.splitlines(keepends=True)
+    changed = False
+    manifests: dict[str, dict[str, Any]] = {}
+    for found in list(_pnpm_specifiers(lock)):
+        if found.name not in versions:
+            continue
+        if found.importer not in manifests:
+            manifests[found.importer] = _package_json(lock.path.parent / found.importer) or {}
+        manifest = manifests[found.importer]
+        fields = _PNPM_FIELDS if found.field == "specifiers" else (found.field,)
+        declared = next(
+            (
+                ranges[found.name]
+                for ranges in (manifest.get(f) for f in fields)
+                if isinstance(ranges, dict) and isinstance(ranges.get(found.name), str)
+            ),
+            None,
+        )
+        if declared is None or declared == found.spec:
+            continue
+        line = lines[found.line]
+        body = line.rstrip("\r\n")
+        assert body.endswith(found.raw)
+        lines[found.line] = body[: len(body) - len(found.raw)] + _yaml_scalar(declared)
+        lines[found.line] += line[len(body) :]
+        changed = True
+    return "".join(lines) if changed else None
+
+
+_YAML_NOT_FIRST = set("-?:,[]{}#&*!|=>'\"%@`")
+_YAML_NOT_STRING = re.compile(
+    r"^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE"
+    r"|[-+]?(?:0b[0-1_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)"
+    r"|[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+
+
+def _yaml_scalar(text: str) -> str:
+    """``text`` as js-yaml (pnpm's writer) dumps a string: plain where it reads back as the
+    same string, else in single quotes."""
+    plain = (
+        bool(text)
+        and text[0] not in _YAML_NOT_FIRST
+        and not text[0].isspace()
+        and not text[-1].isspace()
+        and text[-1] != ":"
+        and ": " not in text
+        and " #" not in text
+        and text.isprintable()
+        and not _YAML_NOT_STRING.match(text)
+    )
+    if plain:
+        return text
+    if text.isprintable():
+        return "'" + text.replace("'", "''") + "'"
+    return json.dumps(text)
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -362,3 +555,15 @@ def _write_all(pending: Mapping[Path, tuple[bytes, str]], root: Path) -> list[Pa
             ) from None
         written.append(path)
     return written
+
+
+_PARSE: Mapping[LockKind, Callable[[str], Any]] = {
+    "uv": tomllib.loads,
+    "npm": json.loads,
+    "pnpm": _pnpm_parse,
+}
+_TEXT: Mapping[LockKind, Callable[[Lockfile, Mapping[str, str]], str | None]] = {
+    "uv": _uv_text,
+    "npm": _npm_text,
+    "pnpm": _pnpm_text,
+}

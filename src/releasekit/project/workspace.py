@@ -63,7 +63,7 @@ WORKSPACE_KEYS = (
     "members", "npm-registry", "npm-publish", "npm-provenance", "npm-trusted-publishing",
 )  # fmt: skip
 NPM_PUBLISH_MODES = ("publish", "stage")  # npm publish, or npm stage publish (a human approves)
-_ENTRY_KEYS = ("path", "tag-prefix", "check-commands", "prepare-commands")
+_ENTRY_KEYS = ("path", "tag-prefix", "check-commands", "prepare-commands", "smoke")
 _NPM_ONLY_KEYS = ("check-commands", "prepare-commands")
 _DEP_FIELDS = ("dependencies", "peerDependencies", "optionalDependencies")
 
@@ -83,6 +83,7 @@ class Member:
     follows: tuple[Path, ...] = ()  # files outside its directory that carry its version
     check_commands: tuple[str, ...] = ()  # npm members: run in its directory by `check`
     prepare_commands: tuple[str, ...] = ()  # npm members: run in the build checkout
+    smoke: str | tuple[str, ...] = "import"  # npm members: "import", "install" or commands
 
     @property
     def label(self) -> str:
@@ -242,9 +243,11 @@ def _member(root: Path, entry: object, where: str) -> Member:
     commands: dict[str, tuple[str, ...]] = {}
     for key in _NPM_ONLY_KEYS:
         commands[key] = problems.check(str_list, (), entry.get(key, []), f"{where} {key}")
+    smoke: str | tuple[str, ...] = "import"
+    smoke = problems.check(_smoke_mode, smoke, entry.get("smoke", "import"), f"{where} smoke")
     problems.raise_any()
     if (path / "pyproject.toml").is_file():
-        given = [key for key in _NPM_ONLY_KEYS if key in entry]
+        given = [key for key in (*_NPM_ONLY_KEYS, "smoke") if key in entry]
         if given:
             raise ConfigError(
                 f"{where} {given[0]} is for npm members; {rel} is a Python project",
@@ -252,7 +255,7 @@ def _member(root: Path, entry: object, where: str) -> Member:
             )
         return _python_member(root, path, rel, prefix, where)
     if (path / "package.json").is_file():
-        return _npm_member(path, rel, prefix, commands, where)
+        return _npm_member(path, rel, prefix, commands, where, smoke)
     what = "no such directory" if not path.is_dir() else "neither pyproject.toml nor package.json"
     raise ConfigError(
         f"{where} {rel}: {what}",
@@ -330,8 +333,28 @@ def _npm_publishing(table: Mapping[str, Any], where: str) -> dict[str, Any]:
     return found
 
 
+def _smoke_mode(value: object, where: str) -> str | tuple[str, ...]:
+    """A member's ``smoke``: ``"import"`` (install the tarball and load it in Node, the
+    default), ``"install"`` (install only: a bundle for the browser), or commands run in the
+    fresh project after the install."""
+    if value in ("import", "install"):
+        assert isinstance(value, str)
+        return value
+    if isinstance(value, list) and value:
+        return str_list(value, where)
+    raise ConfigError(
+        f'{where} must be "import", "install" or a list of commands, not {value!r}',
+        'e.g. smoke = "install" for a bundle that only loads in a browser',
+    )
+
+
 def _npm_member(
-    path: Path, rel: str, prefix: str | None, commands: Mapping[str, tuple[str, ...]], where: str
+    path: Path,
+    rel: str,
+    prefix: str | None,
+    commands: Mapping[str, tuple[str, ...]],
+    where: str,
+    smoke: str | tuple[str, ...] = "import",
 ) -> Member:
     is_root = rel == "."  # the root keeps the plain (optional) v, like a single project
     manifest = read_package_json(path)
@@ -352,6 +375,7 @@ def _npm_member(
         frozenset(requires),
         check_commands=commands["check-commands"],
         prepare_commands=commands["prepare-commands"],
+        smoke=smoke,
     )
 
 

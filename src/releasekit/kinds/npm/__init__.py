@@ -3,11 +3,12 @@
 - ``check``: package.json's version is semver and agrees with the member's release tag; a
   package marked ``"private": true`` is refused here (npm would refuse to publish it, after
   the Python members of the release went out);
-- ``build``: ``npm pack`` once from a clean checkout of HEAD after the member's
-  ``prepare-commands``, then the tarball's checks, into ``releasekit-dist/``;
+- ``build``: packed once (npm, or the pnpm/yarn its workspace declares) from a clean
+  checkout of HEAD after the member's ``prepare-commands``, then the tarball's checks, into
+  ``releasekit-dist/``;
 - ``smoke``: the tarball (and those of the members it needs) installed into a fresh
-  project and loaded;
-- ``install_from``: the version installed from the registry and loaded.
+  project and loaded, or as the member's ``smoke`` says;
+- ``install_from``: the version installed from the registry and proved the same way.
 """
 
 from __future__ import annotations
@@ -93,7 +94,11 @@ class NpmKind(Kind):
             for other in needed
             for f in Manifest.load(other.dist_dir).files
         ]
-        npm_member.smoke(manifest, project.dist_dir, beside=beside, log=release.logger(project))
+        assert project.member is not None
+        npm_member.smoke(
+            manifest, project.dist_dir, beside=beside, mode=project.member.smoke,
+            log=release.logger(project),
+        )  # fmt: skip
 
     def current_version(self, project: Project) -> str:
         from releasekit.project.workspace import read_package_json
@@ -122,7 +127,13 @@ class NpmKind(Kind):
         source = target.install_source()
         if source is None:
             return
-        npm.install_and_import(source, manifest.name, manifest.version, log=release.logger(project))
+        mode = project.member.smoke if project.member is not None else "import"
+        npm.install_and_import(
+            source, manifest.name, manifest.version, log=release.logger(project), smoke=mode
+        )
+        proved = "and loads" if mode == "import" else "(smoke: install only)"
+        if not isinstance(mode, str):
+            proved = "and passes its smoke commands"
         release.log(
-            project, f"{manifest.name}@{manifest.version} installs from {target.name} and loads"
+            project, f"{manifest.name}@{manifest.version} installs from {target.name} {proved}"
         )

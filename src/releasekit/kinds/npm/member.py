@@ -7,13 +7,16 @@ call the Python steps for a ``pyproject.toml``; the guarantees are the same (see
 - ``check``: package.json's version is a semver version and agrees with the member's
   release tag; the changelog has it; what the registry already holds; the member's
   ``check-commands`` (lint, tests) in its directory;
-- ``build``: ``npm pack`` once, from a clean checkout of HEAD after the member's
+- ``build``: packed once (by the workspace's package manager: npm, pnpm or yarn, see
+  :mod:`releasekit.kinds.npm.manager`), from a clean checkout of HEAD after the member's
   ``prepare-commands`` (``npm ci``, a build), then the tarball's checks (``files``, entry
-  points, ``npm publish --dry-run``). The tarball and a manifest with its sha256 and sha512
+  points, no ``workspace:``/``link:``/``file:``/``catalog:`` range left, ``npm publish
+  --dry-run``). The tarball and a manifest with its sha256 and sha512
   integrity go to the member's ``releasekit-dist/`` (not ``dist/``, which is the build
   output an npm package's ``files`` usually ships);
-- ``smoke``: the tarball installed into a fresh project and loaded (``require``/``import``),
-  with the tarballs of the members it depends on beside it;
+- ``smoke``: the tarball installed into a fresh project, with the tarballs of the members it
+  depends on beside it, and loaded (``require``/``import``), or as the member's ``smoke``
+  says (``"install"`` only, or commands);
 - publishing that exact tarball is the npm registry target's
   (:mod:`releasekit.targets.npm`).
 """
@@ -129,10 +132,18 @@ def build(
     return manifest
 
 
-def smoke(manifest: Manifest, out: Path, *, beside: Sequence[Path] = (), log: proc.Log) -> None:
-    """Install the tarball (and ``beside``: the tarballs of members it needs) and load it."""
+def smoke(
+    manifest: Manifest,
+    out: Path,
+    *,
+    beside: Sequence[Path] = (),
+    mode: str | Sequence[str] = "import",
+    log: proc.Log,
+) -> None:
+    """Install the tarball (and ``beside``: the tarballs of members it needs) and prove it
+    as the member's ``smoke`` says (load it in Node, install only, or its commands)."""
     artifact = registry.artifact_of(manifest, out)
     npm.install_and_import(
         None, manifest.name, manifest.version,
-        tarballs=[artifact.path, *beside], log=log,
+        tarballs=[artifact.path, *beside], log=log, smoke=mode,
     )  # fmt: skip

@@ -20,16 +20,19 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
 import posixpath
 import re
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from releasekit.errors import BuildError, SmokeError
+from releasekit.errors import BuildError, ReleasekitError, SmokeError
+from releasekit.kinds.npm import manager as managers
+from releasekit.kinds.npm.manager import PackageManager
 from releasekit.runtime import proc
 from releasekit.targets.npm.registry import (
     DEFAULT_REGISTRY,
@@ -77,12 +80,21 @@ __all__ = [
 # -- the artifact ------------------------------------------------------------------------------
 
 
-def pack(package_dir: Path, out_dir: Path, *, log: proc.Log = proc.no_log) -> NpmArtifact:
-    """``npm pack`` ``package_dir`` once into ``out_dir``; the tarball is the artifact.
+def pack(
+    package_dir: Path,
+    out_dir: Path,
+    *,
+    log: proc.Log = proc.no_log,
+    manager: PackageManager | None = None,
+) -> NpmArtifact:
+    """Pack ``package_dir`` once into ``out_dir`` with its package manager; the tarball is
+    the artifact.
 
-    npm runs the package's ``prepack``/``prepare`` scripts (its build) as usual. The digests
-    are computed here from the file itself and must agree with what npm reports, so the
-    manifest never trusts a tool's word over the bytes.
+    The package manager is the one its workspace declares (:mod:`.manager`: pnpm and yarn
+    rewrite ``workspace:`` ranges as they pack, npm does not), else npm. It runs the
+    package's ``prepack``/``prepare`` scripts (its build) as usual. The digests are computed
+    here from the file itself and must agree with what npm reports (pnpm and yarn report
+    none), so the manifest never trusts a tool's word over the bytes.
     """
     package_dir = Path(package_dir).resolve()
     out_dir = Path(out_dir).resolve()
@@ -91,26 +103,39 @@ def pack(package_dir: Path, out_dir: Path, *, log: proc.Log = proc.no_log) -> Np
             f"{package_dir} has no package.json",
             "an npm member is a directory holding a package.json",
         )
+    manager = manager or managers.detect(package_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    output = proc.run(
-        ["npm", "pack", "--json", "--pack-destination", str(out_dir)],
-        what=f"npm pack in {package_dir}",
+    destination = out_dir
+    if manager.tool != "npm":
+        found = managers.tool_version(manager, package_dir, log=log)
+        log(f"packing with {manager.tool} {found}: {manager.describe()}")
+    if manager.tool == "yarn":  # yarn writes where --out says: npm's name for the file
+        source = json.loads((package_dir / "package.json").read_text(encoding="utf-8"))
+        spelled = f"{source.get('name', 'package')}-{source.get('version', '0')}"
+        destination = out_dir / f"{spelled.lstrip('@').replace('/', '-')}.tgz"
+    output = _run_explained(
+        managers.pack_argv(manager, destination),
+        what=f"{manager.tool} pack in {package_dir}",
         error=BuildError,
-        hint="run `npm pack` there by hand to see why it fails",
+        hint=f"run `{manager.tool} pack` there by hand to see why it fails",
+        explain=_pack_failure,
         cwd=package_dir,
         log=log,
         timeout=NPM_TIMEOUT,
     )
-    report = _pack_report(output)
+    report = managers.read_report(manager, output)
     filename = report.get("filename")
+    if isinstance(filename, str):  # npm: a name; pnpm, yarn: a path into out_dir
+        filename = Path(filename).name
     if not isinstance(filename, str) or not (out_dir / filename).is_file():
         raise BuildError(
-            f"npm pack in {package_dir} reported no tarball in {out_dir} ({filename!r})",
-            "run `npm pack --json` there by hand to see what it writes",
+            f"{manager.tool} pack in {package_dir} reported no tarball in {out_dir} ({filename!r})",
+            f"run `{' '.join(managers.pack_argv(manager, destination))}` there by hand to "
+            "see what it writes",
         )
     path = out_dir / filename
     sha256, integrity = integrity_of(path)
-    if report.get("integrity") != integrity:
+    if "integrity" in report and report.get("integrity") != integrity:
         raise BuildError(
             f"npm pack reported integrity {report.get('integrity')} for {filename}, "
             f"the file has {integrity}",
@@ -128,23 +153,48 @@ def pack(package_dir: Path, out_dir: Path, *, log: proc.Log = proc.no_log) -> Np
     return artifact
 
 
-def _pack_report(output: str) -> dict[str, Any]:
-    """The one entry of ``npm pack --json``'s array, found in output that may hold more.
+def _pack_failure(output: str) -> tuple[str, str] | None:
+    """pnpm's or yarn's own reason for a failed pack (their last line is a JSON brace or a
+    summary), with a hint where the reason has a known cure."""
+    line = managers.failure_line(output)
+    if line is None:
+        return None
+    hint = ""
+    if "CANNOT_RESOLVE_WORKSPACE_PROTOCOL" in output or "because this dependency is not" in line:
+        hint = (
+            "pnpm reads the versions of workspace: dependencies from node_modules: add "
+            '"pnpm install --frozen-lockfile" to the member\'s prepare-commands'
+        )
+    return line, hint
 
-    A ``prepack`` script prints to the same stream before npm prints its JSON.
-    """
-    decoder = json.JSONDecoder()
-    for match in re.finditer(r"(?m)^\[", output):
-        try:
-            value, _ = decoder.raw_decode(output, match.start())
-        except ValueError:
-            continue
-        if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
-            return value[0]
-    raise BuildError(
-        "npm pack --json printed no report",
-        f"its output ended with: {_last_line(output) or 'nothing'}",
-    )
+
+def _run_explained(
+    argv: Sequence[str],
+    *,
+    what: str,
+    error: type[ReleasekitError],
+    hint: str,
+    explain: Callable[[str], tuple[str, str] | None],
+    log: proc.Log,
+    **kwargs: Any,
+) -> str:
+    """:func:`proc.run`, whose failure quotes the line ``explain`` finds in the output (the
+    real error) instead of the output's last line, which is often a tool's epilogue
+    (``Node.js v20.20.2``, a closing brace)."""
+    seen: list[str] = []
+
+    def keep(line: str) -> None:
+        seen.append(line)
+        log(line)
+
+    try:
+        return proc.run(list(argv), what=what, error=error, hint=hint, log=keep, **kwargs)
+    except error as failure:
+        found = explain("\n".join(seen[1:]))  # [0] is the command line
+        if found is None:
+            raise
+        line, better = found
+        raise error(f"{what} failed: {line}", better or failure.hint) from None
 
 
 def _tarball_members(path: Path) -> dict[str, tarfile.TarInfo]:
@@ -298,6 +348,7 @@ def check(
             f"{artifact.filename} lacks what package.json points to: {'; '.join(absent)}",
             "build before packing (a prepack script) and list the output in files",
         )
+    refuse_local_ranges(manifest, artifact.filename, managers.detect(package_dir))
     registry = registry_root(registry_url or DEFAULT_REGISTRY)
     if registry_url is not None:
         served = registry_state(registry, artifact.name, artifact.version)
@@ -321,6 +372,59 @@ def check(
     log(f"checked {artifact.filename}: metadata, entry points, npm publish --dry-run")
 
 
+_DEPENDENCY_FIELDS = ("dependencies", "peerDependencies", "optionalDependencies")
+_LOCAL_PROTOCOLS = ("workspace:", "catalog:", "link:", "file:", "portal:")
+
+
+def local_ranges(manifest: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """``(field, dependency, range)`` for every range only this repository can resolve:
+    ``workspace:``, ``catalog:`` (pnpm, yarn), ``link:``, ``file:``, ``portal:`` (a path)."""
+    found = []
+    for field in _DEPENDENCY_FIELDS:
+        deps = manifest.get(field)
+        if not isinstance(deps, Mapping):
+            continue
+        for dep, spec in deps.items():
+            if isinstance(spec, str) and spec.strip().startswith(_LOCAL_PROTOCOLS):
+                found.append((field, str(dep), spec))
+    return found
+
+
+def refuse_local_ranges(
+    manifest: Mapping[str, Any], filename: str, manager: PackageManager
+) -> None:
+    """Refuse a tarball whose package.json keeps a range no user can install: npm answers
+    ``Unsupported URL Type "workspace:"`` at install, after ``npm publish --dry-run`` passed.
+    """
+    found = local_ranges(manifest)
+    if not found:
+        return
+    field, dep, spec = found[0]
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    protocol = spec.strip().split(":", 1)[0]
+    if protocol in ("workspace", "catalog") and not manager.rewrites:
+        hint = (
+            f"npm pack copies {protocol}: ranges as written ({manager.describe()}): declare "
+            '"packageManager": "pnpm@<version>" (or "yarn@<version>") in the workspace '
+            "root's package.json so releasekit packs with it and the range is rewritten, "
+            f'or pin a version ("{dep}": "^1.0.0")'
+        )
+    elif protocol in ("workspace", "catalog"):
+        hint = (
+            f"{manager.tool} left it as written (is {dep} a package of this workspace?): "
+            "pin a version"
+        )
+    else:
+        hint = (
+            f"a published package cannot reach a path on this machine: depend on a "
+            f'published version of {dep} ("^1.0.0")'
+        )
+    raise BuildError(
+        f"{filename} would publish {field} {dep}: {spec!r}{more}, which no user can install",
+        hint,
+    )
+
+
 # -- install and load, as a user would ---------------------------------------------------------
 
 
@@ -332,8 +436,15 @@ def install_and_import(
     tarballs: Sequence[Path] = (),
     timeout: float = NPM_TIMEOUT,
     log: proc.Log = proc.no_log,
+    smoke: str | Sequence[str] = "import",
 ) -> None:
     """Install ``name@version`` from the registry into a fresh project and load it.
+
+    ``smoke`` says what proves it after the install: ``"import"`` loads it in Node as
+    below, ``"install"`` stops at the install (a bundle for the browser, which Node cannot
+    load), a list runs those commands in the fresh project, ``node_modules/.bin`` on PATH.
+    A failure quotes the error Node threw (``ReferenceError: define is not defined``), not
+    Node's last line (its version).
 
     No token (what the public gets), ``--prefer-online`` (a cached packument from before
     the publish must not hide the new version). Then ``require(name)`` unless the package
@@ -386,6 +497,13 @@ def install_and_import(
                 f"npm install {spec} installed version {manifest.get('version')}",
                 "the registry served another version; rerun to check again",
             )
+        if smoke == "install":
+            log(f'installed {what} (smoke = "install": not loaded)')
+            return
+        if not isinstance(smoke, str):
+            _smoke_commands(project, spec, smoke, timeout=timeout, log=log)
+            log(f"installed {what}; smoke commands passed ({len(smoke)})")
+            return
         cjs, esm = _module_kinds(manifest, installed)
         if not cjs and not esm:
             log(f"installed {what}; it has no entry point to load")
@@ -393,8 +511,9 @@ def install_and_import(
         node = shutil.which("node") or "node"
         quoted = json.dumps(name)
         if cjs:
-            proc.run(
+            _run_explained(
                 [node, "-e", f"require({quoted})"],
+                explain=_node_failure,
                 what=f"require({quoted}) of {spec}",
                 error=SmokeError,
                 hint="the installed package fails to load with require(); try it in a fresh "
@@ -404,8 +523,9 @@ def install_and_import(
                 timeout=timeout,
             )
         if esm:
-            proc.run(
+            _run_explained(
                 [node, "--input-type=module", "-e", f"await import({quoted})"],
+                explain=_node_failure,
                 what=f"import({quoted}) of {spec}",
                 error=SmokeError,
                 hint="the installed package fails to load with import(); try it in a fresh project",
@@ -416,6 +536,45 @@ def install_and_import(
     loaded = " and ".join(k for k, on in (("require", cjs), ("import", esm)) if on)
     where = "" if tarballs else f" from {source}"
     log(f"installed {what}{where} and loaded it ({loaded})")
+
+
+def _smoke_commands(
+    project: Path, spec: str, commands: Sequence[str], *, timeout: float, log: proc.Log
+) -> None:
+    """The member's smoke commands, in order, in the project ``spec`` was installed into."""
+    path = f"{project / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+    for command in commands:
+        argv = proc.split_command(command, "smoke", table="the member's", error=SmokeError)
+        _run_explained(
+            argv,
+            what=f"smoke command {command!r} for {spec}",
+            error=SmokeError,
+            hint=f"it fails in a fresh project where {spec} is installed; try it there",
+            explain=_node_failure,
+            cwd=project,
+            env={"PATH": path},
+            log=log,
+            timeout=timeout,
+        )
+
+
+_THROWN = re.compile(r"^(?:Uncaught )?(?:[A-Z][\w$]*)?(?:Error|Exception)(?: \[[\w]+\])?: \S.*$")
+_BROWSER_GLOBALS = re.compile(r"\b(define|window|document|self|navigator) is not defined\b")
+
+
+def _node_failure(output: str) -> tuple[str, str] | None:
+    """The first ``...Error: message`` line Node printed (what was thrown), with a hint
+    when it is a browser's global missing in Node."""
+    for line in output.splitlines():
+        text = line.strip()
+        if _THROWN.match(text):
+            if _BROWSER_GLOBALS.search(text):
+                return text, (
+                    "a bundle for the browser does not load in Node: set smoke = "
+                    '"install" in the member\'s entry (or smoke commands that test it)'
+                )
+            return text, ""
+    return None
 
 
 def _module_kinds(manifest: Mapping[str, Any], installed: Path) -> tuple[bool, bool]:
@@ -458,10 +617,3 @@ def _conditions(exports: object) -> set[str]:
             found |= _conditions(item)
         return found
     return set()
-
-
-# -- helpers ---------------------------------------------------------------------------------
-
-
-def _last_line(text: str) -> str:
-    return next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "")
