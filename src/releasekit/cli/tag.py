@@ -72,10 +72,13 @@ def missing_tags(root: Path) -> list[WantedTag]:
     else:
         projects = [member_project(m, workspace, Options()) for m in workspace.members]
     wanted: dict[str, WantedTag] = {}
+    versions = []
     for project in projects:
         version = _version_at_head(project)
         if version is None:
             continue  # a version from git tags: its tag is made by `releasekit bump X --tag`
+        if project.member is not None:
+            versions.append((project.member, version))
         name = tag_for(version, project.new_tag_prefix)
         if git.tag_exists(root, name):
             continue
@@ -83,6 +86,13 @@ def missing_tags(root: Path) -> list[WantedTag]:
         labels = (*have.labels, project.label) if have else (project.label,)
         changelog = have.changelog if have else project.config.changelog_path()
         wanted[name] = WantedTag(name, version, labels, changelog)
+    if workspace is not None:  # members sharing a tag-prefix: one tag, so one version
+        from releasekit.project.workspace import tag_groups, unequal_versions
+
+        for group in tag_groups(workspace.members):
+            error = unequal_versions([(m, v) for m, v in versions if m in group])
+            if error is not None:
+                raise TagError(f"{error.message}; nothing was tagged", error.hint)
     return list(wanted.values())
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
@@ -17,7 +17,14 @@ if TYPE_CHECKING:
     from releasekit.kinds.base import Kind
     from releasekit.project.workspace import Member, Workspace
 
-__all__ = ["KINDS", "kind_of", "member_project", "refuse_shared_names", "released_members"]
+__all__ = [
+    "KINDS",
+    "kind_of",
+    "member_project",
+    "refuse_shared_names",
+    "refuse_unequal_tag_groups",
+    "released_members",
+]
 
 KINDS = {
     "python": "releasekit.kinds.python:PythonKind",
@@ -62,8 +69,10 @@ def released_members(
         )
     selected = workspace.select(options.only)
     explicit = os.environ.get("RELEASEKIT_TAG", "").strip()
+    # one tag releases one member, or the members whose entries share its tag-prefix
+    one_tag = len({m.tag_prefix or "v" for m in selected}) == 1
     if explicit and not (
-        len(selected) == 1 and version_from_tag(explicit, selected[0].tag_prefix) is not None
+        one_tag and version_from_tag(explicit, selected[0].tag_prefix) is not None
     ):
         raise ReleasekitError(
             f"RELEASEKIT_TAG={explicit} names one tag, but this workspace release has "
@@ -89,6 +98,34 @@ def released_members(
                     "tag at HEAD"
                 )
     return tagged
+
+
+def refuse_unequal_tag_groups(projects: Sequence[Project], versions: Mapping[int, str]) -> None:
+    """Members released by one shared tag (``tag-prefix`` set alike in their entries) must
+    be at one version: ``<prefix><version>`` names one. ``versions``: the version ``check``
+    found for each project of the run (by ``id``); a member of the group that this run
+    leaves out (``--only``) is read from its files."""
+    from releasekit.project.workspace import tag_groups, unequal_versions
+
+    workspace = next((p.workspace for p in projects if p.workspace is not None), None)
+    if workspace is None:
+        return
+    running = {p.member: p for p in projects if p.member is not None}
+    for group in tag_groups(workspace.members):
+        if not any(member in running for member in group):
+            continue
+        found = []
+        for member in group:
+            if member in running:
+                version = versions.get(id(running[member]), "")
+            else:
+                other = member_project(member, workspace, projects[0].options)
+                version = other.kind.current_version(other)
+            if version:
+                found.append((member, version))
+        error = unequal_versions(found)
+        if error is not None:
+            raise error
 
 
 def refuse_shared_names(projects: Sequence[Project]) -> None:

@@ -56,6 +56,8 @@ __all__ = [
     "load_workspace",
     "read_package_json",
     "release_order",
+    "tag_groups",
+    "unequal_versions",
 ]
 
 DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/"
@@ -182,6 +184,7 @@ def load_workspace(root: Path, declared: tuple[Path, Mapping[str, Any]]) -> Work
         )
         entries = []
     members: list[Member] = []
+    chosen: set[Path] = set()  # members whose entry sets tag-prefix: they may share a tag
     for number, entry in enumerate(entries, 1):
         member = problems.check(_member, None, root, entry, f"{where} members[{number}]")
         if member is None:
@@ -192,26 +195,59 @@ def load_workspace(root: Path, declared: tuple[Path, Mapping[str, Any]]) -> Work
             )
             continue
         members.append(member)
+        if isinstance(entry, Mapping) and "tag-prefix" in entry:
+            chosen.add(member.path)
     if source.name == "pyproject.toml" and not any(m.rel == "." for m in members):
         if "project" in load_pyproject(root):  # the root project is released too, first
             root_member = problems.check(_member, None, root, ".", f"{where} (the root project)")
             if root_member is not None:
                 members.insert(0, root_member)
-    seen: dict[str | None, Member] = {}
-    for member in members:
-        first = seen.setdefault(member.tag_prefix, member)
-        if first is not member:
+    for group in tag_groups(members):
+        unchosen = [m for m in group if m.path not in chosen]
+        if unchosen:  # a shared tag by accident: a default, or a member's own tag-prefix
+            first = group[0]
+            other = group[1] if first in unchosen else unchosen[0]
             problems.found.append(
                 ConfigError(
-                    f"{where} members {first.rel} and {member.rel} both tag "
-                    f"{member.tag_prefix or 'v'}<version>",
-                    "give one of them a tag-prefix of its own: one tag must release one member",
+                    f"{where} members {first.rel} and {other.rel} both tag "
+                    f"{first.tag_prefix or 'v'}<version>",
+                    "give one of them a tag-prefix of its own: one tag must release one "
+                    "member; or, to release them together from one tag (at equal versions), "
+                    f'set tag-prefix = "{first.tag_prefix or "v"}" in the entry of each',
                 )
             )
     problems.raise_any()
     ordered = problems.check(release_order, tuple(members), members)
     problems.raise_any()
     return Workspace(root, source, tuple(ordered), registry, **npm)
+
+
+def tag_groups(members: Sequence[Member]) -> list[tuple[Member, ...]]:
+    """The members that share a tag prefix, in groups of two or more (listed order): one
+    tag ``<prefix><version>`` releases each group. The root project's optional ``v`` is
+    ``v``'s."""
+    groups: dict[str, list[Member]] = {}
+    for member in members:
+        groups.setdefault(member.tag_prefix or "v", []).append(member)
+    return [tuple(group) for group in groups.values() if len(group) > 1]
+
+
+def unequal_versions(versions: Sequence[tuple[Member, str]]) -> ConfigError | None:
+    """The refusal of a tag group (:func:`tag_groups`) whose members are at different
+    versions: their one tag cannot name them all. ``versions`` are each member's version,
+    compared in PEP 440's normal form (npm's ``1.0.0-rc.1`` is ``1.0.0rc1``, as a tag reads
+    it); ``None`` when they agree."""
+    from releasekit.core.version import try_normalize
+
+    if len({try_normalize(v) or v for _, v in versions}) < 2:
+        return None
+    prefix = versions[0][0].tag_prefix or "v"
+    listed = ", ".join(f"{m.rel} is at {v}" for m, v in versions)
+    return ConfigError(
+        f"the members released by one tag {prefix}<version> are at different versions: {listed}",
+        "bump them together (one member's version-files may carry the others' versions), "
+        "or give each a tag-prefix of its own",
+    )
 
 
 def _member(root: Path, entry: object, where: str) -> Member:

@@ -137,12 +137,22 @@ def _start(state_dir: Path, key: str, log: proc.Log, tools_index: str | None) ->
     return _running[storage]
 
 
-def local_npm_registry(state_dir: Path, key: str, *, log: proc.Log) -> tuple[str, dict[str, str]]:
-    """The running stand-in for the npm registry (verdaccio, no uplinks) for ``key``'s build:
-    its URL, and the environment holding its throwaway ``NODE_AUTH_TOKEN``.
+def local_npm_registry(
+    state_dir: Path,
+    key: str,
+    *,
+    log: proc.Log,
+    upstream: str | None = None,
+    own: Collection[str] = (),
+) -> tuple[str, dict[str, str]]:
+    """The running stand-in for the npm registry (verdaccio) for ``key``'s build: its URL,
+    and the environment holding its throwaway ``NODE_AUTH_TOKEN``.
 
-    Started only by a rehearsal with an npm member. Its storage is kept per commit like the
-    indexes', so a rerun on the same commit finds its earlier publishes.
+    Started only by a rehearsal with an npm member. It takes publishes of the ``own``
+    names (the npm members the rehearsal releases) and serves every other name read-only
+    from ``upstream`` (the registry the release publishes to), never an own name from there
+    (:class:`releasekit.rehearsal.verdaccio.LocalRegistry`). Its storage is kept per commit
+    like the indexes', so a rerun on the same commit finds its earlier publishes.
     """
     from releasekit.rehearsal.verdaccio import LocalRegistry
 
@@ -150,7 +160,9 @@ def local_npm_registry(state_dir: Path, key: str, *, log: proc.Log) -> tuple[str
     if storage in _registries:
         return _registries[storage]
     _forget_other_commits(storage)
-    server = LocalRegistry(state_dir, storage, log=_prefixed(log, "npm"))
+    server = LocalRegistry(
+        state_dir, storage, log=_prefixed(log, "npm"), upstream=upstream, own=own
+    )
     _stop_at_exit()
     _servers.append(server)
     log("rehearsal: starting a local npm registry (verdaccio)")

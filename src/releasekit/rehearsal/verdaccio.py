@@ -3,8 +3,16 @@
 ``--rehearse`` publishes npm packages to it exactly the way a release publishes them to
 npmjs.org (``npm publish`` of the packed tarball with a token, then reading the packument
 for the integrity), so a rehearsal runs the same code and meets the same refusals: no token
-(401), the same version again (409), an unknown package (404, because there are no uplinks
-and nothing is ever fetched from the internet).
+(401), the same version again (409), an unknown package (404).
+
+A rehearsal's registry also serves the members' third-party dependencies, read-only, from
+the registry the release publishes to (``upstream``, the workspace's ``npm-registry``): a
+verdaccio uplink. The packages it releases (``own``) are never proxied: they come only from
+what the rehearsal published, so a failed publish is never hidden by the real registry's
+copy, and their publish needs no uplink (verdaccio asks its uplinks before publishing a
+proxied name and refuses when one is down). Only the start's own user may publish, and only
+those names; verdaccio never publishes to an uplink. Without ``upstream`` (tests) there are
+no uplinks: a name not in storage is a 404, never a fetch from the internet.
 
 verdaccio is installed once with npm under ``state_dir/verdaccio`` and reused while its
 stamp (what was asked for, and the node that installed it) is unchanged. The registry from
@@ -29,7 +37,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +45,13 @@ from releasekit.errors import PublishError
 from releasekit.rehearsal.loopback import LoopbackServer, answers, free_port
 from releasekit.runtime import net, proc
 
-__all__ = ["VERDACCIO_OVERRIDES", "VERDACCIO_SPEC", "LocalRegistry"]
+__all__ = [
+    "UPLINK_LIMITS",
+    "VERDACCIO_OVERRIDES",
+    "VERDACCIO_SPEC",
+    "LocalRegistry",
+    "literal_pattern",
+]
 
 # verdaccio 6 (node >= 18). The override is needed by the registry reachable here (see the
 # module docstring); on npmjs.org it changes nothing that matters.
@@ -46,6 +60,31 @@ VERDACCIO_OVERRIDES = {"node-fetch": "2.7.0"}
 
 _INSTALL_TIMEOUT = 600.0
 _STAMP = ".releasekit-stamp"
+_UPLINK = "upstream"
+# No user has this name (max_users is 1, and the one user is "releasekit-<hex>"): the names
+# that are not the rehearsal's own can be read, never published.
+_NOBODY = "releasekit-nobody"
+# How long verdaccio waits for the upstream registry, and when it stops asking: a machine
+# whose network swallows packets gets an answer within about 25 s (one 10 s timeout, npm's
+# retry 10 s later, which verdaccio answers at once with the uplink marked offline), never
+# npm's five-minute fetch timeout per request; a refused connection or an unknown host is
+# answered at once. (request's timeout is for connecting and for silence, so a slow but
+# flowing download is not cut.) The packuments it read are kept 10 minutes
+# (a rehearsal's installs read each once) and the tarballs in storage.
+UPLINK_LIMITS: dict[str, Any] = {
+    "timeout": "10s",
+    "max_fails": 1,
+    "fail_timeout": "5m",
+    "maxage": "10m",
+    "cache": True,
+}
+# "@" is special only before "(", which is escaped
+_MINIMATCH_SPECIAL = frozenset("*?[]{}()!+#\\")
+
+
+def literal_pattern(name: str) -> str:
+    """``name`` as a verdaccio ``packages`` pattern (minimatch) that matches only itself."""
+    return "".join(f"\\{c}" if c in _MINIMATCH_SPECIAL else c for c in name)
 
 
 class LocalRegistry(LoopbackServer):
@@ -57,13 +96,25 @@ class LocalRegistry(LoopbackServer):
     the same storage finds its earlier publishes.
     """
 
-    def __init__(self, state_dir: Path, storage: Path, *, log: proc.Log | None = None) -> None:
+    def __init__(
+        self,
+        state_dir: Path,
+        storage: Path,
+        *,
+        log: proc.Log | None = None,
+        upstream: str | None = None,
+        own: Collection[str] = (),
+    ) -> None:
         self.state_dir = Path(state_dir)
         self.storage = Path(storage)
         self.install_dir = self.state_dir / "verdaccio"
         super().__init__(self.storage.parent / f"{self.storage.name}.verdaccio.log", log)
         self._token = ""
         self._username = ""
+        # the registry third-party packages are read from (None: no uplink), and the names
+        # this registry takes publishes of and never proxies
+        self.upstream = upstream.rstrip("/") + "/" if upstream else None
+        self.own = tuple(sorted(set(own)))
 
     # -- what a publisher needs ------------------------------------------------------------
 
@@ -103,17 +154,19 @@ class LocalRegistry(LoopbackServer):
                 entry = ensure_verdaccio(self.install_dir, log=self._log)
                 self.storage.mkdir(parents=True, exist_ok=True)
                 self._private_dir = Path(tempfile.mkdtemp(prefix="releasekit-npm-"))
+                # named before the config, which gives this user alone the right to publish
+                self._username = f"releasekit-{secrets.token_hex(4)}"
                 config = self._write_config(self._private_dir)
                 # One retry: another process may take the free port before verdaccio binds.
                 for attempt in (1, 2):
                     if self._launch(entry, config, free_port(), last_try=attempt == 2):
                         break
-                self._username = f"releasekit-{secrets.token_hex(4)}"
                 self._token = _add_user(self._started_port(), self._username)
             except BaseException:
                 self.stop()
                 raise
-        self._log(f"local npm registry at {self.url} (server log: {self.log_path})")
+        upstream = f", other packages read from {self.upstream}" if self.upstream else ""
+        self._log(f"local npm registry at {self.url}{upstream} (server log: {self.log_path})")
         return self
 
     def stop(self) -> None:
@@ -132,25 +185,49 @@ class LocalRegistry(LoopbackServer):
     # -- internals -------------------------------------------------------------------------
 
     def _write_config(self, private_dir: Path) -> Path:
-        """verdaccio's config: local storage, htpasswd auth, no uplinks, publish by users.
+        """verdaccio's config: local storage, htpasswd auth, the access rules, the uplink.
 
-        Written as JSON, which is YAML, so no value needs YAML quoting. Without an
-        ``uplinks`` section and without ``proxy`` on any package, a name that is not in
-        storage is a 404, never a fetch from npmjs.org.
+        Written as JSON, which is YAML, so no value needs YAML quoting. verdaccio applies
+        the first ``packages`` pattern that matches a name (``**`` matches scoped names
+        too), so the own names come first, each spelled literally (minimatch's special
+        characters escaped), then ``@*/*`` and ``**``. Only the own names are publishable,
+        by this start's user; every other name is read-only, proxied to ``upstream`` when
+        there is one. Without ``upstream`` (and without ``own``) any user may publish any
+        name and there is no ``uplinks`` section: a name not in storage is a 404.
+
+        ``max_users: 1``: the start's user is the only one; nobody else on this machine
+        registers a user on the loopback port and publishes.
         """
-        rules = {"access": "$all", "publish": "$authenticated", "unpublish": "$authenticated"}
         config: dict[str, Any] = {
             "storage": str(self.storage.resolve()),
-            "auth": {"htpasswd": {"file": str(private_dir / "htpasswd"), "max_users": 100}},
-            "packages": {"@*/*": rules, "**": rules},
+            "auth": {"htpasswd": {"file": str(private_dir / "htpasswd"), "max_users": 1}},
+            "packages": self.package_rules(),
             "max_body_size": "200mb",
             "web": {"enable": False},
             "server": {"keepAliveTimeout": 60},
             "log": {"type": "stdout", "format": "pretty", "level": "warn"},
         }
+        if self.upstream is not None:
+            config["uplinks"] = {_UPLINK: {"url": self.upstream, **UPLINK_LIMITS}}
         path = private_dir / "config.yaml"
         path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
         return path
+
+    def package_rules(self) -> dict[str, dict[str, str]]:
+        """verdaccio's ``packages`` section, in the order verdaccio tries the patterns."""
+        user = self._username or "releasekit-user"
+        rules: dict[str, dict[str, str]] = {
+            literal_pattern(name): {"access": "$all", "publish": user, "unpublish": user}
+            for name in self.own
+        }
+        anyone = self.upstream is None and not self.own  # a test's registry: any name
+        writer = user if anyone else _NOBODY
+        others = {"access": "$all", "publish": writer, "unpublish": writer}
+        if self.upstream is not None:
+            others["proxy"] = _UPLINK
+        for pattern in ("@*/*", "**"):
+            rules[pattern] = dict(others)
+        return rules
 
     def _launch(self, entry: Path, config: Path, port: int, *, last_try: bool) -> bool:
         """Start verdaccio on ``port``; False if the port was taken and a retry may work."""

@@ -49,7 +49,12 @@ from releasekit.engine.remote import Holding, PackageFormat, conflict_message, f
 from releasekit.engine.runcontext import Console, Options, Project, ToolsCache, parse_options
 from releasekit.engine.summary import project_summary
 from releasekit.errors import BuildError, PublishError, ReleasekitError
-from releasekit.kinds import kind_of, refuse_shared_names, released_members
+from releasekit.kinds import (
+    kind_of,
+    refuse_shared_names,
+    refuse_unequal_tag_groups,
+    released_members,
+)
 from releasekit.project.identity import project_name
 from releasekit.project.workspace import Workspace, find_workspace
 from releasekit.runtime import lock, proc, tool_locks, venvs
@@ -93,6 +98,7 @@ class Release:
         self.tools_cache = tools or ToolsCache()
         self.current: Project | None = None
         self._targets: dict[int, list[Target]] = {}
+        self._checked: dict[int, str] = {}  # the version check found, by id of the project
 
     # -- making one ----------------------------------------------------------------------------
 
@@ -290,9 +296,11 @@ class Release:
             first = self.projects[0]
             threading.Thread(target=_quietly(lambda: self.tools(first)), daemon=True).start()
         self.each("check", self._check)
+        refuse_unequal_tag_groups(self.projects, self._checked)
 
     def _check(self, project: Project) -> None:
         version = project.kind.check(project, self)
+        self._checked[id(project)] = version
         self._check_changelog(project, version)
         configured = configure(project)
         if self.options.rehearse:  # the stand-ins start while the build runs; the plan reads them

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from releasekit.core.config import Config
 from releasekit.engine.remote import PackageFormat
-from releasekit.errors import ConfigError
+from releasekit.errors import ConfigError, SmokeError
 from releasekit.kinds.base import Kind
 
 if TYPE_CHECKING:
@@ -128,12 +128,35 @@ class NpmKind(Kind):
         if source is None:
             return
         mode = project.member.smoke if project.member is not None else "import"
-        npm.install_and_import(
-            source, manifest.name, manifest.version, log=release.logger(project), smoke=mode
-        )
+        try:
+            npm.install_and_import(
+                source, manifest.name, manifest.version, log=release.logger(project), smoke=mode
+            )
+        except SmokeError as exc:  # a rehearsal's registry without its upstream: say so
+            _offline_upstream(target, f"{manifest.name}@{manifest.version}", exc)
+            raise
         proved = "and loads" if mode == "import" else "(smoke: install only)"
         if not isinstance(mode, str):
             proved = "and passes its smoke commands"
         release.log(
             project, f"{manifest.name}@{manifest.version} installs from {target.name} {proved}"
         )
+
+
+def _offline_upstream(target: Target, spec: str, failed: SmokeError) -> None:
+    """Raise a :class:`SmokeError` naming the registry when an install from a rehearsal's
+    stand-in failed because the registry its third-party packages come from does not
+    answer (npm says only "404 Not Found" for the first dependency); else return."""
+    from releasekit.targets.npm import NpmRegistryTarget
+
+    if not isinstance(target, NpmRegistryTarget) or target.upstream is None:
+        return
+    problem = target.upstream_problem()
+    if problem is None:
+        return
+    raise SmokeError(
+        f"{spec} did not install from the rehearsal's npm registry: its third-party "
+        f"dependencies are read from {target.upstream}, which does not answer ({problem})",
+        f"connect this machine to {target.upstream} (or set npm-registry to a registry it "
+        "reaches) and rehearse again; npm said: " + failed.message,
+    ) from None
