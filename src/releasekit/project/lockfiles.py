@@ -101,9 +101,10 @@ def read_lockfiles(root: Path) -> tuple[Lockfile, ...]:
 
 
 def changes(lockfiles: Sequence[Lockfile], versions: Mapping[str, str]) -> list[Path]:
-    """The lockfiles that record another version for a package named in ``versions``: what a
-    bump to ``versions`` will write (a bump checks these may be committed with it)."""
-    return [lock.path for lock in lockfiles if _names_in(lock) & set(_wanted(lock.kind, versions))]
+    """The lockfiles a bump to ``versions`` may write, known before it writes anything (a
+    bump lets these be committed with it): those that record another version of a package
+    named, and pnpm's that hold a specifier on one (which follows its importer's range)."""
+    return [lock.path for lock in lockfiles if _stale(lock, versions)]
 
 
 def update_lockfiles(
@@ -206,17 +207,23 @@ def _wanted(kind: LockKind, versions: Mapping[str, str]) -> dict[str, str]:
     return {canonicalize_name(name): try_normalize(v) or v for name, v in versions.items()}
 
 
-def _names_in(lock: Lockfile) -> set[str]:
-    """The names of the local packages the lockfile records a version of."""
+def _stale(lock: Lockfile, versions: Mapping[str, str]) -> bool:
+    """Whether the lockfile records a version other than ``versions`` says of a local
+    package named there (pnpm's: whether it holds a specifier on one)."""
+    wanted = _wanted(lock.kind, versions)
     if lock.kind == "uv":
-        return {str(entry["name"]) for entry in _uv_local(lock.content) if "version" in entry}
+        return any(
+            entry.get("name") in wanted
+            and entry.get("version", wanted[entry["name"]]) != wanted[entry["name"]]
+            for entry in _uv_local(lock.content)
+        )
     if lock.kind == "pnpm":
-        return {found.name for found in _pnpm_specifiers(lock)}
-    names = set()
-    for _key, entry, name in _npm_local(lock):
-        if isinstance(entry, dict) and "version" in entry and name is not None:
-            names.add(name)
-    return names
+        return any(found.name in wanted for found in _pnpm_specifiers(lock))
+    return any(
+        name in wanted and "version" in entry and not _same_version(entry["version"], wanted[name])
+        for _key, entry, name in _npm_local(lock)
+        if name is not None
+    )
 
 
 # -- uv.lock ---------------------------------------------------------------------------
