@@ -590,12 +590,12 @@ CLI_CASES: dict[str, CliCase] = {
         "usage: releasekit [-h] [--version] [-C DIR] COMMAND ...",
         code=2,
     ),
-    "bump without a part": CliCase(
+    # with no part, the intent files say the bump; with none either, that is the error
+    "bump without a part or intent files": CliCase(
         ("bump",),
-        "the following arguments are required: part",
-        "usage: releasekit bump [-h] [--force] [--dry-run] [--commit] [--tag] [--push] "
-        "[-C DIR] part",
-        code=2,
+        "bump: no part given and no intent files (.changeset/*.md, news fragments)",
+        "name a part (releasekit bump patch) or add intent files "
+        "(releasekit intent add --package NAME=minor --summary '...')",
     ),
     # `releasekit version | head -1`: the reader has what it wanted; there is nothing to tell
     # anyone, and no traceback (test_cli holds stderr to being empty).

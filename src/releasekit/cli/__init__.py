@@ -123,8 +123,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     bump_cmd.add_argument(
         "part",
+        nargs="?",
         help=f"one of {', '.join(BUMP_PARTS)}, several joined by commas (minor,rc), "
-        "or an explicit version",
+        "or an explicit version; left out: the intent files (.changeset/*.md, news "
+        "fragments) say each package's bump, and are consumed in one commit",
     )
     bump_cmd.add_argument(
         "--force", action="store_true", help="allow a version that does not move forward"
@@ -146,6 +148,12 @@ def _parser() -> argparse.ArgumentParser:
         "--push",
         action="store_true",
         help="also push the commit and the tag to the upstream (implies --tag)",
+    )
+    bump_cmd.add_argument(
+        "--no-commit",
+        action="store_true",
+        help="with no part: write the versions, changelogs and lockfiles and remove the "
+        "intent files, but do not commit them",
     )
     bump_cmd.set_defaults(func=_cmd_bump)
 
@@ -194,10 +202,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     init.set_defaults(func=_cmd_init)
 
+    from releasekit.cli.intent import add_command as add_intent
     from releasekit.cli.publish import add_commands
     from releasekit.cli.status import add_command as add_status
     from releasekit.cli.tag import add_command as add_tag
 
+    add_intent(sub)
     add_tag(sub)
     add_status(sub)
     add_commands(sub)
@@ -297,6 +307,10 @@ def _progress(message: str) -> None:
 
 
 def _cmd_bump(args: argparse.Namespace) -> int:
+    if args.part is None:  # the intent files say the parts
+        from releasekit.cli.intent import bump_command
+
+        return bump_command(args)
     config = load_config(args.root)
     specs = _bump_specs(config, args.part)
     readings = carriers.read_all(specs, config.root)

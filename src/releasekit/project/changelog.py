@@ -35,6 +35,7 @@ __all__ = [
     "ChangelogSection",
     "check_changelog",
     "find_section",
+    "insert_section",
     "release_notes",
     "section_for",
     "top_version",
@@ -190,6 +191,68 @@ def find_section(text: str, version: str) -> str | None:
         if heading.version == wanted and not heading.unreleased:
             return _body(lines, headings, position)
     return None
+
+
+# towncrier's marker: a new section goes right after it when no version heading follows
+_MARKER = re.compile(r"^\s*(?:\.\. |<!-- )towncrier release notes start")
+
+
+def insert_section(
+    text: str,
+    version: str,
+    groups: list[tuple[str, str]],
+    *,
+    rst: bool = False,
+    date: str = "",
+    default_title: str = "{version}",
+) -> str:
+    """``text`` with a section for ``version`` above its newest one, in the file's dialect.
+
+    The heading copies the newest version heading's shape (level, ``[1.2.0] - date``,
+    ``1.2.0 (date)`` or bare, an rst underline character); ``default_title`` when the file
+    has none yet. ``groups`` are ``(title, body)`` subsections one level down (changesets'
+    "Minor Changes", towncrier's "Features"). Without a version heading the section goes
+    after towncrier's "release notes start" marker, else at the end. Pure.
+    """
+    lines = text.splitlines()
+    headings = list(_headings(lines))
+    top = next((h for h in headings if h.version is not None), None)
+    title = default_title.format(version=version, date=date)
+    hashes, underline = "##", "="
+    if top is not None:
+        old = top.title
+        if old.startswith("["):
+            title = f"[{version}]" + (f" - {date}" if _DATE.search(old) else "")
+        elif _DATE.search(old):
+            title = f"{version} ({date})" if "(" in old else f"{version} - {date}"
+        else:
+            title = version
+        atx = _ATX.match(lines[top.start])
+        if atx:
+            hashes = atx.group(1)
+        elif top.body - 1 > top.start and _ADORNMENT.match(lines[top.body - 1]):
+            underline = lines[top.body - 1].strip()[0]
+    block: list[str] = []
+    if rst:
+        sub = "-" if underline != "-" else "~"
+        block += [title, underline * len(title), ""]
+        for name, body in groups:
+            block += [name, sub * len(name), "", body, ""]
+    else:
+        block += [f"{hashes} {title}", ""]
+        for name, body in groups:
+            block += [f"{hashes}# {name}", "", body, ""]
+    if top is not None:
+        at = top.start
+    else:
+        marker = next((i for i, line in enumerate(lines) if _MARKER.match(line)), None)
+        at = len(lines) if marker is None else marker + 1
+        if at > 0 and lines[at - 1].strip():
+            block.insert(0, "")
+    new = lines[:at] + block + lines[at:]
+    while new and not new[-1].strip():
+        new.pop()
+    return "\n".join(new) + "\n"
 
 
 def top_version(text: str) -> str | None:

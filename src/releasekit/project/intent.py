@@ -1,0 +1,827 @@
+"""Intent files: what each change means for the next version, written when the change is made.
+
+Two formats are read, both left by a pull request and consumed by the release's bump:
+
+- **changesets** (``.changeset/<words>.md``), in @changesets/cli's own format: YAML front
+  matter mapping package names to ``major``, ``minor``, ``patch`` or ``none``, then the
+  summary as the body. ``.changeset/config.json`` ``fixed``, ``linked``, ``ignore`` and
+  ``updateInternalDependencies`` are honoured when present.
+- **towncrier** fragments of a Python project (``newsfragments/<id>.<type>[.<n>][.md|.rst]``,
+  or ``[tool.towncrier] directory``): the type says the bump (:data:`TOWNCRIER_PARTS`).
+
+:func:`plan_releases` turns the intents into the next version of each package the way
+changesets' assemble-release-plan does: the largest bump named for a package; a package
+whose dependency leaves its range gets a patch bump (a devDependency only its range
+updated); fixed and linked groups; and a package whose version follows another's (a
+workspace member whose version file lives in another member) gets that version.
+:func:`changelog_entry` writes a package's section from the summaries.
+
+Pure but for reading and writing the intent files themselves: versions come in, a plan
+goes out; the command that writes the versions, changelogs and commit is
+:mod:`releasekit.cli.intent`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import random
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from releasekit.core.version import bump, to_semver, try_normalize
+from releasekit.errors import ConfigError
+
+__all__ = [
+    "CHANGESET_DIR",
+    "PARTS",
+    "TOWNCRIER_PARTS",
+    "ChangesetConfig",
+    "DependencyEdit",
+    "Intent",
+    "IntentPackage",
+    "Release",
+    "changelog_entry",
+    "changeset_name",
+    "parse_changeset",
+    "plan_releases",
+    "range_edits",
+    "read_changeset_config",
+    "read_changesets",
+    "read_towncrier",
+    "render_changeset",
+    "satisfies",
+    "towncrier_directory",
+    "write_changeset",
+]
+
+CHANGESET_DIR = ".changeset"
+PARTS = ("major", "minor", "patch", "none")  # changesets' version types
+_LEVEL = {"none": 0, "patch": 1, "minor": 2, "major": 3}
+DEP_TYPES = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
+
+# towncrier's default fragment types, their section titles (towncrier's own) and the bump
+# each means; "breaking" is a common custom type. A custom type not named here is a patch.
+TOWNCRIER_PARTS: Mapping[str, tuple[str, str]] = {
+    "breaking": ("Breaking Changes", "major"),
+    "removal": ("Deprecations and Removals", "major"),
+    "feature": ("Features", "minor"),
+    "bugfix": ("Bugfixes", "patch"),
+    "doc": ("Improved Documentation", "patch"),
+    "misc": ("Misc", "patch"),
+}
+_TOWNCRIER_IGNORED = (".gitignore", ".gitkeep", ".keep", "readme*", "template*")
+
+# changesets' file format: front matter between "---" lines, then the summary
+_FRONT_MATTER = re.compile(r"\A\s*---([\s\S]*?)\r?\n\s*---(\s*(?:\n|$)[\s\S]*)\Z")
+_ENTRY = re.compile(
+    r"""^\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s:#"'][^:#]*?))\s*:"""
+    r"""\s*(?:"(?P<vdq>[^"]*)"|'(?P<vsq>[^']*)'|(?P<vbare>[^\s#]*))\s*(?:#.*)?$"""
+)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One intent file: the bump it names for each package, and what to say about it."""
+
+    path: Path
+    releases: tuple[tuple[str, str], ...]  # (package name as written, part), in file order
+    summary: str
+    section: str = ""  # towncrier: the type's section title; changesets group by part
+    issue: str = ""  # towncrier: the fragment's issue ("123"), for "(#123)"
+
+
+@dataclass(frozen=True)
+class ChangesetConfig:
+    """What ``.changeset/config.json`` says about versions (changesets' defaults if absent)."""
+
+    fixed: tuple[tuple[str, ...], ...] = ()
+    linked: tuple[tuple[str, ...], ...] = ()
+    ignore: tuple[str, ...] = ()
+    update_internal_dependencies: str = "patch"  # or "minor"
+    dependents_always: bool = False  # updateInternalDependents: "always" (experimental)
+
+
+@dataclass(frozen=True)
+class IntentPackage:
+    """A package as the planner sees it."""
+
+    name: str
+    version: str  # PEP 440, normalized
+    kind: str = "npm"  # "npm" or "python"
+    dependencies: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # type->name->range
+    follows: str | None = None  # the package whose version this one carries
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class DependencyEdit:
+    dep_type: str
+    name: str
+    old: str
+    new: str
+
+
+@dataclass
+class Release:
+    """One package's part in the plan."""
+
+    name: str
+    part: str  # major/minor/patch/none
+    old: str  # the version bumped from (a linked/fixed group's highest)
+    intents: list[tuple[Intent, str]] = field(default_factory=list)  # with the part each names
+    new: str = ""
+    edits: list[DependencyEdit] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # why, beyond its own intents
+
+
+# --- changesets' files ------------------------------------------------------------------------
+
+
+def _bad(path: Path, what: str, hint: str) -> ConfigError:
+    return ConfigError(f"{path}: {what}", hint)
+
+
+_EXAMPLE = 'e.g. ---\\n"my-package": minor\\n---\\n\\nWhat changed'
+
+
+def parse_changeset(text: str, path: Path) -> Intent:
+    """The intent of a changeset file; a :class:`ConfigError` naming ``path`` when malformed."""
+    match = _FRONT_MATTER.match(text)
+    if not text.strip() or match is None:
+        raise _bad(path, "no front matter between --- lines", _EXAMPLE)
+    releases: list[tuple[str, str]] = []
+    for number, line in enumerate(match.group(1).splitlines(), 1):  # line 1 ends "---"
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        entry = _ENTRY.match(line)
+        if entry is None:
+            raise _bad(path, f'line {number} {line.strip()!r} is not "package": part', _EXAMPLE)
+        name = next(g for g in (entry["dq"], entry["sq"], entry["bare"]) if g is not None)
+        part = next(g for g in (entry["vdq"], entry["vsq"], entry["vbare"]) if g is not None)
+        if not name.strip():
+            raise _bad(path, f"line {number} names no package", _EXAMPLE)
+        if part not in PARTS:
+            raise _bad(
+                path,
+                f"line {number}: {part!r} for {name} is not a bump part",
+                f"use one of {', '.join(PARTS)}",
+            )
+        if any(name == seen for seen, _ in releases):
+            raise _bad(path, f"line {number} names {name} twice", "name each package once")
+        releases.append((name, part))
+    return Intent(path, tuple(releases), match.group(2).strip())
+
+
+def render_changeset(releases: Sequence[tuple[str, str]], summary: str) -> str:
+    """A changeset file's text exactly as ``changeset add`` writes it (names quoted)."""
+    lines = "\n".join(f'"{name}": {part}' for name, part in releases)
+    return f"---\n{lines}\n---\n\n{summary.strip()}\n"
+
+
+_ADJECTIVES = (
+    "brave bright calm clever cool curly eager early fair fancy fluffy fresh funny gentle "
+    "giant gold good great happy honest huge kind large lazy light little lucky modern neat "
+    "nice old plain polite proud quick quiet rare red rich shaggy sharp shiny short silent "
+    "silly slimy slow small smart smooth soft sour spicy stale strong sweet swift tall tame "
+    "tasty thick thin tidy tiny tough twelve wet wicked wild wise witty young"
+).split()
+_NOUNS = (
+    "ants apes areas baboons badgers bananas bats beans bears beds bees birds boats books "
+    "boxes bugs bulldogs buses buttons cameras candles carrots cats chairs cheetahs chefs "
+    "cobras cooks cows crabs cups deer dingos dodos dogs dolls donuts doors dragons ducks "
+    "eagles eels eggs elephants emus experts falcons fans feet files flies forks foxes frogs "
+    "geckos ghosts goats grapes hairs hats hornets horses houses islands jars jeans jobs "
+    "keys kings kiwis knives ladybugs lamps laws lemons lies lions lizards llamas mails maps "
+    "masks mayflies meals mice moles moons moose mugs news nails needles numbers olives owls "
+    "oranges otters pandas pans pants papayas parents parrots paws peaches pears penguins "
+    "pens pets phones pianos pigs pillows planes plants plums poems poets points pots "
+    "queens rabbits radios rats ravens rice rivers rockets rocks roses ruins rules schools "
+    "seahorses seals shirts shoes shrimps singers snails snakes socks spiders spoons squids "
+    "stamps stars steaks sloths suns swans tables taxes teams teeth tigers toes tomatoes "
+    "tools toys trains trees trams turkeys turtles vans walls waves weeks wolves worms yaks "
+    "years zebras zoos"
+).split()
+_VERBS = (
+    "accept act add admire agree allow appear applaud approve argue arrive attack attend "
+    "bake battle beam beg behave relate bow brake breathe brush build burn buy call care "
+    "change cheat check cheer chew clap clean collect compare compete complain confess "
+    "cough count cover crash cross cry dance decide deliver deny develop divide double "
+    "doubt draw dream dress drive drop eat end enjoy exercise explain explode fail fetch "
+    "film fix flash float fly fold follow fry give glow grab greet grin grow guess hammer "
+    "happen heal help hide hope hug hunt impress invent jam jog joke judge juggle jump kick "
+    "kiss kneel knock know laugh lay lead learn leave lick lie listen live look love march "
+    "marry matter melt mix move nail notice obey occur offer open own pay peel perform "
+    "pick play poke pull pump punch push raise read refuse relax remain remember repair "
+    "repeat reply report rescue rest retire return rhyme ring roll rule run rush sell "
+    "send serve shake share shave shine shop shout sin sing sink sit sleep slide smash "
+    "smell smile sneeze sniff sort speak stare study suffer swim switch talk taste teach "
+    "tease tell thank think throw tickle trade train travel try turn type unite vanish "
+    "visit wait walk warn wash watch wave whisper win wink wonder work worry yawn yell"
+).split()
+
+
+def changeset_name(taken: Iterable[str] = (), rng: random.Random | None = None) -> str:
+    """A name such as ``brave-lions-dance`` (changesets' human-id shape), none of ``taken``."""
+    rng = rng or random.SystemRandom()
+    used = set(taken)
+    while True:
+        name = f"{rng.choice(_ADJECTIVES)}-{rng.choice(_NOUNS)}-{rng.choice(_VERBS)}"
+        if name not in used:
+            return name
+
+
+def write_changeset(root: Path, releases: Sequence[tuple[str, str]], summary: str) -> Path:
+    """Write a new ``.changeset/<words>.md`` under ``root``; its path."""
+    folder = root / CHANGESET_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    name = changeset_name(p.stem for p in folder.glob("*.md"))
+    path = folder / f"{name}.md"
+    path.write_text(render_changeset(releases, summary), encoding="utf-8")
+    return path
+
+
+def read_changesets(root: Path) -> list[Intent]:
+    """Every changeset under ``root/.changeset`` (README.md is changesets' own), by name."""
+    folder = root / CHANGESET_DIR
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.glob("*.md")):
+        if path.name.lower() == "readme.md" or not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _bad(path, f"not readable UTF-8 text ({exc})", "fix or remove it") from None
+        found.append(parse_changeset(text, path))
+    return found
+
+
+def _groups(value: object, key: str, path: Path) -> tuple[tuple[str, ...], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(
+        isinstance(g, list) and all(isinstance(n, str) for n in g) for g in value
+    ):
+        raise _bad(path, f"{key} must be a list of lists of package names", f'e.g. "{key}": '
+                   '[["@scope/a", "@scope/b"]]')  # fmt: skip
+    return tuple(tuple(group) for group in value)
+
+
+def read_changeset_config(root: Path) -> ChangesetConfig:
+    """``.changeset/config.json``'s version rules; changesets' defaults when there is none."""
+    path = root / CHANGESET_DIR / "config.json"
+    if not path.is_file():
+        return ChangesetConfig()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise _bad(path, f"not readable JSON ({exc})", "fix config.json") from None
+    if not isinstance(data, dict):
+        raise _bad(path, "not a JSON object", "fix config.json")
+    ignore = data.get("ignore", [])
+    if not isinstance(ignore, list) or not all(isinstance(n, str) for n in ignore):
+        raise _bad(path, "ignore must be a list of package names", 'e.g. "ignore": ["docs"]')
+    update = data.get("updateInternalDependencies", "patch")
+    if update not in ("patch", "minor"):
+        raise _bad(path, f"updateInternalDependencies {update!r} is not patch or minor",
+                   'e.g. "updateInternalDependencies": "patch"')  # fmt: skip
+    unsafe = data.get("___experimentalUnsafeOptions_WILL_CHANGE_IN_PATCH", {})
+    always = isinstance(unsafe, dict) and unsafe.get("updateInternalDependents") == "always"
+    return ChangesetConfig(
+        _groups(data.get("fixed"), "fixed", path),
+        _groups(data.get("linked"), "linked", path),
+        tuple(ignore),
+        update,
+        always,
+    )
+
+
+# --- towncrier ----------------------------------------------------------------------------
+
+
+def towncrier_directory(project: Path, pyproject: Mapping[str, Any]) -> tuple[Path, dict[str,
+                        tuple[str, str]]]:  # fmt: skip
+    """Where a Python project's fragments live, and its types (title, part) by name.
+
+    ``[tool.towncrier] directory`` if set; else ``<package_dir>/<package>/newsfragments``
+    when ``package`` is set (towncrier's default); else ``newsfragments``. Custom types
+    (``[[tool.towncrier.type]]`` or ``[tool.towncrier.fragment.<name>]``) replace the
+    defaults, as in towncrier; their bump is :data:`TOWNCRIER_PARTS`' for a known name,
+    else a patch.
+    """
+    table = pyproject.get("tool", {}).get("towncrier", {})
+    table = table if isinstance(table, Mapping) else {}
+    directory = table.get("directory")
+    if isinstance(directory, str):
+        folder = project / directory
+    elif isinstance(table.get("package"), str):
+        base = project / str(table.get("package_dir", "."))
+        folder = base / str(table["package"]).replace(".", "/") / "newsfragments"
+    else:
+        folder = project / "newsfragments"
+    types: dict[str, tuple[str, str]] = {}
+    custom = table.get("type")
+    if isinstance(custom, list):
+        for item in custom:
+            if isinstance(item, Mapping) and isinstance(item.get("directory"), str):
+                name = item["directory"]
+                title = str(item.get("name", name))
+                types[name] = (title, TOWNCRIER_PARTS.get(name, (title, "patch"))[1])
+    fragments = table.get("fragment")
+    if isinstance(fragments, Mapping):
+        for name, item in fragments.items():
+            title = str(item.get("name", name.capitalize())) if isinstance(item, Mapping) else name
+            types[name] = (TOWNCRIER_PARTS.get(name, (title, "patch"))[0] if not (
+                isinstance(item, Mapping) and "name" in item) else title,
+                TOWNCRIER_PARTS.get(name, (title, "patch"))[1])  # fmt: skip
+    return folder, types or dict(TOWNCRIER_PARTS)
+
+
+def read_towncrier(project: Path, pyproject: Mapping[str, Any], package: str) -> list[Intent]:
+    """The fragments of the Python project at ``project``, each an intent for ``package``.
+
+    A file whose name has no known type is an error naming it (towncrier's ``check`` refuses
+    it too), except README, .gitignore, .gitkeep and the template.
+    """
+    folder, types = towncrier_directory(project, pyproject)
+    if not folder.is_dir():
+        return []
+    table = pyproject.get("tool", {}).get("towncrier", {})
+    template = table.get("template") if isinstance(table, Mapping) else None
+    found = []
+    for path in sorted(folder.iterdir()):
+        lower = path.name.lower()
+        if not path.is_file() or any(fnmatch.fnmatch(lower, p) for p in _TOWNCRIER_IGNORED):
+            continue
+        if isinstance(template, str) and path.name == Path(template).name:
+            continue
+        parts = path.name.split(".")
+        at = next((i for i in range(len(parts) - 1, 0, -1) if parts[i] in types), None)
+        if at is None:
+            raise _bad(
+                path,
+                "is not a news fragment: no type in its name",
+                f"name it <issue>.<type>.md with a type of {', '.join(types)} "
+                "(e.g. 123.feature.md), or move it out of the fragments directory",
+            )
+        rest = parts[at + 1 :]
+        if rest and rest[0].isdigit():
+            rest = rest[1:]
+        if len(rest) > 1:
+            raise _bad(path, "has more after its type than a counter and an extension",
+                       "name it <issue>.<type>[.<counter>].md")  # fmt: skip
+        issue = ".".join(parts[:at])
+        title, part = types[parts[at]]
+        try:
+            text = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _bad(path, f"not readable UTF-8 text ({exc})", "fix or remove it") from None
+        shown = "" if issue.startswith("+") or not issue else issue
+        found.append(Intent(path, ((package, part),), text, title, shown))
+    return found
+
+
+# --- npm ranges (the subset of node-semver that workspace ranges use) --------------------------
+
+_SEMVER = re.compile(
+    r"^[v=]?\s*(?P<major>0|[1-9]\d*|[xX*])(?:\.(?P<minor>\d+|[xX*])(?:\.(?P<patch>\d+|[xX*])"
+    r"(?:-(?P<pre>[0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?)?)?$"
+)
+_Ver = tuple[int, int, int, tuple[Any, ...]]
+
+
+def _parse_semver(text: str) -> _Ver | None:
+    match = _SEMVER.match(text.strip())
+    if not match or any((match[k] or "x") in "xX*" for k in ("major", "minor", "patch")):
+        return None
+    pre = tuple(int(p) if p.isdigit() else p for p in match["pre"].split(".")) if match["pre"] \
+        else ()  # fmt: skip
+    return int(match["major"]), int(match["minor"]), int(match["patch"]), pre
+
+
+def _key(v: _Ver) -> tuple[Any, ...]:
+    """Sort key: a release sorts after its pre-releases; numeric identifiers before text."""
+    pre = tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in v[3])
+    return (v[0], v[1], v[2], 1 if not v[3] else 0, pre)
+
+
+_Comparator = tuple[str, _Ver]
+
+
+def _x_range(op: str, text: str) -> list[_Comparator] | None:
+    """The comparators of one term (``^1.2``, ``~1``, ``>=2.0.0``, ``1.x``), or None."""
+    match = _SEMVER.match(text.strip())
+    if not match:
+        return None
+    nums = [match[k] for k in ("major", "minor", "patch")]
+    wild = [n is None or n in "xX*" for n in nums]
+    ma, mi, pa = (0 if w else int(n or 0) for n, w in zip(nums, wild))
+    pre = tuple(int(p) if p.isdigit() else p for p in match["pre"].split(".")) if match["pre"] \
+        else ()  # fmt: skip
+    low: _Ver = (ma, mi, pa, pre)
+    if wild[0]:
+        return [] if op in ("", "=", "^", "~", ">=", "<=") else None
+    # the first version above a partial one: 1.x -> 2.0.0-0, 1.2.x -> 1.3.0-0
+    above: _Ver | None = (
+        (ma + 1, 0, 0, (0,)) if wild[1] else (ma, mi + 1, 0, (0,)) if wild[2] else None
+    )
+    if op in ("^", "~", "~>"):
+        return [(">=", low), ("<", _caret(ma, mi, pa, wild) if op == "^" else above or
+                                 (ma, mi + 1, 0, (0,)))]  # fmt: skip
+    exact: dict[str, list[_Comparator]] = {
+        "": [("=", low)], "=": [("=", low)], ">=": [(">=", low)], ">": [(">", low)],
+        "<": [("<", low)], "<=": [("<=", low)],
+    }  # fmt: skip
+    if above is None:
+        return exact.get(op)
+    partial: dict[str, list[_Comparator]] = {
+        "": [(">=", low), ("<", above)], "=": [(">=", low), ("<", above)],
+        ">=": [(">=", low)], ">": [(">=", above)], "<": [("<", (ma, mi, pa, (0,)))],
+        "<=": [("<", above)],
+    }  # fmt: skip
+    return partial.get(op)
+
+
+def _caret(ma: int, mi: int, pa: int, wild: list[bool]) -> _Ver:
+    """The exclusive top of ``^ma.mi.pa``: the next version that changes its first non-zero
+    number (``^0.2.3`` stops at ``0.3.0``)."""
+    if ma > 0 or wild[1]:
+        return (ma + 1, 0, 0, (0,))
+    if mi > 0 or wild[2]:
+        return (0, mi + 1, 0, (0,))
+    return (0, 0, pa + 1, (0,))
+
+
+_TERM = re.compile(r"(>=|<=|~>|[<>=^~])?\s*([^\s<>=^~]+)")
+
+
+def _comparator_sets(text: str) -> list[list[_Comparator]] | None:
+    sets = []
+    for alternative in text.split("||"):
+        alternative = alternative.strip()
+        hyphen = re.fullmatch(r"(\S+)\s+-\s+(\S+)", alternative)
+        if hyphen:
+            low, high = _x_range(">=", hyphen[1]), _x_range("<=", hyphen[2])
+            if low is None or high is None:
+                return None
+            sets.append(low + high)
+            continue
+        comparators: list[_Comparator] = []
+        position = 0
+        for term in _TERM.finditer(alternative):
+            if alternative[position : term.start()].strip():
+                return None
+            position = term.end()
+            found = _x_range(term[1] or "", term[2])
+            if found is None:
+                return None
+            comparators += found
+        if alternative[position:].strip():
+            return None
+        sets.append(comparators)
+    return sets
+
+
+def _test(v: _Ver, comparator: _Comparator) -> bool:
+    op, bound = comparator
+    a, b = _key(v), _key(bound)
+    return {"=": a == b, ">=": a >= b, ">": a > b, "<": a < b, "<=": a <= b}[op]
+
+
+def satisfies(version: str, text: str) -> bool | None:
+    """Whether the semver ``version`` is in the npm range ``text`` (``^1.2.0``, ``~1.2``,
+    ``>=1 <2``, ``1.x || 2.x``, ``1.2.3 - 1.4``); ``None`` when ``text`` is not a range
+    this reads (a tag, a URL, ``file:``): such a dependency is left alone, as changesets
+    leaves a range it cannot parse."""
+    parsed = _parse_semver(version)
+    sets = _comparator_sets(text) if text.strip() else [[]]
+    if parsed is None or sets is None:
+        return None
+    for comparators in sets:
+        if not all(_test(parsed, c) for c in comparators):
+            continue
+        if parsed[3] and not any(c[1][:3] == parsed[:3] and c[1][3] and c[1][3] != (0,)
+                                 for c in comparators):  # fmt: skip
+            continue  # a pre-release matches only a range that names its own x.y.z-pre
+        return True
+    return False
+
+
+def _is_any(text: str) -> bool:
+    sets = _comparator_sets(text) if text.strip() else [[]]
+    return sets is not None and sets == [[]]
+
+
+def _effective_range(text: str, old: str) -> str | None:
+    """The range a ``workspace:`` dependency means (``workspace:^`` is ``^<old>``)."""
+    if not text.startswith("workspace:"):
+        return text
+    rest = text[len("workspace:") :]
+    if rest == "*":
+        return old
+    if rest in ("^", "~"):
+        return rest + old
+    return rest if _comparator_sets(rest) is not None else None
+
+
+# --- the plan -----------------------------------------------------------------------------
+
+
+def _expand(groups: Sequence[Sequence[str]], names: Sequence[str]) -> list[list[str]]:
+    """Groups with glob patterns (``@scope/*``) expanded to the package names they match."""
+    expanded = []
+    for group in groups:
+        members: list[str] = []
+        for pattern in group:
+            members += [n for n in names if fnmatch.fnmatchcase(n, pattern) and n not in members]
+        expanded.append(members)
+    return expanded
+
+
+def _resolve(name: str, packages: Mapping[str, IntentPackage]) -> str | None:
+    if name in packages:
+        return name
+    from packaging.utils import canonicalize_name
+
+    canonical = canonicalize_name(name)
+    match = [n for n, p in packages.items() if p.kind == "python" and canonicalize_name(n)
+             == canonical]  # fmt: skip
+    return match[0] if match else None
+
+
+def plan_releases(
+    packages: Sequence[IntentPackage],
+    intents: Sequence[Intent],
+    config: ChangesetConfig = ChangesetConfig(),
+) -> dict[str, Release]:
+    """Each package's release: its part, old and new version, intents and range edits.
+
+    changesets' assemble-release-plan, with its default ``updateInternalDependencies:
+    "patch"``: the largest part named for a package; then, until nothing changes, each
+    package whose ``dependencies``, ``optionalDependencies`` or ``peerDependencies`` range
+    no longer holds a released package's new version gets a patch (a ``devDependencies``
+    range only: ``none``, its range updated), fixed groups all take the group's highest part
+    from its highest version, linked groups' released members likewise, and a package that
+    follows another's version releases with it at its version. A name no package has is a
+    :class:`ConfigError` naming the file; ignored packages (config ``ignore``) are left out.
+    """
+    by_name = {p.name: p for p in packages}
+    names = list(by_name)
+    ignored = {n for pattern in config.ignore for n in names if fnmatch.fnmatchcase(n, pattern)}
+    releases: dict[str, Release] = {}
+    for intent in intents:
+        for written, part in intent.releases:
+            name = _resolve(written, by_name)
+            if name is None:
+                raise ConfigError(
+                    f"{intent.path}: no package named {written!r}",
+                    f"packages here: {', '.join(sorted(names))}",
+                )
+            if name in ignored:
+                continue
+            release = releases.setdefault(name, Release(name, "none", by_name[name].version))
+            if _LEVEL[part] > _LEVEL[release.part]:
+                release.part = part
+            release.intents.append((intent, part))
+    fixed = _expand(config.fixed, names)
+    linked = _expand(config.linked, names)
+    for follower in packages:  # a follower and its leader move together, like a fixed pair
+        if follower.follows in by_name:
+            fixed.append([follower.follows or "", follower.name])
+    changed = True
+    while changed:
+        changed = _dependents(releases, by_name, ignored, config)
+        changed = _fixed(releases, by_name, fixed, ignored) or changed
+        changed = _linked(releases, by_name, linked) or changed
+    for release in releases.values():
+        release.new = release.old if release.part == "none" else bump(release.old, release.part)
+    for follower in packages:  # exactly its leader's version, whatever its own said
+        leader = releases.get(follower.follows or "")
+        if leader is not None and follower.name in releases:
+            releases[follower.name].new = leader.new
+            releases[follower.name].reasons.append(f"version follows {leader.name}")
+    for release in releases.values():
+        release.edits = range_edits(by_name[release.name], releases, by_name, config)
+    return {n: releases[n] for n in names if n in releases}  # in the packages' order
+
+
+def _new_semver(release: Release) -> str:
+    new = release.old if release.part == "none" else bump(release.old, release.part)
+    return to_semver(new)
+
+
+def _dependents(
+    releases: dict[str, Release],
+    by_name: Mapping[str, IntentPackage],
+    ignored: set[str],
+    config: ChangesetConfig,
+) -> bool:
+    updated = False
+    queue = [r for r in releases.values() if r.part != "none"]
+    while queue:
+        dependency = queue.pop(0)
+        new = _new_semver(dependency)
+        old = to_semver(by_name[dependency.name].version)
+        for package in by_name.values():
+            if package.name == dependency.name or package.name in ignored:
+                continue
+            part: str | None = None
+            for dep_type in DEP_TYPES:
+                written = package.dependencies.get(dep_type, {}).get(dependency.name)
+                wanted = _effective_range(written, old) if written else None
+                if wanted is None:
+                    continue
+                existing = releases.get(package.name)
+                held = satisfies(new, wanted)
+                if held is None:
+                    continue
+                if (existing is None or existing.part == "none") and (
+                    config.dependents_always or not held
+                ):
+                    if dep_type != "devDependencies":
+                        part = "patch" if part != "minor" and part != "major" else part
+                    elif part is None:
+                        part = "none"
+            existing = releases.get(package.name)
+            if part is None or (existing is not None and existing.part == part):
+                continue
+            if existing is not None and _LEVEL[existing.part] >= _LEVEL[part]:
+                continue
+            updated = True
+            why = f"depends on {dependency.name}"
+            if existing is None:
+                existing = releases[package.name] = Release(package.name, part, package.version)
+            existing.part = part
+            if why not in existing.reasons:
+                existing.reasons.append(why)
+            if part != "none":
+                queue.append(existing)
+    return updated
+
+
+def _highest(group: Sequence[str], by_name: Mapping[str, IntentPackage]) -> str:
+    from packaging.version import Version
+
+    return max((by_name[n].version for n in group), key=Version)
+
+
+def _fixed(
+    releases: dict[str, Release],
+    by_name: Mapping[str, IntentPackage],
+    groups: Sequence[Sequence[str]],
+    ignored: set[str],
+) -> bool:
+    updated = False
+    for group in groups:
+        moving = [releases[n] for n in group if n in releases and releases[n].part != "none"]
+        if not moving:
+            continue
+        part = max((r.part for r in moving), key=_LEVEL.__getitem__)
+        old = _highest(group, by_name)
+        for name in group:
+            if name in ignored:
+                continue
+            release = releases.get(name)
+            if release is None:
+                release = releases[name] = Release(name, part, old)
+                release.reasons.append(f"released with {moving[0].name}")
+                updated = True
+            if release.part != part or release.old != old:
+                release.part, release.old = part, old
+                updated = True
+    return updated
+
+
+def _linked(
+    releases: dict[str, Release],
+    by_name: Mapping[str, IntentPackage],
+    groups: Sequence[Sequence[str]],
+) -> bool:
+    updated = False
+    for group in groups:
+        moving = [releases[n] for n in group if n in releases and releases[n].part != "none"]
+        if not moving:
+            continue
+        part = max((r.part for r in moving), key=_LEVEL.__getitem__)
+        old = _highest(group, by_name)
+        for release in moving:
+            if release.part != part or release.old != old:
+                release.part, release.old = part, old
+                updated = True
+    return updated
+
+
+def range_edits(
+    package: IntentPackage,
+    releases: Mapping[str, Release],
+    by_name: Mapping[str, IntentPackage],
+    config: ChangesetConfig = ChangesetConfig(),
+) -> list[DependencyEdit]:
+    """The dependency ranges of a released ``package`` that change, as changesets' apply
+    step changes them: a range left by the new version always, else one on a package bumped
+    by at least ``updateInternalDependencies`` (default: any bump); ``workspace:*``/``^``/
+    ``~``, ``file:``, ``link:``, ``*`` and ranges this cannot read stay as written; the new
+    range keeps its operator (``^1.2.0`` -> ``^1.3.0``)."""
+    edits = []
+    for dep_type in DEP_TYPES:
+        for name, written in package.dependencies.get(dep_type, {}).items():
+            release = releases.get(name)
+            if release is None or not release.new or name == package.name:
+                continue
+            if written.startswith(("file:", "link:")):
+                continue
+            workspace = written.startswith("workspace:")
+            text = written[len("workspace:") :] if workspace else written
+            if workspace and (text in ("*", "^", "~") or _comparator_sets(text) is None):
+                continue
+            new = to_semver(release.new)
+            held = satisfies(new, text)
+            if held is None:
+                continue
+            level = _LEVEL[release.part] >= _LEVEL[config.update_internal_dependencies]
+            if held and not (level or dep_type == "peerDependencies"):
+                continue
+            if _is_any(text) and "-" not in new:
+                continue
+            operator = next((op for op in ("^", "~", ">=", "<=", ">") if text.startswith(op)), "")
+            value = ("workspace:" if workspace else "") + operator + new
+            if value != written:
+                edits.append(DependencyEdit(dep_type, name, written, value))
+    return edits
+
+
+# --- the changelog section ------------------------------------------------------------------
+
+_PART_TITLES = {"major": "Major Changes", "minor": "Minor Changes", "patch": "Patch Changes"}
+
+
+def _bullet(text: str, suffix: str = "") -> str:
+    first, *rest = [line.rstrip() for line in text.strip().splitlines()] or [""]
+    lines = [f"- {first}{suffix}"] + [f"  {line}" if line else "" for line in rest]
+    return "\n".join(lines)
+
+
+def changelog_entry(
+    release: Release,
+    releases: Mapping[str, Release],
+    *,
+    spell: str = "semver",
+    commits: Mapping[Path, str] | None = None,
+    heading: str = "###",
+) -> list[tuple[str, str]]:
+    """The section's groups, ``[(title, markdown bullets)]``, for ``release``.
+
+    Changesets' summaries under Major/Minor/Patch Changes (each ``- <commit>: summary``, as
+    @changesets/cli/changelog writes them when git knows the commit that added the file);
+    towncrier fragments under their type's title (``- text (#123)``); then "Updated
+    dependencies" with the new versions of the packages whose ranges changed; then, for a
+    package released for no change of its own, one line saying why (an empty section would
+    fail the release's changelog check).
+    """
+    commits = commits or {}
+    groups: dict[str, list[str]] = {}
+    for intent, part in release.intents:
+        if intent.section:
+            suffix = f" (#{intent.issue})" if intent.issue.isdigit() else (
+                f" ({intent.issue})" if intent.issue else "")  # fmt: skip
+            groups.setdefault(intent.section, []).append(_bullet(intent.summary, suffix))
+        elif part != "none" and intent.summary:
+            commit = commits.get(intent.path)
+            prefix = f"{commit}: " if commit else ""
+            groups.setdefault(_PART_TITLES[part], []).append(_bullet(prefix + intent.summary))
+    listed = [e for e in release.edits if e.dep_type in ("dependencies", "peerDependencies")]
+    if listed:  # as @changesets/cli/changelog: a line per changeset behind it, then the list
+        behind: list[str] = []
+        for edit in listed:
+            for intent, _part in releases[edit.name].intents:
+                commit = commits.get(intent.path)
+                line = f"- Updated dependencies [{commit}]" if commit else "- Updated dependencies"
+                if line not in behind:
+                    behind.append(line)
+        versions = []
+        for edit in listed:
+            line = f"  - {edit.name}@{to_semver(releases[edit.name].new)}"
+            if line not in versions:
+                versions.append(line)
+        groups.setdefault(_PART_TITLES["patch"], []).append(
+            "\n".join((behind or ["- Updated dependencies"]) + versions)
+        )
+    if not groups and release.reasons:
+        why = "; ".join(release.reasons)
+        groups[_PART_TITLES.get(release.part, "Patch Changes")] = [f"- {why[0].upper()}{why[1:]}"]
+    ordered = [t for t in _PART_TITLES.values() if t in groups]
+    ordered += [t for t in groups if t not in ordered]
+    return [(title, "\n".join(groups[title])) for title in ordered]
+
+
+def normalized(version: str) -> str:
+    """A version as PEP 440 normal form (npm's semver spelling read too)."""
+    from releasekit.core.version import from_semver
+
+    found = try_normalize(version)
+    return found if found is not None else from_semver(version)

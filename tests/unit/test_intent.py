@@ -1,0 +1,356 @@
+"""Intent files, pure: changesets' format read and written, towncrier fragments, npm ranges,
+the release plan (largest bump, dependents, fixed/linked groups, ignore, follows), the
+changelog section and where it goes."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from releasekit.cli.intent import _edit_json
+from releasekit.errors import ConfigError
+from releasekit.project.changelog import find_section, insert_section
+from releasekit.project.intent import (
+    ChangesetConfig,
+    Intent,
+    IntentPackage,
+    Release,
+    changelog_entry,
+    changeset_name,
+    parse_changeset,
+    plan_releases,
+    read_changeset_config,
+    read_changesets,
+    read_towncrier,
+    render_changeset,
+    satisfies,
+    write_changeset,
+)
+
+# --- changesets' files ---------------------------------------------------------------------
+
+
+def test_render_is_changesets_exact_format_and_reads_back() -> None:
+    text = render_changeset([("@scope/a", "minor"), ("b", "patch")], "Add x\n\nMore.\n")
+    assert text == '---\n"@scope/a": minor\n"b": patch\n---\n\nAdd x\n\nMore.\n'
+    intent = parse_changeset(text, Path("x.md"))
+    assert intent.releases == (("@scope/a", "minor"), ("b", "patch"))
+    assert intent.summary == "Add x\n\nMore."
+
+
+def test_parse_takes_unquoted_and_single_quoted_names_and_comments() -> None:
+    text = "---\npkg-a: major\n'pkg-b': none # why not\n\n---\nSummary\n"
+    assert parse_changeset(text, Path("x.md")).releases == (("pkg-a", "major"), ("pkg-b", "none"))
+
+
+def test_an_empty_changeset_names_nothing() -> None:
+    assert parse_changeset("---\n---\n", Path("e.md")).releases == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "no front matter between --- lines"),
+        ("just text\n", "no front matter between --- lines"),
+        ('---\n"a": minor\nno end\n', "no front matter between --- lines"),
+        ('---\n"a": huge\n---\n\nx\n', "line 2: 'huge' for a is not a bump part"),
+        ('---\n"a" minor\n---\n\nx\n', 'line 2 \'"a" minor\' is not "package": part'),
+        ('---\n"a": minor\n"a": patch\n---\n\nx\n', "line 3 names a twice"),
+    ],
+)
+def test_malformed_changesets_name_the_file(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_changeset(text, Path("/r/.changeset/bad.md"))
+    assert caught.value.message == f"/r/.changeset/bad.md: {message}"
+
+
+def test_names_are_three_words_and_avoid_taken_ones() -> None:
+    name = changeset_name(rng=random.Random(1))
+    assert len(name.split("-")) == 3
+    assert changeset_name({name}, rng=random.Random(1)) != name
+
+
+def test_write_then_read_skips_the_readme(tmp_path: Path) -> None:
+    (tmp_path / ".changeset").mkdir()
+    (tmp_path / ".changeset" / "README.md").write_text("# Changesets\n", encoding="utf-8")
+    path = write_changeset(tmp_path, [("a", "patch")], "Fix")
+    assert path.parent == tmp_path / ".changeset" and path.suffix == ".md"
+    assert [i.releases for i in read_changesets(tmp_path)] == [(("a", "patch"),)]
+
+
+def test_config_json_groups_ignore_and_bad_values(tmp_path: Path) -> None:
+    folder = tmp_path / ".changeset"
+    folder.mkdir()
+    config = folder / "config.json"
+    config.write_text(
+        '{"fixed": [["a", "b"]], "linked": [["@s/*"]], "ignore": ["docs"], '
+        '"updateInternalDependencies": "minor"}',
+        encoding="utf-8",
+    )
+    assert read_changeset_config(tmp_path) == ChangesetConfig(
+        (("a", "b"),), (("@s/*",),), ("docs",), "minor"
+    )
+    config.write_text('{"linked": ["a"]}', encoding="utf-8")
+    with pytest.raises(ConfigError, match="linked must be a list of lists of package names"):
+        read_changeset_config(tmp_path)
+    assert read_changeset_config(tmp_path / "none") == ChangesetConfig()
+
+
+# --- towncrier ---------------------------------------------------------------------------------
+
+
+def test_towncrier_fragments_map_types_to_parts(tmp_path: Path) -> None:
+    folder = tmp_path / "newsfragments"
+    folder.mkdir()
+    for name, text in {
+        "12.feature.md": "New API.",
+        "13.bugfix.1.rst": "Fixed.",
+        "+orphan.removal.md": "Dropped.",
+        "7.doc": "Docs.",
+        "README.md": "about",
+        ".gitignore": "!.gitignore",
+    }.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    found = read_towncrier(tmp_path, {}, "demo")
+    assert {(i.path.name, i.releases[0][1], i.section, i.issue) for i in found} == {
+        ("12.feature.md", "minor", "Features", "12"),
+        ("13.bugfix.1.rst", "patch", "Bugfixes", "13"),
+        ("+orphan.removal.md", "major", "Deprecations and Removals", ""),
+        ("7.doc", "patch", "Improved Documentation", "7"),
+    }
+
+
+def test_towncrier_directory_and_custom_types(tmp_path: Path) -> None:
+    (tmp_path / "changes").mkdir()
+    (tmp_path / "changes" / "1.breaking.md").write_text("Broke.", encoding="utf-8")
+    (tmp_path / "changes" / "2.added.md").write_text("Added.", encoding="utf-8")
+    table = {
+        "directory": "changes",
+        "type": [
+            {"directory": "breaking", "name": "Breaking", "showcontent": True},
+            {"directory": "added", "name": "Added", "showcontent": True},
+        ],
+    }
+    found = read_towncrier(tmp_path, {"tool": {"towncrier": table}}, "demo")
+    assert [(i.releases[0][1], i.section) for i in found] == [
+        ("major", "Breaking"),
+        ("patch", "Added"),
+    ]
+
+
+def test_a_file_without_a_type_is_named(tmp_path: Path) -> None:
+    (tmp_path / "newsfragments").mkdir()
+    (tmp_path / "newsfragments" / "12.featur.md").write_text("x", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        read_towncrier(tmp_path, {}, "demo")
+    assert caught.value.message == (
+        f"{tmp_path / 'newsfragments' / '12.featur.md'}: is not a news fragment: no type in "
+        "its name"
+    )
+
+
+# --- npm ranges --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("version", "text", "expected"),
+    [
+        ("1.3.0", "^1.2.0", True),
+        ("2.0.0", "^1.2.0", False),
+        ("0.3.0", "^0.2.3", False),
+        ("0.0.4", "^0.0.3", False),
+        ("1.2.9", "~1.2.0", True),
+        ("1.3.0", "~1.2.0", False),
+        ("1.0.1", "1.0.0", False),
+        ("9.0.0", "*", True),
+        ("1.9.0", "1.x", True),
+        ("2.0.0", "1", False),
+        ("1.4.0", ">=1.2.0 <2", True),
+        ("3.1.0", "1.x || >=3", True),
+        ("1.4.9", "1.2.3 - 1.4", True),
+        ("1.5.0", "1.2.3 - 1.4", False),
+        ("1.0.0-rc.1", "^1.0.0", False),
+        ("1.0.0-rc.2", "^1.0.0-rc.1", True),
+        ("1.0.0", "latest", None),
+        ("1.0.0", "npm:other@1", None),
+    ],
+)
+def test_satisfies(version: str, text: str, expected: bool | None) -> None:
+    assert satisfies(version, text) is expected
+
+
+# --- the plan ----------------------------------------------------------------------------------
+
+
+def intent(name: str, *releases: tuple[str, str], summary: str = "x") -> Intent:
+    return Intent(Path(f"/r/.changeset/{name}.md"), tuple(releases), summary)
+
+
+def npm(name: str, version: str, **deps: dict[str, str]) -> IntentPackage:
+    return IntentPackage(name, version, "npm", deps)
+
+
+def versions(plan: Mapping[str, Release]) -> dict[str, tuple[str, str]]:
+    return {n: (r.part, r.new) for n, r in plan.items()}
+
+
+def test_the_largest_bump_named_wins() -> None:
+    plan = plan_releases(
+        [npm("a", "1.2.3")], [intent("x", ("a", "patch")), intent("y", ("a", "minor"))]
+    )
+    assert versions(plan) == {"a": ("minor", "1.3.0")}
+    assert [i.path.stem for i, _ in plan["a"].intents] == ["x", "y"]
+
+
+def test_a_dependent_out_of_range_gets_a_patch_and_its_range() -> None:
+    packages = [
+        npm("core", "1.0.0"),
+        npm("in-range", "2.0.0", dependencies={"core": "^1.0.0"}),
+        npm("pinned", "3.0.0", dependencies={"core": "1.0.0"}),
+        npm("pinned-dev", "4.0.0", devDependencies={"core": "1.0.0"}),
+        npm("on-pinned", "5.0.0", dependencies={"pinned": "~3.0.0"}),
+    ]
+    plan = plan_releases(packages, [intent("x", ("core", "minor"))])
+    assert versions(plan) == {
+        "core": ("minor", "1.1.0"),
+        "pinned": ("patch", "3.0.1"),
+        "pinned-dev": ("none", "4.0.0"),  # its range only
+    }  # in-range: still satisfied, not released (changesets); on-pinned: 3.0.1 is in ~3.0.0
+    assert [(e.dep_type, e.old, e.new) for e in plan["pinned"].edits] == [
+        ("dependencies", "1.0.0", "1.1.0")
+    ]
+    assert [(e.dep_type, e.new) for e in plan["pinned-dev"].edits] == [("devDependencies", "1.1.0")]
+    assert plan["pinned"].reasons == ["depends on core"]
+
+
+def test_a_released_dependent_gets_every_range_updated_at_the_default_patch() -> None:
+    packages = [npm("core", "1.0.0"), npm("app", "2.0.0", dependencies={"core": "^1.0.0"})]
+    plan = plan_releases(packages, [intent("x", ("core", "patch"), ("app", "patch"))])
+    assert [e.new for e in plan["app"].edits] == ["^1.0.1"]
+    config = ChangesetConfig(update_internal_dependencies="minor")
+    plan = plan_releases(packages, [intent("x", ("core", "patch"), ("app", "patch"))], config)
+    assert plan["app"].edits == []
+
+
+def test_workspace_ranges() -> None:
+    packages = [
+        npm("core", "1.0.0"),
+        npm("star", "1.0.0", dependencies={"core": "workspace:*"}),
+        npm("caret", "1.0.0", dependencies={"core": "workspace:^"}),
+        npm("explicit", "1.0.0", dependencies={"core": "workspace:^1.0.0"}),
+    ]
+    plan = plan_releases(packages, [intent("x", ("core", "major"))])
+    assert versions(plan) == {
+        "core": ("major", "2.0.0"),
+        "star": ("patch", "1.0.1"),
+        "caret": ("patch", "1.0.1"),
+        "explicit": ("patch", "1.0.1"),
+    }
+    assert [e.new for e in plan["explicit"].edits] == ["workspace:^2.0.0"]
+    assert plan["star"].edits == plan["caret"].edits == []  # pnpm writes those at pack
+
+
+def test_fixed_groups_move_together_from_the_highest_version() -> None:
+    packages = [npm("a", "1.0.0"), npm("b", "1.4.0"), npm("c", "0.1.0")]
+    config = ChangesetConfig(fixed=(("a", "b"),))
+    plan = plan_releases(packages, [intent("x", ("a", "minor"))], config)
+    assert versions(plan) == {"a": ("minor", "1.5.0"), "b": ("minor", "1.5.0")}
+
+
+def test_linked_groups_with_globs_align_released_members_only() -> None:
+    packages = [npm("@s/a", "1.0.0"), npm("@s/b", "1.4.0"), npm("@s/c", "1.2.0")]
+    config = ChangesetConfig(linked=(("@s/*",),))
+    plan = plan_releases(
+        packages, [intent("x", ("@s/a", "patch")), intent("y", ("@s/c", "minor"))], config
+    )
+    assert versions(plan) == {"@s/a": ("minor", "1.5.0"), "@s/c": ("minor", "1.5.0")}
+
+
+def test_ignored_packages_are_not_released() -> None:
+    packages = [npm("a", "1.0.0"), npm("docs", "1.0.0", dependencies={"a": "1.0.0"})]
+    plan = plan_releases(packages, [intent("x", ("a", "minor"))], ChangesetConfig(ignore=("docs",)))
+    assert versions(plan) == {"a": ("minor", "1.1.0")}
+
+
+def test_a_follower_takes_its_leaders_version_and_pulls_it_along() -> None:
+    packages = [
+        npm("core", "1.2.0"),
+        IntentPackage("ef-python", "1.2.0", "python", {}, "core"),
+    ]
+    plan = plan_releases(packages, [intent("x", ("core", "minor"))])
+    assert versions(plan) == {"core": ("minor", "1.3.0"), "ef-python": ("minor", "1.3.0")}
+    assert plan["ef-python"].reasons == ["released with core", "version follows core"]
+    plan = plan_releases(packages, [intent("y", ("ef_python", "patch"))])  # a Python name
+    assert versions(plan) == {"core": ("patch", "1.2.1"), "ef-python": ("patch", "1.2.1")}
+
+
+def test_an_unknown_package_names_the_file() -> None:
+    with pytest.raises(ConfigError) as caught:
+        plan_releases([npm("a", "1.0.0")], [intent("oops", ("b", "minor"))])
+    assert caught.value.message == "/r/.changeset/oops.md: no package named 'b'"
+    assert caught.value.hint == "packages here: a"
+
+
+# --- changelogs --------------------------------------------------------------------------------
+
+
+def test_entry_groups_like_changesets_with_commits_and_dependencies() -> None:
+    packages = [npm("core", "1.0.0"), npm("app", "1.0.0", dependencies={"core": "1.0.0"})]
+    feature = intent("f", ("core", "minor"), summary="New thing\nsecond line")
+    fix = intent("g", ("core", "patch"), ("app", "patch"), summary="Fix")
+    plan = plan_releases(packages, [feature, fix])
+    commits = {feature.path: "abc1234"}
+    assert changelog_entry(plan["core"], plan, commits=commits) == [
+        ("Minor Changes", "- abc1234: New thing\n  second line"),
+        ("Patch Changes", "- Fix"),
+    ]
+    assert changelog_entry(plan["app"], plan, commits=commits) == [
+        ("Patch Changes", "- Fix\n- Updated dependencies [abc1234]\n- Updated dependencies\n"
+         "  - core@1.1.0"),
+    ]  # fmt: skip
+
+
+def test_entry_of_a_package_with_no_change_of_its_own_says_why() -> None:
+    packages = [npm("core", "1.0.0"), IntentPackage("py", "1.0.0", "python", {}, "core")]
+    plan = plan_releases(packages, [intent("x", ("core", "patch"))])
+    assert changelog_entry(plan["py"], plan) == [
+        ("Patch Changes", "- Released with core; version follows core")
+    ]
+
+
+def test_towncrier_entries_keep_their_titles_and_issues() -> None:
+    fragment = Intent(Path("/n/12.feature.md"), (("demo", "minor"),), "New.", "Features", "12")
+    plan = plan_releases([IntentPackage("demo", "1.0.0", "python")], [fragment])
+    assert changelog_entry(plan["demo"], plan) == [("Features", "- New. (#12)")]
+
+
+def test_insert_section_copies_the_newest_heading() -> None:
+    old = "# Changelog\n\n## [Unreleased]\n\n## [1.0.0] - 2026-01-02\n\n- First.\n"
+    text = insert_section(old, "1.1.0", [("Minor Changes", "- New.")], date="2026-12-08")
+    assert text == (
+        "# Changelog\n\n## [Unreleased]\n\n## [1.1.0] - 2026-12-08\n\n### Minor Changes\n\n"
+        "- New.\n\n## [1.0.0] - 2026-01-02\n\n- First.\n"
+    )
+    assert find_section(text, "1.1.0") == "### Minor Changes\n\n- New."
+    bare = insert_section("# pkg\n\n## 1.0.0\n\n- a\n", "1.0.1", [("Patch Changes", "- b")])
+    assert bare.startswith("# pkg\n\n## 1.0.1\n\n### Patch Changes\n\n- b\n\n## 1.0.0\n")
+
+
+def test_insert_section_in_a_new_file_and_in_rst() -> None:
+    assert insert_section("# @s/a\n", "1.0.0", [("Patch Changes", "- x")]) == (
+        "# @s/a\n\n## 1.0.0\n\n### Patch Changes\n\n- x\n"
+    )
+    rst = "Changes\n=======\n\n.. towncrier release notes start\n\n1.0 (2026-01-01)\n----\n\n- a\n"
+    text = insert_section(rst, "1.1", [("Features", "- b")], rst=True, date="2026-12-08")
+    assert "start\n\n1.1 (2026-12-08)\n----------------\n\nFeatures\n~~~~~~~~\n\n- b\n\n1.0" in text
+    assert find_section(text, "1.1") is not None
+
+
+def test_edit_json_changes_one_string_and_nothing_else() -> None:
+    text = '{\n  "name": "a",\n  "dependencies": {"core": "^1.0.0", "x": "1"},\n' \
+        '  "devDependencies": {\n    "core": "^1.0.0"\n  }\n}\n'  # fmt: skip
+    edited = _edit_json(text, ["devDependencies", "core"], "^1.1.0")
+    assert edited == text.replace('"core": "^1.0.0"\n', '"core": "^1.1.0"\n')
