@@ -9,13 +9,16 @@ a lockfile) in a real git repository: ``packages/app`` depends on ``packages/cor
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sys
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from releasekit.cli.init import template_text
 from releasekit.engine.manifest import Manifest
 from releasekit.errors import BuildError, SmokeError
 from releasekit.kinds.npm import member as npm_member
@@ -25,6 +28,7 @@ from releasekit.rehearsal.verdaccio import LocalRegistry
 from tests.helpers.npm import verdaccio_cache, write_cjs
 from tests.helpers.package_managers import PNPM_VERSION, YARN_VERSION, path_with
 from tests.helpers.projects import Project, run
+from tests.helpers.sessions import CHANGELOG
 
 pytestmark = [
     pytest.mark.slow,
@@ -60,8 +64,15 @@ def write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
-def js_workspace(root: Path, *, manager: str | None = f"pnpm@{PNPM_VERSION}") -> Project:
-    """core, app (``workspace:^`` on core) and widget (an AMD bundle), committed.
+def js_workspace(
+    root: Path,
+    *,
+    manager: str | None = f"pnpm@{PNPM_VERSION}",
+    third_party: dict[str, str] | None = None,
+    before_commit: Callable[[Project], None] = lambda _: None,
+) -> Project:
+    """core, app (``workspace:^`` on core, and ``third_party``) and widget (an AMD bundle),
+    committed.
 
     ``manager`` None: the same tree with neither packageManager nor pnpm's files.
     """
@@ -74,7 +85,7 @@ def js_workspace(root: Path, *, manager: str | None = f"pnpm@{PNPM_VERSION}") ->
     write_cjs(root / "packages" / "core", "pw-core", "1.0.0")
     app = write_cjs(root / "packages" / "app", "pw-app", "1.0.0")
     manifest = json.loads((app / "package.json").read_text())
-    manifest["dependencies"] = {"pw-core": "workspace:^"}
+    manifest["dependencies"] = {"pw-core": "workspace:^", **(third_party or {})}
     write_json(app / "package.json", manifest)
     (app / "lib" / "index.js").write_text("module.exports = require('pw-core');\n")
     widget = write_cjs(root / "packages" / "widget", "pw-widget", "1.0.0")
@@ -92,6 +103,7 @@ def js_workspace(root: Path, *, manager: str | None = f"pnpm@{PNPM_VERSION}") ->
         (root / "pnpm-workspace.yaml").write_text('packages:\n  - "packages/*"\n')
         run("pnpm", "install", cwd=root)  # writes pnpm-lock.yaml, committed as a user would
     project = Project(root, "pw")
+    before_commit(project)
     project.git("init", "-q", "-b", "main")
     project.commit("initial")
     return project
@@ -228,3 +240,50 @@ def test_yarn_berry_packs_a_workspace_member_and_rewrites_its_workspace_range(
     assert tarball_manifest(out / tarball.filename)["dependencies"] == {"pw-core": "^1.0.0"}
     assert (tarball.sha256, tarball.integrity) == integrity_of(out / tarball.filename)
     assert f"packing with yarn {YARN_VERSION}" in "\n".join(log)
+
+
+def share_verdaccio(root: Path) -> None:
+    """The rehearsal installs verdaccio under .nox/releasekit; reuse the tests' install."""
+    state = root / ".nox" / "releasekit" / "rehearsal"
+    state.mkdir(parents=True, exist_ok=True)
+    (verdaccio_cache() / "verdaccio").mkdir(parents=True, exist_ok=True)
+    (state / "verdaccio").symlink_to(verdaccio_cache() / "verdaccio")
+
+
+def test_a_pnpm_workspace_with_a_third_party_dependency_rehearses_end_to_end(
+    tmp_path: Path, tools: None, build_env: dict[str, str]
+) -> None:
+    """``nox -s release -- --rehearse`` at the root: pnpm packs, the widget is installed
+    only, app's ``is-number`` comes from the real registry through the rehearsal's
+    verdaccio, app's ``workspace:^`` is published as ``^1.0.0``."""
+
+    def release_files(project: Project) -> None:
+        project.write("noxfile.py", template_text())
+        for member in ("core", "app", "widget"):
+            project.write(f"packages/{member}/CHANGELOG.md", CHANGELOG.format(version="1.0.0"))
+
+    project = js_workspace(
+        tmp_path / "repo", third_party={"is-number": "^7.0.0"}, before_commit=release_files
+    )
+    share_verdaccio(project.path)
+    env = {**build_env, "PATH": os.environ["PATH"]}
+    done = run(
+        sys.executable, "-m", "nox", "--envdir", tmp_path / "nox-envs", "--no-color",
+        "-s", "release", "--", "--rehearse",
+        cwd=project.path, env=env, check=False,
+    )  # fmt: skip
+    out = done.stdout
+
+    assert done.returncode == 0, out
+    assert "released in order: packages/core, packages/app, packages/widget" in out
+    assert f"packing with pnpm {PNPM_VERSION}" in out
+    assert "published pw-app@1.0.0" in out
+    assert "pw-app@1.0.0 installs from npm and loads" in out
+    assert "pw-widget@1.0.0 installs from npm (smoke: install only)" in out
+    app_dist = project.path / "packages" / "app" / "releasekit-dist"
+    (tarball,) = Manifest.load(app_dist).files
+    assert tarball_manifest(app_dist / tarball.filename)["dependencies"] == {
+        "pw-core": "^1.0.0",
+        "is-number": "^7.0.0",
+    }
+    assert "Traceback" not in out
