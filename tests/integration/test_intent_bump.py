@@ -253,3 +253,50 @@ def test_a_dirty_tree_is_refused_before_writing(
         "nothing was written"
     )
     assert state(root) == before
+
+
+NPM_LOCK = {
+    "name": "root",
+    "lockfileVersion": 3,
+    "requires": True,
+    "packages": {
+        "": {"name": "root", "workspaces": ["packages/*"]},
+        "node_modules/a": {"resolved": "packages/a", "link": True},
+        "node_modules/b": {"resolved": "packages/b", "link": True},
+        "packages/a": {"version": "1.0.0"},
+        "packages/b": {"version": "1.0.0", "dependencies": {"a": "1.0.0"}},
+    },
+}  # as npm 11 writes it for this workspace (npm install --package-lock-only)
+
+
+def test_the_lockfile_follows_in_the_same_commit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "npm-ws"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "dev@example.com")
+    git(root, "config", "user.name", "Dev")
+    write(root, "releasekit.toml", 'members = ["packages/a", "packages/b"]\n')
+    write(root, "package.json", package_json("root", "0.0.0", workspaces=["packages/*"]))
+    write(root, "packages/a/package.json", package_json("a", "1.0.0"))
+    write(root, "packages/b/package.json", package_json("b", "1.0.0", dependencies={"a": "1.0.0"}))
+    write(root, "package-lock.json", json.dumps(NPM_LOCK, indent=2) + "\n")
+    write(root, ".changeset/a-feature.md", '---\n"a": minor\n---\n\nA feature\n')
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "init")
+    code, _, err = cli(capsys, root, "bump")
+    assert (code, err) == (0, ""), err
+    lock = json.loads((root / "package-lock.json").read_text())["packages"]
+    assert lock["packages/a"] == {"version": "1.1.0"}
+    assert lock["packages/b"] == {"version": "1.0.1", "dependencies": {"a": "1.1.0"}}
+    changed = git(root, "show", "--name-only", "--format=", "HEAD").splitlines()
+    assert sorted(changed) == [
+        ".changeset/a-feature.md",
+        "package-lock.json",
+        "packages/a/CHANGELOG.md",
+        "packages/a/package.json",
+        "packages/b/CHANGELOG.md",
+        "packages/b/package.json",
+    ]
+    assert git(root, "status", "--porcelain") == ""
