@@ -245,3 +245,19 @@ def test_pnpm_lock_yaml_specifiers_follow_the_ranges(tmp_path: Path) -> None:
     run(*pnpm, cwd=root, env=env)
     assert lock.read_bytes() == ours
     run("pnpm", "install", "--frozen-lockfile", "--lockfile-only", "--offline", cwd=root, env=env)
+
+
+def test_a_bump_run_in_the_project_commits_each_file_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without -C the root is ".": the files written were each named twice in the commit
+    line (an absolute path and its relative twin, taken for a symlink's target)."""
+    project = uv_project(tmp_path)
+    monkeypatch.chdir(project.path)
+
+    code = main(["bump", "minor", "--commit"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    head = project.git("rev-parse", "HEAD")[:12]
+    assert f"  committed {head}: pyproject.toml, uv.lock\n" in out, out

@@ -361,8 +361,8 @@ def _commit_tag_push(
     paths = list(written)
     for path in written:  # a version file that is a symlink: the file it leads to changed
         target = config.root / os.path.relpath(os.path.realpath(path), config.root.resolve())
-        if os.path.normpath(target) != os.path.normpath(path) and target not in paths:
-            paths.append(target)
+        if os.path.abspath(target) != os.path.abspath(path) and target not in paths:
+            paths.append(target)  # compared absolute: with no -C the root is "."
     if changelog is not None and _is_changed(config.root, changelog):
         paths.append(changelog)
     tag = tag_name is not None
@@ -412,8 +412,9 @@ def _commit_tag_push(
 
 def _lock_versions(config: Config, specs: tuple[CarrierSpec, ...], new: str) -> dict[str, str]:
     """The packages whose lockfile entries follow this bump: the project itself (by its
-    ``[project]`` name), and the npm package of each package.json among the version files
-    (a Python project that ships an npm package, e.g. a Jupyter extension)."""
+    ``[project]`` name), the project of each other pyproject.toml among the version files
+    (a uv workspace member released with it), and the npm package of each package.json
+    among them (a Python project that ships an npm package, e.g. a Jupyter extension)."""
     from releasekit.project.metadata import static_name
 
     versions: dict[str, str] = {}
@@ -422,11 +423,15 @@ def _lock_versions(config: Config, specs: tuple[CarrierSpec, ...], new: str) -> 
         versions[name] = new
     for spec in specs:
         path = carriers.carrier_for(spec, config.root).path
-        if path.name == "package.json":
-            with contextlib.suppress(OSError, ValueError):
-                npm_name = json.loads(path.read_text(encoding="utf-8")).get("name")
-                if isinstance(npm_name, str):
-                    versions[npm_name] = new
+        with contextlib.suppress(OSError, ValueError, ReleasekitError):
+            if path.name == "pyproject.toml" and path.parent != config.root:
+                name = static_name(path.parent)
+            elif path.name == "package.json":
+                name = json.loads(path.read_text(encoding="utf-8")).get("name")
+            else:
+                continue
+            if isinstance(name, str):
+                versions[name] = new
     return versions
 
 
