@@ -57,13 +57,13 @@ def cli(capsys: pytest.CaptureFixture[str], project: Project, *args: str) -> tup
     return code, captured.out, captured.err
 
 
-def uv_project(tmp_path: Path) -> Project:
+def uv_project(tmp_path: Path, files: str = '"pyproject.toml"') -> Project:
     """A uv workspace: the project (1.2.0, editable) and a member it depends on (0.4.0,
     editable, dynamic version nowhere), locked by uv and committed."""
     project = write_project(
         tmp_path / "demo",
         extra_pyproject=UV_WORKSPACE,
-        releasekit_table='[tool.releasekit]\nversion-files = ["pyproject.toml"]\n',
+        releasekit_table=f"[tool.releasekit]\nversion-files = [{files}]\n",
         git=False,
     )
     text = (project.path / "pyproject.toml").read_text(encoding="utf-8")
@@ -261,3 +261,23 @@ def test_a_bump_run_in_the_project_commits_each_file_once(
     assert code == 0
     head = project.git("rev-parse", "HEAD")[:12]
     assert f"  committed {head}: pyproject.toml, uv.lock\n" in out, out
+
+
+def test_a_member_whose_pyproject_is_a_version_file_follows_in_uv_lock(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pydantic/logfire's shape: the root project and its uv workspace member logfire-api
+    share one version, both pyproject.toml files are version files."""
+    project = uv_project(tmp_path, '"pyproject.toml", "packages/core/pyproject.toml"')
+    project.write("packages/core/pyproject.toml", UV_MEMBER.replace("0.4.0", "1.2.0"))
+    run("uv", "lock", cwd=project.path, env=uv_env(tmp_path))
+    project.commit("one version")
+
+    code, out, err = cli(capsys, project, "bump", "minor", "--commit")
+
+    assert code == 0, err
+    assert "  wrote packages/core/pyproject.toml\n  wrote uv.lock\n" in out, out
+    lock = project.path / "uv.lock"
+    assert lock.read_text(encoding="utf-8").count('version = "1.3.0"') == 2
+    run("uv", "lock", "--check", cwd=project.path, env=uv_env(tmp_path / "fresh"))
+    assert project.git("status", "--porcelain") == ""
