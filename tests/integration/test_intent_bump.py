@@ -37,7 +37,7 @@ def write(root: Path, rel: str, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def package_json(name: str, version: str, **deps: dict[str, str]) -> str:
+def package_json(name: str, version: str, **deps: object) -> str:
     return json.dumps({"name": name, "version": version, **deps}, indent=2) + "\n"
 
 

@@ -269,10 +269,40 @@ def test_linked_groups_with_globs_align_released_members_only() -> None:
     assert versions(plan) == {"@s/a": ("minor", "1.5.0"), "@s/c": ("minor", "1.5.0")}
 
 
-def test_ignored_packages_are_not_released() -> None:
+def test_ignored_packages_are_not_released_but_their_ranges_follow() -> None:
     packages = [npm("a", "1.0.0"), npm("docs", "1.0.0", dependencies={"a": "1.0.0"})]
-    plan = plan_releases(packages, [intent("x", ("a", "minor"))], ChangesetConfig(ignore=("docs",)))
-    assert versions(plan) == {"a": ("minor", "1.1.0")}
+    config = ChangesetConfig(ignore=("docs",))
+    plan = plan_releases(packages, [intent("x", ("a", "minor"))], config)
+    assert versions(plan) == {"a": ("minor", "1.1.0"), "docs": ("none", "1.0.0")}
+    assert [e.new for e in plan["docs"].edits] == ["1.1.0"]  # as changesets 2.31 does
+    plan = plan_releases(packages, [intent("y", ("docs", "minor"))], config)
+    assert plan == {}
+
+
+def test_changesets_2_makes_peer_dependents_major() -> None:
+    packages = [npm("core", "1.0.0"), npm("peer", "0.4.0", peerDependencies={"core": "^1.0.0"})]
+    old = ChangesetConfig(peer_dependents_major=True)
+    assert versions(plan_releases(packages, [intent("x", ("core", "minor"))], old)) == {
+        "core": ("minor", "1.1.0"),
+        "peer": ("major", "1.0.0"),
+    }
+    assert versions(plan_releases(packages, [intent("x", ("core", "patch"))], old)) == {
+        "core": ("patch", "1.0.1"),
+    }
+    assert versions(plan_releases(packages, [intent("x", ("core", "minor"))])) == {
+        "core": ("minor", "1.1.0"),  # changesets 3: in range, so not released
+    }
+
+
+def test_the_peer_rule_comes_from_the_declared_changesets(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text(
+        '{"devDependencies": {"@changesets/cli": "^2.29.4"}}', encoding="utf-8"
+    )
+    assert read_changeset_config(tmp_path).peer_dependents_major
+    (tmp_path / "package.json").write_text(
+        '{"devDependencies": {"@changesets/cli": "^3.0.3"}}', encoding="utf-8"
+    )
+    assert not read_changeset_config(tmp_path).peer_dependents_major
 
 
 def test_a_follower_takes_its_leaders_version_and_pulls_it_along() -> None:
@@ -307,7 +337,7 @@ def test_entry_groups_like_changesets_with_commits_and_dependencies() -> None:
         ("Minor Changes", "- abc1234: New thing\n  second line"),
         ("Patch Changes", "- Fix"),
     ]
-    assert changelog_entry(plan["app"], plan, commits=commits) == [
+    assert changelog_entry(plan["app"], plan, packages[1], commits=commits) == [
         ("Patch Changes", "- Fix\n- Updated dependencies [abc1234]\n- Updated dependencies\n"
          "  - core@1.1.0"),
     ]  # fmt: skip
@@ -354,3 +384,30 @@ def test_edit_json_changes_one_string_and_nothing_else() -> None:
         '  "devDependencies": {\n    "core": "^1.0.0"\n  }\n}\n'  # fmt: skip
     edited = _edit_json(text, ["devDependencies", "core"], "^1.1.0")
     assert edited == text.replace('"core": "^1.0.0"\n', '"core": "^1.1.0"\n')
+
+
+def test_dependency_list_as_changesets_2_31_writes_it() -> None:
+    """Checked against @changesets/cli 2.31.1 on the same workspace: a workspace:* dependency
+    is listed (its range stays), and a dependency released with no changeset of its own
+    gives the list without an "Updated dependencies" line."""
+    packages = [
+        npm("core", "1.2.0"),
+        npm("peer", "0.4.0", peerDependencies={"core": "1.2.0"}),
+        npm("ws", "0.1.0", dependencies={"core": "workspace:*"}),
+        npm("on-peer", "2.0.0", dependencies={"peer": "^0.4.0"}),
+    ]
+    config = ChangesetConfig(peer_dependents_major=True)
+    one = intent("aaa", ("core", "minor"))
+    plan = plan_releases(packages, [one], config)
+    assert versions(plan) == {
+        "core": ("minor", "1.3.0"),
+        "peer": ("major", "1.0.0"),
+        "ws": ("patch", "0.1.1"),
+        "on-peer": ("patch", "2.0.1"),
+    }
+    commits = {one.path: "3e91c95"}
+    entry = changelog_entry(plan["ws"], plan, packages[2], commits=commits, config=config)
+    assert entry == [("Patch Changes", "- Updated dependencies [3e91c95]\n  - core@1.3.0")]
+    assert plan["ws"].edits == []
+    entry = changelog_entry(plan["on-peer"], plan, packages[3], commits=commits, config=config)
+    assert entry == [("Patch Changes", "- peer@1.0.0")]

@@ -64,6 +64,7 @@ class VersionPlan:
     intents: list[Intent]
     releases: dict[str, Release]
     workspace: bool
+    config: ChangesetConfig = field(default_factory=ChangesetConfig)
     written: list[Path] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)
     commit: str | None = None
@@ -255,7 +256,7 @@ def pending(root: Path | str) -> VersionPlan:
     consumed = _consumed(found, packages, config)
     releases = intents_mod.plan_releases([p.info for p in packages.values()], found, config)
     workspace = find_workspace(root) is not None
-    return VersionPlan(root, packages, consumed, releases, workspace)
+    return VersionPlan(root, packages, consumed, releases, workspace, config)
 
 
 def _consumed(
@@ -436,7 +437,9 @@ def _write_changelogs(plan: VersionPlan, saved: dict[Path, bytes | None]) -> lis
         groups = intents_mod.changelog_entry(
             release,
             plan.releases,
+            package.info,
             commits={p: c for p, c in commits.items() if c},
+            config=plan.config,
         )
         _save(saved, package.changelog)
         old = package.changelog.read_text(encoding="utf-8") if package.changelog.exists() else ""

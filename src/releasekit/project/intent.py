@@ -103,6 +103,10 @@ class ChangesetConfig:
     ignore: tuple[str, ...] = ()
     update_internal_dependencies: str = "patch"  # or "minor"
     dependents_always: bool = False  # updateInternalDependents: "always" (experimental)
+    # @changesets/cli 2 (before 3.0, mid-2026): a minor or major release of a peer dependency
+    # makes its dependents major; 3 gives them a patch when the range is left, like the rest
+    peer_dependents_major: bool = False
+    peer_only_out_of_range: bool = False  # onlyUpdatePeerDependentsWhenOutOfRange (experimental)
 
 
 @dataclass(frozen=True)
@@ -272,11 +276,31 @@ def _groups(value: object, key: str, path: Path) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(group) for group in value)
 
 
+def _changesets_major(root: Path) -> int | None:
+    """The major version of @changesets/cli the root package.json asks for (``^2.29.4``: 2)."""
+    try:
+        manifest = json.loads((root / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    for key in ("devDependencies", "dependencies"):
+        deps = manifest.get(key) if isinstance(manifest, dict) else None
+        wanted = deps.get("@changesets/cli") if isinstance(deps, dict) else None
+        found = re.match(r"^\D*(\d+)", wanted) if isinstance(wanted, str) else None
+        if found:
+            return int(found.group(1))
+    return None
+
+
 def read_changeset_config(root: Path) -> ChangesetConfig:
-    """``.changeset/config.json``'s version rules; changesets' defaults when there is none."""
+    """``.changeset/config.json``'s version rules; changesets' defaults when there is none.
+
+    The peer-dependency rule is that of the @changesets/cli the root package.json declares:
+    before 3, a minor or major release of a peer dependency makes the dependent major.
+    """
     path = root / CHANGESET_DIR / "config.json"
+    old_peers = (_changesets_major(root) or 3) < 3
     if not path.is_file():
-        return ChangesetConfig()
+        return ChangesetConfig(peer_dependents_major=old_peers)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -291,13 +315,15 @@ def read_changeset_config(root: Path) -> ChangesetConfig:
         raise _bad(path, f"updateInternalDependencies {update!r} is not patch or minor",
                    'e.g. "updateInternalDependencies": "patch"')  # fmt: skip
     unsafe = data.get("___experimentalUnsafeOptions_WILL_CHANGE_IN_PATCH", {})
-    always = isinstance(unsafe, dict) and unsafe.get("updateInternalDependents") == "always"
+    unsafe = unsafe if isinstance(unsafe, dict) else {}
     return ChangesetConfig(
         _groups(data.get("fixed"), "fixed", path),
         _groups(data.get("linked"), "linked", path),
         tuple(ignore),
         update,
-        always,
+        unsafe.get("updateInternalDependents") == "always",
+        old_peers,
+        unsafe.get("onlyUpdatePeerDependentsWhenOutOfRange") is True,
     )
 
 
@@ -625,29 +651,13 @@ def _dependents(
     queue = [r for r in releases.values() if r.part != "none"]
     while queue:
         dependency = queue.pop(0)
-        new = _new_semver(dependency)
-        old = to_semver(by_name[dependency.name].version)
         for package in by_name.values():
-            if package.name == dependency.name or package.name in ignored:
+            if package.name == dependency.name:
                 continue
-            part: str | None = None
-            for dep_type in DEP_TYPES:
-                written = package.dependencies.get(dep_type, {}).get(dependency.name)
-                wanted = _effective_range(written, old) if written else None
-                if wanted is None:
-                    continue
-                existing = releases.get(package.name)
-                held = satisfies(new, wanted)
-                if held is None:
-                    continue
-                if (existing is None or existing.part == "none") and (
-                    config.dependents_always or not held
-                ):
-                    if dep_type != "devDependencies":
-                        part = "patch" if part != "minor" and part != "major" else part
-                    elif part is None:
-                        part = "none"
             existing = releases.get(package.name)
+            part = _dependent_part(package, dependency, existing, by_name, config)
+            if package.name in ignored and part is not None:
+                part = "none"  # an ignored package is never released; its ranges still move
             if part is None or (existing is not None and existing.part == part):
                 continue
             if existing is not None and _LEVEL[existing.part] >= _LEVEL[part]:
@@ -662,6 +672,41 @@ def _dependents(
             if part != "none":
                 queue.append(existing)
     return updated
+
+
+def _dependent_part(
+    package: IntentPackage,
+    dependency: Release,
+    existing: Release | None,
+    by_name: Mapping[str, IntentPackage],
+    config: ChangesetConfig,
+) -> str | None:
+    """The release ``package`` needs because ``dependency`` is released, or None."""
+    new = _new_semver(dependency)
+    old = to_semver(by_name[dependency.name].version)
+    part: str | None = None
+    for dep_type in DEP_TYPES:
+        written = package.dependencies.get(dep_type, {}).get(dependency.name)
+        wanted = _effective_range(written, old) if written else None
+        held = satisfies(new, wanted) if wanted is not None else None
+        if held is None:
+            continue
+        if (
+            config.peer_dependents_major
+            and dep_type == "peerDependencies"
+            and dependency.part in ("minor", "major")
+            and not (config.peer_only_out_of_range and held)
+            and (existing is None or existing.part != "major")
+        ):
+            part = "major"
+        elif (existing is None or existing.part == "none") and (
+            config.dependents_always or not held
+        ):
+            if dep_type != "devDependencies":
+                part = part if part in ("minor", "major") else "patch"
+            elif part is None:
+                part = "none"
+    return part
 
 
 def _highest(group: Sequence[str], by_name: Mapping[str, IntentPackage]) -> str:
@@ -735,16 +780,14 @@ def range_edits(
                 continue
             if written.startswith(("file:", "link:")):
                 continue
+            if not _should_update(release, written, dep_type, config):
+                continue
             workspace = written.startswith("workspace:")
             text = written[len("workspace:") :] if workspace else written
             if workspace and (text in ("*", "^", "~") or _comparator_sets(text) is None):
                 continue
             new = to_semver(release.new)
-            held = satisfies(new, text)
-            if held is None:
-                continue
-            level = _LEVEL[release.part] >= _LEVEL[config.update_internal_dependencies]
-            if held and not (level or dep_type == "peerDependencies"):
+            if not workspace and _comparator_sets(text) is None:
                 continue
             if _is_any(text) and "-" not in new:
                 continue
@@ -755,9 +798,53 @@ def range_edits(
     return edits
 
 
+def _should_update(release: Release, written: str, dep_type: str, config: ChangesetConfig) -> bool:
+    """Whether a range on ``release``'s package follows it (changesets'
+    shouldUpdateDependencyBasedOnConfig): always when the new version leaves the range
+    (``workspace:*`` always), else when the bump is at least ``updateInternalDependencies``;
+    a peer range unless onlyUpdatePeerDependentsWhenOutOfRange. A range this cannot read:
+    never."""
+    text = written
+    if text.startswith("workspace:"):
+        text = text[len("workspace:") :]
+        if text == "*":
+            return True
+        if text in ("^", "~"):
+            text += to_semver(release.old)
+    held = satisfies(to_semver(release.new), text)
+    if held is None:
+        return False
+    if not held:
+        return True
+    if dep_type == "peerDependencies":
+        return not config.peer_only_out_of_range
+    return _LEVEL[release.part] >= _LEVEL[config.update_internal_dependencies]
+
+
 # --- the changelog section ------------------------------------------------------------------
 
 _PART_TITLES = {"major": "Major Changes", "minor": "Minor Changes", "patch": "Patch Changes"}
+
+
+def _dependency_releases(
+    package: IntentPackage, releases: Mapping[str, Release], config: ChangesetConfig
+) -> list[Release]:
+    """The releases ``package``'s changelog lists as updated dependencies."""
+    found = []
+    for release in releases.values():
+        if release.name == package.name:
+            continue
+        dependency = package.dependencies.get("dependencies", {}).get(release.name)
+        peer = package.dependencies.get("peerDependencies", {}).get(release.name)
+        written = dependency or peer
+        if not written or not (
+            written.startswith("workspace:") or _comparator_sets(written) is not None
+        ):
+            continue
+        dep_type = "dependencies" if dependency else "peerDependencies"
+        if _should_update(release, written, dep_type, config):
+            found.append(release)
+    return found
 
 
 def _bullet(text: str, suffix: str = "") -> str:
@@ -769,19 +856,20 @@ def _bullet(text: str, suffix: str = "") -> str:
 def changelog_entry(
     release: Release,
     releases: Mapping[str, Release],
+    package: IntentPackage | None = None,
     *,
-    spell: str = "semver",
     commits: Mapping[Path, str] | None = None,
-    heading: str = "###",
+    config: ChangesetConfig = ChangesetConfig(),
 ) -> list[tuple[str, str]]:
     """The section's groups, ``[(title, markdown bullets)]``, for ``release``.
 
     Changesets' summaries under Major/Minor/Patch Changes (each ``- <commit>: summary``, as
     @changesets/cli/changelog writes them when git knows the commit that added the file);
     towncrier fragments under their type's title (``- text (#123)``); then "Updated
-    dependencies" with the new versions of the packages whose ranges changed; then, for a
-    package released for no change of its own, one line saying why (an empty section would
-    fail the release's changelog check).
+    dependencies [commit]" for each changeset behind the released packages in ``package``'s
+    ``dependencies`` or ``peerDependencies`` whose range follows them, and their new
+    versions; then, for a package released for no change of its own, one line saying why
+    (changesets writes an empty section; releasekit's changelog check refuses one).
     """
     commits = commits or {}
     groups: dict[str, list[str]] = {}
@@ -794,23 +882,14 @@ def changelog_entry(
             commit = commits.get(intent.path)
             prefix = f"{commit}: " if commit else ""
             groups.setdefault(_PART_TITLES[part], []).append(_bullet(prefix + intent.summary))
-    listed = [e for e in release.edits if e.dep_type in ("dependencies", "peerDependencies")]
-    if listed:  # as @changesets/cli/changelog: a line per changeset behind it, then the list
-        behind: list[str] = []
-        for edit in listed:
-            for intent, _part in releases[edit.name].intents:
-                commit = commits.get(intent.path)
-                line = f"- Updated dependencies [{commit}]" if commit else "- Updated dependencies"
-                if line not in behind:
-                    behind.append(line)
-        versions = []
-        for edit in listed:
-            line = f"  - {edit.name}@{to_semver(releases[edit.name].new)}"
-            if line not in versions:
-                versions.append(line)
-        groups.setdefault(_PART_TITLES["patch"], []).append(
-            "\n".join((behind or ["- Updated dependencies"]) + versions)
-        )
+    listed = _dependency_releases(package, releases, config) if package is not None else []
+    if listed:  # as @changesets/cli/changelog: a line per changeset behind them, then the list
+        behind = sorted({i.path for r in listed for i, _ in r.intents})
+        lines = [f"- Updated dependencies [{commits[p]}]" if commits.get(p) else
+                 "- Updated dependencies" for p in behind]  # fmt: skip
+        lines = list(dict.fromkeys(lines))  # once each, in the files' order
+        lines += [f"  - {r.name}@{to_semver(r.new)}" for r in listed]
+        groups.setdefault(_PART_TITLES["patch"], []).append("\n".join(lines).strip())
     if not groups and release.reasons:
         why = "; ".join(release.reasons)
         groups[_PART_TITLES.get(release.part, "Patch Changes")] = [f"- {why[0].upper()}{why[1:]}"]
