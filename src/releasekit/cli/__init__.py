@@ -330,6 +330,12 @@ def _cmd_bump(args: argparse.Namespace) -> int:
     if commit:  # every refusal before the first file is written
         _check_can_commit(config.root, specs, changelog, tag_name if tag else None, push,
                           also=lockfiles.changes(locks, versions))  # fmt: skip
+    if tag:  # a tag shared with other members releases them too: all at one version
+        from releasekit.cli.tag import refuse_split_group
+
+        refuse_split_group(
+            config.root, [carriers.carrier_for(s, config.root).path for s in specs], new
+        )
     if args.dry_run:
         print(f"{current} -> {new} (dry run: nothing written)")
         return 0

@@ -58,6 +58,7 @@ __all__ = [
     "release_order",
     "tag_groups",
     "unequal_versions",
+    "workspace_of",
 ]
 
 DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/"
@@ -135,6 +136,23 @@ def find_workspace(root: Path) -> Workspace | None:
     if table is None:
         return None
     return load_workspace(root, table)
+
+
+def workspace_of(project_root: Path) -> tuple[Workspace, Member] | None:
+    """The workspace that lists the project at ``project_root`` as a member, and that
+    member; ``None`` when none does. Looks in the directories above it up to the
+    repository's top, as :func:`inherited_tag_prefix` does."""
+    here = project_root.resolve()
+    if (here / ".git").exists():
+        return None
+    for parent in here.parents:
+        workspace = find_workspace(parent)
+        if workspace is not None:  # the nearest workspace above: a member, or not one
+            member = next((m for m in workspace.members if m.path == here), None)
+            return None if member is None else (workspace, member)
+        if (parent / ".git").exists():
+            return None
+    return None
 
 
 def _workspace_table(root: Path) -> tuple[Path, Mapping[str, Any]] | None:
