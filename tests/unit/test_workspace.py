@@ -404,7 +404,11 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     npm_package(root / "core", "core")
     problems = all_refused(root)
     assert problems == [
-        ("unknown key 'colour' in releasekit.toml", "known keys: members, npm-registry"),
+        (
+            "unknown key 'colour' in releasekit.toml",
+            "known keys: members, npm-registry, npm-publish, npm-provenance, "
+            "npm-trusted-publishing",
+        ),
         (
             "releasekit.toml npm-registry 'http://registry.example.com/' uses http:// on a "
             "non-loopback host",

@@ -122,6 +122,7 @@ class Cell:
     state: FileState | None  # None: the target was not read
     upload_time: datetime.datetime | None = None
     journaled: bool = False
+    staged: bool = False  # not served: awaiting a human's approval (a staged npm version)
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,8 @@ def assess(
             target, target.observed, files, [e for e in relevant if e.awaiting is None], manifest
         )
         for filename, cell in row.items():
+            if staged and cell.state is not None and cell.state.holding is Holding.MISSING:
+                cell = Cell(cell.target, cell.state, staged=True)
             cells[filename].append(cell)
         if staged:  # not served because a human has yet to approve: not "lacks"
             said = [line for line in said if not line.startswith(f"{target.name}: lacks ")]
@@ -439,6 +442,8 @@ def _cell_text(cell: Cell, target: TargetReading) -> str:
         return "?" if target.required or target.error else "-"
     if cell.state.holding is Holding.MISSING and not target.required:
         return "-"
+    if cell.staged:
+        return "STAGED"
     text = _CELL[cell.state.holding]
     if cell.state.holding is Holding.IDENTICAL and not cell.journaled:
         text += " (unjournaled)"
@@ -549,6 +554,7 @@ def _target_json(target: TargetReading, status: ProjectStatus) -> dict[str, Any]
             else cell.state.sha256,
             "upload_time": cell.upload_time.isoformat() if cell.upload_time else None,
             "journaled": cell.journaled,
+            **({"staged": True} if cell.staged else {}),
         }
     return {
         "name": target.name,

@@ -358,4 +358,3 @@ def _released_names(project: Project) -> tuple[str, ...]:
         return (project.name,)
     members = workspace.select(project.options.only)
     return tuple(m.name for m in members if m.kind == "npm") or (project.name,)
-

@@ -9,7 +9,9 @@
   temporary ``.npmrc`` that *references* the variable (``${NODE_AUTH_TOKEN}``) and is named by
   ``NPM_CONFIG_USERCONFIG``. The token is never written to a file, never on a command line,
   never logged (:func:`releasekit.runtime.proc.run` redacts it from any output shown). Every other
-  npm process gets :func:`releasekit.runtime.proc.child_env`, which has no ``*_TOKEN`` at all;
+  npm process gets :func:`releasekit.runtime.proc.child_env`, which has no ``*_TOKEN`` at all.
+  With trusted publishing the token is the registry's short-lived one, exchanged by this
+  process (:mod:`releasekit.targets.npm.trusted`), and ``NODE_AUTH_TOKEN`` stays out;
 - **proved from outside.** After a publish the packument is read, without credentials and
   through :func:`releasekit.runtime.net.open_url` (https, or http to loopback, redirects included),
   until it serves this version with this integrity (registries propagate; it waits and

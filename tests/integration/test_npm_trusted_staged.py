@@ -1,0 +1,262 @@
+"""Trusted publishing, staging and provenance with the real npm CLI, against the loopback
+stand-in (:mod:`tests.helpers.npm_standin`: verdaccio 6 has none of these endpoints) and its
+fake GitHub ID-token endpoint (``ACTIONS_ID_TOKEN_REQUEST_URL``)."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from releasekit.engine.journal import Journal
+from releasekit.engine.manifest import DistFile, Manifest
+from releasekit.engine.plan import TargetPlan, Verdict
+from releasekit.engine.remote import FileState, Holding, Stage
+from releasekit.engine.status import TargetReading, assess, render_table
+from releasekit.errors import PublishError
+from releasekit.kinds.npm import pack as npm
+from releasekit.targets.base import PublishRun
+from releasekit.targets.npm import NpmRegistryTarget, registry
+from releasekit.targets.npm.provenance import verify_provenance
+from tests.helpers.npm import write_cjs
+from tests.helpers.npm_standin import NpmStandIn
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("node") is None or shutil.which("npm") is None,
+        reason="node and npm are needed (npm >= 11.15 for staging)",
+    ),
+]
+
+
+class Log:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def __call__(self, line: str) -> None:
+        self.lines.append(line)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@pytest.fixture(scope="module")
+def standin() -> Iterator[NpmStandIn]:
+    with NpmStandIn() as server:
+        yield server
+
+
+def packed(tmp_path: Path, name: str, version: str = "1.0.0") -> npm.NpmArtifact:
+    return npm.pack(write_cjs(tmp_path / "pkg", name, version), tmp_path / "dist")
+
+
+def test_trusted_publishing_needs_no_node_auth_token(standin: NpmStandIn, tmp_path: Path) -> None:
+    standin.trust("@demo/oidc")
+    artifact = packed(tmp_path, "@demo/oidc")
+    log = Log()
+    environ = standin.github_environ()  # no NODE_AUTH_TOKEN at all
+    outcome = npm.publish(artifact, standin.url, tag="latest", environ=environ, log=log)
+    assert outcome == "published"
+    assert npm.registry_state(standin.url, "@demo/oidc", "1.0.0") == artifact.integrity
+    # GitHub was asked for an ID token for npm:<registry host>, exchanged for @demo/oidc
+    (asked,) = standin.requests("GET", "/_github/id-token")
+    assert "audience=npm%3A127.0.0.1" in asked.path
+    (exchanged,) = standin.requests("POST", "/-/npm/v1/oidc/token/exchange/package/")
+    assert exchanged.path.endswith("/@demo%2foidc") and exchanged.status == 201
+    (put,) = [s for s in standin.requests("PUT") if "oidc" in s.path]
+    assert put.auth == "oidc:@demo/oidc" and put.status == 200
+    assert "npm trusted publishing (GitHub Actions)" in log.text
+    # the short-lived token and the ID token never show
+    minted = [t for t, kind in standin.tokens.items() if kind == "oidc:@demo/oidc"]
+    assert minted and not any(t in log.text for t in [*minted, *standin.id_tokens])
+
+
+def test_a_refused_exchange_is_an_error_and_never_falls_back_to_the_token(
+    standin: NpmStandIn, tmp_path: Path
+) -> None:
+    artifact = packed(tmp_path, "demo-untrusted")
+    environ = {**standin.github_environ(), "NODE_AUTH_TOKEN": standin.publish_token}
+    puts = len(standin.requests("PUT"))
+    with pytest.raises(PublishError) as caught:
+        npm.publish(artifact, standin.url, tag="latest", environ=environ)
+    assert caught.value.message == (
+        f"npm trusted publishing for demo-untrusted was refused: {standin.url} answered HTTP "
+        "404: No trusted publisher is configured for package demo-untrusted; nothing was "
+        "published"
+    )
+    assert caught.value.hint.startswith(
+        "configure a trusted publisher for demo-untrusted on npmjs.com"
+    )
+    assert "npm-trusted-publishing = false" in caught.value.hint
+    assert len(standin.requests("PUT")) == puts  # npm never ran: no fallback to the token
+    assert npm.registry_state(standin.url, "demo-untrusted", "1.0.0") is None
+    # a trusted publisher of another workflow: refused, the registry's words quoted
+    standin.trust("demo-untrusted", workflow="other.yml")
+    with pytest.raises(PublishError, match=r"HTTP 403: The trusted publisher of demo-untrusted"):
+        npm.publish(artifact, standin.url, tag="latest", environ=environ)
+    # npm-trusted-publishing = false: the token, as asked
+    done = npm.publish(
+        artifact, standin.url, tag="latest", environ=environ, trusted_publishing=False
+    )
+    assert done == "published"
+    assert standin.requests("PUT")[-1].auth == "publish"
+
+
+def fake_run(dist: Path, log: Log) -> PublishRun:
+    return PublishRun(
+        log=log, journal=Journal(dist), dry_run=False, rehearse=False,
+        confirm=lambda _q: None, tools=lambda: [],
+    )  # fmt: skip
+
+
+def manifest_of(artifact: npm.NpmArtifact) -> Manifest:
+    item = DistFile(
+        artifact.filename, artifact.sha256, artifact.size, "npm", integrity=artifact.integrity
+    )
+    return Manifest(artifact.name, artifact.version, (item,))
+
+
+def planned(artifact: npm.NpmArtifact) -> TargetPlan:
+    state = FileState(artifact.filename, artifact.integrity, Holding.MISSING)
+    return TargetPlan("npm", "", "", Verdict.PUBLISH, stage="prod", files=(state,))
+
+
+def test_stage_mode_with_a_stage_only_token_then_status_then_approve(
+    standin: NpmStandIn, tmp_path: Path
+) -> None:
+    artifact = packed(tmp_path, "demo-staged", "2.0.0")
+    dist = artifact.path.parent
+    manifest = manifest_of(artifact)
+    manifest.save(dist)
+    environ = {"NODE_AUTH_TOKEN": standin.stage_only_token}
+    target = NpmRegistryTarget(standin.url, environ=environ, timeout=10, mode="stage")
+    assert target.how() == (
+        "npm: staged (npm stage publish; a human approves) with token from NODE_AUTH_TOKEN, "
+        "no provenance"
+    )
+    assert target.credentials().said == target.how()
+    # a stage-only token cannot publish directly: the registry refuses it
+    with pytest.raises(PublishError, match=r"npm publish demo-staged-2\.0\.0\.tgz"):
+        npm.publish(artifact, standin.url, tag="latest", environ=environ)
+
+    log = Log()
+    published = target.publish(manifest, dist, planned(artifact), fake_run(dist, log))
+    assert published is not None and not published.served
+    (stage,) = standin.stages.values()
+    approve = f"npm stage approve {stage.id} --registry {standin.url}"
+    assert published.result == f"staged as {stage.id}, awaiting approval: {approve}"
+    assert published.files[0].outcome == "staged"
+    assert f"is STAGED (stage id {stage.id}), awaiting approval" in log.text
+    assert approve in log.text
+    (entry,) = Journal.read(dist)
+    assert (entry.step, entry.extra["stage_id"], entry.awaiting) == ("npm-stage", stage.id, approve)
+    assert npm.registry_state(standin.url, "demo-staged", "2.0.0") is None  # not served
+
+    # a rerun finds the stage of these bytes and does not stage again
+    again = Log()
+    rerun = target.publish(manifest, dist, planned(artifact), fake_run(dist, again))
+    assert rerun is not None and rerun.result == published.result
+    assert len(standin.stages) == 1 and len(Journal.read(dist)) == 1
+    assert "already staged" in again.text
+
+    # status: the registry's stage list (read with the token) says staged, awaiting approval
+    observed = target.observe("demo-staged", "2.0.0", manifest)
+    assert observed.state == "staged" and approve in observed.awaiting[0]
+    reading = TargetReading("npm", "registry", standin.url, Stage.PROD, observed)
+    status = assess(
+        label="demo-staged", name="demo-staged", version="2.0.0", manifest=manifest,
+        tag=None, targets=[reading], journal=Journal.read(dist),
+    )  # fmt: skip
+    assert not status.complete and status.disagreements == ()
+    assert status.verdict == "staged, awaiting approval"
+    table = render_table([status])
+    assert "demo-staged 2.0.0: staged, awaiting approval" in table
+    assert "; staged" in table and approve in table
+    # without a token to read the stage list, the journal says it
+    anonymous = NpmRegistryTarget(standin.url, environ={}, timeout=10, mode="stage")
+    unread = anonymous.observe("demo-staged", "2.0.0", manifest)
+    assert unread.awaiting == () and "staged versions not read" in unread.details[-1]
+    by_journal = assess(
+        label="demo-staged", name="demo-staged", version="2.0.0", manifest=manifest, tag=None,
+        targets=[TargetReading("npm", "registry", standin.url, Stage.PROD, unread)],
+        journal=Journal.read(dist),
+    )  # fmt: skip
+    assert by_journal.verdict == "staged, awaiting approval"
+    assert approve in by_journal.awaiting[0]
+
+    # a human approves with the real npm CLI (a publish token; 2FA on npmjs.com)
+    npmrc = tmp_path / "approve.npmrc"
+    nerf = "//" + standin.url.split("://", 1)[1]
+    npmrc.write_text(f"{nerf}:_authToken={standin.publish_token}\n")
+    done = subprocess.run(
+        ["npm", "stage", "approve", stage.id, "--registry", standin.url, "--userconfig", npmrc],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"Staged package {stage.id} approved and published successfully." in done.stdout
+    assert npm.registry_state(standin.url, "demo-staged", "2.0.0") == artifact.integrity
+    served = target.observe("demo-staged", "2.0.0", manifest)
+    assert served.state == "published" and served.awaiting == ()
+
+
+def test_stage_with_trusted_publishing(standin: NpmStandIn, tmp_path: Path) -> None:
+    standin.trust("demo-staged-oidc")
+    artifact = packed(tmp_path, "demo-staged-oidc", "0.1.0")
+    staged = registry.stage(artifact, standin.url, tag="latest", environ=standin.github_environ())
+    assert isinstance(staged, registry.Staged) and not staged.earlier
+    assert standin.stages[staged.stage_id].actor_type == "oidc"
+
+
+def test_provenance_is_verified_through_the_attestations_endpoint(
+    standin: NpmStandIn, tmp_path: Path
+) -> None:
+    standin.trust("@demo/attested")
+    artifact = packed(tmp_path, "@demo/attested", "3.0.0")
+    npm.publish(artifact, standin.url, tag="latest", environ=standin.github_environ())
+    with pytest.raises(PublishError) as caught:
+        verify_provenance(standin.url, "@demo/attested", "3.0.0", artifact.integrity,
+                          timeout=1, sleep=lambda _s: None)  # fmt: skip
+    assert caught.value.message == (
+        "@demo/attested@3.0.0 was published with --provenance but "
+        f"{standin.url}-/npm/v1/attestations/@demo%2fattested@3.0.0 serves no provenance "
+        "statement for it after 1s"
+    )
+    other = "ab" * 64
+    standin.attest("@demo/attested", "3.0.0", other)
+    with pytest.raises(PublishError, match=r"provenance is about other bytes"):
+        verify_provenance(standin.url, "@demo/attested", "3.0.0", artifact.integrity,
+                          timeout=1, sleep=lambda _s: None)  # fmt: skip
+    ours = base64.b64decode(artifact.integrity.split("-", 1)[1]).hex()
+    standin.attest("@demo/attested", "3.0.0", ours)
+    log = Log()
+    verify_provenance(standin.url, "@demo/attested", "3.0.0", artifact.integrity, log=log)
+    assert "serves its provenance statement" in log.text
+
+
+def test_the_plan_says_which_credential_and_checks_the_npm_cli(
+    standin: NpmStandIn, tmp_path: Path
+) -> None:
+    from releasekit.engine.plan import make_plan
+
+    artifact = packed(tmp_path, "demo-planned", "4.0.0")
+    manifest = manifest_of(artifact)
+    manifest = Manifest(manifest.name, manifest.version, manifest.files, tag="v4.0.0")
+    target = NpmRegistryTarget(standin.url, environ=standin.github_environ(), mode="stage")
+    plan = make_plan(
+        manifest, [target], tag_prefix="v", pre_release="both", rehearse=False,
+        dist_dir=artifact.path.parent,
+    )  # fmt: skip
+    assert plan.refusals == []  # npm 11.19.1 stages and exchanges
+    assert f"  npm    {standin.url}: upload 1 file(s) (1 missing); npm: staged (npm stage " in (
+        "\n".join(plan.render())
+    )
+    assert plan.targets[0].via == (
+        "npm: staged (npm stage publish; a human approves) with trusted publishing (OIDC, "
+        "GitHub Actions), provenance (GitHub Actions)"
+    )
