@@ -275,3 +275,16 @@ def test_an_unreadable_package_lock_is_named(tmp_path: Path) -> None:
     assert caught.value.message.startswith("lockfile package-lock.json is not valid JSON (")
     assert caught.value.message.endswith("; nothing was written")
     assert "npm install --package-lock-only" in caught.value.hint
+
+
+def test_package_lock_with_a_byte_order_mark_is_read_and_written_as_npm_does(
+    tmp_path: Path,
+) -> None:
+    data = package_lock()
+    lock = write(tmp_path / "package-lock.json", "\ufeff" + json.dumps(data, indent=2) + "\n")
+    npm_tree(tmp_path, "1.1.0", "0.5.0", "^1.0.0")
+    assert update_lockfiles(tmp_path, {"@demo/a": "1.1.0"}) == [lock]
+    packages = data["packages"]
+    assert isinstance(packages, dict)
+    packages["packages/a"]["version"] = "1.1.0"
+    assert lock.read_text(encoding="utf-8") == json.dumps(data, indent=2) + "\n"

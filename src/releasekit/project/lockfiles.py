@@ -319,7 +319,7 @@ def _package_json(folder: Path) -> dict[str, Any] | None:
 def _npm_text(lock: Lockfile, versions: Mapping[str, str]) -> str | None:
     """``package-lock.json`` with each local entry's version (and its ranges on the other
     packages named) as its package.json now says, in npm's own JSON layout."""
-    data = json.loads(lock.text)  # a copy to change: lock.content stays as read
+    data = _npm_parse(lock.text)  # a copy to change: lock.content stays as read
     packages = data.get("packages")
     if not isinstance(packages, dict):
         return None  # lockfileVersion 1 (npm 6): records no versions of local packages
@@ -379,6 +379,12 @@ def _npm_legacy_requires(legacy: object, folder: Path, versions: Mapping[str, st
                 requires[dep] = declared
                 changed = True
     return changed
+
+
+def _npm_parse(text: str) -> Any:
+    """JSON as npm reads it: a leading byte order mark is skipped (and not written back,
+    as npm writes none)."""
+    return json.loads(text[1:] if text.startswith("\ufeff") else text)
 
 
 def _same_version(written: object, wanted: str) -> bool:
@@ -566,7 +572,7 @@ def _write_all(pending: Mapping[Path, tuple[bytes, str]], root: Path) -> list[Pa
 
 _PARSE: Mapping[LockKind, Callable[[str], Any]] = {
     "uv": tomllib.loads,
-    "npm": json.loads,
+    "npm": _npm_parse,
     "pnpm": _pnpm_parse,
 }
 _TEXT: Mapping[LockKind, Callable[[Lockfile, Mapping[str, str]], str | None]] = {
