@@ -18,6 +18,7 @@ from releasekit.engine.runcontext import Options
 from releasekit.errors import ConfigError, ConfigProblems, ReleasekitError, TagError
 from releasekit.kinds import member_project, refuse_unequal_tag_groups, released_members
 from releasekit.project.workspace import Workspace, find_workspace, tag_groups, unequal_versions
+from releasekit.release import Release
 
 
 def npm_package(path: Path, name: str, version: str = "1.2.0") -> None:
@@ -199,3 +200,45 @@ def test_releasekit_tag_command_refuses_a_group_at_two_versions(tmp_path: Path) 
         "the members released by one tag v<version> are at different versions: "
         "packages/core is at 1.2.0, packages/python is at 1.3.0; nothing was tagged"
     )
+
+
+class Quiet:
+    """A console that says nothing: the refusal comes before any member is checked."""
+
+    def log(self, message: str) -> None:
+        pass
+
+    def warn(self, message: str) -> None:
+        pass
+
+    def run(self, argv: object, *, cwd: Path) -> None:
+        raise AssertionError("no command runs before the refusal")
+
+    def ask(self, question: str) -> bool | None:
+        return None
+
+
+def test_two_members_of_a_tag_group_cannot_both_make_its_github_release(tmp_path: Path) -> None:
+    (tmp_path / "releasekit.toml").write_text(
+        'members = [{ path = "a", tag-prefix = "v" }, { path = "b", tag-prefix = "v" }]\n'
+    )
+    for name in ("a", "b"):
+        python_project(tmp_path / name, f"pkg-{name}", own="github-release = true")
+    workspace = load(tmp_path)
+    options = Options(rehearse=True)
+    projects = [member_project(m, workspace, options) for m in workspace.members]
+    release = Release(Quiet(), options, projects, workspace=workspace)
+    with pytest.raises(ReleasekitError) as info:
+        release.check()
+    assert info.value.message.startswith(
+        "a and b are released by one tag v<version> and both write its github release ("
+    )
+    assert info.value.hint == (
+        "a tag has one github release: keep it for one of them (github-release = false in "
+        "the others' pyproject.toml)"
+    )
+    # one of them is enough
+    python_project(tmp_path / "b", "pkg-b")
+    workspace = load(tmp_path)
+    projects = [member_project(m, workspace, options) for m in workspace.members]
+    Release(Quiet(), options, projects, workspace=workspace)._refuse_shared_per_tag_targets()

@@ -295,8 +295,33 @@ class Release:
             # the build needs the tools venv: made (or found) while the checks run
             first = self.projects[0]
             threading.Thread(target=_quietly(lambda: self.tools(first)), daemon=True).start()
+        self._refuse_shared_per_tag_targets()
         self.each("check", self._check)
         refuse_unequal_tag_groups(self.projects, self._checked)
+
+    def _refuse_shared_per_tag_targets(self) -> None:
+        """Members released by one tag cannot each write a target that exists once per
+        tag (a GitHub release): the second would find the first's release of that tag."""
+        from releasekit.project.workspace import tag_groups
+
+        if self.workspace is None:
+            return
+        for group in tag_groups(self.workspace.members):
+            seen: dict[tuple[type, str], Project] = {}
+            for project in (p for p in self.projects if p.member in group):
+                for target in configure(project):
+                    if not target.per_tag:
+                        continue
+                    first = seen.setdefault((type(target), target.url), project)
+                    if first is not project:
+                        raise ReleasekitError(
+                            f"{first.label} and {project.label} are released by one tag "
+                            f"{(project.member.tag_prefix if project.member else None) or 'v'}"
+                            "<version> "
+                            f"and both write its {target.name} {target.noun} ({target.url})",
+                            f"a tag has one {target.name} {target.noun}: keep it for one of "
+                            "them (github-release = false in the others' pyproject.toml)",
+                        )
 
     def _check(self, project: Project) -> None:
         version = project.kind.check(project, self)

@@ -93,6 +93,9 @@ class Target(abc.ABC):
     # ``releasekit yank`` without ``--reason``: a target that cannot withdraw without one
     # says so here ("{members}" is filled in), before anything is withdrawn anywhere
     empty_reason: ClassVar[str | None] = None
+    # one per release tag, not per package (a GitHub release): members that share a tag
+    # (tag-prefix set alike in their entries) cannot each have one
+    per_tag: ClassVar[bool] = False
 
     @classmethod
     @abc.abstractmethod

@@ -46,6 +46,7 @@ class GitHubReleaseTarget(Target):
     """The release of the project's tag on its GitHub repository."""
 
     noun = "release"
+    per_tag = True  # the release of the tag: members sharing the tag share it
 
     def __init__(
         self,
