@@ -17,14 +17,18 @@ from tests.helpers.npm import verdaccio_cache
 from tests.helpers.shared import exclusive
 
 PNPM_VERSION = "10.34.9"
+PNPM_9 = "9.10.0"  # anywidget's packageManager at anywidget@0.9.21: no `pnpm pack --json`
 YARN_VERSION = "4.18.1"
 
 _PACKAGES = {"pnpm": f"pnpm@{PNPM_VERSION}", "yarn": f"@yarnpkg/cli-dist@{YARN_VERSION}"}
 
 
-def tool_bin(tool: str) -> Path:
-    """The directory holding ``tool`` (``pnpm`` or ``yarn``), installed on first use."""
+def tool_bin(tool: str, version: str | None = None) -> Path:
+    """The directory holding ``tool`` (``pnpm`` or ``yarn``) at ``version`` (default: the
+    pinned one), installed on first use."""
     spec = _PACKAGES[tool]
+    if version is not None:
+        spec = f"{spec.rsplit('@', 1)[0]}@{version}"
     version = spec.rsplit("@", 1)[1]
     root = verdaccio_cache() / f"{tool}-{version}"
     bin_dir = root / "node_modules" / ".bin"

@@ -26,7 +26,13 @@ from releasekit.kinds.npm.pack import integrity_of
 from releasekit.project.workspace import Member, find_workspace
 from releasekit.rehearsal.verdaccio import LocalRegistry
 from tests.helpers.npm import verdaccio_cache, write_cjs
-from tests.helpers.package_managers import PNPM_VERSION, YARN_VERSION, path_with
+from tests.helpers.package_managers import (
+    PNPM_9,
+    PNPM_VERSION,
+    YARN_VERSION,
+    path_with,
+    tool_bin,
+)
 from tests.helpers.projects import Project, run
 from tests.helpers.sessions import CHANGELOG
 
@@ -132,10 +138,16 @@ def build(root: Path, rel: str, registry: LocalRegistry, log: list[str]) -> Mani
     )  # fmt: skip
 
 
+@pytest.mark.parametrize("version", [PNPM_VERSION, PNPM_9])
 def test_pnpm_packs_a_workspace_member_and_rewrites_its_workspace_range(
-    tmp_path: Path, registry: LocalRegistry, tools: None
+    tmp_path: Path,
+    registry: LocalRegistry,
+    tools: None,
+    version: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    project = js_workspace(tmp_path / "repo")
+    monkeypatch.setenv("PATH", f"{tool_bin('pnpm', version)}{os.pathsep}{os.environ['PATH']}")
+    project = js_workspace(tmp_path / "repo", manager=f"pnpm@{version}")
     log: list[str] = []
     core = build(project.path, "packages/core", registry, log)
     app = build(project.path, "packages/app", registry, log)
@@ -146,7 +158,7 @@ def test_pnpm_packs_a_workspace_member_and_rewrites_its_workspace_range(
     assert tarball_manifest(out / tarball.filename)["dependencies"] == {"pw-core": "^1.0.0"}
     assert (tarball.sha256, tarball.integrity) == integrity_of(out / tarball.filename)
     assert app.commit == project.git("rev-parse", "HEAD").strip()
-    assert f"packing with pnpm {PNPM_VERSION}: pnpm@{PNPM_VERSION} (from " in "\n".join(log)
+    assert f"packing with pnpm {version}: pnpm@{version} (from " in "\n".join(log)
     # the tarball installs beside core's, as a user's install from the registry would
     core_tarball = project.path / "packages" / "core" / "releasekit-dist" / core.files[0].filename
     npm_member.smoke(app, out, beside=[core_tarball], log=log.append)

@@ -86,20 +86,27 @@ def test_a_bad_package_manager_field_is_named(tmp_path: Path) -> None:
 
 def test_pnpm_and_yarn_reports_are_read_after_script_output() -> None:
     pnpm = PackageManager("pnpm", None, "")
-    report = {"name": "a", "version": "1.0.0", "filename": "/out/a-1.0.0.tgz", "files": []}
-    output = "> a@1.0.0 prepack\n{built}\n" + json.dumps(report, indent=2)
-    assert managers.read_report(pnpm, output)["filename"] == "/out/a-1.0.0.tgz"
+    pnpm10 = "📦  a@1.0.0\nTarball Contents\nindex.js\nTarball Details\n/out/a-1.0.0.tgz\n"
+    assert managers.read_report(pnpm, "> a@1.0.0 prepack\n{built}\n" + pnpm10) == {
+        "filename": "/out/a-1.0.0.tgz"
+    }
+    assert managers.read_report(pnpm, "/out/a-1.0.0.tgz\n") == {"filename": "/out/a-1.0.0.tgz"}
     yarn = PackageManager("yarn", None, "")
     lines = ['{"base":"/w/a"}', '{"location":"index.js"}', '{"output":"/out/a-1.0.0.tgz"}']
     assert managers.read_report(yarn, "\n".join(lines)) == {"filename": "/out/a-1.0.0.tgz"}
-    with pytest.raises(BuildError, match="pnpm pack --json printed no report"):
-        managers.read_report(pnpm, '{"error": {"code": "X", "message": "no"}}')
+    with pytest.raises(BuildError, match=r"^pnpm pack printed no report"):
+        managers.read_report(pnpm, "Tarball Details\n")
+    with pytest.raises(BuildError, match=r"^yarn pack --json printed no report"):
+        managers.read_report(yarn, '{"base":"/w/a"}')
 
 
 def test_a_failed_pack_quotes_the_tools_reason() -> None:
     error = {"error": {"code": "ERR_PNPM_X", "message": "Cannot resolve it"}}
     assert managers.failure_line(json.dumps(error, indent=2)) == "ERR_PNPM_X Cannot resolve it"
     assert managers.failure_line(" ERR_PNPM_Y  Something  broke\n") == "ERR_PNPM_Y Something broke"
+    assert managers.failure_line(" ERROR  Unknown option: 'json'\nFor help\n") == (
+        "ERROR Unknown option: 'json'"
+    )
     assert managers.failure_line("npm error code E404\n") is None
 
 

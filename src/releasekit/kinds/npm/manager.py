@@ -164,8 +164,8 @@ def tool_version(manager: PackageManager, cwd: Path, *, log: proc.Log) -> str:
 
 def pack_argv(manager: PackageManager, out: Path) -> list[str]:
     """The pack command; ``out`` is the tarball's path (yarn) or its directory (npm, pnpm)."""
-    if manager.tool == "pnpm":
-        return ["pnpm", "pack", "--json", "--pack-destination", str(out)]
+    if manager.tool == "pnpm":  # no --json: pnpm 9.10 (anywidget's) has none
+        return ["pnpm", "pack", "--pack-destination", str(out)]
     if manager.tool == "yarn":
         return ["yarn", "pack", "--json", "--out", str(out)]
     return ["npm", "pack", "--json", "--pack-destination", str(out)]
@@ -175,10 +175,15 @@ def read_report(manager: PackageManager, output: str) -> dict[str, Any]:
     """What the pack printed about its tarball: ``filename`` (a name or a path) and, from
     npm only, ``integrity``.
 
-    npm prints a one-entry JSON array, pnpm one object, yarn one JSON object a line (the
-    last with ``output``: the tarball's path); a ``prepack`` script may print before any
-    of them.
+    npm prints a one-entry JSON array, yarn one JSON object a line (the last with
+    ``output``: the tarball's path), pnpm (without ``--json``, which pnpm 9.10 lacks) the
+    tarball's path as its last line, in every version; a ``prepack`` script may print
+    before any of them.
     """
+    if manager.tool == "pnpm":
+        last = next((ln.strip() for ln in reversed(output.splitlines()) if ln.strip()), "")
+        if last.endswith(".tgz"):
+            return {"filename": last}
     decoder = json.JSONDecoder()
     opener = r"(?m)^\[" if manager.tool == "npm" else r"(?m)^\{"
     for match in re.finditer(opener, output):
@@ -189,14 +194,16 @@ def read_report(manager: PackageManager, output: str) -> dict[str, Any]:
         if manager.tool == "npm":
             if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
                 return value[0]
-        elif manager.tool == "pnpm":
-            if isinstance(value, dict) and isinstance(value.get("filename"), str):
-                return value
-        elif isinstance(value, dict) and isinstance(value.get("output"), str):
+        elif (
+            manager.tool == "yarn"
+            and isinstance(value, dict)
+            and isinstance(value.get("output"), str)
+        ):
             return {"filename": value["output"]}
     last = next((ln.strip() for ln in reversed(output.splitlines()) if ln.strip()), "")
+    flag = "" if manager.tool == "pnpm" else " --json"
     raise BuildError(
-        f"{manager.tool} pack --json printed no report",
+        f"{manager.tool} pack{flag} printed no report",
         f"its output ended with: {last or 'nothing'}",
     )
 
@@ -216,7 +223,7 @@ def failure_line(output: str) -> str | None:
             return f"{code} {error['message']}" if isinstance(code, str) else error["message"]
     for line in output.splitlines():
         text = line.strip()
-        if re.match(r"^ERR_PNPM_\w+\s", text):
+        if re.match(r"^(ERR_PNPM_\w+|ERROR)\s", text):  # pnpm: " ERROR  Unknown option"
             return re.sub(r"\s+", " ", text)
         if re.match(r"^(➤ )?YN\d{4}: .*(Error|error|failed|not)", text):
             return text.removeprefix("➤ ")
