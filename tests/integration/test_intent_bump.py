@@ -300,3 +300,46 @@ def test_the_lockfile_follows_in_the_same_commit(
         "packages/b/package.json",
     ]
     assert git(root, "status", "--porcelain") == ""
+
+
+def test_a_single_python_project_with_towncrier_fragments(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "demo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "dev@example.com")
+    git(root, "config", "user.name", "Dev")
+    write(
+        root,
+        "pyproject.toml",
+        '[project]\nname = "demo"\nversion = "0.3.1"\n\n[tool.towncrier]\ndirectory = "changes"\n',
+    )
+    rst = "Changes\n=======\n\n.. towncrier release notes start\n\n"
+    rst += "0.3.1 (2026-01-02)\n------------------\n\n- Old.\n"
+    write(root, "CHANGELOG.rst", rst)
+    write(root, "changes/12.feature.md", "Streaming reads.\n")
+    write(root, "changes/+a1b2.bugfix.md", "No more hang on close.\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "init")
+    code, out, _ = cli(capsys, root, "intent", "add", "--package", "patch", "--summary", "Docs")
+    assert code == 0
+    assert (root / out.split()[1]).read_text() == '---\n"demo": patch\n---\n\nDocs\n'
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "a changeset")
+
+    code, out, err = cli(capsys, root, "bump")
+    assert (code, err) == (0, ""), err
+    assert out.startswith("demo: 0.3.1 -> 0.4.0 (minor)\n")
+    assert 'version = "0.4.0"' in (root / "pyproject.toml").read_text()
+    text = (root / "CHANGELOG.rst").read_text()
+    section = text.split(".. towncrier release notes start\n\n", 1)[1].split("0.3.1 (", 1)[0]
+    assert section.startswith("0.4.0 (") and section.splitlines()[1] == "-" * 18
+    assert "Patch Changes\n~~~~~~~~~~~~~\n\n- " in section and ": Docs\n" in section
+    assert (
+        "Features\n~~~~~~~~\n\n- Streaming reads. (#12)\n\n"
+        "Bugfixes\n~~~~~~~~\n\n- No more hang on close.\n"
+    ) in section  # towncrier's order of types, whatever the files' names
+    assert git(root, "log", "-1", "--format=%s") == "Bump version to 0.4.0"
+    assert list((root / "changes").iterdir()) == []
+    assert git(root, "status", "--porcelain") == ""

@@ -76,6 +76,8 @@ class VersionPlan:
             kind = self.packages[release.name].info.kind
             old, new = _spell(kind, release.old), _spell(kind, release.new)
             why = f" ({'; '.join(release.reasons)})" if release.reasons else ""
+            if release.part == "none" and not release.edits:
+                continue  # a devDependency's range that still holds: nothing to say
             if release.part == "none":
                 shown.append(f"{release.name}: {old} unchanged{why}")
             else:

@@ -65,12 +65,12 @@ DEP_TYPES = ("dependencies", "devDependencies", "peerDependencies", "optionalDep
 
 # towncrier's default fragment types, their section titles (towncrier's own) and the bump
 # each means; "breaking" is a common custom type. A custom type not named here is a patch.
-TOWNCRIER_PARTS: Mapping[str, tuple[str, str]] = {
+TOWNCRIER_PARTS: Mapping[str, tuple[str, str]] = {  # in towncrier's order of sections
     "breaking": ("Breaking Changes", "major"),
-    "removal": ("Deprecations and Removals", "major"),
     "feature": ("Features", "minor"),
     "bugfix": ("Bugfixes", "patch"),
     "doc": ("Improved Documentation", "patch"),
+    "removal": ("Deprecations and Removals", "major"),
     "misc": ("Misc", "patch"),
 }
 _TOWNCRIER_IGNORED = (".gitignore", ".gitkeep", ".keep", "readme*", "template*")
@@ -893,7 +893,8 @@ def changelog_entry(
     if not groups and release.reasons:
         why = "; ".join(release.reasons)
         groups[_PART_TITLES.get(release.part, "Patch Changes")] = [f"- {why[0].upper()}{why[1:]}"]
-    ordered = [t for t in _PART_TITLES.values() if t in groups]
+    known = [*_PART_TITLES.values(), *(title for title, _ in TOWNCRIER_PARTS.values())]
+    ordered = [t for t in known if t in groups]
     ordered += [t for t in groups if t not in ordered]
     return [(title, "\n".join(groups[title])) for title in ordered]
 
