@@ -299,3 +299,23 @@ def test_a_pnpm_workspace_with_a_third_party_dependency_rehearses_end_to_end(
         "is-number": "^7.0.0",
     }
     assert "Traceback" not in out
+
+
+def test_a_failed_prepare_command_quotes_what_its_script_threw(
+    tmp_path: Path, registry: LocalRegistry
+) -> None:
+    project = js_workspace(tmp_path / "repo", manager=None)
+    toml = project.path / "releasekit.toml"
+    command = "node -e \\\"throw new TypeError('no bundler here')\\\""
+    toml.write_text(
+        toml.read_text().replace(
+            '"packages/core"', f'{{ path = "packages/core", prepare-commands = ["{command}"] }}'
+        )
+    )
+    project.commit("a build that throws")
+    with pytest.raises(BuildError) as caught:
+        build(project.path, "packages/core", registry, [])
+    assert caught.value.message == (
+        "prepare-commands: node -e \"throw new TypeError('no bundler here')\" failed: "
+        "TypeError: no bundler here"
+    )

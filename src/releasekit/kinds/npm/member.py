@@ -74,6 +74,11 @@ def check(member: Member, *, rehearse: bool, log: proc.Log) -> tuple[str, git.Re
     return version, tag
 
 
+def _thrown(output: str) -> tuple[str, str] | None:
+    line = npm.thrown(output)
+    return None if line is None else (line, "")
+
+
 def reusable(member: Member, out: Path) -> Manifest | None:
     """The manifest in ``out`` when it was packed from HEAD and its tarball is intact."""
     try:
@@ -104,10 +109,11 @@ def build(
     with git.clean_checkout(member.path) as checkout:
         for command in member.prepare_commands:
             log(f"prepare-commands: {command}  (in the build checkout)")
-            proc.run(
+            npm.run_explained(  # quotes what a build script threw, not npm's epilogue
                 proc.split_command(command, "prepare-commands"),
                 what=f"prepare-commands: {command}",
                 error=BuildError,
+                explain=_thrown,
                 cwd=checkout,
                 log=log,
                 hint="the same command fails in a fresh clone too; fix it there",

@@ -72,7 +72,9 @@ __all__ = [
     "publish",
     "publish_argv",
     "registry_state",
+    "run_explained",
     "tarball_entry_points",
+    "thrown",
     "wait_until_served",
 ]
 
@@ -113,7 +115,7 @@ def pack(
         source = json.loads((package_dir / "package.json").read_text(encoding="utf-8"))
         spelled = f"{source.get('name', 'package')}-{source.get('version', '0')}"
         destination = out_dir / f"{spelled.lstrip('@').replace('/', '-')}.tgz"
-    output = _run_explained(
+    output = run_explained(
         managers.pack_argv(manager, destination),
         what=f"{manager.tool} pack in {package_dir}",
         error=BuildError,
@@ -168,7 +170,7 @@ def _pack_failure(output: str) -> tuple[str, str] | None:
     return line, hint
 
 
-def _run_explained(
+def run_explained(
     argv: Sequence[str],
     *,
     what: str,
@@ -511,7 +513,7 @@ def install_and_import(
         node = shutil.which("node") or "node"
         quoted = json.dumps(name)
         if cjs:
-            _run_explained(
+            run_explained(
                 [node, "-e", f"require({quoted})"],
                 explain=_node_failure,
                 what=f"require({quoted}) of {spec}",
@@ -523,7 +525,7 @@ def install_and_import(
                 timeout=timeout,
             )
         if esm:
-            _run_explained(
+            run_explained(
                 [node, "--input-type=module", "-e", f"await import({quoted})"],
                 explain=_node_failure,
                 what=f"import({quoted}) of {spec}",
@@ -545,7 +547,7 @@ def _smoke_commands(
     path = f"{project / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}"
     for command in commands:
         argv = proc.split_command(command, "smoke", table="the member's", error=SmokeError)
-        _run_explained(
+        run_explained(
             argv,
             what=f"smoke command {command!r} for {spec}",
             error=SmokeError,
@@ -562,19 +564,24 @@ _THROWN = re.compile(r"^(?:Uncaught )?(?:[A-Z][\w$]*)?(?:Error|Exception)(?: \[[
 _BROWSER_GLOBALS = re.compile(r"\b(define|window|document|self|navigator) is not defined\b")
 
 
+def thrown(output: str) -> str | None:
+    """The first ``...Error: message`` line in a Node program's output: what was thrown
+    (``ReferenceError: define is not defined``), where its last line is Node's version or a
+    package manager's epilogue."""
+    return next((ln.strip() for ln in output.splitlines() if _THROWN.match(ln.strip())), None)
+
+
 def _node_failure(output: str) -> tuple[str, str] | None:
-    """The first ``...Error: message`` line Node printed (what was thrown), with a hint
-    when it is a browser's global missing in Node."""
-    for line in output.splitlines():
-        text = line.strip()
-        if _THROWN.match(text):
-            if _BROWSER_GLOBALS.search(text):
-                return text, (
-                    "a bundle for the browser does not load in Node: set smoke = "
-                    '"install" in the member\'s entry (or smoke commands that test it)'
-                )
-            return text, ""
-    return None
+    """:func:`thrown`, with a hint when it is a browser's global missing in Node."""
+    text = thrown(output)
+    if text is None:
+        return None
+    if _BROWSER_GLOBALS.search(text):
+        return text, (
+            "a bundle for the browser does not load in Node: set smoke = "
+            '"install" in the member\'s entry (or smoke commands that test it)'
+        )
+    return text, ""
 
 
 def _module_kinds(manifest: Mapping[str, Any], installed: Path) -> tuple[bool, bool]:
