@@ -5,8 +5,10 @@ fake GitHub ID-token endpoint (``ACTIONS_ID_TOKEN_REQUEST_URL``)."""
 from __future__ import annotations
 
 import base64
+import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -260,3 +262,58 @@ def test_the_plan_says_which_credential_and_checks_the_npm_cli(
         "npm: staged (npm stage publish; a human approves) with trusted publishing (OIDC, "
         "GitHub Actions), provenance (GitHub Actions)"
     )
+
+
+def test_nox_publish_stages_with_the_session_option_and_status_says_so(
+    standin: NpmStandIn, tmp_path: Path, nox_envdir: Path
+) -> None:
+    """The whole chain with real nox: trusted publishing without NODE_AUTH_TOKEN, staged by
+    `-- --npm-publish=stage`; the release ends staged and `releasekit status` says so."""
+    from releasekit.cli.init import template_text
+    from tests.helpers.projects import Project, run
+
+    standin.trust("evforge-staged")
+    root = tmp_path / "repo"
+    write_cjs(root / "packages" / "core", "evforge-staged", "1.2.0")
+    project = Project(root, "monorepo")
+    project.write(
+        "releasekit.toml",
+        f'members = ["packages/core"]\nnpm-registry = "{standin.url}"\nnpm-provenance = false\n',
+    )
+    project.write("noxfile.py", template_text())
+    project.write(".gitignore", "dist/\n.nox/\nreleasekit-dist/\n")
+    project.git("init", "-q", "-b", "main")
+    project.commit("initial")
+    project.tag("core-v1.2.0")
+    run("git", "init", "-q", "--bare", str(tmp_path / "remote.git"), cwd=tmp_path)
+    project.git("remote", "add", "origin", str(tmp_path / "remote.git"))
+    project.git("push", "-q", "origin", "main", "core-v1.2.0")
+    env = {**standin.github_environ(), "NODE_AUTH_TOKEN": ""}
+    done = run(
+        sys.executable, "-m", "nox", "--envdir", nox_envdir, "--no-color", "-s", "publish",
+        "--", "--yes", "--npm-publish=stage", cwd=root, env=env, check=False,
+    )  # fmt: skip
+    out = done.stdout
+    assert done.returncode == 0, out
+    assert (
+        "upload 1 file(s) (1 missing); npm: staged (npm stage publish; a human approves) with "
+        "trusted publishing (OIDC, GitHub Actions), no provenance"
+    ) in out
+    (stage,) = [s for s in standin.stages.values() if s.name == "evforge-staged"]
+    approve = f"npm stage approve {stage.id} --registry {standin.url}"
+    assert f"evforge-staged@1.2.0 is STAGED (stage id {stage.id}), awaiting approval" in out
+    assert approve in out
+    assert npm.registry_state(standin.url, "evforge-staged", "1.2.0") is None
+    dist = root / "packages" / "core" / "releasekit-dist"
+    (entry,) = [e for e in Journal.read(dist) if e.step == "npm-stage"]
+    assert entry.extra["stage_id"] == stage.id and entry.awaiting == approve
+    assert not any(t in out for t, kind in standin.tokens.items() if kind.startswith("oidc:"))
+
+    status = subprocess.run(
+        [sys.executable, "-m", "releasekit", "status"], cwd=root, capture_output=True,
+        text=True, env={**os.environ, "NODE_AUTH_TOKEN": ""}, check=False,
+    )  # fmt: skip
+    assert status.returncode != 0, status.stdout + status.stderr
+    assert "packages/core 1.2.0: staged, awaiting approval" in status.stdout, status.stdout
+    assert "disagrees" not in status.stdout
+    assert "STAGED" in status.stdout and approve in status.stdout

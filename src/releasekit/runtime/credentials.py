@@ -10,8 +10,9 @@ The rules, target by target:
   reads ``PYPI_ID_TOKEN`` for PyPI and ``TESTPYPI_ID_TOKEN`` for TestPyPI). So
   ``PYPI_ID_TOKEN`` is no credential for TestPyPI, an index that is neither has no known
   audience, and ``SIGSTORE_ID_TOKEN`` (the signing identity) is none for any upload.
-- **The npm registry**: ``NODE_AUTH_TOKEN``, else npm's trusted publishing (the same GitHub
-  OIDC pair).
+- **The npm registry**: npm's trusted publishing where the job can mint an ID token (the same
+  GitHub OIDC pair, or ``NPM_ID_TOKEN``), else ``NODE_AUTH_TOKEN``
+  (:func:`releasekit.targets.npm.trusted.plan_auth` decides, for the plan).
 - **GitHub**: ``GITHUB_TOKEN``.
 
 The upload to one target gets that target's credentials in its one process and nothing
