@@ -18,7 +18,7 @@ import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from releasekit.core import git, gitwrite
 from releasekit.core.version import tag_for
@@ -40,7 +40,8 @@ class WantedTag:
     changelog: Path | None  # the first member's changelog: the tag's message
 
 
-def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_command(sub: Any) -> None:
+    """Add ``tag`` to the ``releasekit`` parser's subcommands ``sub``."""
     tag = sub.add_parser(
         "tag",
         help="make the release tag of each version at HEAD that has none yet",
