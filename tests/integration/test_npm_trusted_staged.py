@@ -300,6 +300,7 @@ def test_nox_publish_stages_with_the_session_option_and_status_says_so(
         "trusted publishing (OIDC, GitHub Actions), no provenance"
     ) in out
     (stage,) = [s for s in standin.stages.values() if s.name == "evforge-staged"]
+    stages = len(standin.stages)
     approve = f"npm stage approve {stage.id} --registry {standin.url}"
     assert f"evforge-staged@1.2.0 is STAGED (stage id {stage.id}), awaiting approval" in out
     assert approve in out
@@ -317,3 +318,11 @@ def test_nox_publish_stages_with_the_session_option_and_status_says_so(
     assert "packages/core 1.2.0: staged, awaiting approval" in status.stdout, status.stdout
     assert "disagrees" not in status.stdout
     assert "STAGED" in status.stdout and approve in status.stdout
+    finish = subprocess.run(
+        [sys.executable, "-m", "releasekit", "status", "--finish", "--yes"], cwd=root,
+        capture_output=True, text=True, env={**os.environ, "NODE_AUTH_TOKEN": ""}, check=False,
+    )  # fmt: skip
+    said = finish.stdout + finish.stderr
+    assert finish.returncode != 0, said
+    assert "to finish packages/core 1.2.0: a maintainer approves it (with 2FA): npm: " in said
+    assert len(standin.stages) == stages  # --finish never stages or publishes again

@@ -426,6 +426,12 @@ def _finishable(
                 "replaced; see `releasekit status` above, and `releasekit yank` to withdraw"
             )
             continue
+        if found.awaiting and not found.unfinished and not found.disagreements:
+            advice.append(  # staged: a human's approval, never releasekit's, publishes it
+                f"to finish {who}: a maintainer approves it (with 2FA): "
+                + "; ".join(found.awaiting)
+            )
+            continue
         if not found.unfinished:
             if tag is not None and tag.remote_error is not None:
                 advice.append(_unread_remote(who, tag, found.version))
