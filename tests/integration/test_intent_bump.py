@@ -115,6 +115,11 @@ def test_three_intents_one_bump(workspace: Path, capsys: pytest.CaptureFixture[s
     assert (code, err) == (0, "")
     assert "@ef/core: 1.2.0 -> 1.3.0 (minor)" in out and "(dry run: nothing written)" in out
     assert git(root, "status", "--porcelain") == ""
+    code, out, err = cli(capsys, root, "intent", "status", "--json")  # a release PR's body
+    status = json.loads(out)
+    assert (code, err, status["pending"]) == (0, "", 3)
+    assert status["versions"]["@ef/core"] == "1.3.0"
+    assert "@ef/core: 1.2.0 -> 1.3.0 (minor)" in status["lines"]
 
     code, out, err = cli(capsys, root, "bump")
     assert (code, err) == (0, ""), err
@@ -165,6 +170,10 @@ def test_three_intents_one_bump(workspace: Path, capsys: pytest.CaptureFixture[s
     assert git(root, "log", "-1", "--format=%s") == "Version Packages"
     assert git(root, "status", "--porcelain") == ""
     assert "committed " in out
+    assert json.loads(cli(capsys, root, "intent", "status", "--json")[1])["pending"] == 0
+    assert cli(capsys, root, "intent", "status")[1] == (
+        "no pending intent files (.changeset/*.md, news fragments)\n"
+    )
 
     code, _, err = cli(capsys, root, "bump")
     assert code == 1

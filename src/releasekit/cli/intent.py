@@ -119,6 +119,32 @@ def add_command(sub: Any) -> None:
     )
     add.add_argument("--summary", help="what changed, for the changelog (asked at a terminal)")
     add.set_defaults(func=_cmd_add)
+    status = actions.add_parser(
+        "status",
+        help="what the pending intent files would release (nothing written)",
+        description="Print what `releasekit bump` would do with the pending intent files: "
+        "each package's next version and why, and the files it consumes. Exits 0 with or "
+        "without pending files; --json is for CI (a release pull request's body).",
+    )
+    status.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"pending": N, "versions": {name: version}, "lines": [...]}',
+    )
+    status.set_defaults(func=_cmd_status)
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    plan = pending(args.root)
+    if args.json:
+        doc = {"pending": len(plan.intents), "versions": plan.versions, "lines": plan.lines()}
+        print(json.dumps(doc, indent=2))
+    elif not plan.intents:
+        print("no pending intent files (.changeset/*.md, news fragments)")
+    else:
+        for line in plan.lines():
+            print(line)
+    return 0
 
 
 def _cmd_add(args: argparse.Namespace) -> int:
