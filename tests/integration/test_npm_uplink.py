@@ -176,3 +176,18 @@ def test_offline_the_install_from_the_rehearsal_names_the_registry(
     )
     assert info.value.hint.startswith(f"connect this machine to {upstream_url}")
     assert took < 60, f"an offline install took {took:.0f}s"
+
+
+def test_an_own_name_read_from_upstream_by_an_earlier_start_is_dropped(tmp_path: Path) -> None:
+    """A rerun of the same commit without ``--only``: the member that run left out (so read
+    from npmjs.org) is the rehearsal's own again, and none of upstream's copies stay."""
+    storage = tmp_path / "storage"
+    with LocalRegistry(verdaccio_cache(), storage, upstream=NPMJS, own=[MEMBER]) as server:
+        assert npm.registry_state(server.url, "is-odd", "3.0.1") is not None  # proxied, cached
+    assert (storage / "is-odd" / "package.json").is_file()
+    log = Log()
+    with LocalRegistry(
+        verdaccio_cache(), storage, upstream=NPMJS, own=[MEMBER, "is-odd"], log=log
+    ) as server:
+        assert npm.registry_state(server.url, "is-odd", "3.0.1") is None
+    assert "dropped is-odd from storage: an earlier start read it from upstream" in log.text

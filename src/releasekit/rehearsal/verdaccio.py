@@ -153,6 +153,7 @@ class LocalRegistry(LoopbackServer):
             try:
                 entry = ensure_verdaccio(self.install_dir, log=self._log)
                 self.storage.mkdir(parents=True, exist_ok=True)
+                self._forget_proxied()
                 self._private_dir = Path(tempfile.mkdtemp(prefix="releasekit-npm-"))
                 # named before the config, which gives this user alone the right to publish
                 self._username = f"releasekit-{secrets.token_hex(4)}"
@@ -212,6 +213,22 @@ class LocalRegistry(LoopbackServer):
         path = private_dir / "config.yaml"
         path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
         return path
+
+    def _forget_proxied(self) -> None:
+        """Remove from storage each own name that an earlier start read from its uplink (a
+        member left out of that run by ``--only`` is a dependency like any other): its
+        copies of the real registry's versions would be served as if the rehearsal had
+        published them. What a rehearsal published there goes too; the next publish puts
+        it back."""
+        for name in self.own:
+            folder = self.storage / name
+            try:
+                record = json.loads((folder / "package.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(record, dict) and record.get("_uplinks"):
+                shutil.rmtree(folder, ignore_errors=True)
+                self._log(f"dropped {name} from storage: an earlier start read it from upstream")
 
     def package_rules(self) -> dict[str, dict[str, str]]:
         """verdaccio's ``packages`` section, in the order verdaccio tries the patterns."""
