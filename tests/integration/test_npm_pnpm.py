@@ -214,6 +214,22 @@ def test_a_missing_pnpm_is_named_with_the_install_hint(
     )
 
 
+def test_a_pnpm_of_another_major_than_declared_is_refused(
+    tmp_path: Path, registry: LocalRegistry, tools: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = js_workspace(tmp_path / "repo")  # declares pnpm 10
+    monkeypatch.setenv("PATH", f"{tool_bin('pnpm', PNPM_9)}{os.pathsep}{os.environ['PATH']}")
+    with pytest.raises(BuildError) as caught:
+        build(project.path, "packages/core", registry, [])
+    assert caught.value.message == (
+        f"pnpm@{PNPM_VERSION} (from package.json packageManager) packs this member, but pnpm "
+        f"on PATH is {PNPM_9}"
+    )
+    assert caught.value.hint == (
+        f"install pnpm {PNPM_VERSION} on PATH (npm install -g pnpm@{PNPM_VERSION})"
+    )
+
+
 def test_a_browser_bundle_passes_with_smoke_install_and_fails_quoting_the_error_on_import(
     tmp_path: Path, registry: LocalRegistry, tools: None
 ) -> None:

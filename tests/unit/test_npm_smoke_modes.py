@@ -12,6 +12,7 @@ import pytest
 from releasekit.errors import BuildError, ConfigError, ConfigProblems
 from releasekit.kinds.npm import manager as managers
 from releasekit.kinds.npm import pack as npm
+from releasekit.kinds.npm import quoting
 from releasekit.kinds.npm.manager import PackageManager
 from releasekit.project.workspace import find_workspace
 
@@ -102,12 +103,19 @@ def test_pnpm_and_yarn_reports_are_read_after_script_output() -> None:
 
 def test_a_failed_pack_quotes_the_tools_reason() -> None:
     error = {"error": {"code": "ERR_PNPM_X", "message": "Cannot resolve it"}}
-    assert managers.failure_line(json.dumps(error, indent=2)) == "ERR_PNPM_X Cannot resolve it"
-    assert managers.failure_line(" ERR_PNPM_Y  Something  broke\n") == "ERR_PNPM_Y Something broke"
-    assert managers.failure_line(" ERROR  Unknown option: 'json'\nFor help\n") == (
+    assert quoting.failure_line(json.dumps(error, indent=2)) == "ERR_PNPM_X Cannot resolve it"
+    assert quoting.failure_line(" ERR_PNPM_Y  Something  broke\n") == "ERR_PNPM_Y Something broke"
+    assert quoting.failure_line(" ERROR  Unknown option: 'json'\nFor help\n") == (
         "ERROR Unknown option: 'json'"
     )
-    assert managers.failure_line("npm error code E404\n") is None
+    refusal = (  # pnpm 10 where packageManager names pnpm 9.10.0 and it cannot fetch it
+        " ERROR  Refusing to run pnpm@9.10.0: its npm registry signature could not be "
+        "verified\nThis can indicate a tampered download\n"
+    )
+    assert quoting.failure_line(refusal) == (
+        "ERROR Refusing to run pnpm@9.10.0: its npm registry signature could not be verified"
+    )
+    assert quoting.failure_line("npm error code E404\n") is None
 
 
 # -- leftover ranges -------------------------------------------------------------------------

@@ -32,12 +32,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from releasekit.errors import BuildError
+from releasekit.kinds.npm.quoting import failure_line, run_explained
 from releasekit.runtime import proc
 
 __all__ = [
     "PackageManager",
     "detect",
-    "failure_line",
     "pack_argv",
     "read_report",
     "tool_version",
@@ -141,11 +141,12 @@ def tool_version(manager: PackageManager, cwd: Path, *, log: proc.Log) -> str:
     """The version of the tool on PATH, checked against the declared major."""
     hint = _INSTALL_HINT[manager.tool].format(version=manager.version or "")
     hint = hint.replace(" @", "@").replace("@)", ")").replace("  ", " ")
-    output = proc.run(
+    output = run_explained(  # pnpm 10 refusing to switch to the declared version says why
         [manager.tool, "--version"],
         what=f"{manager.tool} --version",
         error=BuildError,
         hint=f"{manager.describe()} packs this member: {hint}",
+        explain=lambda text: (line, "") if (line := failure_line(text)) else None,
         cwd=cwd,
         log=log,
         timeout=60,
@@ -206,25 +207,3 @@ def read_report(manager: PackageManager, output: str) -> dict[str, Any]:
         f"{manager.tool} pack{flag} printed no report",
         f"its output ended with: {last or 'nothing'}",
     )
-
-
-def failure_line(output: str) -> str | None:
-    """The line that says why a pack failed: pnpm's ``ERR_PNPM_...`` and its message (also
-    from its ``--json`` error object), yarn's ``YN0000: ...`` error line, or ``None``."""
-    decoder = json.JSONDecoder()
-    for match in re.finditer(r"(?m)^\{", output):
-        try:
-            value, _ = decoder.raw_decode(output, match.start())
-        except ValueError:
-            continue
-        error = value.get("error") if isinstance(value, dict) else None
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            code = error.get("code")
-            return f"{code} {error['message']}" if isinstance(code, str) else error["message"]
-    for line in output.splitlines():
-        text = line.strip()
-        if re.match(r"^(ERR_PNPM_\w+|ERROR)\s", text):  # pnpm: " ERROR  Unknown option"
-            return re.sub(r"\s+", " ", text)
-        if re.match(r"^(➤ )?YN\d{4}: .*(Error|error|failed|not)", text):
-            return text.removeprefix("➤ ")
-    return None

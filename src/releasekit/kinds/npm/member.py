@@ -31,6 +31,7 @@ from releasekit.core.version import try_normalize
 from releasekit.engine.manifest import MANIFEST_NAME, DistFile, Manifest
 from releasekit.errors import BuildError, TagError
 from releasekit.kinds.npm import pack as npm
+from releasekit.kinds.npm.quoting import run_explained, thrown
 from releasekit.project.workspace import Member, read_package_json
 from releasekit.runtime import proc
 from releasekit.targets.npm import registry
@@ -75,7 +76,7 @@ def check(member: Member, *, rehearse: bool, log: proc.Log) -> tuple[str, git.Re
 
 
 def _thrown(output: str) -> tuple[str, str] | None:
-    line = npm.thrown(output)
+    line = thrown(output)
     return None if line is None else (line, "")
 
 
@@ -109,7 +110,7 @@ def build(
     with git.clean_checkout(member.path) as checkout:
         for command in member.prepare_commands:
             log(f"prepare-commands: {command}  (in the build checkout)")
-            npm.run_explained(  # quotes what a build script threw, not npm's epilogue
+            run_explained(  # quotes what a build script threw, not npm's epilogue
                 proc.split_command(command, "prepare-commands"),
                 what=f"prepare-commands: {command}",
                 error=BuildError,

@@ -26,13 +26,14 @@ import re
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from releasekit.errors import BuildError, ReleasekitError, SmokeError
+from releasekit.errors import BuildError, SmokeError
 from releasekit.kinds.npm import manager as managers
 from releasekit.kinds.npm.manager import PackageManager
+from releasekit.kinds.npm.quoting import failure_line, run_explained, thrown
 from releasekit.runtime import proc
 from releasekit.targets.npm.registry import (
     DEFAULT_REGISTRY,
@@ -72,9 +73,7 @@ __all__ = [
     "publish",
     "publish_argv",
     "registry_state",
-    "run_explained",
     "tarball_entry_points",
-    "thrown",
     "wait_until_served",
 ]
 
@@ -158,7 +157,7 @@ def pack(
 def _pack_failure(output: str) -> tuple[str, str] | None:
     """pnpm's or yarn's own reason for a failed pack (their last line is a JSON brace or a
     summary), with a hint where the reason has a known cure."""
-    line = managers.failure_line(output)
+    line = failure_line(output)
     if line is None:
         return None
     hint = ""
@@ -168,35 +167,6 @@ def _pack_failure(output: str) -> tuple[str, str] | None:
             '"pnpm install --frozen-lockfile" to the member\'s prepare-commands'
         )
     return line, hint
-
-
-def run_explained(
-    argv: Sequence[str],
-    *,
-    what: str,
-    error: type[ReleasekitError],
-    hint: str,
-    explain: Callable[[str], tuple[str, str] | None],
-    log: proc.Log,
-    **kwargs: Any,
-) -> str:
-    """:func:`proc.run`, whose failure quotes the line ``explain`` finds in the output (the
-    real error) instead of the output's last line, which is often a tool's epilogue
-    (``Node.js v20.20.2``, a closing brace)."""
-    seen: list[str] = []
-
-    def keep(line: str) -> None:
-        seen.append(line)
-        log(line)
-
-    try:
-        return proc.run(list(argv), what=what, error=error, hint=hint, log=keep, **kwargs)
-    except error as failure:
-        found = explain("\n".join(seen[1:]))  # [0] is the command line
-        if found is None:
-            raise
-        line, better = found
-        raise error(f"{what} failed: {line}", better or failure.hint) from None
 
 
 def _tarball_members(path: Path) -> dict[str, tarfile.TarInfo]:
@@ -560,15 +530,7 @@ def _smoke_commands(
         )
 
 
-_THROWN = re.compile(r"^(?:Uncaught )?(?:[A-Z][\w$]*)?(?:Error|Exception)(?: \[[\w]+\])?: \S.*$")
 _BROWSER_GLOBALS = re.compile(r"\b(define|window|document|self|navigator) is not defined\b")
-
-
-def thrown(output: str) -> str | None:
-    """The first ``...Error: message`` line in a Node program's output: what was thrown
-    (``ReferenceError: define is not defined``), where its last line is Node's version or a
-    package manager's epilogue."""
-    return next((ln.strip() for ln in output.splitlines() if _THROWN.match(ln.strip())), None)
 
 
 def _node_failure(output: str) -> tuple[str, str] | None:
