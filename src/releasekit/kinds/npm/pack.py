@@ -2,14 +2,17 @@
 
 The same guarantees as the PyPI side, in npm's terms:
 
-- **one artifact.** ``npm pack`` runs once; the tarball it writes is what is checked,
+- **one artifact.** ``npm pack`` (or pnpm's or yarn's, :mod:`.manager`) runs once; the
+  tarball it writes is what is checked,
   published, compared and recorded (its sha256 for the manifest and the journal, its sha512
   ``integrity``, which is what a registry's packument reports for a version);
-- **checked before it goes out.** The tarball holds what ``package.json`` points to, and
-  ``npm publish --dry-run`` passes;
+- **checked before it goes out.** The tarball holds what ``package.json`` points to, no
+  range only this repository resolves (``workspace:``, ``link:``, ...), and ``npm publish
+  --dry-run`` passes;
 - **proved from outside.** After a publish (:mod:`releasekit.targets.npm.registry`: packument reads,
   publish, deprecate, the token's path) the version is installed from the registry into a
-  fresh project and loaded with ``require`` (and ``import`` for ES modules), as a user would.
+  fresh project and loaded with ``require`` (and ``import`` for ES modules), as a user would
+  (or installed only, or the member's smoke commands run: its ``smoke``).
 
 This module holds the package side (pack, tarball checks, install-and-import); the registry
 side lives in :mod:`releasekit.targets.npm.registry`, whose public names are re-exported here, so
