@@ -3,9 +3,9 @@
 The same guarantees as the PyPI side, in npm's terms:
 
 - **one artifact.** ``npm pack`` (or pnpm's or yarn's, :mod:`.manager`) runs once; the
-  tarball it writes is what is checked,
-  published, compared and recorded (its sha256 for the manifest and the journal, its sha512
-  ``integrity``, which is what a registry's packument reports for a version);
+  tarball it writes is what is checked, published, compared and recorded (its sha256 for
+  the manifest and the journal, its sha512 ``integrity``, which is what a registry's
+  packument reports for a version);
 - **checked before it goes out.** The tarball holds what ``package.json`` points to, no
   range only this repository resolves (``workspace:``, ``link:``, ...), and ``npm publish
   --dry-run`` passes;
