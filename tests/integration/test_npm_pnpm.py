@@ -106,7 +106,8 @@ def js_workspace(
     )
     (root / ".gitignore").write_text("node_modules/\nreleasekit-dist/\n", encoding="utf-8")
     if is_pnpm:
-        (root / "pnpm-workspace.yaml").write_text('packages:\n  - "packages/*"\n')
+        catalog = "catalog:\n  is-number: ^7.0.0\n"  # what a "catalog:" range stands for
+        (root / "pnpm-workspace.yaml").write_text(f'packages:\n  - "packages/*"\n{catalog}')
         run("pnpm", "install", cwd=root)  # writes pnpm-lock.yaml, committed as a user would
     project = Project(root, "pw")
     before_commit(project)
@@ -283,7 +284,8 @@ def test_a_pnpm_workspace_with_a_third_party_dependency_rehearses_end_to_end(
 ) -> None:
     """``nox -s release -- --rehearse`` at the root: pnpm packs, the widget is installed
     only, app's ``is-number`` comes from the real registry through the rehearsal's
-    verdaccio, app's ``workspace:^`` is published as ``^1.0.0``."""
+    verdaccio, app's ``workspace:^`` is published as ``^1.0.0`` and its ``catalog:`` as the
+    catalog's ``^7.0.0``."""
 
     def release_files(project: Project) -> None:
         project.write("noxfile.py", template_text())
@@ -291,7 +293,7 @@ def test_a_pnpm_workspace_with_a_third_party_dependency_rehearses_end_to_end(
             project.write(f"packages/{member}/CHANGELOG.md", CHANGELOG.format(version="1.0.0"))
 
     project = js_workspace(
-        tmp_path / "repo", third_party={"is-number": "^7.0.0"}, before_commit=release_files
+        tmp_path / "repo", third_party={"is-number": "catalog:"}, before_commit=release_files
     )
     share_verdaccio(project.path)
     env = {**build_env, "PATH": os.environ["PATH"]}
