@@ -111,3 +111,31 @@ def test_a_matrix_of_cibuildwheel_platforms_stays_behind(tmp_path: Path) -> None
         not in json.loads((tmp_path / "releasekit-project.json").read_text())["tool.releasekit"]
     )
     assert Handoff.load(tmp_path).unpack(tmp_path / "job").wheels is None
+
+
+def test_an_npm_members_publishing_keys_travel_with_its_artifact(tmp_path: Path) -> None:
+    """``npm-publish = "stage"`` in the workspace must hold in the CI job that publishes the
+    artifact, which has no workspace file: the build hands the keys on."""
+    from releasekit.engine.runcontext import Options, Project
+    from releasekit.kinds import kind_of
+    from releasekit.targets.npm import NpmRegistryTarget
+
+    config = parse_config({}, tmp_path)
+    settings = {"npm-publish": "stage", "npm-provenance": False, "npm-trusted-publishing": True}
+    Handoff.of(config, name="@ef/core", kind="npm", tag_prefix="core-v",
+               npm_registry="https://registry.npmjs.org/", npm=settings).save(tmp_path)  # fmt: skip
+
+    handoff = Handoff.load(tmp_path)
+    assert handoff.npm == settings
+    project = Project(config, handoff.name, tmp_path, kind_of("npm"), Options(),
+                      registry=handoff.npm_registry, npm_settings=handoff.npm)  # fmt: skip
+    (target,) = NpmRegistryTarget.configure(project)
+    assert (target.mode, target.provenance, target.trusted_publishing) == ("stage", False, True)
+
+    bad = json.loads((tmp_path / "releasekit-project.json").read_text())
+    bad["npm"] = {"npm-publish": "later"}
+    (tmp_path / "releasekit-project.json").write_text(json.dumps(bad))
+    project = Project(config, handoff.name, tmp_path, kind_of("npm"), Options(),
+                      npm_settings=Handoff.load(tmp_path).npm)  # fmt: skip
+    with pytest.raises(ReleasekitError, match='npm-publish must be "publish" or "stage"'):
+        NpmRegistryTarget.configure(project)

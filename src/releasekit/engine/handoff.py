@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,8 @@ class Handoff:
     table: Mapping[str, Any]  # the [tool.releasekit] keys publishing reads
     files: Mapping[str, str]  # project files publishing reads (the changelog): path -> text
     npm_registry: str | None = None  # an npm package's registry (a workspace's npm-registry)
+    # an npm package's publishing keys (npm-publish, npm-provenance, npm-trusted-publishing)
+    npm: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -58,6 +60,7 @@ class Handoff:
         kind: str,
         tag_prefix: str | None,
         npm_registry: str | None = None,
+        npm: Mapping[str, Any] | None = None,
     ) -> Handoff:
         """What ``config`` hands to publishing; ``tag_prefix`` is the tag style the build
         resolved (from the repository's tags when ``tag-prefix`` is unset), since the
@@ -116,7 +119,8 @@ class Handoff:
             files[relative] = changelog.read_text(encoding="utf-8")
         elif config.changelog is False:
             table["changelog"] = False
-        return cls(name=name, kind=kind, table=table, files=files, npm_registry=npm_registry)
+        return cls(name=name, kind=kind, table=table, files=files, npm_registry=npm_registry,
+                   npm=dict(npm or {}))  # fmt: skip
 
     def save(self, dist_dir: Path) -> None:
         data = {
@@ -126,6 +130,7 @@ class Handoff:
             "tool.releasekit": dict(self.table),
             "files": dict(self.files),
             "npm-registry": self.npm_registry,
+            "npm": dict(self.npm),
         }
         write_atomic(dist_dir / HANDOFF_NAME, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
@@ -146,8 +151,10 @@ class Handoff:
         name, kind = data.get("name"), data.get("kind")
         table, files = data.get("tool.releasekit"), data.get("files")
         registry = data.get("npm-registry")
+        npm = data.get("npm", {})
         if not (
-            isinstance(name, str)
+            isinstance(npm, dict)
+            and isinstance(name, str)
             and (registry is None or isinstance(registry, str))
             and isinstance(kind, str)
             and isinstance(table, dict)
@@ -155,7 +162,7 @@ class Handoff:
             and all(isinstance(k, str) and isinstance(v, str) for k, v in files.items())
         ):
             raise ReleasekitError(f"{path} is malformed", _HINT)
-        return cls(name=name, kind=kind, table=table, files=files, npm_registry=registry)
+        return cls(name=name, kind=kind, table=table, files=files, npm_registry=registry, npm=npm)
 
     def unpack(self, root: Path) -> Config:
         """The configuration, validated as the build validated it, with ``root`` standing

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from releasekit.core.config import Config
 from releasekit.errors import ReleasekitError
@@ -125,6 +125,8 @@ class Project:
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     # outside a workspace: the registry an artifact's npm package was built for
     registry: str | None = None
+    # outside a workspace: an artifact's npm publishing keys (npm-publish, ...), as handed on
+    npm_settings: Mapping[str, Any] | None = None
     # a version from git tags, untagged: what the next tag releases and why (set by check)
     next_version: NextVersion | None = None
 
@@ -165,6 +167,15 @@ class Project:
         if self.member is None:
             return self.state_dir
         return self.state_dir / "members" / self.member.rel.replace("/", "__")
+
+    def npm_publishing_table(self) -> dict[str, Any]:
+        """npm-publish, npm-provenance and npm-trusted-publishing: the workspace's, else
+        those the build handed on with its artifact (the defaults when it handed none)."""
+        if self.workspace is not None:
+            return self.workspace.npm_publishing_table()
+        from releasekit.project.workspace import NPM_PUBLISHING_DEFAULTS
+
+        return {**NPM_PUBLISHING_DEFAULTS, **(self.npm_settings or {})}
 
     @property
     def npm_registry(self) -> str:

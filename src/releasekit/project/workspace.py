@@ -62,6 +62,12 @@ __all__ = [
 ]
 
 DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/"
+# npm publishing keys and their defaults (the Workspace fields below)
+NPM_PUBLISHING_DEFAULTS = {
+    "npm-publish": "publish",
+    "npm-provenance": True,
+    "npm-trusted-publishing": True,
+}
 WORKSPACE_KEYS = (
     "members", "npm-registry", "npm-publish", "npm-provenance", "npm-trusted-publishing",
 )  # fmt: skip
@@ -103,6 +109,15 @@ class Workspace:
     npm_publish: str = "publish"  # "stage": npm stage publish, approved by a human
     npm_provenance: bool = True  # --provenance where npm can sign (CI with an ID token)
     npm_trusted_publishing: bool = True  # OIDC where the job can mint an ID token
+
+    def npm_publishing_table(self) -> dict[str, Any]:
+        """The npm publishing keys as the configuration spells them: what a build hands to
+        the CI jobs that publish its artifact (they have no workspace file to read)."""
+        return {
+            "npm-publish": self.npm_publish,
+            "npm-provenance": self.npm_provenance,
+            "npm-trusted-publishing": self.npm_trusted_publishing,
+        }
 
     def tag_group(self, member: Member) -> tuple[Member, ...]:
         """The members released by ``member``'s tag, in release order: ``member`` alone, or
@@ -190,7 +205,7 @@ def load_workspace(root: Path, declared: tuple[Path, Mapping[str, Any]]) -> Work
         url, DEFAULT_NPM_REGISTRY, table.get("npm-registry", DEFAULT_NPM_REGISTRY),
         f"{where} npm-registry",
     )  # fmt: skip
-    npm: dict[str, Any] = problems.check(_npm_publishing, dict[str, Any](), table, where)
+    npm: dict[str, Any] = problems.check(npm_publishing, dict[str, Any](), table, where)
     entries = table.get("members")
     if not isinstance(entries, list) or not entries:
         problems.found.append(
@@ -369,9 +384,10 @@ def _python_requirements(project: object) -> list[str]:
     return found
 
 
-def _npm_publishing(table: Mapping[str, Any], where: str) -> dict[str, Any]:
+def npm_publishing(table: Mapping[str, Any], where: str) -> dict[str, Any]:
     """``npm-publish`` ("publish" or "stage"), ``npm-provenance`` and
-    ``npm-trusted-publishing`` (booleans), as :class:`Workspace` fields."""
+    ``npm-trusted-publishing`` (booleans), as :class:`Workspace` fields; also how the
+    publishing side reads them back from a build's artifact (``releasekit-project.json``)."""
     mode = table.get("npm-publish", "publish")
     if mode not in NPM_PUBLISH_MODES:
         raise ConfigError(

@@ -184,7 +184,13 @@ class Release:
             kind = kind_of(handoff.kind)
             projects.append(
                 Project(
-                    config, handoff.name, dist_dir, kind, options, registry=handoff.npm_registry
+                    config,
+                    handoff.name,
+                    dist_dir,
+                    kind,
+                    options,
+                    registry=handoff.npm_registry,
+                    npm_settings=handoff.npm,
                 )
             )
         refuse_shared_names(projects)
@@ -432,10 +438,12 @@ class Release:
         for item in manifest.files:
             self.log(project, f"{item.filename}  sha256={item.sha256}  {item.size} bytes")
         # what the publishing jobs of a CI release need of the project travels with the files
-        registry = project.npm_registry if project.kind.format is PackageFormat.NPM else None
+        npm = project.kind.format is PackageFormat.NPM
         Handoff.of(
             project.config, name=project.name, kind=project.kind.key,
-            tag_prefix=project.new_tag_prefix, npm_registry=registry,
+            tag_prefix=project.new_tag_prefix,
+            npm_registry=project.npm_registry if npm else None,
+            npm=project.npm_publishing_table() if npm else None,
         ).save(project.dist_dir)  # fmt: skip
 
     def _tagged_since(self, project: Project, reused: Manifest, tag: git.ReleaseTag) -> Manifest:

@@ -77,16 +77,19 @@ class NpmRegistryTarget(Target):
     def configure(cls, project: Project, *, withdrawing: bool = False) -> list[Target]:
         if project.kind.format is not PackageFormat.NPM:
             return []
-        workspace = project.workspace
-        mode = project.options.npm_publish or (workspace.npm_publish if workspace else "publish")
+        from releasekit.project.workspace import npm_publishing
+
+        # the workspace's keys, or (publishing an artifact) the ones its build handed on,
+        # validated as the workspace file is
+        settings = npm_publishing(project.npm_publishing_table(), "npm publishing")
         return [
             cls(
                 project.npm_registry,
                 environ=project.environ,
                 timeout=project.config.propagation_timeout,
-                mode=mode,
-                provenance=workspace.npm_provenance if workspace else True,
-                trusted_publishing=workspace.npm_trusted_publishing if workspace else True,
+                mode=project.options.npm_publish or settings["npm_publish"],
+                provenance=settings["npm_provenance"],
+                trusted_publishing=settings["npm_trusted_publishing"],
             )
         ]
 
