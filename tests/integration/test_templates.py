@@ -67,6 +67,16 @@ _CREDENTIALED = (
     re.compile(r"releasekit (publish-test|publish|github-release) --dist dist --yes"),
 )
 
+# The one job with a write token that checks out the repository: it reads and writes the
+# version files, changelogs and intent files with releasekit itself, and runs git and gh.
+VERSION_JOB = ("release-pr.yml", "version")
+_VERSION_JOB_LINES = (
+    re.compile(r'python -m pip wheel --quiet --no-deps --wheel-dir \S+ "\$RELEASEKIT_SOURCE"'),
+    re.compile(r'python -m pip install --quiet "\$\(ls "?\S+"?/releasekit-\*\.whl\)"'),
+    re.compile(r"releasekit (tag --push|intent status --json|bump)( [|>] .*)?"),
+    re.compile(r"(git|gh|jq|echo|if|then|else|fi|exit) .*|fi|else"),
+)
+
 # GitLab keywords that are not jobs at the top level of .gitlab-ci.yml
 _GITLAB_GLOBAL = {
     "default", "include", "stages", "variables", "workflow", "image", "services",
@@ -186,7 +196,9 @@ def effective_env(doc: dict[str, Any], job: dict[str, Any], step: dict[str, Any]
 
 
 def test_the_github_templates_are_the_ones_documented() -> None:
-    assert [p.name for p in GITHUB] == ["rehearse.yml", "release-wheels.yml", "release.yml"]
+    assert [p.name for p in GITHUB] == [
+        "rehearse.yml", "release-pr.yml", "release-wheels.yml", "release.yml"
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", GITHUB, ids=lambda p: p.name)
@@ -252,7 +264,9 @@ def test_github_jobs_with_credentials_run_no_project_code(path: Path) -> None:
     doc = load_yaml(path)
     for name, job in doc["jobs"].items():
         permissions = job.get("permissions", {})
-        if "write" not in permissions.values():
+        if "write" not in permissions.values() or (path.name, name) == VERSION_JOB:
+            continue  # the release PR's version job: test_the_release_pr_runs_no_project_code
+        if "uses" in job:  # a call of another template: checked there
             continue
         assert not any(uses(s, "actions/checkout") for s in job["steps"]), f"{path.name} {name}"
         for script in run_lines(job):
@@ -297,6 +311,31 @@ def test_the_publish_extra_holds_what_publishing_imports() -> None:
     assert {"pypi-simple", "trove-classifiers", "releasekit"} <= names
     assert "releasekit[github]" in extras["publish"]
     assert "releasekit[publish]" in extras["nox"]
+
+
+def test_the_release_pr_runs_no_project_code_where_it_can_push() -> None:
+    """The version job holds a token that can push and open pull requests, and checks the
+    repository out: it runs releasekit's own commands (which read and write files, never a
+    build backend, a noxfile or a package manager), git, gh and jq, and keeps no
+    credentials in .git/config. The release itself is release.yml's, called once tagged."""
+    doc = workflow("release-pr.yml")
+    assert doc["on"] == {"push": {"branches": ["main"]}}
+    assert doc["permissions"] == {}
+    version, release = doc["jobs"]["version"], doc["jobs"]["release"]
+    assert version["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert version["env"] == {"GH_TOKEN": "${{ github.token }}"}
+    for script in run_lines(version):
+        for line in script.splitlines():
+            line = line.strip()
+            assert any(p.fullmatch(line) for p in _VERSION_JOB_LINES), line
+            assert not re.search(r"\b(nox|uv|npm|pnpm|yarn|build)\b", line), line
+    assert release == {
+        "needs": "version",
+        "if": "needs.version.outputs.tagged != '0'",
+        "permissions": {"contents": "write", "id-token": "write"},
+        "uses": "./.github/workflows/release.yml",
+        "secrets": "inherit",
+    }
 
 
 def test_release_permissions_are_the_least_each_job_needs() -> None:
@@ -454,7 +493,10 @@ def test_release_requires_a_tag_wherever_releasekit_builds_or_checks(name: str) 
 @pytest.mark.parametrize("name", RELEASE_WORKFLOWS)
 def test_release_runs_on_a_version_tag_and_on_a_published_release(name: str) -> None:
     doc = workflow(name)
-    assert doc["on"] == {"push": {"tags": ["v*"]}, "release": {"types": ["published"]}}
+    on = {"push": {"tags": ["v*"]}, "release": {"types": ["published"]}}
+    if name == "release.yml":  # release-pr.yml calls it after tagging a merged release PR
+        on["workflow_call"] = None
+    assert doc["on"] == on
     # both may fire for one tag: one after the other, never a release cancelled half-way
     assert doc["concurrency"] == {"group": "release-${{ github.ref }}", "cancel-in-progress": False}
     first = next(iter(doc["jobs"].values()))

@@ -23,9 +23,10 @@ from releasekit.engine.manifest import Manifest
 from releasekit.kinds.npm import pack as npm
 from releasekit.rehearsal.pypiserver import LocalIndex
 from releasekit.rehearsal.verdaccio import LocalRegistry
+from tests.helpers.monorepo import nox, python_member, share_verdaccio
 from tests.helpers.npm import verdaccio_cache, write_cjs
 from tests.helpers.projects import Project, run, write_project
-from tests.helpers.sessions import CHANGELOG, creds, served
+from tests.helpers.sessions import creds, served
 
 pytestmark = [
     pytest.mark.slow,
@@ -40,39 +41,6 @@ pytestmark = [
 def registry(tmp_path: Path) -> Iterator[LocalRegistry]:
     with LocalRegistry(verdaccio_cache(), tmp_path / "npm-storage") as server:
         yield server
-
-
-def index_tables(indexes: dict[str, LocalIndex]) -> str:
-    return "\n".join(
-        f'[tool.releasekit.indexes.{name}]\nurl = "{server.url}"\n'
-        f'publish-url = "{server.publish_url}"\n'
-        for name, server in indexes.items()
-    )
-
-
-def python_member(
-    path: Path, indexes: dict[str, LocalIndex], *, version: str, keys: str = ""
-) -> None:
-    """A Python package with a changelog, pointing at both local indexes."""
-    project = write_project(
-        path,
-        name="evforge",
-        version=version,
-        releasekit_table=(
-            f"[tool.releasekit]\n{keys}propagation-timeout = 10\n\n"
-            '[tool.releasekit.smoke]\ncommands = ["evforge --version"]\n\n' + index_tables(indexes)
-        ),
-        git=False,
-    )
-    project.write("CHANGELOG.md", CHANGELOG.format(version=version))
-    pyproject = path / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text().replace(
-            'description = "A sample project"',
-            'description = "A sample project"\nreadme = "README.md"',
-        )
-    )
-    project.write("README.md", "# evforge\n\nA sample project.\n")
 
 
 def monorepo(
@@ -103,22 +71,6 @@ def monorepo(
     project.git("init", "-q", "-b", "main")
     project.commit("initial")
     return project
-
-
-def share_verdaccio(root: Path) -> None:
-    """The rehearsal installs verdaccio under .nox/releasekit; reuse the tests' install."""
-    state = root / ".nox" / "releasekit" / "rehearsal"
-    state.mkdir(parents=True, exist_ok=True)
-    (verdaccio_cache() / "verdaccio").mkdir(parents=True, exist_ok=True)
-    (state / "verdaccio").symlink_to(verdaccio_cache() / "verdaccio")
-
-
-def nox(project: Project, envdir: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
-    proc = run(
-        sys.executable, "-m", "nox", "--envdir", envdir, "--no-color", *args,
-        cwd=project.path, env=env, check=False,
-    )  # fmt: skip
-    return proc.returncode, proc.stdout
 
 
 def journal_time(dist_dir: Path, step: str, target: str) -> str:
