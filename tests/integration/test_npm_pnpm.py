@@ -337,3 +337,40 @@ def test_a_failed_prepare_command_quotes_what_its_script_threw(
         "prepare-commands: node -e \"throw new TypeError('no bundler here')\" failed: "
         "TypeError: no bundler here"
     )
+
+
+def test_verify_install_from_the_artifact_keeps_the_members_smoke_mode(
+    tmp_path: Path, registry: LocalRegistry, tools: None, build_env: dict[str, str]
+) -> None:
+    """The CI flow: a build job, then jobs that have only the member's releasekit-dist/:
+    the browser bundle is installed only there too (its smoke travels with the artifact)."""
+
+    def release_files(project: Project) -> None:
+        project.write("noxfile.py", template_text())
+        project.write("packages/widget/CHANGELOG.md", CHANGELOG.format(version="1.0.0"))
+        toml = project.path / "releasekit.toml"
+        toml.write_text(toml.read_text() + f'npm-registry = "{registry.url}"\n')
+
+    project = js_workspace(tmp_path / "repo", before_commit=release_files)
+    project.tag("widget-v1.0.0")
+    env = {**build_env, "PATH": os.environ["PATH"], **registry.credentials()}
+    nox = [sys.executable, "-m", "nox", "--envdir", tmp_path / "nox-envs", "--no-color"]
+    done = run(
+        *nox, "-s", "build", "--", "--only", "packages/widget",
+        cwd=project.path, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout
+    job = tmp_path / "job"
+    shutil.copytree(project.path / "packages" / "widget" / "releasekit-dist", job / "widget")
+    handoff = json.loads((job / "widget" / "releasekit-project.json").read_text())
+    assert handoff["npm"]["smoke"] == "install"
+
+    def releasekit(*args: str) -> str:
+        done = run(sys.executable, "-m", "releasekit", *args, cwd=job, env=env, check=False)
+        assert done.returncode == 0, done.stdout
+        return done.stdout
+
+    releasekit("publish", "--dist", "widget", "--yes")
+    out = releasekit("verify-install", "--dist", "widget")
+    assert "pw-widget@1.0.0 installs from npm (smoke: install only)" in out
+    assert "define is not defined" not in out

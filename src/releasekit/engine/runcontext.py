@@ -178,6 +178,18 @@ class Project:
         return {**NPM_PUBLISHING_DEFAULTS, **(self.npm_settings or {})}
 
     @property
+    def npm_smoke(self) -> str | tuple[str, ...]:
+        """How an npm member is smoke-tested (its entry's ``smoke``: "import", "install" or
+        commands), also where only its build's artifact is (handed on with the publishing
+        keys: ``verify-install`` of a browser bundle installs it only there too)."""
+        if self.member is not None:
+            return self.member.smoke
+        value = (self.npm_settings or {}).get("smoke", "import")
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        return value if value in ("import", "install") else "import"
+
+    @property
     def npm_registry(self) -> str:
         """The npm registry of the workspace (the default one outside a workspace)."""
         if self.workspace is not None:

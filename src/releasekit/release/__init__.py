@@ -443,7 +443,7 @@ class Release:
             project.config, name=project.name, kind=project.kind.key,
             tag_prefix=project.new_tag_prefix,
             npm_registry=project.npm_registry if npm else None,
-            npm=project.npm_publishing_table() if npm else None,
+            npm={**project.npm_publishing_table(), "smoke": project.npm_smoke} if npm else None,
         ).save(project.dist_dir)  # fmt: skip
 
     def _tagged_since(self, project: Project, reused: Manifest, tag: git.ReleaseTag) -> Manifest:

@@ -94,9 +94,8 @@ class NpmKind(Kind):
             for other in needed
             for f in Manifest.load(other.dist_dir).files
         ]
-        assert project.member is not None
         npm_member.smoke(
-            manifest, project.dist_dir, beside=beside, mode=project.member.smoke,
+            manifest, project.dist_dir, beside=beside, mode=project.npm_smoke,
             log=release.logger(project),
         )  # fmt: skip
 
@@ -127,7 +126,7 @@ class NpmKind(Kind):
         source = target.install_source()
         if source is None:
             return
-        mode = project.member.smoke if project.member is not None else "import"
+        mode = project.npm_smoke  # the entry's, or the one the build handed on
         try:
             npm.install_and_import(
                 source, manifest.name, manifest.version, log=release.logger(project), smoke=mode
