@@ -24,11 +24,11 @@ from releasekit.project.intent import (
     plan_releases,
     read_changeset_config,
     read_changesets,
-    read_towncrier,
     render_changeset,
-    satisfies,
     write_changeset,
 )
+from releasekit.project.npmrange import satisfies
+from releasekit.project.towncrier import read_towncrier
 
 # --- changesets' files ---------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ from releasekit.project.intent import (
     Release,
 )
 from releasekit.project.lockfiles import Lockfile, changes, read_lockfiles, update_lockfiles
+from releasekit.project.towncrier import read_towncrier
 from releasekit.project.workspace import Member, find_workspace, read_package_json
 
 __all__ = ["Package", "VersionPlan", "add_command", "pending", "version_packages"]
@@ -167,7 +168,7 @@ def _cmd_add(args: argparse.Namespace) -> int:
                 f"--package {text}: {part!r} is not a bump part",
                 f"use one of {', '.join(PARTS)}",
             )
-        found = intents_mod._resolve(name, {n: p.info for n, p in packages.items()})
+        found = intents_mod.resolve(name, {n: p.info for n, p in packages.items()})
         if found is None:
             raise ConfigError(
                 f"--package {text}: no package named {name!r}",
@@ -270,7 +271,7 @@ def _read_intents(root: Path, packages: Mapping[str, Package]) -> list[Intent]:
     for package in packages.values():
         if package.info.kind == "python":
             pyproject = load_pyproject(package.path)
-            found += intents_mod.read_towncrier(package.path, pyproject, package.info.name)
+            found += read_towncrier(package.path, pyproject, package.info.name)
     return found
 
 

@@ -30,10 +30,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from releasekit.core.version import bump, to_semver, try_normalize
 from releasekit.errors import ConfigError
+from releasekit.project.npmrange import comparator_sets, effective_range, is_any, satisfies
 
 __all__ = [
     "CHANGESET_DIR",
@@ -44,6 +44,7 @@ __all__ = [
     "Intent",
     "IntentPackage",
     "Release",
+    "bad_file",
     "changelog_entry",
     "changeset_name",
     "parse_changeset",
@@ -51,10 +52,7 @@ __all__ = [
     "range_edits",
     "read_changeset_config",
     "read_changesets",
-    "read_towncrier",
     "render_changeset",
-    "satisfies",
-    "towncrier_directory",
     "write_changeset",
 ]
 
@@ -73,7 +71,6 @@ TOWNCRIER_PARTS: Mapping[str, tuple[str, str]] = {  # in towncrier's order of se
     "removal": ("Deprecations and Removals", "major"),
     "misc": ("Misc", "patch"),
 }
-_TOWNCRIER_IGNORED = (".gitignore", ".gitkeep", ".keep", "readme*", "template*")
 
 # changesets' file format: front matter between "---" lines, then the summary
 _FRONT_MATTER = re.compile(r"\A\s*---([\s\S]*?)\r?\n\s*---(\s*(?:\n|$)[\s\S]*)\Z")
@@ -145,7 +142,8 @@ class Release:
 # --- changesets' files ------------------------------------------------------------------------
 
 
-def _bad(path: Path, what: str, hint: str) -> ConfigError:
+def bad_file(path: Path, what: str, hint: str) -> ConfigError:
+    """An intent file that cannot be read: the error names the file."""
     return ConfigError(f"{path}: {what}", hint)
 
 
@@ -156,26 +154,26 @@ def parse_changeset(text: str, path: Path) -> Intent:
     """The intent of a changeset file; a :class:`ConfigError` naming ``path`` when malformed."""
     match = _FRONT_MATTER.match(text)
     if not text.strip() or match is None:
-        raise _bad(path, "no front matter between --- lines", _EXAMPLE)
+        raise bad_file(path, "no front matter between --- lines", _EXAMPLE)
     releases: list[tuple[str, str]] = []
     for number, line in enumerate(match.group(1).splitlines(), 1):  # line 1 ends "---"
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         entry = _ENTRY.match(line)
         if entry is None:
-            raise _bad(path, f'line {number} {line.strip()!r} is not "package": part', _EXAMPLE)
+            raise bad_file(path, f'line {number} {line.strip()!r} is not "package": part', _EXAMPLE)
         name = next(g for g in (entry["dq"], entry["sq"], entry["bare"]) if g is not None)
         part = next(g for g in (entry["vdq"], entry["vsq"], entry["vbare"]) if g is not None)
         if not name.strip():
-            raise _bad(path, f"line {number} names no package", _EXAMPLE)
+            raise bad_file(path, f"line {number} names no package", _EXAMPLE)
         if part not in PARTS:
-            raise _bad(
+            raise bad_file(
                 path,
                 f"line {number}: {part!r} for {name} is not a bump part",
                 f"use one of {', '.join(PARTS)}",
             )
         if any(name == seen for seen, _ in releases):
-            raise _bad(path, f"line {number} names {name} twice", "name each package once")
+            raise bad_file(path, f"line {number} names {name} twice", "name each package once")
         releases.append((name, part))
     return Intent(path, tuple(releases), match.group(2).strip())
 
@@ -260,7 +258,7 @@ def read_changesets(root: Path) -> list[Intent]:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise _bad(path, f"not readable UTF-8 text ({exc})", "fix or remove it") from None
+            raise bad_file(path, f"not readable UTF-8 text ({exc})", "fix or remove it") from None
         found.append(parse_changeset(text, path))
     return found
 
@@ -271,7 +269,7 @@ def _groups(value: object, key: str, path: Path) -> tuple[tuple[str, ...], ...]:
     if not isinstance(value, list) or not all(
         isinstance(g, list) and all(isinstance(n, str) for n in g) for g in value
     ):
-        raise _bad(path, f"{key} must be a list of lists of package names", f'e.g. "{key}": '
+        raise bad_file(path, f"{key} must be a list of lists of package names", f'e.g. "{key}": '
                    '[["@scope/a", "@scope/b"]]')  # fmt: skip
     return tuple(tuple(group) for group in value)
 
@@ -304,15 +302,15 @@ def read_changeset_config(root: Path) -> ChangesetConfig:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise _bad(path, f"not readable JSON ({exc})", "fix config.json") from None
+        raise bad_file(path, f"not readable JSON ({exc})", "fix config.json") from None
     if not isinstance(data, dict):
-        raise _bad(path, "not a JSON object", "fix config.json")
+        raise bad_file(path, "not a JSON object", "fix config.json")
     ignore = data.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(n, str) for n in ignore):
-        raise _bad(path, "ignore must be a list of package names", 'e.g. "ignore": ["docs"]')
+        raise bad_file(path, "ignore must be a list of package names", 'e.g. "ignore": ["docs"]')
     update = data.get("updateInternalDependencies", "patch")
     if update not in ("patch", "minor"):
-        raise _bad(path, f"updateInternalDependencies {update!r} is not patch or minor",
+        raise bad_file(path, f"updateInternalDependencies {update!r} is not patch or minor",
                    'e.g. "updateInternalDependencies": "patch"')  # fmt: skip
     unsafe = data.get("___experimentalUnsafeOptions_WILL_CHANGE_IN_PATCH", {})
     unsafe = unsafe if isinstance(unsafe, dict) else {}
@@ -325,234 +323,6 @@ def read_changeset_config(root: Path) -> ChangesetConfig:
         old_peers,
         unsafe.get("onlyUpdatePeerDependentsWhenOutOfRange") is True,
     )
-
-
-# --- towncrier ----------------------------------------------------------------------------
-
-
-def towncrier_directory(project: Path, pyproject: Mapping[str, Any]) -> tuple[Path, dict[str,
-                        tuple[str, str]]]:  # fmt: skip
-    """Where a Python project's fragments live, and its types (title, part) by name.
-
-    ``[tool.towncrier] directory`` if set; else ``<package_dir>/<package>/newsfragments``
-    when ``package`` is set (towncrier's default); else ``newsfragments``. Custom types
-    (``[[tool.towncrier.type]]`` or ``[tool.towncrier.fragment.<name>]``) replace the
-    defaults, as in towncrier; their bump is :data:`TOWNCRIER_PARTS`' for a known name,
-    else a patch.
-    """
-    table = pyproject.get("tool", {}).get("towncrier", {})
-    table = table if isinstance(table, Mapping) else {}
-    directory = table.get("directory")
-    if isinstance(directory, str):
-        folder = project / directory
-    elif isinstance(table.get("package"), str):
-        base = project / str(table.get("package_dir", "."))
-        folder = base / str(table["package"]).replace(".", "/") / "newsfragments"
-    else:
-        folder = project / "newsfragments"
-    types: dict[str, tuple[str, str]] = {}
-    custom = table.get("type")
-    if isinstance(custom, list):
-        for item in custom:
-            if isinstance(item, Mapping) and isinstance(item.get("directory"), str):
-                name = item["directory"]
-                title = str(item.get("name", name))
-                types[name] = (title, TOWNCRIER_PARTS.get(name, (title, "patch"))[1])
-    fragments = table.get("fragment")
-    if isinstance(fragments, Mapping):
-        for name, item in fragments.items():
-            title = str(item.get("name", name.capitalize())) if isinstance(item, Mapping) else name
-            types[name] = (TOWNCRIER_PARTS.get(name, (title, "patch"))[0] if not (
-                isinstance(item, Mapping) and "name" in item) else title,
-                TOWNCRIER_PARTS.get(name, (title, "patch"))[1])  # fmt: skip
-    return folder, types or dict(TOWNCRIER_PARTS)
-
-
-def read_towncrier(project: Path, pyproject: Mapping[str, Any], package: str) -> list[Intent]:
-    """The fragments of the Python project at ``project``, each an intent for ``package``.
-
-    A file whose name has no known type is an error naming it (towncrier's ``check`` refuses
-    it too), except README, .gitignore, .gitkeep and the template.
-    """
-    folder, types = towncrier_directory(project, pyproject)
-    if not folder.is_dir():
-        return []
-    table = pyproject.get("tool", {}).get("towncrier", {})
-    template = table.get("template") if isinstance(table, Mapping) else None
-    found = []
-    for path in sorted(folder.iterdir()):
-        lower = path.name.lower()
-        if not path.is_file() or any(fnmatch.fnmatch(lower, p) for p in _TOWNCRIER_IGNORED):
-            continue
-        if isinstance(template, str) and path.name == Path(template).name:
-            continue
-        parts = path.name.split(".")
-        at = next((i for i in range(len(parts) - 1, 0, -1) if parts[i] in types), None)
-        if at is None:
-            raise _bad(
-                path,
-                "is not a news fragment: no type in its name",
-                f"name it <issue>.<type>.md with a type of {', '.join(types)} "
-                "(e.g. 123.feature.md), or move it out of the fragments directory",
-            )
-        rest = parts[at + 1 :]
-        if rest and rest[0].isdigit():
-            rest = rest[1:]
-        if len(rest) > 1:
-            raise _bad(path, "has more after its type than a counter and an extension",
-                       "name it <issue>.<type>[.<counter>].md")  # fmt: skip
-        issue = ".".join(parts[:at])
-        title, part = types[parts[at]]
-        try:
-            text = path.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise _bad(path, f"not readable UTF-8 text ({exc})", "fix or remove it") from None
-        shown = "" if issue.startswith("+") or not issue else issue
-        found.append(Intent(path, ((package, part),), text, title, shown))
-    return found
-
-
-# --- npm ranges (the subset of node-semver that workspace ranges use) --------------------------
-
-_SEMVER = re.compile(
-    r"^[v=]?\s*(?P<major>0|[1-9]\d*|[xX*])(?:\.(?P<minor>\d+|[xX*])(?:\.(?P<patch>\d+|[xX*])"
-    r"(?:-(?P<pre>[0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?)?)?$"
-)
-_Ver = tuple[int, int, int, tuple[Any, ...]]
-
-
-def _parse_semver(text: str) -> _Ver | None:
-    match = _SEMVER.match(text.strip())
-    if not match or any((match[k] or "x") in "xX*" for k in ("major", "minor", "patch")):
-        return None
-    pre = tuple(int(p) if p.isdigit() else p for p in match["pre"].split(".")) if match["pre"] \
-        else ()  # fmt: skip
-    return int(match["major"]), int(match["minor"]), int(match["patch"]), pre
-
-
-def _key(v: _Ver) -> tuple[Any, ...]:
-    """Sort key: a release sorts after its pre-releases; numeric identifiers before text."""
-    pre = tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in v[3])
-    return (v[0], v[1], v[2], 1 if not v[3] else 0, pre)
-
-
-_Comparator = tuple[str, _Ver]
-
-
-def _x_range(op: str, text: str) -> list[_Comparator] | None:
-    """The comparators of one term (``^1.2``, ``~1``, ``>=2.0.0``, ``1.x``), or None."""
-    match = _SEMVER.match(text.strip())
-    if not match:
-        return None
-    nums = [match[k] for k in ("major", "minor", "patch")]
-    wild = [n is None or n in "xX*" for n in nums]
-    ma, mi, pa = (0 if w else int(n or 0) for n, w in zip(nums, wild))
-    pre = tuple(int(p) if p.isdigit() else p for p in match["pre"].split(".")) if match["pre"] \
-        else ()  # fmt: skip
-    low: _Ver = (ma, mi, pa, pre)
-    if wild[0]:
-        return [] if op in ("", "=", "^", "~", ">=", "<=") else None
-    # the first version above a partial one: 1.x -> 2.0.0-0, 1.2.x -> 1.3.0-0
-    above: _Ver | None = (
-        (ma + 1, 0, 0, (0,)) if wild[1] else (ma, mi + 1, 0, (0,)) if wild[2] else None
-    )
-    if op in ("^", "~", "~>"):
-        return [(">=", low), ("<", _caret(ma, mi, pa, wild) if op == "^" else above or
-                                 (ma, mi + 1, 0, (0,)))]  # fmt: skip
-    exact: dict[str, list[_Comparator]] = {
-        "": [("=", low)], "=": [("=", low)], ">=": [(">=", low)], ">": [(">", low)],
-        "<": [("<", low)], "<=": [("<=", low)],
-    }  # fmt: skip
-    if above is None:
-        return exact.get(op)
-    partial: dict[str, list[_Comparator]] = {
-        "": [(">=", low), ("<", above)], "=": [(">=", low), ("<", above)],
-        ">=": [(">=", low)], ">": [(">=", above)], "<": [("<", (ma, mi, pa, (0,)))],
-        "<=": [("<", above)],
-    }  # fmt: skip
-    return partial.get(op)
-
-
-def _caret(ma: int, mi: int, pa: int, wild: list[bool]) -> _Ver:
-    """The exclusive top of ``^ma.mi.pa``: the next version that changes its first non-zero
-    number (``^0.2.3`` stops at ``0.3.0``)."""
-    if ma > 0 or wild[1]:
-        return (ma + 1, 0, 0, (0,))
-    if mi > 0 or wild[2]:
-        return (0, mi + 1, 0, (0,))
-    return (0, 0, pa + 1, (0,))
-
-
-_TERM = re.compile(r"(>=|<=|~>|[<>=^~])?\s*([^\s<>=^~]+)")
-
-
-def _comparator_sets(text: str) -> list[list[_Comparator]] | None:
-    sets = []
-    for alternative in text.split("||"):
-        alternative = alternative.strip()
-        hyphen = re.fullmatch(r"(\S+)\s+-\s+(\S+)", alternative)
-        if hyphen:
-            low, high = _x_range(">=", hyphen[1]), _x_range("<=", hyphen[2])
-            if low is None or high is None:
-                return None
-            sets.append(low + high)
-            continue
-        comparators: list[_Comparator] = []
-        position = 0
-        for term in _TERM.finditer(alternative):
-            if alternative[position : term.start()].strip():
-                return None
-            position = term.end()
-            found = _x_range(term[1] or "", term[2])
-            if found is None:
-                return None
-            comparators += found
-        if alternative[position:].strip():
-            return None
-        sets.append(comparators)
-    return sets
-
-
-def _test(v: _Ver, comparator: _Comparator) -> bool:
-    op, bound = comparator
-    a, b = _key(v), _key(bound)
-    return {"=": a == b, ">=": a >= b, ">": a > b, "<": a < b, "<=": a <= b}[op]
-
-
-def satisfies(version: str, text: str) -> bool | None:
-    """Whether the semver ``version`` is in the npm range ``text`` (``^1.2.0``, ``~1.2``,
-    ``>=1 <2``, ``1.x || 2.x``, ``1.2.3 - 1.4``); ``None`` when ``text`` is not a range
-    this reads (a tag, a URL, ``file:``): such a dependency is left alone, as changesets
-    leaves a range it cannot parse."""
-    parsed = _parse_semver(version)
-    sets = _comparator_sets(text) if text.strip() else [[]]
-    if parsed is None or sets is None:
-        return None
-    for comparators in sets:
-        if not all(_test(parsed, c) for c in comparators):
-            continue
-        if parsed[3] and not any(c[1][:3] == parsed[:3] and c[1][3] and c[1][3] != (0,)
-                                 for c in comparators):  # fmt: skip
-            continue  # a pre-release matches only a range that names its own x.y.z-pre
-        return True
-    return False
-
-
-def _is_any(text: str) -> bool:
-    sets = _comparator_sets(text) if text.strip() else [[]]
-    return sets is not None and sets == [[]]
-
-
-def _effective_range(text: str, old: str) -> str | None:
-    """The range a ``workspace:`` dependency means (``workspace:^`` is ``^<old>``)."""
-    if not text.startswith("workspace:"):
-        return text
-    rest = text[len("workspace:") :]
-    if rest == "*":
-        return old
-    if rest in ("^", "~"):
-        return rest + old
-    return rest if _comparator_sets(rest) is not None else None
 
 
 # --- the plan -----------------------------------------------------------------------------
@@ -569,7 +339,7 @@ def _expand(groups: Sequence[Sequence[str]], names: Sequence[str]) -> list[list[
     return expanded
 
 
-def _resolve(name: str, packages: Mapping[str, IntentPackage]) -> str | None:
+def resolve(name: str, packages: Mapping[str, IntentPackage]) -> str | None:
     if name in packages:
         return name
     from packaging.utils import canonicalize_name
@@ -602,7 +372,7 @@ def plan_releases(
     releases: dict[str, Release] = {}
     for intent in intents:
         for written, part in intent.releases:
-            name = _resolve(written, by_name)
+            name = resolve(written, by_name)
             if name is None:
                 raise ConfigError(
                     f"{intent.path}: no package named {written!r}",
@@ -687,7 +457,7 @@ def _dependent_part(
     part: str | None = None
     for dep_type in DEP_TYPES:
         written = package.dependencies.get(dep_type, {}).get(dependency.name)
-        wanted = _effective_range(written, old) if written else None
+        wanted = effective_range(written, old) if written else None
         held = satisfies(new, wanted) if wanted is not None else None
         if held is None:
             continue
@@ -784,12 +554,12 @@ def range_edits(
                 continue
             workspace = written.startswith("workspace:")
             text = written[len("workspace:") :] if workspace else written
-            if workspace and (text in ("*", "^", "~") or _comparator_sets(text) is None):
+            if workspace and (text in ("*", "^", "~") or comparator_sets(text) is None):
                 continue
             new = to_semver(release.new)
-            if not workspace and _comparator_sets(text) is None:
+            if not workspace and comparator_sets(text) is None:
                 continue
-            if _is_any(text) and "-" not in new:
+            if is_any(text) and "-" not in new:
                 continue
             operator = next((op for op in ("^", "~", ">=", "<=", ">") if text.startswith(op)), "")
             value = ("workspace:" if workspace else "") + operator + new
@@ -838,7 +608,7 @@ def _dependency_releases(
         peer = package.dependencies.get("peerDependencies", {}).get(release.name)
         written = dependency or peer
         if not written or not (
-            written.startswith("workspace:") or _comparator_sets(written) is not None
+            written.startswith("workspace:") or comparator_sets(written) is not None
         ):
             continue
         dep_type = "dependencies" if dependency else "peerDependencies"
