@@ -10,12 +10,14 @@ strict index's rules, come from :mod:`tests.helpers.dists`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,16 +139,22 @@ def plain_local_index(tmp_path: Path) -> Iterator[LocalIndex]:
 
 @pytest.fixture
 def indexes(tmp_path: Path) -> Iterator[dict[str, LocalIndex]]:
-    """A test and a prod pypiserver, each with its own storage and password."""
+    """A test and a prod pypiserver, each with its own storage and password.
+
+    Started side by side (as a rehearsal starts its two): each start mostly waits for its
+    server to answer, and some sixty tests pay for the pair.
+    """
     servers = {
         name: LocalIndex(tmp_path / f"{name}-index", server_python=Path(sys.executable))
         for name in ("test", "prod")
     }
-    for server in servers.values():
-        server.start()
-    yield servers
-    for server in servers.values():
-        server.stop()
+    with contextlib.ExitStack() as stack:
+        for server in servers.values():
+            stack.callback(server.stop)  # idempotent: also stops one whose twin failed
+        with ThreadPoolExecutor(max_workers=len(servers)) as pool:
+            for started in [pool.submit(server.start) for server in servers.values()]:
+                started.result()
+        yield servers
 
 
 # --- uploads as twine sends them (the strict index's tests; files from tests/helpers/dists.py) --
