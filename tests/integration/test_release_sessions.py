@@ -127,12 +127,19 @@ def test_wrong_password_names_the_index_hides_it_and_the_next_run_finishes(
     assert wrong not in out and indexes["prod"].password not in out
 
 
-def test_rehearsal_of_an_untagged_repository_needs_no_credentials_and_makes_no_tag(
+def test_an_untagged_repository_is_rehearsed_tried_on_the_test_index_then_tagged_and_released(
     tmp_path: Path,
     indexes: dict[str, LocalIndex],
     nox_envdir: Path,
     build_env: dict[str, str],
 ) -> None:
+    """One untagged project through what may happen before its tag, each run on the state
+    the one before left (one project and one build where three tests made their own).
+
+    A rehearsal needs no credentials and makes no tag; a real publish without a tag is
+    refused before prod; the "TestPyPI first" flow: publish-test untagged, then tag and
+    release. The tag must not change a byte, or 2.0.0 could never reach prod.
+    """
     project = release_project(tmp_path, indexes, tag=None)
     code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--rehearse")
     assert code == 0, out
@@ -142,35 +149,85 @@ def test_rehearsal_of_an_untagged_repository_needs_no_credentials_and_makes_no_t
     assert project.git("tag", "--list") == ""
     assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
 
-
-def test_untagged_build_is_not_published_for_real(
-    tmp_path: Path,
-    indexes: dict[str, LocalIndex],
-    nox_envdir: Path,
-    build_env: dict[str, str],
-) -> None:
-    project = release_project(tmp_path, indexes, tag=None)
+    # the untagged build is not published for real
+    env = creds(indexes)
     code, out = nox(
-        project, nox_envdir, build_env, "-s", "build", "publish", "--", "--yes", env=creds(indexes)
+        project, nox_envdir, build_env, "-s", "build", "publish", "--", "--yes", env=env
     )
     assert code != 0
     assert "no release tag" in out and "git tag v1.2.0" in out, out
     assert served(indexes["prod"]) == {}
 
+    # try the test index before tagging, then release the same bytes
+    code, out = nox(project, nox_envdir, build_env, "-s", "publish-test", env=env)
+    assert code == 0, out
+    assert "release plan: demo 1.2.0 (final), tag none yet (would be v1.2.0)" in out
+    first = served(indexes["test"])
 
-def test_dry_run_uploads_nothing(
+    project.tag("v1.2.0")
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=env)
+    assert code == 0, out
+    assert "test   " in out and "nothing to upload (2 identical)" in out
+    assert served(indexes["test"]) == first == served(indexes["prod"])
+
+
+def test_a_dry_run_a_missing_credential_and_a_conflict_on_prod_upload_nothing(
     tmp_path: Path,
     indexes: dict[str, LocalIndex],
     nox_envdir: Path,
     build_env: dict[str, str],
 ) -> None:
+    """Three releases of one tagged project that must upload nothing, each run on the state
+    the one before left (one project and one build where four tests made their own): a dry
+    run prints the plan; a missing prod credential stops the release before any upload; a
+    conflict on prod stops it before the test index is changed."""
     project = release_project(tmp_path, indexes)
     code, out = nox(
         project, nox_envdir, build_env, "-s", "release", "--", "--dry-run", env=creds(indexes)
     )
     assert code == 0, out
     assert "dry run: would upload demo-1.2.0-py3-none-any.whl" in out
+    assert "release plan: demo 1.2.0 (final), tag v1.2.0" in out
+    assert f"  prod   {indexes['prod'].url}: upload 2 file(s) (2 missing)" in out
+    assert "dry run: would upload demo-1.2.0.tar.gz" in out
     assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
+    plan = json.loads((project.path / "dist" / "releasekit-plan.json").read_text())
+    assert [t["name"] for t in plan["targets"]] == ["test", "prod"]
+
+    # a missing prod credential
+    env = creds(indexes)
+    env["RELEASEKIT_PROD_PASSWORD"] = ""
+    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=env)
+    assert code != 0
+    assert f"prod: no credentials to upload to {indexes['prod'].publish_url}" in out
+    assert "hint: set RELEASEKIT_PROD_PASSWORD" in out
+    assert served(indexes["test"]) == {}
+
+    # a conflict on prod: the same version with other bytes, already there
+    other = tmp_path / "other"
+    twin = write_project(tmp_path / "twin", git=False)
+    twin.write("src/demo/extra.py", "X = 1\n")
+    run("uv", "build", "--sdist", "--out-dir", other, twin.path, env=build_env)
+    run(
+        sys.executable, "-m", "twine", "upload", "--non-interactive", "--repository-url",
+        indexes["prod"].publish_url, other / "demo-1.2.0.tar.gz",
+        env={"TWINE_USERNAME": indexes["prod"].username,
+             "TWINE_PASSWORD": indexes["prod"].password},
+    )  # fmt: skip
+    prod_before = served(indexes["prod"])
+    assert list(prod_before) == ["demo-1.2.0.tar.gz"]
+
+    code, out = nox(
+        project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=creds(indexes)
+    )
+    assert code != 0
+    assert (
+        "the release is refused, nothing was uploaded: prod: demo-1.2.0.tar.gz is already there"
+        in out
+    )
+    assert "  => refused: nothing will be uploaded anywhere" in out
+    assert served(indexes["test"]) == {}
+    assert served(indexes["prod"]) == prod_before
 
 
 def test_pre_release_goes_to_the_test_index_only_when_policy_says_so(
@@ -544,104 +601,18 @@ def test_a_wheelhouse_of_platform_wheels_is_smoke_tested_where_each_can_run(
     assert sorted(served(indexes["prod"])) == sorted(names)
 
 
-def test_try_the_test_index_before_tagging_then_release_the_same_bytes(
+def test_a_github_release_is_refused_without_a_token_then_ends_the_release_with_one(
     tmp_path: Path,
     indexes: dict[str, LocalIndex],
     nox_envdir: Path,
     build_env: dict[str, str],
 ) -> None:
-    """The "TestPyPI first" flow: publish-test untagged, then tag and release. The tag must
-    not change a byte, or 2.0.0 could never reach prod."""
-    project = release_project(tmp_path, indexes, tag=None)
-    env = creds(indexes)
-    code, out = nox(project, nox_envdir, build_env, "-s", "publish-test", env=env)
-    assert code == 0, out
-    assert "release plan: demo 1.2.0 (final), tag none yet (would be v1.2.0)" in out
-    first = served(indexes["test"])
+    """chroma-ingestion, LogFlux, Tektra: PyPI, then the GitHub release with the files.
 
-    project.tag("v1.2.0")
-    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=env)
-    assert code == 0, out
-    assert "test   " in out and "nothing to upload (2 identical)" in out
-    assert served(indexes["test"]) == first == served(indexes["prod"])
-
-
-def test_a_conflict_on_prod_stops_the_release_before_the_test_index_is_changed(
-    tmp_path: Path,
-    indexes: dict[str, LocalIndex],
-    nox_envdir: Path,
-    build_env: dict[str, str],
-) -> None:
-    project = release_project(tmp_path, indexes)
-    other = tmp_path / "other"  # the same version with other bytes, already on prod
-    twin = write_project(tmp_path / "twin", git=False)
-    twin.write("src/demo/extra.py", "X = 1\n")
-    run("uv", "build", "--sdist", "--out-dir", other, twin.path, env=build_env)
-    run(
-        sys.executable, "-m", "twine", "upload", "--non-interactive", "--repository-url",
-        indexes["prod"].publish_url, other / "demo-1.2.0.tar.gz",
-        env={"TWINE_USERNAME": indexes["prod"].username,
-             "TWINE_PASSWORD": indexes["prod"].password},
-    )  # fmt: skip
-    prod_before = served(indexes["prod"])
-    assert list(prod_before) == ["demo-1.2.0.tar.gz"]
-
-    code, out = nox(
-        project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=creds(indexes)
-    )
-    assert code != 0
-    assert (
-        "the release is refused, nothing was uploaded: prod: demo-1.2.0.tar.gz is already there"
-        in out
-    )
-    assert "  => refused: nothing will be uploaded anywhere" in out
-    assert served(indexes["test"]) == {}
-    assert served(indexes["prod"]) == prod_before
-
-
-def test_dry_run_prints_the_plan_and_uploads_nothing(
-    tmp_path: Path,
-    indexes: dict[str, LocalIndex],
-    nox_envdir: Path,
-    build_env: dict[str, str],
-) -> None:
-    project = release_project(tmp_path, indexes)
-    code, out = nox(
-        project, nox_envdir, build_env, "-s", "release", "--", "--dry-run", env=creds(indexes)
-    )
-    assert code == 0, out
-    assert "release plan: demo 1.2.0 (final), tag v1.2.0" in out
-    assert f"  prod   {indexes['prod'].url}: upload 2 file(s) (2 missing)" in out
-    assert "dry run: would upload demo-1.2.0.tar.gz" in out
-    assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
-    plan = json.loads((project.path / "dist" / "releasekit-plan.json").read_text())
-    assert [t["name"] for t in plan["targets"]] == ["test", "prod"]
-
-
-def test_a_missing_prod_credential_stops_the_release_before_any_upload(
-    tmp_path: Path,
-    indexes: dict[str, LocalIndex],
-    nox_envdir: Path,
-    build_env: dict[str, str],
-) -> None:
-    project = release_project(tmp_path, indexes)
-    env = creds(indexes)
-    env["RELEASEKIT_PROD_PASSWORD"] = ""
-    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--yes", env=env)
-    assert code != 0
-    assert f"prod: no credentials to upload to {indexes['prod'].publish_url}" in out
-    assert "hint: set RELEASEKIT_PROD_PASSWORD" in out
-    assert served(indexes["test"]) == {}
-
-
-def test_a_github_release_without_a_token_is_refused_before_any_upload(
-    tmp_path: Path,
-    indexes: dict[str, LocalIndex],
-    nox_envdir: Path,
-    build_env: dict[str, str],
-) -> None:
-    """GitHub is planned with the indexes: a missing GITHUB_TOKEN used to be found after the
-    files were on the test index and on prod."""
+    GitHub is planned with the indexes: a missing GITHUB_TOKEN used to be found after the
+    files were on the test index and on prod. The same project then releases with the
+    token (one project and one build where two tests made their own).
+    """
     project = release_project(tmp_path, indexes, keys="github-release = true\n")
     project.commit("github release")
     project.git("tag", "-f", "v1.2.0")
@@ -652,20 +623,9 @@ def test_a_github_release_without_a_token_is_refused_before_any_upload(
     assert "GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}" in out  # the hint says how
     assert served(indexes["test"]) == {} and served(indexes["prod"]) == {}
 
-
-def test_release_ends_with_the_github_release_of_the_tag(
-    tmp_path: Path,
-    indexes: dict[str, LocalIndex],
-    nox_envdir: Path,
-    build_env: dict[str, str],
-) -> None:
-    """chroma-ingestion, LogFlux, Tektra: PyPI, then the GitHub release with the files."""
     pytest.importorskip("githubkit")
     from tests.helpers.github_fake import FakeGitHub
 
-    project = release_project(tmp_path, indexes, keys="github-release = true\n")
-    project.commit("github release")
-    project.git("tag", "-f", "v1.2.0")
     token = "ghs_" + "r" * 36
     with FakeGitHub(token) as fake:
         env = {
