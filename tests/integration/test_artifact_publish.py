@@ -19,7 +19,7 @@ import pytest
 
 from releasekit.rehearsal.pypiserver import LocalIndex
 from tests.helpers.github_fake import FakeGitHub
-from tests.helpers.projects import run
+from tests.helpers.projects import Project, run
 from tests.helpers.sessions import creds, nox, release_project, served
 
 pytestmark = pytest.mark.slow
@@ -80,6 +80,11 @@ def publish_from_the_artifact(
     test_only = {k: v for k, v in all_creds.items() if k.startswith("RELEASEKIT_TEST_")}
     prod_only = {k: v for k, v in all_creds.items() if k.startswith("RELEASEKIT_PROD_")}
 
+    # before anything is uploaded: an artifact that is not the build is refused
+    refuses_an_artifact_that_is_not_the_build(
+        project, tmp_path / "tampered-job", {**build_env, **all_creds}, indexes
+    )
+
     code, out = releasekit(job, {**build_env, **test_only}, "publish-test", "--yes")
     assert code == 0, out
     assert served(indexes["test"]) == built and served(indexes["prod"]) == {}
@@ -112,18 +117,12 @@ def publish_from_the_artifact(
     assert sorted(p.name for p in job.iterdir()) == ["dist"]  # nothing written beside it
 
 
-def test_an_artifact_that_is_not_the_build_is_refused_before_any_upload(
-    tmp_path: Path,
-    indexes: dict[str, LocalIndex],
-    nox_envdir: Path,
-    build_env: dict[str, str],
+def refuses_an_artifact_that_is_not_the_build(
+    project: Project, job: Path, env: dict[str, str], indexes: dict[str, LocalIndex]
 ) -> None:
-    project = release_project(tmp_path, indexes)
-    code, out = nox(project, nox_envdir, build_env, "-s", "build")
-    assert code == 0, out
-    env = {**build_env, **creds(indexes)}
-
-    job = tmp_path / "job"
+    """A copy of ``project``'s dist/ with a changed wheel, then without its handoff: each
+    publish is refused before any upload. Run on the build of the test above before it
+    uploads, instead of building the same project again in a test of its own."""
     shutil.copytree(project.path / "dist", job / "dist")
     wheel = job / "dist" / "demo-1.2.0-py3-none-any.whl"
     wheel.write_bytes(wheel.read_bytes() + b"\0")
