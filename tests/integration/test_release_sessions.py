@@ -434,23 +434,34 @@ def test_rehearsal_of_a_hatch_vcs_project_with_fancy_readme(
     assert "tag      v1.2.0" in out
 
 
-def test_a_project_uv_setting_does_not_hide_the_file_just_uploaded(
+def test_a_rehearsal_despite_a_uv_setting_attestations_and_a_package_named_like_a_dependency(
     tmp_path: Path,
     indexes: dict[str, LocalIndex],
     nox_envdir: Path,
     build_env: dict[str, str],
 ) -> None:
-    """uvicorn 0.51.0: [tool.uv] exclude-newer made the install from the index find nothing."""
-    project = release_project(tmp_path, indexes, tag=None)
+    """Three things found in real projects, none of which may stop a rehearsal, in one
+    project and one rehearsal (three tests each made and rehearsed their own):
+
+    uvicorn 0.51.0: [tool.uv] exclude-newer made the install from the index find nothing.
+    Signing needs a trusted-publishing identity (CI); a rehearsal with attestations on must
+    still run. pydantic v2.13.4: `python -m nox` in its repository put its source tree first
+    on sys.path, and pypi-simple imported that pydantic instead of the installed one.
+    """
+    project = release_project(tmp_path, indexes, tag=None, keys="attestations = true\n")
     yesterday = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)
     pyproject = project.path / "pyproject.toml"
     pyproject.write_text(
         pyproject.read_text() + f'\n[tool.uv]\nexclude-newer = "{yesterday:%Y-%m-%dT%H:%M:%SZ}"\n'
     )
-    project.commit("uv settings")
+    project.write("pydantic/__init__.py", 'raise SystemError("the project\'s own pydantic")\n')
+    project.commit("uv settings, attestations, a package named like a dependency")
     code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--rehearse")
     assert code == 0, out
     assert installed_from_index(out, "test", "demo-1.2.0-py3-none-any.whl")
+    assert "rehearsal: attestations = true, but nothing is signed" in out
+    assert not list((project.path / "dist").glob("*.publish.attestation"))
+    assert "the project's own pydantic" not in out
 
 
 def test_nox_on_python_3_9_uses_a_newer_python_for_the_tools(
@@ -645,34 +656,3 @@ def test_a_github_release_is_refused_without_a_token_then_ends_the_release_with_
         assert "Session github-release was successful" in out
         assert token not in out
         assert fake.schema_errors == []
-
-
-def test_a_rehearsal_with_attestations_on_says_it_does_not_sign(
-    tmp_path: Path,
-    indexes: dict[str, LocalIndex],
-    nox_envdir: Path,
-    build_env: dict[str, str],
-) -> None:
-    """Signing needs a trusted-publishing identity (CI); a rehearsal must still run."""
-    project = release_project(tmp_path, indexes, tag=None, keys="attestations = true\n")
-    project.commit("attestations")
-    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--rehearse")
-    assert code == 0, out
-    assert "rehearsal: attestations = true, but nothing is signed" in out
-    assert not list((project.path / "dist").glob("*.publish.attestation"))
-
-
-def test_a_project_package_named_like_a_dependency_of_releasekit_is_not_imported(
-    tmp_path: Path,
-    indexes: dict[str, LocalIndex],
-    nox_envdir: Path,
-    build_env: dict[str, str],
-) -> None:
-    """pydantic v2.13.4: `python -m nox` in its repository put its source tree first on
-    sys.path, and pypi-simple imported that pydantic instead of the installed one."""
-    project = release_project(tmp_path, indexes, tag=None)
-    project.write("pydantic/__init__.py", 'raise SystemError("the project\'s own pydantic")\n')
-    project.commit("a package named like a dependency")
-    code, out = nox(project, nox_envdir, build_env, "-s", "release", "--", "--rehearse")
-    assert code == 0, out
-    assert "the project's own pydantic" not in out
