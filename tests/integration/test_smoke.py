@@ -142,34 +142,46 @@ IGNORED_DUNDERS = _logflux(
 )
 
 
-def _build(root: Path, outdir: Path, *, sdist: bool = False) -> Built:
+PROJECTS = (
+    ("good", GOOD, True),
+    ("missing-import", MISSING_IMPORT, False),
+    ("bad-entry", BAD_ENTRY, False),
+    ("beta", BETA, False),
+    ("stale-dunder", STALE_DUNDER, False),
+    ("stale-only-module", STALE_ONLY_MODULE, False),
+    ("ignored-dunders", IGNORED_DUNDERS, False),
+)
+
+
+def _build(root: Path, outdir: Path, *, sdist: bool = False) -> None:
     argv = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(outdir)]
     if not sdist:
         argv.append("--wheel")
     subprocess.run([*argv, str(root)], check=True, capture_output=True)
+
+
+def _built(outdir: Path) -> Built:
     wheel = next(outdir.glob("*.whl"))
     return Built(wheel, next(outdir.glob("*.tar.gz"), wheel))
 
 
 @pytest.fixture(scope="session")
 def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
-    """The sample projects, each built once with hatchling through ``python -m build``."""
+    """The sample projects, each built once with hatchling through ``python -m build``.
+
+    Only read (a test that changes a file copies it first), so xdist workers share one
+    build of them (seven builds, about 2.5 s).
+    """
     pytest.importorskip("build", reason="needs `pip install build`")
     pytest.importorskip("hatchling", reason="needs `pip install hatchling`")
-    base = tmp_path_factory.mktemp("projects")
-    built = {}
-    for key, files, sdist in (
-        ("good", GOOD, True),
-        ("missing-import", MISSING_IMPORT, False),
-        ("bad-entry", BAD_ENTRY, False),
-        ("beta", BETA, False),
-        ("stale-dunder", STALE_DUNDER, False),
-        ("stale-only-module", STALE_ONLY_MODULE, False),
-        ("ignored-dunders", IGNORED_DUNDERS, False),
-    ):
-        _write(base / key, files)
-        built[key] = _build(base / key, base / f"{key}-dist", sdist=sdist)
-    return built
+
+    def make(base: Path) -> None:
+        for key, files, sdist in PROJECTS:
+            _write(base / key, files)
+            _build(base / key, base / f"{key}-dist", sdist=sdist)
+
+    base = once_per_run(tmp_path_factory, "smoke-projects", make)
+    return {key: _built(base / f"{key}-dist") for key, _, _ in PROJECTS}
 
 
 @pytest.fixture(scope="session")
