@@ -317,6 +317,28 @@ def test_a_follower_takes_its_leaders_version_and_pulls_it_along() -> None:
     assert versions(plan) == {"core": ("patch", "1.2.1"), "ef-python": ("patch", "1.2.1")}
 
 
+def test_a_follower_of_a_linked_package_at_other_versions_ends_as_changesets_does() -> None:
+    """Event-Forge at 2a42fa10: core in a linked group whose highest version (1.1.2) is not
+    core's (1.1.0), and the Python package following core. The plan looped forever, the
+    follower pair and the linked group setting core's old version in turn; changesets
+    2.31.1 gives every linked package 1.2.0, and so does this."""
+    ws = {"dependencies": {"@ef/core": "workspace:*"}}
+    packages = [
+        npm("@ef/core", "1.1.0"),
+        npm("@ef/typeorm", "1.1.0", **ws),
+        npm("@ef/rabbitmq", "1.1.2", **ws),
+        IntentPackage("ef-python", "1.1.0", "python", {}, "@ef/core"),
+    ]
+    config = ChangesetConfig(linked=(("@ef/*",),))
+    plan = plan_releases(packages, [intent("x", ("@ef/core", "minor"))], config)
+    assert versions(plan) == {
+        "@ef/core": ("minor", "1.2.0"),
+        "@ef/typeorm": ("minor", "1.2.0"),
+        "@ef/rabbitmq": ("minor", "1.2.0"),
+        "ef-python": ("minor", "1.2.0"),
+    }
+
+
 def test_an_unknown_package_names_the_file() -> None:
     with pytest.raises(ConfigError) as caught:
         plan_releases([npm("a", "1.0.0")], [intent("oops", ("b", "minor"))])

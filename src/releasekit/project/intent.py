@@ -386,13 +386,15 @@ def plan_releases(
             release.intents.append((intent, part))
     fixed = _expand(config.fixed, names)
     linked = _expand(config.linked, names)
-    for follower in packages:  # a follower and its leader move together, like a fixed pair
-        if follower.follows in by_name:
-            fixed.append([follower.follows or "", follower.name])
+    # a follower and its leader release together (the version lives in the leader's file);
+    # only their parts meet: the follower takes the leader's new version below, so its own
+    # old version must not count as the pair's (which a fixed group's highest would)
+    pairs = [[f.follows or "", f.name] for f in packages if f.follows in by_name]
     changed = True
-    while changed:
+    while changed:  # parts only rise and an old version only moves up: this ends
         changed = _dependents(releases, by_name, ignored, config)
         changed = _fixed(releases, by_name, fixed, ignored) or changed
+        changed = _fixed(releases, by_name, pairs, ignored, same_old=False) or changed
         changed = _linked(releases, by_name, linked) or changed
     for release in releases.values():
         release.new = release.old if release.part == "none" else bump(release.old, release.part)
@@ -490,26 +492,41 @@ def _fixed(
     by_name: Mapping[str, IntentPackage],
     groups: Sequence[Sequence[str]],
     ignored: set[str],
+    *,
+    same_old: bool = True,
 ) -> bool:
+    """Every package of a group released with the largest part of any (``same_old``: from
+    the group's highest version, as changesets' fixed groups are)."""
     updated = False
     for group in groups:
         moving = [releases[n] for n in group if n in releases and releases[n].part != "none"]
         if not moving:
             continue
         part = max((r.part for r in moving), key=_LEVEL.__getitem__)
-        old = _highest(group, by_name)
         for name in group:
             if name in ignored:
                 continue
             release = releases.get(name)
             if release is None:
-                release = releases[name] = Release(name, part, old)
+                release = releases[name] = Release(name, part, by_name[name].version)
                 release.reasons.append(f"released with {moving[0].name}")
                 updated = True
-            if release.part != part or release.old != old:
-                release.part, release.old = part, old
-                updated = True
+            if release.part != part:
+                release.part, updated = part, True
+            if same_old:
+                updated = _raise_old(release, _highest(group, by_name)) or updated
     return updated
+
+
+def _raise_old(release: Release, old: str) -> bool:
+    """Release from ``old`` when it is above the release's own: a package in a fixed and a
+    linked group (or in two) then takes the highest of them, and the plan's loop ends."""
+    from packaging.version import Version
+
+    if Version(old) > Version(release.old):
+        release.old = old
+        return True
+    return False
 
 
 def _linked(
@@ -525,9 +542,9 @@ def _linked(
         part = max((r.part for r in moving), key=_LEVEL.__getitem__)
         old = _highest(group, by_name)
         for release in moving:
-            if release.part != part or release.old != old:
-                release.part, release.old = part, old
-                updated = True
+            if release.part != part:
+                release.part, updated = part, True
+            updated = _raise_old(release, old) or updated
     return updated
 
 
