@@ -625,8 +625,7 @@ def _check_can_commit(
 
     ``also``: other files the bump writes (lockfiles), which may be dirty like the version
     files."""
-    if not git.is_repository(root) or git.head_commit(root) is None:
-        raise TagError(f"{root} is not a git repository with a commit", "git init and commit first")
+    gitwrite.require_commit(root)
     if git.current_branch(root) is None:
         raise TagError(
             "HEAD is detached: the release commit would belong to no branch",
@@ -664,12 +663,7 @@ def _check_can_commit(
             "the current branch has no upstream to push to",
             "set one (git push --set-upstream origin <branch>) or leave out --push",
         )
-    identity = gitwrite.identity_problem(root)
-    if identity is not None:
-        raise TagError(
-            f"git has no identity to commit with ({identity}); nothing was written",
-            "set user.name and user.email (git config --global user.name ...), then run again",
-        )
+    gitwrite.require_identity(root)
     if upstream is not None:  # the remote answers, lacks the tag, and takes a fast-forward
         remote, branch = upstream
         refs = [f"refs/heads/{branch}"] + ([f"refs/tags/{tag}"] if tag is not None else [])

@@ -368,19 +368,13 @@ def _single_message(plan: VersionPlan) -> str:
 
 
 def _check_commit(root: Path, plan: VersionPlan, lockfiles: Sequence[Path]) -> None:
-    if not git.is_repository(root) or git.head_commit(root) is None:
-        raise TagError(f"{root} is not a git repository with a commit", "git init and commit first")
+    gitwrite.require_commit(root)
     if git.current_branch(root) is None:
         raise TagError(
             "HEAD is detached: the version commit would belong to no branch",
             "check out the branch to release from, then bump again",
         )
-    identity = gitwrite.identity_problem(root)
-    if identity is not None:
-        raise TagError(
-            f"git has no identity to commit with ({identity}); nothing was written",
-            "set user.name and user.email (git config --global user.name ...), then run again",
-        )
+    gitwrite.require_identity(root)
     top = Path(git.toplevel(root) or str(root))
     ours = {Path(os.path.normpath(i.path.absolute())) for i in plan.intents}
     ours.update(Path(os.path.normpath(p.absolute())) for p in lockfiles)

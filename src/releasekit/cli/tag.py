@@ -166,8 +166,7 @@ def _cmd_tag(args: argparse.Namespace) -> int:
     from releasekit.cli import _tag_message
 
     root: Path = args.root
-    if not git.is_repository(root) or git.head_commit(root) is None:
-        raise TagError(f"{root} is not a git repository with a commit", "git init and commit first")
+    gitwrite.require_commit(root)
     wanted = missing_tags(root)
     if not wanted:
         print("nothing to tag: every version at HEAD already has its release tag")
@@ -184,12 +183,7 @@ def _cmd_tag(args: argparse.Namespace) -> int:
                 f"{tag.name!r} is not a valid git tag name; nothing was tagged",
                 "fix the tag-prefix of " + ", ".join(tag.labels),
             )
-    identity = gitwrite.identity_problem(root)
-    if identity is not None:
-        raise TagError(
-            f"git has no identity to tag with ({identity}); nothing was tagged",
-            "set user.name and user.email (git config --global user.name ...), then run again",
-        )
+    gitwrite.require_identity(root, "tag", "tagged")
     remote = (git.upstream(root) or ("origin", ""))[0]
     if args.dry_run:
         for tag in wanted:

@@ -26,6 +26,8 @@ __all__ = [
     "is_ancestor",
     "push",
     "remote_refs",
+    "require_commit",
+    "require_identity",
     "subject",
     "undo_commit",
     "unstage",
@@ -128,6 +130,22 @@ def identity_problem(root: Path | str) -> str | None:
         if proc.returncode != 0:
             return _git_line(proc.stderr or "", proc.returncode)
     return None
+
+
+def require_commit(root: Path | str) -> None:
+    """Refuse a repository without a commit: there is nothing to commit onto or tag."""
+    if head_commit(root) is None:
+        raise TagError(f"{root} is not a git repository with a commit", "git init and commit first")
+
+
+def require_identity(root: Path | str, doing: str = "commit", undone: str = "written") -> None:
+    """Refuse, before anything changes, when git has no identity to ``doing`` with."""
+    identity = identity_problem(root)
+    if identity is not None:
+        raise TagError(
+            f"git has no identity to {doing} with ({identity}); nothing was {undone}",
+            "set user.name and user.email (git config --global user.name ...), then run again",
+        )
 
 
 def remote_refs(
