@@ -78,6 +78,8 @@ class _Faults:
     lag_seconds: float = 0.0
     garbage: str | None = None
     stale: dict[str, tuple[float, _Page]] = field(default_factory=dict)  # project -> until, page
+    catch_up_after: int | None = None  # refused uploads left before the stale pages end
+    catching_up: bool = False  # the last refusal heard: the next read is the last stale one
 
 
 def _use(count: int | None) -> tuple[bool, int | None]:
@@ -153,6 +155,16 @@ class FaultProxy:
         upload (a 404 for a new project) for ``seconds``: a CDN that has not caught up."""
         with self._lock:
             self._faults.lag_seconds = seconds
+
+    def catch_up_after_refusals(self, count: int) -> None:
+        """End the lag once ``count`` more uploads have been refused upstream (400,
+        pypiserver's "already exists") and the page has been read once more (the uploader's
+        look right after the last refusal still finds it stale): every later read gets
+        the page as it is, and no upload starts a new lag. The CDN catches up while a rerun
+        that heard "already exists" waits for the page, at a point the test names instead
+        of after seconds of wall-clock time."""
+        with self._lock:
+            self._faults.catch_up_after = count
 
     def garbage(self, kind: str | None = "html") -> None:
         """Answer every simple-page read with 200 and bytes that are no simple page:
@@ -253,8 +265,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _simple_page(self, path: str) -> _Page:
         proxy = self.owner
         with proxy._lock:
-            garbage = proxy._faults.garbage
-            stale = proxy._faults.stale.get(path)
+            faults = proxy._faults
+            garbage = faults.garbage
+            stale = faults.stale.get(path)
+            if faults.catching_up:  # this read is the last one to find the page stale
+                faults.catching_up = False
+                faults.stale.clear()
+                faults.lag_seconds = 0.0
         if garbage == "html":
             return _Page(200, [("Content-Type", "text/html; charset=utf-8")], _GZIP_JUNK)
         if garbage == "json":
@@ -299,6 +316,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if lag and answer.status == 200:
                 page = before if before is not None else faults.stale[page_path][1]
                 faults.stale[page_path] = (time.monotonic() + lag, page)
+            if faults.catch_up_after is not None and answer.status == 400:
+                faults.catch_up_after -= 1
+                if faults.catch_up_after <= 0:
+                    faults.catch_up_after, faults.catching_up = None, True
             drop_after, faults.drop_after = _use(faults.drop_after)
             fail = False
             if not drop_after:
