@@ -148,13 +148,22 @@ def indexes(tmp_path: Path) -> Iterator[dict[str, LocalIndex]]:
         name: LocalIndex(tmp_path / f"{name}-index", server_python=Path(sys.executable))
         for name in ("test", "prod")
     }
-    with contextlib.ExitStack() as stack:
-        for server in servers.values():
-            stack.callback(server.stop)  # idempotent: also stops one whose twin failed
-        with ThreadPoolExecutor(max_workers=len(servers)) as pool:
-            for started in [pool.submit(server.start) for server in servers.values()]:
-                started.result()
+    with side_by_side(*servers.values()):
         yield servers
+
+
+@contextlib.contextmanager
+def side_by_side(*servers: LocalIndex) -> Iterator[None]:
+    """Start ``servers`` at once, as a rehearsal starts its two (each start mostly waits for
+    its server to answer), and stop them all on the way out, also those started beside
+    one that failed to start."""
+    with contextlib.ExitStack() as stack:
+        for server in servers:
+            stack.callback(server.stop)  # idempotent
+        with ThreadPoolExecutor(max_workers=len(servers)) as pool:
+            for started in [pool.submit(server.start) for server in servers]:
+                started.result()
+        yield
 
 
 # --- uploads as twine sends them (the strict index's tests; files from tests/helpers/dists.py) --

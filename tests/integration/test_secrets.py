@@ -31,7 +31,7 @@ from releasekit.runtime import proc
 from releasekit.runtime.credentials import index_upload_env, twine_credentials
 from releasekit.targets.pypi.upload import publish
 from tests.helpers.fault_proxy import FaultProxy, Upload
-from tests.helpers.index import SampleDists, build_demo
+from tests.helpers.index import SampleDists, build_demo, side_by_side
 from tests.helpers.projects import Project, write_project
 
 TWINE = [sys.executable, "-m", "twine"]
@@ -263,17 +263,15 @@ def indexes(tmp_path: Path) -> Iterator[Indexes]:
     }
     proxies: dict[str, FaultProxy] = {}
     twine: dict[str, list[dict[str, str]]] = {"test": [], "prod": []}
-    try:
-        for name, server in servers.items():
-            server.start()
-            proxies[name] = FaultProxy(server.publish_url).start()
-            twine_environ(proxies[name], twine[name])
-        yield Indexes(servers, proxies, twine)
-    finally:
-        for proxy in proxies.values():
-            proxy.stop()
-        for server in servers.values():
-            server.stop()
+    with side_by_side(*servers.values()):
+        try:
+            for name, server in servers.items():
+                proxies[name] = FaultProxy(server.publish_url).start()
+                twine_environ(proxies[name], twine[name])
+            yield Indexes(servers, proxies, twine)
+        finally:
+            for proxy in proxies.values():
+                proxy.stop()
 
 
 @pytest.fixture(scope="module")

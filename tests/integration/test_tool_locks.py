@@ -25,6 +25,7 @@ from releasekit.errors import ReleasekitError
 from releasekit.rehearsal.loopback import free_port
 from releasekit.rehearsal.pypiserver import LocalIndex
 from releasekit.runtime import tool_locks, venvs
+from tests.helpers.index import side_by_side
 from tests.helpers.wheels import make_wheel
 
 pytestmark = pytest.mark.slow
@@ -57,7 +58,7 @@ def trap(tmp_path: Path, locked_wheels: Path, monkeypatch: pytest.MonkeyPatch) -
     )
     test_index = LocalIndex(planted, server_python=Path(sys.executable))
     mirror = LocalIndex(locked_wheels, server_python=Path(sys.executable))
-    with test_index, mirror:
+    with side_by_side(test_index, mirror):
         pip_conf = tmp_path / "pip.conf"
         pip_conf.write_text(f"[global]\nextra-index-url = {test_index.url}\n")
         uv_toml = tmp_path / "uv.toml"
