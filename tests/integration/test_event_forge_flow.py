@@ -116,6 +116,14 @@ def run_job(workdir: Path, remote: Path, *names: str) -> tuple[Path, dict[str, s
     workdir.mkdir(parents=True)
     clone = workdir / "checkout"
     run("git", "clone", "-q", str(remote), clone)
+    # git runs gh's credential helper (GitHub) and its pre-push hook (here) in the push's
+    # environment: the hook records whether GH_TOKEN reached it, as the helper needs
+    hook = clone / ".git" / "hooks" / "pre-push"
+    hook.write_text(
+        '#!/bin/sh\n[ -n "$GH_TOKEN" ] && w=with || w=without\n'
+        'echo "push $w GH_TOKEN" >> "$GH_LOG"\n'
+    )
+    hook.chmod(0o755)
     tools = workdir / "bin"
     tools.mkdir()
     (tools / "gh").write_text(FAKE_GH)
@@ -167,6 +175,7 @@ def test_three_intents_a_release_pr_and_its_merge_publish_npm_first_then_pypi(
     clone, outputs, gh = run_job(job, remote, "tag", "release pull request")
     assert outputs == {"tagged": "0"}
     assert "gh auth setup-git" in gh
+    assert "push with GH_TOKEN" in gh and "without" not in gh  # the release branch
     assert (
         "gh pr create --base main --head releasekit/version-packages --title Version Packages" in gh
     )
@@ -192,8 +201,9 @@ def test_three_intents_a_release_pr_and_its_merge_publish_npm_first_then_pypi(
         "merge", "-q", "--no-ff", "-m", "Merge release", "origin/releasekit/version-packages"
     )
     project.git("push", "-q", "origin", "main")
-    clone, outputs, _ = run_job(job, remote, "tag")
+    clone, outputs, gh = run_job(job, remote, "tag")
     assert outputs == {"tagged": "2"}
+    assert gh.count("push with GH_TOKEN") == 1 and "without" not in gh  # both tags, at once
     tags = run("git", "ls-remote", "--tags", str(remote)).stdout
     assert "refs/tags/v1.3.0" in tags and "refs/tags/typeorm-v1.2.1" in tags
 

@@ -79,4 +79,7 @@ def test_a_dirty_tree_or_a_failed_push_leaves_no_tag(tmp_path: Path) -> None:
     code, out = releasekit(project.path, "tag", "--push")
     assert code == 1, out
     assert "the tags made (core-v1.2.0, py-v1.2.0) were deleted again" in out
+    assert (
+        "hint: fix what git says (access to the remote?), then run `releasekit tag --push`" in out
+    )
     assert project.git("tag", "--list") == "" and "Traceback" not in out

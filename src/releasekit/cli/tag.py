@@ -201,8 +201,12 @@ def _cmd_tag(args: argparse.Namespace) -> int:
     except TagError as exc:
         for name in made:
             gitwrite.delete_tag(root, name)
-        undone = f"; the tags made ({', '.join(made)}) were deleted again" if made else ""
-        raise TagError(f"{exc.message}{undone}", exc.hint) from None
+        if not made:
+            raise
+        raise TagError(
+            f"{exc.message}; the tags made ({', '.join(made)}) were deleted again",
+            "fix what git says (access to the remote?), then run `releasekit tag --push` again",
+        ) from None
     if not args.push:
         refs = " ".join(f"refs/tags/{name}" for name in made)
         print(f"  next: `git push --atomic {remote} {refs}` (or rerun with --push)")
