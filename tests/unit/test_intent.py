@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from releasekit.cli.intent import _edit_json
+from releasekit.core.version import to_semver
 from releasekit.errors import ConfigError
 from releasekit.project.changelog import find_section, insert_section
 from releasekit.project.intent import (
@@ -20,6 +21,7 @@ from releasekit.project.intent import (
     Release,
     changelog_entry,
     changeset_name,
+    normalized,
     parse_changeset,
     plan_releases,
     read_changeset_config,
@@ -337,6 +339,39 @@ def test_a_follower_of_a_linked_package_at_other_versions_ends_as_changesets_doe
         "@ef/rabbitmq": ("minor", "1.2.0"),
         "ef-python": ("minor", "1.2.0"),
     }
+
+
+def test_a_pre_release_is_finalized_as_changesets_does() -> None:
+    """node-semver's inc, which changeset version uses: a pre-release whose part is at or
+    below the bump is finalized (1.3.0-rc.1 + patch or minor -> 1.3.0), else the part moves
+    on (1.3.1-rc.1 + minor -> 1.4.0). The expected values are what changeset version of
+    @changesets/cli 2.31.1 wrote on a workspace of these packages; a Python member takes the
+    same rule on its PEP 440 pre-release (1.3.0rc1 + patch -> 1.3.0, releasekit's own bump
+    said 1.3.1)."""
+    cases = {  # name: (version, part, changesets' new version)
+        "a": ("1.3.0-rc.1", "patch", "1.3.0"),
+        "b": ("1.3.0-rc.1", "minor", "1.3.0"),
+        "c": ("1.3.0-rc.1", "major", "2.0.0"),
+        "d": ("1.0.0-rc.1", "major", "1.0.0"),
+        "e": ("1.3.1-rc.1", "minor", "1.4.0"),
+        "f": ("1.3.1-rc.1", "patch", "1.3.1"),
+        "g": ("2.0.0-beta.2", "minor", "2.0.0"),
+        "k": ("0.2.0-alpha.0", "patch", "0.2.0"),
+    }
+    packages = [npm(n, normalized(v)) for n, (v, _, _) in cases.items()]
+    packages.append(npm("h", "0.1.0", dependencies={"d": "1.0.0-rc.1", "a": "^1.3.0-rc.1"}))
+    packages.append(IntentPackage("py", "1.3.0rc1", "python"))
+    packages.append(IntentPackage("py-post", "1.3.0.post1", "python"))
+    found = [intent(n, (n, part)) for n, (_, part, _) in cases.items()]
+    found += [intent("py", ("py", "patch")), intent("py-post", ("py-post", "patch"))]
+    plan = plan_releases(packages, found)
+    assert {n: to_semver(r.new) for n, r in plan.items()} == {
+        **{n: new for n, (_, _, new) in cases.items()},
+        "h": "0.1.1",  # d's 1.0.0 leaves h's exact 1.0.0-rc.1
+        "py": "1.3.0",
+        "py-post": "1.3.1",  # a post-release is no pre-release: the patch moves on
+    }
+    assert [(e.name, e.new) for e in plan["h"].edits] == [("d", "1.0.0"), ("a", "^1.3.0")]
 
 
 def test_an_unknown_package_names_the_file() -> None:

@@ -47,6 +47,7 @@ __all__ = [
     "bad_file",
     "changelog_entry",
     "changeset_name",
+    "next_version",
     "parse_changeset",
     "plan_releases",
     "range_edits",
@@ -397,7 +398,7 @@ def plan_releases(
         changed = _fixed(releases, by_name, pairs, ignored, same_old=False) or changed
         changed = _linked(releases, by_name, linked) or changed
     for release in releases.values():
-        release.new = release.old if release.part == "none" else bump(release.old, release.part)
+        release.new = next_version(release.old, release.part, by_name[release.name].kind)
     for follower in packages:  # exactly its leader's version, whatever its own said
         leader = releases.get(follower.follows or "")
         if leader is not None and follower.name in releases:
@@ -408,9 +409,32 @@ def plan_releases(
     return {n: releases[n] for n in names if n in releases}  # in the packages' order
 
 
-def _new_semver(release: Release) -> str:
-    new = release.old if release.part == "none" else bump(release.old, release.part)
-    return to_semver(new)
+def next_version(old: str, part: str, kind: str = "npm") -> str:
+    """``old`` after a ``part`` release, as changesets computes it (node-semver's ``inc``).
+
+    A pre-release whose part is at or below the bump is finalized, not bumped again:
+    1.3.0-rc.1 + patch or minor -> 1.3.0, 1.0.0-rc.1 + major -> 1.0.0, while 1.3.1-rc.1 +
+    minor -> 1.4.0 (releasekit's own :func:`~releasekit.core.version.bump` moves on from a
+    pre-release: 1.3.0rc1 + patch -> 1.3.1, which is not what changeset version writes). A
+    pre-release is what semver calls one for an npm package, and what PEP 440 does for a
+    Python one (a post-release is none: 1.3.0.post1 + patch -> 1.3.1).
+    """
+    from packaging.version import Version
+
+    if part == "none":
+        return old
+    parsed = Version(old)
+    pre = parsed.is_prerelease if kind == "python" else "-" in to_semver(old)
+    if not pre:
+        return bump(old, part)
+    base = parsed.base_version  # the release numbers (and epoch), pre/post/dev dropped
+    if part == "patch" or not any(parsed.release[{"minor": 2, "major": 1}[part] :]):
+        return base  # 1.3.0rc1 is a pre-release of the minor 1.3.0, 1.0.0rc1 of the major
+    return bump(base, part)
+
+
+def _new_semver(release: Release, kind: str) -> str:
+    return to_semver(next_version(release.old, release.part, kind))
 
 
 def _dependents(
@@ -454,7 +478,7 @@ def _dependent_part(
     config: ChangesetConfig,
 ) -> str | None:
     """The release ``package`` needs because ``dependency`` is released, or None."""
-    new = _new_semver(dependency)
+    new = _new_semver(dependency, by_name[dependency.name].kind)
     old = to_semver(by_name[dependency.name].version)
     part: str | None = None
     for dep_type in DEP_TYPES:
