@@ -241,6 +241,39 @@ def test_provenance_is_verified_through_the_attestations_endpoint(
     assert "serves its provenance statement" in log.text
 
 
+def test_a_package_without_a_trusted_publisher_is_refused_in_the_plan(
+    standin: NpmStandIn, tmp_path: Path
+) -> None:
+    """The exchange is tried for each member when its plan is made (all of them before the
+    first upload), so a later member without a trusted publisher stops the release before
+    the members before it went out."""
+    from releasekit.engine.plan import make_plan
+
+    standin.trust("demo-first")
+    plans = []
+    puts = len(standin.requests("PUT"))
+    for name in ("demo-first", "demo-second"):
+        artifact = packed(tmp_path / name, name, "5.0.0")
+        manifest = manifest_of(artifact)
+        manifest = Manifest(manifest.name, manifest.version, manifest.files, tag="v5.0.0")
+        target = NpmRegistryTarget(standin.url, environ=standin.github_environ(),
+                                   trusted_publishing=True, provenance=False)  # fmt: skip
+        plans.append(make_plan(manifest, [target], tag_prefix="v", pre_release="both",
+                               rehearse=False, dist_dir=artifact.path.parent))  # fmt: skip
+    assert plans[0].refusals == []
+    ((refusal, hint),) = plans[1].refusals
+    assert refusal == (
+        f"npm: npm trusted publishing for demo-second was refused: {standin.url} answered HTTP "
+        "404: No trusted publisher is configured for package demo-second; nothing was "
+        "published"
+    )
+    assert hint.startswith("configure a trusted publisher for demo-second on npmjs.com")
+    assert "npm-trusted-publishing = false to publish with NODE_AUTH_TOKEN" in hint
+    exchanged = standin.requests("POST", "/-/npm/v1/oidc/token/exchange/package/demo-")
+    assert [s.status for s in exchanged[-2:]] == [201, 404]
+    assert len(standin.requests("PUT")) == puts  # nothing was published
+
+
 def test_the_plan_says_which_credential_and_checks_the_npm_cli(
     standin: NpmStandIn, tmp_path: Path
 ) -> None:
@@ -249,7 +282,9 @@ def test_the_plan_says_which_credential_and_checks_the_npm_cli(
     artifact = packed(tmp_path, "demo-planned", "4.0.0")
     manifest = manifest_of(artifact)
     manifest = Manifest(manifest.name, manifest.version, manifest.files, tag="v4.0.0")
-    target = NpmRegistryTarget(standin.url, environ=standin.github_environ(), mode="stage")
+    standin.trust("demo-planned")
+    target = NpmRegistryTarget(standin.url, environ=standin.github_environ(), mode="stage",
+                               trusted_publishing=True, provenance=True)  # fmt: skip
     plan = make_plan(
         manifest, [target], tag_prefix="v", pre_release="both", rehearse=False,
         dist_dir=artifact.path.parent,
@@ -278,7 +313,8 @@ def test_nox_publish_stages_with_the_session_option_and_status_says_so(
     project = Project(root, "monorepo")
     project.write(
         "releasekit.toml",
-        f'members = ["packages/core"]\nnpm-registry = "{standin.url}"\nnpm-provenance = false\n',
+        f'members = ["packages/core"]\nnpm-registry = "{standin.url}"\nnpm-provenance = false\n'
+        "npm-trusted-publishing = true\n",
     )
     project.write("noxfile.py", template_text())
     project.write(".gitignore", "dist/\n.nox/\nreleasekit-dist/\n")

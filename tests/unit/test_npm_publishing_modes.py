@@ -77,6 +77,41 @@ def test_what_the_plan_says_of_each_mode() -> None:
     assert not NpmRegistryTarget(REGISTRY, environ={}).credentials().present
 
 
+def test_trusted_publishing_and_provenance_default_on_for_npmjs_only() -> None:
+    """A job with id-token: write (for PyPI) that publishes to GitHub Packages with
+    NODE_AUTH_TOKEN keeps publishing with it: that registry has no exchange endpoint."""
+    github_packages = "https://npm.pkg.github.com/"
+    environ = {**GITHUB, "NODE_AUTH_TOKEN": "ghp_x"}
+    target = NpmRegistryTarget(github_packages, environ=environ)
+    assert (target.trusted_publishing, target.provenance) == (False, False)
+    assert target.auth().method == "token" and target.provenance_ci() is None
+    assert target.how() == (
+        "npm: token from NODE_AUTH_TOKEN, no provenance (trusted publishing and provenance "
+        "off: https://npm.pkg.github.com/ is not registry.npmjs.org; npm-trusted-publishing = "
+        "true and npm-provenance = true turn them on)"
+    )
+    # turned on by the configuration: as asked, on any registry
+    asked = NpmRegistryTarget(github_packages, environ=environ, trusted_publishing=True,
+                              provenance=True)  # fmt: skip
+    assert asked.auth().method == "oidc" and asked.provenance_ci() == "GitHub Actions"
+    assert asked.how() == (
+        "npm: trusted publishing (OIDC, GitHub Actions), provenance (GitHub Actions)"
+    )
+    one = NpmRegistryTarget(github_packages, environ=environ, trusted_publishing=True)
+    assert one.how().endswith(
+        "no provenance (provenance off: https://npm.pkg.github.com/ is not registry.npmjs.org; "
+        "npm-provenance = true turns it on)"
+    )
+    # where the job could do neither, nothing to say
+    assert NpmRegistryTarget(github_packages, environ={"NODE_AUTH_TOKEN": "t"}).how() == (
+        "npm: token from NODE_AUTH_TOKEN, no provenance"
+    )
+    # registry.npmjs.org: on unless turned off
+    assert NpmRegistryTarget(REGISTRY, environ=environ).auth().method == "oidc"
+    off = NpmRegistryTarget(REGISTRY, environ=environ, trusted_publishing=False)
+    assert off.auth().method == "token"
+
+
 def test_the_npm_cli_must_be_new_enough_for_what_is_planned() -> None:
     assert version_refusal((11, 5, 1), oidc=True, stage=False) is None
     assert version_refusal((10, 9, 2), oidc=False, stage=False) is None
@@ -119,7 +154,7 @@ def test_the_publish_mode_is_a_workspace_key_and_a_session_option(tmp_path: Path
     workspace = find_workspace(tmp_path)
     assert workspace is not None
     assert (workspace.npm_publish, workspace.npm_provenance) == ("stage", False)
-    assert workspace.npm_trusted_publishing
+    assert workspace.npm_trusted_publishing is None  # unset: by registry
     toml.write_text('members = ["core"]\nnpm-publish = "later"\n')
     with pytest.raises(ConfigError) as caught:
         find_workspace(tmp_path)

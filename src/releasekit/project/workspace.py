@@ -62,11 +62,12 @@ __all__ = [
 ]
 
 DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/"
-# npm publishing keys and their defaults (the Workspace fields below)
-NPM_PUBLISHING_DEFAULTS = {
+# npm publishing keys and their defaults (the Workspace fields below); None: by registry
+# (on for registry.npmjs.org, off elsewhere: releasekit.targets.npm decides)
+NPM_PUBLISHING_DEFAULTS: dict[str, Any] = {
     "npm-publish": "publish",
-    "npm-provenance": True,
-    "npm-trusted-publishing": True,
+    "npm-provenance": None,
+    "npm-trusted-publishing": None,
 }
 WORKSPACE_KEYS = (
     "members", "npm-registry", "npm-publish", "npm-provenance", "npm-trusted-publishing",
@@ -107,8 +108,10 @@ class Workspace:
     members: tuple[Member, ...]  # in release order
     npm_registry: str = DEFAULT_NPM_REGISTRY
     npm_publish: str = "publish"  # "stage": npm stage publish, approved by a human
-    npm_provenance: bool = True  # --provenance where npm can sign (CI with an ID token)
-    npm_trusted_publishing: bool = True  # OIDC where the job can mint an ID token
+    # --provenance where npm can sign, OIDC where the job can mint an ID token; None (unset):
+    # on for registry.npmjs.org only (releasekit.targets.npm.NpmRegistryTarget)
+    npm_provenance: bool | None = None
+    npm_trusted_publishing: bool | None = None
 
     def npm_publishing_table(self) -> dict[str, Any]:
         """The npm publishing keys as the configuration spells them: what a build hands to
@@ -386,8 +389,9 @@ def _python_requirements(project: object) -> list[str]:
 
 def npm_publishing(table: Mapping[str, Any], where: str) -> dict[str, Any]:
     """``npm-publish`` ("publish" or "stage"), ``npm-provenance`` and
-    ``npm-trusted-publishing`` (booleans), as :class:`Workspace` fields; also how the
-    publishing side reads them back from a build's artifact (``releasekit-project.json``)."""
+    ``npm-trusted-publishing`` (booleans; ``None`` when unset: by registry), as
+    :class:`Workspace` fields; also how the publishing side reads them back from a build's
+    artifact (``releasekit-project.json``)."""
     mode = table.get("npm-publish", "publish")
     if mode not in NPM_PUBLISH_MODES:
         raise ConfigError(
@@ -396,8 +400,8 @@ def npm_publishing(table: Mapping[str, Any], where: str) -> dict[str, Any]:
         )
     found: dict[str, Any] = {"npm_publish": mode}
     for key in ("npm-provenance", "npm-trusted-publishing"):
-        value = table.get(key, True)
-        if not isinstance(value, bool):
+        value = table.get(key)
+        if value is not None and not isinstance(value, bool):
             raise ConfigError(f"{where} {key} must be true or false, not {value!r}", "fix it")
         found[key.replace("-", "_")] = value
     return found

@@ -9,8 +9,11 @@ read until it serves that integrity. Withdrawing is ``npm deprecate``, which npm
 
 Without long-lived tokens: trusted publishing (OIDC) where the job can mint an ID token
 (:mod:`releasekit.targets.npm.trusted`: releasekit does npm's exchange itself, so a refusal is
-an error, never npm's silent fallback to a token), provenance where npm can sign, verified
-through the registry's attestations (:mod:`releasekit.targets.npm.provenance`), and staged
+an error, never npm's silent fallback to a token; tried for every member before anything is
+uploaded), provenance where npm can sign, verified through the registry's attestations
+(:mod:`releasekit.targets.npm.provenance`); both on by default for registry.npmjs.org only
+(another registry, GitHub Packages say, has no exchange endpoint and keeps no attestations:
+there they are off unless the configuration turns them on), and staged
 publishing (``npm-publish = "stage"``: :mod:`releasekit.targets.npm.staging`), which ends
 "staged, awaiting approval" with the stage id journaled and the approve command printed.
 """
@@ -34,7 +37,10 @@ if TYPE_CHECKING:
     from releasekit.targets.npm.registry import Staged
     from releasekit.targets.npm.trusted import NpmAuth
 
-__all__ = ["NpmRegistryTarget"]
+__all__ = ["NPMJS_HOST", "NpmRegistryTarget"]
+
+# the one registry trusted publishing and provenance are on for by default
+NPMJS_HOST = "registry.npmjs.org"
 
 
 class NpmRegistryTarget(Target):
@@ -44,6 +50,8 @@ class NpmRegistryTarget(Target):
     or ``stage``: ``npm stage publish``, a human approves), the credential
     (:func:`releasekit.targets.npm.trusted.plan_auth`: trusted publishing where the job can
     mint an ID token, else ``NODE_AUTH_TOKEN``) and provenance (where npm can sign).
+    ``provenance`` and ``trusted_publishing`` left ``None`` (unset in the configuration) are
+    on for registry.npmjs.org and off for any other registry.
     """
 
     noun = "registry"
@@ -57,10 +65,12 @@ class NpmRegistryTarget(Target):
         timeout: float = 300.0,
         rehearsal: bool = False,
         mode: str = "publish",
-        provenance: bool = True,
-        trusted_publishing: bool = True,
+        provenance: bool | None = None,
+        trusted_publishing: bool | None = None,
         upstream: str | None = None,
     ) -> None:
+        from urllib.parse import urlsplit
+
         self.name = "npm"
         self.stage = Stage.PROD
         self.url = self.publish_url = registry
@@ -68,8 +78,16 @@ class NpmRegistryTarget(Target):
         self.timeout = timeout
         self.rehearsal = rehearsal
         self.mode = mode
-        self.provenance = provenance
-        self.trusted_publishing = trusted_publishing
+        npmjs = (urlsplit(registry).hostname or "").lower() == NPMJS_HOST
+        self.provenance = npmjs if provenance is None else provenance
+        self.trusted_publishing = npmjs if trusted_publishing is None else trusted_publishing
+        # the keys left unset that the registry turned off (said in the plan)
+        self.off_by_registry = tuple(
+            key
+            for key, value in (("npm-trusted-publishing", trusted_publishing),
+                               ("npm-provenance", provenance))
+            if value is None and not npmjs
+        )  # fmt: skip
         # a rehearsal's stand-in: the registry it reads third-party packages from
         self.upstream = upstream
 
@@ -152,7 +170,25 @@ class NpmRegistryTarget(Target):
         auth = self.auth().said()
         said = f"staged (npm stage publish; a human approves) with {auth}" if self.staging else auth
         ci = self.provenance_ci()
-        return f"npm: {said}" + (f", provenance ({ci})" if ci else ", no provenance")
+        text = f"npm: {said}" + (f", provenance ({ci})" if ci else ", no provenance")
+        return text + "".join(f" ({note})" for note in self._notes())
+
+    def _notes(self) -> list[str]:
+        """Why the plan does without what the job could do: the registry's defaults."""
+        if self.rehearsal or not self.off_by_registry:
+            return []
+        from releasekit.targets.npm.provenance import provenance_ci
+        from releasekit.targets.npm.trusted import plan_auth
+
+        could = plan_auth(self.environ).method == "oidc" or provenance_ci(
+            self.environ, wanted=True, rehearsal=False
+        )
+        if not could:
+            return []
+        off = " and ".join(k.removeprefix("npm-").replace("-", " ") for k in self.off_by_registry)
+        keys = " and ".join(f"{k} = true" for k in self.off_by_registry)
+        them = "turn them" if len(self.off_by_registry) > 1 else "turns it"
+        return [f"{off} off: {self.url} is not {NPMJS_HOST}; {keys} {them} on"]
 
     def preview(self, name: str, version: str) -> str | None:
         from releasekit.targets.npm import registry as npm
@@ -174,17 +210,31 @@ class NpmRegistryTarget(Target):
     def preflight(
         self, dist_dir: Path, manifest: Manifest, uploads: Sequence[str]
     ) -> tuple[tuple[str, str], ...]:
-        """The npm CLI is new enough for what the plan uses (trusted publishing: npm >=
-        11.5.1; staging: npm >= 11.15), checked before anything is published anywhere."""
+        """Checked before anything is published anywhere (every member's plan is made before
+        the first upload): the npm CLI is new enough for what the plan uses (trusted
+        publishing: npm >= 11.5.1; staging: npm >= 11.15), and under trusted publishing the
+        registry exchanges the job's ID token for this package. A package without a trusted
+        publisher is refused here, not after the members before it went out; the token it
+        gives is dropped (the publish exchanges again: it lives minutes)."""
         if self.rehearsal or not uploads:
             return ()
+        from releasekit.errors import PublishError
         from releasekit.targets.npm import trusted
 
-        oidc = self.auth().method == "oidc"
+        auth = self.auth()
+        oidc = auth.method == "oidc"
         if not (oidc or self.staging):
             return ()
         refusal = trusted.version_refusal(trusted.npm_version(), oidc=oidc, stage=self.staging)
-        return (refusal,) if refusal else ()
+        if refusal:
+            return (refusal,)
+        if oidc:
+            try:
+                identity = trusted.id_token(auth, self.url, self.environ)
+                trusted.exchange(self.url, manifest.name, identity)
+            except PublishError as error:
+                return ((error.message, error.hint),)
+        return ()
 
     def observe(self, name: str, version: str, manifest: Manifest | None) -> Observed:
         """The integrity the registry serves for ``name@version`` (under the build's tarball
