@@ -248,6 +248,26 @@ def test_intent_add_refuses_unknown_names_and_parts(
     assert not (workspace / ".changeset").exists()
 
 
+def test_intent_add_refuses_a_package_named_twice(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It wrote a file the bump refuses ("names @ef/core twice") and changesets crashes on;
+    a Python member's name is the same package however it is spelled."""
+    cases = [
+        ("@ef/core=minor", "@ef/core=patch", "@ef/core"),
+        ("ef_python=minor", "ef-python=patch", "ef-python"),
+    ]
+    for first, second, name in cases:
+        code, out, err = cli(capsys, workspace, "intent", "add", "--package", first,
+                             "--package", second, "--summary", "x")  # fmt: skip
+        assert (code, out) == (1, "")
+        assert err.splitlines() == [
+            f"releasekit: --package {second}: names {name} again (--package {first})",
+            "  hint: name each package once, with the largest part its changes need",
+        ]
+    assert not (workspace / ".changeset").exists()
+
+
 def test_a_dirty_tree_is_refused_before_writing(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

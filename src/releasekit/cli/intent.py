@@ -153,6 +153,7 @@ def _cmd_add(args: argparse.Namespace) -> int:
     packages = _packages(root)
     single = None if find_workspace(root) is not None else next(iter(packages))
     releases: list[tuple[str, str]] = []
+    named: dict[str, str] = {}  # each package (as resolved) -> the --package naming it
     for text in args.package:
         name, sep, part = text.rpartition("=")
         if not sep:
@@ -174,6 +175,12 @@ def _cmd_add(args: argparse.Namespace) -> int:
                 f"--package {text}: no package named {name!r}",
                 f"packages: {', '.join(packages)}",
             )
+        if found in named:  # the reader refuses such a file, and changesets crashes on it
+            raise ConfigError(
+                f"--package {text}: names {found} again (--package {named[found]})",
+                "name each package once, with the largest part its changes need",
+            )
+        named[found] = text
         releases.append((name, part))
     if not releases:
         raise ConfigError(
