@@ -274,6 +274,34 @@ def test_a_package_without_a_trusted_publisher_is_refused_in_the_plan(
     assert len(standin.requests("PUT")) == puts  # nothing was published
 
 
+def test_a_rerun_that_finds_the_version_identical_verifies_its_provenance(
+    standin: NpmStandIn, tmp_path: Path
+) -> None:
+    """The publish that ran npm failed on the provenance check, after the upload: its rerun
+    sees the version served ("identical") and must not skip the check."""
+    artifact = packed(tmp_path, "demo-reattested", "6.0.0")
+    dist = artifact.path.parent
+    manifest = manifest_of(artifact)
+    environ = {"NODE_AUTH_TOKEN": standin.publish_token}
+    assert npm.publish(artifact, standin.url, tag="latest", environ=environ) == "published"
+    target = NpmRegistryTarget(standin.url, environ=standin.github_environ(), timeout=1,
+                               trusted_publishing=True, provenance=True)  # fmt: skip
+    assert target.provenance_ci() == "GitHub Actions"
+    with pytest.raises(PublishError) as caught:
+        target.publish(manifest, dist, planned(artifact), fake_run(dist, Log()))
+    assert caught.value.message == (
+        "demo-reattested@6.0.0 was published with --provenance but "
+        f"{standin.url}-/npm/v1/attestations/demo-reattested@6.0.0 serves no provenance "
+        "statement for it after 1s"
+    )
+    standin.attest("demo-reattested", "6.0.0", base64.b64decode(
+        artifact.integrity.split("-", 1)[1]).hex())  # fmt: skip
+    log = Log()
+    done = target.publish(manifest, dist, planned(artifact), fake_run(dist, log))
+    assert done is not None and done.result == "already identical"
+    assert "demo-reattested@6.0.0: the registry serves its provenance statement" in log.text
+
+
 def test_the_plan_says_which_credential_and_checks_the_npm_cli(
     standin: NpmStandIn, tmp_path: Path
 ) -> None:
