@@ -268,6 +268,32 @@ def test_intent_add_refuses_a_package_named_twice(
     assert not (workspace / ".changeset").exists()
 
 
+@pytest.mark.parametrize("mode", ["pre", "exit"])
+def test_changesets_pre_mode_is_refused_before_writing(
+    workspace: Path, capsys: pytest.CaptureFixture[str], mode: str
+) -> None:
+    """.changeset/pre.json as `changeset pre enter rc` (2.31.1) writes it, and as `changeset
+    pre exit` leaves it ("mode": "exit", until `changeset version` removes it)."""
+    root = workspace
+    write(root, ".changeset/x.md", '---\n"@ef/core": patch\n---\n\nFix\n')
+    pre = {"mode": mode, "tag": "rc", "initialVersions": {"@ef/core": "1.2.0"}, "changesets": []}
+    write(root, ".changeset/pre.json", json.dumps(pre, indent=2) + "\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "pre mode")
+    before = state(root)
+    path = root.resolve() / ".changeset" / "pre.json"
+    for args in (["bump"], ["intent", "status"]):
+        code, out, err = cli(capsys, root, *args)
+        assert (code, out) == (1, "")
+        assert err.splitlines() == [
+            f'releasekit: {path}: changesets\' pre-release mode is on ("mode": "{mode}")',
+            "  hint: releasekit bump has no pre mode: finish it with changesets (`changeset "
+            "pre exit`, then `changeset version`, which removes pre.json), or bump a part "
+            "(releasekit bump rc)",
+        ]
+    assert state(root) == before
+
+
 def test_a_dirty_tree_is_refused_before_writing(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -268,10 +268,17 @@ def _packages(root: Path) -> dict[str, Package]:
 
 
 def _read_intents(root: Path, packages: Mapping[str, Package]) -> list[Intent]:
-    if (root / CHANGESET_DIR / "pre.json").is_file():
+    pre = root / CHANGESET_DIR / "pre.json"
+    if pre.is_file():  # `changeset pre exit` leaves it too ("mode": "exit"), until versioning
+        try:
+            mode = json.loads(pre.read_text(encoding="utf-8")).get("mode")
+        except (OSError, ValueError, AttributeError):
+            mode = None
+        said = f' ("mode": {json.dumps(mode)})' if isinstance(mode, str) else ""
         raise ConfigError(
-            f"{root / CHANGESET_DIR / 'pre.json'}: changesets' pre-release mode is on",
-            "releasekit bump reads no pre mode: `changeset pre exit`, or bump a part "
+            f"{pre}: changesets' pre-release mode is on{said}",
+            "releasekit bump has no pre mode: finish it with changesets (`changeset pre "
+            "exit`, then `changeset version`, which removes pre.json), or bump a part "
             "(releasekit bump rc)",
         )
     found = intents_mod.read_changesets(root)
