@@ -110,6 +110,36 @@ def test_a_refused_exchange_is_an_error_and_never_falls_back_to_the_token(
     assert standin.requests("PUT")[-1].auth == "publish"
 
 
+def test_trusted_publishing_off_npm_cannot_exchange(standin: NpmStandIn, tmp_path: Path) -> None:
+    """npm-trusted-publishing = false: always NODE_AUTH_TOKEN. The package has a trusted
+    publisher, so had npm got GitHub's request pair, its oidc.js would have exchanged it
+    and published with that token instead."""
+    standin.trust("demo-token-only")
+    artifact = packed(tmp_path, "demo-token-only", "7.0.0")
+    dist = artifact.path.parent
+    environ = {**standin.github_environ(), "NODE_AUTH_TOKEN": standin.publish_token}
+    target = NpmRegistryTarget(standin.url, environ=environ, timeout=10,
+                               trusted_publishing=False, provenance=True)  # fmt: skip
+    assert target.provenance_ci() is None
+    asked = len(standin.requests("GET", "/_github/id-token"))
+    done = target.publish(manifest_of(artifact), dist, planned(artifact), fake_run(dist, Log()))
+    assert done is not None and done.result == "1 published"
+    (put,) = [s for s in standin.requests("PUT") if "demo-token-only" in s.path]
+    assert put.auth == "publish"
+    assert len(standin.requests("GET", "/_github/id-token")) == asked
+    assert not standin.requests("POST", "/-/npm/v1/oidc/token/exchange/package/demo-token")
+    # asked directly for --provenance with the token on GitHub Actions: refused, npm not run
+    other = packed(tmp_path / "b", "demo-token-only", "7.0.1")
+    with pytest.raises(PublishError) as caught:
+        registry.publish(other, standin.url, tag="latest", environ=environ, provenance=True,
+                         trusted_publishing=False)  # fmt: skip
+    assert caught.value.message == (
+        "--provenance for demo-token-only@7.0.1 on GitHub Actions with trusted publishing "
+        "off: npm signs with the ID token it would also exchange instead of NODE_AUTH_TOKEN"
+    )
+    assert caught.value.hint == "set npm-provenance = false, or npm-trusted-publishing = true"
+
+
 def fake_run(dist: Path, log: Log) -> PublishRun:
     return PublishRun(
         log=log, journal=Journal(dist), dry_run=False, rehearse=False,

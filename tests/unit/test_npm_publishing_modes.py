@@ -112,6 +112,25 @@ def test_trusted_publishing_and_provenance_default_on_for_npmjs_only() -> None:
     assert off.auth().method == "token"
 
 
+def test_with_trusted_publishing_off_npm_gets_nothing_to_exchange() -> None:
+    """npm's oidc.js exchanges GitHub's request pair (and prefers that token to
+    NODE_AUTH_TOKEN), and provenance on GitHub Actions signs with the same pair: with
+    npm-trusted-publishing = false there is no provenance there, and the plan says why."""
+    environ = {**GITHUB, "NODE_AUTH_TOKEN": "npm_x"}
+    target = NpmRegistryTarget(REGISTRY, environ=environ, trusted_publishing=False)
+    assert target.provenance and target.provenance_ci() is None
+    assert target.how() == (
+        "npm: token from NODE_AUTH_TOKEN, no provenance (on GitHub Actions npm signs "
+        "provenance with the ID token it would also exchange for a publish token: with "
+        "npm-trusted-publishing = false it gets neither)"
+    )
+    assert provenance_ci(GITHUB, wanted=True, rehearsal=False, oidc=False) is None
+    # GitLab signs with SIGSTORE_ID_TOKEN, which npm never exchanges
+    gitlab = {"GITLAB_CI": "true", "SIGSTORE_ID_TOKEN": "jwt", "NODE_AUTH_TOKEN": "npm_x"}
+    on_gitlab = NpmRegistryTarget(REGISTRY, environ=gitlab, trusted_publishing=False)
+    assert on_gitlab.how() == "npm: token from NODE_AUTH_TOKEN, provenance (GitLab CI)"
+
+
 def test_the_npm_cli_must_be_new_enough_for_what_is_planned() -> None:
     assert version_refusal((11, 5, 1), oidc=True, stage=False) is None
     assert version_refusal((10, 9, 2), oidc=False, stage=False) is None

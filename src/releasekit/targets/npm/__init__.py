@@ -162,7 +162,8 @@ class NpmRegistryTarget(Target):
     def provenance_ci(self) -> str | None:
         from releasekit.targets.npm.provenance import provenance_ci
 
-        return provenance_ci(self.environ, wanted=self.provenance, rehearsal=self.rehearsal)
+        return provenance_ci(self.environ, wanted=self.provenance, rehearsal=self.rehearsal,
+                             oidc=self.auth().method == "oidc")  # fmt: skip
 
     def how(self) -> str:
         """What the plan says: ``npm: trusted publishing (OIDC, GitHub Actions), provenance``,
@@ -174,11 +175,22 @@ class NpmRegistryTarget(Target):
         return text + "".join(f" ({note})" for note in self._notes())
 
     def _notes(self) -> list[str]:
-        """Why the plan does without what the job could do: the registry's defaults."""
-        if self.rehearsal or not self.off_by_registry:
+        """Why the plan does without what the job could do: the registry's defaults, and
+        provenance on GitHub Actions with trusted publishing off."""
+        if self.rehearsal:
             return []
         from releasekit.targets.npm.provenance import provenance_ci
         from releasekit.targets.npm.trusted import plan_auth
+
+        if self.provenance and not self.provenance_ci():
+            if provenance_ci(self.environ, wanted=True, rehearsal=False):
+                return [
+                    "on GitHub Actions npm signs provenance with the ID token it would also "
+                    "exchange for a publish token: with npm-trusted-publishing = false it "
+                    "gets neither"
+                ]
+        if not self.off_by_registry:
+            return []
 
         could = plan_auth(self.environ).method == "oidc" or provenance_ci(
             self.environ, wanted=True, rehearsal=False

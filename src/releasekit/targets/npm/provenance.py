@@ -35,13 +35,23 @@ SLSA_PREFIX = "https://slsa.dev/provenance/"
 _HTTP_TIMEOUT = 30.0
 
 
-def provenance_ci(environ: Mapping[str, str], *, wanted: bool, rehearsal: bool) -> str | None:
+def provenance_ci(
+    environ: Mapping[str, str], *, wanted: bool, rehearsal: bool, oidc: bool = True
+) -> str | None:
     """The CI npm signs provenance in (``"GitHub Actions"``, ``"GitLab CI"``), or ``None``:
-    no provenance (turned off, a rehearsal, or a place npm cannot sign from)."""
+    no provenance (turned off, a rehearsal, or a place npm cannot sign from).
+
+    ``oidc``: whether the publish uses trusted publishing. On GitHub Actions npm signs with
+    an ID token from the request pair (``@sigstore/sign``'s ``identity/ci.js``), and the
+    same pair is all npm's ``oidc.js`` needs to exchange it for a publish token, which it
+    then prefers to ``NODE_AUTH_TOKEN``: publishing with the token (trusted publishing off)
+    keeps the pair from npm, so no provenance there. GitLab signs with
+    ``SIGSTORE_ID_TOKEN``, which npm never exchanges (it exchanges ``NPM_ID_TOKEN``).
+    """
     if not wanted or rehearsal:
         return None
     if environ.get("GITHUB_ACTIONS") == "true" and environ.get("ACTIONS_ID_TOKEN_REQUEST_URL"):
-        if environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN"):
+        if environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN") and oidc:
             return "GitHub Actions"
     if environ.get("GITLAB_CI") and environ.get("SIGSTORE_ID_TOKEN"):
         return "GitLab CI"

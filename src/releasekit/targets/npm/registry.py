@@ -502,6 +502,11 @@ def _npm_credentials(
     never ``token_env``: npm's silent fallback to a long-lived token cannot happen. The CI's
     identity (GitHub's request pair, GitLab's ``SIGSTORE_ID_TOKEN``) goes along only for
     ``--provenance``, which signs with it.
+
+    With ``token_env`` (trusted publishing off) npm gets nothing it could exchange
+    (``oidc.js`` needs ``NPM_ID_TOKEN`` or GitHub's request pair, and prefers what it gets
+    for them to any token): so no ``--provenance`` on GitHub Actions, which signs with that
+    pair (GitLab's ``SIGSTORE_ID_TOKEN`` is no exchangeable token: it may go along).
     """
     from releasekit.targets.npm import trusted
 
@@ -526,6 +531,12 @@ def _npm_credentials(
             "its trusted publisher on npmjs.com (repository, workflow, environment)"
         )
     else:
+        if provenance and environ.get("GITHUB_ACTIONS") == "true":
+            raise PublishError(
+                f"--provenance for {artifact.spec} on GitHub Actions with trusted publishing "
+                f"off: npm signs with the ID token it would also exchange instead of {token_env}",
+                "set npm-provenance = false, or npm-trusted-publishing = true",
+            )
         token, variable = environ[token_env], token_env
         secrets.append(token)
         hint = (
@@ -534,7 +545,10 @@ def _npm_credentials(
         )
     env[variable] = token
     if provenance:
-        env.update(_provenance_env(environ))
+        identity_env = _provenance_env(environ)
+        if auth.method != "oidc":  # nothing npm's oidc.js could exchange
+            identity_env = {k: v for k, v in identity_env.items() if k not in OIDC_VARIABLES}
+        env.update(identity_env)
         secrets += [environ[name] for name in _IDENTITY if environ.get(name)]
     with npm_userconfig(registry, variable) as userconfig:
         env["NPM_CONFIG_USERCONFIG"] = str(userconfig)
