@@ -16,6 +16,7 @@ from releasekit.core.carriers import (
     carrier_for,
     check_consistent,
     disagreements,
+    json_value_span,
     read_all,
     write_all,
 )
@@ -333,6 +334,35 @@ def test_package_json_top_level_key_after_nested_ones(tmp_path: Path) -> None:
     assert carrier_for(CarrierSpec("package.json"), tmp_path).raw() == "2.0.0"
     write_all([CarrierSpec("package.json")], tmp_path, "2.1.0")
     assert text_of(path) == text.replace('"2.0.0"', '"2.1.0"')
+
+
+def test_json_value_span_follows_a_key_path_and_takes_the_last_duplicate() -> None:
+    """One reader of JSON text for every edit in place (the version carrier, the intent
+    bump's dependency ranges): a key named twice in one object counts as its last, as
+    JSON.parse and json.loads take it, at every level of the path."""
+    text = (
+        '\ufeff{"dependencies": {"a": "1", "b": "{\\"x\\": [}"},\n'
+        ' "version": "1.0.0",\n'
+        ' "dependencies" : { "a" : "2", "a": {"nested": [1, {"a": "3"}]}, "a": "4" },\n'
+        ' "n": -1.5e3, "t": true, "version": "2.0.0"}'
+    )
+    doc = json.loads(text.lstrip("\ufeff"))
+
+    def value(keys: list[str]) -> object:
+        span = json_value_span(text, keys)
+        assert span is not None
+        return json.loads(text[span[0] : span[1]])
+
+    assert value(["version"]) == doc["version"] == "2.0.0"
+    assert value(["dependencies", "a"]) == doc["dependencies"]["a"] == "4"
+    assert value(["dependencies"]) == doc["dependencies"]
+    assert value(["n"]) == -1.5e3 and value(["t"]) is True
+    assert value([]) == doc
+    assert json_value_span(text, ["dependencies", "b"]) is None  # only in the first one
+    assert json_value_span(text, ["version", "x"]) is None  # not an object
+    assert json_value_span(text, ["nope"]) is None
+    with pytest.raises(ValueError, match="not JSON"):
+        json_value_span('{"a": "1", "b"}', ["b"])
 
 
 def test_package_json_without_version(tmp_path: Path) -> None:

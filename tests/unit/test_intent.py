@@ -4,6 +4,7 @@ changelog section and where it goes."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Mapping
 from pathlib import Path
@@ -441,6 +442,19 @@ def test_edit_json_changes_one_string_and_nothing_else() -> None:
         '  "devDependencies": {\n    "core": "^1.0.0"\n  }\n}\n'  # fmt: skip
     edited = _edit_json(text, ["devDependencies", "core"], "^1.1.0")
     assert edited == text.replace('"core": "^1.0.0"\n', '"core": "^1.1.0"\n')
+
+
+def test_edit_json_takes_the_last_of_a_duplicated_key_as_json_parse_does() -> None:
+    """npm (JSON.parse) and the plan (json.loads) read the last "core" and the last
+    "dependencies"; the edit took the first, leaving the range npm reads as it was."""
+    text = '{"dependencies": {"core": "1.0.0"},\n "dependencies": {"core": "^0.9.0", ' \
+        '"core": "^1.0.0"}}\n'  # fmt: skip
+    edited = _edit_json(text, ["dependencies", "core"], "^1.1.0")
+    assert json.loads(edited)["dependencies"]["core"] == "^1.1.0"
+    assert edited == text.replace('"^1.0.0"', '"^1.1.0"')
+    with pytest.raises(ConfigError) as caught:
+        _edit_json(text, ["devDependencies", "core"], "^1.1.0")
+    assert caught.value.message == "package.json has no devDependencies.core to update"
 
 
 def test_dependency_list_as_changesets_2_31_writes_it() -> None:

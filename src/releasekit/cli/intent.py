@@ -15,7 +15,6 @@ import argparse
 import datetime
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -523,39 +522,16 @@ def _rel(root: Path, path: Path) -> str:
         return str(path)
 
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-
-
 def _edit_json(text: str, keys: Sequence[str], value: str) -> str:
     """``text`` with the string at ``keys`` (``["dependencies", "a"]``) replaced by ``value``,
-    every other byte as written (npm keeps a package.json's own layout too)."""
-    stack: list[str | None] = []
-    kinds: list[str] = []
-    pos = 0
-    while pos < len(text):
-        char = text[pos]
-        if char in "{[":
-            stack.append(None)
-            kinds.append(char)
-        elif char in "}]":
-            stack.pop()
-            kinds.pop()
-        elif char == "," and kinds and kinds[-1] == "{":
-            stack[-1] = None
-        elif char == '"':
-            token = _STRING.match(text, pos)
-            if token is None:
-                break
-            after = pos = token.end()
-            while after < len(text) and text[after] in " \t\r\n":
-                after += 1
-            if kinds and kinds[-1] == "{" and stack[-1] is None and text.startswith(":", after):
-                stack[-1] = json.loads(token.group())
-            elif stack == list(keys):
-                return text[: token.start()] + json.dumps(value) + text[token.end() :]
-            continue
-        pos += 1
-    raise ConfigError(f"package.json has no {'.'.join(keys)} to update", "check package.json")
+    every other byte as written; a duplicated key: its last, the one npm reads."""
+    try:
+        span = carriers.json_value_span(text, keys)
+    except ValueError:
+        span = None
+    if span is None or not text.startswith('"', span[0]):
+        raise ConfigError(f"package.json has no {'.'.join(keys)} to update", "check package.json")
+    return text[: span[0]] + json.dumps(value) + text[span[1] :]
 
 
 def bump_command(args: argparse.Namespace) -> int:
