@@ -1252,6 +1252,7 @@ def without_step_record(snap: Snapshot, before: Snapshot) -> Snapshot:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("bad_input_world")  # one module-scoped world, not one per worker
 @pytest.mark.parametrize(
     "case",
     list(SESSION_CASES.values()),

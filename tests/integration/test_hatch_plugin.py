@@ -145,6 +145,11 @@ def test_mismatched_tag_fails_in_process(make_project: MakeProject) -> None:
         assert "releasekit bump 1.2.1" in failure.value.hint
 
 
+# The tests of the one module-scoped tagged build (tagged_dists, sdist_tree) run on one
+# xdist worker, which builds it once (each worker would build its own).
+on_tagged_dists = pytest.mark.xdist_group("hatch_tagged_dists")
+
+
 @pytest.fixture(scope="module")
 def tagged_dists(
     tmp_path_factory: pytest.TempPathFactory, build_env: dict[str, str]
@@ -162,6 +167,7 @@ def tagged_dists(
     return proc, out
 
 
+@on_tagged_dists
 def test_python_m_build_at_matching_tag(
     tagged_dists: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
@@ -460,6 +466,7 @@ def test_a_project_without_the_hook_ships_its_pyproject_as_it_is(
     assert shipped == (project.path / "pyproject.toml").read_text(encoding="utf-8")
 
 
+@on_tagged_dists
 def test_the_wheel_from_the_sdist_is_guarded_only_when_turned_on(
     tagged_dists: tuple[subprocess.CompletedProcess[str], Path],
     tmp_path: Path,
@@ -475,6 +482,7 @@ def test_the_wheel_from_the_sdist_is_guarded_only_when_turned_on(
         build(tree)
 
 
+@on_tagged_dists
 def test_wheel_from_sdist_with_another_releasekit_tag_fails(
     sdist_tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -488,6 +496,7 @@ def test_wheel_from_sdist_with_another_releasekit_tag_fails(
     )
 
 
+@on_tagged_dists
 def test_require_tag_at_the_wheel_step_is_met_by_the_ci_tag_of_this_version(
     sdist_tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -498,6 +507,7 @@ def test_require_tag_at_the_wheel_step_is_met_by_the_ci_tag_of_this_version(
     assert build(sdist_tree).name == "demo-1.2.0-py3-none-any.whl"
 
 
+@on_tagged_dists
 def test_wheel_from_sdist_ignores_a_ci_tag_of_another_version(
     sdist_tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

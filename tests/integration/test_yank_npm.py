@@ -24,6 +24,8 @@ from tests.helpers.npm import npm_view, verdaccio_cache, write_cjs
 
 pytestmark = [
     pytest.mark.slow,
+    # one worker runs the module: each worker would start its own module-scoped verdaccio
+    pytest.mark.xdist_group("yank_npm_registry"),
     pytest.mark.skipif(
         shutil.which("node") is None or shutil.which("npm") is None,
         reason="node and npm are needed for the npm target (install Node.js >= 18)",
