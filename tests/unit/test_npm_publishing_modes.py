@@ -131,6 +131,50 @@ def test_with_trusted_publishing_off_npm_gets_nothing_to_exchange() -> None:
     assert on_gitlab.how() == "npm: token from NODE_AUTH_TOKEN, provenance (GitLab CI)"
 
 
+def test_npm_gets_only_the_ci_variables_it_reads_for_provenance() -> None:
+    """GitLab's CI_JOB_JWT and CI_JOB_JWT_V2 are JWTs whose names say nothing of it: they,
+    and every other CI variable npm does not read, stay out of the publishing npm."""
+    from releasekit.targets.npm.registry import _other_ci_variables, _provenance_env
+
+    environ = {
+        "GITLAB_CI": "true", "CI": "true", "CI_JOB_JWT": "eyJ.a.b", "CI_JOB_JWT_V2": "eyJ.c.d",
+        "CI_COMMIT_SHA": "abc", "CI_PROJECT_URL": "https://gitlab.example/p",
+        "CI_REGISTRY_PASSWORD": "pw", "CI_DEPLOY_USER": "u", "SIGSTORE_ID_TOKEN": "jwt",
+        "GITHUB_WORKFLOW_REF": "o/r/.github/workflows/r.yml@refs/tags/v1",
+        "GITHUB_STEP_SUMMARY": "/tmp/x", "RUNNER_ENVIRONMENT": "github-hosted", "HOME": "/h",
+    }  # fmt: skip
+    assert _provenance_env(environ) == {
+        "GITLAB_CI": "true", "CI": "true", "CI_COMMIT_SHA": "abc",
+        "CI_PROJECT_URL": "https://gitlab.example/p", "SIGSTORE_ID_TOKEN": "jwt",
+        "GITHUB_WORKFLOW_REF": "o/r/.github/workflows/r.yml@refs/tags/v1",
+        "RUNNER_ENVIRONMENT": "github-hosted",
+    }  # fmt: skip
+    assert sorted(_other_ci_variables(environ)) == [
+        "CI_DEPLOY_USER", "CI_JOB_JWT", "CI_JOB_JWT_V2", "CI_REGISTRY_PASSWORD",
+        "GITHUB_STEP_SUMMARY",
+    ]  # fmt: skip
+
+
+def test_the_provenance_allowlist_covers_what_the_installed_npm_reads() -> None:
+    import re
+    import shutil
+
+    from releasekit.targets.npm.registry import _IDENTITY, _PROVENANCE_READS
+
+    npm = shutil.which("npm")
+    root = Path(npm).resolve().parents[1] / "node_modules" if npm else None
+    sources = ["libnpmpublish/lib/provenance.js", "libnpmpublish/lib/publish.js",
+               "@sigstore/sign/dist/identity/ci.js"]  # fmt: skip
+    if root is None or not all((root / f).is_file() for f in sources):
+        pytest.skip("npm's own sources are not installed here")
+    read = {
+        name
+        for f in sources
+        for name in re.findall(r"env\.([A-Z][A-Z0-9_]+)", (root / f).read_text())
+    }
+    assert read and read <= _PROVENANCE_READS | set(_IDENTITY)
+
+
 def test_the_npm_cli_must_be_new_enough_for_what_is_planned() -> None:
     assert version_refusal((11, 5, 1), oidc=True, stage=False) is None
     assert version_refusal((10, 9, 2), oidc=False, stage=False) is None

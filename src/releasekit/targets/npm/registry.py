@@ -33,6 +33,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import os
 import re
 import tempfile
 import urllib.error
@@ -370,7 +371,7 @@ def publish(
             proc.run(
                 argv, what=f"npm publish {artifact.filename} to {registry}", error=PublishError,
                 hint=hint, cwd=Path(env["NPM_CONFIG_USERCONFIG"]).parent, env=env, log=log,
-                secrets=secrets, timeout=NPM_TIMEOUT,
+                secrets=secrets, timeout=NPM_TIMEOUT, unset=_other_ci_variables(os.environ),
             )  # fmt: skip
         except PublishError:
             # A publish that landed but whose answer was lost (a retry got "cannot publish
@@ -449,6 +450,7 @@ def stage(
             argv, what=f"npm stage publish {artifact.filename} to {registry}",
             error=PublishError, hint=hint, cwd=Path(env["NPM_CONFIG_USERCONFIG"]).parent,
             env=env, log=log, secrets=secrets, timeout=NPM_TIMEOUT,
+            unset=_other_ci_variables(os.environ),
         )  # fmt: skip
     stage_id = staging.stage_id_in(output)
     if stage_id is None:
@@ -557,22 +559,57 @@ def _npm_credentials(
 
 # what npm's provenance signs with (GitHub's request pair; GitLab's sigstore token)
 _IDENTITY = (*OIDC_VARIABLES, "SIGSTORE_ID_TOKEN")
+# What npm 11.19.1 reads of the CI for --provenance, and nothing else of it: ci-info's
+# GITHUB_ACTIONS, GITLAB_CI and CI (whether npm may sign there), libnpmpublish's
+# lib/provenance.js (what the SLSA statement records) and publish.js; @sigstore/sign's
+# identity/ci.js reads only _IDENTITY. GitLab's CI_JOB_JWT/CI_JOB_JWT_V2 (JWTs no *_TOKEN
+# name gives away), CI_REGISTRY_PASSWORD and the rest of CI_*/GITHUB_* are not on it.
+_PROVENANCE_READS = frozenset(
+    """
+    CI GITHUB_ACTIONS GITLAB_CI
+    GITHUB_EVENT_NAME GITHUB_REF GITHUB_REPOSITORY GITHUB_REPOSITORY_ID
+    GITHUB_REPOSITORY_OWNER_ID GITHUB_RUN_ATTEMPT GITHUB_RUN_ID GITHUB_SERVER_URL GITHUB_SHA
+    GITHUB_WORKFLOW_REF RUNNER_ENVIRONMENT RUNNER_GENERATE_ARTIFACTS_METADATA
+    CI_API_GRAPHQL_URL CI_API_V4_URL CI_BUILD_BEFORE_SHA CI_BUILD_ID CI_BUILD_NAME CI_BUILD_REF
+    CI_BUILD_REF_NAME CI_BUILD_REF_SLUG CI_BUILD_STAGE CI_COMMIT_BEFORE_SHA CI_COMMIT_BRANCH
+    CI_COMMIT_REF_NAME CI_COMMIT_REF_PROTECTED CI_COMMIT_REF_SLUG CI_COMMIT_SHA
+    CI_COMMIT_SHORT_SHA CI_COMMIT_TIMESTAMP CI_COMMIT_TITLE CI_CONFIG_PATH CI_DEFAULT_BRANCH
+    CI_DEPENDENCY_PROXY_DIRECT_GROUP_IMAGE_PREFIX CI_DEPENDENCY_PROXY_GROUP_IMAGE_PREFIX
+    CI_DEPENDENCY_PROXY_SERVER CI_DEPENDENCY_PROXY_USER CI_JOB_ID CI_JOB_NAME CI_JOB_NAME_SLUG
+    CI_JOB_STAGE CI_JOB_STARTED_AT CI_JOB_URL CI_NODE_TOTAL CI_PAGES_DOMAIN CI_PAGES_URL
+    CI_PIPELINE_CREATED_AT CI_PIPELINE_ID CI_PIPELINE_IID CI_PIPELINE_SOURCE CI_PIPELINE_URL
+    CI_PROJECT_CLASSIFICATION_LABEL CI_PROJECT_DESCRIPTION CI_PROJECT_ID CI_PROJECT_NAME
+    CI_PROJECT_NAMESPACE CI_PROJECT_NAMESPACE_ID CI_PROJECT_PATH CI_PROJECT_PATH_SLUG
+    CI_PROJECT_REPOSITORY_LANGUAGES CI_PROJECT_ROOT_NAMESPACE CI_PROJECT_TITLE CI_PROJECT_URL
+    CI_PROJECT_VISIBILITY CI_REGISTRY CI_REGISTRY_IMAGE CI_REGISTRY_USER CI_RUNNER_DESCRIPTION
+    CI_RUNNER_EXECUTABLE_ARCH CI_RUNNER_ID CI_RUNNER_TAGS CI_SERVER_HOST CI_SERVER_NAME
+    CI_SERVER_PORT CI_SERVER_PROTOCOL CI_SERVER_REVISION CI_SERVER_SHELL_SSH_HOST
+    CI_SERVER_SHELL_SSH_PORT CI_SERVER_URL CI_SERVER_VERSION CI_SERVER_VERSION_MAJOR
+    CI_SERVER_VERSION_MINOR CI_SERVER_VERSION_PATCH CI_TEMPLATE_REGISTRY_HOST
+    GITLAB_FEATURES GITLAB_USER_ID GITLAB_USER_LOGIN
+    """.split()
+)
+_CI_PREFIXES = ("GITHUB_", "RUNNER_", "CI_", "GITLAB_")
 
 
 def _provenance_env(environ: Mapping[str, str]) -> dict[str, str]:
     """What ``npm publish --provenance`` reads of the CI: its identity, and the variables its
-    SLSA statement records (``GITHUB_*``, ``RUNNER_*``, GitLab's ``CI_*``), never a token."""
-    from releasekit.core.secret_env import is_secret
-
+    SLSA statement records (:data:`_PROVENANCE_READS`), nothing else of ``environ``."""
     return {
         name: value
         for name, value in environ.items()
-        if name in _IDENTITY
-        or (
-            not is_secret(name)
-            and (name.startswith(("GITHUB_", "RUNNER_", "CI_")) or name in ("CI", "GITLAB_CI"))
-        )
+        if name in _IDENTITY or name in _PROVENANCE_READS
     }
+
+
+def _other_ci_variables(environ: Mapping[str, str]) -> list[str]:
+    """The CI's variables in ``environ`` (``os.environ``: the child environment's base) that
+    npm does not read: left out of the publishing npm's environment (``CI_JOB_JWT``...)."""
+    return [
+        name
+        for name in environ
+        if name.upper().startswith(_CI_PREFIXES) and name not in _PROVENANCE_READS
+    ]
 
 
 def refuse_other_bytes(artifact: NpmArtifact, registry: str, served: str) -> None:
