@@ -419,3 +419,20 @@ def test_a_long_release_tag_is_one_clear_line(
     assert code == 1
     assert "releasekit: tag 'v1111111111111111111'... (5001 characters) is not a release tag" in err
     assert len(err) < 500
+
+
+def test_bump_lives_in_its_own_module_with_its_options(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """cli/__init__.py had grown to 735 lines with the bump in it: the bump (its parser, the
+    commit, tag and push, their undoing) is cli/bump.py, and `releasekit bump` is the same."""
+    import releasekit.cli
+    import releasekit.cli.bump
+
+    assert main(["bump", "--help"]) == 0
+    shown = capsys.readouterr().out
+    for option in ("--force", "--dry-run", "--commit", "--tag", "--push", "--no-commit"):
+        assert option in shown
+    source = Path(releasekit.cli.__file__).read_text(encoding="utf-8")
+    assert len(source.splitlines()) < 700
+    assert "def _cmd_bump(" in Path(releasekit.cli.bump.__file__).read_text(encoding="utf-8")

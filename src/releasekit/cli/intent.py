@@ -214,10 +214,10 @@ def _dependencies(manifest: Mapping[str, Any]) -> dict[str, dict[str, str]]:
 
 
 def _python_package(path: Path, name: str, follows: str | None) -> Package:
-    from releasekit.cli import _bump_specs
+    from releasekit.cli.bump import bump_specs
 
     config = load_config(path)
-    specs = _bump_specs(config)
+    specs = bump_specs(config)
     version = carriers.read_all(specs, path)[0].version
     changelog = None if config.changelog is False else config.changelog_path()
     if changelog is None and config.changelog is not False:
