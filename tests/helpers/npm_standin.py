@@ -389,6 +389,8 @@ class _Handler(BaseHTTPRequestHandler):
                 owner.stages[stage.id] = stage
             return 200, {"stageId": stage.id}
         if method == "GET" and path == "/-/stage":
+            if (seen.auth or "").startswith("oidc:"):  # a token exchanged to publish one package
+                return 403, {"error": "This token cannot list staged packages"}
             params = urllib.parse.parse_qs(query)
             package = params.get("package", [None])[0]
             page = int(params.get("page", ["0"])[0])

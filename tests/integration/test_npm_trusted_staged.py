@@ -243,6 +243,24 @@ def test_stage_with_trusted_publishing(standin: NpmStandIn, tmp_path: Path) -> N
     staged = registry.stage(artifact, standin.url, tag="latest", environ=standin.github_environ())
     assert isinstance(staged, registry.Staged) and not staged.earlier
     assert standin.stages[staged.stage_id].actor_type == "oidc"
+    # a rerun reads the stage list with NODE_AUTH_TOKEN (the exchanged token may not): the
+    # stage of these bytes is found, not staged twice
+    stages = len(standin.stages)
+    environ = {**standin.github_environ(), "NODE_AUTH_TOKEN": standin.stage_only_token}
+    log = Log()
+    again = registry.stage(artifact, standin.url, tag="latest", environ=environ, log=log)
+    assert again == registry.Staged(staged.stage_id, earlier=True)
+    assert len(standin.stages) == stages and "already staged" in log.text
+    # without NODE_AUTH_TOKEN the rerun cannot see it, and says so
+    log = Log()
+    blind = registry.stage(artifact, standin.url, tag="latest",
+                           environ=standin.github_environ(), log=log)  # fmt: skip
+    assert isinstance(blind, registry.Staged) and blind.stage_id != staged.stage_id
+    assert (
+        "the staged versions of demo-staged-oidc are not read (trusted publishing, no "
+        "NODE_AUTH_TOKEN to read them with): a stage an earlier run left is not seen, and "
+        "this run stages again"
+    ) in log.text
 
 
 def test_provenance_is_verified_through_the_attestations_endpoint(

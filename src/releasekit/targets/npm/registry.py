@@ -412,12 +412,16 @@ def stage(
     ``"identical"`` when the registry already serves the version with these bytes (approved
     since); an earlier stage of these bytes (the stage list's sha1) is reused, never staged
     twice; a stage of other bytes of this version is refused. A stage-only token will do.
+    The stage list is read with ``token_env``: under trusted publishing too (the exchanged
+    token is for publishing), and without it the log says a rerun cannot see earlier stages.
     """
     from releasekit.targets.npm import staging
+    from releasekit.targets.npm.trusted import plan_auth
 
     registry = registry_root(registry_url)
     if _already_served(artifact, registry, tag, log):
         return "identical"
+    oidc = plan_auth(environ, trusted_publishing=trusted_publishing).method == "oidc"
     argv = ["npm", "stage", "publish", *publish_argv(artifact, registry, tag=tag,
                                                      provenance=provenance)[2:]]  # fmt: skip
     with _npm_credentials(
@@ -425,14 +429,22 @@ def stage(
         trusted_publishing=trusted_publishing, log=log,
     ) as (env, secrets, hint, token):  # fmt: skip
         sha1 = staging.sha1_of(artifact.path)
-        try:
-            earlier = [
-                s for s in staging.list_staged(registry, artifact.name, token)
-                if s.version == artifact.version
-            ]  # fmt: skip
-        except PublishError as error:  # listing is a courtesy: staging itself decides
-            log(f"cannot list the staged versions of {artifact.name}: {error.message}")
-            earlier = []
+        # the exchanged token publishes one package, and may not read the stage list
+        reader = environ.get(token_env, "") if oidc else token
+        earlier: list[staging.StagedVersion] = []
+        if not reader:
+            log(f"the staged versions of {artifact.name} are not read (trusted publishing, no "
+                f"{token_env} to read them with): a stage an earlier run left is not seen, "
+                "and this run stages again")  # fmt: skip
+        else:
+            try:
+                earlier = [
+                    s for s in staging.list_staged(registry, artifact.name, reader)
+                    if s.version == artifact.version
+                ]  # fmt: skip
+            except PublishError as error:  # listing is a courtesy: staging itself decides
+                log(f"cannot list the staged versions of {artifact.name} (a stage an earlier "
+                    f"run left is not seen): {error.message}")  # fmt: skip
         same = [s for s in earlier if s.shasum == sha1]
         if same:
             log(f"{artifact.spec} is already staged on {registry} with these bytes "
