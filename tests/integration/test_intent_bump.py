@@ -294,6 +294,28 @@ def test_changesets_pre_mode_is_refused_before_writing(
     assert state(root) == before
 
 
+def test_a_failed_commit_puts_everything_back(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """git commit fails after the files are written (signing with a gpg that fails): the
+    files and git's index are as before. The removed intent file stayed staged as deleted."""
+    root = workspace
+    write(root, ".changeset/x.md", '---\n"@ef/core": patch\n---\n\nFix\n')
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "intent")
+    git(root, "config", "commit.gpgSign", "true")
+    git(root, "config", "gpg.program", "false")
+    before = state(root)
+    code, _, err = cli(capsys, root, "bump")
+    assert code == 1
+    first = err.splitlines()[0]
+    assert first.startswith("releasekit: git commit failed: "), err
+    assert first.endswith("; rolled back: the version files are as before; nothing else changed"), (
+        err
+    )
+    assert state(root) == before
+
+
 def test_a_dirty_tree_is_refused_before_writing(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

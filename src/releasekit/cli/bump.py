@@ -14,7 +14,7 @@ import contextlib
 import functools
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,14 @@ from releasekit.project import lockfiles
 from releasekit.project.identity import project_name
 from releasekit.project.vcsversion import vcs_source
 
-__all__ = ["add_command", "bump_specs", "tag_message"]
+__all__ = [
+    "add_command",
+    "bump_specs",
+    "check_can_commit",
+    "save",
+    "tag_message",
+    "undo",
+]
 
 
 def add_command(sub: Any, without_part: Callable[[argparse.Namespace], int]) -> None:
@@ -97,8 +104,10 @@ def _cmd_bump(
     locks = lockfiles.read_lockfiles(config.root)  # an unreadable one: refused before writing
     versions = _lock_versions(config, specs, new)
     if commit:  # every refusal before the first file is written
-        _check_can_commit(config.root, specs, changelog, tag_name if tag else None, push,
-                          also=lockfiles.changes(locks, versions))  # fmt: skip
+        files = [carriers.carrier_for(s, config.root).path for s in specs]
+        files += [changelog] if changelog is not None else []
+        check_can_commit(config.root, [*files, *lockfiles.changes(locks, versions)],
+                         tag=tag_name if tag else None, push=push)  # fmt: skip
     if tag:  # a tag shared with other members releases them too: all at one version
         from releasekit.cli.tag import refuse_split_group
 
@@ -108,7 +117,9 @@ def _cmd_bump(
     if args.dry_run:
         print(f"{current} -> {new} (dry run: nothing written)")
         return 0
-    saved = _saved_bytes(specs, config.root)
+    saved: dict[Path, bytes | None] = {}
+    for spec in specs:
+        save(saved, carriers.carrier_for(spec, config.root).path)
     written = carriers.write_all(specs, config.root, new)
     written += _update_lockfiles(config, locks, versions, saved)
     print(f"{current} -> {new}")
@@ -124,7 +135,7 @@ def _cmd_bump(
 def _commit_tag_push(
     config: Config,
     written: list[Path],
-    saved: dict[Path, bytes],
+    saved: dict[Path, bytes | None],
     new: str,
     tag_name: str | None,
     *,
@@ -147,7 +158,7 @@ def _commit_tag_push(
             config.root, paths, f"Release {new}" if tag else f"Bump version to {new}"
         )
     except TagError as exc:
-        undone = _undo(config.root, saved, lambda: gitwrite.unstage(config.root, paths))
+        undone = undo(config.root, saved, lambda: gitwrite.unstage(config.root, paths))
         raise TagError(f"{exc.message}; {undone}", exc.hint) from None
     shown = ", ".join(carriers.display_path(config.root, path) for path in paths)
     print(f"  committed {head[:12]}: {shown}")
@@ -160,7 +171,7 @@ def _commit_tag_push(
         try:
             gitwrite.create_tag(config.root, tag_name, tag_message(changelog, new))
         except TagError as exc:
-            undone = _undo(config.root, saved, undo_all, f"the release commit {head[:12]} is")
+            undone = undo(config.root, saved, undo_all, f"the release commit {head[:12]} is")
             raise TagError(
                 f"{exc.message}; {undone}",
                 "fix what git says (a signing key for tag.gpgSign?), then run the same command "
@@ -214,7 +225,7 @@ def _update_lockfiles(
     config: Config,
     locks: Sequence[lockfiles.Lockfile],
     versions: dict[str, str],
-    saved: dict[Path, bytes],
+    saved: dict[Path, bytes | None],
 ) -> list[Path]:
     """The lockfiles' entries of the bumped packages, after the version files are written;
     their old bytes join ``saved`` (what a failed commit puts back). A lockfile that cannot
@@ -222,27 +233,25 @@ def _update_lockfiles(
     try:
         changed = lockfiles.update_lockfiles(config.root, versions, lockfiles=locks)
     except ReleasekitError as exc:  # it put back the lockfiles it had written
-        undone = _undo(config.root, saved, lambda: None)
+        undone = undo(config.root, saved, lambda: None)
         raise CarrierError(f"{exc.message}; {undone}", exc.hint) from None
     saved.update({lock.path: lock.data for lock in locks if lock.path in changed})
     return changed
 
 
-def _saved_bytes(specs: tuple[CarrierSpec, ...], root: Path) -> dict[Path, bytes]:
-    """The version files' bytes before a bump writes them: what a failed commit, tag or push
-    puts back."""
-    saved: dict[Path, bytes] = {}
-    for spec in specs:
-        path = carriers.carrier_for(spec, root).path
-        saved.setdefault(path, path.read_bytes())
-    return saved
+def save(saved: dict[Path, bytes | None], path: Path) -> None:
+    """Keep ``path``'s bytes (None: it does not exist yet) in ``saved`` before a bump first
+    writes or removes it: what :func:`undo` puts back when a later step fails."""
+    if path not in saved:
+        saved[path] = path.read_bytes() if path.exists() else None
 
 
-def _undo(
-    root: Path, saved: dict[Path, bytes], undo_git: Callable[[], None], what: str = ""
+def undo(
+    root: Path, saved: Mapping[Path, bytes | None], undo_git: Callable[[], None], what: str = ""
 ) -> str:
-    """Undo a bump that failed after writing: git's side (``undo_git``), then the version
-    files' old bytes. What the message says it did, or what is left to do by hand."""
+    """Undo a bump that failed after writing: git's side (``undo_git``), then every saved
+    file's old bytes (one that did not exist is removed again). What the message says it
+    did, or what is left to do by hand."""
     try:
         undo_git()
     except ReleasekitError as exc:
@@ -250,7 +259,10 @@ def _undo(
     failed = []
     for path, data in saved.items():
         try:
-            path.write_bytes(data)
+            if data is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(data)
         except OSError:
             failed.append(carriers.display_path(root, path))
     if failed:
@@ -262,7 +274,7 @@ def _undo(
 def _after_failed_push(
     root: Path,
     exc: TagError,
-    saved: dict[Path, bytes],
+    saved: dict[Path, bytes | None],
     undo_all: Callable[[], None],
     head: str,
     remote: str,
@@ -283,7 +295,7 @@ def _after_failed_push(
             print(f"  pushed {branch} and {tag_name} to {remote} (git reported: {exc.message})")
             return
     if there is not None and head not in there.values():
-        undone = _undo(
+        undone = undo(
             root, saved, undo_all, f"the release commit {head[:12]} and tag {tag_name} are"
         )
         raise TagError(
@@ -381,29 +393,29 @@ def bump_specs(config: Config, part: str = "patch") -> tuple[CarrierSpec, ...]:
     )
 
 
-def _check_can_commit(
+def check_can_commit(
     root: Path,
-    specs: tuple[CarrierSpec, ...],
-    changelog: Path | None,
-    tag: str | None,
-    push: bool,
+    files: Iterable[Path],
     *,
-    also: Sequence[Path] = (),
+    tag: str | None = None,
+    push: bool = False,
+    commit: str = "release commit",
+    holds: str = "the version files (and the changelog) only",
+    said: str = "",
 ) -> None:
-    """Refuse, with nothing changed, what would make the commit, tag or push wrong.
+    """Refuse, with nothing changed, what would make the commit, tag or push wrong: no
+    commit yet, a detached HEAD, other dirty files than ``files`` (every file the bump writes
+    or removes), a bad or taken tag, no upstream or one that is ahead, no git identity.
 
-    ``also``: other files the bump writes (lockfiles), which may be dirty like the version
-    files."""
+    ``commit`` and ``holds`` name the commit and what it holds in the refusals (the intent
+    bump's is the "version commit"), ``said`` ends the dirty tree's."""
     gitwrite.require_commit(root)
     if git.current_branch(root) is None:
         raise TagError(
-            "HEAD is detached: the release commit would belong to no branch",
+            f"HEAD is detached: the {commit} would belong to no branch",
             "check out the branch to release from (git switch main), then bump again",
         )
-    ours = {carriers.carrier_for(spec, root).path for spec in specs}
-    if changelog is not None:
-        ours.add(Path(os.path.normpath(changelog.absolute())))
-    ours.update(Path(os.path.normpath(path.absolute())) for path in also)
+    ours = {Path(os.path.normpath(path.absolute())) for path in files}
     top = Path(git.toplevel(root) or str(root))
     others = [
         path for path in git.dirty_files(root)
@@ -411,9 +423,8 @@ def _check_can_commit(
     ]  # fmt: skip
     if others:
         raise TagError(
-            f"other tracked files have uncommitted changes: {', '.join(others[:5])}",
-            "commit or stash them first: the release commit holds the version files "
-            "(and the changelog) only",
+            f"other tracked files have uncommitted changes: {', '.join(others[:5])}{said}",
+            f"commit or stash them first: the {commit} holds {holds}",
         )
     if tag is not None and not gitwrite.valid_tag_name(root, tag):
         raise TagError(

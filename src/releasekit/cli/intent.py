@@ -14,13 +14,13 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from releasekit.cli.bump import bump_specs, check_can_commit, save, undo
 from releasekit.core import carriers, git, gitwrite
 from releasekit.core.config import CHANGELOG_NAMES, CarrierSpec, load_config, load_pyproject
 from releasekit.core.version import to_semver
@@ -214,8 +214,6 @@ def _dependencies(manifest: Mapping[str, Any]) -> dict[str, dict[str, str]]:
 
 
 def _python_package(path: Path, name: str, follows: str | None) -> Package:
-    from releasekit.cli.bump import bump_specs
-
     config = load_config(path)
     specs = bump_specs(config)
     version = carriers.read_all(specs, path)[0].version
@@ -357,7 +355,7 @@ def version_packages(
     try:
         _write(plan, saved, locks)
     except BaseException:
-        _restore(saved)
+        undo(root, saved, lambda: None)
         raise
     for path in plan.written:
         out(f"  wrote {_rel(root, path)}")
@@ -368,9 +366,9 @@ def version_packages(
         message = WORKSPACE_MESSAGE if plan.workspace else _single_message(plan)
         try:
             plan.commit = gitwrite.commit_paths(root, paths, message)
-        except TagError as exc:
-            _restore(saved)
-            raise TagError(f"{exc.message}; rolled back: nothing changed", exc.hint) from None
+        except TagError as exc:  # git add staged them: the index goes back too
+            undone = undo(root, saved, lambda: gitwrite.unstage(root, paths))
+            raise TagError(f"{exc.message}; {undone}", exc.hint) from None
         out(f"  committed {plan.commit[:12]}: {message}")
     return plan
 
@@ -381,48 +379,18 @@ def _single_message(plan: VersionPlan) -> str:
 
 
 def _check_commit(root: Path, plan: VersionPlan, lockfiles: Sequence[Path]) -> None:
-    gitwrite.require_commit(root)
-    if git.current_branch(root) is None:
-        raise TagError(
-            "HEAD is detached: the version commit would belong to no branch",
-            "check out the branch to release from, then bump again",
-        )
-    gitwrite.require_identity(root)
-    top = Path(git.toplevel(root) or str(root))
-    ours = {Path(os.path.normpath(i.path.absolute())) for i in plan.intents}
-    ours.update(Path(os.path.normpath(p.absolute())) for p in lockfiles)
+    """The bump's own refusals (:func:`releasekit.cli.bump.check_can_commit`), for every file
+    the version commit holds."""
+    files = [i.path for i in plan.intents] + list(lockfiles)
     for package in plan.packages.values():
-        for spec in package.specs:
-            ours.add(Path(os.path.normpath(carriers.carrier_for(spec, package.path).path)))
-        if package.changelog is not None:
-            ours.add(Path(os.path.normpath(package.changelog.absolute())))
-    others = [p for p in git.dirty_files(root) if Path(os.path.normpath(top / p)) not in ours]
-    if others:
-        raise TagError(
-            f"other tracked files have uncommitted changes: {', '.join(others[:5])}; "
-            "nothing was written",
-            "commit or stash them first: the version commit holds the bump's files only",
-        )
+        files += [carriers.carrier_for(spec, package.path).path for spec in package.specs]
+        files += [package.changelog] if package.changelog is not None else []
+    check_can_commit(root, files, commit="version commit", holds="the bump's files only",
+                     said="; nothing was written")  # fmt: skip
 
 
 def _tracked(root: Path, path: Path) -> bool:
     return git.ask(root, "ls-files", "--error-unmatch", "--", str(path)) is not None
-
-
-def _save(saved: dict[Path, bytes | None], path: Path) -> None:
-    if path not in saved:
-        saved[path] = path.read_bytes() if path.exists() else None
-
-
-def _restore(saved: Mapping[Path, bytes | None]) -> None:
-    for path, data in saved.items():
-        try:
-            if data is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.write_bytes(data)
-        except OSError:
-            pass
 
 
 def _write(plan: VersionPlan, saved: dict[Path, bytes | None], locks: Sequence[Lockfile]) -> None:
@@ -436,12 +404,12 @@ def _write(plan: VersionPlan, saved: dict[Path, bytes | None], locks: Sequence[L
         package = plan.packages[release.name]
         if release.part != "none" and release.new != package.info.version:
             for spec in package.specs:
-                _save(saved, carriers.carrier_for(spec, package.path).path)
+                save(saved, carriers.carrier_for(spec, package.path).path)
             for path in carriers.write_all(package.specs, package.path, release.new):
                 note(path)
         if release.edits:
             manifest = package.path / "package.json"
-            _save(saved, manifest)
+            save(saved, manifest)
             text = manifest.read_text(encoding="utf-8")
             for edit in release.edits:
                 text = _edit_json(text, [edit.dep_type, edit.name], edit.new)
@@ -450,7 +418,7 @@ def _write(plan: VersionPlan, saved: dict[Path, bytes | None], locks: Sequence[L
     for path in _write_changelogs(plan, saved):
         note(path)
     for intent in plan.intents:
-        _save(saved, intent.path)
+        save(saved, intent.path)
         intent.path.unlink()
         plan.removed.append(intent.path)
     if locks and plan.versions:
@@ -477,7 +445,7 @@ def _write_changelogs(plan: VersionPlan, saved: dict[Path, bytes | None]) -> lis
             commits={p: c for p, c in commits.items() if c},
             config=plan.config,
         )
-        _save(saved, package.changelog)
+        save(saved, package.changelog)
         old = package.changelog.read_text(encoding="utf-8") if package.changelog.exists() else ""
         if not old.strip():
             old = f"# {release.name}\n" if not package.rst else ""
