@@ -16,7 +16,8 @@ classic registry for the real npm CLI to publish to it:
 - ``POST /-/stage/package/<escaped name>`` (``npm stage publish``): the publish body, answered
   ``{"stageId": <uuid>}``; ``GET /-/stage?page&perPage&package`` (``npm stage list``):
   ``{"items": [...], "total": N}``; ``GET /-/stage/<id>``; ``POST /-/stage/<id>/approve``
-  (publishes it) and ``/reject``;
+  (publishes it); ``DELETE /-/stage/<id>`` (``npm stage reject``); the stage list refuses
+  a token exchanged by trusted publishing (it publishes one package);
 - ``GET /-/npm/v1/attestations/<escaped name>@<version>``: ``{"attestations": [...]}``;
 - ``GET /_github/id-token?audience=...`` stands for GitHub's ``ACTIONS_ID_TOKEN_REQUEST_URL``
   (bearer: the request token), answered ``{"value": <jwt>}`` with the claims set here.
@@ -291,6 +292,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._route("POST")
 
+    def do_DELETE(self) -> None:
+        self._route("DELETE")
+
     # -- routes -----------------------------------------------------------------------------
 
     def _dispatch(
@@ -411,7 +415,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return 403, {"error": "Approving needs a publish token and 2FA"}
             del owner.stages[stage_found.id]
             return owner.publish_body(stage_found.name, stage_found.body)
-        if method == "POST" and rest[1:] == ["reject"]:
+        if method == "DELETE" and len(rest) == 1:  # npm stage reject (lib/commands/stage)
             del owner.stages[stage_found.id]
             return 200, {"ok": True}
         return 405, {"error": f"stand-in: no {method} {path}"}

@@ -140,6 +140,14 @@ def test_trusted_publishing_off_npm_cannot_exchange(standin: NpmStandIn, tmp_pat
     assert caught.value.hint == "set npm-provenance = false, or npm-trusted-publishing = true"
 
 
+def npmrc_with(tmp_path: Path, standin: NpmStandIn) -> Path:
+    """A maintainer's .npmrc: the stand-in's publish token (what approves and rejects)."""
+    npmrc = tmp_path / "maintainer.npmrc"
+    nerf = "//" + standin.url.split("://", 1)[1]
+    npmrc.write_text(f"{nerf}:_authToken={standin.publish_token}\n")
+    return npmrc
+
+
 def fake_run(dist: Path, log: Log) -> PublishRun:
     return PublishRun(
         log=log, journal=Journal(dist), dry_run=False, rehearse=False,
@@ -221,6 +229,28 @@ def test_stage_mode_with_a_stage_only_token_then_status_then_approve(
     )  # fmt: skip
     assert by_journal.verdict == "staged, awaiting approval"
     assert approve in by_journal.awaiting[0]
+
+    # a stage rejected: the stage list read with the token is empty, and the journal's
+    # stage is history (not "staged, awaiting approval" forever)
+    rejected = subprocess.run(
+        ["npm", "stage", "reject", stage.id, "--registry", standin.url, "--userconfig",
+         npmrc_with(tmp_path, standin)], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert rejected.returncode == 0, rejected.stdout + rejected.stderr
+    after = target.observe("demo-staged", "2.0.0", manifest)
+    assert (after.awaiting, after.awaiting_read, after.state) == ((), True, None)
+    gone = assess(
+        label="demo-staged", name="demo-staged", version="2.0.0", manifest=manifest,
+        tag=None, targets=[TargetReading("npm", "registry", standin.url, Stage.PROD, after)],
+        journal=Journal.read(dist),
+    )  # fmt: skip
+    assert gone.verdict == "INCOMPLETE" and gone.awaiting == ()
+    # staged again (the rerun), for the approval below
+    log = Log()
+    restaged = target.publish(manifest, dist, planned(artifact), fake_run(dist, log))
+    assert restaged is not None
+    (stage,) = standin.stages.values()
+    approve = f"npm stage approve {stage.id} --registry {standin.url}"
 
     # a human approves with the real npm CLI (a publish token; 2FA on npmjs.com)
     npmrc = tmp_path / "approve.npmrc"

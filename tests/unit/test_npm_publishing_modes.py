@@ -272,6 +272,12 @@ def test_a_staged_version_is_neither_complete_nor_failed(tmp_path: Path) -> None
     done = assess(label="demo", name="demo", version="1.0.0", manifest=MANIFEST, tag=None,
                   targets=[reading(served)], journal=Journal.read(tmp_path))  # fmt: skip
     assert done.complete and done.verdict == "complete"
+    # the stage list was read and is empty (the stage was rejected): not the journal's word
+    rejected = assess(label="demo", name="demo", version="1.0.0", manifest=MANIFEST, tag=None,
+                      targets=[reading(Observed(awaiting_read=True))],
+                      journal=Journal.read(tmp_path))  # fmt: skip
+    assert rejected.verdict == "INCOMPLETE" and rejected.awaiting == ()
+    assert rejected.unfinished == (Stage.PROD,)
     # nothing staged, nothing served: missing, as before
     missing = assess(label="demo", name="demo", version="1.0.0", manifest=MANIFEST, tag=None,
                      targets=[reading(Observed())], journal=[])  # fmt: skip

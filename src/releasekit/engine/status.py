@@ -74,6 +74,9 @@ class Observed:
     # what waits for a human before the target serves the version (a staged npm version:
     # the line names the stage and its approve command): not served, yet not missing
     awaiting: tuple[str, ...] = ()
+    # the target's list of what awaits a human was read (then an empty ``awaiting`` means
+    # nothing does, whatever the journal recorded: a stage since rejected)
+    awaiting_read: bool = False
 
 
 @dataclass(frozen=True)
@@ -245,10 +248,11 @@ def _awaiting(
     target: TargetReading, observed: Observed, files: Sequence[DistFile], journal: Sequence[Entry]
 ) -> list[str]:
     """What waits for a human on ``target`` (files it does not serve yet): the target's own
-    word (its stage list), else the journal's (a stage recorded with its approve command)."""
+    word (its stage list), else, when that list could not be read, the journal's (a stage
+    recorded with its approve command)."""
     if any(observed.files.get(f.filename) is not None for f in files):
         return []
-    if observed.awaiting:
+    if observed.awaiting or observed.awaiting_read:
         return [f"{target.name}: {line}" for line in observed.awaiting]
     ours = {(f.filename, f.sha256.lower()) for f in files}
     return [

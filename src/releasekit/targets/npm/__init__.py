@@ -259,11 +259,11 @@ class NpmRegistryTarget(Target):
         details: tuple[str, ...] = ()
         if tags:
             details = ("dist-tags: " + ", ".join(f"{t}={v}" for t, v in sorted(tags.items())),)
-        awaiting, said = self._staged(name, version) if served is None else ((), ())
+        awaiting, said, read = self._staged(name, version) if served is None else ((), (), False)
         details += said
         if served is None:
             return Observed(state="staged" if awaiting else None, details=details,
-                            awaiting=awaiting)  # fmt: skip
+                            awaiting=awaiting, awaiting_read=read)  # fmt: skip
         if manifest is not None and manifest.files:
             filename = manifest.files[0].filename
         name_of = filename or f"{name}@{version}"
@@ -273,8 +273,9 @@ class NpmRegistryTarget(Target):
             details=details,
         )
 
-    def _staged(self, name: str, version: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """(awaiting lines, detail lines) of the registry's stage list for ``version``."""
+    def _staged(self, name: str, version: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+        """(awaiting lines, detail lines, whether the list was read) of the registry's stage
+        list for ``version``."""
         from releasekit.errors import ReleasekitError
         from releasekit.targets.npm import registry as npm
         from releasekit.targets.npm.staging import approve_command, list_staged
@@ -282,12 +283,12 @@ class NpmRegistryTarget(Target):
         token = self.environ.get("NODE_AUTH_TOKEN", "")
         if not token or self.rehearsal:
             unread = "staged versions not read (set NODE_AUTH_TOKEN to read the stage list)"
-            return (), ((unread,) if self.staging else ())
+            return (), ((unread,) if self.staging else ()), False
         try:
             staged = [s for s in list_staged(npm.registry_root(self.url), name, token)
                       if s.version == version]  # fmt: skip
         except ReleasekitError as error:
-            return (), (f"staged versions not read: {error.message}",)
+            return (), (f"staged versions not read: {error.message}",), False
         awaiting = tuple(
             f"{name}@{version} staged as {s.id}"
             + (f" by {s.actor}" if s.actor else "")
@@ -295,7 +296,7 @@ class NpmRegistryTarget(Target):
             + f", awaiting approval: {approve_command(s.id, self.url)}"
             for s in staged
         )
-        return awaiting, ()
+        return awaiting, (), True
 
     def credentials(self) -> Credentials:
         auth = self.auth()
