@@ -17,7 +17,6 @@ from typing import NoReturn
 
 from releasekit import __version__
 from releasekit.cli.bump import add_command as add_bump
-from releasekit.cli.bump import bump_specs, tag_message
 from releasekit.core import carriers, git, guard
 from releasekit.core.config import Config, load_config, load_pyproject, validate_project
 from releasekit.core.version import NextVersion, channel, tag_for, try_normalize
@@ -26,8 +25,6 @@ from releasekit.project.metadata import project_metadata
 from releasekit.project.vcsversion import VcsSource, next_release, set_version_hint, vcs_source
 
 __all__ = ["main"]
-
-_bump_specs, _tag_message = bump_specs, tag_message  # the names cli/tag.py imports from here
 
 
 def main(argv: Sequence[str] | None = None) -> int:

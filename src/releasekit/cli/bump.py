@@ -109,8 +109,6 @@ def _cmd_bump(
         check_can_commit(config.root, [*files, *lockfiles.changes(locks, versions)],
                          tag=tag_name if tag else None, push=push)  # fmt: skip
     if tag:  # a tag shared with other members releases them too: all at one version
-        from releasekit.cli.tag import refuse_split_group
-
         refuse_split_group(
             config.root, [carriers.carrier_for(s, config.root).path for s in specs], new
         )
@@ -474,3 +472,45 @@ def tag_message(changelog: Path | None, version: str) -> str:
 def _dynamic_version(root: Path) -> bool:
     project = load_pyproject(root).get("project")
     return isinstance(project, dict) and "version" in (project.get("dynamic") or [])
+
+
+def refuse_split_group(root: Path, written: Sequence[Path], new: str) -> None:
+    """Before ``bump --tag`` writes anything: when the project at ``root`` shares its tag
+    with other workspace members (their entries set one ``tag-prefix``), the tag will
+    release them too, so each must be at ``new`` after the bump: a member whose version
+    file is among ``written`` moves with it, any other stays where it is. A
+    :class:`TagError` naming each member and version otherwise."""
+    from releasekit.project.workspace import read_package_json, unequal_versions, workspace_of
+
+    found = workspace_of(root)
+    if found is None:
+        return
+    workspace, member = found
+    group = workspace.tag_group(member)
+    if len(group) < 2:
+        return
+    moved = {path.resolve() for path in written}
+    versions = []
+    for other in group:
+        if other == member:
+            versions.append((other, new))
+            continue
+        if other.kind == "npm":
+            files = [other.path / "package.json"]
+            current = str(read_package_json(other.path).get("version", ""))
+        else:
+            from releasekit.core import carriers
+            from releasekit.core.config import load_config
+
+            specs = bump_specs(load_config(other.path))
+            files = [carriers.carrier_for(spec, other.path).path for spec in specs]
+            current = carriers.read_all(specs, other.path)[0].version
+        versions.append((other, new if any(f.resolve() in moved for f in files) else current))
+    error = unequal_versions(versions)
+    if error is not None:
+        raise TagError(
+            f"{error.message} after this bump; nothing was written",
+            "bump them together: list the other members' version files in this member's "
+            "version-files (the first stays the truth), or bump without --tag and tag once "
+            "all are at one version",
+        )

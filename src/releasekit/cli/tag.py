@@ -15,7 +15,6 @@ it made are deleted again, so a rerun starts from the same state.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +26,7 @@ from releasekit.errors import ReleasekitError, TagError
 if TYPE_CHECKING:
     from releasekit.engine.runcontext import Project
 
-__all__ = ["add_command", "missing_tags", "refuse_split_group"]
+__all__ = ["add_command", "missing_tags"]
 
 
 @dataclass(frozen=True)
@@ -98,53 +97,10 @@ def missing_tags(root: Path) -> list[WantedTag]:
     return list(wanted.values())
 
 
-def refuse_split_group(root: Path, written: Sequence[Path], new: str) -> None:
-    """Before ``bump --tag`` writes anything: when the project at ``root`` shares its tag
-    with other workspace members (their entries set one ``tag-prefix``), the tag will
-    release them too, so each must be at ``new`` after the bump: a member whose version
-    file is among ``written`` moves with it, any other stays where it is. A
-    :class:`TagError` naming each member and version otherwise."""
-    from releasekit.project.workspace import read_package_json, unequal_versions, workspace_of
-
-    found = workspace_of(root)
-    if found is None:
-        return
-    workspace, member = found
-    group = workspace.tag_group(member)
-    if len(group) < 2:
-        return
-    moved = {path.resolve() for path in written}
-    versions = []
-    for other in group:
-        if other == member:
-            versions.append((other, new))
-            continue
-        if other.kind == "npm":
-            files = [other.path / "package.json"]
-            current = str(read_package_json(other.path).get("version", ""))
-        else:
-            from releasekit.cli import _bump_specs
-            from releasekit.core import carriers
-            from releasekit.core.config import load_config
-
-            specs = _bump_specs(load_config(other.path))
-            files = [carriers.carrier_for(spec, other.path).path for spec in specs]
-            current = carriers.read_all(specs, other.path)[0].version
-        versions.append((other, new if any(f.resolve() in moved for f in files) else current))
-    error = unequal_versions(versions)
-    if error is not None:
-        raise TagError(
-            f"{error.message} after this bump; nothing was written",
-            "bump them together: list the other members' version files in this member's "
-            "version-files (the first stays the truth), or bump without --tag and tag once "
-            "all are at one version",
-        )
-
-
 def _version_at_head(project: Project) -> str | None:
     """The version the project's files say, read as ``bump`` reads them (no build backend
     runs: this job may hold a token that can push); ``None`` for a version from git tags."""
-    from releasekit.cli import _bump_specs
+    from releasekit.cli.bump import bump_specs
     from releasekit.core import carriers
     from releasekit.core.validate import load_pyproject
     from releasekit.project.vcsversion import vcs_source
@@ -152,7 +108,7 @@ def _version_at_head(project: Project) -> str | None:
     if project.member is not None and project.member.kind == "npm":
         version = project.kind.current_version(project)
     elif project.config.version_files or vcs_source(load_pyproject(project.root)) is None:
-        version = carriers.read_all(_bump_specs(project.config), project.root)[0].version
+        version = carriers.read_all(bump_specs(project.config), project.root)[0].version
     else:
         return None
     if not version:
@@ -163,7 +119,7 @@ def _version_at_head(project: Project) -> str | None:
 
 
 def _cmd_tag(args: argparse.Namespace) -> int:
-    from releasekit.cli import _tag_message
+    from releasekit.cli.bump import tag_message
 
     root: Path = args.root
     gitwrite.require_commit(root)
@@ -192,7 +148,7 @@ def _cmd_tag(args: argparse.Namespace) -> int:
     made: list[str] = []
     try:
         for tag in wanted:
-            gitwrite.create_tag(root, tag.name, _tag_message(tag.changelog, tag.version))
+            gitwrite.create_tag(root, tag.name, tag_message(tag.changelog, tag.version))
             made.append(tag.name)
             print(f"tagged {tag.name} ({', '.join(tag.labels)})")
         if args.push:
