@@ -15,13 +15,13 @@ from releasekit.cli.intent import _edit_json
 from releasekit.core.version import to_semver
 from releasekit.errors import ConfigError
 from releasekit.project.changelog import find_section, insert_section
+from releasekit.project.changeset_names import changeset_name
 from releasekit.project.intent import (
     ChangesetConfig,
     Intent,
     IntentPackage,
     Release,
     changelog_entry,
-    changeset_name,
     normalized,
     parse_changeset,
     plan_releases,

@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import random
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from releasekit.core.version import bump, to_semver, try_normalize
 from releasekit.errors import ConfigError
+from releasekit.project.changeset_names import changeset_name
 from releasekit.project.npmrange import comparator_sets, effective_range, is_any, satisfies
 
 __all__ = [
@@ -46,7 +46,6 @@ __all__ = [
     "Release",
     "bad_file",
     "changelog_entry",
-    "changeset_name",
     "next_version",
     "parse_changeset",
     "plan_releases",
@@ -183,58 +182,6 @@ def render_changeset(releases: Sequence[tuple[str, str]], summary: str) -> str:
     """A changeset file's text exactly as ``changeset add`` writes it (names quoted)."""
     lines = "\n".join(f'"{name}": {part}' for name, part in releases)
     return f"---\n{lines}\n---\n\n{summary.strip()}\n"
-
-
-_ADJECTIVES = (
-    "brave bright calm clever cool curly eager early fair fancy fluffy fresh funny gentle "
-    "giant gold good great happy honest huge kind large lazy light little lucky modern neat "
-    "nice old plain polite proud quick quiet rare red rich shaggy sharp shiny short silent "
-    "silly slimy slow small smart smooth soft sour spicy stale strong sweet swift tall tame "
-    "tasty thick thin tidy tiny tough twelve wet wicked wild wise witty young"
-).split()
-_NOUNS = (
-    "ants apes areas baboons badgers bananas bats beans bears beds bees birds boats books "
-    "boxes bugs bulldogs buses buttons cameras candles carrots cats chairs cheetahs chefs "
-    "cobras cooks cows crabs cups deer dingos dodos dogs dolls donuts doors dragons ducks "
-    "eagles eels eggs elephants emus experts falcons fans feet files flies forks foxes frogs "
-    "geckos ghosts goats grapes hairs hats hornets horses houses islands jars jeans jobs "
-    "keys kings kiwis knives ladybugs lamps laws lemons lies lions lizards llamas mails maps "
-    "masks mayflies meals mice moles moons moose mugs news nails needles numbers olives owls "
-    "oranges otters pandas pans pants papayas parents parrots paws peaches pears penguins "
-    "pens pets phones pianos pigs pillows planes plants plums poems poets points pots "
-    "queens rabbits radios rats ravens rice rivers rockets rocks roses ruins rules schools "
-    "seahorses seals shirts shoes shrimps singers snails snakes socks spiders spoons squids "
-    "stamps stars steaks sloths suns swans tables taxes teams teeth tigers toes tomatoes "
-    "tools toys trains trees trams turkeys turtles vans walls waves weeks wolves worms yaks "
-    "years zebras zoos"
-).split()
-_VERBS = (
-    "accept act add admire agree allow appear applaud approve argue arrive attack attend "
-    "bake battle beam beg behave relate bow brake breathe brush build burn buy call care "
-    "change cheat check cheer chew clap clean collect compare compete complain confess "
-    "cough count cover crash cross cry dance decide deliver deny develop divide double "
-    "doubt draw dream dress drive drop eat end enjoy exercise explain explode fail fetch "
-    "film fix flash float fly fold follow fry give glow grab greet grin grow guess hammer "
-    "happen heal help hide hope hug hunt impress invent jam jog joke judge juggle jump kick "
-    "kiss kneel knock know laugh lay lead learn leave lick lie listen live look love march "
-    "marry matter melt mix move nail notice obey occur offer open own pay peel perform "
-    "pick play poke pull pump punch push raise read refuse relax remain remember repair "
-    "repeat reply report rescue rest retire return rhyme ring roll rule run rush sell "
-    "send serve shake share shave shine shop shout sin sing sink sit sleep slide smash "
-    "smell smile sneeze sniff sort speak stare study suffer swim switch talk taste teach "
-    "tease tell thank think throw tickle trade train travel try turn type unite vanish "
-    "visit wait walk warn wash watch wave whisper win wink wonder work worry yawn yell"
-).split()
-
-
-def changeset_name(taken: Iterable[str] = (), rng: random.Random | None = None) -> str:
-    """A name such as ``brave-lions-dance`` (changesets' human-id shape), none of ``taken``."""
-    rng = rng or random.SystemRandom()
-    used = set(taken)
-    while True:
-        name = f"{rng.choice(_ADJECTIVES)}-{rng.choice(_NOUNS)}-{rng.choice(_VERBS)}"
-        if name not in used:
-            return name
 
 
 def write_changeset(root: Path, releases: Sequence[tuple[str, str]], summary: str) -> Path:
