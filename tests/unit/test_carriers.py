@@ -16,11 +16,11 @@ from releasekit.core.carriers import (
     carrier_for,
     check_consistent,
     disagreements,
-    json_value_span,
     read_all,
     write_all,
 )
 from releasekit.core.config import CarrierSpec
+from releasekit.core.jsonspan import json_value_span
 from releasekit.errors import CarrierError
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from releasekit.cli.bump import bump_specs, check_can_commit, save, undo
 from releasekit.core import carriers, git, gitwrite
 from releasekit.core.config import CHANGELOG_NAMES, CarrierSpec, load_config, load_pyproject
+from releasekit.core.jsonspan import json_value_span
 from releasekit.core.version import to_semver
 from releasekit.errors import ConfigError, ReleasekitError, TagError
 from releasekit.project import intent as intents_mod
@@ -494,7 +495,7 @@ def _edit_json(text: str, keys: Sequence[str], value: str) -> str:
     """``text`` with the string at ``keys`` (``["dependencies", "a"]``) replaced by ``value``,
     every other byte as written; a duplicated key: its last, the one npm reads."""
     try:
-        span = carriers.json_value_span(text, keys)
+        span = json_value_span(text, keys)
     except ValueError:
         span = None
     if span is None or not text.startswith('"', span[0]):
