@@ -39,7 +39,7 @@ def tests(session: nox.Session) -> None:
 
 
 # What ruff checks and formats; .ci/run checks the same.
-LINTED = ("src", "tests", "benchmarks", "noxfile.py")
+LINTED = ("src", "tests", "benchmarks", "noxfile.py", "docs/gen_reference.py", "docs/hooks.py")
 
 
 @nox.session
@@ -57,6 +57,22 @@ def typecheck(session: nox.Session) -> None:
     # the test extra brings what src imports for types: nox, githubkit, hatchling, ...
     session.install("-e", ".[test,lint]")
     session.run("mypy")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Regenerate the reference pages from the code and build the site (warnings are errors).
+
+    ``nox -s docs -- serve`` serves it on http://127.0.0.1:8000 instead, rebuilt on change.
+    """
+    session.install("-e", ".[docs]")
+    session.run("python", "docs/gen_reference.py")
+    # Material's notice about MkDocs 2.0 is no warning about this site
+    env = {"NO_MKDOCS_2_WARNING": "1"}
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", "--strict", *session.posargs[1:], env=env)
+    else:
+        session.run("mkdocs", "build", "--strict", *session.posargs, env=env)
 
 
 # The locks of the tools releasekit installs and then runs with credentials (twine, build,

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from releasekit.kinds.base import Kind
     from releasekit.project.workspace import Member, Workspace
 
-__all__ = ["Console", "Options", "Project", "ToolsCache", "parse_options"]
+__all__ = ["Console", "Options", "Project", "ToolsCache", "options_parser", "parse_options"]
 
 OPTIONS_HINT = (
     "options after --: --rehearse, --dry-run, --yes, --dist DIR, --only PATH, "
@@ -54,19 +54,25 @@ class Options:
     npm_publish: str | None = None
 
 
-def parse_options(posargs: Sequence[str]) -> Options:
-    """The options after ``--``; an unknown one or a missing ``--dist`` directory is an error."""
+def options_parser() -> argparse.ArgumentParser:
+    """The parser of the options after ``--`` (docs/gen_reference.py documents its options)."""
     parser = argparse.ArgumentParser(
         prog="nox -s <session> --", add_help=False, exit_on_error=False, allow_abbrev=False
     )
     parser.add_argument("--rehearse", action="store_true")
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--yes", "-y", action="store_true")
-    parser.add_argument("--dist", type=Path)
+    parser.add_argument("--dist", type=Path, metavar="DIR")
     parser.add_argument("--only", action="append", default=[], metavar="PATH")
     parser.add_argument("--next-version", metavar="VERSION")
     parser.add_argument("--check-reproducible", action="store_true")
     parser.add_argument("--npm-publish", choices=("publish", "stage"))
+    return parser
+
+
+def parse_options(posargs: Sequence[str]) -> Options:
+    """The options after ``--``; an unknown one or a missing ``--dist`` directory is an error."""
+    parser = options_parser()
     try:
         namespace, unknown = parser.parse_known_args(list(posargs))
     except argparse.ArgumentError as exc:
