@@ -26,6 +26,14 @@ class _Handler(Handler):
             self.redirect("/ok")
         elif self.path == "/ok":
             self.reply(b"ok")
+        elif self.path == "/json":
+            self.reply(b'{"value": 1}', "application/json")
+        elif self.path == "/refused":
+            body = b'{"message": "No trusted publisher\\n for x"}'
+            self.send_response(403)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
         else:
             self.send_error(404)
 
@@ -224,3 +232,40 @@ def test_poll_looks_sleep_and_clock_up_when_called(monkeypatch: pytest.MonkeyPat
     with pytest.raises(PublishError):
         net.poll(lambda: None, timeout=3, expired=_expired)
     assert clock.waits == [1, 2]
+
+
+# -- read_json ---------------------------------------------------------------------------------
+
+
+def test_read_json_states_each_failure_in_the_callers_words(server: str) -> None:
+    """The one "GET, JSON, HTTP error to PublishError" every npm read uses."""
+    from releasekit.errors import ConfigError
+
+    assert net.read_json(f"{server}/json", "cannot read it", "hint") == {"value": 1}
+    assert net.read_json(f"{server}/nothing", "cannot read it", "hint", absent=(404,)) is None
+    with pytest.raises(PublishError) as caught:
+        net.read_json(f"{server}/nothing", "cannot read it", "try curl")
+    assert (caught.value.message, caught.value.hint) == ("cannot read it: HTTP 404", "try curl")
+    # the server's own message, on one line
+    with pytest.raises(ConfigError) as refused:
+        net.read_json(f"{server}/refused", "cannot read it", "h", error=ConfigError)
+    assert refused.value.message == "cannot read it: HTTP 403: No trusted publisher for x"
+    with pytest.raises(PublishError) as worded:
+        net.read_json(
+            f"{server}/refused", "cannot read it", "h",
+            refused=lambda status, said: (f"refused ({status}): {said}", "fix"),
+        )  # fmt: skip
+    assert (worded.value.message, worded.value.hint) == (
+        "refused (403): No trusted publisher for x",
+        "fix",
+    )
+    with pytest.raises(PublishError) as not_json:
+        net.read_json(f"{server}/ok", "cannot read it", "h", retry_hint="rerun")
+    assert (not_json.value.message, not_json.value.hint) == (
+        "cannot read it: the answer is not JSON",
+        "rerun",
+    )
+    with pytest.raises(PublishError) as unreachable:
+        net.read_json("http://127.0.0.1:9/", "cannot read it", "h", retry_hint="rerun")
+    assert unreachable.value.message.startswith("cannot read it: [Errno")
+    assert unreachable.value.hint == "rerun"

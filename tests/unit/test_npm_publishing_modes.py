@@ -175,6 +175,17 @@ def test_the_provenance_allowlist_covers_what_the_installed_npm_reads() -> None:
     assert read and read <= _PROVENANCE_READS | set(_IDENTITY)
 
 
+def test_publish_and_stage_share_one_command_line(tmp_path: Path) -> None:
+    from releasekit.targets.npm.registry import NpmArtifact, publish_argv
+
+    artifact = NpmArtifact(tmp_path / "demo-1.0.0.tgz", "demo", "1.0.0", "ab", "sha512-x", 1)
+    direct = publish_argv(artifact, REGISTRY, tag="next", provenance=True)
+    staged = publish_argv(artifact, REGISTRY, tag="next", provenance=True, stage=True)
+    assert direct == ["npm", "publish", str(artifact.path), "--registry", REGISTRY,
+                      "--tag", "next", "--provenance"]  # fmt: skip
+    assert staged == ["npm", "stage", *direct[1:]]
+
+
 def test_the_npm_cli_must_be_new_enough_for_what_is_planned() -> None:
     assert version_refusal((11, 5, 1), oidc=True, stage=False) is None
     assert version_refusal((10, 9, 2), oidc=False, stage=False) is None

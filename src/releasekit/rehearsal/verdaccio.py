@@ -351,19 +351,13 @@ def _add_user(port: int, username: str) -> str:
         method="PUT",
         headers={"Content-Type": "application/json", "Accept": "application/json"},
     )
-    try:
-        with net.open_url(request, 10.0) as response:
-            answer = json.loads(response.read().decode("utf-8"))
-    except urllib.error.HTTPError as error:
-        raise PublishError(
-            f"the local npm registry refused to create a user (HTTP {error.code})",
-            "see the verdaccio log next to its storage",
-        ) from None
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        raise PublishError(
-            f"the local npm registry did not create a user: {error}",
-            "see the verdaccio log next to its storage",
-        ) from None
+    hint = "see the verdaccio log next to its storage"
+    answer = net.read_json(
+        request, "the local npm registry did not create a user", hint, timeout=10.0,
+        refused=lambda status, _said: (
+            f"the local npm registry refused to create a user (HTTP {status})", hint
+        ),
+    )  # fmt: skip
     token = answer.get("token") if isinstance(answer, dict) else None
     if not isinstance(token, str) or not token:
         raise PublishError(

@@ -21,15 +21,26 @@ Not imported by the hatch plugin: it needs :mod:`urllib.request`, which that pat
 from __future__ import annotations
 
 import http.client
+import json
 import time
+import urllib.error
 import urllib.request
-from typing import IO, Callable, TypeVar
+from collections.abc import Collection
+from typing import IO, Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
 from releasekit.core import urls
-from releasekit.errors import PublishError
+from releasekit.errors import PublishError, ReleasekitError
 
-__all__ = ["SAFE_URL_HINT", "USER_AGENT", "open_url", "poll", "require_safe_url"]
+__all__ = [
+    "SAFE_URL_HINT",
+    "USER_AGENT",
+    "answer_message",
+    "open_url",
+    "poll",
+    "read_json",
+    "require_safe_url",
+]
 
 USER_AGENT = "releasekit (+https://github.com/releasekit/releasekit)"
 SAFE_URL_HINT = (
@@ -102,6 +113,62 @@ def open_url(request: urllib.request.Request | str, timeout: float) -> http.clie
         opener = urllib.request.build_opener(_SafeRedirects())
     response: http.client.HTTPResponse = opener.open(request, timeout=timeout)
     return response
+
+
+def read_json(
+    request: urllib.request.Request | str,
+    what: str,
+    hint: str,
+    *,
+    error: type[ReleasekitError] = PublishError,
+    timeout: float = 30.0,
+    absent: Collection[int] = (),
+    refused: Callable[[int, str], tuple[str, str]] | None = None,
+    retry_hint: str | None = None,
+) -> Any:
+    """The JSON a server answers ``request`` with (through :func:`open_url`), or ``None``
+    for an HTTP status in ``absent`` (a 404 that means "not there"); every other failure
+    is ``error`` starting with ``what`` (``cannot read <url>``), so a caller states only its
+    own words, once:
+
+    - an HTTP error: ``refused(status, the server's message)`` gives (message, hint) where
+      the answer deserves its own words, else ``<what>: HTTP <status>[: <message>]`` and
+      ``hint``;
+    - no answer, or an answer that is not JSON: ``<what>: <reason>``, with ``retry_hint``
+      (else ``hint``).
+    """
+    try:
+        with open_url(request, timeout) as response:
+            return json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as failure:
+        if failure.code in absent:
+            return None
+        said = answer_message(failure)
+        if refused is not None:
+            message, refused_hint = refused(failure.code, said)
+            raise error(message, refused_hint) from None
+        raise error(f"{what}: HTTP {failure.code}" + (f": {said}" if said else ""), hint) from None
+    except (OSError, ValueError) as failure:
+        reason = failure.reason if isinstance(failure, urllib.error.URLError) else failure
+        if isinstance(failure, ValueError) and not isinstance(failure, UnicodeError):
+            reason = "the answer is not JSON"
+        raise error(f"{what}: {reason}", retry_hint or hint) from None
+
+
+def answer_message(failure: urllib.error.HTTPError) -> str:
+    """What a refusing server said, in one line: its JSON ``message`` or ``error`` (npm's
+    registry answers ``{"message": ...}``, verdaccio ``{"error": ...}``), else its text
+    unless that is a page of HTML (a proxy's or a CDN's error page says nothing more)."""
+    try:
+        raw = failure.read(4096).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return "" if raw.lstrip().startswith("<") else " ".join(raw.split())[:300]
+    text = data.get("message") or data.get("error") if isinstance(data, dict) else None
+    return " ".join(str(text).split())[:300] if text else ""
 
 
 def poll(

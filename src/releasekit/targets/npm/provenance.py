@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from typing import Any, Callable
@@ -65,17 +64,8 @@ def attestations_url(registry: str, name: str, version: str) -> str:
 
 def _read(url: str) -> dict[str, Any] | None:
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
-    try:
-        with net.open_url(request, _HTTP_TIMEOUT) as response:
-            data = json.loads(response.read().decode("utf-8"))
-    except urllib.error.HTTPError as error:
-        if error.code == 404:
-            return None
-        raise PublishError(
-            f"{url} answered HTTP {error.code}", "rerun the release to check again"
-        ) from None
-    except (OSError, ValueError) as error:
-        raise PublishError(f"cannot read {url}: {error}", "rerun the release") from None
+    data = net.read_json(request, f"cannot read {url}", "rerun the release to check again",
+                         timeout=_HTTP_TIMEOUT, absent=(404,))  # fmt: skip
     return data if isinstance(data, dict) else None
 
 

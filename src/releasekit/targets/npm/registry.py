@@ -32,7 +32,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import json
 import os
 import re
 import tempfile
@@ -225,24 +224,12 @@ def _get_packument(registry_url: str, name: str, *, abbreviated: bool) -> dict[s
         else "application/json"
     )
     request = urllib.request.Request(url, headers={"Accept": accept, "Cache-Control": "no-cache"})
-    try:  # a redirect to plain http elsewhere is refused, as for an index (PublishError)
-        with net.open_url(request, _HTTP_TIMEOUT) as response:
-            data = json.loads(response.read().decode("utf-8"))
-    except urllib.error.HTTPError as error:
-        if error.code == 404:
-            return None
-        raise PublishError(
-            f"{url} answered HTTP {error.code}",
-            "is npm-registry the registry's URL? try it with curl",
-        ) from None
-    except (urllib.error.URLError, OSError) as error:
-        raise PublishError(
-            f"cannot read {url}: {error}", "is the registry reachable from here?"
-        ) from None
-    except ValueError:
-        raise PublishError(
-            f"{url} did not answer JSON", "is npm-registry an npm registry?"
-        ) from None
+    # a redirect to plain http elsewhere is refused, as for an index (PublishError)
+    data = net.read_json(
+        request, f"cannot read {url}", "is npm-registry the registry's URL? try it with curl",
+        timeout=_HTTP_TIMEOUT, absent=(404,),
+        retry_hint="is npm-registry the URL of an npm registry, reachable from here?",
+    )  # fmt: skip
     return data if isinstance(data, dict) else None
 
 
@@ -329,11 +316,17 @@ def npmrc_text(registry_url: str, token_env: str | None) -> str:
 
 
 def publish_argv(
-    artifact: NpmArtifact, registry_url: str, *, tag: DistTag, provenance: bool
+    artifact: NpmArtifact,
+    registry_url: str,
+    *,
+    tag: DistTag,
+    provenance: bool,
+    stage: bool = False,
 ) -> list[str]:
-    """The publish command line: the tarball, the registry, the dist-tag; never a token."""
-    argv = ["npm", "publish", str(artifact.path), "--registry", registry_root(registry_url)]
-    argv += ["--tag", tag]
+    """The publish command line (``npm stage publish`` with ``stage``): the tarball, the
+    registry, the dist-tag; never a token."""
+    argv = ["npm", *(["stage"] if stage else []), "publish", str(artifact.path)]
+    argv += ["--registry", registry_root(registry_url), "--tag", tag]
     if provenance:
         argv.append("--provenance")
     return argv
@@ -362,17 +355,12 @@ def publish(
     registry = registry_root(registry_url)
     if _already_served(artifact, registry, tag, log):
         return "identical"
-    argv = publish_argv(artifact, registry, tag=tag, provenance=provenance)
     with _npm_credentials(
         artifact, registry, environ, token_env=token_env, provenance=provenance,
         trusted_publishing=trusted_publishing, log=log,
-    ) as (env, secrets, hint, _token):  # fmt: skip
+    ) as upload:  # fmt: skip
         try:
-            proc.run(
-                argv, what=f"npm publish {artifact.filename} to {registry}", error=PublishError,
-                hint=hint, cwd=Path(env["NPM_CONFIG_USERCONFIG"]).parent, env=env, log=log,
-                secrets=secrets, timeout=NPM_TIMEOUT, unset=_other_ci_variables(os.environ),
-            )  # fmt: skip
+            upload.run(artifact, registry, tag=tag, provenance=provenance, stage=False, log=log)
         except PublishError:
             # A publish that landed but whose answer was lost (a retry got "cannot publish
             # over"): the registry decides, by integrity.
@@ -416,21 +404,17 @@ def stage(
     token is for publishing), and without it the log says a rerun cannot see earlier stages.
     """
     from releasekit.targets.npm import staging
-    from releasekit.targets.npm.trusted import plan_auth
 
     registry = registry_root(registry_url)
     if _already_served(artifact, registry, tag, log):
         return "identical"
-    oidc = plan_auth(environ, trusted_publishing=trusted_publishing).method == "oidc"
-    argv = ["npm", "stage", "publish", *publish_argv(artifact, registry, tag=tag,
-                                                     provenance=provenance)[2:]]  # fmt: skip
     with _npm_credentials(
         artifact, registry, environ, token_env=token_env, provenance=provenance,
         trusted_publishing=trusted_publishing, log=log,
-    ) as (env, secrets, hint, token):  # fmt: skip
+    ) as upload:  # fmt: skip
         sha1 = staging.sha1_of(artifact.path)
         # the exchanged token publishes one package, and may not read the stage list
-        reader = environ.get(token_env, "") if oidc else token
+        reader = environ.get(token_env, "") if upload.oidc else upload.token
         earlier: list[staging.StagedVersion] = []
         if not reader:
             log(f"the staged versions of {artifact.name} are not read (trusted publishing, no "
@@ -458,12 +442,8 @@ def stage(
                 f"reject that stage (npm stage reject {other.id} --registry {registry}) if it "
                 "is not to be published, then run again",
             )
-        output = proc.run(
-            argv, what=f"npm stage publish {artifact.filename} to {registry}",
-            error=PublishError, hint=hint, cwd=Path(env["NPM_CONFIG_USERCONFIG"]).parent,
-            env=env, log=log, secrets=secrets, timeout=NPM_TIMEOUT,
-            unset=_other_ci_variables(os.environ),
-        )  # fmt: skip
+        output = upload.run(artifact, registry, tag=tag, provenance=provenance, stage=True,
+                            log=log)  # fmt: skip
     stage_id = staging.stage_id_in(output)
     if stage_id is None:
         raise PublishError(
@@ -496,6 +476,41 @@ def _already_served(artifact: NpmArtifact, registry: str, tag: DistTag, log: pro
     return False
 
 
+@dataclass(frozen=True)
+class _Upload:
+    """The one npm process that uploads (``npm publish`` or ``npm stage publish``): its
+    environment (the temporary ``.npmrc`` named in it), the secrets to redact, the hint for
+    npm's failure, the token itself (this process's read of the stage list) and whether it
+    was exchanged (trusted publishing)."""
+
+    env: dict[str, str]
+    secrets: list[str]
+    hint: str
+    token: str
+    oidc: bool
+
+    def run(
+        self,
+        artifact: NpmArtifact,
+        registry: str,
+        *,
+        tag: DistTag,
+        provenance: bool,
+        stage: bool,
+        log: proc.Log,
+    ) -> str:
+        """npm's output; a failure is a :class:`PublishError` with npm's words and the hint.
+        The CI's variables npm does not read stay out (:func:`_other_ci_variables`)."""
+        argv = publish_argv(artifact, registry, tag=tag, provenance=provenance, stage=stage)
+        verb = "npm stage publish" if stage else "npm publish"
+        return proc.run(
+            argv, what=f"{verb} {artifact.filename} to {registry}", error=PublishError,
+            hint=self.hint, cwd=Path(self.env["NPM_CONFIG_USERCONFIG"]).parent, env=self.env,
+            log=log, secrets=self.secrets, timeout=NPM_TIMEOUT,
+            unset=_other_ci_variables(os.environ),
+        )  # fmt: skip
+
+
 @contextlib.contextmanager
 def _npm_credentials(
     artifact: NpmArtifact,
@@ -506,10 +521,8 @@ def _npm_credentials(
     provenance: bool,
     trusted_publishing: bool,
     log: proc.Log,
-) -> Iterator[tuple[dict[str, str], list[str], str, str]]:
-    """The environment of the one npm process that publishes (with the temporary
-    ``.npmrc`` named in it), the secrets to redact, the hint for npm's failure, and the
-    token itself (for a read of the stage list by this process).
+) -> Iterator[_Upload]:
+    """The one npm process that publishes, with its credential (:class:`_Upload`).
 
     Trusted publishing: releasekit exchanges the CI's ID token for the package's short-lived
     token itself (a refusal is an error here, before npm runs), and npm gets that token and
@@ -566,7 +579,7 @@ def _npm_credentials(
         secrets += [environ[name] for name in _IDENTITY if environ.get(name)]
     with npm_userconfig(registry, variable) as userconfig:
         env["NPM_CONFIG_USERCONFIG"] = str(userconfig)
-        yield env, secrets, hint, token
+        yield _Upload(env, secrets, hint, token, auth.method == "oidc")
 
 
 # what npm's provenance signs with (GitHub's request pair; GitLab's sigstore token)

@@ -20,16 +20,13 @@ with the stage id in the journal and the approve command printed.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from releasekit.errors import PublishError
 from releasekit.runtime import net
 
 __all__ = [
@@ -85,16 +82,11 @@ def list_staged(registry: str, name: str, token: str) -> list[StagedVersion]:
         request = urllib.request.Request(
             url, headers={"Accept": "application/json", "Authorization": f"Bearer {token}"}
         )
-        try:
-            with net.open_url(request, _HTTP_TIMEOUT) as response:
-                data = json.loads(response.read().decode("utf-8"))
-        except urllib.error.HTTPError as error:
-            raise PublishError(
-                f"{registry} does not list staged versions of {name}: HTTP {error.code}",
-                "does the token allow it? `npm stage list` shows them",
-            ) from None
-        except (OSError, ValueError) as error:
-            raise PublishError(f"cannot read {url}: {error}", "rerun to check again") from None
+        data = net.read_json(
+            request, f"{registry} does not list staged versions of {name}",
+            "does the token allow it? `npm stage list` shows them", timeout=_HTTP_TIMEOUT,
+            retry_hint="rerun to check again",
+        )  # fmt: skip
         items = data.get("items") if isinstance(data, dict) else None
         items = items if isinstance(items, list) else []
         found += [s for s in map(_item, items) if s is not None and s.name == name]

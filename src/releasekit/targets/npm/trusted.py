@@ -28,7 +28,6 @@ So releasekit does the exchange itself, in the publishing process, before npm st
 from __future__ import annotations
 
 import functools
-import json
 import re
 import urllib.error
 import urllib.parse
@@ -118,16 +117,9 @@ def id_token(auth: NpmAuth, registry: str, environ: Mapping[str, str]) -> str:
         url, headers={"Accept": "application/json", "Authorization": f"Bearer {request_token}"}
     )
     what = f"GitHub Actions' ID token for {audience}"
-    try:
-        with net.open_url(request, _HTTP_TIMEOUT) as response:
-            value = json.loads(response.read().decode("utf-8")).get("value")
-    except urllib.error.HTTPError as error:
-        raise PublishError(
-            f"cannot get {what}: HTTP {error.code}",
-            "give the job `permissions: id-token: write`",
-        ) from None
-    except (OSError, ValueError, AttributeError) as error:
-        raise PublishError(f"cannot get {what}: {error}", "rerun the job") from None
+    data = net.read_json(request, f"cannot get {what}", "give the job `permissions: id-token: "
+                         "write`", timeout=_HTTP_TIMEOUT, retry_hint="rerun the job")  # fmt: skip
+    value = data.get("value") if isinstance(data, dict) else None
     if not isinstance(value, str) or not value:
         raise PublishError(f"{what}: the answer has no value", "rerun the job")
     return value
@@ -154,41 +146,25 @@ def exchange(registry: str, name: str, token: str) -> str:
         headers={"Accept": "application/json", "Authorization": f"Bearer {token}"},
     )
     hint = _HINT_TRUSTED.format(name=name)
-    try:
-        with net.open_url(request, _HTTP_TIMEOUT) as response:
-            body = json.loads(response.read().decode("utf-8"))
-    except urllib.error.HTTPError as error:
-        said = _message(error)
-        raise PublishError(
+
+    def refused(status: int, said: str) -> tuple[str, str]:
+        return (
             f"npm trusted publishing for {name} was refused: {registry} answered HTTP "
-            f"{error.code}{': ' + said if said else ''}; nothing was published",
+            f"{status}{': ' + said if said else ''}; nothing was published",
             hint,
-        ) from None
-    except (OSError, ValueError) as error:
-        raise PublishError(
-            f"npm trusted publishing for {name}: cannot exchange the ID token at {url}: {error}",
-            "is the registry reachable? rerun the job",
-        ) from None
+        )
+
+    body = net.read_json(
+        request, f"npm trusted publishing for {name}: cannot exchange the ID token at {url}",
+        hint, timeout=_HTTP_TIMEOUT, refused=refused,
+        retry_hint="is the registry reachable? rerun the job",
+    )  # fmt: skip
     published = body.get("token") if isinstance(body, dict) else None
     if not isinstance(published, str) or not published:
         raise PublishError(
             f"npm trusted publishing for {name}: {registry} answered without a token", hint
         )
     return published
-
-
-def _message(error: urllib.error.HTTPError) -> str:
-    """The registry's ``message`` (npm's registry answers ``{"message": ...}``), one line."""
-    try:
-        raw = error.read(4096).decode("utf-8", "replace")
-    except OSError:
-        return ""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return " ".join(raw.split())[:300]
-    text = data.get("message") or data.get("error") if isinstance(data, dict) else None
-    return " ".join(str(text).split())[:300] if text else ""
 
 
 @functools.lru_cache(maxsize=1)
