@@ -16,10 +16,12 @@ What npm 11.19.1 does (``lib/utils/oidc.js``, called by ``lib/commands/publish.j
 So releasekit does the exchange itself, in the publishing process, before npm starts:
 
 - the plan knows which credential it uses (:func:`plan_auth`): trusted publishing where the
-  job can mint an ID token (unless ``npm-trusted-publishing = false``), else
+  job can mint an ID token (unless ``npm-trusted-publishing = false``; unset, it is on for
+  registry.npmjs.org only: :class:`releasekit.targets.npm.NpmRegistryTarget`), else
   ``NODE_AUTH_TOKEN``;
 - a refused exchange is a :class:`~releasekit.errors.PublishError` naming the package, the
-  registry's answer and the fix, and nothing is published;
+  registry's answer and the fix, and nothing is published (the plan tries the exchange
+  for every member before the first upload);
 - the short-lived token reaches the one npm process only, in its environment (the temporary
   ``.npmrc`` references the variable), never on a command line, in a file or in output; that
   npm process never sees ``NODE_AUTH_TOKEN``, so no fallback to a long-lived token exists.
