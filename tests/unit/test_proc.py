@@ -217,6 +217,10 @@ def secret_environ(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         ("ACTIONS_ID_TOKEN_REQUEST_URL", True),
         ("MYSQL_PASSWORD", True),
         ("github_token", True),
+        ("CI_JOB_JWT", True),  # GitLab's job JWTs: a credential like a token
+        ("CI_JOB_JWT_V1", True),
+        ("CI_JOB_JWT_V2", True),
+        ("CI_JOB_ID", False),
         ("RELEASEKIT_TAG", False),
         ("RELEASEKIT_REQUIRE_TAG", False),
         ("GITHUB_REPOSITORY", False),

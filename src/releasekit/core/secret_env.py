@@ -25,15 +25,17 @@ def is_secret(name: str) -> bool:
     """Whether the environment variable ``name`` holds a credential no child should inherit.
 
     ``RELEASEKIT_<INDEX>_PASSWORD`` and ``_USERNAME``, every ``TWINE_*`` (twine's own
-    resolution reads them: only twine upload may), anything ending in ``_TOKEN`` or
-    ``_PASSWORD`` (``GITHUB_TOKEN``, ``NODE_AUTH_TOKEN``, ``PYPI_API_TOKEN``, GitLab's
-    ``PYPI_ID_TOKEN``, ...) and :data:`OIDC_VARIABLES`. Case-insensitive: Windows names are,
-    and a lower-case ``pypi_token`` is a token too.
+    resolution reads them: only twine upload may), anything ending in ``_TOKEN``,
+    ``_PASSWORD`` or ``_JWT`` (``GITHUB_TOKEN``, ``NODE_AUTH_TOKEN``, ``PYPI_API_TOKEN``,
+    GitLab's ``PYPI_ID_TOKEN`` and its ``CI_JOB_JWT``, ...), GitLab's ``CI_JOB_JWT_V1``/``_V2``
+    and :data:`OIDC_VARIABLES`. Case-insensitive: Windows names are, and a lower-case
+    ``pypi_token`` is a token too.
     """
     upper = name.upper()
     return (
         upper.startswith("TWINE_")
-        or upper.endswith(("_TOKEN", "_PASSWORD"))
+        or upper.endswith(("_TOKEN", "_PASSWORD", "_JWT"))
+        or upper.startswith("CI_JOB_JWT")
         or upper in OIDC_VARIABLES
         or _RELEASEKIT_CREDENTIAL.fullmatch(upper) is not None
     )
