@@ -691,6 +691,11 @@ ENVIRONMENT: dict[str, Var] = {
         CREDENTIALS,
         "the same for test.pypi.org (audience `testpypi`); neither counts for another index",
     ),
+    "CI_JOB_JWT": Var(
+        CREDENTIALS,
+        "GitLab's job JWT (and `CI_JOB_JWT_V1`, `_V2`, any `*_JWT`): never passed to a process "
+        "releasekit starts",
+    ),
     "GITHUB_TOKEN": Var(
         CREDENTIALS, "the GitHub release (`contents: write`); `releasekit status` reads with it"
     ),
@@ -844,7 +849,7 @@ def render_environment() -> str:
         "environment, never from a command line or a file, and each reaches only the one "
         "process that uses it (see [Credentials](../concepts/credentials.md)); every other "
         "process releasekit starts gets an environment without `RELEASEKIT_*_PASSWORD` / "
-        "`_USERNAME`, any `TWINE_*`, and any variable ending in `_TOKEN` or `_PASSWORD`.\n",
+        "`_USERNAME`, any `TWINE_*`, and any variable ending in `_TOKEN`, `_PASSWORD` or `_JWT`.\n",
     ]
     for group in (READ, CI, CREDENTIALS, BUILD):
         out.append(f"## {group}\n")
