@@ -574,22 +574,14 @@ def render_configuration() -> str:
     for table in tables():
         out.append(f"## {table.title} {{#{table.anchor}}}\n")
         out.append(table.intro + "\n")
-        out.append("| key | type | default | example | meaning |")
-        out.append("| --- | --- | --- | --- | --- |")
         defaults = table.defaults()
         for key in table.known():
             doc = table.keys[key]
             default = doc.default or _toml_value(defaults.get(key))
-            example = (
-                f"`{doc.example}`"
-                if "\n" not in doc.example
-                else ("<code>" + doc.example.replace("\n", "<br>") + "</code>")
-            )
-            out.append(
-                f"| `{key}` | {_cell(doc.type)} | {_cell(default)} | {_cell(example)} "
-                f"| {_cell(doc.meaning)} |"
-            )
-        out.append("")
+            out.append(f"### `{key}` {{#{table.anchor}-{key}}}\n")
+            out.append(f"*{doc.type}*; default: {default}\n")
+            out.append(doc.meaning[0].upper() + doc.meaning[1:] + ".\n")
+            out.append(f"```toml\n{doc.example}\n```\n")
     return "\n".join(out)
 
 

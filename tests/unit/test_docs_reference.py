@@ -61,18 +61,24 @@ def test_config_reference_covers_the_parsers_own_lists(gen: ModuleType) -> None:
     )  # fmt: skip
     for keys in lists:
         for key in keys:
-            assert f"| `{key}` |" in page, key
-    assert "`github-release`" in page and "`attestations`" in page  # issue 20's two gaps
+            assert f"### `{key}`" in page, key
+    assert "### `github-release`" in page and "### `attestations`" in page  # issue 20's gaps
 
 
 def test_code_defaults_reach_the_page(gen: ModuleType) -> None:
     from releasekit.core.config import Config, SmokeConfig
 
     page = (DOCS / "reference" / "configuration.md").read_text(encoding="utf-8")
-    row = next(line for line in page.splitlines() if line.startswith("| `propagation-timeout`"))
-    assert f"`{int(Config._field_defaults['propagation_timeout'])}`" in row
-    row = next(line for line in page.splitlines() if line.startswith("| `timeout`"))
-    assert f"`{int(SmokeConfig._field_defaults['timeout'])}`" in row
+
+    def default_of(key: str) -> str:
+        lines = page.splitlines()
+        at = next(i for i, line in enumerate(lines) if line.startswith(f"### `{key}`"))
+        return lines[at + 2]
+
+    assert f"`{int(Config._field_defaults['propagation_timeout'])}`" in default_of(
+        "propagation-timeout"
+    )
+    assert f"`{int(SmokeConfig._field_defaults['timeout'])}`" in default_of("timeout")
 
 
 def test_every_environment_variable_is_documented_both_ways(gen: ModuleType) -> None:
