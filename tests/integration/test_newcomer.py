@@ -28,7 +28,7 @@ from tests.helpers.projects import REPO, Project, run, write_project
 from tests.helpers.sessions import nox, release_project
 
 # The required arguments of each subcommand, so that each can be parsed with -C after it.
-_ARGUMENTS = {"bump": ["patch"], "yank": ["1.2.0"]}
+_ARGUMENTS = {"bump": ["patch"], "yank": ["1.2.0"], "intent": ["status"]}
 
 
 def _subcommands() -> dict[str, argparse.ArgumentParser]:
@@ -45,6 +45,11 @@ def test_dash_c_after_every_subcommand(command: str, tmp_path: Path) -> None:
     plain = _parser().parse_args([command, *rest])
     assert after.root == before.root == tmp_path
     assert plain.root == Path(".")
+
+
+def test_dash_c_after_an_intent_action(tmp_path: Path) -> None:
+    for action in (["add", "--package", "x=patch"], ["status"]):
+        assert _parser().parse_args(["intent", *action, "-C", str(tmp_path)]).root == tmp_path
 
 
 def test_init_with_dash_c_after_the_subcommand(

@@ -157,7 +157,14 @@ def _parser() -> argparse.ArgumentParser:
     # `releasekit init -C DIR` as well as `releasekit -C DIR init`: each subcommand takes
     # -C too. SUPPRESS leaves the top level's value (or its default) alone unless -C is
     # given after the subcommand.
-    for command in sub.choices.values():
+    commands = list(sub.choices.values())
+    for command in commands:
+        commands += [  # and the actions of a command that has some (intent add, intent status)
+            action
+            for nested in command._actions
+            if isinstance(nested, argparse._SubParsersAction)
+            for action in nested.choices.values()
+        ]
         command.add_argument(
             "-C",
             "--root",
