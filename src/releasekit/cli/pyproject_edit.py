@@ -76,6 +76,9 @@ CONFIG_TABLE = """
 # attestations = true             # PEP 740 attestations (default: on with trusted publishing)
 # members = ["packages/core"]     # at a workspace root only: the projects it releases
 # npm-registry = "https://registry.npmjs.org/"  # a workspace's npm members publish there
+# npm-publish = "stage"          # npm members staged for a human to approve (npm stage)
+# npm-trusted-publishing = true  # OIDC where CI can mint an ID token (default: npmjs.org only)
+# npm-provenance = true          # npm provenance where npm can sign (default: npmjs.org only)
 #
 # [tool.releasekit.indexes.test]  # default: TestPyPI
 # url = "https://test.pypi.org/simple/"
