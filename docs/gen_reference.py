@@ -877,10 +877,14 @@ def _option_names(action: argparse.Action) -> str:
     return ", ".join(names)
 
 
-def _option_rows(parser: argparse.ArgumentParser) -> list[str]:
+def _option_rows(
+    parser: argparse.ArgumentParser, skip: frozenset[str] | set[str] = frozenset()
+) -> list[str]:
     rows = []
     for action in parser._actions:
         if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+            continue
+        if action.dest in skip:
             continue
         if action.option_strings:
             names = _option_names(action)
@@ -891,7 +895,7 @@ def _option_rows(parser: argparse.ArgumentParser) -> list[str]:
         extra = ""
         if action.choices and action.option_strings:
             extra = " (one of " + ", ".join(f"`{c}`" for c in action.choices) + ")"
-        if isinstance(action, argparse._AppendAction):
+        if isinstance(action, argparse._AppendAction) and "repeatable" not in (action.help or ""):
             extra += " (repeatable)"
         rows.append(f"| {names} | {_cell((action.help or '') + extra)} |")
     return rows
@@ -933,7 +937,7 @@ def render_cli() -> str:
             out.append(help_[0].upper() + help_[1:] + ("" if help_.endswith(".") else ".") + "\n")
         if sub.description:
             out.append(sub.description.strip() + "\n")
-        rows = [r for r in _option_rows(sub) if not r.startswith("| `-C`, `--root`")]
+        rows = _option_rows(sub, skip={"root"})  # -C DIR: a global option, said once
         if rows:
             out.append("| option | what it does |")
             out.append("| --- | --- |")
