@@ -38,6 +38,8 @@ from tests.helpers.sessions import CHANGELOG
 
 pytestmark = [
     pytest.mark.slow,
+    # one worker runs the module: each worker would start its own module-scoped server
+    pytest.mark.xdist_group("npm_pnpm"),
     pytest.mark.skipif(
         shutil.which("node") is None or shutil.which("npm") is None,
         reason="node and npm are needed for npm members (install Node.js >= 18)",

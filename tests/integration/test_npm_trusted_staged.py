@@ -29,6 +29,8 @@ from tests.helpers.npm_standin import NpmStandIn
 
 pytestmark = [
     pytest.mark.slow,
+    # one worker runs the module: each worker would start its own module-scoped server
+    pytest.mark.xdist_group("npm_standin"),
     pytest.mark.skipif(
         shutil.which("node") is None or shutil.which("npm") is None,
         reason="node and npm are needed (npm >= 11.15 for staging)",

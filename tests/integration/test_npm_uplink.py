@@ -33,6 +33,8 @@ from tests.helpers.npm import npm_view, verdaccio_cache, write_cjs
 
 pytestmark = [
     pytest.mark.slow,
+    # one worker runs the module: each worker would start its own module-scoped server
+    pytest.mark.xdist_group("npm_uplink"),
     pytest.mark.skipif(
         shutil.which("node") is None or shutil.which("npm") is None,
         reason="node and npm are needed for the npm target (install Node.js >= 18)",
@@ -152,7 +154,10 @@ def test_offline_the_install_from_the_rehearsal_names_the_registry(
     out = project.dist_dir
     artifact = npm.pack(project.root, out)
     storage = tmp_path / "storage"
-    with LocalRegistry(verdaccio_cache(), storage, upstream=upstream_url, own=[MEMBER]) as server:
+    # a 2 s wait for the silent upstream instead of 10 s: the same path, a shorter test
+    with LocalRegistry(
+        verdaccio_cache(), storage, upstream=upstream_url, own=[MEMBER], uplink_timeout="2s"
+    ) as server:
         # the member's own publish needs no uplink
         environ = {"NODE_AUTH_TOKEN": server.token}
         assert npm.publish(artifact, server.url, tag="latest", environ=environ) == "published"

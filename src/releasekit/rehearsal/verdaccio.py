@@ -104,6 +104,7 @@ class LocalRegistry(LoopbackServer):
         log: proc.Log | None = None,
         upstream: str | None = None,
         own: Collection[str] = (),
+        uplink_timeout: str = UPLINK_LIMITS["timeout"],
     ) -> None:
         self.state_dir = Path(state_dir)
         self.storage = Path(storage)
@@ -115,6 +116,7 @@ class LocalRegistry(LoopbackServer):
         # this registry takes publishes of and never proxies
         self.upstream = upstream.rstrip("/") + "/" if upstream else None
         self.own = tuple(sorted(set(own)))
+        self.uplink_timeout = uplink_timeout  # how long one upstream request may be silent
 
     # -- what a publisher needs ------------------------------------------------------------
 
@@ -209,7 +211,9 @@ class LocalRegistry(LoopbackServer):
             "log": {"type": "stdout", "format": "pretty", "level": "warn"},
         }
         if self.upstream is not None:
-            config["uplinks"] = {_UPLINK: {"url": self.upstream, **UPLINK_LIMITS}}
+            config["uplinks"] = {
+                _UPLINK: {"url": self.upstream, **UPLINK_LIMITS, "timeout": self.uplink_timeout}
+            }
         path = private_dir / "config.yaml"
         path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
         return path
