@@ -438,9 +438,9 @@ class Profile:
 
 def short(argv: list[str]) -> str:
     """A command line cut to what names the work: paths to their last part, code to <code>."""
-    out = []
+    out: list[str] = []
     for word in argv[:9]:
-        if "\n" in word or len(word) > 120:
+        if "\n" in word or out[-1:] == ["-c"]:
             word = "<code>"
         elif "/" in word and not word.startswith("http"):
             word = word.rstrip("/").rsplit("/", 1)[-1]
@@ -540,6 +540,38 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}" if b else "n/a"
 
 
+def summary(
+    times: dict[str, list[float]],
+    steps: dict[str, dict[str, list[float]]],
+    labels: list[str],
+    rounds: int,
+) -> None:
+    """The medians, the ratios to the manual sequences, the steps of the warm rehearsals."""
+    med = {name: statistics.median(values) for name, values in times.items()}
+    print(f"\nrehearsal vs the manual sequences, median of {rounds} interleaved rounds:")
+    for name in ("manual (pip)", "manual (uv)", HAND):
+        print(f"  {name:28} {med[name]:6.2f} s")
+    print(f"  ({HAND}: the rehearsal's guarantees by hand, issue 21's bar)")
+    for label in labels:
+        for kind, target in (("warm", "1.0"), ("cold", "1.3")):
+            name = f"{label}rehearsal, {kind}"
+            pip, uv = ratio(med[name], med["manual (pip)"]), ratio(med[name], med[HAND])
+            print(
+                f"  {name:28} {med[name]:6.2f} s   / pip {pip}   "
+                f"/ uv with uploads {uv} (target <= {target})"
+            )
+    print(f"\ntime per step of the warm rehearsals (s, median of {rounds}):")
+    header = "".join(f"{(label or 'now').strip():>10}" for label in labels)
+    print(f"  {'step':16}{header}")
+    for step in STEPS:
+        cells = ""
+        for label in labels:
+            values = steps.get(label, {}).get(step)
+            cells += f"{statistics.median(values):10.2f}" if values else f"{'-':>10}"
+        print(f"  {step:16}{cells}")
+    print(f"load average after the rounds: {loadavg()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -631,7 +663,8 @@ def main() -> None:
         for label, rk in rks.items():
             variants[f"{label}rehearsal, warm"] = warm(label, rk)
             variants[f"{label}rehearsal, cold"] = cold(rk)
-        names = list(variants)
+        # --rounds 0: one warm rehearsal, to make the profiled project's .nox warm
+        names = list(variants) if args.rounds else ["rehearsal, warm"]
         for number in range(args.rounds + 1):  # round 0 warms every cache and is not counted
             rng.shuffle(names)
             for name in names:
@@ -641,30 +674,8 @@ def main() -> None:
                 print(f"round {number or 'warm-up'}: {name:28} {seconds:6.2f} s", flush=True)
             if number == 0:
                 steps.clear()
-        med = {name: statistics.median(values) for name, values in times.items()}
-        print(f"\nrehearsal vs the manual sequences, median of {args.rounds} interleaved rounds:")
-        for name in ("manual (pip)", "manual (uv)", HAND):
-            print(f"  {name:28} {med[name]:6.2f} s")
-        print(f"  ({HAND}: the rehearsal's guarantees by hand, issue 21's bar)")
-        for label in rks:
-            for kind, target in (("warm", "1.0"), ("cold", "1.3")):
-                name = f"{label}rehearsal, {kind}"
-                pip, uv = ratio(med[name], med["manual (pip)"]), ratio(med[name], med[HAND])
-                print(
-                    f"  {name:28} {med[name]:6.2f} s   / pip {pip}   "
-                    f"/ uv with uploads {uv} (target <= {target})"
-                )
-        print(f"\ntime per step of the warm rehearsals (s, median of {args.rounds}):")
-        labels = list(rks)
-        header = "".join(f"{(label or 'now').strip():>10}" for label in labels)
-        print(f"  {'step':16}{header}")
-        for step in STEPS:
-            cells = ""
-            for label in labels:
-                values = steps.get(label, {}).get(step)
-                cells += f"{statistics.median(values):10.2f}" if values else f"{'-':>10}"
-            print(f"  {step:16}{cells}")
-        print(f"load average after the rounds: {loadavg()}")
+        if args.rounds:
+            summary(times, steps, list(rks), args.rounds)
 
         for number in range(args.profile):
             profile = Profile()
