@@ -440,7 +440,7 @@ def short(argv: list[str]) -> str:
     """A command line cut to what names the work: paths to their last part, code to <code>."""
     out: list[str] = []
     for word in argv[:9]:
-        if "\n" in word or out[-1:] == ["-c"]:
+        if "\n" in word or (out[-1:] == ["-c"] and out[0].startswith("python")):
             word = "<code>"
         elif "/" in word and not word.startswith("http"):
             word = word.rstrip("/").rsplit("/", 1)[-1]
