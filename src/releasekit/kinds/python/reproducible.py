@@ -29,6 +29,7 @@ import shutil
 import struct
 import tarfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 from releasekit.errors import BuildError
@@ -53,9 +54,7 @@ def settle_sdist(path: Path, epoch: int) -> str | None:
     members' owner nobody's; what was changed, for the log, or ``None`` when the sdist
     already had them."""
     try:
-        # unpacked in memory at once: zlib in one call, then tarfile seeking past the
-        # contents, takes about half the time of reading the members through r:gz
-        tar = gzip.decompress(path.read_bytes())
+        tar = _tar_reader(path)
         newer, owned = _to_settle(tar, epoch)
         if newer or owned:
             _rewrite_clamped(path, tar, epoch)
@@ -78,11 +77,26 @@ def settle_sdist(path: Path, epoch: int) -> str | None:
     return None
 
 
-def _to_settle(tar: bytes, epoch: int) -> tuple[int, str]:
+# Up to this size (compressed) an sdist is unpacked in memory at once: zlib in one call, then
+# tarfile seeking past the contents, takes about half the time of reading the members through
+# gzip. A larger one (a bundled frontend, data files) is streamed, so memory stays about one
+# member's size instead of four times the sdist's (a 90 MiB sdist took nox to 392 MiB).
+_IN_MEMORY_LIMIT = 16 * 1024 * 1024
+
+
+def _tar_reader(path: Path) -> Callable[[], io.BufferedIOBase]:
+    """A function that opens the uncompressed tar of the sdist at ``path`` from its start."""
+    if path.stat().st_size <= _IN_MEMORY_LIMIT:
+        tar = gzip.decompress(path.read_bytes())
+        return lambda: io.BytesIO(tar)
+    return lambda: gzip.open(path, "rb")
+
+
+def _to_settle(tar: Callable[[], io.BufferedIOBase], epoch: int) -> tuple[int, str]:
     """How many members are newer than ``epoch``, and the first owner other than
     :data:`_OWNER` (``uname:gname, uid:gid``; empty when every member has it)."""
     newer, owned = 0, ""
-    with tarfile.open(fileobj=io.BytesIO(tar), mode="r:") as archive:
+    with tar() as stream, tarfile.open(fileobj=stream, mode="r:") as archive:
         for member in archive:
             newer += member.mtime > epoch
             if not owned and (member.uid, member.gid, member.uname, member.gname) != _OWNER:
@@ -135,7 +149,7 @@ def _set_gzip_mtime(path: Path, epoch: int) -> bool:
     return True
 
 
-def _rewrite_clamped(path: Path, tar: bytes, epoch: int) -> None:
+def _rewrite_clamped(path: Path, tar: Callable[[], io.BufferedIOBase], epoch: int) -> None:
     """Write the sdist again with every member time clamped to ``epoch`` and every owner
     :data:`_OWNER`: pax format (the
     default of Python's tarfile, which setuptools and pdm-backend write), gzip level 9 with
@@ -143,7 +157,8 @@ def _rewrite_clamped(path: Path, tar: bytes, epoch: int) -> None:
     tmp = path.with_name(path.name + ".releasekit-tmp")
     try:
         with (
-            tarfile.open(fileobj=io.BytesIO(tar), mode="r:") as source,
+            tar() as stream,
+            tarfile.open(fileobj=stream, mode="r:") as source,
             tmp.open("wb") as raw,
             gzip.GzipFile(
                 filename=path.name, mode="wb", fileobj=raw, compresslevel=9, mtime=epoch
