@@ -233,7 +233,7 @@ def test_quick_start_installs_what_python_3_9_can_install_before_the_rehearsal()
     `nox` extra, whose requirements carry 3.10-only pieces behind markers; the README says
     the tests need 3.10+."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    quick = readme.split("## Working on releasekit", 1)[1].split("\n## ", 1)[0]
     block = quick.split("```console\n", 1)[1].split("```", 1)[0]
     lines = [line for line in block.splitlines() if line.strip()]
     rehearsal = next(i for i, line in enumerate(lines) if "nox -s release -- --rehearse" in line)
@@ -322,9 +322,9 @@ def _buildable(tmp_path: Path) -> Project:
 
 def test_use_it_in_your_project_builds_outside_dist_before_the_rehearsal() -> None:
     """The README ran `python -m build` (into dist/) and then the rehearsal, which refuses
-    files it did not build: the try build now goes elsewhere."""
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Use it in your project", 1)[1].split("\n## ", 1)[0]
+    files it did not build: the try build now goes elsewhere (the setup guide's steps)."""
+    guide = (REPO / "docs" / "guides" / "setup.md").read_text(encoding="utf-8")
+    section = guide.split("\n## ", 1)[0]
     block = section.split("```console\n", 1)[1].split("```", 1)[0]
     lines = [line.split("#", 1)[0].strip() for line in block.splitlines()]
     rehearsal = lines.index("nox -s release -- --rehearse")
