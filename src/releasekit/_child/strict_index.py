@@ -767,8 +767,11 @@ def _stop(signum: int) -> None:
     with contextlib.suppress(OSError, ValueError):
         note = "" if held else f" (a state transaction was still under way after {STOP_GRACE}s)"
         os.write(1, f"strict index: signal {signum}: stopping{note}\n".encode())
-    for path in _cleanup:
-        shutil.rmtree(path, ignore_errors=True)
+    for path in _cleanup:  # request threads still spool uploads into it: until it is gone
+        for _ in range(20):
+            shutil.rmtree(path, ignore_errors=True)
+            if not os.path.lexists(path):
+                break
     os._exit(128 + signum)
 
 
