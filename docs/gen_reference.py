@@ -1121,12 +1121,225 @@ def render_files() -> str:
     return "\n".join(out)
 
 
+# ---------------------------------------------------------------------------------------
+# Messages: every ReleasekitError the code constructs, as a template
+# ---------------------------------------------------------------------------------------
+
+AREAS = (
+    "core", "project", "engine", "kinds", "targets", "rehearsal", "runtime", "release",
+    "cli", "sessions",
+)  # fmt: skip
+
+# builtins that only convert or gather their argument: the placeholder is the argument's
+_WRAPPERS = {"str", "repr", "sorted", "list", "tuple", "set", "int", "float", "format", "Path"}
+
+
+class Message(NamedTuple):
+    """One construction of an error: what it prints, what it advises, which class, where."""
+
+    area: str
+    message: str
+    hint: str
+    error: str
+    module: str
+
+
+def _placeholder(node: ast.expr) -> str:
+    """A short readable name for an f-string expression: ``self.config.tag_prefix`` ->
+    ``tag_prefix``, ``", ".join(names)`` -> ``names``, ``path.relative_to(root)`` -> ``path``."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Subscript):
+        index = node.slice
+        if isinstance(index, ast.Constant) and isinstance(index.value, str):
+            return index.value
+        return _placeholder(node.value)
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Name):
+            if func.id == "len" and node.args:
+                return f"number of {_placeholder(node.args[0])}"
+            if func.id in _WRAPPERS and node.args:
+                return _placeholder(node.args[0])
+            return func.id.strip("_")
+        if isinstance(func, ast.Attribute):
+            owner = func.value
+            if isinstance(owner, ast.Constant) or (
+                isinstance(owner, ast.Name) and owner.id in {"self", "cls", "os", "shlex"}
+            ):
+                return _placeholder(node.args[0]) if node.args else func.attr.strip("_")
+            return _placeholder(owner)
+    if isinstance(node, ast.BinOp):
+        return _placeholder(node.left)
+    if isinstance(node, ast.BoolOp):  # ``exc.strerror or exc``
+        return _placeholder(node.values[0])
+    if isinstance(node, ast.IfExp):
+        return _placeholder(node.body)
+    text = re.sub(r"\s+", " ", ast.unparse(node))
+    return text if len(text) <= 30 else text[:29] + "…"
+
+
+def _template(node: ast.expr | None, constants: dict[str, str] | None = None) -> str | None:
+    """The text a string expression prints, ``<placeholder>`` for each computed part;
+    ``None`` when the expression is not built from literals (a variable, a call). A name in
+    ``constants`` (the module's own string constants) is its text."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name) and constants and node.id in constants:
+        return constants[node.id]
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for value in node.values:
+            if isinstance(value, ast.Constant):
+                parts.append(str(value.value))
+            elif isinstance(value, ast.FormattedValue):
+                parts.append(f"<{_placeholder(value.value).strip('_')}>")
+        return "".join(parts)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _template(node.left, constants), _template(node.right, constants)
+        if left is None and right is None:
+            return None
+        return (left if left is not None else f"<{_placeholder(node.left)}>") + (
+            right if right is not None else f"<{_placeholder(node.right)}>"
+        )
+    return None
+
+
+def _modules() -> Iterator[tuple[str, ast.Module]]:
+    for path in sorted(SRC.rglob("*.py")):
+        module = path.relative_to(SRC.parent).as_posix()
+        yield module, ast.parse(path.read_text(encoding="utf-8"), filename=module)
+
+
+def _constants(tree: ast.Module) -> dict[str, str]:
+    """A module's top-level string constants (``_HINT = "..."``), by name."""
+    found = {}
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            text = _template(node.value)
+            if text is not None and len(targets) == 1 and isinstance(targets[0], ast.Name):
+                found[targets[0].id] = text
+    return found
+
+
+def _base_name(node: ast.expr) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+
+
+def error_classes(modules: list[tuple[str, ast.Module]]) -> set[str]:
+    """``ReleasekitError`` and every class under it, wherever in ``src/`` it is defined."""
+    classes = [n for _, tree in modules for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+    found = {"ReleasekitError"}
+    while True:
+        more = {c.name for c in classes if any(_base_name(b) in found for b in c.bases)}
+        if more <= found:
+            return found
+        found |= more
+
+
+def _area(module: str) -> str:
+    parts = module.split("/")[1:]  # releasekit/<area>/...
+    return parts[0] if len(parts) > 1 else parts[0].removesuffix(".py")
+
+
+def _skip_reason(call: ast.Call) -> str:
+    """Why a construction is not listed: its message and hint are not written out there."""
+    if _base_name(call.func) == "ConfigProblems":
+        return "`ConfigProblems`, which prints each configuration problem it gathers (listed above)"
+    if any(isinstance(arg, ast.Starred) for arg in call.args):
+        return "message and hint unpacked from a pair built elsewhere in the module"
+    return "a helper's own message and hint parameters, passed on"
+
+
+def messages() -> tuple[list[Message], dict[str, int]]:
+    """Every construction of an error class in ``src/``, sorted by area and message; and how
+    many were left out, by why (their message and hint are both built at run time)."""
+    modules = list(_modules())
+    errors = error_classes(modules)
+    found: set[Message] = set()
+    skipped: dict[str, int] = {}
+    for module, tree in modules:
+        constants = _constants(tree)
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and _base_name(node.func) in errors):
+                continue
+            keywords = {k.arg: k.value for k in node.keywords}
+            message_node = node.args[0] if node.args else keywords.get("message")
+            hint_node = node.args[1] if len(node.args) > 1 else keywords.get("hint")
+            message = _template(message_node, constants)
+            hint = _template(hint_node, constants)
+            if hint_node is None:
+                hint = ""
+            elif hint is None:
+                hint = "(computed)"
+            if message is None:
+                if message_node is None or not hint or hint == "(computed)":
+                    reason = _skip_reason(node)
+                    skipped[reason] = skipped.get(reason, 0) + 1
+                    continue
+                message = f"<{_placeholder(message_node)}>"
+            found.add(Message(_area(module), message, hint, _base_name(node.func), module))
+    order = {area: i for i, area in enumerate(AREAS)}
+    listed = sorted(found, key=lambda m: (order.get(m.area, len(AREAS)), m.area, m[1:]))
+    return listed, dict(sorted(skipped.items()))
+
+
+def _code(text: str) -> str:
+    """``text`` as one inline code span, whatever backticks it holds."""
+    text = " ".join(text.split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if longest or text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def render_messages() -> str:
+    listed, skipped = messages()
+    out = [
+        "# Messages\n",
+        "Every expected failure prints one `releasekit: <message>` line and a `hint:` line, "
+        "exits 1 without a traceback and changes nothing. This page lists every message the "
+        "code can raise, by area (the part of releasekit it comes from), as a template: "
+        "`<name>` stands for a value filled in at run time (a path, a version, a tag). "
+        "A hint shown as `(computed)` is built by code from the situation; the error class "
+        "says what kind of failure it is (see `releasekit/errors.py`). The common ones, with "
+        "their cause and fix explained, are in [Troubleshooting](../guides/troubleshooting.md).\n",
+        f"{len(listed)} messages.\n",
+    ]
+    area = ""
+    for entry in listed:
+        if entry.area != area:
+            area = entry.area
+            out.append(f"## {area}\n")
+        hint = f"hint: {_code(entry.hint)}" if entry.hint else "no hint"
+        out.append(
+            f"- {_code('releasekit: ' + entry.message)}  \n"
+            f"  {hint}  \n"
+            f"  `{entry.error}` in `{entry.module}`\n"
+        )
+    if skipped:
+        out.append("## Not listed\n")
+        out.append(
+            f"{sum(skipped.values())} constructions are not listed: neither their message nor "
+            "their hint is written out where the error is made (they pass on one made "
+            "elsewhere):\n"
+        )
+        for reason, count in skipped.items():
+            out.append(f"- {reason}: {count}")
+        out.append("")
+    return "\n".join(out)
+
+
 PAGES: dict[str, Callable[[], str]] = {
     "cli.md": render_cli,
     "configuration.md": render_configuration,
     "environment.md": render_environment,
     "sessions.md": render_sessions,
     "files.md": render_files,
+    "messages.md": render_messages,
 }
 
 

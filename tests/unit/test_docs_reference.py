@@ -6,7 +6,9 @@ say everything the code reads: each test fails when the code and the docs part w
   parser does not know (both ways, per table);
 - every environment variable named in src/ is documented (or listed as no interface, with
   why), and every documented one is read or set by the code;
-- every CLI command, session and session option appears on its page.
+- every CLI command, session and session option appears on its page;
+- every error the code constructs (``ReleasekitError`` and its subclasses) is on the
+  messages page, as a template, or counted among those not listed.
 """
 
 from __future__ import annotations
@@ -116,3 +118,59 @@ def test_every_file_under_dist_is_documented(gen: ModuleType) -> None:
     page = (DOCS / "reference" / "files.md").read_text(encoding="utf-8")
     for constant in names:
         assert getattr(records, constant) in page, constant
+
+
+def test_messages_page_is_generated_and_in_the_nav(gen: ModuleType) -> None:
+    """The stale check above covers it (it is one of the generated pages), and it is reachable."""
+    assert DOCS / "reference" / "messages.md" in gen.generate()
+    nav = (DOCS.parent / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "reference/messages.md" in nav
+    troubleshooting = (DOCS / "guides" / "troubleshooting.md").read_text(encoding="utf-8")
+    assert "(../reference/messages.md)" in troubleshooting
+
+
+def test_messages_are_templates_with_readable_placeholders(gen: ModuleType) -> None:
+    import ast
+
+    source = """raise ConfigError(
+        f"{self.config.tag_prefix} and {', '.join(names)} in {path.relative_to(root)}: "
+        f"{len(found)}",
+        hint,
+    )"""
+    call = ast.parse(source).body[0]
+    assert isinstance(call, ast.Raise) and isinstance(call.exc, ast.Call)
+    message, hint = call.exc.args
+    assert gen._template(message) == "<tag_prefix> and <names> in <path>: <number of found>"
+    assert gen._template(hint) is None  # a variable: "(computed)" on the page
+    assert gen._template(hint, {"hint": "fix it"}) == "fix it"  # a module's string constant
+
+
+def test_every_error_construction_is_listed_or_counted(gen: ModuleType) -> None:
+    import ast
+
+    from releasekit.errors import ReleasekitError
+    from releasekit.runtime import lock  # noqa: F401  (each defines an error subclass)
+    from releasekit.targets.github import settings  # noqa: F401
+    from releasekit.targets.pypi import attest, simple, upload  # noqa: F401
+
+    def subclasses(cls: type) -> set[str]:
+        return {cls.__name__}.union(*(subclasses(sub) for sub in cls.__subclasses__()))
+
+    modules = list(gen._modules())
+    errors = gen.error_classes(modules)
+    assert errors == subclasses(ReleasekitError)
+    constructions = sum(
+        isinstance(node, ast.Call) and gen._base_name(node.func) in errors
+        for _, tree in modules
+        for node in ast.walk(tree)
+    )
+    listed, skipped = gen.messages()
+    duplicates = constructions - len(listed) - sum(skipped.values())
+    assert 0 <= duplicates < constructions // 10  # identical entries are listed once
+    assert len(listed) > 300 and sum(skipped.values()) < 10
+    page = (DOCS / "reference" / "messages.md").read_text(encoding="utf-8")
+    assert f"{len(listed)} messages." in page
+    assert "- `releasekit: unknown key <key> in <where>`" in page  # issue 20's example
+    for entry in listed:
+        assert f"`{entry.error}` in `{entry.module}`" in page
+        assert entry.area in gen.AREAS or entry.area == "hatch_plugin", entry.area
