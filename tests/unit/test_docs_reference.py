@@ -173,4 +173,3 @@ def test_every_error_construction_is_listed_or_counted(gen: ModuleType) -> None:
     assert "- `releasekit: unknown key <key> in <where>`" in page  # issue 20's example
     for entry in listed:
         assert f"`{entry.error}` in `{entry.module}`" in page
-        assert entry.area in gen.AREAS or entry.area == "hatch_plugin", entry.area
