@@ -49,3 +49,17 @@ def npm_view(registry: LocalRegistry, spec: str, field: str) -> object:
         env={k: v for k, v in os.environ.items() if k != "NODE_AUTH_TOKEN"},
     )
     return json.loads(done.stdout)
+
+
+class Log:
+    """Collects what releasekit logs, to assert on it (and on what it never says)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def __call__(self, line: str) -> None:
+        self.lines.append(line)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)

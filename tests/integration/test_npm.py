@@ -19,7 +19,7 @@ import pytest
 from releasekit.errors import BuildError, PublishError, SmokeError
 from releasekit.kinds.npm import pack as npm
 from releasekit.rehearsal.verdaccio import LocalRegistry
-from tests.helpers.npm import npm_view, verdaccio_cache, write_cjs
+from tests.helpers.npm import Log, npm_view, verdaccio_cache, write_cjs
 
 pytestmark = [
     pytest.mark.slow,
@@ -30,20 +30,6 @@ pytestmark = [
         reason="node and npm are needed for the npm target (install Node.js >= 18)",
     ),
 ]
-
-
-class Log:
-    """Collects what releasekit logs, to assert on it (and on what it never says)."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def __call__(self, line: str) -> None:
-        self.lines.append(line)
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from releasekit.kinds.npm import pack as npm
 from releasekit.targets.base import PublishRun
 from releasekit.targets.npm import NpmRegistryTarget, registry
 from releasekit.targets.npm.provenance import verify_provenance
-from tests.helpers.npm import write_cjs
+from tests.helpers.npm import Log, write_cjs
 from tests.helpers.npm_standin import NpmStandIn
 
 pytestmark = [
@@ -36,18 +36,6 @@ pytestmark = [
         reason="node and npm are needed (npm >= 11.15 for staging)",
     ),
 ]
-
-
-class Log:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def __call__(self, line: str) -> None:
-        self.lines.append(line)
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
 
 
 @pytest.fixture(scope="module")

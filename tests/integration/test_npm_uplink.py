@@ -29,7 +29,7 @@ from releasekit.kinds.npm import pack as npm
 from releasekit.project.workspace import find_workspace
 from releasekit.rehearsal.verdaccio import LocalRegistry
 from releasekit.targets.npm import NpmRegistryTarget
-from tests.helpers.npm import npm_view, verdaccio_cache, write_cjs
+from tests.helpers.npm import Log, npm_view, verdaccio_cache, write_cjs
 
 pytestmark = [
     pytest.mark.slow,
@@ -43,18 +43,6 @@ pytestmark = [
 
 NPMJS = "https://registry.npmjs.org/"
 MEMBER = "@rk-uplink/member"
-
-
-class Log:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def __call__(self, line: str) -> None:
-        self.lines.append(line)
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
 
 
 def member_with_dependency(root: Path, name: str = MEMBER, version: str = "1.0.0") -> Path:
@@ -139,9 +127,12 @@ def closed_port() -> int:
 
 @pytest.mark.parametrize("upstream", ["closed_port", "silent_port"])
 def test_offline_the_install_from_the_rehearsal_names_the_registry(
-    upstream: str, request: pytest.FixtureRequest, tmp_path: Path
+    upstream: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     port = request.getfixturevalue(upstream)
+    # npm's own retry waits 10 s before asking again: 1 s here, the same path
+    monkeypatch.setenv("npm_config_fetch_retry_mintimeout", "1000")
+    monkeypatch.setenv("npm_config_fetch_retry_maxtimeout", "2000")
     upstream_url = f"http://127.0.0.1:{port}/"
     root = tmp_path / "repo"
     member_with_dependency(root / "packages" / "core")
